@@ -1,0 +1,108 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyStatic from '@fastify/static';
+import { openDatabase } from './storage/database.ts';
+import { BlobStore } from './storage/blob-store.ts';
+import { KeyStore } from './auth/keys.ts';
+import { requireApiKeys } from './auth/require-key.ts';
+import { pairingRoutes } from './auth/pairing-routes.ts';
+import { ProjectStore } from './projects/project-store.ts';
+import { projectRoutes } from './projects/routes.ts';
+import { SampleStore } from './samples/sample-store.ts';
+import { sampleRoutes } from './samples/routes.ts';
+import { JobStore } from './jobs/job-store.ts';
+import { JobRunner, type ImageTrainer } from './jobs/job-runner.ts';
+import { jobRoutes } from './jobs/routes.ts';
+import { ModelStore } from './models/model-store.ts';
+import { modelRoutes } from './models/routes.ts';
+import { errorBody, OffgridError } from './errors.ts';
+import type { ServerContext } from './context.ts';
+
+export const VERSION = '0.1.0';
+export const DEFAULT_APP_DIR = fileURLToPath(new URL('../../app/dist', import.meta.url));
+
+export interface BuildOptions {
+  /** Holds offgrid.db, blobs/ and tls/. */
+  dataDir: string;
+  publicUrl: string;
+  /** The built PWA; served at / when present. */
+  appDir?: string;
+  /** CA certificate (PEM) offered at /ca.crt for phones to trust once. */
+  caCert?: string;
+  https?: { key: string; cert: string };
+  logger?: FastifyServerOptions['logger'];
+  /** Training boundary; the real worker-thread trainer unless a test swaps it. */
+  trainer?: ImageTrainer;
+}
+
+/** Builds the whole server without listening, so tests can `inject()` or listen on port 0. */
+export async function buildApp(options: BuildOptions): Promise<{ app: FastifyInstance; context: ServerContext }> {
+  mkdirSync(options.dataDir, { recursive: true });
+  const db = openDatabase(join(options.dataDir, 'offgrid.db'));
+  const blobs = new BlobStore(join(options.dataDir, 'blobs'));
+  const samples = new SampleStore(db, blobs);
+  const jobStore = new JobStore(db);
+  const models = new ModelStore(db);
+  const context: ServerContext = {
+    db, blobs, samples, jobStore, models,
+    keys: new KeyStore(db),
+    projects: new ProjectStore(db),
+    jobs: new JobRunner(jobStore, samples, models, blobs, options.trainer),
+    publicUrl: options.publicUrl,
+  };
+
+  const app = Fastify({ logger: options.logger ?? false, https: options.https ?? null, forceCloseConnections: true } as FastifyServerOptions);
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody('OFFGRID_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}. The API lives under /api/v1.`));
+  });
+  // Cross-origin isolation lets LiteRT.js use its threaded wasm build in the page.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cross-origin-opener-policy', 'same-origin').header('cross-origin-embedder-policy', 'require-corp');
+  });
+  requireApiKeys(app, context.keys);
+  await app.register(fastifyMultipart);
+
+  await app.register(async (api) => {
+    api.get('/health', { config: { public: true } }, async () => ({ ok: true, version: VERSION }));
+    for (const routes of [pairingRoutes, projectRoutes, sampleRoutes, jobRoutes, modelRoutes]) await api.register(routes, context);
+  }, { prefix: '/api/v1' });
+
+  app.get('/ca.crt', { config: { public: true } }, async (_request, reply) => {
+    if (!options.caCert) throw new OffgridError('NOT_FOUND', 'This server runs without its own certificate authority.');
+    return reply.type('application/x-x509-ca-cert').header('content-disposition', 'attachment; filename="offgrid-ca.crt"').send(options.caCert);
+  });
+
+  const appDir = options.appDir ?? DEFAULT_APP_DIR;
+  if (existsSync(appDir)) {
+    await app.register(fastifyStatic, { root: appDir, wildcard: true });
+  }
+  app.addHook('onClose', async () => {
+    await context.jobs.stop();
+    db.close();
+  });
+  return { app, context };
+}
+
+function sendError(error: FastifyError | OffgridError, _request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof OffgridError) return reply.code(error.status).send(errorBody(error.code, error.message));
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) return reply.code(400).send(errorBody('OFFGRID_ERR_VALIDATION', `Invalid request: ${fastifyError.message}.`));
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return reply.code(413).send(errorBody('OFFGRID_ERR_TOO_LARGE', 'The upload is too large. Images are limited to 10 MiB; phones should downsample before uploading.'));
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return reply.code(415).send(errorBody('OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Type. Send JSON, an image (image/jpeg, image/png, image/webp) or multipart/form-data.`));
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return reply.code(400).send(errorBody('OFFGRID_ERR_VALIDATION', `Invalid request body: ${fastifyError.message}.`));
+  }
+  const status = fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500 ? fastifyError.statusCode : 500;
+  if (status === 500) reply.log.error(error);
+  return reply.code(status).send(errorBody(status === 500 ? 'OFFGRID_ERR_INTERNAL' : 'OFFGRID_ERR_REQUEST', status === 500 ? 'Something went wrong on the server; details are in its log.' : fastifyError.message));
+}

@@ -1,0 +1,34 @@
+import type { FastifyInstance } from 'fastify';
+import { OffgridError } from '../errors.ts';
+import type { ServerContext } from '../context.ts';
+
+export function pairingLink(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/$/, '')}/?pair=${encodeURIComponent(token)}`;
+}
+
+export async function pairingRoutes(app: FastifyInstance, { keys, publicUrl }: ServerContext): Promise<void> {
+  app.post('/pairing/tokens', {
+    config: { scope: 'admin' },
+    schema: {
+      response: { 200: { type: 'object', required: ['token', 'url', 'expiresAt'], properties: { token: { type: 'string' }, url: { type: 'string' }, expiresAt: { type: 'string' } } } },
+    },
+  }, async () => {
+    const { token, expiresAt } = keys.createPairingToken();
+    return { token, url: pairingLink(publicUrl, token), expiresAt };
+  });
+
+  app.post<{ Body: { token: string; deviceName?: string } }>('/pairing/exchange', {
+    config: { public: true },
+    schema: {
+      body: {
+        type: 'object', required: ['token'], additionalProperties: false,
+        properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, deviceName: { type: 'string', maxLength: 100 } },
+      },
+      response: { 200: { type: 'object', required: ['apiKey', 'keyId', 'scope'], properties: { apiKey: { type: 'string' }, keyId: { type: 'string' }, scope: { type: 'string' } } } },
+    },
+  }, async (request) => {
+    const paired = keys.exchangePairingToken(request.body.token, request.body.deviceName ?? 'phone');
+    if (!paired) throw new OffgridError('UNAUTHORIZED', 'This pairing link is unknown, already used or expired (links last 10 minutes). Ask for a new one on the workstation.');
+    return { apiKey: paired.apiKey, keyId: paired.record.id, scope: paired.record.scope };
+  });
+}

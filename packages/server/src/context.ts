@@ -1,0 +1,22 @@
+import type { BlobStore } from './storage/blob-store.ts';
+import type { Db } from './storage/database.ts';
+import type { KeyStore } from './auth/keys.ts';
+import type { JobRunner } from './jobs/job-runner.ts';
+import type { JobStore } from './jobs/job-store.ts';
+import type { ModelStore } from './models/model-store.ts';
+import type { ProjectStore } from './projects/project-store.ts';
+import type { SampleStore } from './samples/sample-store.ts';
+
+/** The shared infrastructure every domain plugin receives. */
+export interface ServerContext {
+  db: Db;
+  blobs: BlobStore;
+  keys: KeyStore;
+  projects: ProjectStore;
+  samples: SampleStore;
+  jobStore: JobStore;
+  jobs: JobRunner;
+  models: ModelStore;
+  /** Base URL the phone opens (pairing links point here). */
+  publicUrl: string;
+}

@@ -1,0 +1,38 @@
+/**
+ * One registry of error codes: every refusal the API gives has a stable code and a message that says the fix.
+ * Clients (the SDK, the app) switch on `code`, people read `message`.
+ */
+export const ERRORS = {
+  VALIDATION: { status: 400, code: 'OFFGRID_ERR_VALIDATION' },
+  BAD_IMAGE: { status: 400, code: 'OFFGRID_ERR_BAD_IMAGE' },
+  UNKNOWN_LABEL: { status: 400, code: 'OFFGRID_ERR_UNKNOWN_LABEL' },
+  NOT_ENOUGH_DATA: { status: 400, code: 'OFFGRID_ERR_NOT_ENOUGH_DATA' },
+  UNAUTHORIZED: { status: 401, code: 'OFFGRID_ERR_UNAUTHORIZED' },
+  FORBIDDEN: { status: 403, code: 'OFFGRID_ERR_FORBIDDEN' },
+  NOT_FOUND: { status: 404, code: 'OFFGRID_ERR_NOT_FOUND' },
+  CONFLICT: { status: 409, code: 'OFFGRID_ERR_CONFLICT' },
+  TOO_LARGE: { status: 413, code: 'OFFGRID_ERR_TOO_LARGE' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, code: 'OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE' },
+  INTERNAL: { status: 500, code: 'OFFGRID_ERR_INTERNAL' },
+} as const;
+
+export type ErrorKind = keyof typeof ERRORS;
+
+export class OffgridError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(kind: ErrorKind, message: string) {
+    super(message);
+    this.name = 'OffgridError';
+    this.status = ERRORS[kind].status;
+    this.code = ERRORS[kind].code;
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}

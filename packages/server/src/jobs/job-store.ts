@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../storage/database.ts';
+import { OffgridError } from '../errors.ts';
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export interface TrainRequest {
+  budgetSeconds: number;
+  epochs?: number;
+  batchSize?: number;
+  validationSplit?: number;
+}
+
+export interface JobProgress {
+  phase: 'preparing' | 'training' | 'exporting' | 'done';
+  epoch: number;
+  epochs: number;
+  loss?: number;
+  accuracy?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  fraction: number;
+  etaSeconds?: number;
+}
+
+export interface Job {
+  id: string;
+  projectId: string;
+  datasetId: string;
+  request: TrainRequest;
+  status: JobStatus;
+  progress: JobProgress;
+  createdAt: string;
+  updatedAt: string;
+  modelId?: string;
+  error?: string;
+}
+
+interface JobRow {
+  id: string;
+  project_id: string;
+  dataset_id: string;
+  request: string;
+  status: JobStatus;
+  progress: string;
+  model_id: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const INITIAL_PROGRESS: JobProgress = { phase: 'preparing', epoch: 0, epochs: 0, fraction: 0 };
+
+export class JobStore {
+  constructor(private readonly db: Db) {}
+
+  /** Freezes the project's current samples into an immutable snapshot and queues a job on it. */
+  create(projectId: string, labels: string[], sampleIds: string[], request: TrainRequest): Job {
+    const now = new Date().toISOString();
+    const datasetId = randomUUID();
+    const id = randomUUID();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO dataset_snapshots (id, project_id, labels, sample_ids, created_at) VALUES (?, ?, ?, ?, ?)')
+        .run(datasetId, projectId, JSON.stringify(labels), JSON.stringify(sampleIds), now);
+      this.db.prepare(`INSERT INTO jobs (id, project_id, dataset_id, request, status, progress, created_at, updated_at)
+        VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`).run(id, projectId, datasetId, JSON.stringify(request), JSON.stringify(INITIAL_PROGRESS), now, now);
+    })();
+    return this.get(id);
+  }
+
+  get(id: string): Job {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    if (!row) throw new OffgridError('NOT_FOUND', `No training job with id ${id}.`);
+    return toJob(row);
+  }
+
+  snapshot(datasetId: string): { labels: string[]; sampleIds: string[] } {
+    const row = this.db.prepare('SELECT labels, sample_ids FROM dataset_snapshots WHERE id = ?').get(datasetId) as { labels: string; sample_ids: string };
+    return { labels: JSON.parse(row.labels), sampleIds: JSON.parse(row.sample_ids) };
+  }
+
+  nextQueued(): Job | undefined {
+    const row = this.db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1").get() as JobRow | undefined;
+    return row && toJob(row);
+  }
+
+  /** A job that was running when the process died starts over (its dataset snapshot is unchanged). */
+  requeueInterrupted(): number {
+    return this.db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(new Date().toISOString()).changes;
+  }
+
+  update(id: string, changes: Partial<Pick<Job, 'status' | 'progress' | 'modelId' | 'error'>>): Job {
+    const job = this.get(id);
+    const next = { ...job, ...changes, updatedAt: new Date().toISOString() };
+    this.db.prepare('UPDATE jobs SET status = ?, progress = ?, model_id = ?, error = ?, updated_at = ? WHERE id = ?')
+      .run(next.status, JSON.stringify(next.progress), next.modelId ?? null, next.error ?? null, next.updatedAt, id);
+    return next;
+  }
+}
+
+function toJob(row: JobRow): Job {
+  return {
+    id: row.id, projectId: row.project_id, datasetId: row.dataset_id, request: JSON.parse(row.request), status: row.status,
+    progress: JSON.parse(row.progress), createdAt: row.created_at, updatedAt: row.updated_at,
+    ...(row.model_id ? { modelId: row.model_id } : {}), ...(row.error ? { error: row.error } : {}),
+  };
+}

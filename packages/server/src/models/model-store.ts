@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../storage/database.ts';
+import { OffgridError } from '../errors.ts';
+
+export type ArtifactVariant = 'float32' | 'int8' | 'float16';
+
+export interface ModelInput {
+  width: number;
+  height: number;
+  channels: 3;
+  dtype: 'float32';
+  mean: number;
+  std: number;
+}
+
+export interface ModelArtifact {
+  variant: ArtifactVariant;
+  sizeBytes: number;
+  sha256: string;
+}
+
+export interface ModelVersion {
+  id: string;
+  projectId: string;
+  version: number;
+  createdAt: string;
+  labels: string[];
+  input: ModelInput;
+  metrics: { valAccuracy?: number; trainAccuracy?: number; epochs: number };
+  artifacts: ModelArtifact[];
+}
+
+interface ModelRow {
+  id: string;
+  project_id: string;
+  version: number;
+  labels: string;
+  input: string;
+  metrics: string;
+  created_at: string;
+}
+
+export interface NewModel {
+  projectId: string;
+  jobId: string;
+  datasetId: string;
+  labels: string[];
+  input: ModelInput;
+  metrics: ModelVersion['metrics'];
+  artifacts: ModelArtifact[];
+}
+
+export class ModelStore {
+  constructor(private readonly db: Db) {}
+
+  /** Registers a model and its artifacts (whose blobs are already stored) in one transaction. */
+  register(model: NewModel): ModelVersion {
+    const id = randomUUID();
+    this.db.transaction(() => {
+      const { next } = this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS next FROM models WHERE project_id = ?').get(model.projectId) as { next: number };
+      this.db.prepare(`INSERT INTO models (id, project_id, version, job_id, dataset_id, labels, input, metrics, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, model.projectId, next, model.jobId, model.datasetId, JSON.stringify(model.labels),
+        JSON.stringify(model.input), JSON.stringify(model.metrics), new Date().toISOString());
+      const addArtifact = this.db.prepare('INSERT INTO model_artifacts (model_id, variant, sha256, size_bytes) VALUES (?, ?, ?, ?)');
+      for (const artifact of model.artifacts) addArtifact.run(id, artifact.variant, artifact.sha256, artifact.sizeBytes);
+    })();
+    return this.get(id);
+  }
+
+  list(projectId: string): ModelVersion[] {
+    const rows = this.db.prepare('SELECT * FROM models WHERE project_id = ? ORDER BY version DESC').all(projectId) as ModelRow[];
+    return rows.map((row) => this.toModel(row));
+  }
+
+  get(id: string): ModelVersion {
+    const row = this.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+    if (!row) throw new OffgridError('NOT_FOUND', `No model with id ${id}.`);
+    return this.toModel(row);
+  }
+
+  private toModel(row: ModelRow): ModelVersion {
+    const artifacts = (this.db.prepare('SELECT variant, sha256, size_bytes FROM model_artifacts WHERE model_id = ? ORDER BY variant').all(row.id) as { variant: ArtifactVariant; sha256: string; size_bytes: number }[])
+      .map((a) => ({ variant: a.variant, sha256: a.sha256, sizeBytes: a.size_bytes }));
+    return {
+      id: row.id, projectId: row.project_id, version: row.version, createdAt: row.created_at,
+      labels: JSON.parse(row.labels), input: JSON.parse(row.input), metrics: JSON.parse(row.metrics), artifacts,
+    };
+  }
+}

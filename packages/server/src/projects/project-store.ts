@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../storage/database.ts';
+import { OffgridError } from '../errors.ts';
+
+export interface Project {
+  id: string;
+  name: string;
+  labels: string[];
+  createdAt: string;
+  sampleCounts: Record<string, number>;
+}
+
+interface ProjectRow {
+  id: string;
+  name: string;
+  labels: string;
+  created_at: string;
+}
+
+export class ProjectStore {
+  constructor(private readonly db: Db) {}
+
+  create(name: string, labels: string[]): Project {
+    const cleaned = labels.map((label) => label.trim());
+    if (cleaned.some((label) => label.length === 0)) throw new OffgridError('VALIDATION', 'Labels must not be empty.');
+    if (new Set(cleaned).size !== cleaned.length) throw new OffgridError('VALIDATION', `Labels must be unique; got ${cleaned.join(', ')}.`);
+    const row: ProjectRow = { id: randomUUID(), name: name.trim(), labels: JSON.stringify(cleaned), created_at: new Date().toISOString() };
+    this.db.prepare('INSERT INTO projects (id, name, labels, created_at) VALUES (@id, @name, @labels, @created_at)').run(row);
+    return this.toProject(row);
+  }
+
+  list(): Project[] {
+    const rows = this.db.prepare('SELECT * FROM projects ORDER BY created_at DESC').all() as ProjectRow[];
+    return rows.map((row) => this.toProject(row));
+  }
+
+  get(id: string): Project {
+    const row = this.db.prepare('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
+    if (!row) throw new OffgridError('NOT_FOUND', `No project with id ${id}.`);
+    return this.toProject(row);
+  }
+
+  private toProject(row: ProjectRow): Project {
+    const labels = JSON.parse(row.labels) as string[];
+    const counts = this.db.prepare('SELECT label, COUNT(*) AS n FROM samples WHERE project_id = ? GROUP BY label').all(row.id) as { label: string; n: number }[];
+    const sampleCounts = Object.fromEntries(labels.map((label) => [label, counts.find((c) => c.label === label)?.n ?? 0]));
+    return { id: row.id, name: row.name, labels, createdAt: row.created_at, sampleCounts };
+  }
+}

@@ -1,0 +1,51 @@
+import sharp, { type Metadata } from 'sharp';
+import type { RgbImage } from '@offgrid/features';
+import { OffgridError } from '../errors.ts';
+
+export const IMAGE_LIMITS = {
+  /** Phones downsample before upload; anything larger than this is a mistake or an attack. */
+  maxBytes: 10 * 1024 * 1024,
+  maxPixels: 40_000_000,
+  minSide: 8,
+} as const;
+
+export const IMAGE_MEDIA_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+
+/** Checks that bytes are a decodable image of sane dimensions, before anything is stored. */
+export async function inspectImage(bytes: Uint8Array): Promise<{ width: number; height: number; mediaType: string }> {
+  let meta: Metadata;
+  try {
+    // Header only: dimensions are checked below, before any pixel is decoded.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new OffgridError('BAD_IMAGE', `The file is not a readable JPEG, PNG or WebP image (${(error as Error).message}).`);
+  }
+  const mediaType = `image/${meta.format === 'jpeg' ? 'jpeg' : meta.format}`;
+  if (!(IMAGE_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
+    throw new OffgridError('BAD_IMAGE', `Images must be JPEG, PNG or WebP; this one is ${meta.format ?? 'unknown'}.`);
+  }
+  const { width = 0, height = 0 } = meta;
+  if (width * height > IMAGE_LIMITS.maxPixels) throw new OffgridError('BAD_IMAGE', `The image is ${width}x${height}; at most ${IMAGE_LIMITS.maxPixels} pixels are accepted.`);
+  if (Math.min(width, height) < IMAGE_LIMITS.minSide) throw new OffgridError('BAD_IMAGE', `The image is ${width}x${height}; each side must be at least ${IMAGE_LIMITS.minSide} pixels.`);
+  // Decoding the whole file catches truncated uploads that still have a valid header.
+  try {
+    await sharp(bytes, { limitInputPixels: IMAGE_LIMITS.maxPixels, failOn: 'truncated' }).raw().toBuffer();
+  } catch (error) {
+    throw new OffgridError('BAD_IMAGE', `The image is damaged or truncated (${(error as Error).message}). Capture or export it again.`);
+  }
+  // EXIF orientation swaps the sides of phone photos.
+  const rotated = (meta.orientation ?? 1) >= 5;
+  return { width: rotated ? height : width, height: rotated ? width : height, mediaType };
+}
+
+/** Upright RGB pixels (EXIF orientation applied, alpha dropped, grayscale expanded). */
+export async function decodeRgb(bytes: Uint8Array): Promise<RgbImage> {
+  const { data, info } = await sharp(bytes, { limitInputPixels: IMAGE_LIMITS.maxPixels })
+    .rotate()
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new OffgridError('BAD_IMAGE', `Expected 3 colour channels after decoding, got ${info.channels}.`);
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}

@@ -1,0 +1,56 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type BuildOptions } from './app.ts';
+import { ensureTls, lanAddresses } from './tls/certificates.ts';
+import { pairingLink } from './auth/pairing-routes.ts';
+
+export interface ServeOptions {
+  dataDir: string;
+  port: number;
+  host: string;
+  /** Plain HTTP; only for development behind an explicit flag (phones will not install the app without HTTPS). */
+  insecureHttp?: boolean;
+  appDir?: string;
+  logger?: BuildOptions['logger'];
+  trainer?: BuildOptions['trainer'];
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** URLs a phone on the LAN can open, best first. */
+  urls: string[];
+  port: number;
+  caFingerprint?: string;
+  /** Printed once: only on the very first start of a data directory. */
+  adminKey?: string;
+  pairingUrl: string;
+  pairingExpiresAt: string;
+  close(): Promise<void>;
+}
+
+/** Starts the product on its embedded defaults: SQLite + blob folder in `dataDir`, HTTPS from a local CA. */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const scheme = options.insecureHttp ? 'http' : 'https';
+  const tls = options.insecureHttp ? undefined : await ensureTls(join(options.dataDir, 'tls'));
+  const hosts = options.host === '0.0.0.0' || options.host === '::' ? [...lanAddresses(), `${hostname()}.local`, 'localhost'] : [options.host];
+  const { app, context } = await buildApp({
+    dataDir: options.dataDir, appDir: options.appDir, logger: options.logger, trainer: options.trainer,
+    // The port may be 0 (tests): the public URL is known only after listening.
+    publicUrl: '', caCert: tls?.caCert, https: tls ? { key: tls.key, cert: tls.cert } : undefined,
+  });
+  await app.listen({ port: options.port, host: options.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const urls = hosts.map((host) => `${scheme}://${host}:${port}`);
+  context.publicUrl = urls[0];
+
+  const adminKey = context.keys.hasAdmin() ? undefined : context.keys.create('admin', 'workstation').apiKey;
+  const pairing = context.keys.createPairingToken();
+  context.jobs.start();
+  return {
+    app, urls, port, adminKey, caFingerprint: tls?.caFingerprint,
+    pairingUrl: pairingLink(context.publicUrl, pairing.token), pairingExpiresAt: pairing.expiresAt,
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Versioned schema migrations, applied in order inside one transaction each.
+ * Append new steps; never edit a released one (databases in the field already ran it).
+ */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    scope TEXT NOT NULL CHECK (scope IN ('admin', 'device')),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+  );
+  CREATE TABLE pairing_tokens (
+    hash TEXT PRIMARY KEY,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+  );
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE samples (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    label TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    idempotency_key TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (project_id, sha256)
+  );
+  CREATE UNIQUE INDEX samples_idempotency ON samples (project_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE TABLE dataset_snapshots (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    labels TEXT NOT NULL,
+    sample_ids TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    dataset_id TEXT NOT NULL REFERENCES dataset_snapshots(id),
+    request TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress TEXT NOT NULL,
+    model_id TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE models (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    version INTEGER NOT NULL,
+    job_id TEXT NOT NULL REFERENCES jobs(id),
+    dataset_id TEXT NOT NULL REFERENCES dataset_snapshots(id),
+    labels TEXT NOT NULL,
+    input TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (project_id, version)
+  );
+  CREATE TABLE model_artifacts (
+    model_id TEXT NOT NULL REFERENCES models(id),
+    variant TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    PRIMARY KEY (model_id, variant)
+  );
+  `,
+];
