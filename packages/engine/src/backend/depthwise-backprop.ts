@@ -1,0 +1,85 @@
+import * as tf from '@tensorflow/tfjs';
+import type {
+  DepthwiseConv2dNativeBackpropFilterAttrs,
+  DepthwiseConv2dNativeBackpropInputAttrs,
+} from '@tensorflow/tfjs';
+import { asTensor4D } from './as-tensor.ts';
+import { fullCorrelationPadding } from './conv2d-backprop-input.ts';
+import { convGeometry, insertZeros } from './conv-geometry.ts';
+
+function requireUnitDilation(dilations: [number, number] | number, kernel: string): void {
+  const [dh, dw] = typeof dilations === 'number' ? [dilations, dilations] : dilations;
+  // tfjs' own depthwise gradient rejects dilation > 1 before reaching us; keep the contract explicit.
+  if (dh !== 1 || dw !== 1) throw new Error(`${kernel} on wasm supports dilation 1 only (got ${dh},${dw}).`);
+}
+
+/**
+ * dW[kh,kw,c,m] = Σ_{n,oh,ow} x[n, oh·s + kh − pad, ow·s + kw − pad, c] · dy[n,oh,ow,c·M+m].
+ * Folding the batch into the channels turns this into one depthwise conv over N·C channels
+ * (dilation = forward stride) followed by a sum over the batch.
+ */
+export function depthwiseBackpropFilter(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  attrs: DepthwiseConv2dNativeBackpropFilterAttrs,
+): tf.Tensor4D {
+  requireUnitDilation(attrs.dilations, 'DepthwiseConv2dNativeBackpropFilter');
+  const g = convGeometry(x.shape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode, true);
+  const [n, height, width, channels] = x.shape;
+  const multiplier = attrs.filterShape[3];
+  return tf.tidy(() => {
+    const spanHeight = (g.filterHeight - 1) + (g.outHeight - 1) * g.strideHeight + 1;
+    const spanWidth = (g.filterWidth - 1) + (g.outWidth - 1) * g.strideWidth + 1;
+    const padBottom = spanHeight - g.padTop - g.inHeight;
+    const padRight = spanWidth - g.padLeft - g.inWidth;
+    const xFolded = tf.reshape<tf.Rank.R4>(tf.transpose(x, [1, 2, 0, 3]), [1, height, width, n * channels]);
+    const dyFolded = tf.reshape<tf.Rank.R4>(tf.transpose(dy, [1, 2, 0, 3]), [g.outHeight, g.outWidth, n * channels, multiplier]);
+    const raw = tf.depthwiseConv2d(
+      xFolded, dyFolded, 1,
+      [[0, 0], [g.padTop, Math.max(0, padBottom)], [g.padLeft, Math.max(0, padRight)], [0, 0]],
+      'NHWC', [g.strideHeight, g.strideWidth],
+    ); // [1, kh + crop, kw + crop, n·c·m]
+    const exact = tf.slice(raw, [0, 0, 0, 0], [1, g.filterHeight, g.filterWidth, n * channels * multiplier]);
+    const perSample = tf.reshape(exact, [g.filterHeight, g.filterWidth, n, channels * multiplier]);
+    return tf.reshape<tf.Rank.R4>(tf.sum(perSample, 2), [g.filterHeight, g.filterWidth, channels, multiplier]);
+  });
+}
+
+/**
+ * dx is the full correlation of the zero-dilated dy with the flipped filter, channel by channel.
+ * With a channel multiplier M, each of the C·M gradient channels is correlated on its own and the
+ * M results belonging to one input channel are summed.
+ */
+export function depthwiseBackpropInput(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  attrs: DepthwiseConv2dNativeBackpropInputAttrs,
+): tf.Tensor4D {
+  requireUnitDilation(attrs.dilations, 'DepthwiseConv2dNativeBackpropInput');
+  const g = convGeometry(attrs.inputShape, filter.shape, attrs.strides, attrs.pad, attrs.dimRoundingMode, true);
+  const [n, height, width, channels] = attrs.inputShape;
+  const [kh, kw, , multiplier] = filter.shape;
+  return tf.tidy(() => {
+    const padded = fullCorrelationPadding(insertZeros(dy, g.strideHeight, g.strideWidth), g);
+    const flipped = tf.reshape<tf.Rank.R4>(tf.reverse(filter, [0, 1]), [kh, kw, channels * multiplier, 1]);
+    const perChannel = tf.depthwiseConv2d(padded, flipped, 1, 'valid'); // [n, h, w, c·m]
+    if (multiplier === 1) return perChannel;
+    return tf.sum<tf.Tensor4D>(tf.reshape(perChannel, [n, height, width, channels, multiplier]), 4);
+  });
+}
+
+export const depthwiseBackpropFilterConfig: tf.KernelConfig = {
+  kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs }) => depthwiseBackpropFilter(
+    asTensor4D(inputs.x, 'x'), asTensor4D(inputs.dy, 'dy'), attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs,
+  ),
+};
+
+export const depthwiseBackpropInputConfig: tf.KernelConfig = {
+  kernelName: tf.DepthwiseConv2dNativeBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, attrs }) => depthwiseBackpropInput(
+    asTensor4D(inputs.dy, 'dy'), asTensor4D(inputs.filter, 'filter'), attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs,
+  ),
+};
