@@ -6,7 +6,8 @@ export function pairingLink(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/$/, '')}/?pair=${encodeURIComponent(token)}`;
 }
 
-export async function pairingRoutes(app: FastifyInstance, { keys, publicUrl }: ServerContext): Promise<void> {
+export async function pairingRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+  const { keys } = context;
   app.post('/pairing/tokens', {
     config: { scope: 'admin' },
     schema: {
@@ -14,7 +15,8 @@ export async function pairingRoutes(app: FastifyInstance, { keys, publicUrl }: S
     },
   }, async () => {
     const { token, expiresAt } = keys.createPairingToken();
-    return { token, url: pairingLink(publicUrl, token), expiresAt };
+    // Read at request time: the public URL is known only once the server listens.
+    return { token, url: pairingLink(context.publicUrl, token), expiresAt };
   });
 
   app.post<{ Body: { token: string; deviceName?: string } }>('/pairing/exchange', {

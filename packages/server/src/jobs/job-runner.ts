@@ -76,7 +76,9 @@ export class JobRunner extends EventEmitter<{ job: [Job] }> {
 
   private async run(job: Job, signal: AbortSignal): Promise<void> {
     let lastPersist = 0;
+    let latest: JobProgress = { phase: 'preparing', epoch: 0, epochs: job.request.epochs ?? 0, fraction: 0 };
     const report = (progress: JobProgress, force = false) => {
+      latest = progress;
       const now = Date.now();
       if (force || now - lastPersist >= PERSIST_INTERVAL_MS) {
         lastPersist = now;
@@ -86,7 +88,7 @@ export class JobRunner extends EventEmitter<{ job: [Job] }> {
       }
     };
     try {
-      report({ phase: 'preparing', epoch: 0, epochs: job.request.epochs ?? 0, fraction: 0 }, true);
+      report(latest, true);
       const { labels, sampleIds } = this.jobs.snapshot(job.datasetId);
       const dataset = this.samples.listByIds(sampleIds);
       const images: Float32Array[] = [];
@@ -113,7 +115,7 @@ export class JobRunner extends EventEmitter<{ job: [Job] }> {
         metrics: result.metrics,
         artifacts: [{ variant: 'float32', sha256, sizeBytes: result.tflite.byteLength }],
       });
-      const done: JobProgress = { ...this.jobs.get(job.id).progress, phase: 'done', fraction: 1, etaSeconds: 0 };
+      const done: JobProgress = { ...latest, phase: 'done', epoch: result.epochs, fraction: 1, etaSeconds: 0 };
       this.publish(this.jobs.update(job.id, { status: 'succeeded', progress: done, modelId: model.id }));
     } catch (error) {
       if (this.stopped) return; // left 'running' on purpose: resumed on restart

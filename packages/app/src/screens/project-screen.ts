@@ -1,0 +1,93 @@
+// One project: shared camera preview on top, then Capture / Train / Predict tabs.
+import type { Project } from '@offgrid/sdk';
+import { describeApiError } from '../api-errors.ts';
+import { startCamera, stopCamera } from '../camera.ts';
+import type { AppContext, Dispose } from '../context.ts';
+import { errorMessage, h } from '../dom.ts';
+import { PROJECT_TABS, routeHash } from '../routes.ts';
+import type { ProjectTab } from '../routes.ts';
+import { mountCapturePanel } from './capture-panel.ts';
+import { mountPredictPanel } from './predict-panel.ts';
+import { mountTrainPanel } from './train-panel.ts';
+
+const TAB_TITLES: Record<ProjectTab, string> = { capture: 'Capture', train: 'Train', predict: 'Predict' };
+
+export function renderProjectScreen(root: HTMLElement, context: AppContext, projectId: string, initialTab: ProjectTab): Dispose {
+  const controller = new AbortController();
+  const disposers: Dispose[] = [() => controller.abort()];
+  const back = h('button', { type: 'button', class: 'back', testid: 'back-button' }, '‹ Projects');
+  back.addEventListener('click', () => context.navigate({ name: 'projects' }));
+  const status = h('p', { class: 'status', testid: 'project-status', role: 'status' }, 'Loading project…');
+  root.replaceChildren(back, status);
+
+  context.client
+    .getProject(projectId, { signal: controller.signal })
+    .then((project) => {
+      if (controller.signal.aborted) return;
+      status.textContent = '';
+      disposers.push(mountProject(root, context, project, initialTab, back));
+    })
+    .catch((error: unknown) => {
+      if (!controller.signal.aborted) status.textContent = `Could not open the project: ${describeApiError(error)}`;
+    });
+
+  return () => disposers.forEach((dispose) => dispose());
+}
+
+function mountProject(root: HTMLElement, context: AppContext, project: Project, initialTab: ProjectTab, back: HTMLElement): Dispose {
+  const video = h('video', { testid: 'camera-video', autoplay: true, muted: true, playsinline: true });
+  const cameraStatus = h('p', { class: 'camera-status', testid: 'camera-status', role: 'status' }, 'Starting camera…');
+  const camera = h('div', { class: 'camera', testid: 'camera' }, video, cameraStatus);
+
+  const panels = Object.fromEntries(
+    PROJECT_TABS.map((tab) => [tab, h('section', { class: 'panel', testid: `panel-${tab}`, role: 'tabpanel' })]),
+  ) as Record<ProjectTab, HTMLElement>;
+  const tabButtons = PROJECT_TABS.map((tab) => {
+    const button = h('button', { type: 'button', role: 'tab', class: 'tab', testid: `tab-${tab}` }, TAB_TITLES[tab]);
+    button.addEventListener('click', () => select(tab));
+    return button;
+  });
+
+  root.replaceChildren(
+    h('div', { class: 'project-header' }, back, h('h1', { testid: 'project-name' }, project.name)),
+    camera,
+    h('nav', { class: 'tabs', role: 'tablist' }, ...tabButtons),
+    ...PROJECT_TABS.map((tab) => panels[tab]),
+  );
+
+  const select = (tab: ProjectTab) => {
+    PROJECT_TABS.forEach((name, i) => {
+      tabButtons[i].setAttribute('aria-selected', String(name === tab));
+      panels[name].hidden = name !== tab;
+    });
+    camera.hidden = tab === 'train';
+    history.replaceState(history.state, '', routeHash({ name: 'project', projectId: project.id, tab }));
+  };
+
+  let stream: MediaStream | undefined;
+  let left = false;
+  startCamera(video)
+    .then((started) => {
+      if (left) return stopCamera(video, started);
+      stream = started;
+      cameraStatus.textContent = '';
+      camera.classList.add('live');
+    })
+    .catch((error: unknown) => {
+      cameraStatus.textContent = `Camera unavailable: ${errorMessage(error)}`;
+    });
+
+  const predict = mountPredictPanel(panels.predict, { client: context.client, project, video });
+  const disposers: Dispose[] = [
+    mountCapturePanel(panels.capture, { client: context.client, project, video }),
+    mountTrainPanel(panels.train, { client: context.client, project, onModelReady: predict.offerModel }),
+    predict.dispose,
+  ];
+  select(initialTab);
+
+  return () => {
+    left = true;
+    disposers.forEach((dispose) => dispose());
+    stopCamera(video, stream);
+  };
+}
