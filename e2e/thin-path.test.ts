@@ -1,0 +1,97 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '@offgrid/server/testing';
+import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
+
+const LABELS = ['apple', 'banana', 'cherry'];
+const SHOTS_PER_LABEL = 4;
+const screenshotsDir = process.env.OFFGRID_SCREENSHOTS;
+
+let server: TestServer;
+let phone: Phone;
+before(async () => {
+  server = await startTestServer({ insecureHttp: false });
+  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')) });
+});
+after(async () => {
+  await phone?.close();
+  await server?.stop();
+});
+
+async function textOf(locator: Locator, pattern: RegExp, timeout = 15_000): Promise<string> {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await locator.textContent()) ?? '';
+    if (pattern.test(text)) return text;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${locator} never matched ${pattern}; last text: "${text}"`);
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (screenshotsDir) await page.screenshot({ path: join(screenshotsDir, `app-${name}.png`) });
+}
+
+test('phone: pair → project → capture → upload → train with live progress → download .tflite → predict with LiteRT.js', { timeout: 240_000 }, async () => {
+  const page = await phone.context.newPage();
+  const byId = (id: string) => page.getByTestId(id);
+
+  await page.goto(server.server.pairingUrl);
+  await textOf(byId('pairing-status'), /^Paired/);
+  assert.ok(!page.url().includes('pair='), 'the one-time token is removed from the address bar');
+  assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'COOP/COEP make the page cross-origin isolated');
+  await screenshot(page, '1-paired');
+
+  await byId('project-name-input').fill('Fruit');
+  await byId('project-labels-input').fill(LABELS.join(', '));
+  await byId('project-create-button').click();
+  await textOf(byId('project-name'), /Fruit/);
+
+  await byId('tab-capture').click();
+  await textOf(byId('camera-status'), /^$/);
+  for (const label of LABELS) {
+    for (let shot = 1; shot <= SHOTS_PER_LABEL; shot++) {
+      await byId(`capture-button-${label}`).click();
+      await textOf(byId(`capture-count-${label}`), new RegExp(`\\b${shot}\\b`));
+    }
+  }
+  await screenshot(page, '2-capture');
+  // Asked over the same trusted HTTPS the phone uses (Node's fetch would not trust the local CA).
+  const { projects } = await page.evaluate(async (key) => (await fetch('/api/v1/projects', { headers: { authorization: `Bearer ${key}` } })).json(), server.adminKey);
+  assert.deepEqual(projects[0].sampleCounts, Object.fromEntries(LABELS.map((label) => [label, SHOTS_PER_LABEL])), 'every capture reached the server');
+
+  await byId('tab-train').click();
+  await byId('budget-30').click();
+  await byId('train-button').click();
+  const epochsSeen = new Set<string>();
+  const deadline = Date.now() + 120_000;
+  while (!(await byId('train-result').isVisible())) {
+    assert.ok(Date.now() < deadline, 'training finished within two minutes');
+    assert.doesNotMatch((await byId('train-status').textContent()) ?? '', /failed|cancelled/i);
+    const epoch = (await byId('train-epoch').textContent()) ?? '';
+    if (/^\d+ \/ \d+$/.test(epoch.trim())) epochsSeen.add(epoch.trim());
+    if (epochsSeen.size === 2) await screenshot(page, '3-training');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.ok(epochsSeen.size >= 2, `live progress showed several epochs: ${[...epochsSeen]}`);
+  await textOf(byId('train-result'), /Model v1 · val accuracy \d+(\.\d+)?%/);
+
+  await byId('tab-predict').click();
+  await byId('model-load-button').click();
+  await textOf(byId('model-status'), /Model v1 ready/, 30_000);
+  assert.match((await byId('model-accelerator').textContent()) ?? '', /^(wasm|webgpu)$/);
+  await byId('predict-button').click();
+  const label = await textOf(byId('predict-label'), new RegExp(`^(${LABELS.join('|')})$`));
+  const confidence = Number(/([\d.]+)%/.exec(await textOf(byId('predict-confidence'), /%$/))![1]);
+  assert.ok(LABELS.includes(label));
+  assert.ok(confidence >= 100 / LABELS.length - 1e-6 && confidence <= 100, `top-1 confidence ${confidence}% is a probability at least 1/3`);
+  await textOf(byId('predict-latency'), /ms$/);
+  await screenshot(page, '4-predict');
+
+  const stored = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+  assert.ok(stored > 1000, 'the model is kept on the phone');
+  assert.deepEqual(phone.consoleErrors, [], 'no errors in the page console');
+});
