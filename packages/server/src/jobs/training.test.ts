@@ -13,6 +13,11 @@ after(async () => { await t.stop(); });
 
 const COLOURS: Record<string, [number, number, number]> = { red: [220, 40, 40], blue: [40, 60, 220] };
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
+async function json(response: Response): Promise<any> {
+  return response.json();
+}
+
 /** Reads the SSE stream until it closes, returning every job state it carried. */
 async function readEvents(jobId: string): Promise<{ status: string; progress: { phase: string; fraction: number; epoch: number } }[]> {
   const response = await t.api(`/jobs/${jobId}/events`);
@@ -23,7 +28,7 @@ async function readEvents(jobId: string): Promise<{ status: string; progress: { 
 
 test('upload → train with live progress → registered model → the .tflite predicts the colours in LiteRT.js', { timeout: 120_000 }, async () => {
   const created = await t.api('/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'colours', labels: Object.keys(COLOURS) }) });
-  const project = await created.json();
+  const project = await json(created);
   for (const [label, rgb] of Object.entries(COLOURS)) {
     for (let i = 0; i < 12; i++) {
       const response = await t.api(`/projects/${project.id}/samples?label=${label}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await jpegOf(rgb, i + (label === 'red' ? 100 : 200)) });
@@ -32,7 +37,7 @@ test('upload → train with live progress → registered model → the .tflite p
   }
   const started = await t.api(`/projects/${project.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: 20, epochs: 8, batchSize: 8, validationSplit: 0.25 }) });
   assert.equal(started.status, 202);
-  const job = await started.json();
+  const job = await json(started);
   assert.equal(job.status, 'queued');
 
   const events = await readEvents(job.id);
@@ -42,11 +47,11 @@ test('upload → train with live progress → registered model → the .tflite p
   const fractions = events.map((e) => e.progress.fraction);
   assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b), 'progress never goes backwards');
 
-  const polled = await (await t.api(`/jobs/${job.id}`)).json();
+  const polled = await json(await t.api(`/jobs/${job.id}`));
   assert.equal(polled.status, 'succeeded');
   assert.equal(polled.progress.phase, 'done');
   assert.ok(polled.progress.epoch >= 1 && polled.progress.epoch === polled.progress.epochs, JSON.stringify(polled.progress));
-  const { models } = await (await t.api(`/projects/${project.id}/models`)).json();
+  const { models } = await json(await t.api(`/projects/${project.id}/models`));
   assert.equal(models.length, 1);
   assert.equal(models[0].id, polled.modelId);
   assert.deepEqual(models[0].labels, ['red', 'blue']);

@@ -97,7 +97,7 @@ export async function ensureTls(dir: string, extraNames: string[] = []): Promise
     await writeFile(paths.caCert, forge.pki.certificateToPem(ca.cert));
   }
 
-  const names = [...new Set(['localhost', hostname(), ...extraNames])];
+  const names = [...new Set(['localhost', hostname(), `${hostname()}.local`, ...extraNames])];
   const ips = [...new Set(['127.0.0.1', ...lanAddresses()])];
   const wanted = JSON.stringify({ names, ips });
   const current = existsSync(paths.sans) ? await readFile(paths.sans, 'utf8') : '';
