@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as LiteRt from '@litertjs/core';
-import type { CompiledModel, Tensor } from '@litertjs/core';
+import type { CompiledModel, Tensor, TypedArray } from '@litertjs/core';
 
 type LiteRtModule = typeof LiteRt;
 
@@ -92,20 +92,24 @@ export class TfliteSession {
     return this.model.getOutputDetails().map((d) => Array.from(d.shape));
   }
 
-  /** Runs the default signature on float32 inputs given in the model's input order. */
-  async run(inputs: readonly Float32Array[]): Promise<Float32Array[]> {
+  /**
+   * Runs the default signature on inputs given in the model's input order: Float32Array for
+   * float32 inputs, Uint8Array for uint8 ones (quantized models with uint8 I/O). Outputs come
+   * back as Float32Array; a uint8 output holds its raw quantized values (0..255).
+   */
+  async run(inputs: readonly (Float32Array | Uint8Array)[]): Promise<Float32Array[]> {
     const shapes = this.inputShapes;
     if (inputs.length !== shapes.length) throw new Error(`Model takes ${shapes.length} inputs, got ${inputs.length}`);
     const tensors = inputs.map((data, i) => {
       const expected = shapes[i].reduce((p, d) => p * d, 1);
       if (data.length !== expected) throw new Error(`Input ${i}: ${data.length} values, shape [${shapes[i]}] needs ${expected}`);
-      return new this.litert.Tensor(data, shapes[i]);
+      return new this.litert.Tensor(data as TypedArray, shapes[i]);
     });
     let outputs: Tensor[] = [];
     try {
       outputs = await this.model.run(tensors);
       // Copy: the typed array views wasm memory that delete() releases.
-      return outputs.map((t) => new Float32Array(t.toTypedArray() as Float32Array));
+      return outputs.map((t) => Float32Array.from(t.toTypedArray()));
     } finally {
       for (const t of [...tensors, ...outputs]) t.delete();
     }
@@ -117,7 +121,7 @@ export class TfliteSession {
 }
 
 /** One-shot convenience: compile, run once, free. */
-export async function runTflite(modelBytes: Uint8Array, inputs: readonly Float32Array[]): Promise<Float32Array[]> {
+export async function runTflite(modelBytes: Uint8Array, inputs: readonly (Float32Array | Uint8Array)[]): Promise<Float32Array[]> {
   const session = await TfliteSession.create(modelBytes);
   try {
     return await session.run(inputs);

@@ -1,6 +1,7 @@
 /**
  * Operator conformance, one line per case: build a one-op model with seeded inputs and weights,
- * run it in LiteRT.js, and compare with the same computation on TF.js's `cpu` backend.
+ * run it in LiteRT.js, and compare with the same computation on TF.js's `cpu` backend. Each case
+ * also checks our reference interpreter (used for int8 calibration) against the same numbers.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,9 +11,12 @@ import type { TensorRef } from './graph-builder.ts';
 import { TfliteSession, loadLiteRtNode } from './litert-node.ts';
 import type { Activation } from './schema.ts';
 import type { OpName, OpOptions } from './ops.ts';
+import { evaluate } from './interpreter.ts';
 
 /** A runtime input (shape), a random float32 constant ({ weights }), or an int32 constant. */
 type Input = number[] | { weights: number[] } | { int32: number[]; shape: number[] };
+/** QUANTIZE/DEQUANTIZE are type conversions, covered by quantize.test.ts and float16.test.ts. */
+type FloatOp = Exclude<OpName, 'QUANTIZE' | 'DEQUANTIZE'>;
 type Reference<K extends OpName> = (inputs: tf.Tensor[], options: OpOptions[K]) => tf.Tensor;
 
 function mulberry32(seed: number): () => number {
@@ -38,7 +42,7 @@ function activate(x: tf.Tensor, activation: Activation): tf.Tensor {
 
 const hwio = (w: tf.Tensor) => tf.transpose(w, [1, 2, 3, 0]) as tf.Tensor4D;
 
-const REFERENCES: { [K in OpName]: Reference<K> } = {
+const REFERENCES: { [K in FloatOp]: Reference<K> } = {
   CONV_2D: ([x, w, b], o) =>
     activate(tf.conv2d(x as tf.Tensor4D, hwio(w), [o.strideH, o.strideW], o.padding, 'NHWC', [o.dilationH, o.dilationW]).add(b), o.activation),
   DEPTHWISE_CONV_2D: ([x, w, b], o) => {
@@ -69,7 +73,7 @@ const REFERENCES: { [K in OpName]: Reference<K> } = {
 
 let caseNumber = 0;
 
-function opCase<K extends OpName>(op: K, inputs: Input[], options: Partial<OpOptions[K]> = {}, tolerance = 1e-5): void {
+function opCase<K extends FloatOp>(op: K, inputs: Input[], options: Partial<OpOptions[K]> = {}, tolerance = 1e-5): void {
   const seed = ++caseNumber;
   test(`${op} #${seed} ${JSON.stringify(options)} ${JSON.stringify(inputs)}`, async () => {
     const random = mulberry32(seed);
@@ -104,6 +108,9 @@ function opCase<K extends OpName>(op: K, inputs: Input[], options: Partial<OpOpt
       let maxError = 0;
       for (let i = 0; i < want.length; i++) maxError = Math.max(maxError, Math.abs(actual[i] - want[i]));
       assert.ok(maxError <= tolerance, `max abs error ${maxError} > ${tolerance}`);
+      const [interpreted] = evaluate(g.toModel(), feeds);
+      const interpreterError = Math.max(...want.map((v, i) => Math.abs(interpreted[i] - v)));
+      assert.ok(interpreterError <= tolerance, `reference interpreter: max abs error ${interpreterError} > ${tolerance}`);
       expected.dispose();
     } finally {
       session.close();

@@ -4,7 +4,7 @@
  */
 import type { Builder, Offset } from 'flatbuffers';
 import { ACTIVATION, BUILTIN_OPTIONS, PADDING, keyOf } from './schema.ts';
-import type { Activation, Padding } from './schema.ts';
+import type { Activation, DType, Padding } from './schema.ts';
 import { int32Vector } from './fb.ts';
 import type { Table } from './fb.ts';
 import type { TensorDef } from './model.ts';
@@ -19,8 +19,13 @@ interface OptionsCodec<O> {
 export interface OpSpec<O> {
   /** `enum BuiltinOperator` value. */
   code: number;
-  /** OperatorCode.version: the lowest kernel version that understands what we write. */
+  /** OperatorCode.version: the lowest kernel version that understands what we write (float). */
   version: number;
+  /**
+   * Version for other tensor types, keyed by the first input's type (int8 kernels are newer
+   * versions in TFLite's op_version.cc); absent types use `version`.
+   */
+  versionByInputType?: Partial<Record<DType, number>>;
   /** Defaults the graph builder merges under the caller's options. */
   defaults: O;
   /** Absent: the op has no options table (BuiltinOptions NONE). */
@@ -86,6 +91,9 @@ function convLike(weightsChannelAxis: number) {
   };
 }
 
+/** Most ops gained int8 kernels in version 2. */
+const INT8_V2: Partial<Record<DType, number>> = { int8: 2 };
+
 function op<O>(spec: OpSpec<O>): OpSpec<O> {
   return spec;
 }
@@ -93,6 +101,7 @@ function op<O>(spec: OpSpec<O>): OpSpec<O> {
 const conv2d = op<ConvOptions>({
   code: 3,
   version: 1,
+  versionByInputType: { int8: 3 },
   defaults: { padding: 'valid', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'none' },
   codec: {
     type: BUILTIN_OPTIONS.Conv2DOptions,
@@ -122,6 +131,7 @@ const conv2d = op<ConvOptions>({
 const depthwiseConv2d = op<DepthwiseConvOptions>({
   code: 4,
   version: 1,
+  versionByInputType: { int8: 3 },
   defaults: { ...conv2d.defaults, depthMultiplier: 1 },
   codec: {
     type: BUILTIN_OPTIONS.DepthwiseConv2DOptions,
@@ -154,6 +164,7 @@ const depthwiseConv2d = op<DepthwiseConvOptions>({
 const fullyConnected = op<FullyConnectedOptions>({
   code: 9,
   version: 1,
+  versionByInputType: { int8: 4 },
   defaults: { activation: 'none', keepNumDims: false },
   codec: {
     type: BUILTIN_OPTIONS.FullyConnectedOptions,
@@ -179,6 +190,7 @@ function pool(code: number) {
   return op<PoolOptions>({
     code,
     version: 1,
+    versionByInputType: INT8_V2,
     defaults: { padding: 'valid', strideH: 2, strideW: 2, filterH: 2, filterW: 2, activation: 'none' },
     codec: {
       type: BUILTIN_OPTIONS.Pool2DOptions,
@@ -215,6 +227,7 @@ function reducer(code: number) {
   return op<ReducerOptions>({
     code,
     version: 1,
+    versionByInputType: INT8_V2,
     defaults: { keepDims: false },
     codec: {
       type: BUILTIN_OPTIONS.ReducerOptions,
@@ -260,6 +273,7 @@ const reshape = op<ReshapeOptions>({
 const softmax = op<SoftmaxOptions>({
   code: 25,
   version: 1,
+  versionByInputType: INT8_V2,
   defaults: { beta: 1 },
   codec: {
     type: BUILTIN_OPTIONS.SoftmaxOptions,
@@ -279,6 +293,7 @@ function binary(code: number, type: number) {
   return op<ActivationOnlyOptions>({
     code,
     version: 1,
+    versionByInputType: INT8_V2,
     defaults: { activation: 'none' },
     codec: {
       type,
@@ -294,13 +309,14 @@ function binary(code: number, type: number) {
   });
 }
 
-function unary(code: number) {
-  return op<NoOptions>({ code, version: 1, defaults: {}, outputShape: sameAsInput });
+function unary(code: number, versionByInputType: Partial<Record<DType, number>> = INT8_V2) {
+  return op<NoOptions>({ code, version: 1, versionByInputType, defaults: {}, outputShape: sameAsInput });
 }
 
 const pad = op<NoOptions>({
   code: 34,
   version: 1,
+  versionByInputType: INT8_V2,
   defaults: {},
   codec: {
     type: BUILTIN_OPTIONS.PadOptions,
@@ -319,6 +335,7 @@ const pad = op<NoOptions>({
 const concatenation = op<ConcatenationOptions>({
   code: 2,
   version: 1,
+  versionByInputType: INT8_V2,
   defaults: { axis: -1, activation: 'none' },
   codec: {
     type: BUILTIN_OPTIONS.ConcatenationOptions,
@@ -359,7 +376,17 @@ export const OPS = {
   PAD: pad,
   MEAN: reducer(40),
   REDUCE_MAX: reducer(82),
+  // float32 → int8/uint8, or int8 ↔ uint8 requantization (output type and scale say which).
+  QUANTIZE: unary(114, {}),
+  // int8/uint8/float16 → float32 (float16 weights: version 3, as op_version.cc has it).
+  DEQUANTIZE: unary(6, { int8: 2, float16: 3 }),
 } as const;
+
+/** OperatorCode.version for `name` reading a first input of type `inputType`. */
+export function opVersion(name: OpName, inputType: DType | undefined): number {
+  const spec = opSpec(name);
+  return (inputType && spec.versionByInputType?.[inputType]) || spec.version;
+}
 
 export type OpName = keyof typeof OPS;
 export type OpOptions = { [K in OpName]: (typeof OPS)[K] extends OpSpec<infer O> ? O : never };

@@ -7,7 +7,7 @@ import { Builder } from 'flatbuffers';
 import type { Offset } from 'flatbuffers';
 import { DTYPE_BYTES, FILE_IDENTIFIER, SCHEMA_VERSION, TENSOR_TYPE } from './schema.ts';
 import { alignedByteVector, float32Vector, int32Vector, int64Vector, offsetVector } from './fb.ts';
-import { opSpec } from './ops.ts';
+import { opSpec, opVersion } from './ops.ts';
 import type { OpName } from './ops.ts';
 import type { OperatorDef, Quantization, TensorDef, TfliteModel } from './model.ts';
 
@@ -29,10 +29,15 @@ export function serializeModel(model: TfliteModel): Uint8Array {
     return bufferOffsets.length - 1;
   });
 
-  const opNames = [...new Set(model.operators.map((o) => o.op))];
-  const operatorCodes = opNames.map((name) => operatorCode(b, name));
+  // One OperatorCode per (op, version): a model may hold float and int8 kernels of one op.
+  const codeKeys = model.operators.map((o) => `${o.op}@${opVersion(o.op, model.tensors[o.inputs[0]]?.dtype)}`);
+  const uniqueKeys = [...new Set(codeKeys)];
+  const operatorCodes = uniqueKeys.map((key) => {
+    const [name, version] = key.split('@');
+    return operatorCode(b, name as OpName, Number(version));
+  });
   const tensors = model.tensors.map((t, i) => tensor(b, t, tensorBuffer[i]));
-  const operators = model.operators.map((o) => operator(b, o, opNames.indexOf(o.op)));
+  const operators = model.operators.map((o, i) => operator(b, o, uniqueKeys.indexOf(codeKeys[i])));
 
   const subgraph = (() => {
     const tensorsVec = offsetVector(b, tensors);
@@ -101,8 +106,8 @@ function dataBuffer(b: Builder, data: Uint8Array): Offset {
   return b.endObject();
 }
 
-function operatorCode(b: Builder, name: OpName): Offset {
-  const { code, version } = opSpec(name);
+function operatorCode(b: Builder, name: OpName, version: number): Offset {
+  const { code } = opSpec(name);
   // OperatorCode: deprecated_builtin_code 0 (byte), custom_code 1, version 2, builtin_code 3.
   // Old runtimes read only the byte field, new ones take the larger of the two: write both.
   b.startObject(4);

@@ -1,10 +1,14 @@
-/** Serializes the IR through @offgrid/tflite's GraphBuilder, one TFLite op (or two) per node. */
-import { GraphBuilder } from '@offgrid/tflite';
-import type { TensorRef } from '@offgrid/tflite';
+/** Lowers the IR to a float32 TFLite model through @offgrid/tflite's GraphBuilder, one TFLite op (or two) per node. */
+import { GraphBuilder, serializeModel } from '@offgrid/tflite';
+import type { TensorRef, TfliteModel } from '@offgrid/tflite';
 import type { IrGraph, IrNode, Key } from './ir.ts';
 import { UnsupportedLayerError } from './errors.ts';
 
 export function emitTflite(graph: IrGraph, description: string): Uint8Array {
+  return serializeModel(emitModel(graph, description));
+}
+
+export function emitModel(graph: IrGraph, description: string): TfliteModel {
   const g = new GraphBuilder('main');
   const refs = new Map<Key, TensorRef>();
   const usedNames = new Set<string>();
@@ -30,7 +34,7 @@ export function emitTflite(graph: IrGraph, description: string): Uint8Array {
     }
   }
   g.output(...graph.outputs.map(ref));
-  return g.build({ description });
+  return g.toModel(description);
 
   function emitNode(node: IrNode): TensorRef {
     const inputs = node.inputs.map(ref);

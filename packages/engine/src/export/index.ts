@@ -1,23 +1,96 @@
 /**
- * TF.js LayersModel → TFLite float32 bytes, through @offgrid/tflite. The model's input batch is
- * fixed to 1; unsupported layers or options throw an UnsupportedLayerError naming the layer
- * and its class before any byte is produced.
+ * TF.js LayersModel → TFLite bytes, through @offgrid/tflite: float32, float16 weights, or
+ * full-integer int8, optionally with TFLite Metadata (labels, normalization) that MediaPipe's
+ * ImageClassifier and the TFLite Task Library accept. The model's input batch is fixed to 1;
+ * unsupported layers or options throw an UnsupportedLayerError naming the layer and its class
+ * before any byte is produced.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { imageClassifierMetadata, quantizeInt8, serializeModel, serializeWithMetadata, toFloat16Weights } from '@offgrid/tflite';
+import type { TfliteModel } from '@offgrid/tflite';
 import { lowerModel } from './walk.ts';
 import { optimize } from './optimize.ts';
-import { emitTflite } from './emit.ts';
+import { emitModel } from './emit.ts';
 
 export { UnsupportedLayerError } from './errors.ts';
 export { LAYER_CONVERTERS } from './layers.ts';
 
+export type Precision = 'float32' | 'float16' | 'int8';
+
+/** Image-classifier metadata; the model input must be [1, H, W, 3] and the output [1, labels]. */
+export interface ClassifierMetadataOptions {
+  /** Model name in the metadata (default: the TF.js model's name). */
+  name?: string;
+  version?: string;
+  author?: string;
+  license?: string;
+  /** Class names in output order (labels.txt, TENSOR_AXIS_LABELS). */
+  labels: readonly string[];
+  /** How pixels in [0, 255] become model inputs: (pixel - mean) / std. E.g. inputs in [0, 1]: mean 0, std 255. */
+  normalization: { mean: number[]; std: number[] };
+}
+
 export interface ExportOptions {
-  /** Stored as the TFLite model description. */
+  /** Stored as the TFLite model description (and the metadata description). */
   description?: string;
+  /** Default float32. float16 stores weights as float16; int8 needs `representativeData`. */
+  quantize?: Precision;
+  /** int8 only: ≥ 100 model inputs (batch 1, preprocessed like real inputs) to calibrate activation ranges. */
+  representativeData?: readonly Float32Array[];
+  /** int8 only: type of the model's input and output (default float32; LiteRT.js refuses int8 I/O). */
+  io?: 'float32' | 'uint8';
+  /** Embeds TFLite Metadata and appends labels.txt. */
+  metadata?: ClassifierMetadataOptions;
+}
+
+export type ExportVariants = Record<Precision, Uint8Array>;
+
+function lower(model: tf.LayersModel, description: string): TfliteModel {
+  const graph = lowerModel(model);
+  optimize(graph);
+  return emitModel(graph, description);
+}
+
+function finish(model: TfliteModel, precision: Precision, options: ExportOptions, modelName: string): Uint8Array {
+  let converted = model;
+  if (precision === 'float16') converted = toFloat16Weights(model);
+  if (precision === 'int8') {
+    const representativeData = options.representativeData;
+    if (!representativeData) throw new Error('int8 export needs representativeData: ≥ 100 preprocessed model inputs (e.g. training images) to calibrate activation ranges');
+    converted = quantizeInt8(model, { representativeData, io: options.io });
+  } else if (options.io === 'uint8') {
+    throw new Error('io "uint8" applies to int8 exports only; pass quantize: "int8"');
+  }
+  if (!options.metadata) return serializeModel(converted);
+  const { metadata, files } = imageClassifierMetadata({
+    ...options.metadata,
+    name: options.metadata.name ?? modelName,
+    description: converted.description,
+    inputShape: converted.tensors[converted.inputs[0]].shape,
+    inputType: precision === 'int8' && options.io === 'uint8' ? 'uint8' : 'float32',
+  });
+  const outputShape = converted.tensors[converted.outputs[0]].shape;
+  if (converted.outputs.length !== 1 || outputShape[outputShape.length - 1] !== options.metadata.labels.length) {
+    throw new Error(`Metadata has ${options.metadata.labels.length} labels but the model output is [${outputShape}]`);
+  }
+  return serializeWithMetadata(converted, metadata, files);
 }
 
 export async function exportTflite(model: tf.LayersModel, options: ExportOptions = {}): Promise<Uint8Array> {
-  const graph = lowerModel(model);
-  optimize(graph);
-  return emitTflite(graph, options.description ?? `Offgrid export of ${model.name}`);
+  const description = options.description ?? `Offgrid export of ${model.name}`;
+  return finish(lower(model, description), options.quantize ?? 'float32', options, model.name);
+}
+
+/**
+ * float32, float16 and int8 exports of one model, lowering it once (what the registry stores
+ * side by side). `representativeData` is required for the int8 variant.
+ */
+export async function exportTfliteVariants(model: tf.LayersModel, options: Omit<ExportOptions, 'quantize'> & { representativeData: readonly Float32Array[] }): Promise<ExportVariants> {
+  const description = options.description ?? `Offgrid export of ${model.name}`;
+  const lowered = lower(model, description);
+  return {
+    float32: finish(lowered, 'float32', options, model.name),
+    float16: finish(lowered, 'float16', options, model.name),
+    int8: finish(lowered, 'int8', options, model.name),
+  };
 }

@@ -1,0 +1,185 @@
+/**
+ * int8 conformance, one line per case: a one-op float model is quantized (calibrated on 100
+ * seeded samples), run in LiteRT.js, and compared with the float reference interpreter on
+ * calibration samples — inputs inside the calibrated ranges, so what is measured is the int8
+ * arithmetic, not range clipping (which the model-level tests in engine cover). Tolerance is a
+ * fraction of the output's float range: one int8 step is 1/255 of a range, so a few steps of
+ * accumulated rounding stay under 2%.
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GraphBuilder } from './graph-builder.ts';
+import type { TensorRef } from './graph-builder.ts';
+import { TfliteSession, loadLiteRtNode } from './litert-node.ts';
+import { evaluate } from './interpreter.ts';
+import { quantizeInt8, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
+import { parseModel } from './reader.ts';
+import { serializeModel } from './writer.ts';
+import type { OpName, OpOptions } from './ops.ts';
+import type { TfliteModel } from './model.ts';
+
+type Input = number[] | { weights: number[] } | { int32: number[]; shape: number[] };
+
+function mulberry32(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
+/** Inputs in [-1, 3): asymmetric on purpose, so zero points are not trivially 0. */
+const randomValues = (shape: number[], random: () => number) => Float32Array.from({ length: size(shape) }, () => random() * 4 - 1);
+
+function oneOpModel<K extends OpName>(op: K, inputs: Input[], options: Partial<OpOptions[K]>, random: () => number): { model: TfliteModel; runtimeShapes: number[][] } {
+  const g = new GraphBuilder();
+  const runtimeShapes: number[][] = [];
+  const refs: TensorRef[] = inputs.map((input, i) => {
+    if (Array.isArray(input)) {
+      runtimeShapes.push(input);
+      return g.input(`in${i}`, input);
+    }
+    if ('weights' in input) return g.constant(`w${i}`, input.weights, Float32Array.from(randomValues(input.weights, random), (v) => (v - 1) / 2));
+    return g.constant(`c${i}`, input.shape, Int32Array.from(input.int32));
+  });
+  g.output(g.op(op, refs, options));
+  return { model: g.toModel(), runtimeShapes };
+}
+
+let caseNumber = 0;
+
+function int8Case<K extends OpName>(op: K, inputs: Input[], options: Partial<OpOptions[K]> = {}, tolerance = 0.02): void {
+  const seed = 1000 + ++caseNumber;
+  test(`int8 ${op} #${seed} ${JSON.stringify(options)} ${JSON.stringify(inputs)}`, async () => {
+    const random = mulberry32(seed);
+    const { model, runtimeShapes } = oneOpModel(op, inputs, options, random);
+    const sample = () => runtimeShapes.map((shape) => randomValues(shape, random));
+    const calibration = Array.from({ length: MIN_CALIBRATION_SAMPLES }, sample);
+    const quantized = quantizeInt8(model, { representativeData: calibration });
+    const bytes = serializeModel(quantized);
+    // Every op inside works on int8; only the boundary converts.
+    const parsed = parseModel(bytes);
+    const inner = parsed.operators.find((o) => o.op === op);
+    assert.ok(inner);
+    assert.equal(parsed.tensors[inner.outputs[0]].dtype, 'int8');
+    const session = await TfliteSession.create(bytes);
+    try {
+      let maxError = 0;
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let run = 0; run < 5; run++) {
+        const feeds = calibration[run * 17];
+        const [want] = evaluate(model, feeds);
+        const [got] = await session.run(feeds);
+        assert.equal(got.length, want.length);
+        want.forEach((v, i) => {
+          maxError = Math.max(maxError, Math.abs(got[i] - v));
+          lo = Math.min(lo, v);
+          hi = Math.max(hi, v);
+        });
+      }
+      const relative = maxError / Math.max(hi - lo, 1e-6);
+      assert.ok(relative <= tolerance, `max abs error ${maxError.toFixed(5)} = ${(relative * 100).toFixed(2)}% of the output range > ${tolerance * 100}%`);
+    } finally {
+      session.close();
+    }
+  });
+}
+
+before(async () => {
+  await loadLiteRtNode();
+});
+
+// op, inputs, options, tolerance (fraction of the output range)
+int8Case('CONV_2D', [[1, 6, 6, 3], { weights: [4, 3, 3, 3] }, { weights: [4] }], { padding: 'same' });
+int8Case('CONV_2D', [[1, 7, 7, 3], { weights: [5, 3, 3, 3] }, { weights: [5] }], { padding: 'same', strideH: 2, strideW: 2, activation: 'relu' });
+int8Case('CONV_2D', [[1, 8, 8, 2], { weights: [3, 3, 3, 2] }, { weights: [3] }], { padding: 'valid', activation: 'relu6' });
+int8Case('CONV_2D', [[1, 5, 5, 8], { weights: [6, 1, 1, 8] }, { weights: [6] }], { activation: 'relu' });
+int8Case('DEPTHWISE_CONV_2D', [[1, 6, 6, 4], { weights: [1, 3, 3, 4] }, { weights: [4] }], { padding: 'same', activation: 'relu6' });
+int8Case('DEPTHWISE_CONV_2D', [[1, 7, 7, 3], { weights: [1, 3, 3, 3] }, { weights: [3] }], { padding: 'same', strideH: 2, strideW: 2 });
+int8Case('DEPTHWISE_CONV_2D', [[1, 6, 6, 2], { weights: [1, 3, 3, 6] }, { weights: [6] }], { padding: 'valid', depthMultiplier: 3, activation: 'relu' });
+int8Case('FULLY_CONNECTED', [[1, 16], { weights: [8, 16] }, { weights: [8] }]);
+int8Case('FULLY_CONNECTED', [[1, 32], { weights: [10, 32] }, { weights: [10] }], { activation: 'relu' });
+int8Case('MAX_POOL_2D', [[1, 8, 8, 3]]);
+int8Case('AVERAGE_POOL_2D', [[1, 7, 7, 2]], { padding: 'same', filterH: 3, filterW: 3, strideH: 2, strideW: 2 });
+int8Case('MEAN', [[1, 5, 5, 6], { int32: [1, 2], shape: [2] }]);
+int8Case('MEAN', [[1, 4, 4, 3], { int32: [1, 2], shape: [2] }], { keepDims: true });
+int8Case('REDUCE_MAX', [[1, 4, 4, 3], { int32: [1, 2], shape: [2] }]);
+int8Case('RESHAPE', [[1, 4, 4, 3]], { newShape: [1, 48] });
+int8Case('SOFTMAX', [[1, 10]]);
+int8Case('ADD', [[1, 4, 4, 3], [1, 4, 4, 3]]);
+int8Case('ADD', [[1, 4, 4, 3], { weights: [3] }], { activation: 'relu' });
+int8Case('MUL', [[1, 4, 4, 3], { weights: [3] }]);
+int8Case('RELU', [[1, 3, 3, 4]]);
+int8Case('RELU6', [[1, 20]]);
+int8Case('LOGISTIC', [[1, 20]]);
+int8Case('TANH', [[1, 20]]);
+int8Case('PAD', [[1, 4, 4, 2], { int32: [0, 0, 1, 2, 2, 1, 0, 0], shape: [4, 2] }]);
+int8Case('CONCATENATION', [[1, 3, 3, 2], [1, 3, 3, 5]], { axis: 3 });
+int8Case('CONCATENATION', [[1, 4], [1, 6], { weights: [1, 2] }], { axis: -1 });
+
+test('quantizeInt8 follows the int8 spec: per-channel weights, int32 bias, fixed softmax output', () => {
+  const random = mulberry32(7);
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 6, 6, 3]);
+  const conv = g.op('CONV_2D', [x, g.constant('cw', [4, 3, 3, 3], randomValues([4, 3, 3, 3], random)), g.constant('cb', [4], randomValues([4], random))], { padding: 'same' });
+  const dw = g.op('DEPTHWISE_CONV_2D', [conv, g.constant('dw', [1, 3, 3, 4], randomValues([1, 3, 3, 4], random)), null], { padding: 'same' });
+  const pooled = g.op('MAX_POOL_2D', [dw]);
+  const flat = g.op('RESHAPE', [pooled], { newShape: [1, -1] });
+  g.output(g.op('SOFTMAX', [g.op('FULLY_CONNECTED', [flat, g.constant('fw', [5, 36], randomValues([5, 36], random)), g.constant('fb', [5], randomValues([5], random))])]));
+  const model = g.toModel();
+  const q = quantizeInt8(model, { representativeData: Array.from({ length: 100 }, () => randomValues([1, 6, 6, 3], random)) });
+  const byName = (name: string) => q.tensors.find((t) => t.name === name) as TfliteModel['tensors'][number];
+  const tensorOf = (op: OpName, position: number) => {
+    const operator = q.operators.find((o) => o.op === op) as TfliteModel['operators'][number];
+    return q.tensors[operator.inputs[position]];
+  };
+  assert.deepEqual(q.operators.map((o) => o.op), ['QUANTIZE', 'CONV_2D', 'DEPTHWISE_CONV_2D', 'MAX_POOL_2D', 'RESHAPE', 'FULLY_CONNECTED', 'SOFTMAX', 'DEQUANTIZE']);
+  assert.equal(q.tensors[q.inputs[0]].dtype, 'float32');
+  assert.equal(q.tensors[q.outputs[0]].dtype, 'float32');
+  const cw = byName('cw');
+  assert.equal(cw.dtype, 'int8');
+  assert.equal(cw.quantization?.scale.length, 4, 'conv: one scale per output channel');
+  assert.equal(cw.quantization?.quantizedDimension, 0);
+  assert.ok(cw.quantization?.zeroPoint.every((z) => z === 0n));
+  const dwq = byName('dw').quantization;
+  assert.equal(dwq?.scale.length, 4);
+  assert.equal(dwq?.quantizedDimension, 3, 'depthwise: channel axis 3');
+  assert.equal(byName('fw').quantization?.scale.length, 1, 'fully connected: per tensor');
+  const bias = tensorOf('CONV_2D', 2);
+  assert.equal(bias.dtype, 'int32');
+  const inputScale = (tensorOf('CONV_2D', 0).quantization as { scale: number[] }).scale[0];
+  bias.quantization?.scale.forEach((s, c) => assert.ok(Math.abs(s - inputScale * (cw.quantization as { scale: number[] }).scale[c]) < 1e-12));
+  assert.equal(tensorOf('DEPTHWISE_CONV_2D', 2).dtype, 'int32', 'a missing bias becomes an explicit int32 zero bias');
+  const softmaxOut = q.tensors[(q.operators.find((o) => o.op === 'SOFTMAX') as TfliteModel['operators'][number]).outputs[0]];
+  assert.deepEqual([softmaxOut.quantization?.scale[0], softmaxOut.quantization?.zeroPoint[0]], [1 / 256, -128n]);
+  assert.deepEqual(tensorOf('RESHAPE', 0).quantization, q.tensors[(q.operators.find((o) => o.op === 'RESHAPE') as TfliteModel['operators'][number]).outputs[0]].quantization, 'reshape keeps its input params');
+  assert.throws(() => quantizeInt8(model, { representativeData: [randomValues([1, 6, 6, 3], random)] }), /at least 100 representative samples/);
+});
+
+test('uint8 I/O: uint8 input and output tensors around an int8 graph, runnable in LiteRT.js', async () => {
+  const random = mulberry32(9);
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 16]);
+  g.output(g.op('SOFTMAX', [g.op('FULLY_CONNECTED', [x, g.constant('w', [4, 16], randomValues([4, 16], random)), g.constant('b', [4], randomValues([4], random))])]));
+  const model = g.toModel();
+  const q = quantizeInt8(model, { representativeData: Array.from({ length: 100 }, () => randomValues([1, 16], random)), io: 'uint8' });
+  const input = q.tensors[q.inputs[0]];
+  const output = q.tensors[q.outputs[0]];
+  assert.equal(input.dtype, 'uint8');
+  assert.equal(output.dtype, 'uint8');
+  assert.deepEqual([output.quantization?.scale[0], output.quantization?.zeroPoint[0]], [1 / 256, 0n]);
+  const [scale, zeroPoint] = [input.quantization?.scale[0] as number, Number(input.quantization?.zeroPoint[0])];
+  const session = await TfliteSession.create(serializeModel(q));
+  try {
+    const values = randomValues([1, 16], random);
+    const raw = Uint8Array.from(values, (v) => Math.max(0, Math.min(255, Math.round(v / scale) + zeroPoint)));
+    const [probabilities] = await session.run([raw]);
+    const [want] = evaluate(model, [values]);
+    probabilities.forEach((q8, i) => assert.ok(Math.abs(q8 / 256 - want[i]) < 0.03, `class ${i}: ${q8 / 256} vs ${want[i]}`));
+  } finally {
+    session.close();
+  }
+});
