@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { liteRtWasm } from './vite-litert-wasm.ts';
+import { serviceWorker } from './vite-service-worker.ts';
 
 // The server sends these too: a cross-origin-isolated page may use LiteRT.js's threaded wasm.
 const crossOriginIsolation = {
@@ -15,7 +16,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 1024 },
-  plugins: [liteRtWasm()],
+  plugins: [liteRtWasm(), serviceWorker()],
   server: {
     headers: crossOriginIsolation,
     proxy: apiTarget ? { '/api': { target: apiTarget, secure: false, changeOrigin: true } } : undefined,

@@ -1,9 +1,19 @@
-import type { OffgridClient } from '@offgrid/sdk';
+import type { OffgridClient, Outbox } from '@offgrid/sdk';
+import type { BatteryMonitor } from './battery.ts';
+import type { Reachability } from './reachability.ts';
 import type { Route } from './routes.ts';
 
-/** What every screen gets from the shell. */
-export interface AppContext {
+/** Long-lived services the shell starts once a key exists. */
+export interface AppServices {
   client: OffgridClient;
+  /** Every capture goes here first (IndexedDB), then to the server. */
+  outbox: Outbox;
+  reachability: Reachability;
+  battery: BatteryMonitor;
+}
+
+/** What every screen gets from the shell. */
+export interface AppContext extends AppServices {
   navigate(route: Route, options?: { replace?: boolean }): void;
 }
 

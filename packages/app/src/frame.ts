@@ -31,3 +31,29 @@ export function canvasPixels(canvas: HTMLCanvasElement): ImageData {
   if (!context) throw new Error('Canvas 2D is not available in this browser.');
   return context.getImageData(0, 0, canvas.width, canvas.height);
 }
+
+/** Grabs centre-square frames into one canvas, again and again (live prediction): no canvas per frame. */
+export class FrameGrabber {
+  readonly canvas: HTMLCanvasElement;
+  private readonly context: CanvasRenderingContext2D;
+
+  constructor(readonly size = SAMPLE_SIZE) {
+    this.canvas = document.createElement('canvas');
+    this.canvas.width = size;
+    this.canvas.height = size;
+    const context = this.canvas.getContext('2d', { willReadFrequently: true });
+    if (!context) throw new Error('Canvas 2D is not available in this browser.');
+    context.imageSmoothingEnabled = true;
+    context.imageSmoothingQuality = 'high';
+    this.context = context;
+  }
+
+  /** The current video frame's centre square as RGBA, drawn the way captures are (same crop and scaling). */
+  grab(video: HTMLVideoElement): Uint8ClampedArray {
+    const { videoWidth: width, videoHeight: height } = video;
+    if (width === 0 || height === 0) throw new Error('The camera is not ready yet. Wait for the preview, then try again.');
+    const side = Math.min(width, height);
+    this.context.drawImage(video, (width - side) / 2, (height - side) / 2, side, side, 0, 0, this.size, this.size);
+    return this.context.getImageData(0, 0, this.size, this.size).data;
+  }
+}

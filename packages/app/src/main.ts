@@ -1,15 +1,35 @@
-// App shell: pairing, then hash-routed screens.
+// App shell: pairing, background services (outbox, reachability, battery, offline cache), hash-routed screens.
 import './styles.css';
-import type { AppContext, Dispose } from './context.ts';
+import { Outbox } from '@offgrid/sdk';
+import type { OutboxSnapshot } from '@offgrid/sdk';
+import type { AppContext, AppServices, Dispose } from './context.ts';
 import { errorMessage, h } from './dom.ts';
 import { describeApiError } from './api-errors.ts';
+import { BatteryMonitor } from './battery.ts';
+import type { BatteryState } from './battery.ts';
+import { setupOffline } from './offline.ts';
+import type { OfflineState } from './offline.ts';
+import { exclusiveAcrossTabs, indexedDbOutboxStore } from './outbox-store.ts';
 import { pairFromUrl } from './pairing.ts';
+import { Reachability } from './reachability.ts';
+import type { ReachabilityState } from './reachability.ts';
 import { parseRoute, routeHash } from './routes.ts';
 import { renderProjectScreen } from './screens/project-screen.ts';
 import { renderProjectsScreen } from './screens/projects-screen.ts';
 import { createClient, loadApiKey } from './session.ts';
 
-const pairingStatus = document.querySelector<HTMLElement>('[data-testid="pairing-status"]')!;
+/**
+ * Gzip sample uploads (`Content-Encoding: gzip`). TODO: turn on once the server decodes compressed request
+ * bodies; today it would store the gzip bytes as an (invalid) image. JPEGs shrink by ~1% anyway.
+ */
+const GZIP_UPLOADS = false;
+
+const byTestId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`)!;
+const pairingStatus = byTestId('pairing-status');
+const reachabilityChip = byTestId('reachability');
+const outboxChip = byTestId('header-outbox');
+const offlineChip = byTestId('offline-status');
+const batteryChip = byTestId('battery-status');
 const screen = document.getElementById('screen')!;
 
 function setPairingStatus(content: string | Node[], tone: 'ok' | 'warn' | '' = ''): void {
@@ -35,7 +55,66 @@ function showUnpairedAfterFailure(error: unknown): void {
   setPairingStatus(`Pairing failed: ${errorMessage(error)}`, 'warn');
 }
 
-function startRouter(context: Omit<AppContext, 'navigate'>): void {
+const REACHABILITY_TEXT: Record<ReachabilityState, string> = { checking: 'Checking server…', online: 'Server online', offline: 'Server offline' };
+
+function showReachability(state: ReachabilityState): void {
+  reachabilityChip.hidden = false;
+  reachabilityChip.dataset.state = state;
+  reachabilityChip.textContent = REACHABILITY_TEXT[state];
+  reachabilityChip.title = state === 'offline' ? 'Captures wait on this phone and upload when the server is back; prediction works offline.' : '';
+}
+
+function showOutbox(snapshot: OutboxSnapshot): void {
+  const parts = [];
+  if (snapshot.pending > 0) parts.push(`${snapshot.pending} to upload`);
+  if (snapshot.failed > 0) parts.push(`${snapshot.failed} failed`);
+  if (parts.length > 0 && snapshot.pausedBy.length > 0) parts.push('paused');
+  outboxChip.hidden = parts.length === 0;
+  outboxChip.textContent = parts.length === 0 ? '' : `↑ ${parts.join(' · ')}`;
+  outboxChip.dataset.pending = String(snapshot.pending);
+  outboxChip.dataset.failed = String(snapshot.failed);
+}
+
+function showOffline(state: OfflineState, detail?: string): void {
+  offlineChip.hidden = state === 'unsupported';
+  offlineChip.dataset.state = state;
+  offlineChip.textContent = state === 'ready' ? 'Works offline' : state === 'preparing' ? 'Saving app for offline…' : 'Offline use unavailable';
+  offlineChip.title = detail ?? '';
+}
+
+function showBattery(state: BatteryState): void {
+  batteryChip.hidden = !state.low;
+  batteryChip.textContent = state.low ? `Battery ${Math.round((state.level ?? 0) * 100)}%: uploads paused, live prediction slowed` : '';
+}
+
+function startServices(apiKey: string): AppServices {
+  const client = createClient(apiKey);
+  const reachability = new Reachability(client);
+  const outbox = new Outbox({ uploader: client, store: indexedDbOutboxStore, gzip: GZIP_UPLOADS, exclusive: exclusiveAcrossTabs });
+  const battery = new BatteryMonitor();
+
+  outbox.subscribe((event) => {
+    if (event.type === 'change') showOutbox(event.snapshot);
+    if (event.type === 'uploaded') reachability.report(true);
+  });
+  reachability.subscribe((state, previous) => {
+    showReachability(state);
+    // The server is back: upload what waited, now rather than at the end of the backoff.
+    if (state === 'online' && previous !== 'online') void outbox.flush({ force: true });
+  });
+  battery.subscribe((state) => {
+    showBattery(state);
+    if (state.low) outbox.pause('battery');
+    else outbox.resume('battery');
+  });
+  showReachability(reachability.state);
+  reachability.start();
+  void battery.start();
+  void outbox.start();
+  return { client, outbox, reachability, battery };
+}
+
+function startRouter(services: AppServices): void {
   let dispose: Dispose = () => undefined;
   const render = () => {
     dispose();
@@ -47,7 +126,7 @@ function startRouter(context: Omit<AppContext, 'navigate'>): void {
     window.scrollTo(0, 0);
   };
   const appContext: AppContext = {
-    ...context,
+    ...services,
     navigate(route, options) {
       const hash = routeHash(route);
       if (options?.replace) history.replaceState(history.state, '', hash);
@@ -60,6 +139,7 @@ function startRouter(context: Omit<AppContext, 'navigate'>): void {
 }
 
 async function boot(): Promise<void> {
+  void setupOffline(showOffline);
   const outcome = await pairFromUrl();
   if (outcome.kind === 'paired') setPairingStatus('Paired', 'ok');
   if (outcome.kind === 'failed') setPairingStatus(`Pairing failed: ${errorMessage(outcome.error)}`, 'warn');
@@ -70,7 +150,7 @@ async function boot(): Promise<void> {
     return;
   }
   if (outcome.kind === 'none') setPairingStatus('Paired', 'ok');
-  startRouter({ client: createClient(apiKey) });
+  startRouter(startServices(apiKey));
 }
 
 boot().catch((error: unknown) => setPairingStatus(`Offgrid could not start: ${describeApiError(error)}`, 'warn'));

@@ -1,19 +1,87 @@
-// Downloaded models kept on the phone (IndexedDB), one per project: the newest one loaded.
+// Models kept on the phone (IndexedDB), encrypted at rest, several versions per project; one is active.
+import { sha256Hex } from '@offgrid/sdk';
 import type { ModelVersion } from '@offgrid/sdk';
-import { getItem, setItem } from './storage.ts';
+import { generateAtRestKey, seal, unseal } from './at-rest.ts';
+import type { Sealed } from './at-rest.ts';
+import { deleteItem, getItem, listItems, setItem } from './storage.ts';
 
+/** What the phone knows about a saved model, without its bytes. */
 export interface StoredModel {
   model: ModelVersion;
   variant: 'float32';
   sha256: string;
-  bytes: Uint8Array;
+  sizeBytes: number;
   savedAt: string;
 }
 
-export function loadStoredModel(projectId: string): Promise<StoredModel | undefined> {
-  return getItem<StoredModel>('models', projectId);
+interface ModelRecord extends StoredModel {
+  sealed: Sealed;
 }
 
-export function saveStoredModel(stored: StoredModel): Promise<void> {
-  return setItem('models', stored.model.projectId, stored);
+const KEY_ID = 'model-key';
+const activeKey = (projectId: string) => `active-model:${projectId}`;
+const context = (record: StoredModel) => `${record.model.id}:${record.sha256}`;
+
+let atRestKey: Promise<CryptoKey> | undefined;
+
+/** The phone's model key: created once, non-extractable, stored as a CryptoKey object in IndexedDB. */
+function modelKey(): Promise<CryptoKey> {
+  atRestKey ??= (async () => {
+    const existing = await getItem<CryptoKey>('settings', KEY_ID);
+    if (existing) return existing;
+    const key = await generateAtRestKey();
+    await setItem('settings', KEY_ID, key);
+    return key;
+  })().catch((error: unknown) => {
+    atRestKey = undefined;
+    throw error;
+  });
+  return atRestKey;
+}
+
+function withoutBytes({ model, variant, sha256, sizeBytes, savedAt }: ModelRecord): StoredModel {
+  return { model, variant, sha256, sizeBytes, savedAt };
+}
+
+export async function listStoredModels(projectId: string): Promise<StoredModel[]> {
+  const records = await listItems<ModelRecord>('models');
+  return records
+    .filter((record) => record.model.projectId === projectId)
+    .map(withoutBytes)
+    .sort((a, b) => b.model.version - a.model.version);
+}
+
+export async function getStoredModel(modelId: string): Promise<StoredModel | undefined> {
+  const record = await getItem<ModelRecord>('models', modelId);
+  return record && withoutBytes(record);
+}
+
+/** Encrypts and saves verified bytes (the caller checked them against the server's sha256). */
+export async function saveModel(model: ModelVersion, bytes: Uint8Array, sha256: string): Promise<StoredModel> {
+  const stored: StoredModel = { model, variant: 'float32', sha256, sizeBytes: bytes.byteLength, savedAt: new Date().toISOString() };
+  const record: ModelRecord = { ...stored, sealed: await seal(await modelKey(), bytes, context(stored)) };
+  await setItem('models', model.id, record);
+  return stored;
+}
+
+/** Decrypts a saved model and checks it still hashes to what was downloaded. */
+export async function loadModelBytes(modelId: string): Promise<{ stored: StoredModel; bytes: Uint8Array }> {
+  const record = await getItem<ModelRecord>('models', modelId);
+  if (!record) throw new Error('That model is not saved on this phone. Download it first.');
+  const bytes = await unseal(await modelKey(), record.sealed, context(record));
+  if ((await sha256Hex(bytes)) !== record.sha256) throw new Error('The saved model is damaged (checksum mismatch). Delete it and download it again.');
+  return { stored: withoutBytes(record), bytes };
+}
+
+export async function deleteStoredModel(model: ModelVersion): Promise<void> {
+  await deleteItem('models', model.id);
+  if ((await getActiveModelId(model.projectId)) === model.id) await deleteItem('settings', activeKey(model.projectId));
+}
+
+export async function getActiveModelId(projectId: string): Promise<string | undefined> {
+  return getItem<string>('settings', activeKey(projectId));
+}
+
+export async function setActiveModelId(projectId: string, modelId: string): Promise<void> {
+  await setItem('settings', activeKey(projectId), modelId);
 }

@@ -1,18 +1,40 @@
+import { predictCommand } from './predict-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { trainCommand } from './train-command.ts';
 
 const USAGE = `offgrid — offline AutoML for phones
 
 Usage:
   offgrid serve [--port 8000] [--host 0.0.0.0] [--data ./offgrid-data] [--insecure-http]
       Start the LAN server: stores data, trains models, serves the phone app.
+  offgrid train <folder | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2]
+      Search model families within the budget, retrain the winner, export model.tflite (int8),
+      model_float32.tflite, report.json and report.html. A folder holds one sub-folder of images per
+      label; a CSV has numeric feature columns and a "label" column. Run again to resume.
+  offgrid predict <model.tflite> <image files...> [--json]
+      Print the label and confidence for each image.
   offgrid help
 `;
 
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (error) {
+    // People read these: the message says what to fix; the stack only with OFFGRID_DEBUG=1.
+    process.stderr.write(`offgrid: ${process.env.OFFGRID_DEBUG ? (error as Error).stack : (error as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':
       return serveCommand(rest);
+    case 'train':
+      return trainCommand(rest);
+    case 'predict':
+      return predictCommand(rest);
     case undefined:
     case 'help':
     case '--help':

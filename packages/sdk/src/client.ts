@@ -1,5 +1,6 @@
 import { sha256Hex } from './checksum.ts';
 import { OffgridChecksumError, OffgridApiError, UNEXPECTED_RESPONSE_CODE, errorFromResponse, isAbortError, networkError } from './errors.ts';
+import { gzip } from './gzip.ts';
 import { imageContentType } from './image-type.ts';
 import type {
   CreateProjectInput,
@@ -39,6 +40,8 @@ export interface UploadSampleOptions extends RequestOptions {
   idempotencyKey?: string;
   /** Defaults to the blob's type, else sniffed from the bytes (JPEG, PNG, WebP). */
   contentType?: string;
+  /** Gzip the body and send `Content-Encoding: gzip`. Only for servers that accept compressed request bodies. */
+  gzip?: boolean;
 }
 
 export interface DatasetFile {
@@ -121,13 +124,12 @@ export class OffgridClient {
   ): Promise<SampleUpload> {
     const headers: Record<string, string> = { 'Content-Type': options.contentType ?? (await imageContentType(image)) };
     if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
-    return this.json(`/projects/${enc(projectId)}/samples`, {
-      signal: options.signal,
-      method: 'POST',
-      query: { label },
-      headers,
-      body: image instanceof Uint8Array ? toBlob(image) : image,
-    });
+    let body: Blob = image instanceof Uint8Array ? toBlob(image) : image;
+    if (options.gzip) {
+      body = toBlob(await gzip(body));
+      headers['Content-Encoding'] = 'gzip';
+    }
+    return this.json(`/projects/${enc(projectId)}/samples`, { signal: options.signal, method: 'POST', query: { label }, headers, body });
   }
 
   /** Uploads many labelled images in one multipart request; each part's field name is its label. */

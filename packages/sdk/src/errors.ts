@@ -5,11 +5,19 @@ export class OffgridApiError extends Error {
   override readonly name = 'OffgridApiError';
   readonly status: number;
   readonly code: string;
+  /** From a `Retry-After` header (429, 503): how long the server asks us to wait. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, code: string, message: string, options?: { cause?: unknown }) {
+  constructor(status: number, code: string, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options);
     this.status = status;
     this.code = code;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+
+  /** Worth retrying later as it is: the server was unreachable, busy, rate limiting or failing. */
+  get transient(): boolean {
+    return this.status === 0 || this.status === 408 || this.status === 425 || this.status === 429 || this.status >= 500;
   }
 }
 
@@ -43,9 +51,11 @@ function isErrorBody(value: unknown): value is ErrorBody {
 /** Builds the error for a non-2xx response from its `{ error: { code, message } }` body. */
 export async function errorFromResponse(response: Response): Promise<OffgridApiError> {
   const text = await response.text().catch(() => '');
+  const retryAfterSeconds = parseRetryAfter(response.headers.get('Retry-After'));
+  const options = retryAfterSeconds === undefined ? undefined : { retryAfterSeconds };
   try {
     const body: unknown = JSON.parse(text);
-    if (isErrorBody(body)) return new OffgridApiError(response.status, body.error.code, body.error.message);
+    if (isErrorBody(body)) return new OffgridApiError(response.status, body.error.code, body.error.message, options);
   } catch {
     // Not JSON: fall through to a generic error that still shows what came back.
   }
@@ -55,7 +65,17 @@ export async function errorFromResponse(response: Response): Promise<OffgridApiE
     response.status,
     UNEXPECTED_RESPONSE_CODE,
     `HTTP ${response.status} ${response.statusText}${detail}`.trim(),
+    options,
   );
+}
+
+/** `Retry-After` as seconds (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.round((date - now) / 1000));
 }
 
 /** Wraps a failed `fetch` (DNS, TLS, refused connection) so callers see one error type. */

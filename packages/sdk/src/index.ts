@@ -1,9 +1,12 @@
 export { OffgridClient } from './client.ts';
 export type { DatasetFile, DownloadedModel, FetchLike, OffgridClientOptions, RequestOptions, UploadSampleOptions } from './client.ts';
-export { OffgridApiError, OffgridChecksumError, NETWORK_ERROR_CODE, UNEXPECTED_RESPONSE_CODE } from './errors.ts';
+export { OffgridApiError, OffgridChecksumError, NETWORK_ERROR_CODE, UNEXPECTED_RESPONSE_CODE, parseRetryAfter } from './errors.ts';
 export { SseParser, readSseEvents } from './sse.ts';
 export type { SseEvent } from './sse.ts';
 export { sha256Hex } from './checksum.ts';
+export { gzip } from './gzip.ts';
+export { Outbox, MemoryOutboxStore, backoffDelay } from './outbox.ts';
+export type { NewSample, OutboxCounts, OutboxEntry, OutboxEntryState, OutboxEvent, OutboxOptions, OutboxSnapshot, OutboxStore, SampleUploader } from './outbox.ts';
 export { isFinalJobStatus } from './types.ts';
 export type { JobListener } from './watch-job.ts';
 export type * from './types.ts';

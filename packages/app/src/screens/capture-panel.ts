@@ -1,68 +1,93 @@
-// Capture: one big button per label; each tap grabs a 128x128 centre square, encodes JPEG and uploads it.
-import type { OffgridClient, Project } from '@offgrid/sdk';
-import { describeApiError } from '../api-errors.ts';
-import type { Dispose } from '../context.ts';
+// Capture: one big button per label; each tap grabs a 128x128 centre square, encodes JPEG and puts it in the
+// outbox (IndexedDB first, then uploaded; queued while the server is away). Shows uploaded and queued counts.
+import type { OutboxSnapshot, Project } from '@offgrid/sdk';
+import type { AppServices, Dispose } from '../context.ts';
 import { errorMessage, h } from '../dom.ts';
 import { canvasToJpeg, grabSquareFrame } from '../frame.ts';
+import { rememberProject } from '../projects-cache.ts';
 
-export interface CapturePanelOptions {
-  client: OffgridClient;
+export interface CapturePanelOptions extends AppServices {
   project: Project;
   video: HTMLVideoElement;
 }
 
-export function mountCapturePanel(root: HTMLElement, { client, project, video }: CapturePanelOptions): Dispose {
-  const controller = new AbortController();
+export function mountCapturePanel(root: HTMLElement, { project, video, outbox, reachability }: CapturePanelOptions): Dispose {
   const status = h('p', { class: 'status', testid: 'capture-status', role: 'status' }, 'Tap a label to capture the camera frame as that label.');
-  let pending = 0;
+  const pendingCount = h('strong', { testid: 'outbox-pending' }, '0');
+  const failedCount = h('strong', { testid: 'outbox-failed' }, '0');
+  const retryButton = h('button', { type: 'button', class: 'secondary small', testid: 'outbox-retry-button' }, 'Retry now');
+  const discardButton = h('button', { type: 'button', class: 'small', testid: 'outbox-discard-button', hidden: true }, 'Discard failed');
+  const queue = h(
+    'div',
+    { class: 'queue', testid: 'outbox' },
+    h('span', {}, 'Waiting to upload: ', pendingCount, ' · failed: ', failedCount),
+    h('span', { class: 'queue-note muted', testid: 'outbox-note' }),
+    h('div', { class: 'queue-actions' }, retryButton, discardButton),
+  );
 
+  const uploaded: Record<string, number> = { ...project.sampleCounts };
   const rows = project.labels.map((label) => {
-    let uploaded = project.sampleCounts[label] ?? 0;
-    let failed = 0;
-    const count = h('span', { class: 'count', testid: `capture-count-${label}`, 'data-label': label }, String(uploaded));
+    const count = h('span', { class: 'count', testid: `capture-count-${label}`, 'data-label': label, title: 'uploaded' }, String(uploaded[label] ?? 0));
+    const queued = h('span', { class: 'queued', testid: `capture-pending-${label}`, 'data-label': label, hidden: true });
     const errors = h('span', { class: 'errors', testid: `capture-errors-${label}`, 'data-label': label, hidden: true });
     const button = h(
       'button',
       { type: 'button', class: 'capture-button', testid: `capture-button-${label}`, 'data-label': label },
       h('span', { class: 'capture-label' }, label),
-      h('span', { class: 'capture-counts' }, count, errors),
+      h('span', { class: 'capture-counts' }, queued, errors, count),
     );
-    const render = () => {
-      count.textContent = String(uploaded);
-      errors.textContent = `${failed} failed`;
-      errors.hidden = failed === 0;
-    };
-    const showProgress = () => {
-      status.textContent = pending > 0 ? `Uploading ${pending}…` : `Uploaded. ${label}: ${uploaded} sample${uploaded === 1 ? '' : 's'}.`;
-    };
     button.addEventListener('click', async () => {
-      let jpeg: Blob;
       try {
-        jpeg = await canvasToJpeg(grabSquareFrame(video));
+        const jpeg = await canvasToJpeg(grabSquareFrame(video));
+        await outbox.add({ projectId: project.id, label, data: jpeg });
+        status.textContent = reachability.state === 'offline' ? `Saved on the phone; uploads when the server is back.` : `Captured ${label}.`;
       } catch (error) {
         status.textContent = errorMessage(error);
-        return;
-      }
-      pending++;
-      showProgress();
-      try {
-        const result = await client.uploadSample(project.id, label, jpeg, { idempotencyKey: crypto.randomUUID(), signal: controller.signal });
-        if (!result.duplicate) uploaded++;
-        pending--;
-        render();
-        showProgress();
-        if (result.duplicate) status.textContent = `That ${label} frame was already uploaded.`;
-      } catch (error) {
-        pending--;
-        if (controller.signal.aborted) return;
-        failed++;
-        render();
-        status.textContent = `Upload of a ${label} sample failed: ${describeApiError(error)}`;
       }
     });
-    return button;
+    return { label, button, count, queued, errors };
   });
 
-  root.replaceChildren(h('div', { class: 'capture-grid' }, ...rows), status);
-  return () => controller.abort();
+  const render = (snapshot: OutboxSnapshot) => {
+    const pendingByLabel = snapshot.pendingByLabel[project.id] ?? {};
+    const failedByLabel: Record<string, number> = {};
+    for (const entry of outbox.list()) if (entry.projectId === project.id && entry.state === 'failed') failedByLabel[entry.label] = (failedByLabel[entry.label] ?? 0) + 1;
+    for (const row of rows) {
+      row.count.textContent = String(uploaded[row.label] ?? 0);
+      const pending = pendingByLabel[row.label] ?? 0;
+      row.queued.hidden = pending === 0;
+      row.queued.textContent = `+${pending} queued`;
+      const failed = failedByLabel[row.label] ?? 0;
+      row.errors.hidden = failed === 0;
+      row.errors.textContent = `${failed} failed`;
+    }
+    pendingCount.textContent = String(snapshot.pending);
+    failedCount.textContent = String(snapshot.failed);
+    queue.dataset.pending = String(snapshot.pending);
+    discardButton.hidden = snapshot.failed === 0;
+    retryButton.hidden = snapshot.pending === 0 && snapshot.failed === 0;
+    const note = queue.querySelector<HTMLElement>('[data-testid="outbox-note"]')!;
+    if (snapshot.pausedBy.includes('battery')) note.textContent = 'Paused: battery low. Uploads resume when charging.';
+    else if (snapshot.pending > 0 && snapshot.retryAt) note.textContent = `Server unreachable; retrying at ${new Date(snapshot.retryAt).toLocaleTimeString()}.`;
+    else if (snapshot.failed > 0) note.textContent = `The server refused some samples: ${snapshot.lastError ?? 'see the log'}`;
+    else if (snapshot.uploading) note.textContent = 'Uploading…';
+    else note.textContent = snapshot.pending === 0 ? 'All captures uploaded.' : '';
+  };
+
+  const unsubscribe = outbox.subscribe((event) => {
+    if (event.type === 'uploaded' && event.entry.projectId === project.id && !event.result.duplicate) {
+      uploaded[event.entry.label] = (uploaded[event.entry.label] ?? 0) + 1;
+      void rememberProject({ ...project, sampleCounts: { ...uploaded } }); // offline, counts start from here
+    }
+    if (event.type === 'change') render(event.snapshot);
+  });
+  retryButton.addEventListener('click', () => {
+    void reachability.checkNow();
+    void outbox.retryFailed();
+  });
+  discardButton.addEventListener('click', () => void outbox.discardFailed());
+
+  root.replaceChildren(h('div', { class: 'capture-grid' }, ...rows.map((r) => r.button)), status, queue);
+  render(outbox.snapshot());
+  return unsubscribe;
 }

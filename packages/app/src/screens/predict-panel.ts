@@ -1,145 +1,318 @@
-// Predict: fetch the newest model (sha256-verified), keep it on the phone, run it on the live camera frame.
-import { preprocessImage, rgbaToRgb } from '@offgrid/features';
-import type { ModelVersion, OffgridClient, Project } from '@offgrid/sdk';
+// Predict: runs the phone's active model (encrypted in IndexedDB; works offline) on the camera, once or live
+// (FPS, latency, top-3), watches confidence for drift and saves low-confidence frames to the outbox.
+import type { ModelVersion, Project } from '@offgrid/sdk';
+import { OffgridApiError } from '@offgrid/sdk';
 import { describeApiError } from '../api-errors.ts';
-import type { Dispose } from '../context.ts';
+import { LOW_BATTERY_FRAME_INTERVAL_MS } from '../battery.ts';
+import type { AppServices, Dispose } from '../context.ts';
 import { errorMessage, h, percent } from '../dom.ts';
-import { canvasPixels, grabSquareFrame } from '../frame.ts';
-import { loadStoredModel, saveStoredModel } from '../model-store.ts';
+import { DEFAULT_DRIFT_THRESHOLD, DriftMonitor } from '../drift.ts';
+import { FrameGrabber, canvasToJpeg } from '../frame.ts';
+import { getActiveModelId, listStoredModels, loadModelBytes, setActiveModelId } from '../model-store.ts';
 import type { StoredModel } from '../model-store.ts';
+import { downloadToPhone } from '../model-sync.ts';
 import { Predictor } from '../predictor.ts';
-import { toProbabilities, topPrediction } from '../probabilities.ts';
+import { FramePreprocessor } from '../preprocess.ts';
+import { toProbabilities } from '../probabilities.ts';
+import { getItem, setItem } from '../storage.ts';
+import { topK } from '../top-k.ts';
 
-export interface PredictPanelOptions {
-  client: OffgridClient;
+const TOP = 3;
+const DRIFT_SETTING = 'drift-threshold';
+
+export interface PredictPanelOptions extends AppServices {
   project: Project;
   video: HTMLVideoElement;
 }
 
 export interface PredictPanel {
   dispose: Dispose;
+  /** The tab became visible: load the phone's active model if none is loaded. */
+  show(): void;
+  /** The tab was left: stop the live loop. */
+  hide(): void;
   /** Tells the panel a newer model was just trained. */
   offerModel(model: ModelVersion): void;
+  /** Loads a model saved on the phone (the Models tab activated it). */
+  useModel(modelId: string): Promise<void>;
 }
 
-export function mountPredictPanel(root: HTMLElement, { client, project, video }: PredictPanelOptions): PredictPanel {
+export function mountPredictPanel(root: HTMLElement, options: PredictPanelOptions): PredictPanel {
+  const { client, project, video, outbox, battery, reachability } = options;
   const controller = new AbortController();
   let predictor: Predictor | undefined;
   let loaded: StoredModel | undefined;
   let disposed = false;
+  let busy = false;
+  let live = false;
+  let shown = false;
+  const drift = new DriftMonitor();
+  const grabber = new FrameGrabber();
+  let preprocessor: FramePreprocessor | undefined;
+  let scores = new Float32Array(0);
+  const best = new Int32Array(TOP);
 
   const modelStatus = h('p', { class: 'status', testid: 'model-status', role: 'status' }, 'No model on this phone yet. Train one, then load it here.');
   const loadButton = h('button', { type: 'button', class: 'secondary', testid: 'model-load-button' }, 'Load newest model');
   const accelerator = h('span', { testid: 'model-accelerator' }, '—');
+  const acceleratorNote = h('span', { class: 'muted', testid: 'model-accelerator-note' });
   const predictButton = h('button', { type: 'button', class: 'primary', testid: 'predict-button', disabled: true }, 'Predict');
+  const liveButton = h('button', { type: 'button', class: 'secondary', testid: 'live-button', disabled: true, 'aria-pressed': 'false' }, 'Start live');
   const label = h('span', { class: 'prediction-label', testid: 'predict-label' }, '—');
   const confidence = h('span', { testid: 'predict-confidence' }, '—');
   const latency = h('span', { testid: 'predict-latency' }, '—');
-  const scores = h('ul', { class: 'scores', testid: 'predict-scores' });
+  const fps = h('span', { testid: 'predict-fps' }, '—');
+  const topRows = Array.from({ length: TOP }, () => {
+    const name = h('span', { class: 'score-name' });
+    const meter = h('meter', { min: 0, max: 1, value: 0 });
+    const value = h('span', { class: 'score-value' });
+    return { row: h('li', { hidden: true }, name, meter, value), name, meter, value };
+  });
+  const scoreList = h('ol', { class: 'scores', testid: 'predict-scores' }, ...topRows.map((r) => r.row));
   const predictStatus = h('p', { class: 'status', testid: 'predict-status', role: 'status' });
+  const throttleNote = h('p', { class: 'note warn', testid: 'predict-throttle', hidden: true }, `Battery low: live prediction slowed to ${1000 / LOW_BATTERY_FRAME_INTERVAL_MS} frames per second.`);
+
+  const driftText = h('span', { testid: 'drift-text' });
+  const driftLabel = h('select', { testid: 'drift-label-select', 'aria-label': 'Label for this frame' }, ...project.labels.map((name) => h('option', { value: name }, name)));
+  const driftSave = h('button', { type: 'button', class: 'secondary', testid: 'drift-save-button' }, 'Save this frame');
+  const driftStatus = h('span', { class: 'muted', testid: 'drift-status', role: 'status' });
+  const driftBanner = h(
+    'div',
+    { class: 'banner warn', testid: 'drift-banner', hidden: true, role: 'alert' },
+    h('strong', {}, 'The model is unsure lately.'),
+    driftText,
+    h('span', {}, 'Collect more examples of what the camera sees now, then retrain.'),
+    h('div', { class: 'banner-actions' }, driftLabel, driftSave),
+    driftStatus,
+  );
+  const thresholdInput = h('input', { type: 'range', min: 0.3, max: 0.95, step: 0.05, value: DEFAULT_DRIFT_THRESHOLD, testid: 'drift-threshold' });
+  const thresholdValue = h('span', { testid: 'drift-threshold-value' }, percent(DEFAULT_DRIFT_THRESHOLD, 0));
 
   root.replaceChildren(
-    predictButton,
+    h('div', { class: 'actions' }, predictButton, liveButton),
     h(
       'div',
       { class: 'prediction card' },
       label,
-      h('span', { class: 'muted' }, 'Confidence ', confidence, ' · Latency ', latency),
-      scores,
+      h('span', { class: 'muted' }, 'Confidence ', confidence, ' · ', latency, ' · ', fps, ' fps'),
+      scoreList,
     ),
+    throttleNote,
+    driftBanner,
     predictStatus,
     modelStatus,
     h('div', { class: 'actions model-actions' }, loadButton, h('span', { class: 'muted' }, 'Runtime: ', accelerator)),
+    acceleratorNote,
+    h('label', { class: 'setting' }, h('span', {}, 'Ask for more data below ', thresholdValue, ' average confidence'), thresholdInput),
   );
 
-  loadStoredModel(project.id)
-    .then((stored) => {
-      if (stored && !predictor && !disposed) modelStatus.textContent = `Model v${stored.model.version} is saved on this phone. Tap “Load newest model”.`;
-    })
-    .catch(() => undefined);
+  void getItem<number>('settings', DRIFT_SETTING).then((saved) => {
+    if (saved !== undefined) setThreshold(saved);
+  });
+  function setThreshold(value: number) {
+    drift.threshold = value;
+    thresholdInput.value = String(value);
+    thresholdValue.textContent = percent(value, 0);
+    showDrift();
+  }
+  thresholdInput.addEventListener('input', () => {
+    setThreshold(Number(thresholdInput.value));
+    void setItem('settings', DRIFT_SETTING, drift.threshold);
+  });
 
-  const loadNewest = async () => {
-    loadButton.disabled = true;
-    predictButton.disabled = true;
-    try {
-      modelStatus.textContent = 'Looking for the newest model…';
-      const stored = await newestModelBytes(client, project.id, controller.signal, (text) => (modelStatus.textContent = text));
-      if (disposed) return;
-      modelStatus.textContent = `Starting LiteRT.js for model v${stored.model.version}…`;
-      const next = await Predictor.load(stored.bytes, stored.model.input);
-      if (disposed) return next.dispose();
-      predictor?.dispose();
-      predictor = next;
-      loaded = stored;
-      accelerator.textContent = next.accelerator;
-      modelStatus.textContent = `Model v${stored.model.version} ready (${next.accelerator}) · val accuracy ${percent(stored.model.metrics.valAccuracy)}`;
-      modelStatus.dataset.modelId = stored.model.id;
-      predictButton.disabled = false;
-    } catch (error) {
-      if (!disposed) modelStatus.textContent = `Could not load the model: ${describeApiError(error)}`;
-      predictButton.disabled = predictor === undefined;
-    } finally {
-      loadButton.disabled = false;
-    }
+  const setReady = (ready: boolean) => {
+    predictButton.disabled = !ready;
+    liveButton.disabled = !ready;
   };
-  loadButton.addEventListener('click', () => void loadNewest());
+
+  async function loadLocal(modelId: string): Promise<void> {
+    const { stored, bytes } = await loadModelBytes(modelId);
+    if (disposed) return;
+    modelStatus.textContent = `Starting LiteRT.js for model v${stored.model.version}…`;
+    const next = await Predictor.load(bytes, stored.model.input);
+    if (disposed) return next.dispose();
+    predictor?.dispose();
+    predictor = next;
+    loaded = stored;
+    preprocessor = new FramePreprocessor(grabber.size, stored.model.input);
+    scores = new Float32Array(stored.model.labels.length);
+    drift.reset();
+    showDrift();
+    accelerator.textContent = next.accelerator;
+    acceleratorNote.textContent = next.fallbacks.length > 0 ? `Fell back to ${next.accelerator}: ${next.fallbacks.join('; ')}` : '';
+    modelStatus.textContent = `Model v${stored.model.version} ready (${next.accelerator}) · val accuracy ${percent(stored.model.metrics.valAccuracy)}`;
+    modelStatus.dataset.modelId = stored.model.id;
+    setReady(true);
+  }
+
+  /** Newest model from the server onto the phone and active; offline, the phone's active one. */
+  async function loadNewest(): Promise<void> {
+    modelStatus.textContent = 'Looking for the newest model…';
+    let newest: ModelVersion | undefined;
+    try {
+      newest = (await client.listModels(project.id, { signal: controller.signal }))[0];
+    } catch (error) {
+      if (!(error instanceof OffgridApiError && error.status === 0)) throw error;
+      reachability.report(false);
+      const local = (await getActiveModelId(project.id)) ?? (await listStoredModels(project.id))[0]?.model.id;
+      if (!local) throw new Error('No model is saved on this phone and the server is offline. Load one while connected.', { cause: error });
+      return loadLocal(local);
+    }
+    if (!newest) throw new Error('This project has no model yet. Train one first.');
+    const saved = (await listStoredModels(project.id)).some((s) => s.model.id === newest.id);
+    if (!saved) {
+      modelStatus.textContent = `Downloading model v${newest.version}…`;
+      await downloadToPhone(client, newest, controller.signal);
+    }
+    await setActiveModelId(project.id, newest.id);
+    await loadLocal(newest.id);
+  }
+
+  /** Model loads run one after another (a tap during the automatic load waits for it). */
+  let queue = Promise.resolve();
+  function guarded(action: () => Promise<void>): Promise<void> {
+    queue = queue.then(async () => {
+      if (disposed) return;
+      busy = true;
+      loadButton.disabled = true;
+      setReady(false);
+      try {
+        await action();
+      } catch (error) {
+        if (!disposed) modelStatus.textContent = `Could not load the model: ${describeApiError(error)}`;
+      } finally {
+        busy = false;
+        loadButton.disabled = false;
+        setReady(predictor !== undefined && !live);
+        liveButton.disabled = predictor === undefined;
+      }
+    });
+    return queue;
+  }
+
+  loadButton.addEventListener('click', () => void guarded(loadNewest));
+
+  /** One frame through the model; returns the top-1 confidence. */
+  async function runFrame(): Promise<number> {
+    if (!predictor || !loaded || !preprocessor) throw new Error('Load a model first.');
+    const input = preprocessor.run(grabber.grab(video));
+    const { output, latencyMs } = await predictor.predictInto(input, scores);
+    const probabilities = toProbabilities(output);
+    const count = topK(probabilities, best);
+    topRows.forEach((row, n) => {
+      row.row.hidden = n >= count;
+      if (n >= count) return;
+      const p = probabilities[best[n]];
+      row.name.textContent = loaded!.model.labels[best[n]] ?? `class ${best[n]}`;
+      row.meter.value = p;
+      row.value.textContent = percent(p, 0);
+    });
+    const top = probabilities[best[0]];
+    label.textContent = topRows[0].name.textContent;
+    confidence.textContent = percent(top);
+    latency.textContent = `${latencyMs.toFixed(1)} ms`;
+    predictStatus.textContent = '';
+    return top;
+  }
 
   predictButton.addEventListener('click', async () => {
-    if (!predictor || !loaded) return;
     try {
-      const started = performance.now();
-      const pixels = canvasPixels(grabSquareFrame(video));
-      const input = preprocessImage(rgbaToRgb(pixels.data, pixels.width, pixels.height), predictor.input);
-      const { output, latencyMs } = await predictor.predict(input);
-      const probabilities = toProbabilities(output);
-      const top = topPrediction(probabilities, loaded.model.labels);
-      label.textContent = top.label;
-      confidence.textContent = percent(top.confidence);
-      latency.textContent = `${latencyMs.toFixed(1)} ms`;
-      latency.title = `inference ${latencyMs.toFixed(1)} ms, with capture and preprocessing ${(performance.now() - started).toFixed(1)} ms`;
-      scores.replaceChildren(
-        ...loaded.model.labels.map((name, i) =>
-          h('li', {}, h('span', {}, name), h('meter', { min: 0, max: 1, value: probabilities[i] ?? 0 }), h('span', {}, percent(probabilities[i], 0))),
-        ),
-      );
-      predictStatus.textContent = '';
+      await runFrame();
     } catch (error) {
       predictStatus.textContent = `Prediction failed: ${errorMessage(error)}`;
     }
   });
 
+  function showDrift() {
+    const state = drift.state();
+    driftBanner.hidden = !state.drifting;
+    driftText.textContent = Number.isNaN(state.mean) ? '' : ` Average confidence ${percent(state.mean, 0)} over the last ${state.count} frames (alert below ${percent(state.threshold, 0)}).`;
+    driftBanner.dataset.mean = Number.isNaN(state.mean) ? '' : state.mean.toFixed(3);
+  }
+
+  driftSave.addEventListener('click', async () => {
+    const chosen = driftLabel.value;
+    try {
+      // toBlob snapshots the canvas now: the frame that was just predicted with low confidence.
+      const jpeg = await canvasToJpeg(grabber.canvas);
+      await outbox.add({ projectId: project.id, label: chosen, data: jpeg });
+      driftStatus.textContent = `Saved as “${chosen}”. It uploads with your other captures.`;
+    } catch (error) {
+      driftStatus.textContent = `Could not save the frame: ${errorMessage(error)}`;
+    }
+  });
+
+  const setLive = (on: boolean) => {
+    live = on;
+    liveButton.textContent = on ? 'Stop live' : 'Start live';
+    liveButton.setAttribute('aria-pressed', String(on));
+    predictButton.disabled = on || !predictor;
+    if (on) void liveLoop();
+    else {
+      fps.textContent = '—';
+      throttleNote.hidden = true;
+    }
+  };
+  liveButton.addEventListener('click', () => setLive(!live));
+
+  async function liveLoop(): Promise<void> {
+    // FPS over the last few frames (a ring of timestamps), so a change of pace shows within a second or two.
+    const stamps = new Float64Array(5);
+    let frames = 0;
+    while (live && !disposed) {
+      const throttled = battery.state.low;
+      throttleNote.hidden = !throttled;
+      const frameStarted = performance.now();
+      try {
+        const top = await runFrame();
+        drift.add(top);
+        showDrift();
+      } catch (error) {
+        predictStatus.textContent = `Live prediction stopped: ${errorMessage(error)}`;
+        setLive(false);
+        return;
+      }
+      const minInterval = throttled ? LOW_BATTERY_FRAME_INTERVAL_MS : 0;
+      const wait = minInterval - (performance.now() - frameStarted);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+      const now = performance.now();
+      const oldest = stamps[frames % stamps.length];
+      stamps[frames % stamps.length] = now;
+      frames++;
+      if (frames > stamps.length) fps.textContent = ((stamps.length * 1000) / (now - oldest)).toFixed(1);
+    }
+  }
+
   return {
+    show() {
+      shown = true;
+      if (predictor || busy) return;
+      void guarded(async () => {
+        const active = await getActiveModelId(project.id);
+        if (active && shown) await loadLocal(active);
+        else {
+          const saved = await listStoredModels(project.id);
+          if (saved.length > 0) modelStatus.textContent = `Model v${saved[0].model.version} is saved on this phone. Activate it on the Models tab, or tap “Load newest model”.`;
+        }
+      });
+    },
+    hide() {
+      shown = false;
+      if (live) setLive(false);
+    },
     offerModel(model) {
       if (loaded?.model.id !== model.id) modelStatus.textContent = `New model v${model.version} trained. Tap “Load newest model”.`;
     },
+    useModel(modelId) {
+      if (live) setLive(false);
+      return guarded(() => loadLocal(modelId));
+    },
     dispose() {
       disposed = true;
+      live = false;
       controller.abort();
       predictor?.dispose();
     },
   };
-}
-
-/** The newest model's bytes: from the phone if already saved, else downloaded, verified and saved. */
-async function newestModelBytes(
-  client: OffgridClient,
-  projectId: string,
-  signal: AbortSignal,
-  report: (text: string) => void,
-): Promise<StoredModel> {
-  const stored = await loadStoredModel(projectId);
-  let newest: ModelVersion | undefined;
-  try {
-    newest = (await client.listModels(projectId, { signal }))[0];
-  } catch (error) {
-    if (stored) return stored; // offline: keep predicting with what the phone has
-    throw error;
-  }
-  if (!newest) throw new Error('This project has no model yet. Train one first.');
-  if (stored?.model.id === newest.id) return stored;
-  report(`Downloading model v${newest.version}…`);
-  const download = await client.downloadModel(newest.id, 'float32', { signal });
-  const next: StoredModel = { model: newest, variant: 'float32', sha256: download.sha256, bytes: download.bytes, savedAt: new Date().toISOString() };
-  await saveStoredModel(next);
-  return next;
 }

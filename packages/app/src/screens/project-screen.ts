@@ -1,16 +1,34 @@
-// One project: shared camera preview on top, then Capture / Train / Predict tabs.
+// One project: shared camera preview on top, then Capture / Train / Predict / Models tabs.
 import type { Project } from '@offgrid/sdk';
+import { OffgridApiError } from '@offgrid/sdk';
 import { describeApiError } from '../api-errors.ts';
 import { startCamera, stopCamera } from '../camera.ts';
 import type { AppContext, Dispose } from '../context.ts';
 import { errorMessage, h } from '../dom.ts';
+import { cachedProject, rememberProject } from '../projects-cache.ts';
 import { PROJECT_TABS, routeHash } from '../routes.ts';
 import type { ProjectTab } from '../routes.ts';
 import { mountCapturePanel } from './capture-panel.ts';
+import { mountModelsPanel } from './models-panel.ts';
 import { mountPredictPanel } from './predict-panel.ts';
 import { mountTrainPanel } from './train-panel.ts';
 
-const TAB_TITLES: Record<ProjectTab, string> = { capture: 'Capture', train: 'Train', predict: 'Predict' };
+const TAB_TITLES: Record<ProjectTab, string> = { capture: 'Capture', train: 'Train', predict: 'Predict', models: 'Models' };
+
+/** The project from the server, or (server unreachable) as this phone last saw it. */
+async function loadProject(context: AppContext, projectId: string, signal: AbortSignal): Promise<{ project: Project; offline: boolean }> {
+  try {
+    const project = await context.client.getProject(projectId, { signal });
+    void rememberProject(project);
+    return { project, offline: false };
+  } catch (error) {
+    if (!(error instanceof OffgridApiError && error.status === 0)) throw error;
+    context.reachability.report(false);
+    const cached = await cachedProject(projectId);
+    if (!cached) throw error;
+    return { project: cached, offline: true };
+  }
+}
 
 export function renderProjectScreen(root: HTMLElement, context: AppContext, projectId: string, initialTab: ProjectTab): Dispose {
   const controller = new AbortController();
@@ -20,12 +38,11 @@ export function renderProjectScreen(root: HTMLElement, context: AppContext, proj
   const status = h('p', { class: 'status', testid: 'project-status', role: 'status' }, 'Loading project…');
   root.replaceChildren(back, status);
 
-  context.client
-    .getProject(projectId, { signal: controller.signal })
-    .then((project) => {
+  loadProject(context, projectId, controller.signal)
+    .then(({ project, offline }) => {
       if (controller.signal.aborted) return;
-      status.textContent = '';
-      disposers.push(mountProject(root, context, project, initialTab, back));
+      status.textContent = offline ? 'Server offline: captures are kept on this phone, prediction works.' : '';
+      disposers.push(mountProject(root, context, project, initialTab, back, status));
     })
     .catch((error: unknown) => {
       if (!controller.signal.aborted) status.textContent = `Could not open the project: ${describeApiError(error)}`;
@@ -34,7 +51,7 @@ export function renderProjectScreen(root: HTMLElement, context: AppContext, proj
   return () => disposers.forEach((dispose) => dispose());
 }
 
-function mountProject(root: HTMLElement, context: AppContext, project: Project, initialTab: ProjectTab, back: HTMLElement): Dispose {
+function mountProject(root: HTMLElement, context: AppContext, project: Project, initialTab: ProjectTab, back: HTMLElement, status: HTMLElement): Dispose {
   const video = h('video', { testid: 'camera-video', autoplay: true, muted: true, playsinline: true });
   const cameraStatus = h('p', { class: 'camera-status', testid: 'camera-status', role: 'status' }, 'Starting camera…');
   const camera = h('div', { class: 'camera', testid: 'camera' }, video, cameraStatus);
@@ -50,18 +67,31 @@ function mountProject(root: HTMLElement, context: AppContext, project: Project, 
 
   root.replaceChildren(
     h('div', { class: 'project-header' }, back, h('h1', { testid: 'project-name' }, project.name)),
+    status,
     camera,
     h('nav', { class: 'tabs', role: 'tablist' }, ...tabButtons),
     ...PROJECT_TABS.map((tab) => panels[tab]),
   );
 
+  const services = { client: context.client, outbox: context.outbox, reachability: context.reachability, battery: context.battery };
+  const predict = mountPredictPanel(panels.predict, { ...services, project, video });
+  const models = mountModelsPanel(panels.models, {
+    ...services,
+    project,
+    onActivate: (modelId) => void predict.useModel(modelId),
+  });
+  let current: ProjectTab | undefined;
   const select = (tab: ProjectTab) => {
     PROJECT_TABS.forEach((name, i) => {
       tabButtons[i].setAttribute('aria-selected', String(name === tab));
       panels[name].hidden = name !== tab;
     });
-    camera.hidden = tab === 'train';
+    camera.hidden = tab === 'train' || tab === 'models';
     history.replaceState(history.state, '', routeHash({ name: 'project', projectId: project.id, tab }));
+    if (current === 'predict' && tab !== 'predict') predict.hide();
+    if (tab === 'predict') predict.show();
+    if (tab === 'models') models.show();
+    current = tab;
   };
 
   let stream: MediaStream | undefined;
@@ -77,11 +107,11 @@ function mountProject(root: HTMLElement, context: AppContext, project: Project, 
       cameraStatus.textContent = `Camera unavailable: ${errorMessage(error)}`;
     });
 
-  const predict = mountPredictPanel(panels.predict, { client: context.client, project, video });
   const disposers: Dispose[] = [
-    mountCapturePanel(panels.capture, { client: context.client, project, video }),
+    mountCapturePanel(panels.capture, { ...services, project, video }),
     mountTrainPanel(panels.train, { client: context.client, project, onModelReady: predict.offerModel }),
     predict.dispose,
+    models.dispose,
   ];
   select(initialTab);
 

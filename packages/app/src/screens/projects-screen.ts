@@ -4,6 +4,8 @@ import type { AppContext, Dispose } from '../context.ts';
 import { errorMessage, h } from '../dom.ts';
 import { describeApiError } from '../api-errors.ts';
 import { parseLabels } from '../labels.ts';
+import { cachedProjects, rememberProjects } from '../projects-cache.ts';
+import { OffgridApiError } from '@offgrid/sdk';
 
 export function renderProjectsScreen(root: HTMLElement, context: AppContext): Dispose {
   const list = h('ul', { class: 'project-list', testid: 'project-list' });
@@ -35,9 +37,17 @@ export function renderProjectsScreen(root: HTMLElement, context: AppContext): Di
 
   context.client
     .listProjects({ signal: controller.signal })
-    .then(showProjects)
-    .catch((error: unknown) => {
-      if (!controller.signal.aborted) status.textContent = describeApiError(error);
+    .then((projects) => {
+      showProjects(projects);
+      void rememberProjects(projects);
+    })
+    .catch(async (error: unknown) => {
+      if (controller.signal.aborted) return;
+      if (error instanceof OffgridApiError && error.status === 0) {
+        context.reachability.report(false);
+        showProjects(await cachedProjects());
+        status.textContent = 'Server offline: showing the projects this phone knows.';
+      } else status.textContent = describeApiError(error);
     });
 
   form.addEventListener('submit', (event) => {

@@ -1,5 +1,13 @@
 export { trainImageClassifier, TRAIN_DEFAULTS } from './trainer.ts';
-export type { ImageDataset, TrainOptions, TrainedImageClassifier, EpochMetrics } from './trainer.ts';
+export type { ImageDataset, TrainOptions, TrainedImageClassifier } from './trainer.ts';
+export { fit, FIT_DEFAULTS, weightedCrossEntropy } from './fit.ts';
+export type { FitOptions, FitResult, EpochMetrics, EarlyStopping } from './fit.ts';
+export { fromSamples, predictSamples, sampleBatch } from './data.ts';
+export type { TrainingData } from './data.ts';
+export { augmentImage } from './augment.ts';
+export type { ImageAugmentation } from './augment.ts';
+export type { LrSchedule } from './schedule.ts';
+export type { TrainingCheckpoint } from './checkpoint.ts';
 export type { TrainProgress, TrainerProgress } from './progress.ts';
 export { stratifiedSplit } from './split.ts';
 export type { TrainValidationSplit } from './split.ts';

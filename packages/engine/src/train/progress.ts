@@ -17,6 +17,10 @@ export interface TrainProgress {
 /** Trainer reports also say whether they close an epoch, so consumers can throttle batch reports only. */
 export interface TrainerProgress extends TrainProgress {
   event: 'batch' | 'epoch';
+  /** Batches done in this epoch, and per epoch. */
+  batch?: number;
+  batches?: number;
+  learningRate?: number;
 }
 
 export function abortError(signal: AbortSignal): Error {

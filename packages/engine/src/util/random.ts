@@ -7,10 +7,12 @@ export interface Random {
   next(): number;
   /** Uniform integer in [0, 2^31), for seeding tfjs ops. */
   nextSeed(): number;
+  /** The generator's whole state (a uint32), for checkpoints; `createRandom(seed, state)` resumes from it. */
+  state(): number;
 }
 
-export function createRandom(seed: number): Random {
-  let state = seed >>> 0;
+export function createRandom(seed: number, resumeState?: number): Random {
+  let state = (resumeState ?? seed) >>> 0;
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
@@ -18,7 +20,7 @@ export function createRandom(seed: number): Random {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, nextSeed: () => Math.floor(next() * 2147483648) };
+  return { next, nextSeed: () => Math.floor(next() * 2147483648), state: () => state };
 }
 
 /** Fisher–Yates shuffle in place. */

@@ -41,7 +41,7 @@ async function run({ request, startedAt }: WorkerInput): Promise<void> {
       batchSize: request.batchSize,
       validationSplit: request.validationSplit,
       seed: request.seed,
-      onProgress: ({ event, ...p }) => {
+      onProgress: ({ event, batch: _batch, batches: _batches, learningRate: _rate, ...p }) => {
         const now = Date.now();
         if (event === 'batch' && now - lastBatchReport < BATCH_REPORT_INTERVAL_MS) return;
         lastBatchReport = now;

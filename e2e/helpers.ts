@@ -1,0 +1,52 @@
+// Shared e2e helpers: polling the page's text, screenshots, and asking the API over the phone's trusted HTTPS.
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+
+export const screenshotsDir = process.env.OFFGRID_SCREENSHOTS;
+
+export async function textOf(locator: Locator, pattern: RegExp, timeout = 15_000): Promise<string> {
+  const deadline = Date.now() + timeout;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await locator.textContent()) ?? '';
+    if (pattern.test(text)) return text;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${locator} never matched ${pattern}; last text: "${text}"`);
+}
+
+export async function attributeOf(locator: Locator, name: string, pattern: RegExp, timeout = 15_000): Promise<string> {
+  const deadline = Date.now() + timeout;
+  let value = '';
+  while (Date.now() < deadline) {
+    value = (await locator.getAttribute(name)) ?? '';
+    if (pattern.test(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${locator} [${name}] never matched ${pattern}; last value: "${value}"`);
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (screenshotsDir) await page.screenshot({ path: join(screenshotsDir, `app-${name}.png`) });
+}
+
+/** Calls the API from the page, over the same trusted HTTPS the phone uses (Node's fetch would not trust the local CA). */
+export async function apiFromPage<T>(page: Page, key: string, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  return page.evaluate(
+    async ({ key, path, init }) => {
+      const response = await fetch(`/api/v1${path}`, {
+        method: init.method ?? 'GET',
+        headers: { authorization: `Bearer ${key}`, ...(init.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      });
+      if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${path}: HTTP ${response.status} ${await response.text()}`);
+      return response.json();
+    },
+    { key, path, init },
+  ) as Promise<T>;
+}
+
+/** Console errors a browser logs for requests to a server that is down on purpose (or closing: Fastify answers 503). */
+export function unexpectedErrors(errors: string[]): string[] {
+  return errors.filter((text) => !/ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to fetch|status of 503/.test(text));
+}

@@ -1,0 +1,178 @@
+// Models screen (versions, sha256-verified and encrypted downloads, activate, delete, storage), live
+// prediction with FPS and top-3, the drift banner saving a frame to the outbox, and the battery policy.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { get } from 'node:https';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '@offgrid/server/testing';
+import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
+import { writeFakeVideo } from './fake-video.ts';
+import { apiFromPage, attributeOf, screenshot, textOf } from './helpers.ts';
+
+const LABELS = ['cat', 'dog'];
+
+let server: TestServer;
+let phone: Phone;
+before(async () => {
+  server = await startTestServer({ insecureHttp: false });
+  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')), fakeVideoFile: writeFakeVideo() });
+  // The Battery Status API is a boundary we do not own: a controllable stand-in (starts full and charging).
+  // (A string: tsx would wrap functions in a `__name` helper the page lacks.)
+  await phone.context.addInitScript(`
+    const battery = Object.assign(new EventTarget(), { level: 1, charging: true });
+    Object.defineProperty(navigator, 'getBattery', { value: () => Promise.resolve(battery) });
+    window.setFakeBattery = (level, charging) => {
+      Object.assign(battery, { level, charging });
+      battery.dispatchEvent(new Event('levelchange'));
+      battery.dispatchEvent(new Event('chargingchange'));
+    };
+  `);
+});
+after(async () => {
+  await phone?.close();
+  await server?.stop();
+});
+
+/** The real response, fetched from Node with the server's own CA (Playwright's route.fetch would not trust it). */
+function fetchTrusted(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  const ca = readFileSync(join(server.dataDir, 'tls', 'ca.crt'));
+  return new Promise((resolve, reject) => {
+    const wanted = Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith(':') && name !== 'accept-encoding'));
+    get(url, { ca, headers: wanted }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const flat = Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]));
+        resolve({ status: response.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) });
+      });
+    }).on('error', reject);
+  });
+}
+
+function rowOf(page: Page, version: number) {
+  return page.locator(`[data-testid="model-row"][data-version="${version}"]`);
+}
+
+test('models: versions with metrics; corrupt download refused; encrypted at rest; activate, delete, storage', { timeout: 150_000 }, async () => {
+  const page = await phone.context.newPage();
+  const byId = (id: string) => page.getByTestId(id);
+  await page.goto(server.server.pairingUrl);
+  await textOf(byId('pairing-status'), /^Paired/);
+  await byId('project-name-input').fill('Pets');
+  await byId('project-labels-input').fill(LABELS.join(', '));
+  await byId('project-create-button').click();
+  await textOf(byId('camera-status'), /^$/);
+  for (const label of LABELS) {
+    for (let shot = 1; shot <= 3; shot++) {
+      await byId(`capture-button-${label}`).click();
+      await textOf(byId(`capture-count-${label}`), new RegExp(`^${shot}$`));
+    }
+  }
+  await byId('tab-train').click();
+  for (const version of [1, 2]) {
+    await byId('train-button').click();
+    await textOf(byId('train-result'), new RegExp(`Model v${version} `), 120_000);
+  }
+
+  await byId('tab-models').click();
+  await textOf(rowOf(page, 2).getByTestId('model-val-accuracy'), /^\d+(\.\d)?%$/);
+  await textOf(rowOf(page, 1).getByTestId('model-size'), /KB|MB/);
+  assert.match((await rowOf(page, 2).getByTestId('model-date').textContent()) ?? '', /\d/);
+  assert.deepEqual(await page.getByTestId('model-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.version)), ['2', '1'], 'newest first');
+
+  // A download corrupted in transit is refused by the sha256 check and nothing is saved.
+  await page.route('**/api/v1/models/*/download*', async (route) => {
+    const request = route.request();
+    const { status, headers, body } = await fetchTrusted(request.url(), await request.allHeaders());
+    body[body.length >> 1] ^= 0xff;
+    await route.fulfill({ status, headers, body });
+  });
+  await rowOf(page, 2).getByTestId('model-download-button').click();
+  await textOf(rowOf(page, 2).getByTestId('model-row-status'), /corrupt \(SHA-256 mismatch\)/);
+  assert.equal(await rowOf(page, 2).getAttribute('data-saved'), 'false');
+  await page.unroute('**/api/v1/models/*/download*');
+
+  await rowOf(page, 2).getByTestId('model-download-button').click();
+  await textOf(rowOf(page, 2).getByTestId('model-row-status'), /Downloaded and verified/);
+  await attributeOf(rowOf(page, 2), 'data-saved', /^true$/);
+  // Read straight from IndexedDB (no named helpers inside: tsx would wrap them in a `__name` the page lacks).
+  const atRest = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open('offgrid');
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const all: Record<string, unknown[]> = {};
+    for (const store of ['models', 'settings']) {
+      all[store] = await new Promise<unknown[]>((resolve) => {
+        const request = db.transaction(store).objectStore(store).getAll();
+        request.onsuccess = () => resolve(request.result);
+      });
+    }
+    const [record] = all.models as { sealed: { ciphertext: ArrayBuffer }; sizeBytes: number }[];
+    const key = all.settings.find((value) => value instanceof CryptoKey) as CryptoKey;
+    const head = new TextDecoder().decode(new Uint8Array(record.sealed.ciphertext).slice(4, 8));
+    db.close();
+    return { head, extractable: key.extractable, algorithm: key.algorithm.name, cipherBytes: record.sealed.ciphertext.byteLength, sizeBytes: record.sizeBytes };
+  });
+  assert.notEqual(atRest.head, 'TFL3', 'no TFLite identifier in the stored bytes');
+  assert.equal(atRest.cipherBytes, atRest.sizeBytes + 16, 'AES-GCM ciphertext = plaintext + 16-byte tag');
+  assert.deepEqual([atRest.algorithm, atRest.extractable], ['AES-GCM', false], 'non-extractable AES-GCM key');
+
+  await rowOf(page, 2).getByTestId('model-activate-button').click();
+  await attributeOf(rowOf(page, 2), 'data-active', /^true$/);
+  await textOf(byId('models-storage'), /Storage used by Offgrid/);
+  // Roll back to v1 on the phone, then drop v2 from it.
+  await rowOf(page, 1).getByTestId('model-download-button').click();
+  await attributeOf(rowOf(page, 1), 'data-saved', /^true$/);
+  await rowOf(page, 1).getByTestId('model-activate-button').click();
+  await attributeOf(rowOf(page, 1), 'data-active', /^true$/);
+  await screenshot(page, '5-models');
+  await rowOf(page, 2).getByTestId('model-delete-button').click();
+  await attributeOf(rowOf(page, 2), 'data-saved', /^false$/);
+  assert.equal(await rowOf(page, 1).getAttribute('data-active'), 'true');
+
+  // Live prediction on the active model (v1): FPS, latency, top-3.
+  await byId('tab-predict').click();
+  await textOf(byId('model-status'), /Model v1 ready/, 30_000);
+  assert.match((await byId('model-accelerator').textContent()) ?? '', /^(wasm|webgpu)$/);
+  await byId('live-button').click();
+  await textOf(byId('predict-fps'), /^\d+(\.\d)?$/);
+  await textOf(byId('predict-latency'), /ms$/);
+  assert.equal(await byId('predict-scores').locator('li:not([hidden])').count(), LABELS.length, 'top-3 shows every label of a 2-label model');
+
+  // Drift: with the alert threshold at 95%, the rolling window soon falls under it; save the frame as "dog".
+  await byId('drift-threshold').fill('0.95');
+  await byId('drift-banner').waitFor({ state: 'visible', timeout: 20_000 });
+  await screenshot(page, '7-drift');
+  await byId('drift-label-select').selectOption('dog');
+  await byId('drift-save-button').click();
+  await textOf(byId('drift-status'), /Saved as “dog”/);
+  await textOf(byId('header-outbox'), /^$|to upload/);
+  const projectId = (await apiFromPage<{ projects: { id: string }[] }>(page, server.adminKey, '/projects')).projects[0].id;
+  const deadline = Date.now() + 15_000;
+  while ((await apiFromPage<{ sampleCounts: Record<string, number> }>(page, server.adminKey, `/projects/${projectId}`)).sampleCounts.dog !== 4) {
+    assert.ok(Date.now() < deadline, 'the drift frame reached the server');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+
+  // Battery low and not charging: uploads pause, live prediction slows to 2 fps; the user is told.
+  await page.evaluate(() => (window as unknown as { setFakeBattery(l: number, c: boolean): void }).setFakeBattery(0.1, false));
+  await textOf(byId('battery-status'), /Battery 10%: uploads paused/);
+  await byId('predict-throttle').waitFor({ state: 'visible' });
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  const throttledFps = Number(await byId('predict-fps').textContent());
+  assert.ok(throttledFps <= 2.6, `throttled to ~2 fps, got ${throttledFps}`);
+  await screenshot(page, '8-battery');
+  await byId('tab-capture').click();
+  await byId('capture-button-cat').click();
+  await textOf(byId('header-outbox'), /1 to upload · paused/);
+  await textOf(byId('outbox-note'), /Paused: battery low/);
+  await page.evaluate(() => (window as unknown as { setFakeBattery(l: number, c: boolean): void }).setFakeBattery(0.1, true));
+  await byId('battery-status').waitFor({ state: 'hidden' });
+  await textOf(byId('outbox-pending'), /^0$/);
+  await textOf(byId('capture-count-cat'), /^4$/);
+  assert.deepEqual(phone.consoleErrors, [], 'no errors in the page console');
+});

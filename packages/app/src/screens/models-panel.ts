@@ -1,0 +1,147 @@
+// Models: the project's versions (server list merged with what is saved on the phone), their metrics,
+// download (sha256-verified, encrypted at rest), activate, delete, and how much storage the app uses.
+import type { ModelVersion, Project } from '@offgrid/sdk';
+import { OffgridApiError, OffgridChecksumError } from '@offgrid/sdk';
+import { describeApiError } from '../api-errors.ts';
+import type { AppServices, Dispose } from '../context.ts';
+import { h, percent } from '../dom.ts';
+import { deleteStoredModel, getActiveModelId, listStoredModels, setActiveModelId } from '../model-store.ts';
+import type { StoredModel } from '../model-store.ts';
+import { downloadToPhone, formatBytes, formatDate } from '../model-sync.ts';
+
+export interface ModelsPanelOptions extends AppServices {
+  project: Project;
+  /** A saved model became the active one: the Predict tab loads it. */
+  onActivate(modelId: string): void;
+}
+
+export interface ModelsPanel {
+  dispose: Dispose;
+  show(): void;
+}
+
+export function mountModelsPanel(root: HTMLElement, { client, project, reachability, onActivate }: ModelsPanelOptions): ModelsPanel {
+  const controller = new AbortController();
+  const list = h('ul', { class: 'model-list', testid: 'model-list' });
+  const status = h('p', { class: 'status', testid: 'models-status', role: 'status' });
+  const storage = h('p', { class: 'muted', testid: 'models-storage' });
+  const refreshButton = h('button', { type: 'button', class: 'secondary', testid: 'models-refresh-button' }, 'Refresh');
+  root.replaceChildren(
+    h('div', { class: 'panel-header' }, h('h2', {}, 'Model versions'), refreshButton),
+    status,
+    list,
+    storage,
+    h('p', { class: 'muted' }, 'Models are checked against the server’s SHA-256 when downloaded and kept encrypted on this phone.'),
+  );
+
+  let serverModels: ModelVersion[] | undefined;
+  const rowStatus = new Map<string, string>();
+  const working = new Set<string>();
+
+  async function refresh(fromServer: boolean): Promise<void> {
+    if (fromServer) {
+      try {
+        serverModels = await client.listModels(project.id, { signal: controller.signal });
+        status.textContent = '';
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        if (error instanceof OffgridApiError && error.status === 0) {
+          reachability.report(false);
+          status.textContent = 'Server offline: showing the models saved on this phone.';
+        } else status.textContent = `Could not list the server’s models: ${describeApiError(error)}`;
+      }
+    }
+    await render();
+  }
+
+  async function render(): Promise<void> {
+    const [saved, activeId] = await Promise.all([listStoredModels(project.id), getActiveModelId(project.id)]);
+    if (controller.signal.aborted) return;
+    const savedById = new Map(saved.map((s) => [s.model.id, s]));
+    const models = new Map<string, ModelVersion>();
+    for (const model of serverModels ?? []) models.set(model.id, model);
+    for (const s of saved) if (!models.has(s.model.id)) models.set(s.model.id, s.model);
+    const ordered = [...models.values()].sort((a, b) => b.version - a.version);
+    list.replaceChildren(...ordered.map((model) => modelRow(model, savedById.get(model.id), model.id === activeId)));
+    if (ordered.length === 0 && !status.textContent) status.textContent = 'No models yet. Train one on the Train tab.';
+    void showStorage();
+  }
+
+  function modelRow(model: ModelVersion, saved: StoredModel | undefined, active: boolean): HTMLElement {
+    const artifact = model.artifacts.find((a) => a.variant === 'float32');
+    const busy = working.has(model.id);
+    const download = h('button', { type: 'button', class: 'secondary', testid: 'model-download-button', disabled: busy || undefined }, 'Download');
+    const activate = h('button', { type: 'button', class: 'secondary', testid: 'model-activate-button', disabled: busy || undefined }, 'Use');
+    const remove = h('button', { type: 'button', testid: 'model-delete-button', disabled: busy || undefined, 'aria-label': `Delete v${model.version} from this phone` }, 'Delete');
+    download.addEventListener('click', () => void act(model, () => downloadModel(model)));
+    activate.addEventListener('click', () => void act(model, () => activateModel(model)));
+    remove.addEventListener('click', () => void act(model, () => deleteModel(model)));
+    const message = rowStatus.get(model.id);
+    return h(
+      'li',
+      { class: `model-row${active ? ' active' : ''}`, testid: 'model-row', 'data-model-id': model.id, 'data-version': model.version, 'data-saved': String(!!saved), 'data-active': String(active) },
+      h(
+        'div',
+        { class: 'model-row-head' },
+        h('strong', { testid: 'model-version' }, `v${model.version}`),
+        saved ? h('span', { class: 'badge', testid: 'model-badge-saved' }, 'On phone') : null,
+        active ? h('span', { class: 'badge active', testid: 'model-badge-active' }, 'Active') : null,
+      ),
+      h(
+        'dl',
+        { class: 'model-metrics' },
+        h('dt', {}, 'Val accuracy'), h('dd', { testid: 'model-val-accuracy' }, percent(model.metrics.valAccuracy)),
+        h('dt', {}, 'Size'), h('dd', { testid: 'model-size' }, formatBytes(saved?.sizeBytes ?? artifact?.sizeBytes)),
+        h('dt', {}, 'Trained'), h('dd', { testid: 'model-date' }, formatDate(model.createdAt)),
+      ),
+      h('div', { class: 'model-row-actions' }, saved ? null : download, saved && !active ? activate : null, saved ? remove : null),
+      message ? h('p', { class: 'status', testid: 'model-row-status', role: 'status' }, message) : null,
+    );
+  }
+
+  async function act(model: ModelVersion, action: () => Promise<string | undefined>): Promise<void> {
+    working.add(model.id);
+    rowStatus.clear(); // one message at a time: an older row's "now used" would be stale
+    await render();
+    try {
+      const message = await action();
+      if (message) rowStatus.set(model.id, message);
+    } catch (error) {
+      rowStatus.set(model.id, error instanceof OffgridChecksumError ? `Download refused: the file is corrupt (SHA-256 mismatch). Nothing was saved. Try again.` : `Failed: ${describeApiError(error)}`);
+    } finally {
+      working.delete(model.id);
+      await render();
+    }
+  }
+
+  async function downloadModel(model: ModelVersion): Promise<string> {
+    rowStatus.set(model.id, 'Downloading…');
+    const saved = await downloadToPhone(client, model, controller.signal);
+    return `Downloaded and verified (${formatBytes(saved.sizeBytes)}).`;
+  }
+
+  async function activateModel(model: ModelVersion): Promise<string> {
+    await setActiveModelId(project.id, model.id);
+    onActivate(model.id);
+    return `v${model.version} is now used for prediction.`;
+  }
+
+  async function deleteModel(model: ModelVersion): Promise<string> {
+    await deleteStoredModel(model);
+    return 'Deleted from this phone.';
+  }
+
+  async function showStorage(): Promise<void> {
+    const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+    if (!estimate || controller.signal.aborted) return;
+    storage.textContent = `Storage used by Offgrid on this phone: ${formatBytes(estimate.usage)} of ${formatBytes(estimate.quota)} available.`;
+    storage.dataset.usage = String(estimate.usage ?? 0);
+  }
+
+  refreshButton.addEventListener('click', () => void refresh(true));
+
+  return {
+    show: () => void refresh(true),
+    dispose: () => controller.abort(),
+  };
+}

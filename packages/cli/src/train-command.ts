@@ -1,0 +1,124 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
+import { loadDataset } from '@offgrid/engine/data';
+import { trainPipeline, type PipelineEvent } from './train/train-pipeline.ts';
+import { renderReportHtml } from './train/report-html.ts';
+import { formatSeconds, LiveBlock, parseDuration, progressBar } from './terminal/progress-bar.ts';
+
+const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2]`;
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      budget: { type: 'string', default: '10m' },
+      seed: { type: 'string', default: '0' },
+      size: { type: 'string', default: String(DEFAULT_IMAGE_SPEC.width) },
+      concurrency: { type: 'string', default: '2' },
+    },
+  });
+  const [input] = positionals;
+  if (!input || !values.out) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const budgetSeconds = parseDuration(values.budget);
+  const size = Number(values.size);
+  const seed = Number(values.seed);
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(size) || size < 8 || size > 512) throw new Error(`--size must be an integer from 8 to 512 (pixels), got "${values.size}".`);
+  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}".`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer, got "${values.concurrency}".`);
+  const out = resolve(values.out);
+  await mkdir(out, { recursive: true });
+
+  const live = new LiveBlock();
+  const started = Date.now();
+  const dataset = await loadDataset(resolve(input), { ...DEFAULT_IMAGE_SPEC, width: size, height: size }, ({ done, total }) => {
+    live.update([`Loading ${basename(input)} ${progressBar(done / total)} ${done}/${total}`]);
+  });
+  live.log(`Loaded ${dataset.targets.length} samples, ${dataset.labels.length} labels (${dataset.labels.join(', ')}), sample shape [${dataset.shape}].`);
+  for (const { source, reason } of dataset.skipped.slice(0, 10)) live.log(`  skipped ${source}: ${reason}`);
+  if (dataset.skipped.length > 10) live.log(`  … and ${dataset.skipped.length - 10} more skipped`);
+
+  const abort = new AbortController();
+  process.once('SIGINT', () => {
+    live.log('Stopping: the search is saved in the output folder; run the same command again to resume.');
+    abort.abort();
+  });
+  const view = new TrainingView(live, started + budgetSeconds * 1000);
+  const workDir = join(out, '.search');
+  await mkdir(workDir, { recursive: true });
+  const { files, report } = await trainPipeline(dataset, {
+    budgetSeconds: budgetSeconds - (Date.now() - started) / 1000, seed, concurrency, workDir,
+    name: basename(resolve(input)).replace(/\.csv$/i, ''), source: resolve(input), signal: abort.signal,
+    onEvent: (event) => view.handle(event),
+  }).finally(() => view.stop());
+
+  await writeFile(join(out, 'model.tflite'), files.int8);
+  await writeFile(join(out, 'model_float32.tflite'), files.float32);
+  await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
+  await writeFile(join(out, 'report.html'), renderReportHtml(report));
+  const { test } = report.metrics;
+  live.log([
+    '',
+    `Winner: trial ${report.winner.trialNumber} (${report.winner.family}), ${report.winner.epochs} epochs${report.winner.retrained ? ', retrained on train+validation' : ''}.`,
+    `Test accuracy: int8 ${(test.int8.accuracy * 100).toFixed(2)}%, float32 ${(test.float32.accuracy * 100).toFixed(2)}% (${report.split.test} held-out samples; int8 agrees with float32 on ${(report.metrics.int8AgreementWithFloat32 * 100).toFixed(1)}%).`,
+    `Size: int8 ${(report.sizes.int8Bytes / 1024).toFixed(1)} KiB = ${(report.sizes.int8Ratio * 100).toFixed(0)}% of float32.`,
+    `Wrote ${join(out, 'model.tflite')} (int8), model_float32.tflite, report.json, report.html in ${formatSeconds((Date.now() - started) / 1000)}.`,
+  ].join('\n'));
+  return 0;
+}
+
+/** Progress bar for the budget, the trials running now, and the top of the leaderboard. */
+class TrainingView {
+  private readonly running = new Map<number, string>();
+  private readonly finished: { trial: number; family: string; value: number }[] = [];
+  private phase = 'searching';
+  private readonly timer: NodeJS.Timeout;
+  private readonly totalMs: number;
+
+  constructor(private readonly live: LiveBlock, private readonly deadline: number) {
+    this.totalMs = Math.max(1, deadline - Date.now());
+    this.timer = setInterval(() => this.draw(), 500);
+  }
+
+  handle(event: PipelineEvent): void {
+    if (event.type === 'phase') this.phase = `${event.phase}: ${event.detail}`;
+    else if (event.type === 'trialProgress') {
+      const p = event.progress;
+      const metrics = [p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : '', p.valAccuracy !== undefined ? `val ${(p.valAccuracy * 100).toFixed(1)}%` : ''].filter(Boolean).join(' ');
+      this.running.set(event.trialNumber, `${event.trialNumber < 0 ? 'final' : `#${event.trialNumber}`} ${event.family} epoch ${p.epoch}/${p.epochs} ${progressBar(p.fraction, 12)} ${metrics}`);
+    } else {
+      const e = event.event;
+      if (e.type === 'trialFinished') {
+        this.running.delete(e.trialNumber);
+        if (e.value !== undefined && e.status === 'completed') this.finished.push({ trial: e.trialNumber, family: '', value: e.value });
+      } else if (e.type === 'pruned' || e.type === 'promoted') {
+        if (e.type === 'pruned') this.running.delete(e.trialNumber);
+        this.finished.push({ trial: e.trialNumber, family: e.type, value: e.value });
+      }
+    }
+    this.draw();
+  }
+
+  private draw(): void {
+    const leftMs = Math.max(0, this.deadline - Date.now());
+    const best = new Map<number, number>();
+    for (const f of this.finished) best.set(f.trial, Math.max(best.get(f.trial) ?? 0, f.value));
+    const top = [...best.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    this.live.update([
+      `Training ${progressBar(1 - leftMs / this.totalMs)} ${formatSeconds(leftMs / 1000)} left · ${this.phase}`,
+      ...[...this.running.values()].map((line) => `  ${line}`),
+      top.length ? `  leaderboard: ${top.map(([trial, value]) => `#${trial} ${(value * 100).toFixed(1)}%`).join('  ')}` : '  leaderboard: (no trial finished yet)',
+    ]);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}

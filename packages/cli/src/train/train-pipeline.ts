@@ -1,0 +1,176 @@
+import { join } from 'node:path';
+import { asha, runSearch, SqliteTrialStorage, tpeSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
+import { createRandom, stratifiedSplit, trainInWorker, type TrialProgress, type TrialResult } from '@offgrid/engine';
+import type { LoadedDataset } from '@offgrid/engine/data';
+import { readCheckpoint, writeCheckpoint } from './checkpoint-files.ts';
+import { evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
+import { searchSpaceFor, splitConfig } from './search-space.ts';
+import type { EvaluationSummary, TrainReport, TrialSummary } from './report.ts';
+
+export interface TrainPipelineOptions {
+  budgetSeconds: number;
+  seed: number;
+  /** Trials in parallel, one worker thread each (default: 2, one per core here). */
+  concurrency: number;
+  /** Holds search.db and checkpoints: running again with the same folder resumes the search. */
+  workDir: string;
+  name: string;
+  source: string;
+  onEvent?: (event: PipelineEvent) => void;
+  signal?: AbortSignal;
+}
+
+export type PipelineEvent =
+  | { type: 'search'; event: SearchEvent }
+  | { type: 'trialProgress'; trialNumber: number; family: string; progress: TrialProgress }
+  | { type: 'phase'; phase: 'retraining' | 'quantizing' | 'evaluating'; detail: string };
+
+/** Share of the budget for the search; the rest retrains the winner, quantizes and evaluates. */
+const SEARCH_SHARE = 0.75;
+const TEST_FRACTION = 0.15;
+const CALIBRATION_SAMPLES = 200;
+/** ASHA rungs in epochs: 1, 3, 9, 27. */
+const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
+
+/** Search → winner retrained on train+validation → float32 + int8 TFLite with metadata → held-out test report. */
+export async function trainPipeline(dataset: LoadedDataset, options: TrainPipelineOptions): Promise<{ files: ModelFiles; report: TrainReport }> {
+  const started = Date.now();
+  const deadline = started + options.budgetSeconds * 1000;
+  const emit = options.onEvent ?? (() => {});
+  const random = createRandom(options.seed);
+  const { trainIndices, validationIndices: testIndices } = stratifiedSplit(Array.from(dataset.targets), TEST_FRACTION, random);
+  const trainval = subset(dataset, trainIndices);
+
+  const bestModels = new Map<number, { valAccuracy: number; result: TrialResult }>();
+  const storage = new SqliteTrialStorage(join(options.workDir, 'search.db'));
+  let search;
+  try {
+    search = await runSearch({
+      studyName: `${options.name}-seed${options.seed}`,
+      space: searchSpaceFor(dataset.kind),
+      sampler: tpeSampler({ seed: options.seed, startupTrials: 6 }),
+      scheduler: asha(EPOCH_RUNGS),
+      metric: 'valAccuracy',
+      direction: 'maximize',
+      budgetSeconds: options.budgetSeconds * SEARCH_SHARE,
+      concurrency: options.concurrency,
+      storage,
+      signal: options.signal,
+      onEvent: (event) => emit({ type: 'search', event }),
+      objective: async (config, epochs, ctx) => {
+        const { family, familyConfig, training } = splitConfig(config);
+        const checkpointPath = join(options.workDir, 'checkpoints', `trial-${ctx.trialNumber}.ckpt`);
+        const checkpoint = ctx.checkpoint ? await readCheckpoint(ctx.checkpoint.ref) : undefined;
+        let saving = Promise.resolve();
+        const result = await trainInWorker(
+          { family, config: familyConfig, training, data: trainval, labels: dataset.labels, epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000) },
+          {
+            signal: ctx.signal,
+            onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: ctx.trialNumber, family, progress }),
+            onCheckpoint: (next) => {
+              saving = saving.then(() => writeCheckpoint(checkpointPath, next)).then(() => ctx.saveCheckpoint(checkpointPath, next.epoch));
+            },
+          },
+        );
+        await saving;
+        for (const epoch of result.history) {
+          if (epoch.epoch > (checkpoint?.epoch ?? 0)) await ctx.report(epoch.epoch, { valAccuracy: epoch.valAccuracy ?? 0, valLoss: epoch.valLoss ?? 0 });
+        }
+        const valAccuracy = result.metrics.validation?.accuracy ?? result.history.at(-1)?.valAccuracy ?? 0;
+        const kept = bestModels.get(ctx.trialNumber);
+        if (!kept || kept.valAccuracy <= valAccuracy) bestModels.set(ctx.trialNumber, { valAccuracy, result });
+        return { valAccuracy, parameters: result.metrics.parameters, seconds: result.metrics.seconds, modelSizeKb: result.tflite.byteLength / 1024 };
+      },
+    });
+  } finally {
+    storage.close();
+  }
+  const best = search.best;
+  if (!best) throw new Error(`No trial finished within the budget of ${options.budgetSeconds} s. Give it more time (e.g. --budget 5m).`);
+  const winner = splitConfig(best.config);
+  const winnerTrial = search.trials.find((t) => t.number === best.trialNumber)!;
+  const epochs = Math.max(1, best.resource);
+
+  // Retrain on train+validation when the time left covers it comfortably; else ship the trial's own model.
+  let float32 = bestModels.get(best.trialNumber)?.result.tflite;
+  const trialSeconds = Number(best.metrics.seconds ?? Infinity);
+  const secondsLeft = (deadline - Date.now()) / 1000;
+  let retrained = false;
+  if (secondsLeft > trialSeconds * 1.3 + 5) {
+    emit({ type: 'phase', phase: 'retraining', detail: `${winner.family}, ${epochs} epochs on train+validation` });
+    const result = await trainInWorker(
+      { family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: trainval, labels: dataset.labels, epochs, seed: options.seed, budgetSeconds: secondsLeft - 3 },
+      { signal: options.signal, onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: -1, family: winner.family, progress }) },
+    );
+    float32 = result.tflite;
+    retrained = true;
+  }
+  if (!float32) throw new Error(`The winning trial ${best.trialNumber} finished in an earlier run; run with more budget to retrain it.`);
+
+  emit({ type: 'phase', phase: 'quantizing', detail: `int8, calibrated on ${Math.min(CALIBRATION_SAMPLES, trainIndices.length)} training samples` });
+  const files = packageModel(float32, dataset, calibrationSamples(dataset, trainIndices, random), options.name);
+  emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out samples through LiteRT.js` });
+  const test = await evaluateOnTest(files, dataset, testIndices);
+
+  const report: TrainReport = {
+    createdAt: new Date().toISOString(),
+    input: {
+      source: options.source, kind: dataset.kind, shape: dataset.shape, dtype: 'float32',
+      ...(dataset.imageNormalization ? { normalization: dataset.imageNormalization } : {}),
+      ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: dataset.featureScaling } : {}),
+    },
+    labels: dataset.labels,
+    split: { train: Math.round(trainIndices.length * 0.8), validation: trainIndices.length - Math.round(trainIndices.length * 0.8), test: testIndices.length, seed: options.seed },
+    budgetSeconds: options.budgetSeconds,
+    elapsedSeconds: (Date.now() - started) / 1000,
+    winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained },
+    metrics: {
+      validation: { accuracy: best.value },
+      test: { float32: summary(test.float32, dataset.labels), int8: summary(test.int8, dataset.labels) },
+      int8AgreementWithFloat32: test.agreement,
+    },
+    sizes: { float32Bytes: files.float32.byteLength, int8Bytes: files.int8.byteLength, int8Ratio: files.int8.byteLength / files.float32.byteLength },
+    trials: search.trials.map((trial) => trialSummary(trial, winnerTrial.number)),
+  };
+  return { files, report };
+}
+
+function subset(dataset: LoadedDataset, indices: number[]): { x: Float32Array; shape: number[]; targets: number[] } {
+  const size = dataset.x.length / dataset.targets.length;
+  const x = new Float32Array(indices.length * size);
+  indices.forEach((index, i) => x.set(dataset.x.subarray(index * size, (index + 1) * size), i * size));
+  return { x, shape: dataset.shape, targets: indices.map((i) => dataset.targets[i]) };
+}
+
+function calibrationSamples(dataset: LoadedDataset, trainIndices: number[], random: { next(): number }): Float32Array[] {
+  const size = dataset.x.length / dataset.targets.length;
+  const pool = [...trainIndices];
+  const picked: Float32Array[] = [];
+  while (picked.length < CALIBRATION_SAMPLES && pool.length > 0) {
+    const [index] = pool.splice(Math.floor(random.next() * pool.length), 1);
+    picked.push(dataset.x.slice(index * size, (index + 1) * size));
+  }
+  // int8 calibration wants at least 100 samples; small datasets repeat theirs.
+  for (let i = 0; picked.length < CALIBRATION_SAMPLES && i < picked.length; i++) picked.push(picked[i]);
+  return picked;
+}
+
+function summary(report: { accuracy: number; macroF1: number; perClass: { precision: number; recall: number }[]; confusion: number[][] }, labels: string[]): EvaluationSummary {
+  return {
+    accuracy: report.accuracy, macroF1: report.macroF1, confusion: report.confusion,
+    perClass: report.perClass.map((c, i) => ({ label: labels[i], precision: c.precision, recall: c.recall })),
+  };
+}
+
+function trialSummary(trial: StoredTrial, winner: number): TrialSummary {
+  const last = trial.rungResults.at(-1);
+  return {
+    number: trial.number,
+    family: String(trial.config.family),
+    config: trial.config as Record<string, unknown>,
+    status: trial.number === winner ? `${trial.status} (winner)` : trial.status,
+    valAccuracy: last ? Number(last.metrics.valAccuracy) : undefined,
+    seconds: (trial.updatedAt - trial.startedAt) / 1000,
+    history: trial.epochs.map((e) => ({ epoch: e.step, valAccuracy: Number(e.metrics.valAccuracy), valLoss: Number(e.metrics.valLoss) })),
+  };
+}

@@ -1,0 +1,2 @@
+export { classificationReport, argMaxRows } from './metrics.ts';
+export type { ClassificationReport, ClassMetrics } from './metrics.ts';

@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initWasmBackend } from '../backend/index.ts';
+import { MODEL_FAMILIES } from '../families/registry.ts';
+import { createRandom } from '../util/random.ts';
+import { augmentImage } from './augment.ts';
+import type { TrainingCheckpoint } from './checkpoint.ts';
+import { fromSamples, predictSamples } from './data.ts';
+import { fit, type FitOptions } from './fit.ts';
+import type { TrainerProgress } from './progress.ts';
+import { afterEpoch, initialScheduleState, rateForEpoch } from './schedule.ts';
+import { brightVersusDark } from './synthetic.test-data.ts';
+
+await initWasmBackend();
+
+const SHAPE = [8, 8, 1];
+const images = (count: number, seed = 7) => {
+  const { images: samples, targets } = brightVersusDark(count, seed, SHAPE as [number, number, number]);
+  return fromSamples(samples, targets, SHAPE);
+};
+const smallCnn = (seed: number) => MODEL_FAMILIES['small-cnn'].build({ filters: 8, denseUnits: 16 }, SHAPE, 2, seed);
+const base: FitOptions = { numClasses: 2, budgetSeconds: 30, epochs: 4, batchSize: 8, seed: 3 };
+
+test('resuming from a checkpoint continues exactly as the uninterrupted run', async () => {
+  const data = images(48);
+  const options: FitOptions = {
+    ...base, epochs: 4, augment: { flip: true, rotationDegrees: 10, brightness: 0.1 }, lrSchedule: { type: 'cosine' },
+    earlyStopping: { patience: 10 }, classWeights: 'balanced',
+  };
+  const checkpoints: TrainingCheckpoint[] = [];
+  const full = await fit(data, smallCnn, { ...options, onCheckpoint: (c) => void checkpoints.push(c) });
+  assert.deepEqual(checkpoints.map((c) => c.epoch), [1, 2, 3, 4]);
+  assert.equal(checkpoints[1].optimizerStep, 2 * Math.ceil(full.split.trainIndices.length / 8));
+  // Persisted bytes only (as the server would), at an odd offset.
+  const stored = new Uint8Array(checkpoints[1].bytes.length + 1);
+  stored.set(checkpoints[1].bytes, 1);
+  const resumed = await fit(data, smallCnn, { ...options, resumeFrom: { ...checkpoints[1], bytes: stored.subarray(1) } });
+  assert.deepEqual(resumed.history.map((h) => [h.loss, h.valLoss, h.learningRate]), full.history.map((h) => [h.loss, h.valLoss, h.learningRate]));
+  const a = await Promise.all(full.model.getWeights().map((w) => w.data()));
+  const b = await Promise.all(resumed.model.getWeights().map((w) => w.data()));
+  assert.deepEqual(b, a);
+  full.model.dispose();
+  resumed.model.dispose();
+});
+
+test('early stopping stops on a flat validation loss and restores the best weights', async () => {
+  const data = images(40);
+  // A learning rate of 0 keeps the val loss flat: no epoch after the first improves.
+  const result = await fit(data, smallCnn, { ...base, epochs: 20, learningRate: 0, earlyStopping: { patience: 2 } });
+  assert.equal(result.stoppedBy, 'early-stopping');
+  assert.equal(result.epochs, 3);
+  assert.equal(result.metrics.bestEpoch, 1);
+  result.model.dispose();
+
+  const events: TrainerProgress[] = [];
+  const restored = await fit(data, smallCnn, { ...base, epochs: 6, learningRate: 0.05, earlyStopping: { patience: 1 }, onProgress: (p) => events.push(p) });
+  const best = restored.history.reduce((m, h) => (h.valLoss! < m.valLoss! ? h : m));
+  assert.equal(restored.metrics.bestEpoch, best.epoch);
+  assert.equal(restored.metrics.valLoss, best.valLoss);
+  const probabilities = await predictSamples(restored.model, data, restored.split.validationIndices);
+  let loss = 0;
+  restored.split.validationIndices.forEach((index, i) => { loss -= Math.log(Math.min(Math.max(probabilities[i * 2 + data.targets[index]], 1e-7), 1 - 1e-7)); });
+  assert.ok(Math.abs(loss / restored.split.validationIndices.length - best.valLoss!) < 1e-5, 'returned weights are the best epoch\'s');
+  const batch = events.find((e) => e.event === 'batch')!;
+  assert.equal(batch.batch, 1);
+  assert.equal(batch.batches, Math.ceil(restored.split.trainIndices.length / 8));
+  assert.equal(typeof batch.etaSeconds, 'number');
+  restored.model.dispose();
+});
+
+test('learning-rate schedules: cosine decays to the minimum, plateau cuts after patience', () => {
+  const state = initialScheduleState(0.1);
+  assert.equal(rateForEpoch({ type: 'cosine' }, 0.1, 1, 5, state), 0.1);
+  assert.ok(Math.abs(rateForEpoch({ type: 'cosine' }, 0.1, 3, 5, state) - 0.05) < 1e-12);
+  assert.ok(Math.abs(rateForEpoch({ type: 'cosine', minLearningRate: 0.01 }, 0.1, 6, 5, state) - 0.01) < 1e-12);
+  assert.equal(rateForEpoch({ type: 'cosine', warmupEpochs: 1 }, 0.1, 1, 5, state), 0.05);
+  const plateau = { type: 'plateau', patience: 2, factor: 0.5 } as const;
+  let s = afterEpoch(plateau, state, 1.0);
+  s = afterEpoch(plateau, s, 1.0);
+  assert.equal(rateForEpoch(plateau, 0.1, 3, 5, s), 0.1);
+  s = afterEpoch(plateau, s, 1.0);
+  assert.equal(rateForEpoch(plateau, 0.1, 4, 5, s), 0.05);
+});
+
+test('balanced class weights lift the minority class\'s recall on imbalanced data', async () => {
+  // 90% class 0; classes overlap, so an unweighted model favours the majority.
+  const random = createRandom(5);
+  const count = 200;
+  const x = new Float32Array(count * 4);
+  const targets = Array.from({ length: count }, (_, i) => (i % 10 === 0 ? 1 : 0));
+  targets.forEach((t, i) => { for (let f = 0; f < 4; f++) x[i * 4 + f] = (t ? 0.4 : -0.4) + (random.next() - 0.5) * 2.5; });
+  const data = { x, shape: [4], targets };
+  const mlp = (seed: number) => MODEL_FAMILIES.mlp.build({ layers: 1, units: 16, dropout: 0 }, [4], 2, seed);
+  const recall = async (classWeights?: 'balanced') => {
+    const r = await fit(data, mlp, { numClasses: 2, budgetSeconds: 30, epochs: 15, batchSize: 32, seed: 1, validationSplit: 0, learningRate: 0.01, classWeights });
+    const p = await predictSamples(r.model, data, targets.map((_, i) => i));
+    r.model.dispose();
+    const minority = targets.map((t, i) => [t, i] as const).filter(([t]) => t === 1);
+    return minority.filter(([, i]) => p[i * 2 + 1] > p[i * 2]).length / minority.length;
+  };
+  const plain = await recall();
+  const weighted = await recall('balanced');
+  assert.ok(weighted > plain + 0.2, `minority recall ${plain} → ${weighted}`);
+});
+
+test('augmentation: flip mirrors exactly, zero-strength transforms are identities, seeded', () => {
+  const shape = [3, 4, 2];
+  const image = Float32Array.from({ length: 24 }, (_, i) => i);
+  const out = new Float32Array(24);
+  augmentImage(image, out, 0, shape, { flip: true }, { next: () => 0.1, nextSeed: () => 0, state: () => 0 });
+  assert.deepEqual([...out.subarray(0, 8)], [6, 7, 4, 5, 2, 3, 0, 1]);
+  augmentImage(image, out, 0, shape, { rotationDegrees: 1e-9, zoom: 1e-12 }, createRandom(1));
+  out.forEach((v, i) => assert.ok(Math.abs(v - image[i]) < 1e-6));
+  augmentImage(image, out, 0, shape, { brightness: 0.5 }, { next: () => 1, nextSeed: () => 0, state: () => 0 });
+  out.forEach((v, i) => assert.ok(Math.abs(v - (image[i] + 0.5)) < 1e-5));
+  const a = new Float32Array(24);
+  const b = new Float32Array(24);
+  const all = { flip: true, rotationDegrees: 15, zoom: 0.2, translate: 0.1, brightness: 0.2, contrast: 0.2 };
+  augmentImage(image, a, 0, shape, all, createRandom(9));
+  augmentImage(image, b, 0, shape, all, createRandom(9));
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, image);
+});
+
+test('augmentation is refused for non-image samples; a checkpoint from another model is refused', async () => {
+  const data = { x: new Float32Array(8), shape: [4], targets: [0, 1] };
+  await assert.rejects(fit(data, (s) => MODEL_FAMILIES.mlp.build({}, [4], 2, s), { ...base, augment: { flip: true } }), /augment needs image samples/);
+  const checkpoints: TrainingCheckpoint[] = [];
+  const small = images(16);
+  const r = await fit(small, smallCnn, { ...base, epochs: 1, onCheckpoint: (c) => void checkpoints.push(c) });
+  r.model.dispose();
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    fit(small, (s) => MODEL_FAMILIES['small-cnn'].build({ blocks: 1 }, SHAPE, 2, s), { ...base, resumeFrom: checkpoints[0] }),
+    /Checkpoint holds 8 weights; the model has 6/,
+  );
+  assert.equal(tf.memory().numTensors, before, 'a failed resume leaks nothing');
+});

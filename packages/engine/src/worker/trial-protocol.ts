@@ -1,0 +1,69 @@
+import type { ClassificationReport } from '../eval/metrics.ts';
+import type { Config } from '../families/space.ts';
+import type { TrainingCheckpoint } from '../train/checkpoint.ts';
+import type { EpochMetrics, FitOptions, FitResult } from '../train/fit.ts';
+import type { TrainProgress } from '../train/progress.ts';
+
+/** One trial: a family, its config, the data and the budget. Everything here is structured-cloneable. */
+export interface TrialRequest {
+  /** A key of MODEL_FAMILIES. */
+  family: string;
+  /** The family's hyperparameters (missing ones take the space's defaults). */
+  config?: Config;
+  /**
+   * Trainer hyperparameters: a TRAINING_SPACE config (`learningRate`, `batchSize`, `lrSchedule`,
+   * `augment`, `classWeights`) — or explicit trainer options in `trainer`, which win.
+   */
+  training?: Config;
+  trainer?: Pick<FitOptions, 'learningRate' | 'batchSize' | 'lrSchedule' | 'augment' | 'classWeights' | 'earlyStopping' | 'validationSplit'>;
+  /**
+   * Samples back to back. Copied into the worker; back it with a SharedArrayBuffer to let
+   * parallel trials share one copy.
+   */
+  data: { x: Float32Array; shape: number[]; targets: ArrayLike<number> };
+  /** Class names in output order (their count is the number of classes). */
+  labels: string[];
+  /** Wall-clock budget for the whole trial, worker start-up and export included. */
+  budgetSeconds: number;
+  /** Total epochs (a resumed trial counts the checkpoint's). */
+  epochs?: number;
+  seed?: number;
+  /** Resume from a checkpoint of the same trial (same family, config, data and seed). */
+  checkpoint?: TrainingCheckpoint;
+}
+
+/** A trial's progress: JobProgress plus the trainer's batch position and learning rate. */
+export interface TrialProgress extends TrainProgress {
+  batch?: number;
+  batches?: number;
+  learningRate?: number;
+}
+
+export interface TrialResult {
+  /** float32 TFLite flatbuffer of the returned weights. */
+  tflite: Uint8Array;
+  /** Per-sample shape the model takes (differs from the data's when the config picks a resolution). */
+  inputShape: number[];
+  epochs: number;
+  history: EpochMetrics[];
+  stoppedBy: FitResult['stoppedBy'];
+  metrics: FitResult['metrics'] & {
+    /** On the validation split, from the TF.js model (undefined without validation samples). */
+    validation?: ClassificationReport;
+    parameters: number;
+    /** Wall-clock seconds of the whole trial inside the worker. */
+    seconds: number;
+  };
+}
+
+export interface TrialWorkerInput {
+  entry: string;
+  request: TrialRequest;
+  startedAt: number;
+}
+
+export type TrialWorkerMessage =
+  | { type: 'progress'; progress: TrialProgress }
+  | { type: 'checkpoint'; checkpoint: TrainingCheckpoint }
+  | { type: 'result'; result: TrialResult }
+  | { type: 'error'; name: string; message: string; stack?: string };

@@ -1,0 +1,91 @@
+// Runs inside a worker_threads Worker (through bootstrap.mjs): one trial of one model family on
+// its own wasm backend, then the TFLite export. Never import this from the main thread.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { initWasmBackend } from '../backend/init-wasm.ts';
+import { classificationReport } from '../eval/metrics.ts';
+import { exportTflite } from '../export/index.ts';
+import { getFamily } from '../families/registry.ts';
+import { trainingOptionsFromConfig } from '../families/training-space.ts';
+import { predictSamples, sampleSize, type TrainingData } from '../train/data.ts';
+import { fit } from '../train/fit.ts';
+import type { TrialProgress, TrialWorkerInput, TrialWorkerMessage } from './trial-protocol.ts';
+
+const EXPORT_RESERVE_SECONDS = 0.5;
+const BATCH_REPORT_INTERVAL_MS = 100;
+const TRAINING_SHARE = 0.95;
+
+const port = parentPort;
+if (!port) throw new Error('trial-worker.ts must run in a worker thread; use trainInWorker().');
+const post = (message: TrialWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+const progress = (p: TrialProgress): void => post({ type: 'progress', progress: p });
+
+/** Resizes image samples to `[h, w, c]` (bilinear, like tf.image.resizeBilinear on the phone side). */
+function resizeImages(data: TrainingData, target: number[]): TrainingData {
+  const [h, w] = target;
+  const count = data.targets.length;
+  const x = new Float32Array(count * sampleSize(target));
+  const size = sampleSize(data.shape);
+  for (let start = 0; start < count; start += 256) {
+    const n = Math.min(256, count - start);
+    const out = tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(data.x.subarray(start * size, (start + n) * size), [n, ...data.shape] as [number, number, number, number]), [h, w]));
+    x.set(out.dataSync() as Float32Array, start * sampleSize(target));
+    out.dispose();
+  }
+  return { x, shape: target, targets: data.targets };
+}
+
+async function run({ request, startedAt }: TrialWorkerInput): Promise<void> {
+  progress({ phase: 'preparing', epoch: 0, epochs: request.epochs ?? 0, fraction: 0 });
+  await initWasmBackend();
+  const family = getFamily(request.family);
+  const numClasses = request.labels.length;
+  let data: TrainingData = { x: request.data.x, shape: request.data.shape, targets: request.data.targets };
+  const inputShape = family.modelInputShape(request.config ?? {}, data.shape);
+  if (inputShape.join() !== data.shape.join()) data = resizeImages(data, inputShape);
+  const spentSeconds = (Date.now() - startedAt) / 1000;
+  let lastBatchReport = 0;
+  const trained = await fit(data, (seed) => family.build(request.config ?? {}, inputShape, numClasses, seed), {
+    ...trainingOptionsFromConfig(request.training),
+    ...request.trainer,
+    numClasses,
+    budgetSeconds: Math.max(0.1, request.budgetSeconds - spentSeconds - EXPORT_RESERVE_SECONDS),
+    epochs: request.epochs,
+    seed: request.seed,
+    resumeFrom: request.checkpoint,
+    onCheckpoint: (checkpoint) => post({ type: 'checkpoint', checkpoint }, [checkpoint.bytes.buffer as ArrayBuffer]),
+    onProgress: ({ event, ...p }) => {
+      const now = Date.now();
+      if (event === 'batch' && now - lastBatchReport < BATCH_REPORT_INTERVAL_MS) return;
+      lastBatchReport = now;
+      progress({ ...p, fraction: p.fraction * TRAINING_SHARE });
+    },
+  });
+  const { epochs } = trained;
+  const last = trained.history.at(-1);
+  const final = last ? { loss: last.loss, accuracy: last.accuracy, valLoss: trained.metrics.valLoss, valAccuracy: trained.metrics.valAccuracy } : {};
+  progress({ phase: 'exporting', epoch: epochs, epochs, fraction: TRAINING_SHARE, ...final });
+  const validationIndices = trained.split.validationIndices;
+  const validation = validationIndices.length
+    ? classificationReport(await predictSamples(trained.model, data, validationIndices), validationIndices.map((i) => data.targets[i]), numClasses)
+    : undefined;
+  const exported = await exportTflite(trained.model, { description: `Offgrid ${family.name} classifier: ${request.labels.join(', ')}` });
+  const tflite = exported.byteOffset === 0 && exported.byteLength === exported.buffer.byteLength && exported.buffer instanceof ArrayBuffer ? exported : exported.slice();
+  const parameters = trained.model.countParams();
+  trained.model.dispose();
+  progress({ phase: 'done', epoch: epochs, epochs, fraction: 1, etaSeconds: 0, ...final });
+  post({
+    type: 'result',
+    result: {
+      tflite, inputShape, epochs, history: trained.history, stoppedBy: trained.stoppedBy,
+      metrics: { ...trained.metrics, validation, parameters, seconds: (Date.now() - startedAt) / 1000 },
+    },
+  }, [tflite.buffer as ArrayBuffer]);
+}
+
+try {
+  await run(workerData as TrialWorkerInput);
+} catch (error) {
+  const e = error instanceof Error ? error : new Error(String(error));
+  post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
+}

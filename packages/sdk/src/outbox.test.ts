@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
+import { describe, it } from 'node:test';
+import { OffgridClient } from './client.ts';
+import { MemoryOutboxStore, Outbox, backoffDelay } from './outbox.ts';
+import type { OutboxEvent } from './outbox.ts';
+import { fakeFetch, jsonResponse } from './test-fetch.ts';
+import type { RecordedRequest } from './test-fetch.ts';
+
+const BASE = 'https://192.168.1.20:8000';
+const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 9, 9, 9]);
+
+/** A server that stores each Idempotency-Key once and can be switched off. */
+function fakeServer() {
+  const stored = new Map<string, string>();
+  const state = { up: true, status: 201, retryAfter: undefined as string | undefined };
+  const { fetch, requests } = fakeFetch(async (request: RecordedRequest) => {
+    if (!state.up) throw new TypeError('fetch failed: connect ECONNREFUSED');
+    if (state.status !== 201) {
+      const headers: Record<string, string> = state.retryAfter ? { 'Retry-After': state.retryAfter } : {};
+      return jsonResponse({ error: { code: state.status === 429 ? 'OFFGRID_ERR_RATE_LIMITED' : 'OFFGRID_ERR_UNKNOWN_LABEL', message: 'no' } }, state.status, headers);
+    }
+    const key = request.headers['Idempotency-Key'];
+    const duplicate = stored.has(key);
+    const label = new URL(request.url).searchParams.get('label')!;
+    if (!duplicate) stored.set(key, label);
+    return jsonResponse({ sample: { id: key, label }, duplicate }, 201);
+  });
+  return { client: new OffgridClient({ baseUrl: BASE, apiKey: 'k', fetch }), stored, state, requests };
+}
+
+function until(outbox: Outbox, predicate: () => boolean, timeoutMs = 2000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (predicate()) return resolve();
+    const timer = setTimeout(() => reject(new Error(`timed out; snapshot ${JSON.stringify(outbox.snapshot())}`)), timeoutMs);
+    const unsubscribe = outbox.subscribe(() => {
+      if (!predicate()) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    });
+  });
+}
+
+describe('Outbox', () => {
+  it('stores a sample before uploading it with its id as Idempotency-Key, then forgets it', async () => {
+    const server = fakeServer();
+    const store = new MemoryOutboxStore();
+    const putsBeforeUpload: number[] = [];
+    const originalPut = store.put.bind(store);
+    store.put = async (entry) => {
+      putsBeforeUpload.push(server.requests.length);
+      return originalPut(entry);
+    };
+    const outbox = new Outbox({ uploader: server.client, store });
+    const uploaded: OutboxEvent[] = [];
+    outbox.subscribe((event) => event.type === 'uploaded' && uploaded.push(event));
+    await outbox.start();
+    const entry = await outbox.add({ projectId: 'p1', label: 'apple', data: JPEG });
+    await outbox.flush();
+    assert.deepEqual(putsBeforeUpload, [0], 'written to the store before any request');
+    assert.equal(server.requests[0].headers['Idempotency-Key'], entry.id);
+    assert.equal(server.requests[0].headers['Content-Type'], 'image/jpeg');
+    assert.equal(store.entries.size, 0);
+    assert.equal(uploaded.length, 1);
+    assert.deepEqual(outbox.snapshot().pending, 0);
+  });
+
+  it('keeps samples pending while the server is away, backs off, and uploads each exactly once when it is back', async () => {
+    const server = fakeServer();
+    server.state.up = false;
+    const store = new MemoryOutboxStore();
+    const outbox = new Outbox({ uploader: server.client, store, baseDelayMs: 60_000 });
+    await outbox.start();
+    for (const label of ['apple', 'apple', 'banana']) await outbox.add({ projectId: 'p1', label, data: JPEG });
+    await outbox.flush();
+    const snapshot = outbox.snapshot();
+    assert.equal(snapshot.pending, 3);
+    assert.equal(snapshot.failed, 0);
+    assert.deepEqual(snapshot.pendingByLabel, { p1: { apple: 2, banana: 1 } });
+    assert.ok(snapshot.retryAt! > Date.now() + 20_000, 'waits before the next try');
+    const tries = server.requests.length;
+    await outbox.flush();
+    assert.equal(server.requests.length, tries, 'no retry storm during backoff');
+
+    server.state.up = true;
+    await outbox.flush({ force: true });
+    assert.equal(outbox.snapshot().pending, 0);
+    assert.equal(server.stored.size, 3);
+    outbox.stop();
+  });
+
+  it('resumes entries a previous session left in the store', async () => {
+    const server = fakeServer();
+    server.state.up = false;
+    const store = new MemoryOutboxStore();
+    const first = new Outbox({ uploader: server.client, store });
+    await first.start();
+    await first.add({ projectId: 'p1', label: 'apple', data: JPEG });
+    await first.flush();
+    first.stop();
+    assert.equal(store.entries.size, 1);
+
+    server.state.up = true;
+    const second = new Outbox({ uploader: server.client, store });
+    await second.start();
+    await second.flush({ force: true });
+    assert.equal(store.entries.size, 0);
+    assert.equal(server.stored.size, 1);
+  });
+
+  it('retries automatically after the backoff delay', async () => {
+    const server = fakeServer();
+    server.state.up = false;
+    const outbox = new Outbox({ uploader: server.client, store: new MemoryOutboxStore(), baseDelayMs: 20, maxDelayMs: 40 });
+    await outbox.start();
+    await outbox.add({ projectId: 'p1', label: 'apple', data: JPEG });
+    await outbox.flush();
+    assert.equal(outbox.snapshot().pending, 1);
+    server.state.up = true;
+    await until(outbox, () => outbox.snapshot().pending === 0);
+    assert.equal(server.stored.size, 1);
+    outbox.stop();
+  });
+
+  it('marks what the server refuses for good as failed, and can retry or discard it', async () => {
+    const server = fakeServer();
+    server.state.status = 422;
+    const store = new MemoryOutboxStore();
+    const outbox = new Outbox({ uploader: server.client, store });
+    await outbox.start();
+    await outbox.add({ projectId: 'p1', label: 'pear', data: JPEG });
+    await outbox.flush();
+    assert.deepEqual([outbox.snapshot().pending, outbox.snapshot().failed], [0, 1]);
+    assert.equal(outbox.list()[0].lastErrorCode, 'OFFGRID_ERR_UNKNOWN_LABEL');
+    const requests = server.requests.length;
+    await outbox.flush({ force: true });
+    assert.equal(server.requests.length, requests, 'failed entries are not retried by themselves');
+
+    server.state.status = 201;
+    await outbox.retryFailed();
+    assert.deepEqual([outbox.snapshot().pending, outbox.snapshot().failed], [0, 0]);
+
+    server.state.status = 400;
+    await outbox.add({ projectId: 'p1', label: 'pear', data: JPEG });
+    await outbox.flush();
+    await outbox.discardFailed();
+    assert.equal(store.entries.size, 0);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const server = fakeServer();
+    server.state.status = 429;
+    server.state.retryAfter = '120';
+    const outbox = new Outbox({ uploader: server.client, store: new MemoryOutboxStore(), baseDelayMs: 10 });
+    await outbox.start();
+    await outbox.add({ projectId: 'p1', label: 'apple', data: JPEG });
+    await outbox.flush();
+    const { pending, retryAt } = outbox.snapshot();
+    assert.equal(pending, 1, 'rate limiting is transient');
+    assert.ok(retryAt! >= Date.now() + 110_000, `retry at ${retryAt}`);
+    outbox.stop();
+  });
+
+  it('does not upload while paused, and catches up on resume', async () => {
+    const server = fakeServer();
+    const outbox = new Outbox({ uploader: server.client, store: new MemoryOutboxStore() });
+    await outbox.start();
+    outbox.pause('battery');
+    await outbox.add({ projectId: 'p1', label: 'apple', data: JPEG });
+    await outbox.flush({ force: true });
+    assert.equal(server.requests.length, 0);
+    assert.deepEqual(outbox.snapshot().pausedBy, ['battery']);
+    outbox.resume('battery');
+    await until(outbox, () => outbox.snapshot().pending === 0);
+    assert.equal(server.stored.size, 1);
+  });
+
+  it('sends gzip bodies with Content-Encoding when asked', async () => {
+    const server = fakeServer();
+    const outbox = new Outbox({ uploader: server.client, store: new MemoryOutboxStore(), gzip: true });
+    await outbox.start();
+    await outbox.add({ projectId: 'p1', label: 'apple', data: JPEG });
+    await outbox.flush();
+    const request = server.requests[0];
+    assert.equal(request.headers['Content-Encoding'], 'gzip');
+    assert.equal(request.headers['Content-Type'], 'image/jpeg');
+    assert.deepEqual(new Uint8Array(gunzipSync(new Uint8Array(await (request.body as Blob).arrayBuffer()))), JPEG);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles per attempt with half of it jittered, up to the cap', () => {
+    assert.equal(backoffDelay(1, 1000, 60_000, () => 0), 500);
+    assert.equal(backoffDelay(1, 1000, 60_000, () => 1), 1000);
+    assert.equal(backoffDelay(3, 1000, 60_000, () => 1), 4000);
+    assert.equal(backoffDelay(30, 1000, 60_000, () => 1), 60_000);
+  });
+});

@@ -1,0 +1,358 @@
+// A durable upload queue for captured samples: every capture is stored before it is sent, uploads are
+// idempotent (the entry id is the Idempotency-Key), transient failures are retried with exponential backoff
+// and jitter, and what the server refuses for good is kept as "failed" for the user to retry or discard.
+import { OffgridApiError, isAbortError } from './errors.ts';
+import type { SampleUpload } from './types.ts';
+import type { UploadSampleOptions } from './client.ts';
+
+export type OutboxEntryState = 'pending' | 'failed';
+
+export interface OutboxEntry {
+  /** Random UUID, sent as `Idempotency-Key`: a retried upload is never stored twice. */
+  id: string;
+  projectId: string;
+  label: string;
+  contentType: string;
+  data: Uint8Array;
+  createdAt: string;
+  state: OutboxEntryState;
+  attempts: number;
+  /** Epoch ms before which this entry is not retried (backoff). */
+  nextAttemptAt: number;
+  lastError?: string;
+  lastErrorCode?: string;
+}
+
+/** Where entries live between sessions (IndexedDB in the app, memory in tests). */
+export interface OutboxStore {
+  put(entry: OutboxEntry): Promise<void>;
+  delete(id: string): Promise<void>;
+  list(): Promise<OutboxEntry[]>;
+}
+
+/** The part of `OffgridClient` the outbox needs. */
+export interface SampleUploader {
+  uploadSample(projectId: string, label: string, image: Blob | Uint8Array, options?: UploadSampleOptions): Promise<SampleUpload>;
+}
+
+export interface OutboxCounts {
+  pending: number;
+  failed: number;
+}
+
+export interface OutboxSnapshot extends OutboxCounts {
+  /** An upload is in flight. */
+  uploading: boolean;
+  /** Why uploads are paused (e.g. "battery"), if they are. */
+  pausedBy: string[];
+  /** Epoch ms of the next automatic retry, when waiting after a failure. */
+  retryAt: number | undefined;
+  lastError: string | undefined;
+  /** Per project and label: entries not yet uploaded. */
+  pendingByLabel: Record<string, Record<string, number>>;
+}
+
+export type OutboxEvent =
+  | { type: 'change'; snapshot: OutboxSnapshot }
+  | { type: 'uploaded'; entry: OutboxEntry; result: SampleUpload };
+
+export interface OutboxOptions {
+  uploader: SampleUploader;
+  store: OutboxStore;
+  /** Gzip bodies (`Content-Encoding: gzip`); only for servers that accept it. Default false. */
+  gzip?: boolean;
+  /** First retry delay; doubles per attempt up to `maxDelayMs`. Defaults 1 s and 60 s. */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Runs a drain exclusively across tabs (the app passes Web Locks). Default: runs it directly. */
+  exclusive?: <T>(work: () => Promise<T>) => Promise<T>;
+  now?: () => number;
+  random?: () => number;
+  randomId?: () => string;
+}
+
+export interface NewSample {
+  projectId: string;
+  label: string;
+  data: Blob | Uint8Array;
+  contentType?: string;
+}
+
+const DEFAULTS = { baseDelayMs: 1000, maxDelayMs: 60_000 };
+
+/** Delay before retry number `attempts` (1-based): exponential, capped, with "equal jitter" (half fixed, half random). */
+export function backoffDelay(attempts: number, baseDelayMs: number, maxDelayMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export class Outbox {
+  private readonly options: OutboxOptions & typeof DEFAULTS;
+  private readonly entries = new Map<string, OutboxEntry>();
+  private readonly listeners = new Set<(event: OutboxEvent) => void>();
+  private readonly pauses = new Set<string>();
+  private loaded: Promise<void> | undefined;
+  private draining: Promise<void> | undefined;
+  private drainAgain = false;
+  private forceNext = false;
+  private uploading = false;
+  private retryAt: number | undefined;
+  private lastError: string | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(options: OutboxOptions) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** Loads what earlier sessions left and starts uploading it. */
+  start(): Promise<void> {
+    this.stopped = false;
+    this.loaded ??= this.options.store.list().then((entries) => {
+      for (const entry of entries) this.entries.set(entry.id, entry);
+      this.emitChange();
+    });
+    return this.loaded.then(() => this.flush());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.clearTimer();
+  }
+
+  /** Stores the sample first (it survives reloads and crashes), then tries to upload it. */
+  async add(sample: NewSample): Promise<OutboxEntry> {
+    await this.loaded;
+    const data = sample.data instanceof Uint8Array ? sample.data : new Uint8Array(await sample.data.arrayBuffer());
+    const contentType = sample.contentType ?? (sample.data instanceof Blob && sample.data.type ? sample.data.type : 'image/jpeg');
+    const entry: OutboxEntry = {
+      id: (this.options.randomId ?? (() => crypto.randomUUID()))(),
+      projectId: sample.projectId,
+      label: sample.label,
+      contentType,
+      data,
+      createdAt: new Date(this.now()).toISOString(),
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: 0,
+    };
+    await this.options.store.put(entry);
+    this.entries.set(entry.id, entry);
+    this.emitChange();
+    void this.flush();
+    return entry;
+  }
+
+  /**
+   * Uploads every due entry, one at a time, oldest first. `force` ignores backoff (the server just came back,
+   * or the user asked). Resolves when this round is over; never rejects.
+   */
+  flush(options: { force?: boolean } = {}): Promise<void> {
+    if (options.force) {
+      this.retryAt = undefined;
+      this.forceNext = true;
+    }
+    if (this.draining) {
+      this.drainAgain = true;
+      return this.draining;
+    }
+    const run = async () => {
+      do {
+        this.drainAgain = false;
+        const force = this.forceNext;
+        this.forceNext = false;
+        await this.drainOnce(force);
+      } while (this.drainAgain && this.canUpload());
+    };
+    const exclusive = this.options.exclusive ?? ((work) => work());
+    this.draining = exclusive(run)
+      .catch((error: unknown) => {
+        this.lastError = error instanceof Error ? error.message : String(error);
+      })
+      .finally(() => {
+        this.draining = undefined;
+        this.scheduleNext();
+        this.emitChange();
+      });
+    return this.draining;
+  }
+
+  /** Pauses automatic and manual uploads for a reason ("battery", "user"); entries keep accumulating. */
+  pause(reason: string): void {
+    this.pauses.add(reason);
+    this.clearTimer();
+    this.emitChange();
+  }
+
+  resume(reason: string): void {
+    if (!this.pauses.delete(reason)) return;
+    this.emitChange();
+    void this.flush();
+  }
+
+  /** Puts entries the server refused back in the queue (e.g. after fixing a label or re-pairing). */
+  async retryFailed(): Promise<void> {
+    for (const entry of this.entries.values()) {
+      if (entry.state !== 'failed') continue;
+      const next: OutboxEntry = { ...entry, state: 'pending', attempts: 0, nextAttemptAt: 0 };
+      await this.options.store.put(next);
+      this.entries.set(next.id, next);
+    }
+    this.emitChange();
+    await this.flush({ force: true });
+  }
+
+  async discardFailed(): Promise<void> {
+    for (const entry of [...this.entries.values()]) {
+      if (entry.state !== 'failed') continue;
+      await this.options.store.delete(entry.id);
+      this.entries.delete(entry.id);
+    }
+    this.emitChange();
+  }
+
+  list(): OutboxEntry[] {
+    return [...this.entries.values()].sort(byCreation);
+  }
+
+  snapshot(): OutboxSnapshot {
+    let pending = 0;
+    let failed = 0;
+    const pendingByLabel: Record<string, Record<string, number>> = {};
+    for (const entry of this.entries.values()) {
+      if (entry.state === 'failed') {
+        failed++;
+        continue;
+      }
+      pending++;
+      const labels = (pendingByLabel[entry.projectId] ??= {});
+      labels[entry.label] = (labels[entry.label] ?? 0) + 1;
+    }
+    return { pending, failed, uploading: this.uploading, pausedBy: [...this.pauses], retryAt: this.retryAt, lastError: this.lastError, pendingByLabel };
+  }
+
+  subscribe(listener: (event: OutboxEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private canUpload(): boolean {
+    return !this.stopped && this.pauses.size === 0;
+  }
+
+  private async drainOnce(force: boolean): Promise<void> {
+    await this.loaded;
+    // Another tab may have uploaded (or added) entries: the store is the truth.
+    const stored = await this.options.store.list();
+    this.entries.clear();
+    for (const entry of stored) this.entries.set(entry.id, entry);
+    const due = stored.filter((e) => e.state === 'pending' && (force || e.nextAttemptAt <= this.now())).sort(byCreation);
+    for (const entry of due) {
+      if (!this.canUpload()) return;
+      if (!force && this.retryAt !== undefined && this.retryAt > this.now()) return;
+      if (!(await this.uploadOne(entry))) return; // transient failure: the server is likely away, stop this round
+    }
+  }
+
+  /** False when the upload failed in a way worth retrying later. */
+  private async uploadOne(entry: OutboxEntry): Promise<boolean> {
+    this.uploading = true;
+    this.emitChange();
+    try {
+      const result = await this.options.uploader.uploadSample(entry.projectId, entry.label, entry.data, {
+        idempotencyKey: entry.id,
+        contentType: entry.contentType,
+        gzip: this.options.gzip,
+      });
+      await this.options.store.delete(entry.id);
+      this.entries.delete(entry.id);
+      this.retryAt = undefined;
+      this.lastError = undefined;
+      this.emit({ type: 'uploaded', entry, result });
+      return true;
+    } catch (error) {
+      if (isAbortError(error)) return false;
+      const apiError = error instanceof OffgridApiError ? error : undefined;
+      const transient = apiError ? apiError.transient : true;
+      const attempts = entry.attempts + 1;
+      const message = error instanceof Error ? error.message : String(error);
+      this.lastError = message;
+      let next: OutboxEntry;
+      if (transient) {
+        const serverDelay = (apiError?.retryAfterSeconds ?? 0) * 1000;
+        const delay = Math.max(serverDelay, backoffDelay(attempts, this.options.baseDelayMs, this.options.maxDelayMs, this.options.random));
+        next = { ...entry, attempts, nextAttemptAt: this.now() + delay, lastError: message, lastErrorCode: apiError?.code };
+        this.retryAt = next.nextAttemptAt;
+      } else {
+        next = { ...entry, attempts, state: 'failed', lastError: message, lastErrorCode: apiError?.code };
+      }
+      await this.options.store.put(next);
+      this.entries.set(next.id, next);
+      return !transient;
+    } finally {
+      this.uploading = false;
+      this.emitChange();
+    }
+  }
+
+  private scheduleNext(): void {
+    this.clearTimer();
+    if (!this.canUpload()) return;
+    let earliest: number | undefined;
+    for (const entry of this.entries.values()) {
+      if (entry.state !== 'pending') continue;
+      const at = Math.max(entry.nextAttemptAt, this.retryAt ?? 0);
+      earliest = earliest === undefined ? at : Math.min(earliest, at);
+    }
+    if (earliest === undefined) return;
+    const delay = Math.max(0, earliest - this.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, delay);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private emitChange(): void {
+    this.emit({ type: 'change', snapshot: this.snapshot() });
+  }
+
+  private emit(event: OutboxEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error('Outbox listener failed:', error);
+      }
+    }
+  }
+}
+
+function byCreation(a: OutboxEntry, b: OutboxEntry): number {
+  return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1;
+}
+
+/** Keeps entries in memory: for tests, and for hosts without durable storage (then nothing survives a restart). */
+export class MemoryOutboxStore implements OutboxStore {
+  readonly entries = new Map<string, OutboxEntry>();
+
+  async put(entry: OutboxEntry): Promise<void> {
+    this.entries.set(entry.id, structuredClone(entry));
+  }
+
+  async delete(id: string): Promise<void> {
+    this.entries.delete(id);
+  }
+
+  async list(): Promise<OutboxEntry[]> {
+    return [...this.entries.values()].map((entry) => structuredClone(entry));
+  }
+}
