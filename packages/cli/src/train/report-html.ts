@@ -17,7 +17,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bott
 table{border-collapse:collapse;width:100%;font-size:14px}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eef2ef}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#5d6d63}.cards{display:flex;gap:12px;flex-wrap:wrap}
 .card{border:1px solid #dde5df;border-radius:8px;padding:10px 14px;min-width:150px}.card b{display:block;font-size:22px}
-code{font-size:13px;background:#f3f6f4;padding:1px 4px;border-radius:4px}svg text{font:11px system-ui,sans-serif}
+code{font-size:12px;background:#f3f6f4;padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}svg text{font:11px system-ui,sans-serif}
 </style></head><body>
 <h1>Training report</h1>
 <p class="muted">${escape(report.input.source)} · ${report.labels.length} labels · ${report.split.train + report.split.validation + report.split.test} samples · ${escape(report.createdAt)}</p>
@@ -28,8 +28,8 @@ code{font-size:13px;background:#f3f6f4;padding:1px 4px;border-radius:4px}svg tex
   <div class="card">Model size, int8<b>${kib(report.sizes.int8Bytes)}</b><span class="muted">${(report.sizes.int8Ratio * 100).toFixed(0)}% of float32 (${kib(report.sizes.float32Bytes)})</span></div>
 </div>
 <h2>Winner</h2>
-<p>Trial ${report.winner.trialNumber}: <b>${escape(report.winner.family)}</b>, retrained for ${report.winner.epochs} epochs. <code>${escape(JSON.stringify(report.winner.config))}</code></p>
-<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds} s budget. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).</p>
+<p>Trial ${report.winner.trialNumber}: <b>${escape(report.winner.family)}</b>, ${report.winner.epochs} epochs, ${report.winner.retrained ? 'retrained on train+validation' : 'as trained in the search (too little budget left to retrain)'}. <code>${escape(JSON.stringify(report.winner.config))}</code></p>
+<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).</p>
 <h2>Leaderboard</h2>
 ${leaderboard(ranked)}
 <h2>Learning curves (validation accuracy per epoch)</h2>

@@ -1,0 +1,98 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { readLabels, readMetadata, TfliteSession } from '@offgrid/tflite';
+
+const run = promisify(execFile);
+const BIN = new URL('../bin/offgrid.mjs', import.meta.url).pathname;
+let root: string;
+
+before(() => { root = mkdtempSync(join(tmpdir(), 'offgrid-cli-')); });
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** Seeded noisy images of one colour per label, as a user's folder of label sub-folders. */
+async function colourFolder(dir: string, perLabel: number): Promise<void> {
+  const colours: Record<string, [number, number, number]> = { red: [210, 40, 40], green: [40, 190, 60], blue: [40, 60, 215] };
+  let state = 12345;
+  for (const [label, rgb] of Object.entries(colours)) {
+    mkdirSync(join(dir, label), { recursive: true });
+    for (let i = 0; i < perLabel; i++) {
+      const pixels = Buffer.alloc(40 * 30 * 3);
+      for (let j = 0; j < pixels.length; j++) {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        pixels[j] = Math.max(0, Math.min(255, rgb[j % 3] + (state % 101) - 50));
+      }
+      await sharp(pixels, { raw: { width: 40, height: 30, channels: 3 } }).jpeg().toFile(join(dir, label, `${i}.jpg`));
+    }
+  }
+}
+
+test('offgrid train on a folder of images writes an int8 model with metadata, a float32 model and reports; offgrid predict reads it', { timeout: 120_000 }, async () => {
+  const data = join(root, 'colours');
+  const out = join(root, 'out');
+  await colourFolder(data, 25);
+  writeFileSync(join(data, 'red', 'broken.jpg'), 'not an image');
+  const { stdout, stderr } = await run(process.execPath, [BIN, 'train', data, '--out', out, '--budget', '25s', '--seed', '3'], { timeout: 110_000 });
+  assert.match(stderr, /skipped .*broken\.jpg/);
+  assert.match(stderr, /Test accuracy: int8 [\d.]+%, float32 [\d.]+%/);
+  assert.equal(stdout, '');
+
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.deepEqual(report.labels, ['blue', 'green', 'red']);
+  assert.deepEqual(report.input.shape, [32, 32, 3]);
+  assert.equal(report.input.dtype, 'float32');
+  assert.deepEqual(report.input.normalization, { mean: 127.5, std: 127.5 });
+  assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
+  assert.ok(report.metrics.test.float32.accuracy >= 0.9);
+  assert.ok(report.sizes.int8Bytes <= 0.3 * report.sizes.float32Bytes, JSON.stringify(report.sizes));
+  assert.ok(report.trials.length >= 2, 'the search tried several configurations');
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg[^>]*aria-label="confusion matrix"/);
+
+  const int8 = new Uint8Array(readFileSync(join(out, 'model.tflite')));
+  assert.deepEqual(readLabels(int8), ['blue', 'green', 'red']);
+  assert.deepEqual(readMetadata(int8).metadata?.inputs[0].normalization, { mean: [127.5], std: [127.5] });
+  const session = await TfliteSession.create(int8);
+  assert.deepEqual(session.inputShapes, [[1, 32, 32, 3]]);
+  session.close();
+
+  const predicted = await run(process.execPath, [BIN, 'predict', join(out, 'model.tflite'), join(data, 'green', '0.jpg'), join(data, 'blue', '1.jpg'), '--json']);
+  const predictions = JSON.parse(predicted.stdout);
+  assert.deepEqual(predictions.map((p: { label: string }) => p.label), ['green', 'blue']);
+  assert.ok(predictions.every((p: { confidence: number }) => p.confidence > 0.5 && p.confidence <= 1));
+});
+
+test('offgrid train on a CSV: standardized numeric features and a label column', { timeout: 90_000 }, async () => {
+  const csv = join(root, 'sensors.csv');
+  const rows = ['temperature,label,vibration'];
+  let state = 7;
+  const noise = () => { state = (state * 1103515245 + 12345) % 2 ** 31; return (state % 1000) / 1000 - 0.5; };
+  for (let i = 0; i < 150; i++) {
+    const label = ['idle', 'running', 'fault'][i % 3];
+    const [t, v] = { idle: [20, 0.1], running: [45, 1.0], fault: [70, 3.0] }[label] as [number, number];
+    rows.push(`${(t + noise() * 6).toFixed(2)},${label},${(v + noise() * 0.4).toFixed(3)}`);
+  }
+  rows.push('oops,idle,1');
+  writeFileSync(csv, rows.join('\n') + '\n');
+  const out = join(root, 'csv-out');
+  await run(process.execPath, [BIN, 'train', csv, '--out', out, '--budget', '20s'], { timeout: 80_000 });
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.equal(report.input.kind, 'tabular');
+  assert.deepEqual(report.input.featureNames, ['temperature', 'vibration']);
+  assert.deepEqual(report.labels, ['fault', 'idle', 'running']);
+  assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
+  assert.deepEqual(readLabels(new Uint8Array(readFileSync(join(out, 'model.tflite')))), ['fault', 'idle', 'running']);
+});
+
+test('bad input gets a message, not a stack trace', async () => {
+  await assert.rejects(run(process.execPath, [BIN, 'train', join(root, 'missing'), '--out', join(root, 'x')]), (error: { stderr: string; code: number }) => {
+    assert.equal(error.code, 1);
+    assert.equal(error.stderr, `offgrid: ${join(root, 'missing')} does not exist.\n`);
+    return true;
+  });
+  await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--budget', 'soon']), /"soon" is not a duration/);
+});
