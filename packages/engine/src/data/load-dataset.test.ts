@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { loadCsv, loadDataset, splitCsvLine } from './load-dataset.ts';
+import { decodeImage } from './decode-image.ts';
+
+const spec = { width: 8, height: 8, mean: 127.5, std: 127.5 };
+
+test('an image folder: one label per sub-folder, sorted; unreadable files are skipped with a reason', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'offgrid-folder-'));
+  try {
+    for (const [label, colour] of [['white', '#ffffff'], ['black', '#000000']] as const) {
+      mkdirSync(join(root, label));
+      for (let i = 0; i < 2; i++) writeFileSync(join(root, label, `${i}.png`), await sharp({ create: { width: 20, height: 10, channels: 3, background: colour } }).png().toBuffer());
+    }
+    writeFileSync(join(root, 'black', 'broken.jpg'), 'not a picture');
+    writeFileSync(join(root, 'black', 'notes.txt'), 'ignored: not an image extension');
+    const seen: number[] = [];
+    const data = await loadDataset(root, spec, (p) => seen.push(p.done));
+    assert.deepEqual(data.labels, ['black', 'white']);
+    assert.deepEqual(data.shape, [8, 8, 3]);
+    assert.deepEqual([...data.targets], [0, 0, 1, 1]);
+    assert.equal(data.x.length, 4 * 8 * 8 * 3);
+    assert.equal(data.x[0], -1);
+    assert.equal(data.x[data.x.length - 1], 1);
+    assert.equal(data.skipped.length, 1);
+    assert.match(data.skipped[0].source, /broken\.jpg$/);
+    assert.deepEqual(seen, [1, 2, 3, 4, 5]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a CSV: numeric features standardized, a label column, bad rows reported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'offgrid-csv-'));
+  try {
+    const file = join(dir, 'iris.csv');
+    writeFileSync(file, 'a,label,b\n1,x,10\n3,y,30\n"2",x,oops\n5,y\n\n');
+    const data = await loadCsv(file);
+    assert.deepEqual(data.labels, ['x', 'y']);
+    assert.deepEqual(data.featureNames, ['a', 'b']);
+    assert.deepEqual([...data.x], [-1, -1, 1, 1]);
+    assert.deepEqual(data.featureScaling, { mean: [2, 20], std: [1, 10] });
+    assert.deepEqual(data.skipped, [
+      { source: 'iris.csv:4', reason: 'column "b" is not a number' },
+      { source: 'iris.csv:5', reason: 'has 2 cells, the header has 3' },
+    ]);
+    writeFileSync(file, 'a,b\n1,2\n');
+    await assert.rejects(loadCsv(file), /needs a column named "label"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('CSV lines with quotes', () => {
+  assert.deepEqual(splitCsvLine('1,"a, b","say ""hi"""'), ['1', 'a, b', 'say "hi"']);
+});
+
+test('decodeImage turns grayscale and alpha into RGB and applies EXIF orientation', async () => {
+  const gray = await decodeImage(await sharp(Buffer.alloc(6, 9), { raw: { width: 3, height: 2, channels: 1 } }).png().toBuffer());
+  assert.deepEqual([gray.width, gray.height, gray.data.length, gray.data[17]], [3, 2, 18, 9]);
+  const rotated = await decodeImage(await sharp({ create: { width: 4, height: 2, channels: 4, background: '#ff000080' } }).withMetadata({ orientation: 6 }).jpeg().toBuffer());
+  assert.deepEqual([rotated.width, rotated.height], [2, 4]);
+});
