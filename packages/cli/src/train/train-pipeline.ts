@@ -16,6 +16,8 @@ export interface TrainPipelineOptions {
   workDir: string;
   name: string;
   source: string;
+  /** A separate test set (same labels and sample shape); default: 15% of `dataset`, stratified. */
+  testData?: LoadedDataset;
   onEvent?: (event: PipelineEvent) => void;
   signal?: AbortSignal;
 }
@@ -38,7 +40,13 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   const deadline = started + options.budgetSeconds * 1000;
   const emit = options.onEvent ?? (() => {});
   const random = createRandom(options.seed);
-  const { trainIndices, validationIndices: testIndices } = stratifiedSplit(Array.from(dataset.targets), TEST_FRACTION, random);
+  const testData = options.testData ?? dataset;
+  const { trainIndices, validationIndices: testIndices } = options.testData
+    ? { trainIndices: [...dataset.targets.keys()], validationIndices: [...options.testData.targets.keys()] }
+    : stratifiedSplit(Array.from(dataset.targets), TEST_FRACTION, random);
+  if (options.testData && (options.testData.labels.join() !== dataset.labels.join() || options.testData.shape.join() !== dataset.shape.join())) {
+    throw new Error('The test set must have the same labels and sample shape as the training data.');
+  }
   const trainval = subset(dataset, trainIndices);
 
   const bestModels = new Map<number, { valAccuracy: number; result: TrialResult }>();
@@ -110,7 +118,7 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   emit({ type: 'phase', phase: 'quantizing', detail: `int8, calibrated on ${Math.min(CALIBRATION_SAMPLES, trainIndices.length)} training samples` });
   const files = packageModel(float32, dataset, calibrationSamples(dataset, trainIndices, random), options.name);
   emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out samples through LiteRT.js` });
-  const test = await evaluateOnTest(files, dataset, testIndices);
+  const test = await evaluateOnTest(files, testData, testIndices);
 
   const report: TrainReport = {
     createdAt: new Date().toISOString(),
