@@ -2,13 +2,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import { openDatabase } from './storage/database.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { KeyStore } from './auth/keys.ts';
 import { requireApiKeys } from './auth/require-key.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from './auth/rate-limit.ts';
 import { pairingRoutes } from './auth/pairing-routes.ts';
+import { keyRoutes } from './auth/key-routes.ts';
 import { ProjectStore } from './projects/project-store.ts';
 import { projectRoutes } from './projects/routes.ts';
 import { SampleStore } from './samples/sample-store.ts';
@@ -18,10 +19,15 @@ import { JobRunner, type ImageTrainer } from './jobs/job-runner.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { ModelStore } from './models/model-store.ts';
 import { modelRoutes } from './models/routes.ts';
+import { opsRoutes } from './ops/routes.ts';
+import { corsForOrigins } from './http/cors.ts';
+import { decompressBodies } from './http/decompress.ts';
+import { registerOpenApi } from './http/openapi.ts';
 import { errorBody, OffgridError } from './errors.ts';
+import { VERSION } from './version.ts';
 import type { ServerContext } from './context.ts';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 export const DEFAULT_APP_DIR = fileURLToPath(new URL('../../app/dist', import.meta.url));
 
 export interface BuildOptions {
@@ -36,10 +42,22 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** Training boundary; the real worker-thread trainer unless a test swaps it. */
   trainer?: ImageTrainer;
+  /** Per-key and per-address request budgets; false turns them off. */
+  rateLimits?: RateLimitOptions | false;
+  /** Origins besides the server's own that may call the API from a browser (e.g. a Vite dev server). */
+  corsOrigins?: string[];
+}
+
+/** One registered route, as collected by the onRoute hook (the auth test walks all of them). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  public: boolean;
+  scope?: string;
 }
 
 /** Builds the whole server without listening, so tests can `inject()` or listen on port 0. */
-export async function buildApp(options: BuildOptions): Promise<{ app: FastifyInstance; context: ServerContext }> {
+export async function buildApp(options: BuildOptions): Promise<{ app: FastifyInstance; context: ServerContext; routes: RegisteredRoute[] }> {
   mkdirSync(options.dataDir, { recursive: true });
   const db = openDatabase(join(options.dataDir, 'offgrid.db'));
   const blobs = new BlobStore(join(options.dataDir, 'blobs'));
@@ -52,49 +70,73 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     projects: new ProjectStore(db),
     jobs: new JobRunner(jobStore, samples, models, blobs, options.trainer),
     publicUrl: options.publicUrl,
+    origins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
   };
 
-  const app = Fastify({ logger: options.logger ?? false, https: options.https ?? null, forceCloseConnections: true } as FastifyServerOptions);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    https: options.https ?? null,
+    // Graceful close: idle keep-alive sockets are closed, in-flight requests (an upload being written) finish.
+    forceCloseConnections: 'idle',
+  } as FastifyServerOptions);
+
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) routes.push({ method, url: route.url, public: route.config?.public === true, scope: route.config?.scope });
+  });
+
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody('OFFGRID_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}. The API lives under /api/v1.`));
+    reply.code(404).send(errorBody('OFFGRID_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}. The API lives under /api/v1; its documentation under /api/docs.`));
   });
-  // Cross-origin isolation lets LiteRT.js use its threaded wasm build in the page.
+  let closing = false;
   app.addHook('onSend', async (_request, reply) => {
+    // Cross-origin isolation lets LiteRT.js use its threaded wasm build in the page.
     reply.header('cross-origin-opener-policy', 'same-origin').header('cross-origin-embedder-policy', 'require-corp');
+    // While closing, answered requests release their socket at once instead of idling until the keep-alive timeout.
+    if (closing) reply.header('connection', 'close');
   });
-  requireApiKeys(app, context.keys);
-  await app.register(fastifyMultipart);
+  corsForOrigins(app, () => [...context.origins, ...(options.corsOrigins ?? [])]);
+  requireApiKeys(app, context.keys, options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  decompressBodies(app);
+  await registerOpenApi(app);
 
   await app.register(async (api) => {
-    api.get('/health', { config: { public: true } }, async () => ({ ok: true, version: VERSION }));
-    for (const routes of [pairingRoutes, projectRoutes, sampleRoutes, jobRoutes, modelRoutes]) await api.register(routes, context);
+    for (const routes of [opsRoutes, pairingRoutes, keyRoutes, projectRoutes, sampleRoutes, jobRoutes, modelRoutes]) await api.register(routes, context);
   }, { prefix: '/api/v1' });
 
-  app.get('/ca.crt', { config: { public: true } }, async (_request, reply) => {
+  app.get('/ca.crt', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
     if (!options.caCert) throw new OffgridError('NOT_FOUND', 'This server runs without its own certificate authority.');
     return reply.type('application/x-x509-ca-cert').header('content-disposition', 'attachment; filename="offgrid-ca.crt"').send(options.caCert);
   });
 
   const appDir = options.appDir ?? DEFAULT_APP_DIR;
   if (existsSync(appDir)) {
-    await app.register(fastifyStatic, { root: appDir, wildcard: true });
+    await app.register(fastifyStatic, { root: appDir, wildcard: true, decorateReply: false });
   }
+  // Close order: live streams end first (so the server can close), in-flight requests finish, then the job
+  // runner stops (its running job stays 'running' and is re-queued on the next start) and SQLite closes.
+  app.addHook('preClose', async () => {
+    closing = true;
+    context.jobs.emit('closing');
+  });
   app.addHook('onClose', async () => {
     await context.jobs.stop();
     db.close();
   });
-  return { app, context };
+  return { app, context, routes };
 }
 
 function sendError(error: FastifyError | OffgridError, _request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof OffgridError) return reply.code(error.status).send(errorBody(error.code, error.message));
+  reply.type('application/json; charset=utf-8');
+  if (error instanceof OffgridError) return reply.code(error.status).headers(error.headers).send(errorBody(error.code, error.message));
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return reply.code(400).send(errorBody('OFFGRID_ERR_VALIDATION', `Invalid request: ${fastifyError.message}.`));
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
-      return reply.code(413).send(errorBody('OFFGRID_ERR_TOO_LARGE', 'The upload is too large. Images are limited to 10 MiB; phones should downsample before uploading.'));
+      return reply.code(413).send(errorBody('OFFGRID_ERR_TOO_LARGE', 'The upload is too large. Images are limited to 10 MiB (after decompression); phones should downsample before uploading.'));
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return reply.code(415).send(errorBody('OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Type. Send JSON, an image (image/jpeg, image/png, image/webp) or multipart/form-data.`));
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

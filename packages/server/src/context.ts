@@ -19,4 +19,6 @@ export interface ServerContext {
   models: ModelStore;
   /** Base URL the phone opens (pairing links point here). */
   publicUrl: string;
+  /** Origins the served app is reached at (CORS answers only these, plus configured extras). */
+  origins: string[];
 }

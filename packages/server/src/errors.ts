@@ -4,6 +4,7 @@
  */
 export const ERRORS = {
   VALIDATION: { status: 400, code: 'OFFGRID_ERR_VALIDATION' },
+  CHECKSUM_MISMATCH: { status: 400, code: 'OFFGRID_ERR_CHECKSUM_MISMATCH' },
   BAD_IMAGE: { status: 400, code: 'OFFGRID_ERR_BAD_IMAGE' },
   UNKNOWN_LABEL: { status: 400, code: 'OFFGRID_ERR_UNKNOWN_LABEL' },
   NOT_ENOUGH_DATA: { status: 400, code: 'OFFGRID_ERR_NOT_ENOUGH_DATA' },
@@ -13,7 +14,10 @@ export const ERRORS = {
   CONFLICT: { status: 409, code: 'OFFGRID_ERR_CONFLICT' },
   TOO_LARGE: { status: 413, code: 'OFFGRID_ERR_TOO_LARGE' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, code: 'OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE' },
+  RANGE_NOT_SATISFIABLE: { status: 416, code: 'OFFGRID_ERR_RANGE_NOT_SATISFIABLE' },
+  RATE_LIMITED: { status: 429, code: 'OFFGRID_ERR_RATE_LIMITED' },
   INTERNAL: { status: 500, code: 'OFFGRID_ERR_INTERNAL' },
+  NOT_READY: { status: 503, code: 'OFFGRID_ERR_NOT_READY' },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;
@@ -21,8 +25,11 @@ export type ErrorKind = keyof typeof ERRORS;
 export class OffgridError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(kind: ErrorKind, message: string) {
+  /** Extra response headers (Retry-After, Content-Range). */
+  readonly headers: Record<string, string>;
+  constructor(kind: ErrorKind, message: string, headers: Record<string, string> = {}) {
     super(message);
+    this.headers = headers;
     this.name = 'OffgridError';
     this.status = ERRORS[kind].status;
     this.code = ERRORS[kind].code;

@@ -1,5 +1,7 @@
-export { buildApp, VERSION, type BuildOptions } from './app.ts';
+export { buildApp, VERSION, type BuildOptions, type RegisteredRoute } from './app.ts';
 export { startServer, type ServeOptions, type RunningServer } from './serve.ts';
+export { ConfigError, DEFAULT_CONFIG, resolveConfig, serveOptionsOf, type ServerConfig } from './config.ts';
+export { DEFAULT_RATE_LIMITS, type RateLimitOptions } from './auth/rate-limit.ts';
 export { ensureTls, fingerprintOf, lanAddresses } from './tls/certificates.ts';
 export { ERRORS, OffgridError } from './errors.ts';
 export type { ServerContext } from './context.ts';

@@ -7,6 +7,7 @@ export const projectSchema = {
   properties: {
     id: { type: 'string' }, name: { type: 'string' }, labels: { type: 'array', items: { type: 'string' } },
     createdAt: { type: 'string' }, sampleCounts: { type: 'object', additionalProperties: { type: 'integer' } },
+    activeModelId: { type: 'string' }, modelPinned: { type: 'boolean' },
   },
 } as const;
 
@@ -42,9 +43,10 @@ export const jobSchema = {
 
 export const modelSchema = {
   type: 'object',
-  required: ['id', 'projectId', 'version', 'createdAt', 'labels', 'input', 'metrics', 'artifacts'],
+  required: ['id', 'projectId', 'version', 'createdAt', 'labels', 'input', 'metrics', 'artifacts', 'active'],
   properties: {
     id: { type: 'string' }, projectId: { type: 'string' }, version: { type: 'integer' }, createdAt: { type: 'string' },
+    active: { type: 'boolean', description: "Whether this is the project's active model (the one phones should use)." },
     labels: { type: 'array', items: { type: 'string' } },
     input: {
       type: 'object',
@@ -56,4 +58,10 @@ export const modelSchema = {
       items: { type: 'object', properties: { variant: { type: 'string' }, sizeBytes: { type: 'integer' }, sha256: { type: 'string' } } },
     },
   },
+} as const;
+
+export const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
 } as const;

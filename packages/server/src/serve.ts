@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, type BuildOptions } from './app.ts';
+import { buildApp, type BuildOptions, type RegisteredRoute } from './app.ts';
 import { ensureTls, lanAddresses } from './tls/certificates.ts';
 import { pairingLink } from './auth/pairing-routes.ts';
 
@@ -14,10 +14,14 @@ export interface ServeOptions {
   appDir?: string;
   logger?: BuildOptions['logger'];
   trainer?: BuildOptions['trainer'];
+  rateLimits?: BuildOptions['rateLimits'];
+  corsOrigins?: BuildOptions['corsOrigins'];
 }
 
 export interface RunningServer {
   app: FastifyInstance;
+  /** Every registered route (method, url, public, scope). */
+  routes: RegisteredRoute[];
   /** URLs a phone on the LAN can open, best first. */
   urls: string[];
   port: number;
@@ -34,8 +38,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const scheme = options.insecureHttp ? 'http' : 'https';
   const tls = options.insecureHttp ? undefined : await ensureTls(join(options.dataDir, 'tls'));
   const hosts = options.host === '0.0.0.0' || options.host === '::' ? [...lanAddresses(), `${hostname()}.local`, 'localhost'] : [options.host];
-  const { app, context } = await buildApp({
+  const { app, context, routes } = await buildApp({
     dataDir: options.dataDir, appDir: options.appDir, logger: options.logger, trainer: options.trainer,
+    rateLimits: options.rateLimits, corsOrigins: options.corsOrigins,
     // The port may be 0 (tests): the public URL is known only after listening.
     publicUrl: '', caCert: tls?.caCert, https: tls ? { key: tls.key, cert: tls.cert } : undefined,
   });
@@ -44,12 +49,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const port = typeof address === 'object' && address ? address.port : options.port;
   const urls = hosts.map((host) => `${scheme}://${host}:${port}`);
   context.publicUrl = urls[0];
+  context.origins = urls.map((url) => new URL(url).origin);
 
   const adminKey = context.keys.hasAdmin() ? undefined : context.keys.create('admin', 'workstation').apiKey;
   const pairing = context.keys.createPairingToken();
   context.jobs.start();
   return {
-    app, urls, port, adminKey, caFingerprint: tls?.caFingerprint,
+    app, routes, urls, port, adminKey, caFingerprint: tls?.caFingerprint,
     pairingUrl: pairingLink(context.publicUrl, pairing.token), pairingExpiresAt: pairing.expiresAt,
     close: () => app.close(),
   };

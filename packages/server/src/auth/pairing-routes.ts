@@ -11,6 +11,7 @@ export async function pairingRoutes(app: FastifyInstance, context: ServerContext
   app.post('/pairing/tokens', {
     config: { scope: 'admin' },
     schema: {
+      summary: 'Create a one-time pairing link (admin)', tags: ['keys'],
       response: { 200: { type: 'object', required: ['token', 'url', 'expiresAt'], properties: { token: { type: 'string' }, url: { type: 'string' }, expiresAt: { type: 'string' } } } },
     },
   }, async () => {
@@ -22,6 +23,7 @@ export async function pairingRoutes(app: FastifyInstance, context: ServerContext
   app.post<{ Body: { token: string; deviceName?: string } }>('/pairing/exchange', {
     config: { public: true },
     schema: {
+      summary: 'Spend a pairing token on a device API key (no key needed)', tags: ['keys'],
       body: {
         type: 'object', required: ['token'], additionalProperties: false,
         properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, deviceName: { type: 'string', maxLength: 100 } },

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OffgridError } from '../errors.ts';
 import type { ApiKeyRecord, KeyScope, KeyStore } from './keys.ts';
+import { TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Reachable without a key (health, CA certificate, pairing exchange, the app's static files). */
+    /** Reachable without a key (health, readiness, pairing exchange); still rate-limited per address. */
     public?: boolean;
     /** Scope the key must have; any valid key when absent. */
     scope?: KeyScope;
@@ -14,6 +15,9 @@ declare module 'fastify' {
   }
 }
 
+/** Paths under /api that are documentation, not data: the OpenAPI page must open in a plain browser tab. */
+export const DOCS_PREFIX = '/api/docs';
+
 function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (!header) return undefined;
@@ -21,17 +25,44 @@ function bearerOf(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** Every API route needs a valid key unless it opts out with `config: { public: true }`: secure by default. */
-export function requireApiKeys(app: FastifyInstance, keys: KeyStore): void {
+function rateLimited(what: string, retryAfter: number, limits: { burst: number; perSecond: number }): OffgridError {
+  return new OffgridError('RATE_LIMITED',
+    `Too many requests ${what}: at most ${limits.perSecond} per second (bursts of ${limits.burst}). Wait ${retryAfter} s (Retry-After) and try again.`,
+    { 'retry-after': String(retryAfter) });
+}
+
+/**
+ * Every API route needs a valid key unless it opts out with `config: { public: true }`: secure by default.
+ * Rate limits are per key, so 20 phones uploading at once do not share one budget; requests without a valid
+ * key share a small per-address budget.
+ */
+export function requireApiKeys(app: FastifyInstance, keys: KeyStore, limits: RateLimitOptions | false): void {
+  const byKey = limits && new TokenBuckets(limits.perKey);
+  const byAddress = limits && new TokenBuckets(limits.perAddress);
+  const limitAddress = (request: FastifyRequest) => {
+    const wait = byAddress ? byAddress.take(request.ip) : 0;
+    if (wait && limits) throw rateLimited('from this address without a valid API key', wait, limits.perAddress);
+  };
   app.addHook('onRequest', async (request) => {
     // The app shell (HTML, JS, wasm) must load before a phone is paired; all data goes through /api.
-    if (!request.url.startsWith('/api/')) return;
+    if (!request.url.startsWith('/api/') || request.url.startsWith(DOCS_PREFIX)) return;
     const config = request.routeOptions.config;
-    if (config.public) return;
+    if (config.public) {
+      if (!request.url.startsWith('/api/v1/health') && !request.url.startsWith('/api/v1/ready')) limitAddress(request);
+      return;
+    }
     const key = bearerOf(request);
-    if (!key) throw new OffgridError('UNAUTHORIZED', 'This request needs an API key: send "Authorization: Bearer <key>". Pair the device by opening the link that `offgrid serve` prints.');
+    if (!key) {
+      limitAddress(request);
+      throw new OffgridError('UNAUTHORIZED', 'This request needs an API key: send "Authorization: Bearer <key>". Pair the device by opening the link that `offgrid serve` prints.');
+    }
     const record = keys.verify(key);
-    if (!record) throw new OffgridError('UNAUTHORIZED', 'The API key is unknown or revoked. Pair the device again.');
+    if (!record) {
+      limitAddress(request);
+      throw new OffgridError('UNAUTHORIZED', 'The API key is unknown or revoked. Pair the device again.');
+    }
+    const wait = byKey ? byKey.take(record.id) : 0;
+    if (wait && limits) throw rateLimited('with this API key', wait, limits.perKey);
     if (config.scope === 'admin' && record.scope !== 'admin') throw new OffgridError('FORBIDDEN', 'This action needs an admin key; device keys cannot do it.');
     request.apiKey = record;
   });

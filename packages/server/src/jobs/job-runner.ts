@@ -16,7 +16,7 @@ const PERSIST_INTERVAL_MS = 500;
  * Runs queued training jobs one at a time (training owns one core through its worker thread; the other
  * keeps the API responsive). Every state change is persisted and emitted as a 'job' event for live streams.
  */
-export class JobRunner extends EventEmitter<{ job: [Job] }> {
+export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
   private running?: { jobId: string; abort: AbortController };
   private idle: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -108,13 +108,12 @@ export class JobRunner extends EventEmitter<{ job: [Job] }> {
         },
         { onProgress: (progress) => report(progress), signal },
       );
-      const sha256 = await this.blobs.put(result.tflite);
-      const model = this.models.register({
+      const model = await this.blobs.putThen(result.tflite, (sha256) => this.models.register({
         projectId: job.projectId, jobId: job.id, datasetId: job.datasetId, labels,
         input: { width: DEFAULT_IMAGE_SPEC.width, height: DEFAULT_IMAGE_SPEC.height, channels: 3, dtype: 'float32', mean: DEFAULT_IMAGE_SPEC.mean, std: DEFAULT_IMAGE_SPEC.std },
         metrics: result.metrics,
         artifacts: [{ variant: 'float32', sha256, sizeBytes: result.tflite.byteLength }],
-      });
+      }));
       const done: JobProgress = { ...latest, phase: 'done', epoch: result.epochs, fraction: 1, etaSeconds: 0 };
       this.publish(this.jobs.update(job.id, { status: 'succeeded', progress: done, modelId: model.id }));
     } catch (error) {

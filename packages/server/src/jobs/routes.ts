@@ -10,6 +10,7 @@ const jobParams = { type: 'object', properties: { jobId: idParam } } as const;
 export async function jobRoutes(app: FastifyInstance, { projects, samples, jobStore, jobs }: ServerContext): Promise<void> {
   app.post<{ Params: { projectId: string }; Body: TrainRequest }>('/projects/:projectId/train', {
     schema: {
+      summary: "Snapshot the project's samples and queue a training job", tags: ['jobs'],
       params: { type: 'object', properties: { projectId: idParam } },
       body: {
         type: 'object', required: ['budgetSeconds'], additionalProperties: false,
@@ -34,15 +35,17 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
   });
 
   app.get<{ Params: { jobId: string } }>('/jobs/:jobId', {
-    schema: { params: jobParams, response: { 200: jobSchema } },
+    schema: { summary: 'A training job (poll)', tags: ['jobs'], params: jobParams, response: { 200: jobSchema } },
   }, async (request) => jobStore.get(request.params.jobId));
 
   app.post<{ Params: { jobId: string } }>('/jobs/:jobId/cancel', {
-    schema: { params: jobParams, response: { 200: jobSchema } },
+    schema: { summary: 'Cancel a queued or running job', tags: ['jobs'], params: jobParams, response: { 200: jobSchema } },
   }, async (request) => jobs.cancel(request.params.jobId));
 
   // Server-Sent Events: the current state at once, then every change, closed after a final status.
-  app.get<{ Params: { jobId: string } }>('/jobs/:jobId/events', { schema: { params: jobParams } }, async (request, reply) => {
+  app.get<{ Params: { jobId: string } }>('/jobs/:jobId/events', {
+    schema: { summary: 'Live job progress as Server-Sent Events (event: job, data: Job JSON); closes after a final status', tags: ['jobs'], params: jobParams, produces: ['text/event-stream'] },
+  }, async (request, reply) => {
     const first = jobStore.get(request.params.jobId);
     reply.hijack();
     const stream = reply.raw;
@@ -56,9 +59,12 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
     const close = () => {
       clearInterval(heartbeat);
       jobs.off('job', onJob);
+      jobs.off('closing', close);
       stream.end();
     };
     jobs.on('job', onJob);
+    // On shutdown the stream ends (clients reconnect or poll); an open stream would hold the server open.
+    jobs.on('closing', close);
     request.raw.on('close', close);
     send(first);
   });

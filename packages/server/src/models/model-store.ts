@@ -28,6 +28,8 @@ export interface ModelVersion {
   input: ModelInput;
   metrics: { valAccuracy?: number; trainAccuracy?: number; epochs: number };
   artifacts: ModelArtifact[];
+  /** Whether this is the project's active model. */
+  active: boolean;
 }
 
 interface ModelRow {
@@ -53,7 +55,10 @@ export interface NewModel {
 export class ModelStore {
   constructor(private readonly db: Db) {}
 
-  /** Registers a model and its artifacts (whose blobs are already stored) in one transaction. */
+  /**
+   * Registers a model and its artifacts (whose blobs are already stored) in one transaction; it becomes the
+   * project's active model unless someone pinned another one.
+   */
   register(model: NewModel): ModelVersion {
     const id = randomUUID();
     this.db.transaction(() => {
@@ -63,6 +68,7 @@ export class ModelStore {
         JSON.stringify(model.input), JSON.stringify(model.metrics), new Date().toISOString());
       const addArtifact = this.db.prepare('INSERT INTO model_artifacts (model_id, variant, sha256, size_bytes) VALUES (?, ?, ?, ?)');
       for (const artifact of model.artifacts) addArtifact.run(id, artifact.variant, artifact.sha256, artifact.sizeBytes);
+      this.db.prepare('UPDATE projects SET active_model_id = ? WHERE id = ? AND model_pinned = 0').run(id, model.projectId);
     })();
     return this.get(id);
   }
@@ -78,12 +84,42 @@ export class ModelStore {
     return this.toModel(row);
   }
 
+  /** Makes this version the project's active one (a rollback when it is older); `pin` keeps it active when new models arrive. */
+  activate(id: string, pin: boolean): { projectId: string } {
+    const model = this.get(id);
+    this.db.prepare('UPDATE projects SET active_model_id = ?, model_pinned = ? WHERE id = ?').run(id, pin ? 1 : 0, model.projectId);
+    return { projectId: model.projectId };
+  }
+
+  /**
+   * Deletes a version and its artifact rows; returns the artifact digests so the caller can drop blobs
+   * nothing else references. The active version cannot go: phones would be left without a model.
+   */
+  delete(id: string): { projectId: string; sha256s: string[] } {
+    return this.db.transaction(() => {
+      const model = this.get(id);
+      if (model.active) {
+        throw new OffgridError('CONFLICT', `Model v${model.version} is the project's active model. Activate another version first (POST /api/v1/models/<modelId>/activate), then delete this one.`);
+      }
+      this.db.prepare('DELETE FROM model_artifacts WHERE model_id = ?').run(id);
+      this.db.prepare('DELETE FROM models WHERE id = ?').run(id);
+      return { projectId: model.projectId, sha256s: model.artifacts.map((a) => a.sha256) };
+    })();
+  }
+
+  /** Whether any sample or model artifact still needs the blob. */
+  blobReferenced(sha256: string): boolean {
+    return this.db.prepare('SELECT 1 FROM model_artifacts WHERE sha256 = ? UNION ALL SELECT 1 FROM samples WHERE sha256 = ? LIMIT 1').get(sha256, sha256) !== undefined;
+  }
+
   private toModel(row: ModelRow): ModelVersion {
+    const project = this.db.prepare('SELECT active_model_id FROM projects WHERE id = ?').get(row.project_id) as { active_model_id: string | null } | undefined;
     const artifacts = (this.db.prepare('SELECT variant, sha256, size_bytes FROM model_artifacts WHERE model_id = ? ORDER BY variant').all(row.id) as { variant: ArtifactVariant; sha256: string; size_bytes: number }[])
       .map((a) => ({ variant: a.variant, sha256: a.sha256, sizeBytes: a.size_bytes }));
     return {
       id: row.id, projectId: row.project_id, version: row.version, createdAt: row.created_at,
       labels: JSON.parse(row.labels), input: JSON.parse(row.input), metrics: JSON.parse(row.metrics), artifacts,
+      active: project?.active_model_id === row.id,
     };
   }
 }

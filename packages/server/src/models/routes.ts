@@ -1,23 +1,50 @@
+import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
-import { idParam, modelSchema } from '../schemas.ts';
+import { parseRange } from '../http/range.ts';
+import { idParam, modelSchema, projectSchema } from '../schemas.ts';
+
+const modelParams = { type: 'object', properties: { modelId: idParam } } as const;
 
 export async function modelRoutes(app: FastifyInstance, { projects, models, blobs }: ServerContext): Promise<void> {
   app.get<{ Params: { projectId: string } }>('/projects/:projectId/models', {
     schema: {
+      summary: "List a project's model versions, newest first", tags: ['models'],
       params: { type: 'object', properties: { projectId: idParam } },
       response: { 200: { type: 'object', required: ['models'], properties: { models: { type: 'array', items: modelSchema } } } },
     },
   }, async (request) => ({ models: models.list(projects.get(request.params.projectId).id) }));
 
   app.get<{ Params: { modelId: string } }>('/models/:modelId', {
-    schema: { params: { type: 'object', properties: { modelId: idParam } }, response: { 200: modelSchema } },
+    schema: { summary: 'One model version', tags: ['models'], params: modelParams, response: { 200: modelSchema } },
   }, async (request) => models.get(request.params.modelId));
+
+  app.post<{ Params: { modelId: string }; Body: { pin?: boolean } | undefined }>('/models/:modelId/activate', {
+    schema: {
+      summary: "Make this version the project's active model (rollback = activate an older one)", tags: ['models'],
+      description: 'With pin (the default) it stays active when new training results arrive; pin: false lets the next result take over.',
+      params: modelParams,
+      body: { type: 'object', additionalProperties: false, properties: { pin: { type: 'boolean', default: true } } },
+      response: { 200: projectSchema },
+    },
+  }, async (request) => {
+    const { projectId } = models.activate(request.params.modelId, request.body?.pin ?? true);
+    return projects.get(projectId);
+  });
+
+  app.delete<{ Params: { modelId: string } }>('/models/:modelId', {
+    schema: { summary: 'Delete a version and its files (not the active one)', tags: ['models'], params: modelParams, response: { 204: { type: 'null' } } },
+  }, async (request, reply) => {
+    const { sha256s } = models.delete(request.params.modelId);
+    for (const sha256 of sha256s) blobs.deleteIfUnreferenced(sha256, () => models.blobReferenced(sha256));
+    return reply.code(204).send();
+  });
 
   app.get<{ Params: { modelId: string }; Querystring: { variant: string } }>('/models/:modelId/download', {
     schema: {
-      params: { type: 'object', properties: { modelId: idParam } },
+      summary: 'Download a model file (.tflite); supports ETag/If-None-Match and single byte ranges', tags: ['models'],
+      params: modelParams,
       querystring: { type: 'object', properties: { variant: { type: 'string', enum: ['float32', 'int8', 'float16'], default: 'float32' } } },
     },
   }, async (request, reply) => {
@@ -27,11 +54,22 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
       throw new OffgridError('NOT_FOUND', `Model ${model.id} has no ${request.query.variant} file; available: ${model.artifacts.map((a) => a.variant).join(', ')}.`);
     }
     const etag = `"${artifact.sha256}"`;
-    reply.header('etag', etag).header('x-checksum-sha256', artifact.sha256).header('cache-control', 'private, max-age=0, must-revalidate');
+    const size = artifact.sizeBytes;
+    reply.header('etag', etag).header('x-checksum-sha256', artifact.sha256).header('cache-control', 'private, max-age=0, must-revalidate')
+      .header('accept-ranges', 'bytes');
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-    return reply
-      .type('application/octet-stream')
-      .header('content-disposition', `attachment; filename="model-v${model.version}-${artifact.variant}.tflite"`)
-      .send(await blobs.get(artifact.sha256));
+    // A resumed download continues only if the file is still the one it started (If-Range); otherwise it gets everything.
+    const ifRange = request.headers['if-range'];
+    const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, size) : undefined;
+    if (range === 'unsatisfiable') {
+      throw new OffgridError('RANGE_NOT_SATISFIABLE', `The requested range is outside the file (${size} bytes). Ask for bytes=0-${size - 1} or drop the Range header.`, { 'content-range': `bytes */${size}` });
+    }
+    reply.type('application/octet-stream').header('content-disposition', `attachment; filename="model-v${model.version}-${artifact.variant}.tflite"`);
+    const path = blobs.pathOf(artifact.sha256);
+    if (!range) return reply.header('content-length', size).send(createReadStream(path));
+    return reply.code(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${size}`)
+      .header('content-length', range.end - range.start + 1)
+      .send(createReadStream(path, { start: range.start, end: range.end }));
   });
 }

@@ -8,6 +8,10 @@ export interface Project {
   labels: string[];
   createdAt: string;
   sampleCounts: Record<string, number>;
+  /** The model phones should use; absent until a training job succeeds. */
+  activeModelId?: string;
+  /** True when someone chose the active model: new training results then no longer replace it. */
+  modelPinned: boolean;
 }
 
 interface ProjectRow {
@@ -15,6 +19,8 @@ interface ProjectRow {
   name: string;
   labels: string;
   created_at: string;
+  active_model_id?: string | null;
+  model_pinned?: number;
 }
 
 export class ProjectStore {
@@ -44,6 +50,9 @@ export class ProjectStore {
     const labels = JSON.parse(row.labels) as string[];
     const counts = this.db.prepare('SELECT label, COUNT(*) AS n FROM samples WHERE project_id = ? GROUP BY label').all(row.id) as { label: string; n: number }[];
     const sampleCounts = Object.fromEntries(labels.map((label) => [label, counts.find((c) => c.label === label)?.n ?? 0]));
-    return { id: row.id, name: row.name, labels, createdAt: row.created_at, sampleCounts };
+    return {
+      id: row.id, name: row.name, labels, createdAt: row.created_at, sampleCounts,
+      ...(row.active_model_id ? { activeModelId: row.active_model_id } : {}), modelPinned: row.model_pinned === 1,
+    };
   }
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -6,9 +7,14 @@ import { dirname, join } from 'node:path';
  * Content-addressed files: the name is the sha256 of the bytes, so identical uploads share one file
  * and a reader can always verify what it got. Writes are atomic (temp file, fsync, rename), so a
  * crash leaves either the whole blob or nothing.
+ *
+ * Blobs are shared (two projects, or a sample and a model, may hold the same bytes), so one is deleted
+ * only when no row references it. `put`'s commit callback and `deleteIfUnreferenced` are synchronous
+ * around a synchronous existence check, so on the one event loop a delete can never slip between
+ * "the file is there" and "the row that references it is inserted".
  */
 export class BlobStore {
-  constructor(private readonly root: string) {}
+  constructor(readonly root: string) {}
 
   static sha256(bytes: Uint8Array): string {
     return createHash('sha256').update(bytes).digest('hex');
@@ -19,10 +25,54 @@ export class BlobStore {
     return join(this.root, sha256.slice(0, 2), sha256);
   }
 
+  /** Stores the bytes (unless already there) and returns their sha256. */
   async put(bytes: Uint8Array): Promise<string> {
+    return this.putThen(bytes, (sha256) => sha256);
+  }
+
+  /**
+   * Stores the bytes, then runs `commit` (synchronous: insert the referencing row) in the same tick as a
+   * final check that the file exists, so a concurrent delete cannot orphan the row.
+   */
+  async putThen<T>(bytes: Uint8Array, commit: (sha256: string) => T): Promise<T> {
     const sha256 = BlobStore.sha256(bytes);
     const path = this.pathOf(sha256);
-    if (await this.has(sha256)) return sha256;
+    for (;;) {
+      if (!existsSync(path)) await this.write(path, bytes);
+      if (existsSync(path)) return commit(sha256);
+    }
+  }
+
+  /** Removes the blob unless `isReferenced()` says a row still needs it. Synchronous on purpose (see class comment). */
+  deleteIfUnreferenced(sha256: string, isReferenced: () => boolean): boolean {
+    if (isReferenced()) return false;
+    rmSync(this.pathOf(sha256), { force: true });
+    return true;
+  }
+
+  async get(sha256: string): Promise<Buffer> {
+    return readFile(this.pathOf(sha256));
+  }
+
+  async has(sha256: string): Promise<boolean> {
+    return stat(this.pathOf(sha256)).then(() => true, () => false);
+  }
+
+  /** Proves the folder is writable (readiness): a temp file is written, fsynced and removed. */
+  async probeWritable(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    const temp = join(this.root, `.probe-${randomBytes(8).toString('hex')}`);
+    const file = await open(temp, 'w');
+    try {
+      await file.writeFile('ok');
+      await file.sync();
+    } finally {
+      await file.close();
+      await rm(temp, { force: true });
+    }
+  }
+
+  private async write(path: string, bytes: Uint8Array): Promise<void> {
     await mkdir(dirname(path), { recursive: true });
     const temp = join(this.root, `.tmp-${randomBytes(8).toString('hex')}`);
     const file = await open(temp, 'w');
@@ -38,14 +88,5 @@ export class BlobStore {
       await rm(temp, { force: true });
       throw error;
     }
-    return sha256;
-  }
-
-  async get(sha256: string): Promise<Buffer> {
-    return readFile(this.pathOf(sha256));
-  }
-
-  async has(sha256: string): Promise<boolean> {
-    return stat(this.pathOf(sha256)).then(() => true, () => false);
   }
 }

@@ -76,4 +76,13 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (model_id, variant)
   );
   `,
+  // 2: the registry's active (pinned) model per project; a scratch table for the readiness write probe.
+  `
+  ALTER TABLE projects ADD COLUMN active_model_id TEXT REFERENCES models(id);
+  ALTER TABLE projects ADD COLUMN model_pinned INTEGER NOT NULL DEFAULT 0;
+  UPDATE projects SET active_model_id = (SELECT id FROM models WHERE models.project_id = projects.id ORDER BY version DESC LIMIT 1);
+  CREATE INDEX model_artifacts_sha256 ON model_artifacts (sha256);
+  CREATE INDEX samples_sha256 ON samples (sha256);
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
 ];

@@ -1,0 +1,40 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../test-server.ts';
+
+let t: TestServer;
+before(async () => { t = await startTestServer(); });
+after(async () => { await t.stop(); });
+
+const NO_KEY = { error: { code: 'OFFGRID_ERR_UNAUTHORIZED', message: 'This request needs an API key: send "Authorization: Bearer <key>". Pair the device by opening the link that `offgrid serve` prints.' } };
+const WRONG_KEY = { error: { code: 'OFFGRID_ERR_UNAUTHORIZED', message: 'The API key is unknown or revoked. Pair the device again.' } };
+/** The only API routes a request without a key may reach; anything else added later must be behind a key. */
+const PUBLIC_API_ROUTES = ['GET /api/v1/health', 'HEAD /api/v1/health', 'GET /api/v1/ready', 'HEAD /api/v1/ready', 'POST /api/v1/pairing/exchange'];
+const ID = '00000000-0000-4000-8000-000000000000';
+
+test('every API route (collected by the onRoute hook) answers 401 without a key and with a wrong key', async () => {
+  const apiRoutes = t.server.routes.filter((route) => route.url.startsWith('/api/') && !route.url.startsWith('/api/docs'));
+  assert.deepEqual(apiRoutes.filter((route) => route.public).map((route) => `${route.method} ${route.url}`).sort(), [...PUBLIC_API_ROUTES].sort());
+  const guarded = apiRoutes.filter((route) => !route.public);
+  assert.ok(guarded.length >= 20, `only ${guarded.length} guarded routes found: ${guarded.map((r) => r.url).join(', ')}`);
+  for (const route of guarded) {
+    const url = `${t.baseUrl}${route.url.replace(/:[A-Za-z]+/g, ID)}`;
+    for (const [authorization, expected] of [[undefined, NO_KEY], ['Bearer og_wrong', WRONG_KEY]] as const) {
+      const response = await fetch(url, {
+        method: route.method,
+        headers: { ...(authorization ? { authorization } : {}), ...(['POST', 'PUT', 'PATCH'].includes(route.method) ? { 'content-type': 'application/json' } : {}) },
+        ...(['POST', 'PUT', 'PATCH'].includes(route.method) ? { body: '{}' } : {}),
+      });
+      const name = `${route.method} ${route.url} ${authorization ? 'wrong key' : 'no key'}`;
+      assert.equal(response.status, 401, name);
+      if (route.method === 'HEAD') continue;
+      assert.deepEqual(await response.json(), expected, name);
+    }
+  }
+});
+
+test('the /ca.crt, docs and the app shell need no key; /ca.crt is outside /api', async () => {
+  const ca = t.server.routes.find((route) => route.url === '/ca.crt');
+  assert.equal(ca?.public, true);
+  assert.equal((await fetch(`${t.baseUrl}/api/docs/json`)).status, 200);
+});

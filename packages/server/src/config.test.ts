@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_CONFIG, resolveConfig } from './config.ts';
+
+test('config: flags beat environment, which beats the file, which beats the defaults', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'offgrid-config-'));
+  const file = join(dir, 'offgrid.json');
+  writeFileSync(file, JSON.stringify({ port: 9000, host: '127.0.0.1', logLevel: 'warn', rateLimits: false }));
+  assert.deepEqual(resolveConfig([], {}), DEFAULT_CONFIG);
+  assert.deepEqual(resolveConfig(['--config', file], {}), { ...DEFAULT_CONFIG, port: 9000, host: '127.0.0.1', logLevel: 'warn', rateLimits: false });
+  assert.deepEqual(resolveConfig([], { OFFGRID_CONFIG: file, OFFGRID_PORT: '9100', OFFGRID_CORS_ORIGINS: 'http://localhost:5173, http://a:1' }),
+    { ...DEFAULT_CONFIG, port: 9100, host: '127.0.0.1', logLevel: 'warn', rateLimits: false, corsOrigins: ['http://localhost:5173', 'http://a:1'] });
+  assert.deepEqual(resolveConfig(['--port', '0', '--insecure-http', '--cors-origin', 'http://x:1'], { OFFGRID_CONFIG: file, OFFGRID_PORT: '9100' }),
+    { ...DEFAULT_CONFIG, port: 0, host: '127.0.0.1', logLevel: 'warn', rateLimits: false, insecureHttp: true, corsOrigins: ['http://x:1'] });
+});
+
+test('config: mistakes are refused with the fix in the message', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'offgrid-config-'));
+  const file = join(dir, 'bad.json');
+  writeFileSync(file, JSON.stringify({ prot: 8000 }));
+  assert.throws(() => resolveConfig(['--config', file], {}), { name: 'ConfigError', message: `Unknown key(s) in ${file}: prot. Known keys: port, host, data, insecureHttp, logLevel, corsOrigins, rateLimits.` });
+  assert.throws(() => resolveConfig(['--port', 'eighty'], {}), { message: '--port must be a number from 0 to 65535, got "eighty".' });
+  assert.throws(() => resolveConfig([], { OFFGRID_LOG_LEVEL: 'loud' }), { message: 'OFFGRID_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud".' });
+});

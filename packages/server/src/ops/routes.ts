@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../context.ts';
+import { VERSION } from '../version.ts';
+
+interface Check {
+  ok: boolean;
+  error?: string;
+}
+
+const checkSchema = { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' }, error: { type: 'string' } } } as const;
+const readySchema = {
+  type: 'object', required: ['ready', 'checks'],
+  properties: {
+    ready: { type: 'boolean' },
+    checks: { type: 'object', required: ['database', 'blobs'], properties: { database: checkSchema, blobs: checkSchema } },
+    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+  },
+} as const;
+
+async function check(probe: () => unknown): Promise<Check> {
+  try {
+    await probe();
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}
+
+/** Liveness (the process answers) and readiness (it can actually store what phones send). */
+export async function opsRoutes(app: FastifyInstance, { db, blobs }: ServerContext): Promise<void> {
+  app.get('/health', {
+    config: { public: true },
+    schema: { summary: 'Liveness: the process answers (no key needed)', tags: ['operations'], response: { 200: { type: 'object', required: ['ok', 'version'], properties: { ok: { type: 'boolean' }, version: { type: 'string' } } } } },
+  }, async () => ({ ok: true, version: VERSION }));
+
+  const probe = db.prepare("INSERT INTO meta (key, value) VALUES ('ready-probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  app.get('/ready', {
+    config: { public: true },
+    schema: { summary: 'Readiness: the database and the blob folder accept writes (no key needed)', tags: ['operations'], response: { 200: readySchema, 503: readySchema } },
+  }, async (_request, reply) => {
+    const checks = { database: await check(() => probe.run(new Date().toISOString())), blobs: await check(() => blobs.probeWritable()) };
+    const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.error}`);
+    if (failed.length === 0) return { ready: true, checks };
+    return reply.code(503).send({
+      ready: false, checks,
+      error: { code: 'OFFGRID_ERR_NOT_READY', message: `The server cannot store data (${failed.join('; ')}). Check the data directory's disk space and permissions.` },
+    });
+  });
+}
