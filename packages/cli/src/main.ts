@@ -5,7 +5,7 @@ import { trainCommand } from './train-command.ts';
 const USAGE = `offgrid — offline AutoML for phones
 
 Usage:
-  offgrid serve [--port 8000] [--host 0.0.0.0] [--data ./offgrid-data] [--insecure-http]
+  offgrid serve [--port 8000] [--host 0.0.0.0] [--data ./offgrid-data] [--config file.json] [--log-level warn] [--insecure-http]
       Start the LAN server: stores data, trains models, serves the phone app.
   offgrid train <folder | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2]
       Search model families within the budget, retrain the winner, export model.tflite (int8),

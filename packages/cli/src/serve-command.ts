@@ -1,31 +1,16 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import QRCode from 'qrcode';
-import { startServer } from '@offgrid/server';
+import { resolveConfig, serveOptionsOf, startServer } from '@offgrid/server';
 
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: process.env.OFFGRID_PORT ?? '8000' },
-      host: { type: 'string', default: process.env.OFFGRID_HOST ?? '0.0.0.0' },
-      data: { type: 'string', default: process.env.OFFGRID_DATA ?? './offgrid-data' },
-      'insecure-http': { type: 'boolean', default: false },
-    },
-  });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`--port must be a number from 0 to 65535, got "${values.port}".\n`);
-    return 2;
-  }
-  const server = await startServer({
-    dataDir: resolve(values.data), port, host: values.host, insecureHttp: values['insecure-http'],
-    logger: { level: process.env.OFFGRID_LOG_LEVEL ?? 'warn' },
-  });
+  // The server's one configuration table (flags > environment > --config file > defaults); in a terminal
+  // the JSON logs stay quiet unless asked for, so the banner below is readable.
+  const config = resolveConfig(argv, { OFFGRID_LOG_LEVEL: 'warn', ...process.env });
+  const server = await startServer(serveOptionsOf(config));
 
   const lines = [
     '',
-    `Offgrid is running. Data: ${resolve(values.data)}`,
+    `Offgrid is running. Data: ${resolve(config.data)}`,
     '',
     'Open on the phone (same Wi-Fi):',
     ...server.urls.map((url) => `  ${url}`),

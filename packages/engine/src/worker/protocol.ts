@@ -16,11 +16,16 @@ export interface TrainImageRequest {
   batchSize?: number;
   validationSplit?: number;
   seed?: number;
+  /** How 0–255 pixels became `images` ((pixel - mean) / std); written to the TFLite Metadata. Default 127.5 / 127.5. */
+  normalization?: { mean: number; std: number };
 }
 
 export interface TrainImageResult {
-  /** float32 TFLite flatbuffer. */
+  /** float32 TFLite flatbuffer, with metadata (labels, normalization). */
   tflite: Uint8Array;
+  /** Full-integer int8 (float32 I/O) calibrated on the training images, and float16 weights; both with metadata. */
+  int8: Uint8Array;
+  float16: Uint8Array;
   epochs: number;
   metrics: { trainAccuracy?: number; valAccuracy?: number; epochs: number };
 }

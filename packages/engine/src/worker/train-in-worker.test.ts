@@ -4,6 +4,7 @@ import { brightVersusDark } from '../train/synthetic.test-data.ts';
 import { trainImageClassifierInWorker } from './train-in-worker.ts';
 import type { TrainImageRequest } from './protocol.ts';
 import type { TrainProgress } from '../train/progress.ts';
+import { readLabels, readMetadata } from '@offgrid/tflite';
 
 function request(overrides: Partial<TrainImageRequest> = {}): TrainImageRequest {
   const { images, targets } = brightVersusDark(60);
@@ -18,6 +19,11 @@ test('trains in a worker, reports progress and returns TFLite bytes', async () =
   assert.ok(result.metrics.valAccuracy! >= 0.9, `valAccuracy ${result.metrics.valAccuracy}`);
   assert.ok(result.tflite instanceof Uint8Array && result.tflite.length > 1000);
   assert.equal(new TextDecoder().decode(result.tflite.subarray(4, 8)), 'TFL3');
+  for (const bytes of [result.tflite, result.int8, result.float16]) {
+    assert.deepEqual(readLabels(bytes), ['dark', 'bright']);
+    assert.deepEqual(readMetadata(bytes).metadata?.inputs[0].normalization, { mean: [127.5], std: [127.5] });
+  }
+  assert.ok(result.int8.length < 0.3 * result.tflite.length, `int8 ${result.int8.length} B vs float32 ${result.tflite.length} B`);
   assert.deepEqual([...new Set(events.map((e) => e.phase))], ['preparing', 'training', 'exporting', 'done']);
   assert.ok(events.every((e, i) => i === 0 || e.fraction >= events[i - 1].fraction), 'fraction never decreases');
   assert.equal(events.at(-1)!.fraction, 1);

@@ -2,13 +2,15 @@
 // backend, exports to TFLite and posts the bytes back. Never import this from the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { initWasmBackend } from '../backend/init-wasm.ts';
-import { exportTflite } from '../export/index.ts';
+import { exportTfliteVariants } from '../export/index.ts';
 import { trainImageClassifier } from '../train/trainer.ts';
 import type { TrainProgress } from '../train/progress.ts';
 import type { WorkerInput, WorkerMessage } from './protocol.ts';
 
-/** Seconds kept back from training for the TFLite export (a small CNN exports in well under this). */
-const EXPORT_RESERVE_SECONDS = 0.5;
+/** Seconds kept back from training for the TFLite exports (int8 calibration of a small CNN takes ~0.6 s). */
+const EXPORT_RESERVE_SECONDS = 1.5;
+/** int8 calibration samples: at least MIN_CALIBRATION_SAMPLES (100), at most this many. */
+const CALIBRATION_SAMPLES = 200;
 /** Batch reports are throttled to this interval; epoch reports always go out. */
 const BATCH_REPORT_INTERVAL_MS = 100;
 /** Share of the overall fraction the training phase covers; export takes the rest. */
@@ -51,10 +53,23 @@ async function run({ request, startedAt }: WorkerInput): Promise<void> {
   );
   const epochs = trained.epochs;
   progress({ phase: 'exporting', epoch: epochs, epochs, fraction: TRAINING_SHARE, ...finalMetrics(trained.history.at(-1)) });
-  const tflite = ownedBytes(await exportTflite(trained.model, { description: `Offgrid image classifier: ${request.labels.join(', ')}` }));
+  const { mean, std } = request.normalization ?? { mean: 127.5, std: 127.5 };
+  const variants = await exportTfliteVariants(trained.model, {
+    description: `Offgrid image classifier: ${request.labels.join(', ')}`,
+    representativeData: calibrationSet(request.images),
+    metadata: { name: 'Offgrid image classifier', labels: request.labels, normalization: { mean: [mean], std: [std] } },
+  });
   trained.model.dispose();
+  const [tflite, int8, float16] = [variants.float32, variants.int8, variants.float16].map(ownedBytes);
   progress({ phase: 'done', epoch: epochs, epochs, fraction: 1, etaSeconds: 0, ...finalMetrics(trained.history.at(-1)) });
-  post({ type: 'result', result: { tflite, epochs, metrics: trained.metrics } }, [tflite.buffer as ArrayBuffer]);
+  post({ type: 'result', result: { tflite, int8, float16, epochs, metrics: trained.metrics } }, [tflite, int8, float16].map((b) => b.buffer as ArrayBuffer));
+}
+
+/** Evenly spread training images; a small dataset repeats its images to reach the calibration minimum. */
+function calibrationSet(images: Float32Array[]): Float32Array[] {
+  const count = Math.max(100, Math.min(CALIBRATION_SAMPLES, images.length));
+  const step = images.length / count;
+  return Array.from({ length: count }, (_, i) => images[Math.floor(i * step) % images.length]);
 }
 
 function finalMetrics(last: { loss: number; accuracy: number; valLoss?: number; valAccuracy?: number } | undefined): Partial<TrainProgress> {

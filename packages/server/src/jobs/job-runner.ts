@@ -108,11 +108,13 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
         },
         { onProgress: (progress) => report(progress), signal },
       );
-      const model = await this.blobs.putThen(result.tflite, (sha256) => this.models.register({
+      const files = { float32: result.tflite, int8: result.int8, float16: result.float16 } as const;
+      const variants = Object.keys(files) as (keyof typeof files)[];
+      const model = await this.blobs.putAllThen(variants.map((v) => files[v]), (sha256s) => this.models.register({
         projectId: job.projectId, jobId: job.id, datasetId: job.datasetId, labels,
         input: { width: DEFAULT_IMAGE_SPEC.width, height: DEFAULT_IMAGE_SPEC.height, channels: 3, dtype: 'float32', mean: DEFAULT_IMAGE_SPEC.mean, std: DEFAULT_IMAGE_SPEC.std },
         metrics: result.metrics,
-        artifacts: [{ variant: 'float32', sha256, sizeBytes: result.tflite.byteLength }],
+        artifacts: variants.map((variant, i) => ({ variant, sha256: sha256s[i], sizeBytes: files[variant].byteLength })),
       }));
       const done: JobProgress = { ...latest, phase: 'done', epoch: result.epochs, fraction: 1, etaSeconds: 0 };
       this.publish(this.jobs.update(job.id, { status: 'succeeded', progress: done, modelId: model.id }));

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { DEFAULT_IMAGE_SPEC, preprocessImage } from '@offgrid/features';
-import { runTflite } from '@offgrid/tflite';
+import { readLabels, runTflite } from '@offgrid/tflite';
 import { startTestServer, type TestServer } from '../test-server.ts';
 import { jpegOf } from '../test-images.ts';
 import { decodeRgb } from '../samples/decode-image.ts';
@@ -76,6 +76,11 @@ test('upload → train with live progress → registered model → the .tflite p
     assert.equal(probabilities.indexOf(Math.max(...probabilities)), index, `${label} predicted as ${[...probabilities]}`);
   }
 
-  const missing = await t.api(`/models/${polled.modelId}/download?variant=int8`);
-  assert.equal(missing.status, 404);
+  // The int8 file ships too: labels and normalization in its metadata, about a quarter of the float32 size.
+  const int8 = new Uint8Array(await (await t.api(`/models/${polled.modelId}/download?variant=int8`)).arrayBuffer());
+  assert.deepEqual(readLabels(int8), ['red', 'blue']);
+  assert.ok(int8.length < 0.3 * bytes.length, `int8 ${int8.length} B vs float32 ${bytes.length} B`);
+  assert.deepEqual(models[0].artifacts.map((a: { variant: string }) => a.variant).sort(), ['float16', 'float32', 'int8']);
+  const [probabilities] = await runTflite(int8, [preprocessImage(await decodeRgb(await jpegOf(COLOURS.blue, 2024)), DEFAULT_IMAGE_SPEC)]);
+  assert.ok(probabilities[1] > probabilities[0], `int8 predicts blue: ${[...probabilities]}`);
 });

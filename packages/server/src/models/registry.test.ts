@@ -9,8 +9,8 @@ import type { ImageTrainer } from '../jobs/job-runner.ts';
 /** Instant stand-in for the worker-thread trainer: the "model" bytes depend only on the epochs asked for. */
 const fakeTrainer = (async (request) => {
   const epochs = request.epochs ?? 1;
-  const tflite = new Uint8Array(1000).map((_, i) => (i * 7 + epochs * 13) % 256);
-  return { tflite, epochs, metrics: { epochs, valAccuracy: 0.5 + epochs / 100 } };
+  const bytes = (variant: number) => new Uint8Array(1000).map((_, i) => (i * 7 + epochs * 13 + variant) % 256);
+  return { tflite: bytes(0), int8: bytes(1), float16: bytes(2), epochs, metrics: { epochs, valAccuracy: 0.5 + epochs / 100 } };
 }) as ImageTrainer;
 
 let t: TestServer;
@@ -18,7 +18,8 @@ before(async () => { t = await startTestServer({ trainer: fakeTrainer }); });
 after(async () => { await t.stop(); });
 
 interface Project { id: string; activeModelId?: string; modelPinned: boolean }
-interface Model { id: string; version: number; active: boolean; artifacts: { sha256: string; sizeBytes: number }[] }
+interface Model { id: string; version: number; active: boolean; artifacts: { variant: string; sha256: string; sizeBytes: number }[] }
+const float32Of = (model: Model) => model.artifacts.find((a) => a.variant === 'float32')!;
 
 const post = (path: string, body: unknown) => t.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -64,7 +65,7 @@ test('registry: new models become active, activate pins and rolls back, delete d
     error: { code: 'OFFGRID_ERR_CONFLICT', message: "Model v4 is the project's active model. Activate another version first (POST /api/v1/models/<modelId>/activate), then delete this one." },
   }]);
 
-  const blobOf = (model: Model) => join(t.dataDir, 'blobs', model.artifacts[0].sha256.slice(0, 2), model.artifacts[0].sha256);
+  const blobOf = (model: Model) => join(t.dataDir, 'blobs', float32Of(model).sha256.slice(0, 2), float32Of(model).sha256);
   assert.equal((await t.api(`/models/${v2.id}`, { method: 'DELETE' })).status, 204);
   assert.equal((await t.api(`/models/${v2.id}`)).status, 404);
   assert.equal(existsSync(blobOf(v2)), false, "v2's file is gone: nothing else referenced it");
@@ -84,7 +85,7 @@ test('downloads honour single byte ranges (206), refuse ranges past the end (416
   const model = await train(id, 7);
   const url = `/models/${model.id}/download?variant=float32`;
   const full = new Uint8Array(await (await t.api(url)).arrayBuffer());
-  const etag = `"${model.artifacts[0].sha256}"`;
+  const etag = `"${float32Of(model).sha256}"`;
 
   const cases: [string, number, string, Uint8Array][] = [
     ['bytes=0-9', 206, 'bytes 0-9/1000', full.subarray(0, 10)],
@@ -96,7 +97,7 @@ test('downloads honour single byte ranges (206), refuse ranges past the end (416
     const response = await t.api(url, { headers: { range } });
     assert.equal(response.status, status, range);
     assert.equal(response.headers.get('content-range'), contentRange, range);
-    assert.equal(response.headers.get('x-checksum-sha256'), model.artifacts[0].sha256, 'the digest is of the whole file');
+    assert.equal(response.headers.get('x-checksum-sha256'), float32Of(model).sha256, 'the digest is of the whole file');
     assert.deepEqual(new Uint8Array(await response.arrayBuffer()), bytes, range);
   }
   const past = await t.api(url, { headers: { range: 'bytes=1000-' } });

@@ -35,11 +35,16 @@ export class BlobStore {
    * final check that the file exists, so a concurrent delete cannot orphan the row.
    */
   async putThen<T>(bytes: Uint8Array, commit: (sha256: string) => T): Promise<T> {
-    const sha256 = BlobStore.sha256(bytes);
-    const path = this.pathOf(sha256);
+    return this.putAllThen([bytes], ([sha256]) => commit(sha256));
+  }
+
+  /** `putThen` for several blobs that one row set references together (a model's artifacts). */
+  async putAllThen<T>(blobs: readonly Uint8Array[], commit: (sha256s: string[]) => T): Promise<T> {
+    const sha256s = blobs.map((bytes) => BlobStore.sha256(bytes));
+    const paths = sha256s.map((sha256) => this.pathOf(sha256));
     for (;;) {
-      if (!existsSync(path)) await this.write(path, bytes);
-      if (existsSync(path)) return commit(sha256);
+      for (const [i, path] of paths.entries()) if (!existsSync(path)) await this.write(path, blobs[i]);
+      if (paths.every((path) => existsSync(path))) return commit(sha256s);
     }
   }
 
