@@ -134,6 +134,42 @@ test('models: versions with metrics; corrupt download refused; encrypted at rest
   await attributeOf(rowOf(page, 2), 'data-saved', /^false$/);
   assert.equal(await rowOf(page, 1).getAttribute('data-active'), 'true');
 
+  // On the server: v2 (the newest result) is active; roll back to v1 (pinned), then delete v2 after confirming.
+  const projectId = (await apiFromPage<{ projects: { id: string }[] }>(page, server.adminKey, '/projects')).projects[0].id;
+  type ProjectState = { activeModelId?: string; modelPinned: boolean };
+  const projectState = () => apiFromPage<ProjectState>(page, server.adminKey, `/projects/${projectId}`);
+  const serverModels = async () =>
+    (await apiFromPage<{ models: { id: string; version: number; active: boolean }[] }>(page, server.adminKey, `/projects/${projectId}/models`)).models;
+  const [v2, v1] = await serverModels();
+  assert.deepEqual([v2.version, v2.active, v1.active], [2, true, false]);
+  assert.equal(await rowOf(page, 2).getAttribute('data-server-active'), 'true');
+  await textOf(byId('models-server-active'), /server uses v2; the next training result takes over/);
+  assert.equal(await rowOf(page, 2).getByTestId('model-server-delete-button').count(), 0, 'the active version cannot be deleted');
+  await rowOf(page, 1).getByTestId('model-server-activate-button').click();
+  await attributeOf(rowOf(page, 1), 'data-server-active', /^true$/);
+  assert.equal(await rowOf(page, 2).getAttribute('data-server-active'), 'false');
+  await textOf(rowOf(page, 1).getByTestId('model-badge-server-active'), /pinned/);
+  await textOf(byId('models-server-active'), /server uses v1, pinned/);
+  const rolledBack = await projectState();
+  assert.deepEqual([rolledBack.activeModelId, rolledBack.modelPinned], [v1.id, true], 'the server’s project says v1, pinned');
+  assert.equal(await rowOf(page, 1).getAttribute('data-active'), 'true', 'the phone’s own choice is untouched');
+
+  await rowOf(page, 2).getByTestId('model-server-delete-button').click();
+  await byId('model-server-delete-confirmation').waitFor({ state: 'visible' });
+  await byId('model-server-delete-cancel').click();
+  await byId('model-server-delete-confirmation').waitFor({ state: 'detached' });
+  assert.equal((await serverModels()).length, 2, 'cancelling deletes nothing');
+  await rowOf(page, 2).getByTestId('model-server-delete-button').click();
+  await byId('model-server-delete-confirm').click();
+  await rowOf(page, 2).waitFor({ state: 'detached' });
+  await textOf(byId('models-status'), /v2 was deleted from the server/);
+  assert.deepEqual((await serverModels()).map((m) => [m.version, m.active]), [[1, true]]);
+  await screenshot(page, '5b-models-server');
+
+  await byId('models-unpin-button').click();
+  await textOf(byId('models-server-active'), /server uses v1; the next training result takes over/);
+  assert.equal((await projectState()).modelPinned, false);
+
   // Live prediction on the active model (v1): FPS, latency, top-3.
   await byId('tab-predict').click();
   await textOf(byId('model-status'), /Model v1 ready/, 30_000);
@@ -151,7 +187,6 @@ test('models: versions with metrics; corrupt download refused; encrypted at rest
   await byId('drift-save-button').click();
   await textOf(byId('drift-status'), /Saved as “dog”/);
   await textOf(byId('header-outbox'), /^$|to upload/);
-  const projectId = (await apiFromPage<{ projects: { id: string }[] }>(page, server.adminKey, '/projects')).projects[0].id;
   const deadline = Date.now() + 15_000;
   while ((await apiFromPage<{ sampleCounts: Record<string, number> }>(page, server.adminKey, `/projects/${projectId}`)).sampleCounts.dog !== 4) {
     assert.ok(Date.now() < deadline, 'the drift frame reached the server');

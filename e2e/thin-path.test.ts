@@ -1,6 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { Locator, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '@offgrid/server/testing';
 import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
@@ -52,6 +54,14 @@ test('phone: pair → project → capture → upload → train with live progres
 
   await byId('tab-capture').click();
   await textOf(byId('camera-status'), /^$/);
+  // What goes over the wire: each capture gzipped, with the sha256 the phone took of the image when capturing it.
+  const uploads: Promise<{ encoding?: string; checksum?: string; type?: string; body: Buffer | null }>[] = [];
+  page.on('request', (request) => {
+    if (request.method() !== 'POST' || !/\/api\/v1\/projects\/[^/]+\/samples\?label=/.test(request.url())) return;
+    uploads.push(request.allHeaders().then((headers) => ({
+      encoding: headers['content-encoding'], checksum: headers['x-checksum-sha256'], type: headers['content-type'], body: request.postDataBuffer(),
+    })));
+  });
   for (const label of LABELS) {
     for (let shot = 1; shot <= SHOTS_PER_LABEL; shot++) {
       await byId(`capture-button-${label}`).click();
@@ -62,6 +72,25 @@ test('phone: pair → project → capture → upload → train with live progres
   // Asked over the same trusted HTTPS the phone uses (Node's fetch would not trust the local CA).
   const { projects } = await page.evaluate(async (key) => (await fetch('/api/v1/projects', { headers: { authorization: `Bearer ${key}` } })).json(), server.adminKey);
   assert.deepEqual(projects[0].sampleCounts, Object.fromEntries(LABELS.map((label) => [label, SHOTS_PER_LABEL])), 'every capture reached the server');
+  // The server stored exactly the bytes the phone captured: gunzip(what was sent) hashes to the phone's capture-time
+  // sha256, and the server's sample list reports the same digests.
+  const sent = await Promise.all(uploads);
+  assert.equal(sent.length, LABELS.length * SHOTS_PER_LABEL);
+  const capturedSha256s = sent.map(({ encoding, checksum, type, body }) => {
+    assert.equal(encoding, 'gzip', 'uploads are gzipped');
+    assert.equal(type, 'image/jpeg');
+    assert.ok(body, 'the request body is visible');
+    const image = gunzipSync(body);
+    assert.deepEqual([...image.subarray(0, 3)], [0xff, 0xd8, 0xff], 'a JPEG inside the gzip');
+    const sha256 = createHash('sha256').update(image).digest('hex');
+    assert.equal(checksum, sha256, 'X-Checksum-Sha256 is the sha256 of the captured image');
+    return sha256;
+  });
+  const serverSamples = await page.evaluate(
+    async ({ key, projectId }) => (await fetch(`/api/v1/projects/${projectId}/samples?limit=1000`, { headers: { authorization: `Bearer ${key}` } })).json(),
+    { key: server.adminKey, projectId: projects[0].id as string },
+  ) as { samples: { sha256: string }[] };
+  assert.deepEqual(serverSamples.samples.map((s) => s.sha256).sort(), [...capturedSha256s].sort(), 'the server stored the exact captured bytes');
 
   await byId('tab-train').click();
   await byId('budget-30').click();

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OffgridClient } from './client.ts';
-import { OffgridApiError, OffgridChecksumError } from './errors.ts';
+import { ErrorCodes, OffgridApiError, OffgridChecksumError } from './errors.ts';
 import { sha256Hex } from './checksum.ts';
 import { fakeFetch, jsonResponse, streamedResponse } from './test-fetch.ts';
-import type { Job, JobStatus } from './types.ts';
+import { gunzipSync } from 'node:zlib';
+import type { Job, JobStatus, ModelVersion, Project } from './types.ts';
 
 const BASE = 'https://192.168.1.20:8000';
 
@@ -175,5 +176,134 @@ describe('OffgridClient.watchJob', () => {
       controller.signal,
     );
     await assert.rejects(watching, /user left/);
+  });
+});
+
+const PROJECT: Project = { id: 'p1', name: 'Fruit', labels: ['a', 'b'], createdAt: '2025-01-01T00:00:00Z', sampleCounts: {}, activeModelId: 'm1', modelPinned: true };
+
+describe('OffgridClient: keys, readiness, samples, model activation', () => {
+  it('lists and revokes keys', async () => {
+    const key = { id: 'k 2', scope: 'device', name: 'Pixel', createdAt: '2025-01-01T00:00:00Z' };
+    const { fetch, requests } = fakeFetch((request) =>
+      request.url.endsWith('/keys') ? jsonResponse({ keys: [key] }) : jsonResponse({ ...key, revokedAt: '2025-01-02T00:00:00Z' }),
+    );
+    const client = new OffgridClient({ baseUrl: BASE, apiKey: 'admin', fetch });
+    assert.deepEqual(await client.listKeys(), [key]);
+    const revoked = await client.revokeKey('k 2');
+    assert.equal(revoked.revokedAt, '2025-01-02T00:00:00Z');
+    assert.deepEqual(requests.map((r) => `${r.method} ${r.url}`), [`GET ${BASE}/api/v1/keys`, `POST ${BASE}/api/v1/keys/k%202/revoke`]);
+  });
+
+  it('maps refusing to revoke the last admin key to a CONFLICT error', async () => {
+    const { fetch } = fakeFetch(() => jsonResponse({ error: { code: ErrorCodes.CONFLICT, message: 'last admin key' } }, 409));
+    const error = await new OffgridClient({ baseUrl: BASE, fetch }).revokeKey('k1').catch((e: unknown) => e);
+    assert.ok(error instanceof OffgridApiError);
+    assert.deepEqual([error.status, error.code], [409, 'OFFGRID_ERR_CONFLICT']);
+  });
+
+  it('answers readiness, also when the server is not ready (503)', async () => {
+    const ready = { ready: true, checks: { database: { ok: true }, blobs: { ok: true } } };
+    const notReady = {
+      ready: false,
+      checks: { database: { ok: true }, blobs: { ok: false, error: 'EACCES' } },
+      error: { code: ErrorCodes.NOT_READY, message: 'The server cannot store data (blobs: EACCES).' },
+    };
+    const answers = [jsonResponse(ready), jsonResponse(notReady, 503), new Response('busy', { status: 503, statusText: 'Service Unavailable' })];
+    const { fetch, requests } = fakeFetch(() => answers.shift()!);
+    const client = new OffgridClient({ baseUrl: BASE, apiKey: 'k', fetch });
+    assert.deepEqual(await client.ready(), ready);
+    assert.deepEqual(await client.ready(), notReady);
+    assert.equal(requests[0].url, `${BASE}/api/v1/ready`);
+    const error = await client.ready().catch((e: unknown) => e);
+    assert.ok(error instanceof OffgridApiError, 'a 503 without a readiness body still throws');
+    assert.deepEqual([error.status, error.code], [503, 'OFFGRID_ERR_UNEXPECTED_RESPONSE']);
+  });
+
+  it('pages through samples with label, limit and after', async () => {
+    const sample = { id: 's1', projectId: 'p1', label: 'a b', sha256: 'ab', width: 128, height: 128, createdAt: '2025-01-01T00:00:00Z' };
+    const pages = [jsonResponse({ samples: [sample], nextAfter: 's1' }), jsonResponse({ samples: [] })];
+    const { fetch, requests } = fakeFetch(() => pages.shift()!);
+    const client = new OffgridClient({ baseUrl: BASE, fetch });
+    assert.deepEqual(await client.listSamples('p1', { label: 'a b', limit: 1 }), { samples: [sample], nextAfter: 's1' });
+    assert.deepEqual(await client.listSamples('p1', { label: 'a b', limit: 1, after: 's1' }), { samples: [] });
+    assert.equal(requests[0].url, `${BASE}/api/v1/projects/p1/samples?label=a+b&limit=1`);
+    assert.equal(requests[1].url, `${BASE}/api/v1/projects/p1/samples?label=a+b&limit=1&after=s1`);
+  });
+
+  it('lists all samples without a query string', async () => {
+    const { fetch, requests } = fakeFetch(() => jsonResponse({ samples: [] }));
+    await new OffgridClient({ baseUrl: BASE, fetch }).listSamples('p1');
+    assert.equal(requests[0].url, `${BASE}/api/v1/projects/p1/samples`, 'no dangling "?"');
+  });
+
+  it('activates a model with or without pin and returns the project', async () => {
+    const { fetch, requests } = fakeFetch(() => jsonResponse(PROJECT));
+    const client = new OffgridClient({ baseUrl: BASE, fetch });
+    assert.deepEqual(await client.activateModel('m1'), PROJECT);
+    await client.activateModel('m1', { pin: false });
+    assert.equal(requests[0].url, `${BASE}/api/v1/models/m1/activate`);
+    assert.equal(requests[0].method, 'POST');
+    assert.equal(requests[0].headers['Content-Type'], 'application/json');
+    assert.deepEqual(JSON.parse(requests[0].body as string), {}, 'the server defaults pin to true');
+    assert.deepEqual(JSON.parse(requests[1].body as string), { pin: false });
+  });
+
+  it('deletes a model (204) and maps refusing the active one to CONFLICT', async () => {
+    const answers = [new Response(null, { status: 204 }), jsonResponse({ error: { code: ErrorCodes.CONFLICT, message: 'v2 is active; activate another first.' } }, 409)];
+    const { fetch, requests } = fakeFetch(() => answers.shift()!);
+    const client = new OffgridClient({ baseUrl: BASE, fetch });
+    assert.equal(await client.deleteModel('m1'), undefined);
+    assert.deepEqual([requests[0].method, requests[0].url], ['DELETE', `${BASE}/api/v1/models/m1`]);
+    await assert.rejects(client.deleteModel('m2'), (error: unknown) => error instanceof OffgridApiError && error.code === 'OFFGRID_ERR_CONFLICT' && error.status === 409);
+  });
+
+  it('reads the active flag of model versions', async () => {
+    const model = { id: 'm1', version: 1, active: true } as ModelVersion;
+    const { fetch } = fakeFetch(() => jsonResponse({ models: [model] }));
+    const [first] = await new OffgridClient({ baseUrl: BASE, fetch }).listModels('p1');
+    assert.equal(first.active, true);
+  });
+});
+
+describe('OffgridClient upload integrity', () => {
+  const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
+
+  it('sends X-Checksum-Sha256 (lowercase) and gzips on request', async () => {
+    const { fetch, requests } = fakeFetch(() => jsonResponse({ sample: { id: 's1' }, duplicate: false }, 201));
+    const sha = await sha256Hex(jpeg);
+    await new OffgridClient({ baseUrl: BASE, fetch }).uploadSample('p1', 'a', jpeg, { sha256: sha.toUpperCase(), gzip: true });
+    assert.equal(requests[0].headers['X-Checksum-Sha256'], sha);
+    assert.equal(requests[0].headers['Content-Encoding'], 'gzip');
+    assert.equal(requests[0].headers['Content-Type'], 'image/jpeg', 'the type of the image, not of the encoding');
+    assert.deepEqual(new Uint8Array(gunzipSync(new Uint8Array(await new Response(requests[0].body).arrayBuffer()))), jpeg);
+  });
+
+  it('maps a checksum mismatch to its code', async () => {
+    const { fetch } = fakeFetch(() => jsonResponse({ error: { code: ErrorCodes.CHECKSUM_MISMATCH, message: 'arrived with another sha256' } }, 400));
+    const error = await new OffgridClient({ baseUrl: BASE, fetch }).uploadSample('p1', 'a', jpeg, { sha256: '00'.repeat(32) }).catch((e: unknown) => e);
+    assert.ok(error instanceof OffgridApiError);
+    assert.equal(error.code, 'OFFGRID_ERR_CHECKSUM_MISMATCH');
+    assert.equal(error.transient, false);
+  });
+
+  it('sends a dataset with a checksums field before the files', async () => {
+    const { fetch, requests } = fakeFetch(() => jsonResponse({ results: [] }));
+    await new OffgridClient({ baseUrl: BASE, fetch }).uploadDataset('p1', [{ label: 'cat', data: jpeg, filename: 'a.jpg' }, { label: 'dog', data: jpeg }]);
+    const form = requests[0].body as FormData;
+    assert.deepEqual([...form.keys()], ['checksums', 'cat', 'dog']);
+    const sha = await sha256Hex(jpeg);
+    assert.deepEqual(JSON.parse(form.get('checksums') as string), { 'a.jpg': sha, 'dog-1': sha });
+  });
+
+  it('can leave the checksums out, and gzip the whole multipart body with its boundary', async () => {
+    const { fetch, requests } = fakeFetch(() => jsonResponse({ results: [] }));
+    await new OffgridClient({ baseUrl: BASE, fetch }).uploadDataset('p1', [{ label: 'cat', data: jpeg, filename: 'a.jpg' }], { checksums: false, gzip: true });
+    const { headers, body } = requests[0];
+    assert.equal(headers['Content-Encoding'], 'gzip');
+    const boundary = /^multipart\/form-data; boundary=(.+)$/.exec(headers['Content-Type'])?.[1];
+    assert.ok(boundary, headers['Content-Type']);
+    const form = await new Response(gunzipSync(new Uint8Array(await new Response(body).arrayBuffer())), { headers: { 'Content-Type': headers['Content-Type'] } }).formData();
+    assert.deepEqual([...form.keys()], ['cat']);
+    assert.deepEqual(new Uint8Array(await (form.get('cat') as File).arrayBuffer()), jpeg);
   });
 });

@@ -3,15 +3,20 @@ import { OffgridChecksumError, OffgridApiError, UNEXPECTED_RESPONSE_CODE, errorF
 import { gzip } from './gzip.ts';
 import { imageContentType } from './image-type.ts';
 import type {
+  ActivateModelOptions,
+  ApiKeyInfo,
   CreateProjectInput,
   DatasetUploadResult,
   Health,
   Job,
+  ListSamplesOptions,
   ModelVariant,
   ModelVersion,
   PairingExchange,
   PairingToken,
   Project,
+  Readiness,
+  SamplePage,
   SampleUpload,
   TrainingRequest,
 } from './types.ts';
@@ -40,7 +45,20 @@ export interface UploadSampleOptions extends RequestOptions {
   idempotencyKey?: string;
   /** Defaults to the blob's type, else sniffed from the bytes (JPEG, PNG, WebP). */
   contentType?: string;
-  /** Gzip the body and send `Content-Encoding: gzip`. Only for servers that accept compressed request bodies. */
+  /** Gzip the body and send `Content-Encoding: gzip` (the server inflates it; caps apply to the inflated size). */
+  gzip?: boolean;
+  /**
+   * Lowercase hex SHA-256 of the (uncompressed) image, sent as `X-Checksum-Sha256`: the server refuses the upload
+   * with `OFFGRID_ERR_CHECKSUM_MISMATCH` and stores nothing when what arrived hashes differently. Compute it when
+   * the image is captured (`sha256Hex`) to cover the whole way from the camera to the disk.
+   */
+  sha256?: string;
+}
+
+export interface UploadDatasetOptions extends RequestOptions {
+  /** Send a `checksums` field (filename → sha256) before the files, so the server verifies each. Default true. */
+  checksums?: boolean;
+  /** Gzip the whole multipart body (`Content-Encoding: gzip`). Default false. */
   gzip?: boolean;
 }
 
@@ -62,6 +80,8 @@ interface CallOptions extends RequestOptions {
   query?: Record<string, string>;
   body?: RequestInit['body'];
   headers?: Record<string, string>;
+  /** Non-2xx statuses to hand back instead of throwing (e.g. 503 from `/ready`). */
+  okStatuses?: number[];
 }
 
 const API_PREFIX = '/api/v1';
@@ -92,6 +112,34 @@ export class OffgridClient {
     return this.json('/health', options);
   }
 
+  /**
+   * Readiness (no key needed): `ready: false` with `checks` and `error` when the database or blob folder refuses
+   * writes (HTTP 503 is answered, not thrown). Other failures throw as usual.
+   */
+  async ready(options?: RequestOptions): Promise<Readiness> {
+    const response = await this.call('/ready', { ...options, headers: { Accept: 'application/json' }, okStatuses: [503] });
+    if (response.ok) return (await response.json()) as Readiness;
+    const text = await response.text();
+    try {
+      const body = JSON.parse(text) as Partial<Readiness>;
+      if (typeof body.ready === 'boolean' && body.checks) return body as Readiness;
+    } catch {
+      // not a readiness body: reported below
+    }
+    throw await errorFromResponse(new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers }));
+  }
+
+  /** Needs an admin key. Oldest first; secrets are never returned. */
+  async listKeys(options?: RequestOptions): Promise<ApiKeyInfo[]> {
+    const body = await this.json<{ keys: ApiKeyInfo[] }>('/keys', options);
+    return body.keys;
+  }
+
+  /** Needs an admin key. The key's next request gets 401; revoking the last admin key is refused (409). */
+  revokeKey(keyId: string, options?: RequestOptions): Promise<ApiKeyInfo> {
+    return this.json(`/keys/${enc(keyId)}/revoke`, { ...options, method: 'POST' });
+  }
+
   /** Needs an admin key. */
   createPairingToken(options?: RequestOptions): Promise<PairingToken> {
     return this.json('/pairing/tokens', { ...options, method: 'POST', ...jsonBody({}) });
@@ -115,6 +163,16 @@ export class OffgridClient {
     return this.json(`/projects/${enc(projectId)}`, options);
   }
 
+  /** One page of a project's samples, oldest first; pass `nextAfter` back as `after` for the next page. */
+  async listSamples(projectId: string, query: ListSamplesOptions = {}, options?: RequestOptions): Promise<SamplePage> {
+    const params: Record<string, string> = {};
+    if (query.label !== undefined) params.label = query.label;
+    if (query.limit !== undefined) params.limit = String(query.limit);
+    if (query.after !== undefined) params.after = query.after;
+    const page = await this.json<SamplePage>(`/projects/${enc(projectId)}/samples`, { ...options, query: params });
+    return page.nextAfter === undefined ? { samples: page.samples } : { samples: page.samples, nextAfter: page.nextAfter };
+  }
+
   /** Uploads one labelled image (raw body). */
   async uploadSample(
     projectId: string,
@@ -124,27 +182,46 @@ export class OffgridClient {
   ): Promise<SampleUpload> {
     const headers: Record<string, string> = { 'Content-Type': options.contentType ?? (await imageContentType(image)) };
     if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
-    let body: Blob = image instanceof Uint8Array ? toBlob(image) : image;
+    if (options.sha256) headers['X-Checksum-Sha256'] = options.sha256.toLowerCase();
+    let body: RequestInit['body'] = image instanceof Uint8Array ? toBlob(image) : image;
     if (options.gzip) {
-      body = toBlob(await gzip(body));
+      // Bytes rather than a Blob: the same on the wire, and visible to devtools (and the e2e tests).
+      body = (await gzip(body)) as Uint8Array<ArrayBuffer>;
       headers['Content-Encoding'] = 'gzip';
     }
     return this.json(`/projects/${enc(projectId)}/samples`, { signal: options.signal, method: 'POST', query: { label }, headers, body });
   }
 
   /** Uploads many labelled images in one multipart request; each part's field name is its label. */
-  async uploadDataset(projectId: string, files: DatasetFile[], options?: RequestOptions): Promise<DatasetUploadResult[]> {
+  async uploadDataset(projectId: string, files: DatasetFile[], options: UploadDatasetOptions = {}): Promise<DatasetUploadResult[]> {
+    const parts = files.map((file, index) => ({
+      label: file.label,
+      blob: file.data instanceof Uint8Array ? toBlob(file.data) : file.data,
+      filename: file.filename ?? `${file.label}-${index}`,
+    }));
     const form = new FormData();
-    files.forEach((file, index) => {
-      const blob = file.data instanceof Uint8Array ? toBlob(file.data) : file.data;
-      form.append(file.label, blob, file.filename ?? `${file.label}-${index}`);
-    });
-    const body = await this.json<{ results: DatasetUploadResult[] }>(`/projects/${enc(projectId)}/samples`, {
-      ...options,
+    if (options.checksums ?? true) {
+      const checksums: Record<string, string> = {};
+      for (const part of parts) checksums[part.filename] = await sha256Hex(new Uint8Array(await part.blob.arrayBuffer()));
+      form.append('checksums', JSON.stringify(checksums)); // before the files: the server reads it first
+    }
+    for (const part of parts) form.append(part.label, part.blob, part.filename);
+    let body: RequestInit['body'] = form;
+    const headers: Record<string, string> = {};
+    if (options.gzip) {
+      // Serialise the multipart body (and its boundary) first, then compress it.
+      const encoded = new Response(form);
+      headers['Content-Type'] = encoded.headers.get('Content-Type') ?? 'multipart/form-data';
+      headers['Content-Encoding'] = 'gzip';
+      body = (await gzip(await encoded.blob())) as Uint8Array<ArrayBuffer>;
+    }
+    const answer = await this.json<{ results: DatasetUploadResult[] }>(`/projects/${enc(projectId)}/samples`, {
+      signal: options.signal,
       method: 'POST',
-      body: form,
+      headers,
+      body,
     });
-    return body.results;
+    return answer.results;
   }
 
   startTraining(projectId: string, request: TrainingRequest, options?: RequestOptions): Promise<Job> {
@@ -186,6 +263,21 @@ export class OffgridClient {
     return this.json(`/models/${enc(modelId)}`, options);
   }
 
+  /**
+   * Makes this version the project's active model on the server (an older one = rollback). With `pin` (the default)
+   * new training results no longer replace it; `pin: false` lets the next result take over. Returns the project.
+   */
+  activateModel(modelId: string, activate: ActivateModelOptions = {}, options?: RequestOptions): Promise<Project> {
+    const body = activate.pin === undefined ? {} : { pin: activate.pin };
+    return this.json(`/models/${enc(modelId)}/activate`, { ...options, method: 'POST', ...jsonBody(body) });
+  }
+
+  /** Deletes a version and its files on the server. The active version is refused (409 `OFFGRID_ERR_CONFLICT`). */
+  async deleteModel(modelId: string, options?: RequestOptions): Promise<void> {
+    const response = await this.call(`/models/${enc(modelId)}`, { ...options, method: 'DELETE' });
+    await response.body?.cancel();
+  }
+
   /** Downloads a `.tflite` and checks it against `X-Checksum-Sha256`; throws `OffgridChecksumError` on mismatch. */
   async downloadModel(modelId: string, variant: ModelVariant = 'float32', options?: RequestOptions): Promise<DownloadedModel> {
     const response = await this.call(`/models/${enc(modelId)}/download`, { ...options, query: { variant } });
@@ -216,7 +308,8 @@ export class OffgridClient {
   }
 
   private async call(path: string, options: CallOptions): Promise<Response> {
-    const query = options.query ? `?${new URLSearchParams(options.query).toString()}` : '';
+    const search = options.query ? new URLSearchParams(options.query).toString() : '';
+    const query = search ? `?${search}` : '';
     const url = this.apiRoot + path + query;
     const headers: Record<string, string> = { ...options.headers };
     if (this.apiKey) headers.Authorization = `Bearer ${this.apiKey}`;
@@ -227,7 +320,7 @@ export class OffgridClient {
       if (isAbortError(error) || options.signal?.aborted) throw error;
       throw networkError(this.apiRoot, error);
     }
-    if (!response.ok) throw await errorFromResponse(response);
+    if (!response.ok && !options.okStatuses?.includes(response.status)) throw await errorFromResponse(response);
     return response;
   }
 }

@@ -1,6 +1,7 @@
 export { OffgridClient } from './client.ts';
-export type { DatasetFile, DownloadedModel, FetchLike, OffgridClientOptions, RequestOptions, UploadSampleOptions } from './client.ts';
-export { OffgridApiError, OffgridChecksumError, NETWORK_ERROR_CODE, UNEXPECTED_RESPONSE_CODE, parseRetryAfter } from './errors.ts';
+export type { DatasetFile, DownloadedModel, FetchLike, OffgridClientOptions, RequestOptions, UploadDatasetOptions, UploadSampleOptions } from './client.ts';
+export { OffgridApiError, OffgridChecksumError, ErrorCodes, NETWORK_ERROR_CODE, UNEXPECTED_RESPONSE_CODE, parseRetryAfter } from './errors.ts';
+export type { OffgridErrorCode } from './errors.ts';
 export { SseParser, readSseEvents } from './sse.ts';
 export type { SseEvent } from './sse.ts';
 export { sha256Hex } from './checksum.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
+import { sha256Hex } from './checksum.ts';
 import { OffgridClient } from './client.ts';
 import { MemoryOutboxStore, Outbox, backoffDelay } from './outbox.ts';
 import type { OutboxEvent } from './outbox.ts';
@@ -185,7 +186,55 @@ describe('Outbox', () => {
     const request = server.requests[0];
     assert.equal(request.headers['Content-Encoding'], 'gzip');
     assert.equal(request.headers['Content-Type'], 'image/jpeg');
-    assert.deepEqual(new Uint8Array(gunzipSync(new Uint8Array(await (request.body as Blob).arrayBuffer()))), JPEG);
+    assert.deepEqual(new Uint8Array(gunzipSync(new Uint8Array(await new Response(request.body).arrayBuffer()))), JPEG);
+  });
+
+  it('sends the sha256 taken at capture as X-Checksum-Sha256, also for entries stored without one', async () => {
+    const server = fakeServer();
+    const store = new MemoryOutboxStore();
+    const expected = await sha256Hex(JPEG);
+    const outbox = new Outbox({ uploader: server.client, store });
+    await outbox.start();
+    const entry = await outbox.add({ projectId: 'p1', label: 'apple', data: JPEG });
+    assert.equal(entry.sha256, expected, 'hashed when captured');
+    await outbox.flush();
+    assert.equal(server.requests[0].headers['X-Checksum-Sha256'], expected);
+
+    // An entry an older app version queued (no sha256 field) is hashed when it is sent.
+    await store.put({ ...entry, id: 'old-1', sha256: undefined, createdAt: new Date().toISOString() });
+    await outbox.flush({ force: true });
+    assert.equal(server.requests[1].headers['Idempotency-Key'], 'old-1');
+    assert.equal(server.requests[1].headers['X-Checksum-Sha256'], expected);
+  });
+
+  it('stops gzipping for the session when the server refuses compressed bodies, and resends as is', async () => {
+    const server = fakeServer();
+    const { fetch, requests } = fakeFetch((request) =>
+      request.headers['Content-Encoding'] === 'gzip'
+        ? jsonResponse({ error: { code: 'OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE', message: 'no gzip' } }, 415)
+        : server.client.uploadSample('p1', 'apple', JPEG).then((r) => jsonResponse(r, 201)),
+    );
+    const outbox = new Outbox({ uploader: new OffgridClient({ baseUrl: BASE, fetch }), store: new MemoryOutboxStore(), gzip: true });
+    await outbox.start();
+    await outbox.add({ projectId: 'p1', label: 'apple', data: JPEG });
+    await outbox.flush();
+    await outbox.add({ projectId: 'p1', label: 'apple', data: JPEG });
+    await outbox.flush();
+    assert.deepEqual(requests.map((r) => r.headers['Content-Encoding'] ?? 'identity'), ['gzip', 'identity', 'identity']);
+    assert.equal(outbox.gzip, false);
+    assert.deepEqual([outbox.snapshot().pending, outbox.snapshot().failed], [0, 0]);
+  });
+
+  it('resends a sample the server received corrupt (checksum mismatch) a few times, then marks it failed', async () => {
+    const { fetch, requests } = fakeFetch(() => jsonResponse({ error: { code: 'OFFGRID_ERR_CHECKSUM_MISMATCH', message: 'corrupt' } }, 400));
+    const outbox = new Outbox({ uploader: new OffgridClient({ baseUrl: BASE, fetch }), store: new MemoryOutboxStore(), checksumRetries: 2 });
+    await outbox.start();
+    await outbox.add({ projectId: 'p1', label: 'apple', data: JPEG });
+    for (let round = 0; round < 4; round++) await outbox.flush({ force: true });
+    outbox.stop();
+    assert.equal(requests.length, 3, 'first try + 2 resends');
+    assert.deepEqual([outbox.snapshot().pending, outbox.snapshot().failed], [0, 1]);
+    assert.equal(outbox.list()[0].lastErrorCode, 'OFFGRID_ERR_CHECKSUM_MISMATCH');
   });
 });
 

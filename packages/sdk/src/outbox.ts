@@ -1,7 +1,8 @@
 // A durable upload queue for captured samples: every capture is stored before it is sent, uploads are
 // idempotent (the entry id is the Idempotency-Key), transient failures are retried with exponential backoff
 // and jitter, and what the server refuses for good is kept as "failed" for the user to retry or discard.
-import { OffgridApiError, isAbortError } from './errors.ts';
+import { sha256Hex } from './checksum.ts';
+import { ErrorCodes, OffgridApiError, isAbortError } from './errors.ts';
 import type { SampleUpload } from './types.ts';
 import type { UploadSampleOptions } from './client.ts';
 
@@ -14,6 +15,8 @@ export interface OutboxEntry {
   label: string;
   contentType: string;
   data: Uint8Array;
+  /** Hex SHA-256 of `data`, taken when it was captured; sent as `X-Checksum-Sha256` (absent in older entries). */
+  sha256?: string;
   createdAt: string;
   state: OutboxEntryState;
   attempts: number;
@@ -59,8 +62,14 @@ export type OutboxEvent =
 export interface OutboxOptions {
   uploader: SampleUploader;
   store: OutboxStore;
-  /** Gzip bodies (`Content-Encoding: gzip`); only for servers that accept it. Default false. */
+  /**
+   * Gzip bodies (`Content-Encoding: gzip`). Default false. Decided again at run time: when a gzipped upload is
+   * refused as an unsupported encoding (415) or unreadable image (an older server that does not inflate bodies),
+   * the outbox stops compressing for the rest of the session and resends that sample as it is.
+   */
   gzip?: boolean;
+  /** Times a sample the server received corrupt (`OFFGRID_ERR_CHECKSUM_MISMATCH`) is resent before it is marked failed. Default 3. */
+  checksumRetries?: number;
   /** First retry delay; doubles per attempt up to `maxDelayMs`. Defaults 1 s and 60 s. */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -78,7 +87,7 @@ export interface NewSample {
   contentType?: string;
 }
 
-const DEFAULTS = { baseDelayMs: 1000, maxDelayMs: 60_000 };
+const DEFAULTS = { baseDelayMs: 1000, maxDelayMs: 60_000, checksumRetries: 3 };
 
 /** Delay before retry number `attempts` (1-based): exponential, capped, with "equal jitter" (half fixed, half random). */
 export function backoffDelay(attempts: number, baseDelayMs: number, maxDelayMs: number, random: () => number = Math.random): number {
@@ -100,9 +109,16 @@ export class Outbox {
   private lastError: string | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  private gzipping: boolean;
 
   constructor(options: OutboxOptions) {
     this.options = { ...DEFAULTS, ...options };
+    this.gzipping = options.gzip ?? false;
+  }
+
+  /** Whether uploads are gzipped now (false once the server refused a compressed body). */
+  get gzip(): boolean {
+    return this.gzipping;
   }
 
   private now(): number {
@@ -135,6 +151,7 @@ export class Outbox {
       label: sample.label,
       contentType,
       data,
+      sha256: await sha256Hex(data),
       createdAt: new Date(this.now()).toISOString(),
       state: 'pending',
       attempts: 0,
@@ -263,11 +280,17 @@ export class Outbox {
     this.uploading = true;
     this.emitChange();
     try {
-      const result = await this.options.uploader.uploadSample(entry.projectId, entry.label, entry.data, {
-        idempotencyKey: entry.id,
-        contentType: entry.contentType,
-        gzip: this.options.gzip,
-      });
+      const sha256 = entry.sha256 ?? (await sha256Hex(entry.data));
+      const send = (gzip: boolean) =>
+        this.options.uploader.uploadSample(entry.projectId, entry.label, entry.data, { idempotencyKey: entry.id, contentType: entry.contentType, gzip, sha256 });
+      let result: SampleUpload;
+      try {
+        result = await send(this.gzipping);
+      } catch (error) {
+        if (!this.gzipping || !refusesGzip(error)) throw error;
+        this.gzipping = false; // this server does not inflate request bodies: send as is from now on
+        result = await send(false);
+      }
       await this.options.store.delete(entry.id);
       this.entries.delete(entry.id);
       this.retryAt = undefined;
@@ -277,8 +300,10 @@ export class Outbox {
     } catch (error) {
       if (isAbortError(error)) return false;
       const apiError = error instanceof OffgridApiError ? error : undefined;
-      const transient = apiError ? apiError.transient : true;
       const attempts = entry.attempts + 1;
+      // Corrupted on the way: worth sending again a few times; the stored bytes still hash to the captured sha256.
+      const corrupted = apiError?.code === ErrorCodes.CHECKSUM_MISMATCH && attempts <= this.options.checksumRetries;
+      const transient = apiError ? apiError.transient || corrupted : true;
       const message = error instanceof Error ? error.message : String(error);
       this.lastError = message;
       let next: OutboxEntry;
@@ -334,6 +359,10 @@ export class Outbox {
       }
     }
   }
+}
+
+function refusesGzip(error: unknown): boolean {
+  return error instanceof OffgridApiError && (error.code === ErrorCodes.UNSUPPORTED_MEDIA_TYPE || error.code === ErrorCodes.BAD_IMAGE);
 }
 
 function byCreation(a: OutboxEntry, b: OutboxEntry): number {

@@ -23,6 +23,36 @@ export interface Project {
   labels: string[];
   createdAt: string;
   sampleCounts: Record<string, number>;
+  /** The version the server considers active (newest result, or the one pinned with `activateModel`). */
+  activeModelId?: string;
+  /** True when `activeModelId` was chosen with `activateModel(…, { pin: true })`: new training results do not replace it. */
+  modelPinned: boolean;
+}
+
+export type ApiKeyScope = 'admin' | 'device';
+
+export interface ApiKeyInfo {
+  id: string;
+  scope: ApiKeyScope;
+  /** The device name given at pairing, or the admin key's name. */
+  name: string;
+  createdAt: string;
+  lastUsedAt?: string;
+  /** Set once revoked: the key's next request gets 401. */
+  revokedAt?: string;
+}
+
+export interface ReadinessCheck {
+  ok: boolean;
+  error?: string;
+}
+
+/** `GET /ready`: can the server store what phones send? */
+export interface Readiness {
+  ready: boolean;
+  checks: { database: ReadinessCheck; blobs: ReadinessCheck };
+  /** Only when not ready (`OFFGRID_ERR_NOT_READY`), with the fix. */
+  error?: { code: string; message: string };
 }
 
 export interface CreateProjectInput {
@@ -38,6 +68,20 @@ export interface Sample {
   width: number;
   height: number;
   createdAt: string;
+}
+
+export interface ListSamplesOptions {
+  label?: string;
+  /** Page size, 1..1000 (server default 200). */
+  limit?: number;
+  /** `nextAfter` of the previous page. */
+  after?: string;
+}
+
+/** One page of samples, oldest first; `nextAfter` is there when more follow. */
+export interface SamplePage {
+  samples: Sample[];
+  nextAfter?: string;
 }
 
 export interface SampleUpload {
@@ -118,6 +162,13 @@ export interface ModelVersion {
   input: ModelInput;
   metrics: ModelMetrics;
   artifacts: ModelArtifact[];
+  /** This is the project's `activeModelId` on the server. */
+  active: boolean;
+}
+
+export interface ActivateModelOptions {
+  /** Default true: new training results no longer replace this version. `false` lets the next result take over. */
+  pin?: boolean;
 }
 
 export interface ErrorBody {

@@ -1,5 +1,7 @@
 // Models: the project's versions (server list merged with what is saved on the phone), their metrics,
 // download (sha256-verified, encrypted at rest), activate, delete, and how much storage the app uses.
+// Two notions of "active": the version this phone predicts with (local), and the one the server considers
+// active (`ModelVersion.active`), which the user can change (pin = rollback) or delete versions beside.
 import type { ModelVersion, Project } from '@offgrid/sdk';
 import { OffgridApiError, OffgridChecksumError } from '@offgrid/sdk';
 import { describeApiError } from '../api-errors.ts';
@@ -26,22 +28,33 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
   const status = h('p', { class: 'status', testid: 'models-status', role: 'status' });
   const storage = h('p', { class: 'muted', testid: 'models-storage' });
   const refreshButton = h('button', { type: 'button', class: 'secondary', testid: 'models-refresh-button' }, 'Refresh');
+  const serverActive = h('p', { class: 'muted', testid: 'models-server-active', hidden: true });
+  const unpinButton = h('button', { type: 'button', class: 'secondary', testid: 'models-unpin-button', hidden: true }, 'Unpin');
   root.replaceChildren(
     h('div', { class: 'panel-header' }, h('h2', {}, 'Model versions'), refreshButton),
     status,
+    h('div', { class: 'server-active' }, serverActive, unpinButton),
     list,
     storage,
     h('p', { class: 'muted' }, 'Models are checked against the server’s SHA-256 when downloaded and kept encrypted on this phone.'),
   );
 
   let serverModels: ModelVersion[] | undefined;
+  let serverProject: Project = project;
   const rowStatus = new Map<string, string>();
   const working = new Set<string>();
+  /** The row whose "Delete from server" waits for confirmation. */
+  let confirmingDelete: string | undefined;
 
   async function refresh(fromServer: boolean): Promise<void> {
     if (fromServer) {
       try {
-        serverModels = await client.listModels(project.id, { signal: controller.signal });
+        const [models, fresh] = await Promise.all([
+          client.listModels(project.id, { signal: controller.signal }),
+          client.getProject(project.id, { signal: controller.signal }),
+        ]);
+        serverModels = models;
+        serverProject = fresh;
         status.textContent = '';
       } catch (error) {
         if (controller.signal.aborted) return;
@@ -62,30 +75,73 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
     for (const model of serverModels ?? []) models.set(model.id, model);
     for (const s of saved) if (!models.has(s.model.id)) models.set(s.model.id, s.model);
     const ordered = [...models.values()].sort((a, b) => b.version - a.version);
-    list.replaceChildren(...ordered.map((model) => modelRow(model, savedById.get(model.id), model.id === activeId)));
+    const onServer = new Set((serverModels ?? []).map((m) => m.id));
+    list.replaceChildren(...ordered.map((model) => modelRow(model, savedById.get(model.id), model.id === activeId, onServer.has(model.id))));
+    showServerActive();
     if (ordered.length === 0 && !status.textContent) status.textContent = 'No models yet. Train one on the Train tab.';
     void showStorage();
   }
 
-  function modelRow(model: ModelVersion, saved: StoredModel | undefined, active: boolean): HTMLElement {
+  function showServerActive(): void {
+    const active = serverModels?.find((m) => m.active);
+    serverActive.hidden = !active;
+    unpinButton.hidden = !active || !serverProject.modelPinned;
+    serverActive.dataset.pinned = String(!!active && serverProject.modelPinned);
+    if (!active) return;
+    serverActive.textContent = serverProject.modelPinned
+      ? `The server uses v${active.version}, pinned: new training results will not replace it.`
+      : `The server uses v${active.version}; the next training result takes over.`;
+  }
+
+  function modelRow(model: ModelVersion, saved: StoredModel | undefined, active: boolean, onServer: boolean): HTMLElement {
     const artifact = model.artifacts.find((a) => a.variant === 'float32');
     const busy = working.has(model.id);
+    // A saved copy's `active` is from when it was downloaded: only the server's list says what is active now.
+    const serverActiveRow = onServer && model.active;
     const download = h('button', { type: 'button', class: 'secondary', testid: 'model-download-button', disabled: busy || undefined }, 'Download');
-    const activate = h('button', { type: 'button', class: 'secondary', testid: 'model-activate-button', disabled: busy || undefined }, 'Use');
-    const remove = h('button', { type: 'button', testid: 'model-delete-button', disabled: busy || undefined, 'aria-label': `Delete v${model.version} from this phone` }, 'Delete');
+    const activate = h('button', { type: 'button', class: 'secondary', testid: 'model-activate-button', disabled: busy || undefined, 'aria-label': `Predict with v${model.version} on this phone` }, 'Use on phone');
+    const remove = h('button', { type: 'button', testid: 'model-delete-button', disabled: busy || undefined, 'aria-label': `Delete v${model.version} from this phone` }, 'Delete from phone');
+    const serverActivate = h('button', { type: 'button', class: 'secondary', testid: 'model-server-activate-button', disabled: busy || undefined, 'aria-label': `Make v${model.version} the server’s active model (pinned)` }, 'Make active on server');
+    const serverDelete = h('button', { type: 'button', class: 'danger', testid: 'model-server-delete-button', disabled: busy || undefined, 'aria-label': `Delete v${model.version} from the server` }, 'Delete from server');
     download.addEventListener('click', () => void act(model, () => downloadModel(model)));
     activate.addEventListener('click', () => void act(model, () => activateModel(model)));
     remove.addEventListener('click', () => void act(model, () => deleteModel(model)));
+    serverActivate.addEventListener('click', () => void act(model, () => activateOnServer(model)));
+    serverDelete.addEventListener('click', () => {
+      confirmingDelete = model.id;
+      rowStatus.clear();
+      void render();
+    });
+    const confirming = confirmingDelete === model.id && onServer && !serverActiveRow;
+    const confirmation = confirming
+      ? h(
+          'div',
+          { class: 'confirm', testid: 'model-server-delete-confirmation', role: 'alertdialog', 'aria-label': `Delete v${model.version} from the server?` },
+          h('p', {}, `Delete v${model.version} and its files from the server? This cannot be undone.${saved ? ' The copy on this phone stays.' : ''}`),
+          h('div', { class: 'model-row-actions' }, confirmButton(model), cancelButton()),
+        )
+      : null;
     const message = rowStatus.get(model.id);
     return h(
       'li',
-      { class: `model-row${active ? ' active' : ''}`, testid: 'model-row', 'data-model-id': model.id, 'data-version': model.version, 'data-saved': String(!!saved), 'data-active': String(active) },
+      {
+        class: `model-row${active ? ' active' : ''}`,
+        testid: 'model-row',
+        'data-model-id': model.id,
+        'data-version': model.version,
+        'data-saved': String(!!saved),
+        'data-active': String(active),
+        'data-on-server': String(onServer),
+        'data-server-active': String(serverActiveRow),
+      },
       h(
         'div',
         { class: 'model-row-head' },
         h('strong', { testid: 'model-version' }, `v${model.version}`),
         saved ? h('span', { class: 'badge', testid: 'model-badge-saved' }, 'On phone') : null,
         active ? h('span', { class: 'badge active', testid: 'model-badge-active' }, 'Active') : null,
+        serverActiveRow ? h('span', { class: 'badge server', testid: 'model-badge-server-active' }, serverProject.modelPinned ? 'Server: active · pinned' : 'Server: active') : null,
+        onServer ? null : h('span', { class: 'badge', testid: 'model-badge-phone-only' }, 'Only on phone'),
       ),
       h(
         'dl',
@@ -95,8 +151,28 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
         h('dt', {}, 'Trained'), h('dd', { testid: 'model-date' }, formatDate(model.createdAt)),
       ),
       h('div', { class: 'model-row-actions' }, saved ? null : download, saved && !active ? activate : null, saved ? remove : null),
+      onServer && !serverActiveRow && !confirming ? h('div', { class: 'model-row-actions server-actions' }, serverActivate, serverDelete) : null,
+      confirmation,
       message ? h('p', { class: 'status', testid: 'model-row-status', role: 'status' }, message) : null,
     );
+  }
+
+  function confirmButton(model: ModelVersion): HTMLElement {
+    const button = h('button', { type: 'button', class: 'danger', testid: 'model-server-delete-confirm' }, `Delete v${model.version} from server`);
+    button.addEventListener('click', () => {
+      confirmingDelete = undefined;
+      void act(model, () => deleteOnServer(model));
+    });
+    return button;
+  }
+
+  function cancelButton(): HTMLElement {
+    const button = h('button', { type: 'button', class: 'secondary', testid: 'model-server-delete-cancel' }, 'Keep it');
+    button.addEventListener('click', () => {
+      confirmingDelete = undefined;
+      void render();
+    });
+    return button;
   }
 
   async function act(model: ModelVersion, action: () => Promise<string | undefined>): Promise<void> {
@@ -131,6 +207,21 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
     return 'Deleted from this phone.';
   }
 
+  /** Pins this version as the server's active model (an older one = rollback); the list is re-read. */
+  async function activateOnServer(model: ModelVersion): Promise<string> {
+    serverProject = await client.activateModel(model.id, { pin: true }, { signal: controller.signal });
+    await refresh(true);
+    return `v${model.version} is now the server’s active model (pinned).`;
+  }
+
+  async function deleteOnServer(model: ModelVersion): Promise<undefined> {
+    await client.deleteModel(model.id, { signal: controller.signal });
+    await refresh(true);
+    // Said above the list: the row itself goes away unless the phone keeps a copy.
+    status.textContent = `v${model.version} was deleted from the server.`;
+    return undefined;
+  }
+
   async function showStorage(): Promise<void> {
     const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
     if (!estimate || controller.signal.aborted) return;
@@ -139,6 +230,20 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
   }
 
   refreshButton.addEventListener('click', () => void refresh(true));
+  unpinButton.addEventListener('click', () => {
+    const active = serverModels?.find((m) => m.active);
+    if (!active) return;
+    unpinButton.disabled = true;
+    void client
+      .activateModel(active.id, { pin: false }, { signal: controller.signal })
+      .then(() => refresh(true))
+      .catch((error: unknown) => {
+        if (!controller.signal.aborted) status.textContent = `Could not unpin: ${describeApiError(error)}`;
+      })
+      .finally(() => {
+        unpinButton.disabled = false;
+      });
+  });
 
   return {
     show: () => void refresh(true),

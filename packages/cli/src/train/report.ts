@@ -13,7 +13,8 @@ export interface TrainReport {
     featureScaling?: { mean: number[]; std: number[] };
   };
   labels: string[];
-  split: { train: number; validation: number; test: number; seed: number };
+  /** Trials split train+validation 80/20 inside the trainer; `searchSamples` of them were used by the search. */
+  split: { train: number; validation: number; test: number; searchSamples: number; seed: number };
   budgetSeconds: number;
   elapsedSeconds: number;
   /** `retrained`: on train+validation after the search; otherwise the trial's own model ships (budget too short). */

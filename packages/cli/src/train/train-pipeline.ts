@@ -27,8 +27,13 @@ export type PipelineEvent =
   | { type: 'trialProgress'; trialNumber: number; family: string; progress: TrialProgress }
   | { type: 'phase'; phase: 'retraining' | 'quantizing' | 'evaluating'; detail: string };
 
-/** Share of the budget for the search; the rest retrains the winner, quantizes and evaluates. */
-const SEARCH_SHARE = 0.75;
+/**
+ * Share of the budget for the search; the rest retrains the winner, quantizes and evaluates. Large datasets
+ * are searched on a stratified subsample (trials of seconds instead of minutes, so TPE and ASHA get enough
+ * of them) and keep half the budget to retrain the winner on everything.
+ */
+const SEARCH_SHARE = { small: 0.75, large: 0.5 };
+const SEARCH_SAMPLE_LIMIT = 8000;
 const TEST_FRACTION = 0.15;
 const CALIBRATION_SAMPLES = 200;
 /** ASHA rungs in epochs: 1, 3, 9, 27. */
@@ -48,6 +53,8 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
     throw new Error('The test set must have the same labels and sample shape as the training data.');
   }
   const trainval = subset(dataset, trainIndices);
+  const large = trainIndices.length > SEARCH_SAMPLE_LIMIT;
+  const searchData = large ? subset(dataset, stratifiedSplit(trainIndices.map((i) => dataset.targets[i]), SEARCH_SAMPLE_LIMIT / trainIndices.length, random).validationIndices.map((i) => trainIndices[i])) : trainval;
 
   const bestModels = new Map<number, { valAccuracy: number; result: TrialResult }>();
   const storage = new SqliteTrialStorage(join(options.workDir, 'search.db'));
@@ -60,7 +67,7 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
       scheduler: asha(EPOCH_RUNGS),
       metric: 'valAccuracy',
       direction: 'maximize',
-      budgetSeconds: options.budgetSeconds * SEARCH_SHARE,
+      budgetSeconds: options.budgetSeconds * (large ? SEARCH_SHARE.large : SEARCH_SHARE.small),
       concurrency: options.concurrency,
       storage,
       signal: options.signal,
@@ -71,7 +78,7 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
         const checkpoint = ctx.checkpoint ? await readCheckpoint(ctx.checkpoint.ref) : undefined;
         let saving = Promise.resolve();
         const result = await trainInWorker(
-          { family, config: familyConfig, training, data: trainval, labels: dataset.labels, epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000) },
+          { family, config: familyConfig, training, data: searchData, labels: dataset.labels, epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000) },
           {
             signal: ctx.signal,
             onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: ctx.trialNumber, family, progress }),
@@ -97,20 +104,25 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   if (!best) throw new Error(`No trial finished within the budget of ${options.budgetSeconds} s. Give it more time (e.g. --budget 5m).`);
   const winner = splitConfig(best.config);
   const winnerTrial = search.trials.find((t) => t.number === best.trialNumber)!;
-  const epochs = Math.max(1, best.resource);
+  let epochs = Math.max(1, best.resource);
 
-  // Retrain on train+validation when the time left covers it comfortably; else ship the trial's own model.
+  // Retrain on train+validation when the time left covers it (the first epoch always runs, so it must fit);
+  // else ship the trial's own model. A subsampled search retrains for as many epochs as the budget allows.
   let float32 = bestModels.get(best.trialNumber)?.result.tflite;
-  const trialSeconds = Number(best.metrics.seconds ?? Infinity);
-  const secondsLeft = (deadline - Date.now()) / 1000;
+  const secondsPerEpoch = (Number(best.metrics.seconds ?? Infinity) / epochs) * (trainval.targets.length / (searchData.targets.length * 0.8));
+  const secondsLeft = (deadline - Date.now()) / 1000 - 5;
   let retrained = false;
-  if (secondsLeft > trialSeconds * 1.3 + 5) {
-    emit({ type: 'phase', phase: 'retraining', detail: `${winner.family}, ${epochs} epochs on train+validation` });
+  if (secondsLeft > secondsPerEpoch * 1.3 + 5) {
+    emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainval.targets.length} training samples` });
     const result = await trainInWorker(
-      { family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: trainval, labels: dataset.labels, epochs, seed: options.seed, budgetSeconds: secondsLeft - 3 },
+      {
+        family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: trainval,
+        labels: dataset.labels, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: secondsLeft,
+      },
       { signal: options.signal, onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: -1, family: winner.family, progress }) },
     );
     float32 = result.tflite;
+    epochs = result.epochs;
     retrained = true;
   }
   if (!float32) throw new Error(`The winning trial ${best.trialNumber} finished in an earlier run; run with more budget to retrain it.`);
@@ -128,7 +140,7 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
       ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: dataset.featureScaling } : {}),
     },
     labels: dataset.labels,
-    split: { train: Math.round(trainIndices.length * 0.8), validation: trainIndices.length - Math.round(trainIndices.length * 0.8), test: testIndices.length, seed: options.seed },
+    split: { train: Math.round(trainIndices.length * 0.8), validation: trainIndices.length - Math.round(trainIndices.length * 0.8), test: testIndices.length, searchSamples: searchData.targets.length, seed: options.seed },
     budgetSeconds: options.budgetSeconds,
     elapsedSeconds: (Date.now() - started) / 1000,
     winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained },
