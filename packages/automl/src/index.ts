@@ -9,6 +9,7 @@ export { assertValidConfig, validateConfig } from './space/validate.ts';
 // Samplers
 export { randomSampler } from './samplers/random-sampler.ts';
 export { rankTrials, tpeSampler } from './samplers/tpe-sampler.ts';
+export { warmStartSampler } from './samplers/warm-start.ts';
 export type { TpeOptions } from './samplers/tpe-sampler.ts';
 export type { ObservedTrial, SampleRequest, Sampler } from './samplers/sampler.ts';
 

@@ -1,5 +1,5 @@
 import { categoricalParam, conditionalParam, defineSpace, floatParam, intParam } from '@offgrid/automl';
-import { MODEL_FAMILIES, TRAINING_SPACE, type HyperParameter, type SampleKind } from '@offgrid/engine';
+import { defaultConfig, MODEL_FAMILIES, TRAINING_SPACE, type HyperParameter, type SampleKind } from '@offgrid/engine';
 
 /** Families worth searching for each kind of data; the order is the order of the first trials. */
 const FAMILIES_FOR: Record<'image' | 'tabular', readonly (keyof typeof MODEL_FAMILIES)[]> = {
@@ -48,4 +48,11 @@ export function splitConfig(config: Record<string, unknown>): { family: string; 
     (TRAINING_KEYS.has(key) ? training : familyConfig)[key] = value as number | string | boolean;
   }
   return { family: String(config.family), familyConfig, training };
+}
+
+/** Each family at its defaults (the engine's known-good settings): the first trials of every search. */
+export function defaultConfigsFor(kind: 'image' | 'tabular'): Record<string, number | string | boolean>[] {
+  const training = defaultConfig(TRAINING_SPACE);
+  if (kind !== 'image') delete training.augment;
+  return FAMILIES_FOR[kind].map((family) => ({ ...training, family, ...defaultConfig(MODEL_FAMILIES[family].space) }));
 }

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { asha, runSearch, SqliteTrialStorage, tpeSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
+import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
 import { createRandom, stratifiedSplit, trainInWorker, type TrialProgress, type TrialResult } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { readCheckpoint, writeCheckpoint } from './checkpoint-files.ts';
 import { evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
-import { searchSpaceFor, splitConfig } from './search-space.ts';
+import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 import type { EvaluationSummary, TrainReport, TrialSummary } from './report.ts';
 
 export interface TrainPipelineOptions {
@@ -63,7 +63,7 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
     search = await runSearch({
       studyName: `${options.name}-seed${options.seed}`,
       space: searchSpaceFor(dataset.kind),
-      sampler: tpeSampler({ seed: options.seed, startupTrials: 6 }),
+      sampler: warmStartSampler(defaultConfigsFor(dataset.kind), tpeSampler({ seed: options.seed, startupTrials: 6 })),
       scheduler: asha(EPOCH_RUNGS),
       metric: 'valAccuracy',
       direction: 'maximize',
