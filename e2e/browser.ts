@@ -23,17 +23,18 @@ export function spkiHashOf(certPemFile: string): string {
 }
 
 /** Playwright's launch() gives every run a fresh, empty profile. */
-export async function launchPhone(options: { trustSpki?: string; fakeVideoFile?: string } = {}): Promise<Phone> {
+export async function launchPhone(options: { trustSpki?: string; fakeVideoFile?: string; permissions?: string[]; extraArgs?: string[] } = {}): Promise<Phone> {
   const args = [
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
     ...(options.fakeVideoFile ? [`--use-file-for-fake-video-capture=${options.fakeVideoFile}`] : []),
     ...(options.trustSpki ? [`--ignore-certificate-errors-spki-list=${options.trustSpki}`] : []),
+    ...(options.extraArgs ?? []),
   ];
   const browser = await chromium.launch({ executablePath: CHROMIUM, args });
   const context = await browser.newContext({
     viewport: { width: 360, height: 800 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-    permissions: ['camera'],
+    permissions: ['camera', ...(options.permissions ?? [])],
     userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36',
   });
   const consoleErrors: string[] = [];

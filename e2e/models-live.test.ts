@@ -17,7 +17,12 @@ let server: TestServer;
 let phone: Phone;
 before(async () => {
   server = await startTestServer({ insecureHttp: false });
-  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')), fakeVideoFile: writeFakeVideo() });
+  // WebNN switched on: Chromium then exposes `navigator.ml`, but on Linux without a WebNN backend creating a
+  // context fails, so the app must fall back (and say why).
+  phone = await launchPhone({
+    trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')), fakeVideoFile: writeFakeVideo(),
+    extraArgs: ['--enable-features=WebMachineLearningNeuralNetwork'],
+  });
   // The Battery Status API is a boundary we do not own: a controllable stand-in (starts full and charging).
   // (A string: tsx would wrap functions in a `__name` helper the page lacks.)
   await phone.context.addInitScript(`
@@ -74,6 +79,8 @@ test('models: versions with metrics; corrupt download refused; encrypted at rest
   for (const version of [1, 2]) {
     await byId('train-button').click();
     await textOf(byId('train-result'), new RegExp(`Model v${version} `), 120_000);
+    // No notification permission in this browser: the "done" message is an in-app toast.
+    await textOf(byId('toast'), new RegExp(`Pets: model v${version} is ready`));
   }
 
   await byId('tab-models').click();
@@ -145,6 +152,19 @@ test('models: versions with metrics; corrupt download refused; encrypted at rest
   assert.equal(await rowOf(page, 2).getAttribute('data-server-active'), 'true');
   await textOf(byId('models-server-active'), /server uses v2; the next training result takes over/);
   assert.equal(await rowOf(page, 2).getByTestId('model-server-delete-button').count(), 0, 'the active version cannot be deleted');
+
+  // Predict follows the server: first the phone's own choice (v1), then "Load the server's model" gets v2, the
+  // server's active version (its newest result).
+  await byId('tab-predict').click();
+  await textOf(byId('model-status'), /Model v1 ready/, 30_000);
+  await attributeOf(byId('model-source'), 'data-source', /^phone$/);
+  await textOf(byId('model-source'), /chosen on this phone/);
+  await byId('model-load-button').click();
+  await textOf(byId('model-status'), /Model v2 ready/, 30_000);
+  await attributeOf(byId('model-source'), 'data-source', /^server$/);
+  await textOf(byId('model-source'), /v2 is the version the server has active \(its newest result\)/);
+  await byId('tab-models').click();
+  await attributeOf(rowOf(page, 2), 'data-active', /^true$/);
   await rowOf(page, 1).getByTestId('model-server-activate-button').click();
   await attributeOf(rowOf(page, 1), 'data-server-active', /^true$/);
   assert.equal(await rowOf(page, 2).getAttribute('data-server-active'), 'false');
@@ -152,7 +172,17 @@ test('models: versions with metrics; corrupt download refused; encrypted at rest
   await textOf(byId('models-server-active'), /server uses v1, pinned/);
   const rolledBack = await projectState();
   assert.deepEqual([rolledBack.activeModelId, rolledBack.modelPinned], [v1.id, true], 'the server’s project says v1, pinned');
-  assert.equal(await rowOf(page, 1).getAttribute('data-active'), 'true', 'the phone’s own choice is untouched');
+  assert.equal(await rowOf(page, 2).getAttribute('data-active'), 'true', 'the phone’s own choice is untouched');
+
+  // Pinned and older than the newest: Predict now loads v1, not the newest v2, and says it is pinned.
+  await byId('tab-predict').click();
+  await byId('model-load-button').click();
+  await textOf(byId('model-source'), /v1 is the version the server has active \(pinned\)/, 30_000);
+  await textOf(byId('model-status'), /Model v1 ready/);
+  await byId('tab-models').click();
+  await attributeOf(rowOf(page, 1), 'data-active', /^true$/);
+  await rowOf(page, 2).getByTestId('model-delete-button').click();
+  await attributeOf(rowOf(page, 2), 'data-saved', /^false$/);
 
   await rowOf(page, 2).getByTestId('model-server-delete-button').click();
   await byId('model-server-delete-confirmation').waitFor({ state: 'visible' });
@@ -174,6 +204,8 @@ test('models: versions with metrics; corrupt download refused; encrypted at rest
   await byId('tab-predict').click();
   await textOf(byId('model-status'), /Model v1 ready/, 30_000);
   assert.match((await byId('model-accelerator').textContent()) ?? '', /^(wasm|webgpu)$/);
+  assert.equal(await page.evaluate(() => 'ml' in navigator), true, 'WebNN is exposed in this browser');
+  await textOf(byId('model-accelerator-note'), /webnn: .*not supported/i);
   await byId('live-button').click();
   await textOf(byId('predict-fps'), /^\d+(\.\d)?$/);
   await textOf(byId('predict-latency'), /ms$/);

@@ -58,6 +58,7 @@ test('offline: the app reloads and predicts without the server; offline captures
   await byId('tab-predict').click();
   await byId('model-load-button').click();
   await textOf(byId('model-status'), /Model v1 ready/, 30_000);
+  await textOf(byId('model-source'), /v1 is the version the server has active/);
 
   // The server goes away; the phone reloads the app.
   await server.stop({ keepData: true });
@@ -67,6 +68,10 @@ test('offline: the app reloads and predicts without the server; offline captures
   await textOf(byId('reachability'), /Server offline/);
   await textOf(byId('project-name'), /Offline/);
   await textOf(byId('model-status'), /Model v1 ready/, 30_000);
+  await attributeOf(byId('model-source'), 'data-source', /^phone$/);
+  // Offline, "Load the server's model" falls back to the phone's own choice, and says so.
+  await byId('model-load-button').click();
+  await textOf(byId('model-source'), /Server offline: using v1, the version chosen on this phone/, 30_000);
   await byId('predict-button').click();
   await textOf(byId('predict-label'), new RegExp(`^(${LABELS.join('|')})$`));
   await screenshot(page, '6-offline');

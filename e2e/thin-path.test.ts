@@ -15,7 +15,28 @@ let server: TestServer;
 let phone: Phone;
 before(async () => {
   server = await startTestServer({ insecureHttp: false });
-  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')) });
+  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')), permissions: ['notifications'] });
+  // Records the notifications the app shows (through its service worker, as Chrome on Android requires, or the
+  // Notification constructor). A string: tsx would wrap functions in a \`__name\` helper the page lacks.
+  await phone.context.addInitScript(`
+    window.shownNotifications = [];
+    if (self.ServiceWorkerRegistration) {
+      const show = ServiceWorkerRegistration.prototype.showNotification;
+      ServiceWorkerRegistration.prototype.showNotification = function (title, options) {
+        window.shownNotifications.push({ via: 'service-worker', title, body: options && options.body });
+        return show.call(this, title, options);
+      };
+    }
+    if (self.Notification) {
+      const Original = Notification;
+      window.Notification = class extends Original {
+        constructor(title, options) {
+          window.shownNotifications.push({ via: 'constructor', title, body: options && options.body });
+          super(title, options);
+        }
+      };
+    }
+  `);
 });
 after(async () => {
   await phone?.close();
@@ -92,6 +113,38 @@ test('phone: pair → project → capture → upload → train with live progres
   ) as { samples: { sha256: string }[] };
   assert.deepEqual(serverSamples.samples.map((s) => s.sha256).sort(), [...capturedSha256s].sort(), 'the server stored the exact captured bytes');
 
+  // Gallery import: two large photos for "banana", cropped and downsampled on the phone to 128×128 like captures,
+  // and sent through the same outbox.
+  const photos = await page.evaluate(async () => {
+    const out: string[] = [];
+    for (const [width, height, hue] of [[1600, 1200, 40], [900, 1600, 55]]) {
+      const canvas = new OffscreenCanvas(width, height);
+      const context = canvas.getContext('2d')!;
+      context.fillStyle = `hsl(${hue} 90% 55%)`;
+      context.fillRect(0, 0, width, height);
+      context.fillStyle = '#3f2d00';
+      context.fillRect(width / 3, height / 3, width / 3, height / 3);
+      const bytes = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+      out.push(btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join('')));
+    }
+    return out;
+  });
+  await byId('import-label-select').selectOption('banana');
+  await byId('import-input').setInputFiles(photos.map((base64, n) => ({ name: `gallery-${n + 1}.png`, mimeType: 'image/png', buffer: Buffer.from(base64, 'base64') })));
+  await textOf(byId('import-status'), /Added 2 photos as “banana”/);
+  await textOf(byId('capture-count-banana'), new RegExp(`^${SHOTS_PER_LABEL + 2}$`));
+  await byId('import').scrollIntoViewIfNeeded();
+  await screenshot(page, '2b-import');
+  const imported = (await Promise.all(uploads)).slice(LABELS.length * SHOTS_PER_LABEL);
+  assert.equal(imported.length, 2, 'imports go through the same upload route');
+  for (const { encoding, type } of imported) assert.deepEqual([encoding, type], ['gzip', 'image/jpeg'], 'imports are gzipped JPEGs');
+  const afterImport = await page.evaluate(
+    async ({ key, projectId }) => (await fetch(`/api/v1/projects/${projectId}/samples?label=banana&limit=1000`, { headers: { authorization: `Bearer ${key}` } })).json(),
+    { key: server.adminKey, projectId: projects[0].id as string },
+  ) as { samples: { width: number; height: number }[] };
+  assert.equal(afterImport.samples.length, SHOTS_PER_LABEL + 2);
+  assert.ok(afterImport.samples.every((s) => s.width === 128 && s.height === 128), 'every sample is 128×128, imported photos included');
+
   await byId('tab-train').click();
   await byId('budget-30').click();
   await byId('train-button').click();
@@ -107,6 +160,18 @@ test('phone: pair → project → capture → upload → train with live progres
   }
   assert.ok(epochsSeen.size >= 2, `live progress showed several epochs: ${[...epochsSeen]}`);
   await textOf(byId('train-result'), /Model v1 · val accuracy \d+(\.\d+)?%/);
+  // Permission was granted, so "training is done" is a system notification (through the service worker).
+  const deadlineNote = Date.now() + 10_000;
+  let shown: { via: string; title: string; body?: string }[] = [];
+  while (shown.length === 0 && Date.now() < deadlineNote) {
+    shown = await page.evaluate(() => (window as unknown as { shownNotifications: { via: string; title: string; body?: string }[] }).shownNotifications);
+    if (shown.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(shown.length, 1, 'one notification when training is done');
+  assert.equal(shown[0].via, 'service-worker');
+  assert.match(shown[0].title, /^Fruit: model v1 is ready$/);
+  assert.match(shown[0].body ?? '', /Val accuracy \d+(\.\d+)?%/);
+  assert.equal(await page.getByTestId('toast').count(), 0, 'no toast when the notification was shown');
 
   await byId('tab-predict').click();
   await byId('model-load-button').click();

@@ -8,6 +8,25 @@ const JPEG_QUALITY = 0.9;
 export function grabSquareFrame(video: HTMLVideoElement, size = SAMPLE_SIZE): HTMLCanvasElement {
   const { videoWidth: width, videoHeight: height } = video;
   if (width === 0 || height === 0) throw new Error('The camera is not ready yet. Wait for the preview, then try again.');
+  return squareFrom(video, width, height, size);
+}
+
+/** The centre square of an image (a photo from the gallery), scaled to `size`×`size` like a capture. */
+export async function squareFromImageFile(file: Blob, size = SAMPLE_SIZE): Promise<HTMLCanvasElement> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  } catch {
+    throw new Error('not an image this browser can read');
+  }
+  try {
+    return squareFrom(bitmap, bitmap.width, bitmap.height, size);
+  } finally {
+    bitmap.close();
+  }
+}
+
+function squareFrom(source: CanvasImageSource, width: number, height: number, size: number): HTMLCanvasElement {
   const side = Math.min(width, height);
   const canvas = document.createElement('canvas');
   canvas.width = size;
@@ -16,7 +35,7 @@ export function grabSquareFrame(video: HTMLVideoElement, size = SAMPLE_SIZE): HT
   if (!context) throw new Error('Canvas 2D is not available in this browser.');
   context.imageSmoothingEnabled = true;
   context.imageSmoothingQuality = 'high';
-  context.drawImage(video, (width - side) / 2, (height - side) / 2, side, side, 0, 0, size, size);
+  context.drawImage(source, (width - side) / 2, (height - side) / 2, side, side, 0, 0, size, size);
   return canvas;
 }
 

@@ -1,13 +1,45 @@
 // On-device inference with LiteRT.js: loads the wasm runtime from our own server, compiles a .tflite on
-// WebGPU when it can, else on wasm (CPU), and runs one [1,H,W,3] float32 input.
+// WebNN where the browser has a working `navigator.ml`, else WebGPU, else wasm (CPU, XNNPACK), checks each with
+// one run before trusting it, and runs one [1,H,W,3] float32 input.
 import { Tensor, getWebGpuDevice, isWebGPUSupported, loadAndCompile, loadLiteRt, supportsFeature } from '@litertjs/core';
-import type { Accelerator, CompiledModel } from '@litertjs/core';
+import type { CompiledModel } from '@litertjs/core';
 import type { ModelInput } from '@offgrid/sdk';
 
 /** Where vite-litert-wasm.ts puts LiteRT.js's wasm files. */
 const LITERT_WASM_URL = new URL(`${import.meta.env.BASE_URL}litert/`, location.origin).href;
 
 let runtime: Promise<void> | undefined;
+
+/** Where a model runs. */
+export type Accelerator = 'webnn' | 'webgpu' | 'wasm';
+
+interface MlLike {
+  createContext(options?: object): Promise<unknown>;
+}
+
+let webNn: Promise<{ ok: true } | { ok: false; reason: string }> | undefined;
+
+/**
+ * Whether WebNN can be used: LiteRT.js drives WebNN only from its JSPI build, and some browsers expose
+ * `navigator.ml` on platforms with no WebNN backend, so a context is actually created once to find out.
+ */
+export function probeWebNn(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  webNn ??= (async () => {
+    const ml = (globalThis.navigator as (Navigator & { ml?: MlLike }) | undefined)?.ml;
+    if (!ml) return { ok: false, reason: 'not available in this browser' } as const;
+    if (!('Suspending' in WebAssembly)) return { ok: false, reason: 'needs WebAssembly JSPI, which this browser lacks' } as const;
+    if (!(await supportsFeature('relaxedSimd'))) return { ok: false, reason: 'needs relaxed SIMD, which this browser lacks' } as const;
+    try {
+      await ml.createContext();
+      return { ok: true } as const;
+    } catch (error) {
+      // "Failed to execute 'createContext' on 'ML': WebNN is not supported on this platform." → the reason only.
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, reason: message.replace(/^Failed to execute '[^']+' on '[^']+': /, '').replace(/\.$/, '') } as const;
+    }
+  })();
+  return webNn;
+}
 
 /** LiteRT's native log goes to stderr, which emscripten maps to console.error; route it by severity instead. */
 function routeLiteRtLog(line: string): void {
@@ -16,35 +48,48 @@ function routeLiteRtLog(line: string): void {
   else console.error('[LiteRT]', line);
 }
 
-async function loadRuntime(threads: boolean): Promise<void> {
+async function loadRuntime(build: { threads?: boolean; jspi?: boolean }): Promise<void> {
   // Read by the emscripten glue LiteRT.js loads (see @litertjs/wasm-utils' createWasmLib).
   (globalThis as { Module?: object }).Module = { printErr: routeLiteRtLog };
-  await loadLiteRt(LITERT_WASM_URL, threads ? { threads: true } : undefined);
+  await loadLiteRt(LITERT_WASM_URL, build.threads || build.jspi ? build : undefined);
 }
 
 /**
- * The files of the LiteRT.js build this browser loads (the choice @litertjs/core makes: threaded on a
- * cross-origin-isolated page with relaxed SIMD, plain with relaxed SIMD, else the compat build).
+ * The files of the LiteRT.js build this browser loads (the choice @litertjs/core makes: JSPI where WebNN works,
+ * threaded on a cross-origin-isolated page with relaxed SIMD, plain with relaxed SIMD, else the compat build).
  */
 export async function liteRtRuntimeFiles(): Promise<string[]> {
   const relaxedSimd = await supportsFeature('relaxedSimd');
-  const threads = relaxedSimd && globalThis.crossOriginIsolated && (await supportsFeature('threads'));
-  const build = threads ? 'litert_wasm_threaded_internal' : relaxedSimd ? 'litert_wasm_internal' : 'litert_wasm_compat_internal';
+  const jspi = (await probeWebNn()).ok;
+  const threads = !jspi && relaxedSimd && globalThis.crossOriginIsolated && (await supportsFeature('threads'));
+  const build = jspi ? 'litert_wasm_jspi_internal' : threads ? 'litert_wasm_threaded_internal' : relaxedSimd ? 'litert_wasm_internal' : 'litert_wasm_compat_internal';
   return [`${LITERT_WASM_URL}${build}.js`, `${LITERT_WASM_URL}${build}.wasm`];
 }
 
-/** Loads the LiteRT.js runtime once; the threaded build when the page is cross-origin isolated. */
+/**
+ * Loads the LiteRT.js runtime once: the JSPI build where WebNN works (the only build that drives WebNN; it has
+ * no threads), else the threaded build when the page is cross-origin isolated, else the single-threaded one.
+ */
 export function ensureLiteRt(): Promise<void> {
   runtime ??= (async () => {
+    if ((await probeWebNn()).ok) {
+      try {
+        await loadRuntime({ jspi: true });
+        return;
+      } catch (error) {
+        console.info('LiteRT.js JSPI runtime unavailable (no WebNN), using another build:', error);
+        webNn = Promise.resolve({ ok: false, reason: `the JSPI runtime did not load (${error instanceof Error ? error.message : String(error)})` });
+      }
+    }
     if (globalThis.crossOriginIsolated) {
       try {
-        await loadRuntime(true);
+        await loadRuntime({ threads: true });
         return;
       } catch (error) {
         console.info('LiteRT.js threaded runtime unavailable, using the single-threaded one:', error);
       }
     }
-    await loadRuntime(false);
+    await loadRuntime({});
   })().catch((error: unknown) => {
     runtime = undefined;
     throw error;
@@ -65,24 +110,38 @@ export class Predictor {
     readonly fallbacks: string[],
   ) {}
 
-  /** 'webgpu' or 'wasm': where the model actually runs (LiteRT.js may fall back to wasm by itself). */
+  /** 'webnn', 'webgpu' or 'wasm': where the model actually runs (LiteRT.js may fall back to wasm by itself). */
   get accelerator(): Accelerator {
-    return this.compiled.options.accelerator as Accelerator;
+    return this.compiled.options.accelerator;
   }
 
+  /**
+   * Compiles on the first accelerator that works: WebNN, WebGPU, wasm. Each is checked with one run on a blank
+   * input, so one that compiles but cannot run falls back too.
+   */
   static async load(bytes: Uint8Array, input: ModelInput): Promise<Predictor> {
     await ensureLiteRt();
     const errors: string[] = [];
-    const candidates = candidateAccelerators();
-    if (!candidates.includes('webgpu')) errors.push('webgpu: not available in this browser');
+    const webNnState = await probeWebNn();
+    const candidates: Accelerator[] = [];
+    if (webNnState.ok) candidates.push('webnn');
+    else errors.push(`webnn: ${webNnState.reason}`);
+    if (isWebGPUSupported() && getWebGpuDevice()) candidates.push('webgpu');
+    else errors.push('webgpu: not available in this browser');
+    candidates.push('wasm');
     for (const accelerator of candidates) {
+      let compiled: CompiledModel | undefined;
       try {
-        return new Predictor(await loadAndCompile(bytes, { accelerator }), input, errors);
+        compiled = await loadAndCompile(bytes, { accelerator });
+        const predictor = new Predictor(compiled, input, errors);
+        await predictor.predict(new Float32Array(input.width * input.height * 3));
+        return predictor;
       } catch (error) {
+        compiled?.delete();
         errors.push(`${accelerator}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    throw new Error(`LiteRT.js could not compile the model (${errors.join('; ')}).`);
+    throw new Error(`LiteRT.js could not run the model (${errors.join('; ')}).`);
   }
 
   /** Runs one preprocessed image (H×W×3 floats, as `preprocessImage` returns it). */
@@ -115,8 +174,4 @@ export class Predictor {
   dispose(): void {
     this.compiled.delete();
   }
-}
-
-function candidateAccelerators(): Accelerator[] {
-  return isWebGPUSupported() && getWebGpuDevice() ? ['webgpu', 'wasm'] : ['wasm'];
 }

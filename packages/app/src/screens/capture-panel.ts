@@ -3,7 +3,7 @@
 import type { OutboxSnapshot, Project } from '@offgrid/sdk';
 import type { AppServices, Dispose } from '../context.ts';
 import { errorMessage, h } from '../dom.ts';
-import { canvasToJpeg, grabSquareFrame } from '../frame.ts';
+import { SAMPLE_SIZE, canvasToJpeg, grabSquareFrame, squareFromImageFile } from '../frame.ts';
 import { rememberProject } from '../projects-cache.ts';
 
 export interface CapturePanelOptions extends AppServices {
@@ -12,7 +12,7 @@ export interface CapturePanelOptions extends AppServices {
 }
 
 export function mountCapturePanel(root: HTMLElement, { project, video, outbox, reachability }: CapturePanelOptions): Dispose {
-  const status = h('p', { class: 'status', testid: 'capture-status', role: 'status' }, 'Tap a label to capture the camera frame as that label.');
+  const status = h('p', { class: 'status', testid: 'capture-status', role: 'status' }, 'Point the camera at an example, then tap its label. Capture at least 5 per label, from different angles.');
   const pendingCount = h('strong', { testid: 'outbox-pending' }, '0');
   const failedCount = h('strong', { testid: 'outbox-failed' }, '0');
   const retryButton = h('button', { type: 'button', class: 'secondary small', testid: 'outbox-retry-button' }, 'Retry now');
@@ -24,6 +24,43 @@ export function mountCapturePanel(root: HTMLElement, { project, video, outbox, r
     h('span', { class: 'queue-note muted', testid: 'outbox-note' }),
     h('div', { class: 'queue-actions' }, retryButton, discardButton),
   );
+
+  // Gallery / file import: each photo is cropped and downsampled on the phone exactly like a capture.
+  const importLabel = h('select', { testid: 'import-label-select', 'aria-label': 'Label for the imported photos' }, ...project.labels.map((name) => h('option', { value: name }, name)));
+  const importInput = h('input', { type: 'file', accept: 'image/*', multiple: true, class: 'visually-hidden', testid: 'import-input' });
+  const importButton = h('label', { class: 'button secondary small', testid: 'import-button' }, 'Choose photos…', importInput);
+  const importStatus = h('p', { class: 'muted import-status', testid: 'import-status', role: 'status' });
+  const importer = h(
+    'div',
+    { class: 'import', testid: 'import' },
+    h('span', {}, 'Or import photos from the gallery as'),
+    h('div', { class: 'import-row' }, importLabel, importButton),
+    importStatus,
+  );
+  importInput.addEventListener('change', async () => {
+    const files = [...(importInput.files ?? [])];
+    importInput.value = '';
+    if (files.length === 0) return;
+    const label = importLabel.value;
+    importInput.disabled = true;
+    const failed: string[] = [];
+    let added = 0;
+    for (const [n, file] of files.entries()) {
+      importStatus.textContent = `Importing ${n + 1} of ${files.length}…`;
+      try {
+        const jpeg = await canvasToJpeg(await squareFromImageFile(file));
+        await outbox.add({ projectId: project.id, label, data: jpeg });
+        added++;
+      } catch (error) {
+        failed.push(`${file.name} (${errorMessage(error)})`);
+      }
+    }
+    importInput.disabled = false;
+    importStatus.textContent =
+      `Added ${added} photo${added === 1 ? '' : 's'} as “${label}” (${SAMPLE_SIZE}×${SAMPLE_SIZE}, like captures).` +
+      (failed.length > 0 ? ` Skipped: ${failed.join(', ')}.` : '');
+    importStatus.dataset.added = String(added);
+  });
 
   const uploaded: Record<string, number> = { ...project.sampleCounts };
   const rows = project.labels.map((label) => {
@@ -87,7 +124,8 @@ export function mountCapturePanel(root: HTMLElement, { project, video, outbox, r
   });
   discardButton.addEventListener('click', () => void outbox.discardFailed());
 
-  root.replaceChildren(h('div', { class: 'capture-grid' }, ...rows.map((r) => r.button)), status, queue);
+  const legend = h('p', { class: 'muted legend' }, 'The green number is how many examples of that label the server has.');
+  root.replaceChildren(h('div', { class: 'capture-grid' }, ...rows.map((r) => r.button)), legend, status, importer, queue);
   render(outbox.snapshot());
   return unsubscribe;
 }

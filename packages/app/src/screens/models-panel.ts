@@ -139,8 +139,8 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
         { class: 'model-row-head' },
         h('strong', { testid: 'model-version' }, `v${model.version}`),
         saved ? h('span', { class: 'badge', testid: 'model-badge-saved' }, 'On phone') : null,
-        active ? h('span', { class: 'badge active', testid: 'model-badge-active' }, 'Active') : null,
-        serverActiveRow ? h('span', { class: 'badge server', testid: 'model-badge-server-active' }, serverProject.modelPinned ? 'Server: active · pinned' : 'Server: active') : null,
+        active ? h('span', { class: 'badge active', testid: 'model-badge-active', title: 'The version Predict uses on this phone' }, 'Predicts here') : null,
+        serverActiveRow ? h('span', { class: 'badge server', testid: 'model-badge-server-active' }, serverProject.modelPinned ? 'Server’s choice · pinned' : 'Server’s choice') : null,
         onServer ? null : h('span', { class: 'badge', testid: 'model-badge-phone-only' }, 'Only on phone'),
       ),
       h(

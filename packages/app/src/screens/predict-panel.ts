@@ -12,12 +12,14 @@ import { getActiveModelId, listStoredModels, loadModelBytes, setActiveModelId } 
 import type { StoredModel } from '../model-store.ts';
 import { downloadToPhone } from '../model-sync.ts';
 import { Predictor } from '../predictor.ts';
+import type { Accelerator } from '../predictor.ts';
 import { FramePreprocessor } from '../preprocess.ts';
 import { toProbabilities } from '../probabilities.ts';
 import { getItem, setItem } from '../storage.ts';
 import { topK } from '../top-k.ts';
 
 const TOP = 3;
+const ACCELERATOR_DETAIL: Record<Accelerator, string> = { webnn: '(WebNN: the phone’s NPU or GPU)', webgpu: '(WebGPU: the GPU)', wasm: '(CPU, XNNPACK)' };
 const DRIFT_SETTING = 'drift-threshold';
 
 export interface PredictPanelOptions extends AppServices {
@@ -53,15 +55,19 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
   const best = new Int32Array(TOP);
 
   const modelStatus = h('p', { class: 'status', testid: 'model-status', role: 'status' }, 'No model on this phone yet. Train one, then load it here.');
-  const loadButton = h('button', { type: 'button', class: 'secondary', testid: 'model-load-button' }, 'Load newest model');
+  const loadButton = h('button', { type: 'button', class: 'secondary', testid: 'model-load-button' }, 'Load the server’s model');
+  /** Which version runs and why: the server's active one (pinned or not), or this phone's own choice. */
+  const modelSource = h('p', { class: 'muted source', testid: 'model-source', hidden: true });
   const accelerator = h('span', { testid: 'model-accelerator' }, '—');
-  const acceleratorNote = h('span', { class: 'muted', testid: 'model-accelerator-note' });
+  const acceleratorDetail = h('span', {});
+  const acceleratorNote = h('p', { class: 'muted note-small', testid: 'model-accelerator-note', hidden: true }, 'Runs on ', accelerator, acceleratorDetail);
   const predictButton = h('button', { type: 'button', class: 'primary', testid: 'predict-button', disabled: true }, 'Predict');
   const liveButton = h('button', { type: 'button', class: 'secondary', testid: 'live-button', disabled: true, 'aria-pressed': 'false' }, 'Start live');
   const label = h('span', { class: 'prediction-label', testid: 'predict-label' }, '—');
   const confidence = h('span', { testid: 'predict-confidence' }, '—');
   const latency = h('span', { testid: 'predict-latency' }, '—');
   const fps = h('span', { testid: 'predict-fps' }, '—');
+  const fpsPart = h('span', { hidden: true }, ' · ', fps, ' fps');
   const topRows = Array.from({ length: TOP }, () => {
     const name = h('span', { class: 'score-name' });
     const meter = h('meter', { min: 0, max: 1, value: 0 });
@@ -94,14 +100,15 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
       'div',
       { class: 'prediction card' },
       label,
-      h('span', { class: 'muted' }, 'Confidence ', confidence, ' · ', latency, ' · ', fps, ' fps'),
+      h('span', { class: 'muted' }, 'Confidence ', confidence, ' · ', latency, fpsPart),
       scoreList,
     ),
     throttleNote,
     driftBanner,
     predictStatus,
     modelStatus,
-    h('div', { class: 'actions model-actions' }, loadButton, h('span', { class: 'muted' }, 'Runtime: ', accelerator)),
+    modelSource,
+    h('div', { class: 'actions model-actions' }, loadButton),
     acceleratorNote,
     h('label', { class: 'setting' }, h('span', {}, 'Ask for more data below ', thresholdValue, ' average confidence'), thresholdInput),
   );
@@ -125,7 +132,19 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     liveButton.disabled = !ready;
   };
 
-  async function loadLocal(modelId: string): Promise<void> {
+  type Source = { kind: 'server'; pinned: boolean } | { kind: 'phone'; offline: boolean };
+  function showSource(source: Source, version: number) {
+    modelSource.hidden = false;
+    modelSource.dataset.source = source.kind;
+    modelSource.textContent =
+      source.kind === 'server'
+        ? `v${version} is the version the server has active${source.pinned ? ' (pinned)' : ' (its newest result)'}.`
+        : source.offline
+          ? `Server offline: using v${version}, the version chosen on this phone.`
+          : `Using v${version}, the version chosen on this phone (Models tab).`;
+  }
+
+  async function loadLocal(modelId: string, source: Source = { kind: 'phone', offline: reachability.state === 'offline' }): Promise<void> {
     const { stored, bytes } = await loadModelBytes(modelId);
     if (disposed) return;
     modelStatus.textContent = `Starting LiteRT.js for model v${stored.model.version}…`;
@@ -139,33 +158,45 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     drift.reset();
     showDrift();
     accelerator.textContent = next.accelerator;
-    acceleratorNote.textContent = next.fallbacks.length > 0 ? `Fell back to ${next.accelerator}: ${next.fallbacks.join('; ')}` : '';
+    acceleratorDetail.textContent = ` ${ACCELERATOR_DETAIL[next.accelerator]}.${next.fallbacks.length > 0 ? ` Not used: ${next.fallbacks.join('; ')}.` : ''}`;
+    acceleratorNote.hidden = false;
     modelStatus.textContent = `Model v${stored.model.version} ready (${next.accelerator}) · val accuracy ${percent(stored.model.metrics.valAccuracy)}`;
     modelStatus.dataset.modelId = stored.model.id;
+    showSource(source, stored.model.version);
     setReady(true);
   }
 
-  /** Newest model from the server onto the phone and active; offline, the phone's active one. */
-  async function loadNewest(): Promise<void> {
-    modelStatus.textContent = 'Looking for the newest model…';
-    let newest: ModelVersion | undefined;
+  /**
+   * The version the server has active (pinned or its newest result) onto the phone and made the phone's choice;
+   * with the server offline, the phone's own choice (else its newest saved version).
+   */
+  async function loadServerChoice(): Promise<void> {
+    modelStatus.textContent = 'Asking the server which model is active…';
+    let chosen: ModelVersion | undefined;
+    let pinned: boolean;
     try {
-      newest = (await client.listModels(project.id, { signal: controller.signal }))[0];
+      const [models, current] = await Promise.all([
+        client.listModels(project.id, { signal: controller.signal }),
+        client.getProject(project.id, { signal: controller.signal }),
+      ]);
+      chosen = models.find((m) => m.active) ?? models.find((m) => m.id === current.activeModelId) ?? models[0];
+      pinned = current.modelPinned && chosen?.id === current.activeModelId;
     } catch (error) {
       if (!(error instanceof OffgridApiError && error.status === 0)) throw error;
       reachability.report(false);
       const local = (await getActiveModelId(project.id)) ?? (await listStoredModels(project.id))[0]?.model.id;
       if (!local) throw new Error('No model is saved on this phone and the server is offline. Load one while connected.', { cause: error });
-      return loadLocal(local);
+      return loadLocal(local, { kind: 'phone', offline: true });
     }
-    if (!newest) throw new Error('This project has no model yet. Train one first.');
-    const saved = (await listStoredModels(project.id)).some((s) => s.model.id === newest.id);
+    if (!chosen) throw new Error('This project has no model yet. Train one first.');
+    const target = chosen;
+    const saved = (await listStoredModels(project.id)).some((s) => s.model.id === target.id);
     if (!saved) {
-      modelStatus.textContent = `Downloading model v${newest.version}…`;
-      await downloadToPhone(client, newest, controller.signal);
+      modelStatus.textContent = `Downloading model v${target.version}…`;
+      await downloadToPhone(client, target, controller.signal);
     }
-    await setActiveModelId(project.id, newest.id);
-    await loadLocal(newest.id);
+    await setActiveModelId(project.id, target.id);
+    await loadLocal(target.id, { kind: 'server', pinned });
   }
 
   /** Model loads run one after another (a tap during the automatic load waits for it). */
@@ -190,7 +221,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     return queue;
   }
 
-  loadButton.addEventListener('click', () => void guarded(loadNewest));
+  loadButton.addEventListener('click', () => void guarded(loadServerChoice));
 
   /** One frame through the model; returns the top-1 confidence. */
   async function runFrame(): Promise<number> {
@@ -247,6 +278,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     liveButton.textContent = on ? 'Stop live' : 'Start live';
     liveButton.setAttribute('aria-pressed', String(on));
     predictButton.disabled = on || !predictor;
+    fpsPart.hidden = !on;
     if (on) void liveLoop();
     else {
       fps.textContent = '—';
@@ -293,7 +325,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
         if (active && shown) await loadLocal(active);
         else {
           const saved = await listStoredModels(project.id);
-          if (saved.length > 0) modelStatus.textContent = `Model v${saved[0].model.version} is saved on this phone. Activate it on the Models tab, or tap “Load newest model”.`;
+          if (saved.length > 0) modelStatus.textContent = `Model v${saved[0].model.version} is saved on this phone. Use it from the Models tab, or tap “Load the server’s model”.`;
         }
       });
     },
@@ -302,7 +334,10 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
       if (live) setLive(false);
     },
     offerModel(model) {
-      if (loaded?.model.id !== model.id) modelStatus.textContent = `New model v${model.version} trained. Tap “Load newest model”.`;
+      if (loaded?.model.id === model.id) return;
+      modelStatus.textContent = model.active
+        ? `New model v${model.version} trained and active on the server. Tap “Load the server’s model”.`
+        : `New model v${model.version} trained; the server keeps another version pinned. Try v${model.version} from the Models tab.`;
     },
     useModel(modelId) {
       if (live) setLive(false);

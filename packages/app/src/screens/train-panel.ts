@@ -3,6 +3,8 @@ import type { Job, ModelVersion, OffgridClient, Project } from '@offgrid/sdk';
 import { describeApiError } from '../api-errors.ts';
 import type { Dispose } from '../context.ts';
 import { h, percent } from '../dom.ts';
+import { askNotificationPermission, notifyDone } from '../notify.ts';
+import { routeHash } from '../routes.ts';
 
 export const BUDGETS: readonly { seconds: number; title: string }[] = [
   { seconds: 30, title: '30 s' },
@@ -51,6 +53,7 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
   const valAccuracy = h('dd', { testid: 'train-val-accuracy' }, '—');
   const eta = h('dd', { testid: 'train-eta' }, '—');
   const result = h('p', { class: 'result', testid: 'train-result', hidden: true });
+  const notifyNote = h('p', { class: 'muted', testid: 'train-notify-note', hidden: true });
 
   root.replaceChildren(
     h('div', { class: 'segments', role: 'radiogroup', 'aria-label': 'Time budget' }, ...budgetButtons),
@@ -66,6 +69,7 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
       h('dt', {}, 'Val accuracy'), valAccuracy,
       h('dt', {}, 'Time left'), eta,
     ),
+    notifyNote,
     result,
   );
 
@@ -82,13 +86,23 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
   };
 
   const setRunning = (running: boolean) => {
+    notifyNote.hidden = !running;
+    notifyNote.textContent =
+      typeof Notification !== 'undefined' && Notification.permission !== 'denied'
+        ? 'Keep Offgrid open (other tabs are fine): a notification says when the model is ready.'
+        : 'Notifications are off for this app: the result shows here when training ends.';
     trainButton.disabled = running;
     budgetButtons.forEach((button) => (button.disabled = running));
     cancelButton.hidden = !running;
     cancelButton.disabled = false;
   };
 
+  const predictUrl = routeHash({ name: 'project', projectId: project.id, tab: 'predict' });
+  const modelsUrl = routeHash({ name: 'project', projectId: project.id, tab: 'models' });
+
   trainButton.addEventListener('click', async () => {
+    // Asked here, on the tap, so "training is done" can reach the phone while it is in a pocket.
+    askNotificationPermission();
     setRunning(true);
     result.hidden = true;
     status.textContent = 'Starting…';
@@ -102,6 +116,15 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
         result.dataset.modelId = model.id;
         result.hidden = false;
         onModelReady(model);
+        void notifyDone({
+          title: `${project.name}: model v${model.version} is ready`,
+          body: model.active
+            ? `Val accuracy ${percent(model.metrics.valAccuracy)}. Open Predict to try it.`
+            : `Val accuracy ${percent(model.metrics.valAccuracy)}. The server keeps a pinned version active; try v${model.version} from Models.`,
+          url: model.active ? predictUrl : modelsUrl,
+        });
+      } else if (final.status === 'failed') {
+        void notifyDone({ title: `${project.name}: training failed`, body: final.error ?? 'See the Train tab.', url: routeHash({ name: 'project', projectId: project.id, tab: 'train' }) });
       }
     } catch (error) {
       if (controller.signal.aborted) return;
