@@ -4,7 +4,7 @@ import { defaultConfig, MODEL_FAMILIES, TRAINING_SPACE, type HyperParameter, typ
 /** Families worth searching for each kind of data; the order is the order of the first trials. */
 const FAMILIES_FOR: Record<'image' | 'tabular', readonly (keyof typeof MODEL_FAMILIES)[]> = {
   image: ['small-cnn', 'mobilenet'],
-  tabular: ['mlp'],
+  tabular: ['linear', 'mlp'],
 };
 
 const SAMPLE_KIND: Record<'image' | 'tabular', SampleKind> = { image: 'image', tabular: 'vector' };

@@ -14,7 +14,7 @@ import { defaultConfig, resolveConfig } from './space.ts';
 await initWasmBackend();
 
 /** A data shape each family is tested with. */
-const SHAPES: Record<string, number[]> = { 'small-cnn': [32, 32, 3], mobilenet: [32, 32, 3], mlp: [20], cnn1d: [64, 3] };
+const SHAPES: Record<string, number[]> = { 'small-cnn': [32, 32, 3], mobilenet: [32, 32, 3], mlp: [20], linear: [20], cnn1d: [64, 3] };
 
 function randomInput(shape: number[], seed: number): tf.Tensor {
   const random = createRandom(seed);
@@ -35,7 +35,7 @@ function perturbBatchNorm(model: tf.LayersModel, seed: number): void {
 
 test('registry is frozen and every space is plain, consistent data', () => {
   assert.ok(Object.isFrozen(MODEL_FAMILIES));
-  assert.deepEqual(Object.keys(MODEL_FAMILIES), ['small-cnn', 'mobilenet', 'mlp', 'cnn1d']);
+  assert.deepEqual(Object.keys(MODEL_FAMILIES), ['small-cnn', 'mobilenet', 'mlp', 'linear', 'cnn1d']);
   for (const family of Object.values(MODEL_FAMILIES)) {
     assert.deepEqual(JSON.parse(JSON.stringify(family.space)), family.space, `${family.name} space survives JSON`);
     for (const p of family.space) {
@@ -43,7 +43,7 @@ test('registry is frozen and every space is plain, consistent data', () => {
       else assert.ok(p.low <= p.default && p.default <= p.high && (!p.log || p.low > 0), `${family.name}.${p.name}`);
     }
   }
-  assert.throws(() => getFamily('resnet'), /Unknown model family "resnet" \(known: small-cnn, mobilenet, mlp, cnn1d\)/);
+  assert.throws(() => getFamily('resnet'), /Unknown model family "resnet" \(known: small-cnn, mobilenet, mlp, linear, cnn1d\)/);
 });
 
 test('configs are checked against the space', () => {
@@ -111,7 +111,7 @@ for (const family of Object.values(MODEL_FAMILIES)) {
   test(`${family.name}: one training step on wasm matches cpu (loss and every gradient)`, async () => {
     const step = async (backend: string) => {
       assert.ok(await tf.setBackend(backend));
-      const model = family.build({ dropout: 0 }, shape, 3, 3);
+      const model = family.build(family.space.some((p) => p.name === 'dropout') ? { dropout: 0 } : {}, shape, 3, 3);
       const x = randomInput([4, ...shape], 5);
       const labels = tf.tensor1d([0, 1, 2, 1], 'int32');
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);

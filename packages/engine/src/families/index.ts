@@ -6,5 +6,6 @@ export type { Config, ConfigValue, HyperParameter, SearchSpace } from './space.t
 export { smallCnnFamily } from './small-cnn.ts';
 export { mobileNetFamily, MOBILENET_BLOCKS } from './mobilenet.ts';
 export { mlpFamily } from './mlp.ts';
+export { linearFamily } from './linear.ts';
 export { cnn1dFamily } from './cnn1d.ts';
 export { TRAINING_SPACE, AUGMENT_PRESETS, trainingOptionsFromConfig } from './training-space.ts';

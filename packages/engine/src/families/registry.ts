@@ -1,4 +1,5 @@
 import { cnn1dFamily } from './cnn1d.ts';
+import { linearFamily } from './linear.ts';
 import type { ModelFamily } from './family.ts';
 import { mlpFamily } from './mlp.ts';
 import { mobileNetFamily } from './mobilenet.ts';
@@ -9,6 +10,7 @@ export const MODEL_FAMILIES = Object.freeze({
   'small-cnn': smallCnnFamily,
   mobilenet: mobileNetFamily,
   mlp: mlpFamily,
+  linear: linearFamily,
   cnn1d: cnn1dFamily,
 } as const satisfies Record<string, ModelFamily>);
 
