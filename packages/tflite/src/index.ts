@@ -14,6 +14,7 @@ export { evaluate, evaluateAll } from './interpreter.ts';
 export { toFloat16Weights, float16Bits, float16ToNumber } from './float16.ts';
 export { quantizeInt8, calibrate, int8Params, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
 export type { QuantizeInt8Options, Range } from './quantize.ts';
+export { calibrateLiteRt } from './calibrate-litert.ts';
 export {
   encodeMetadata, decodeMetadata, METADATA_BUFFER_NAME, MIN_PARSER_VERSION, ASSOCIATED_FILE_TYPE, COLOR_SPACE,
 } from './metadata.ts';

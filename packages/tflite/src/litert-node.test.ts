@@ -43,3 +43,13 @@ test('a session reports shapes, runs repeatedly and checks input sizes', async (
 test('loadLiteRtNode is idempotent', async () => {
   assert.equal(await loadLiteRtNode(), await loadLiteRtNode());
 });
+
+test('a model the runtime cannot prepare is refused, not run as garbage', async () => {
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 4, 4, 2]);
+  // The builtin float depthwise kernel (used when an activation is also a model output) needs a bias.
+  const conv = g.op('CONV_2D', [x, g.constant('cw', [2, 1, 1, 2], new Float32Array(4).fill(0.5)), g.constant('cb', [2], new Float32Array(2))], { activation: 'relu6' });
+  const dw = g.op('DEPTHWISE_CONV_2D', [conv, g.constant('w', [1, 3, 3, 2], new Float32Array(18).fill(0.1)), null], { padding: 'same' });
+  g.output(conv, dw, g.op('ADD', [conv, dw]));
+  await assert.rejects(runTflite(g.build(), [new Float32Array(32)]), /LiteRT.js could not run the model: .*failed to prepare/);
+});

@@ -21,7 +21,10 @@ let loading: Promise<LiteRtModule> | undefined;
 
 /** The runtime logs every init and compile at INFO; keep warnings that matter, unless asked. */
 const verbose = process.env.OFFGRID_LITERT_LOG === '1';
+/** ERROR lines the runtime printed since the last compile started (it logs compile failures and returns a model that runs garbage). */
+let runtimeErrors: string[] = [];
 function runtimeLog(line: string): void {
+  if (line.startsWith('ERROR:')) runtimeErrors.push(line);
   if (verbose) return console.error(line);
   if (line.startsWith('INFO:') || line.includes('NPU accelerator could not be loaded')) return;
   console.error(line);
@@ -98,6 +101,15 @@ export class TfliteSession {
    * back as Float32Array; a uint8 output holds its raw quantized values (0..255).
    */
   async run(inputs: readonly (Float32Array | Uint8Array)[]): Promise<Float32Array[]> {
+    // Copy: the typed array views wasm memory that delete() releases.
+    return this.runWith(inputs, (outputs) => outputs.map((t) => Float32Array.from(t)));
+  }
+
+  /**
+   * Like `run`, but hands `read` the outputs as views into wasm memory, valid only during the
+   * call (no copy: what calibration uses to scan every activation of a large model).
+   */
+  async runWith<T>(inputs: readonly (Float32Array | Uint8Array)[], read: (outputs: TypedArray[]) => T): Promise<T> {
     const shapes = this.inputShapes;
     if (inputs.length !== shapes.length) throw new Error(`Model takes ${shapes.length} inputs, got ${inputs.length}`);
     const tensors = inputs.map((data, i) => {
@@ -107,9 +119,13 @@ export class TfliteSession {
     });
     let outputs: Tensor[] = [];
     try {
+      runtimeErrors = [];
       outputs = await this.model.run(tensors);
-      // Copy: the typed array views wasm memory that delete() releases.
-      return outputs.map((t) => Float32Array.from(t.toTypedArray()));
+      // The runtime logs kernel preparation failures and returns uninitialised outputs.
+      if (runtimeErrors.some((line) => line.includes('Failed to allocate tensors') || line.includes('failed to prepare'))) {
+        throw new Error(`LiteRT.js could not run the model: ${runtimeErrors.join(' ').replace(/\s+/g, ' ').trim()}`);
+      }
+      return read(outputs.map((t) => t.toTypedArray()));
     } finally {
       for (const t of [...tensors, ...outputs]) t.delete();
     }

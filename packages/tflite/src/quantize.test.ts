@@ -12,7 +12,8 @@ import { GraphBuilder } from './graph-builder.ts';
 import type { TensorRef } from './graph-builder.ts';
 import { TfliteSession, loadLiteRtNode } from './litert-node.ts';
 import { evaluate } from './interpreter.ts';
-import { quantizeInt8, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
+import { calibrate, quantizeInt8, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
+import { calibrateLiteRt } from './calibrate-litert.ts';
 import { parseModel } from './reader.ts';
 import { serializeModel } from './writer.ts';
 import type { OpName, OpOptions } from './ops.ts';
@@ -182,4 +183,31 @@ test('uint8 I/O: uint8 input and output tensors around an int8 graph, runnable i
   } finally {
     session.close();
   }
+});
+
+test('calibrateLiteRt finds the ranges the reference interpreter finds, and quantizeInt8 takes them', async () => {
+  const random = mulberry32(11);
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 6, 6, 3]);
+  const conv = g.op('CONV_2D', [x, g.constant('cw', [4, 3, 3, 3], randomValues([4, 3, 3, 3], random)), g.constant('cb', [4], randomValues([4], random))], { padding: 'same', activation: 'relu6' });
+  const dw = g.op('DEPTHWISE_CONV_2D', [conv, g.constant('dw', [1, 3, 3, 4], randomValues([1, 3, 3, 4], random)), null], { padding: 'same' });
+  const sum = g.op('ADD', [conv, dw]);
+  const pooled = g.op('AVERAGE_POOL_2D', [sum], { filterH: 6, filterW: 6, strideH: 1, strideW: 1, padding: 'valid' });
+  const flat = g.op('RESHAPE', [pooled], { newShape: [1, -1] });
+  g.output(g.op('SOFTMAX', [g.op('FULLY_CONNECTED', [flat, g.constant('fw', [5, 4], randomValues([5, 4], random)), g.constant('fb', [5], randomValues([5], random))])]));
+  const model = g.toModel();
+  const samples = Array.from({ length: MIN_CALIBRATION_SAMPLES }, () => randomValues([1, 6, 6, 3], random));
+  const want = calibrate(model, samples);
+  const got = await calibrateLiteRt(model, samples);
+  assert.equal(got.length, model.tensors.length);
+  want.forEach((range, i) => {
+    if (!range || model.tensors[i].data) return assert.equal(got[i], undefined, `tensor ${i}`);
+    const span = Math.max(range.max - range.min, 1e-6);
+    assert.ok(Math.abs((got[i]?.min ?? NaN) - range.min) <= 1e-5 * span && Math.abs((got[i]?.max ?? NaN) - range.max) <= 1e-5 * span, `tensor ${i} "${model.tensors[i].name}": ${JSON.stringify(got[i])} vs ${JSON.stringify(range)}`);
+  });
+  const a = quantizeInt8(model, { representativeData: samples });
+  const b = quantizeInt8(model, { representativeData: samples, ranges: got });
+  a.tensors.forEach((t, i) => t.quantization && t.quantization.scale.forEach((s, c) => assert.ok(Math.abs(s - (b.tensors[i].quantization?.scale[c] ?? NaN)) <= 1e-6 * s, t.name)));
+  assert.throws(() => quantizeInt8(model, { representativeData: samples, ranges: got.slice(1) }), /calibrated ranges/);
+  await assert.rejects(calibrateLiteRt(model, samples.slice(0, 10)), /at least 100 representative samples/);
 });

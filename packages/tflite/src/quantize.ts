@@ -20,6 +20,11 @@ export interface QuantizeInt8Options {
   representativeData: readonly (Float32Array | readonly Float32Array[])[];
   /** Type of the model's inputs and outputs; the graph inside is int8 either way. Default float32. */
   io?: 'float32' | 'uint8';
+  /**
+   * Activation ranges already calibrated on `representativeData` (e.g. by `calibrateLiteRt`, much
+   * faster on large models); default: `calibrate` runs the reference interpreter.
+   */
+  ranges?: readonly (Range | undefined)[];
 }
 
 export interface Range {
@@ -101,7 +106,10 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
   for (const op of model.operators) {
     if (op.op === 'QUANTIZE' || op.op === 'DEQUANTIZE') throw new Error(`quantizeInt8 expects a float32 model; found ${op.op} (export float32 first, then quantize)`);
   }
-  const ranges = calibrate(model, samples);
+  if (options.ranges && options.ranges.length !== model.tensors.length) {
+    throw new Error(`quantizeInt8: ${options.ranges.length} calibrated ranges for ${model.tensors.length} tensors (calibrate this very model)`);
+  }
+  const ranges = options.ranges ?? calibrate(model, samples);
   const io = options.io ?? 'float32';
 
   // Activation parameters, in execution order so pass-through ops can copy their input's.
@@ -214,7 +222,7 @@ function unionRange(ranges: Range[]): Range {
   return { min: Math.min(...ranges.map((r) => r.min)), max: Math.max(...ranges.map((r) => r.max)) };
 }
 
-function constantOrCalibratedRange(model: TfliteModel, ranges: (Range | undefined)[], index: number): Range {
+function constantOrCalibratedRange(model: TfliteModel, ranges: readonly (Range | undefined)[], index: number): Range {
   const t = model.tensors[index];
   return t.data ? valuesRange(constantValues(t)) : (ranges[index] ?? { min: 0, max: 0 });
 }

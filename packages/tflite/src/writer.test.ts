@@ -79,3 +79,21 @@ test('writer rejects inconsistent models with a message naming the tensor', () =
 test('reader refuses files that are not TFLite', () => {
   assert.throws(() => parseModel(new Uint8Array(64)), /Not a TFLite model/);
 });
+
+test('equal zero-point vectors are written once and shared; both tensors read back whole', () => {
+  const build = (secondZeroPoint: bigint) => {
+    const g = new GraphBuilder();
+    const x = g.input('x', [1, 64]);
+    const channels = 64;
+    const quant = (z: bigint) => ({ scale: Array.from({ length: channels }, (_, i) => (i + 1) / 128), zeroPoint: Array.from({ length: channels }, (_, i) => (i === 0 ? z : 0n)), quantizedDimension: 0 });
+    g.constant('a', [channels], new Int8Array(channels), { quantization: quant(0n) });
+    g.constant('b', [channels], new Int8Array(channels), { quantization: quant(secondZeroPoint) });
+    g.output(g.op('RELU', [x]));
+    return g.toModel();
+  };
+  const shared = serializeModel(build(0n));
+  const distinct = serializeModel(build(1n));
+  assert.ok(distinct.length - shared.length >= 64 * 8, `${distinct.length} - ${shared.length}`);
+  const model = build(0n);
+  assert.deepEqual(parseModel(shared).tensors, model.tensors);
+});

@@ -25,6 +25,8 @@ export interface BackboneInfo {
   featureLayer: string;
   featureSize: number;
   parameters: number;
+  /** Class names of the pretrained top as shipped (output order), for the full model in `Backbone.pretrained`. */
+  pretrainedLabels: readonly string[];
 }
 
 export const BACKBONES = Object.freeze({
@@ -39,6 +41,7 @@ export const BACKBONES = Object.freeze({
     featureLayer: 'flatten_1',
     featureSize: 1280,
     parameters: 2257984,
+    pretrainedLabels: Object.freeze(['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy']),
   }),
 });
 
@@ -48,6 +51,8 @@ export interface Backbone {
   info: BackboneInfo;
   /** The frozen trunk: input [batch, ...inputShape] → [batch, featureSize]. */
   model: tf.LayersModel;
+  /** The full model as shipped (trunk + its own top, softmax over `info.pretrainedLabels`); shares the trunk's weights. */
+  pretrained: tf.LayersModel;
 }
 
 /** Loads a UMD bundle that lives in a `"type": "module"` package as CommonJS (a plain require refuses it). */
@@ -92,7 +97,8 @@ export function loadBackbone(name: BackboneName = 'mobilenet-v2-nsfwjs'): Promis
       const full = await tf.loadLayersModel(handler);
       const model = tf.model({ inputs: full.inputs, outputs: full.getLayer(info.featureLayer).output as tf.SymbolicTensor, name: name.replace(/-/g, '_') });
       model.trainable = false;
-      return { info, model };
+      full.trainable = false;
+      return { info, model, pretrained: full };
     })();
     promise.catch(() => loaded.delete(name));
     loaded.set(name, promise);
