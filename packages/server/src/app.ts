@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
 import { openDatabase } from './storage/database.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { KeyStore } from './auth/keys.ts';
-import { requireApiKeys } from './auth/require-key.ts';
+import { requireApiKeys, WS_PROTOCOL } from './auth/require-key.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from './auth/rate-limit.ts';
 import { pairingRoutes } from './auth/pairing-routes.ts';
 import { keyRoutes } from './auth/key-routes.ts';
@@ -54,6 +55,8 @@ export interface RegisteredRoute {
   url: string;
   public: boolean;
   scope?: string;
+  /** Upgrades to a WebSocket (the auth test also tries the upgrade). */
+  websocket: boolean;
 }
 
 /** Builds the whole server without listening, so tests can `inject()` or listen on port 0. */
@@ -83,7 +86,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   const routes: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) routes.push({ method, url: route.url, public: route.config?.public === true, scope: route.config?.scope });
+    for (const method of methods) routes.push({ method, url: route.url, public: route.config?.public === true, scope: route.config?.scope, websocket: typeof (route as { wsHandler?: unknown }).wsHandler === 'function' || route.websocket === true });
   });
 
   app.setErrorHandler(sendError);
@@ -96,6 +99,16 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     reply.header('cross-origin-opener-policy', 'same-origin').header('cross-origin-embedder-policy', 'require-corp');
     // While closing, answered requests release their socket at once instead of idling until the keep-alive timeout.
     if (closing) reply.header('connection', 'close');
+  });
+  // Registered before the key check: its onRequest hook marks upgrade requests, so a refused upgrade's socket is closed after the answer.
+  await app.register(fastifyWebsocket, {
+    // Only our own subprotocol is ever echoed back: never the "key.<apiKey>" one.
+    options: { maxPayload: 64 * 1024, handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false) },
+    // On close, open sockets get 1001 "going away" (job streams also end through the runner's 'closing' event).
+    preClose(done) {
+      for (const client of this.websocketServer.clients) client.close(1001, 'server shutting down');
+      done();
+    },
   });
   corsForOrigins(app, () => [...context.origins, ...(options.corsOrigins ?? [])]);
   requireApiKeys(app, context.keys, options.rateLimits ?? DEFAULT_RATE_LIMITS);

@@ -64,7 +64,7 @@ export function serveOptionsOf(config: ServerConfig): ServeOptions {
     dataDir: resolve(config.data), port: config.port, host: config.host, insecureHttp: config.insecureHttp,
     corsOrigins: config.corsOrigins, rateLimits: config.rateLimits,
     // Structured JSON logs (pino); the Authorization header never reaches them.
-    logger: { level: config.logLevel, redact: ['req.headers.authorization'] },
+    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'] },
   };
 }
 

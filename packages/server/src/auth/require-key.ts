@@ -18,11 +18,28 @@ declare module 'fastify' {
 /** Paths under /api that are documentation, not data: the OpenAPI page must open in a plain browser tab. */
 export const DOCS_PREFIX = '/api/docs';
 
+/** The WebSocket subprotocol the server speaks; the only one it ever echoes back. */
+export const WS_PROTOCOL = 'offgrid.v1';
+/** Browsers cannot set Authorization on a WebSocket: the key travels as the subprotocol `key.<apiKey>` (never in the URL, which lands in logs). */
+export const WS_KEY_PREFIX = 'key.';
+
+/** Whether this is a WebSocket upgrade request. */
+export function isWebSocketUpgrade(request: FastifyRequest): boolean {
+  return (request.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
+/** The subprotocols a WebSocket client offered, in order. */
+export function offeredProtocols(request: FastifyRequest): string[] {
+  const header = request.headers['sec-websocket-protocol'];
+  return (Array.isArray(header) ? header.join(',') : header ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+}
+
 function bearerOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1];
+  if (header) return /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+  if (!isWebSocketUpgrade(request)) return undefined;
+  const offered = offeredProtocols(request).find((p) => p.startsWith(WS_KEY_PREFIX));
+  return offered ? offered.slice(WS_KEY_PREFIX.length) || undefined : undefined;
 }
 
 function rateLimited(what: string, retryAfter: number, limits: { burst: number; perSecond: number }): OffgridError {
@@ -54,7 +71,9 @@ export function requireApiKeys(app: FastifyInstance, keys: KeyStore, limits: Rat
     const key = bearerOf(request);
     if (!key) {
       limitAddress(request);
-      throw new OffgridError('UNAUTHORIZED', 'This request needs an API key: send "Authorization: Bearer <key>". Pair the device by opening the link that `offgrid serve` prints.');
+      throw new OffgridError('UNAUTHORIZED', isWebSocketUpgrade(request)
+        ? `This WebSocket needs an API key: offer the subprotocols "${WS_PROTOCOL}, ${WS_KEY_PREFIX}<key>" (or send "Authorization: Bearer <key>"). Pair the device by opening the link that \`offgrid serve\` prints.`
+        : 'This request needs an API key: send "Authorization: Bearer <key>". Pair the device by opening the link that `offgrid serve` prints.');
     }
     const record = keys.verify(key);
     if (!record) {

@@ -98,6 +98,8 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
         targets.push(labels.indexOf(sample.label));
         if (signal.aborted) break;
       }
+      // Cancelled or shutting down while the images were decoded: do not start training at all.
+      signal.throwIfAborted();
       // Loaded on first use: the server starts fast and never loads TF.js on its main thread.
       const train = this.trainer ?? (await import('@offgrid/engine')).trainImageClassifierInWorker;
       const result = await train(

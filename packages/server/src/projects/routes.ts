@@ -1,8 +1,57 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
+import { OffgridError } from '../errors.ts';
+import type { Readable } from 'node:stream';
 import { idParam, projectSchema } from '../schemas.ts';
+import { exportStream, importArchive, manifestOf, MAX_ARCHIVE_BYTES } from '../archive/project-archive.ts';
 
-export async function projectRoutes(app: FastifyInstance, { projects }: ServerContext): Promise<void> {
+/** Media types an archive may be posted as (gzip is detected by its magic bytes, or sent with Content-Encoding: gzip). */
+export const ARCHIVE_MEDIA_TYPES = ['application/x-tar', 'application/gzip', 'application/x-gzip', 'application/octet-stream'];
+
+export async function projectRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+  const { projects } = context;
+  // Archives stream through the import handler (to temp files while hashed), never buffered whole.
+  app.addContentTypeParser(ARCHIVE_MEDIA_TYPES, (_request, payload, done) => done(null, payload));
+
+  app.get<{ Params: { projectId: string } }>('/projects/:projectId/export', {
+    config: { scope: 'admin' },
+    schema: {
+      summary: 'Export a project as one tar archive (manifest.json + every image and model file) for backup or moving machines', tags: ['projects'],
+      description: 'application/x-tar: manifest.json (project, samples with labels and sha256, dataset snapshots, jobs, models with artifacts, file list) then blobs/<sha256> for each file. Admin key.',
+      params: { type: 'object', properties: { projectId: idParam } },
+      produces: ['application/x-tar'],
+    },
+  }, async (request, reply) => {
+    const manifest = await manifestOf(context, request.params.projectId);
+    const safeName = manifest.project.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'project';
+    return reply.type('application/x-tar').header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="offgrid-${safeName}-${manifest.project.id.slice(0, 8)}.tar"`)
+      .send(exportStream(context, manifest));
+  });
+
+  app.post<{ Body: Readable }>('/projects/import', {
+    config: { scope: 'admin', maxDecodedBytes: MAX_ARCHIVE_BYTES },
+    bodyLimit: MAX_ARCHIVE_BYTES,
+    schema: {
+      summary: 'Import a project archive made by GET /projects/:projectId/export (gzip allowed); all or nothing', tags: ['projects'],
+      description: `Body: the tar (application/x-tar), or gzipped (application/gzip, or Content-Encoding: gzip); at most ${MAX_ARCHIVE_BYTES} bytes decompressed. Every file's sha256 is verified; a corrupt, truncated or inconsistent archive gets 400 and nothing is stored. Ids are kept: 409 when the project already exists here. Admin key.`,
+      response: {
+        201: {
+          type: 'object', required: ['project', 'imported'],
+          properties: {
+            project: projectSchema,
+            imported: { type: 'object', properties: { samples: { type: 'integer' }, datasets: { type: 'integer' }, jobs: { type: 'integer' }, models: { type: 'integer' }, blobs: { type: 'integer' } } },
+          },
+        },
+      },
+    },
+  }, async (request, reply) => {
+    if (!request.body || typeof (request.body as Readable).pipe !== 'function') {
+      throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `Send the archive as the request body with Content-Type ${ARCHIVE_MEDIA_TYPES.join(', ')}.`);
+    }
+    return reply.code(201).send(await importArchive(context, request.body as AsyncIterable<Buffer>));
+  });
+
   app.get('/projects', {
     schema: { summary: 'List projects', tags: ['projects'], response: { 200: { type: 'object', required: ['projects'], properties: { projects: { type: 'array', items: projectSchema } } } } },
   }, async () => ({ projects: projects.list() }));
