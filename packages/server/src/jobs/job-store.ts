@@ -1,3 +1,4 @@
+import type { TrainProgress } from '@offgrid/engine';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
@@ -12,17 +13,8 @@ export interface TrainRequest {
   validationSplit?: number;
 }
 
-export interface JobProgress {
-  phase: 'preparing' | 'training' | 'exporting' | 'done';
-  epoch: number;
-  epochs: number;
-  loss?: number;
-  accuracy?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  fraction: number;
-  etaSeconds?: number;
-}
+/** The trainer's progress report is the job's progress, field for field. */
+export type JobProgress = TrainProgress;
 
 export interface Job {
   id: string;
