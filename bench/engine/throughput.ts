@@ -63,11 +63,14 @@ function torchAnchor(): Map<string, { train: number; infer: number }> | string {
 }
 
 const rows: string[] = [];
-for (const { label, job } of NETS) {
+/** Our training throughput with both cores busy (two workers), by torch anchor name. */
+const ours = new Map<string, number>();
+for (const [index, { label, job }] of NETS.entries()) {
   const alone = await inWorker(job);
   const pair = await Promise.all([inWorker(job), inWorker(job)]);
   const sum = (k: keyof BenchResult): number => pair[0][k] + pair[1][k];
   rows.push(`| ${label} | ${alone.trainImagesPerSecond.toFixed(0)} | ${sum('trainImagesPerSecond').toFixed(0)} (${pair.map((p) => p.trainImagesPerSecond.toFixed(0)).join(' + ')}) | ${(sum('trainImagesPerSecond') / alone.trainImagesPerSecond).toFixed(2)}x | ${alone.inferImagesPerSecond.toFixed(0)} | ${sum('inferImagesPerSecond').toFixed(0)} |`);
+  ours.set(['cnn', 'mobilenet'][index], sum('trainImagesPerSecond'));
   console.error(`done: ${label}`);
 }
 const torch = torchAnchor();
@@ -83,4 +86,7 @@ else {
     const two = torch.get(`${name}/2`)!;
     console.log(`| ${name} | ${one.train} / ${two.train} | ${one.infer} / ${two.infer} |`);
   }
+  // Issue #4's headline: wasm training with both cores busy over PyTorch's with 2 threads.
+  const ratio = (name: string) => (ours.get(name)! / torch.get(`${name}/2`)!.train).toFixed(2);
+  console.log(`\nratio cnn=${ratio('cnn')} mobilenet=${ratio('mobilenet')}`);
 }
