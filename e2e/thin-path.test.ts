@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { Locator, Page } from 'playwright-core';
 import { startTestServer, type TestServer } from '@offgrid/server/testing';
 import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
+import { screenshot, textOf } from './helpers.ts';
 
 const LABELS = ['apple', 'banana', 'cherry'];
 const SHOTS_PER_LABEL = 4;
-const screenshotsDir = process.env.OFFGRID_SCREENSHOTS;
 
 let server: TestServer;
 let phone: Phone;
@@ -43,20 +42,6 @@ after(async () => {
   await server?.stop();
 });
 
-async function textOf(locator: Locator, pattern: RegExp, timeout = 15_000): Promise<string> {
-  const deadline = Date.now() + timeout;
-  let text = '';
-  while (Date.now() < deadline) {
-    text = (await locator.textContent()) ?? '';
-    if (pattern.test(text)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${locator} never matched ${pattern}; last text: "${text}"`);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (screenshotsDir) await page.screenshot({ path: join(screenshotsDir, `app-${name}.png`) });
-}
 
 test('phone: pair → project → capture → upload → train with live progress → download .tflite → predict with LiteRT.js', { timeout: 240_000 }, async () => {
   const page = await phone.context.newPage();

@@ -4,7 +4,7 @@ import type { trainImageClassifierInWorker } from '@offgrid/engine';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { ModelStore } from '../models/model-store.ts';
 import type { SampleStore } from '../samples/sample-store.ts';
-import { decodeRgb } from '../samples/decode-image.ts';
+import { decodeImage } from '@offgrid/engine/data';
 import { FINAL_STATUSES, type Job, type JobProgress, type JobStore } from './job-store.ts';
 
 export type ImageTrainer = typeof trainImageClassifierInWorker;
@@ -94,7 +94,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
       const images: Float32Array[] = [];
       const targets: number[] = [];
       for (const sample of dataset) {
-        images.push(preprocessImage(await decodeRgb(await this.blobs.get(sample.sha256)), DEFAULT_IMAGE_SPEC));
+        images.push(preprocessImage(await decodeImage(await this.blobs.get(sample.sha256)), DEFAULT_IMAGE_SPEC));
         targets.push(labels.indexOf(sample.label));
         if (signal.aborted) break;
       }

@@ -5,7 +5,7 @@ import { DEFAULT_IMAGE_SPEC, preprocessImage } from '@offgrid/features';
 import { readLabels, runTflite } from '@offgrid/tflite';
 import { startTestServer, type TestServer } from '../test-server.ts';
 import { jpegOf } from '../test-images.ts';
-import { decodeRgb } from '../samples/decode-image.ts';
+import { decodeImage } from '@offgrid/engine/data';
 
 let t: TestServer;
 before(async () => { t = await startTestServer(); });
@@ -69,7 +69,7 @@ test('upload → train with live progress → registered model → the .tflite p
 
   // Fresh pictures the model never saw, preprocessed exactly as the phone does.
   for (const [index, [label, rgb]] of Object.entries(COLOURS).entries()) {
-    const input = preprocessImage(await decodeRgb(await jpegOf(rgb, 999 + index)), DEFAULT_IMAGE_SPEC);
+    const input = preprocessImage(await decodeImage(await jpegOf(rgb, 999 + index)), DEFAULT_IMAGE_SPEC);
     const [probabilities] = await runTflite(bytes, [input]);
     assert.equal(probabilities.length, 2);
     assert.ok(Math.abs(probabilities[0] + probabilities[1] - 1) < 1e-4);
@@ -81,6 +81,6 @@ test('upload → train with live progress → registered model → the .tflite p
   assert.deepEqual(readLabels(int8), ['red', 'blue']);
   assert.ok(int8.length < 0.3 * bytes.length, `int8 ${int8.length} B vs float32 ${bytes.length} B`);
   assert.deepEqual(models[0].artifacts.map((a: { variant: string }) => a.variant).sort(), ['float16', 'float32', 'int8']);
-  const [probabilities] = await runTflite(int8, [preprocessImage(await decodeRgb(await jpegOf(COLOURS.blue, 2024)), DEFAULT_IMAGE_SPEC)]);
+  const [probabilities] = await runTflite(int8, [preprocessImage(await decodeImage(await jpegOf(COLOURS.blue, 2024)), DEFAULT_IMAGE_SPEC)]);
   assert.ok(probabilities[1] > probabilities[0], `int8 predicts blue: ${[...probabilities]}`);
 });

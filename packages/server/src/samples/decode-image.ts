@@ -1,5 +1,4 @@
 import sharp, { type Metadata } from 'sharp';
-import type { RgbImage } from '@offgrid/features';
 import { OffgridError } from '../errors.ts';
 
 export const IMAGE_LIMITS = {
@@ -36,16 +35,4 @@ export async function inspectImage(bytes: Uint8Array): Promise<{ width: number; 
   // EXIF orientation swaps the sides of phone photos.
   const rotated = (meta.orientation ?? 1) >= 5;
   return { width: rotated ? height : width, height: rotated ? width : height, mediaType };
-}
-
-/** Upright RGB pixels (EXIF orientation applied, alpha dropped, grayscale expanded). */
-export async function decodeRgb(bytes: Uint8Array): Promise<RgbImage> {
-  const { data, info } = await sharp(bytes, { limitInputPixels: IMAGE_LIMITS.maxPixels })
-    .rotate()
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new OffgridError('BAD_IMAGE', `Expected 3 colour channels after decoding, got ${info.channels}.`);
-  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
