@@ -50,3 +50,22 @@ export async function apiFromPage<T>(page: Page, key: string, path: string, init
 export function unexpectedErrors(errors: string[]): string[] {
   return errors.filter((text) => !/ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to fetch|status of 503/.test(text));
 }
+
+/**
+ * Train tab → the 30 s budget → Train, then waits for "Model vN · val accuracy X%"; a failed or cancelled job fails at
+ * once with the server's message instead of waiting for the timeout.
+ */
+export async function trainOnServer(page: Page, timeout = 120_000): Promise<string> {
+  const byId = (id: string) => page.getByTestId(id);
+  await byId('tab-train').click();
+  await byId('budget-30').click();
+  await byId('train-button').click();
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (await byId('train-result').isVisible()) return (await byId('train-result').textContent()) ?? '';
+    const status = (await byId('train-status').textContent()) ?? '';
+    if (/failed|cancelled/i.test(status)) throw new Error(`Training did not succeed: ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`Training did not finish within ${timeout / 1000} s; last status: ${await byId('train-status').textContent()}`);
+}

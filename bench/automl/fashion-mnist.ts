@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import type { LoadedDataset } from '@offgrid/engine/data';
-import { trainPipeline } from '../../packages/cli/src/train/train-pipeline.ts';
+import { trainPipeline } from '@offgrid/pipeline';
 import { parseDuration } from '../../packages/cli/src/terminal/progress-bar.ts';
 
 const DIR = '/usr/share/datasets/fashion-mnist';

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { createRandom, stratifiedSplit } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
-import { trainPipeline } from '../../packages/cli/src/train/train-pipeline.ts';
+import { trainPipeline } from '@offgrid/pipeline';
 import { parseDuration } from '../../packages/cli/src/terminal/progress-bar.ts';
 
 const DATA = '/usr/lib/python3/dist-packages/sklearn/datasets/data';

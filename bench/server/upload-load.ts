@@ -85,7 +85,7 @@ try {
   const images = await Promise.all(Array.from({ length: DEVICES * IMAGES_PER_DEVICE }, (_, i) => photo(i)));
   const meanKiB = images.reduce((sum, image) => sum + image.length, 0) / images.length / 1024;
 
-  const job = await postJson<{ id: string }>(server.adminKey, `/projects/${trainProject.id}/train`, { budgetSeconds: 120, epochs: 1000, batchSize: 4 });
+  const job = await postJson<{ id: string }>(server.adminKey, `/projects/${trainProject.id}/train`, { budgetSeconds: 120 });
   // Wait until the trainer is busy, so the load really runs beside training.
   for (;;) {
     const polled = (await (await api(server.adminKey, `/jobs/${job.id}`)).json()) as { progress: { phase: string } };

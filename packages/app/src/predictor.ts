@@ -1,6 +1,8 @@
 // On-device inference with LiteRT.js: loads the wasm runtime from our own server, compiles a .tflite on
 // WebNN where the browser has a working `navigator.ml`, else WebGPU, else wasm (CPU, XNNPACK), checks each with
-// one run before trusting it, and runs one [1,H,W,3] float32 input.
+// one run before trusting it, and runs one input of the model's own shape and type: [1,H,W,3] float32 images,
+// [1,frames,mels] audio, [1,steps,channels] motion, [1,features] tabular, [1,seqLength] int32 text token ids.
+// Outputs are class scores, or one anomaly score ([1,1]) for anomaly models.
 import { Tensor, getWebGpuDevice, isWebGPUSupported, loadAndCompile, loadLiteRt, supportsFeature } from '@litertjs/core';
 import type { CompiledModel } from '@litertjs/core';
 import type { ModelInput } from '@offgrid/sdk';
@@ -102,17 +104,38 @@ export interface Prediction {
   latencyMs: number;
 }
 
+/** The model's single input, as the .tflite declares it (batch first). */
+export interface InputDetails {
+  shape: number[];
+  dtype: 'float32' | 'int32';
+}
+
 export class Predictor {
+  /**
+   * The one input buffer, allocated when the model loads: callers write the preprocessed example into it and
+   * call `run()` (float32, or int32 token ids for text models).
+   */
+  readonly inputBuffer: Float32Array | Int32Array;
+
   private constructor(
     private readonly compiled: CompiledModel,
     readonly input: ModelInput,
+    readonly inputDetails: InputDetails,
     /** Accelerators tried before the one in use, with why they failed (e.g. "webgpu: no adapter"). */
     readonly fallbacks: string[],
-  ) {}
+  ) {
+    const size = inputDetails.shape.reduce((product, n) => product * n, 1);
+    this.inputBuffer = inputDetails.dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
+  }
 
   /** 'webnn', 'webgpu' or 'wasm': where the model actually runs (LiteRT.js may fall back to wasm by itself). */
   get accelerator(): Accelerator {
     return this.compiled.options.accelerator;
+  }
+
+  /** Values in one example (the input shape without its batch dimension). */
+  get inputSize(): number {
+    return this.inputBuffer.length;
   }
 
   /**
@@ -133,8 +156,8 @@ export class Predictor {
       let compiled: CompiledModel | undefined;
       try {
         compiled = await loadAndCompile(bytes, { accelerator });
-        const predictor = new Predictor(compiled, input, errors);
-        await predictor.predict(new Float32Array(input.width * input.height * 3));
+        const predictor = new Predictor(compiled, input, inputDetailsOf(compiled), errors);
+        await predictor.run();
         return predictor;
       } catch (error) {
         compiled?.delete();
@@ -150,18 +173,26 @@ export class Predictor {
   }
 
   /**
-   * Like `predict`, writing the scores into `output` when given (live prediction reuses one buffer). LiteRT.js
-   * copies the input into its own tensor memory per run; that copy is the one allocation left per frame.
+   * Copies `values` into the input buffer and runs, writing the scores into `output` when given (live prediction
+   * reuses one buffer).
    */
-  async predictInto(pixels: Float32Array, output: Float32Array | undefined): Promise<Prediction> {
-    const { width, height } = this.input;
-    if (pixels.length !== width * height * 3) throw new Error(`Expected ${width * height * 3} input values, got ${pixels.length}.`);
+  async predictInto(values: Float32Array | Int32Array, output: Float32Array | undefined): Promise<Prediction> {
+    if (values.length !== this.inputBuffer.length) throw new Error(`Expected ${this.inputBuffer.length} input values, got ${values.length}.`);
+    if (values !== this.inputBuffer) this.inputBuffer.set(values);
+    return this.run(output);
+  }
+
+  /**
+   * Runs the model on what is in `inputBuffer`. LiteRT.js copies the input into its own tensor memory per run;
+   * that copy is the one allocation left per prediction.
+   */
+  async run(output?: Float32Array): Promise<Prediction> {
     const started = performance.now();
-    const tensor = new Tensor(pixels, [1, height, width, 3]);
+    const tensor = new Tensor(this.inputBuffer, this.inputDetails.shape);
     let outputs: Tensor[] = [];
     try {
       outputs = await this.compiled.run(tensor);
-      const scores = (await outputs[0].data()) as Float32Array;
+      const scores = await outputs[0].data();
       const target = output && output.length === scores.length ? output : new Float32Array(scores.length);
       target.set(scores);
       return { output: target, latencyMs: performance.now() - started };
@@ -174,4 +205,14 @@ export class Predictor {
   dispose(): void {
     this.compiled.delete();
   }
+}
+
+/** The input the .tflite itself declares: the source of truth for shape and type, whatever the metadata says. */
+function inputDetailsOf(compiled: CompiledModel): InputDetails {
+  const inputs = compiled.getInputDetails();
+  if (inputs.length !== 1) throw new Error(`Expected a model with one input, this one has ${inputs.length}.`);
+  const { dtype, shape } = inputs[0];
+  if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`Unsupported model input type ${dtype} (expected float32 or int32).`);
+  // A dynamic batch dimension (-1) becomes 1: the phone predicts one example at a time.
+  return { dtype, shape: Array.from(shape, (n, i) => (i === 0 && n < 1 ? 1 : n)) };
 }

@@ -1,3 +1,5 @@
+import { exportCommand } from './export-command.ts';
+import { importCommand } from './import-command.ts';
 import { predictCommand } from './predict-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { trainCommand } from './train-command.ts';
@@ -13,6 +15,11 @@ Usage:
       label; a CSV has numeric feature columns and a "label" column. Run again to resume.
   offgrid predict <model.tflite> <image files...> [--json]
       Print the label and confidence for each image.
+  offgrid export --server <url> --key <adminKey> --project <id> [--out file.tar] [--ca ca.crt] [--insecure]
+      Stream a project (samples, jobs, models) from a server into one .tar archive.
+  offgrid import <file.tar> --server <url> --key <adminKey> [--ca ca.crt] [--insecure]
+      Stream an archive made by export to a server (all or nothing; ids are kept).
+      --ca trusts the server's certificate authority (<data>/tls/ca.crt); also OFFGRID_SERVER, OFFGRID_KEY, OFFGRID_CA.
   offgrid help
 `;
 
@@ -35,6 +42,10 @@ async function run(argv: string[]): Promise<number> {
       return trainCommand(rest);
     case 'predict':
       return predictCommand(rest);
+    case 'export':
+      return exportCommand(rest);
+    case 'import':
+      return importCommand(rest);
     case undefined:
     case 'help':
     case '--help':

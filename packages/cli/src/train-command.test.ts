@@ -66,28 +66,6 @@ test('offgrid train on a folder of images writes an int8 model with metadata, a 
   assert.ok(predictions.every((p: { confidence: number }) => p.confidence > 0.5 && p.confidence <= 1));
 });
 
-test('offgrid train on a CSV: standardized numeric features and a label column', { timeout: 90_000 }, async () => {
-  const csv = join(root, 'sensors.csv');
-  const rows = ['temperature,label,vibration'];
-  let state = 7;
-  const noise = () => { state = (state * 1103515245 + 12345) % 2 ** 31; return (state % 1000) / 1000 - 0.5; };
-  for (let i = 0; i < 150; i++) {
-    const label = ['idle', 'running', 'fault'][i % 3];
-    const [t, v] = { idle: [20, 0.1], running: [45, 1.0], fault: [70, 3.0] }[label] as [number, number];
-    rows.push(`${(t + noise() * 6).toFixed(2)},${label},${(v + noise() * 0.4).toFixed(3)}`);
-  }
-  rows.push('oops,idle,1');
-  writeFileSync(csv, rows.join('\n') + '\n');
-  const out = join(root, 'csv-out');
-  await run(process.execPath, [BIN, 'train', csv, '--out', out, '--budget', '20s'], { timeout: 80_000 });
-  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-  assert.equal(report.input.kind, 'tabular');
-  assert.deepEqual(report.input.featureNames, ['temperature', 'vibration']);
-  assert.deepEqual(report.labels, ['fault', 'idle', 'running']);
-  assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
-  assert.deepEqual(readLabels(new Uint8Array(readFileSync(join(out, 'model.tflite')))), ['fault', 'idle', 'running']);
-});
-
 test('bad input gets a message, not a stack trace', async () => {
   await assert.rejects(run(process.execPath, [BIN, 'train', join(root, 'missing'), '--out', join(root, 'x')]), (error: { stderr: string; code: number }) => {
     assert.equal(error.code, 1);

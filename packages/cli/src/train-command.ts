@@ -3,8 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import { loadDataset } from '@offgrid/engine/data';
-import { trainPipeline, type PipelineEvent } from './train/train-pipeline.ts';
-import { renderReportHtml } from './train/report-html.ts';
+import { renderReportHtml, SearchProgressTracker, trainPipeline, type PipelineEvent } from '@offgrid/pipeline';
 import { formatSeconds, LiveBlock, parseDuration, progressBar } from './terminal/progress-bar.ts';
 
 const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2]`;
@@ -50,7 +49,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     live.log('Stopping: the search is saved in the output folder; run the same command again to resume.');
     abort.abort();
   });
-  const view = new TrainingView(live, started + budgetSeconds * 1000);
+  const view = new TrainingView(live, budgetSeconds - (Date.now() - started) / 1000);
   const workDir = join(out, '.search');
   await mkdir(workDir, { recursive: true });
   const { files, report } = await trainPipeline(dataset, {
@@ -74,47 +73,38 @@ export async function trainCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Progress bar for the budget, the trials running now, and the top of the leaderboard. */
+/** Progress bar for the budget, the trials running now, and the top of the leaderboard (from the pipeline's tracker). */
 class TrainingView {
   private readonly running = new Map<number, string>();
-  private readonly finished: { trial: number; family: string; value: number }[] = [];
-  private phase = 'searching';
+  private readonly tracker: SearchProgressTracker;
+  private detail = '';
   private readonly timer: NodeJS.Timeout;
-  private readonly totalMs: number;
 
-  constructor(private readonly live: LiveBlock, private readonly deadline: number) {
-    this.totalMs = Math.max(1, deadline - Date.now());
+  constructor(private readonly live: LiveBlock, budgetSeconds: number) {
+    this.tracker = new SearchProgressTracker(budgetSeconds, 5);
     this.timer = setInterval(() => this.draw(), 500);
   }
 
   handle(event: PipelineEvent): void {
-    if (event.type === 'phase') this.phase = `${event.phase}: ${event.detail}`;
+    this.tracker.handle(event);
+    if (event.type === 'phase') this.detail = event.detail;
     else if (event.type === 'trialProgress') {
       const p = event.progress;
       const metrics = [p.loss !== undefined ? `loss ${p.loss.toFixed(3)}` : '', p.valAccuracy !== undefined ? `val ${(p.valAccuracy * 100).toFixed(1)}%` : ''].filter(Boolean).join(' ');
       this.running.set(event.trialNumber, `${event.trialNumber < 0 ? 'final' : `#${event.trialNumber}`} ${event.family} epoch ${p.epoch}/${p.epochs} ${progressBar(p.fraction, 12)} ${metrics}`);
-    } else {
-      const e = event.event;
-      if (e.type === 'trialFinished') {
-        this.running.delete(e.trialNumber);
-        if (e.value !== undefined && e.status === 'completed') this.finished.push({ trial: e.trialNumber, family: '', value: e.value });
-      } else if (e.type === 'pruned' || e.type === 'promoted') {
-        if (e.type === 'pruned') this.running.delete(e.trialNumber);
-        this.finished.push({ trial: e.trialNumber, family: e.type, value: e.value });
-      }
+    } else if (event.type === 'search' && (event.event.type === 'trialFinished' || event.event.type === 'pruned')) {
+      this.running.delete(event.event.trialNumber);
     }
     this.draw();
   }
 
   private draw(): void {
-    const leftMs = Math.max(0, this.deadline - Date.now());
-    const best = new Map<number, number>();
-    for (const f of this.finished) best.set(f.trial, Math.max(best.get(f.trial) ?? 0, f.value));
-    const top = [...best.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5);
+    const progress = this.tracker.snapshot();
+    const top = progress.leaderboard.filter((row) => row.valAccuracy !== undefined);
     this.live.update([
-      `Training ${progressBar(1 - leftMs / this.totalMs)} ${formatSeconds(leftMs / 1000)} left · ${this.phase}`,
+      `Training ${progressBar(progress.fraction)} ${formatSeconds(progress.etaSeconds)} left · ${progress.phase}${this.detail ? `: ${this.detail}` : ''}`,
       ...[...this.running.values()].map((line) => `  ${line}`),
-      top.length ? `  leaderboard: ${top.map(([trial, value]) => `#${trial} ${(value * 100).toFixed(1)}%`).join('  ')}` : '  leaderboard: (no trial finished yet)',
+      top.length ? `  leaderboard: ${top.map((row) => `#${row.trialNumber} ${(row.valAccuracy! * 100).toFixed(1)}%`).join('  ')} · ${progress.trialsFinished} finished` : '  leaderboard: (no trial finished yet)',
     ]);
   }
 

@@ -7,5 +7,6 @@ export * from './eval/index.ts';
 export * from './transfer/index.ts';
 export * from './worker/index.ts';
 export * from './export/index.ts';
+export * from './anomaly/index.ts';
 export * from './data/index.ts';
 export { createRandom, type Random } from './util/random.ts';

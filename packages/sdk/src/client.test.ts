@@ -14,7 +14,10 @@ function job(status: JobStatus, epoch = 1): Job {
     id: 'job1',
     projectId: 'p1',
     status,
-    progress: { phase: status === 'succeeded' ? 'done' : 'training', epoch, epochs: 3, fraction: epoch / 3 },
+    progress: {
+      phase: status === 'succeeded' ? 'done' : 'searching', epoch, epochs: 3, fraction: epoch / 3,
+      elapsedSeconds: epoch, etaSeconds: 3 - epoch, trialsFinished: 0, leaderboard: [],
+    },
     createdAt: '2025-01-01T00:00:00Z',
     updatedAt: `2025-01-01T00:00:0${epoch}Z`,
     ...(status === 'succeeded' ? { modelId: 'm1' } : {}),
@@ -179,7 +182,10 @@ describe('OffgridClient.watchJob', () => {
   });
 });
 
-const PROJECT: Project = { id: 'p1', name: 'Fruit', labels: ['a', 'b'], createdAt: '2025-01-01T00:00:00Z', sampleCounts: {}, activeModelId: 'm1', modelPinned: true };
+const PROJECT: Project = {
+  id: 'p1', name: 'Fruit', labels: ['a', 'b'], modality: 'image', task: 'classify', settings: {},
+  createdAt: '2025-01-01T00:00:00Z', sampleCounts: {}, activeModelId: 'm1', modelPinned: true,
+};
 
 describe('OffgridClient: keys, readiness, samples, model activation', () => {
   it('lists and revokes keys', async () => {
@@ -305,5 +311,32 @@ describe('OffgridClient upload integrity', () => {
     const form = await new Response(gunzipSync(new Uint8Array(await new Response(body).arrayBuffer())), { headers: { 'Content-Type': headers['Content-Type'] } }).formData();
     assert.deepEqual([...form.keys()], ['cat']);
     assert.deepEqual(new Uint8Array(await (form.get('cat') as File).arrayBuffer()), jpeg);
+  });
+});
+
+describe('OffgridClient: project archives', () => {
+  it('streams an export: the body is handed over unread, with the suggested file name', async () => {
+    const { fetch, requests } = fakeFetch(() => new Response('tar bytes', { headers: { 'Content-Disposition': 'attachment; filename="offgrid-Fruit-p1.tar"' } }));
+    const archive = await new OffgridClient({ baseUrl: BASE, apiKey: 'admin', fetch }).exportProject('p 1');
+    assert.equal(requests[0].url, `${BASE}/api/v1/projects/p%201/export`);
+    assert.equal(archive.filename, 'offgrid-Fruit-p1.tar');
+    assert.equal(archive.sizeBytes, undefined);
+    assert.equal(await new Response(archive.body).text(), 'tar bytes');
+  });
+
+  it('imports from a stream without letting fetch buffer it (duplex half, no redirect clone)', async () => {
+    const answer = { project: PROJECT, imported: { samples: 1, datasets: 0, jobs: 0, models: 0, blobs: 1 } };
+    const { fetch, requests } = fakeFetch(() => jsonResponse(answer, 201));
+    const client = new OffgridClient({ baseUrl: BASE, apiKey: 'admin', fetch });
+    const stream = new Blob(['archive']).stream();
+    assert.deepEqual(await client.importProject(stream), answer);
+    assert.equal(requests[0].method, 'POST');
+    assert.equal(requests[0].url, `${BASE}/api/v1/projects/import`);
+    assert.equal(requests[0].headers['Content-Type'], 'application/x-tar');
+    assert.equal(requests[0].body, stream);
+    assert.deepEqual([requests[0].init.duplex, requests[0].init.redirect, requests[0].init.window], ['half', 'error', null]);
+
+    await client.importProject(new Blob(['archive']));
+    assert.equal(requests[1].init.duplex, undefined, 'a Blob is sent as it is');
   });
 });

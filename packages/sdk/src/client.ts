@@ -2,10 +2,14 @@ import { sha256Hex } from './checksum.ts';
 import { OffgridChecksumError, OffgridApiError, UNEXPECTED_RESPONSE_CODE, errorFromResponse, isAbortError, networkError } from './errors.ts';
 import { gzip } from './gzip.ts';
 import { imageContentType } from './image-type.ts';
+import type { ApiRoutes } from './generated/api-types.ts';
 import type {
   ActivateModelOptions,
   ApiKeyInfo,
+  ApiResponse,
+  ApiRoute,
   CreateProjectInput,
+  DatasetUpload,
   DatasetUploadResult,
   Health,
   Job,
@@ -15,6 +19,7 @@ import type {
   PairingExchange,
   PairingToken,
   Project,
+  ProjectImport,
   Readiness,
   SamplePage,
   SampleUpload,
@@ -75,13 +80,33 @@ export interface DownloadedModel {
   etag?: string;
 }
 
-interface CallOptions extends RequestOptions {
-  method?: string;
-  query?: Record<string, string>;
+type ParamsOf<R extends ApiRoute> = ApiRoutes[R] extends { params: infer P } ? P : Record<string, never>;
+type QueryOf<R extends ApiRoute> = ApiRoutes[R] extends { query: infer Q } ? Q : Record<string, never>;
+type BodyOf<R extends ApiRoute> = ApiRoutes[R] extends { body: infer B } ? B : never;
+
+/** A streamed project archive (`exportProject`). */
+export interface ProjectArchive {
+  /** The tar, read as it arrives. */
+  body: ReadableStream<Uint8Array>;
+  /** The server's suggested file name (`offgrid-<name>-<id>.tar`). */
+  filename?: string;
+  /** Only when the server sends `Content-Length` (it streams, so usually not). */
+  sizeBytes?: number;
+}
+
+/** A call of one route of `ApiRoutes`: its path parameters, query and JSON body are checked against the schemas. */
+interface CallOptions<R extends ApiRoute> extends RequestOptions {
+  params?: ParamsOf<R>;
+  query?: QueryOf<R>;
+  /** Sent as JSON. */
+  json?: BodyOf<R>;
+  /** Any other body (image, multipart, archive). */
   body?: RequestInit['body'];
   headers?: Record<string, string>;
   /** Non-2xx statuses to hand back instead of throwing (e.g. 503 from `/ready`). */
   okStatuses?: number[];
+  /** Extra fetch options (Node needs `duplex: 'half'` for a streamed body). */
+  init?: Record<string, unknown>;
 }
 
 const API_PREFIX = '/api/v1';
@@ -109,7 +134,7 @@ export class OffgridClient {
   }
 
   health(options?: RequestOptions): Promise<Health> {
-    return this.json('/health', options);
+    return this.json('GET /health', options);
   }
 
   /**
@@ -117,7 +142,7 @@ export class OffgridClient {
    * writes (HTTP 503 is answered, not thrown). Other failures throw as usual.
    */
   async ready(options?: RequestOptions): Promise<Readiness> {
-    const response = await this.call('/ready', { ...options, headers: { Accept: 'application/json' }, okStatuses: [503] });
+    const response = await this.call('GET /ready', { ...options, headers: { Accept: 'application/json' }, okStatuses: [503] });
     if (response.ok) return (await response.json()) as Readiness;
     const text = await response.text();
     try {
@@ -131,45 +156,64 @@ export class OffgridClient {
 
   /** Needs an admin key. Oldest first; secrets are never returned. */
   async listKeys(options?: RequestOptions): Promise<ApiKeyInfo[]> {
-    const body = await this.json<{ keys: ApiKeyInfo[] }>('/keys', options);
-    return body.keys;
+    return (await this.json('GET /keys', options)).keys;
   }
 
   /** Needs an admin key. The key's next request gets 401; revoking the last admin key is refused (409). */
   revokeKey(keyId: string, options?: RequestOptions): Promise<ApiKeyInfo> {
-    return this.json(`/keys/${enc(keyId)}/revoke`, { ...options, method: 'POST' });
+    return this.json('POST /keys/{keyId}/revoke', { ...options, params: { keyId } });
   }
 
   /** Needs an admin key. */
   createPairingToken(options?: RequestOptions): Promise<PairingToken> {
-    return this.json('/pairing/tokens', { ...options, method: 'POST', ...jsonBody({}) });
+    return this.json('POST /pairing/tokens', { ...options, body: '{}', headers: { 'Content-Type': 'application/json' } });
   }
 
   /** Needs no key: trades a one-time pairing token for a device key. */
   exchangePairingToken(token: string, deviceName?: string, options?: RequestOptions): Promise<PairingExchange> {
-    return this.json('/pairing/exchange', { ...options, method: 'POST', ...jsonBody({ token, deviceName }) });
+    return this.json('POST /pairing/exchange', { ...options, json: deviceName === undefined ? { token } : { token, deviceName } });
   }
 
   async listProjects(options?: RequestOptions): Promise<Project[]> {
-    const body = await this.json<{ projects: Project[] }>('/projects', options);
-    return body.projects;
+    return (await this.json('GET /projects', options)).projects;
   }
 
   createProject(input: CreateProjectInput, options?: RequestOptions): Promise<Project> {
-    return this.json('/projects', { ...options, method: 'POST', ...jsonBody(input) });
+    return this.json('POST /projects', { ...options, json: input });
   }
 
   getProject(projectId: string, options?: RequestOptions): Promise<Project> {
-    return this.json(`/projects/${enc(projectId)}`, options);
+    return this.json('GET /projects/{projectId}', { ...options, params: { projectId } });
+  }
+
+  /**
+   * Needs an admin key. The project as one tar archive (manifest.json, then every image and model file), for
+   * backup or moving machines. `body` streams as it arrives (archives can be GBs): nothing is buffered here.
+   */
+  async exportProject(projectId: string, options?: RequestOptions): Promise<ProjectArchive> {
+    const response = await this.call('GET /projects/{projectId}/export', { ...options, params: { projectId } });
+    if (!response.body) throw new OffgridApiError(response.status, UNEXPECTED_RESPONSE_CODE, 'The project export has no body.');
+    const disposition = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
+    const length = response.headers.get('Content-Length');
+    return { body: response.body, filename: disposition?.[1], sizeBytes: length === null ? undefined : Number(length) };
+  }
+
+  /**
+   * Needs an admin key. Imports an archive made by `exportProject` (tar, or gzipped tar) with its ids; all or
+   * nothing: a corrupt or truncated archive gets `OFFGRID_ERR_VALIDATION` / `OFFGRID_ERR_CHECKSUM_MISMATCH` and
+   * nothing is stored, an existing project 409. Pass a `Blob`/`File` (browsers stream it from disk) or a
+   * `ReadableStream` (Node: streamed with `duplex: 'half'`, never buffered whole).
+   */
+  importProject(archive: Blob | ReadableStream<Uint8Array>, options?: RequestOptions): Promise<ProjectImport> {
+    // A streamed body needs duplex 'half' (Node). redirect 'error' + window null: otherwise fetch clones the
+    // request for a possible redirect or auth retry, and the clone's tee keeps every chunk in memory.
+    const init = archive instanceof ReadableStream ? { duplex: 'half', redirect: 'error', window: null } : {};
+    return this.json('POST /projects/import', { ...options, body: archive, init, headers: { 'Content-Type': 'application/x-tar' } });
   }
 
   /** One page of a project's samples, oldest first; pass `nextAfter` back as `after` for the next page. */
   async listSamples(projectId: string, query: ListSamplesOptions = {}, options?: RequestOptions): Promise<SamplePage> {
-    const params: Record<string, string> = {};
-    if (query.label !== undefined) params.label = query.label;
-    if (query.limit !== undefined) params.limit = String(query.limit);
-    if (query.after !== undefined) params.after = query.after;
-    const page = await this.json<SamplePage>(`/projects/${enc(projectId)}/samples`, { ...options, query: params });
+    const page = await this.json('GET /projects/{projectId}/samples', { ...options, params: { projectId }, query });
     return page.nextAfter === undefined ? { samples: page.samples } : { samples: page.samples, nextAfter: page.nextAfter };
   }
 
@@ -189,7 +233,8 @@ export class OffgridClient {
       body = (await gzip(body)) as Uint8Array<ArrayBuffer>;
       headers['Content-Encoding'] = 'gzip';
     }
-    return this.json(`/projects/${enc(projectId)}/samples`, { signal: options.signal, method: 'POST', query: { label }, headers, body });
+    const params = { projectId };
+    return this.json('POST /projects/{projectId}/samples', { signal: options.signal, params, query: { label }, headers, body }) as Promise<SampleUpload>;
   }
 
   /** Uploads many labelled images in one multipart request; each part's field name is its label. */
@@ -215,25 +260,20 @@ export class OffgridClient {
       headers['Content-Encoding'] = 'gzip';
       body = (await gzip(await encoded.blob())) as Uint8Array<ArrayBuffer>;
     }
-    const answer = await this.json<{ results: DatasetUploadResult[] }>(`/projects/${enc(projectId)}/samples`, {
-      signal: options.signal,
-      method: 'POST',
-      headers,
-      body,
-    });
+    const answer = (await this.json('POST /projects/{projectId}/samples', { signal: options.signal, params: { projectId }, headers, body })) as DatasetUpload;
     return answer.results;
   }
 
   startTraining(projectId: string, request: TrainingRequest, options?: RequestOptions): Promise<Job> {
-    return this.json(`/projects/${enc(projectId)}/train`, { ...options, method: 'POST', ...jsonBody(request) });
+    return this.json('POST /projects/{projectId}/train', { ...options, params: { projectId }, json: request });
   }
 
   getJob(jobId: string, options?: RequestOptions): Promise<Job> {
-    return this.json(`/jobs/${enc(jobId)}`, options);
+    return this.json('GET /jobs/{jobId}', { ...options, params: { jobId } });
   }
 
   cancelJob(jobId: string, options?: RequestOptions): Promise<Job> {
-    return this.json(`/jobs/${enc(jobId)}/cancel`, { ...options, method: 'POST' });
+    return this.json('POST /jobs/{jobId}/cancel', { ...options, params: { jobId } });
   }
 
   /**
@@ -255,12 +295,11 @@ export class OffgridClient {
 
   /** Newest first. */
   async listModels(projectId: string, options?: RequestOptions): Promise<ModelVersion[]> {
-    const body = await this.json<{ models: ModelVersion[] }>(`/projects/${enc(projectId)}/models`, options);
-    return body.models;
+    return (await this.json('GET /projects/{projectId}/models', { ...options, params: { projectId } })).models;
   }
 
   getModel(modelId: string, options?: RequestOptions): Promise<ModelVersion> {
-    return this.json(`/models/${enc(modelId)}`, options);
+    return this.json('GET /models/{modelId}', { ...options, params: { modelId } });
   }
 
   /**
@@ -268,19 +307,19 @@ export class OffgridClient {
    * new training results no longer replace it; `pin: false` lets the next result take over. Returns the project.
    */
   activateModel(modelId: string, activate: ActivateModelOptions = {}, options?: RequestOptions): Promise<Project> {
-    const body = activate.pin === undefined ? {} : { pin: activate.pin };
-    return this.json(`/models/${enc(modelId)}/activate`, { ...options, method: 'POST', ...jsonBody(body) });
+    const json = activate.pin === undefined ? {} : { pin: activate.pin };
+    return this.json('POST /models/{modelId}/activate', { ...options, params: { modelId }, json });
   }
 
   /** Deletes a version and its files on the server. The active version is refused (409 `OFFGRID_ERR_CONFLICT`). */
   async deleteModel(modelId: string, options?: RequestOptions): Promise<void> {
-    const response = await this.call(`/models/${enc(modelId)}`, { ...options, method: 'DELETE' });
+    const response = await this.call('DELETE /models/{modelId}', { ...options, params: { modelId } });
     await response.body?.cancel();
   }
 
   /** Downloads a `.tflite` and checks it against `X-Checksum-Sha256`; throws `OffgridChecksumError` on mismatch. */
   async downloadModel(modelId: string, variant: ModelVariant = 'float32', options?: RequestOptions): Promise<DownloadedModel> {
-    const response = await this.call(`/models/${enc(modelId)}/download`, { ...options, query: { variant } });
+    const response = await this.call('GET /models/{modelId}/download', { ...options, params: { modelId }, query: { variant } });
     const expected = response.headers.get('X-Checksum-Sha256')?.trim().toLowerCase();
     if (!expected) {
       throw new OffgridApiError(
@@ -297,25 +336,35 @@ export class OffgridClient {
   }
 
   private async openJobEvents(jobId: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.call(`/jobs/${enc(jobId)}/events`, { signal, headers: { Accept: 'text/event-stream' } });
+    const response = await this.call('GET /jobs/{jobId}/events', { signal, params: { jobId }, headers: { Accept: 'text/event-stream' } });
     if (!response.body) throw new Error('The job event stream has no body.');
     return response.body;
   }
 
-  private async json<T>(path: string, options: CallOptions = {}): Promise<T> {
-    const response = await this.call(path, { ...options, headers: { Accept: 'application/json', ...options.headers } });
-    return (await response.json()) as T;
+  /** Calls a route and parses its JSON answer, typed by the route's response schema. */
+  private async json<R extends ApiRoute>(route: R, options: CallOptions<R> = {}): Promise<ApiResponse<R>> {
+    const response = await this.call(route, { ...options, headers: { Accept: 'application/json', ...options.headers } });
+    return (await response.json()) as ApiResponse<R>;
   }
 
-  private async call(path: string, options: CallOptions): Promise<Response> {
-    const search = options.query ? new URLSearchParams(options.query).toString() : '';
-    const query = search ? `?${search}` : '';
-    const url = this.apiRoot + path + query;
+  private async call<R extends ApiRoute>(route: R, options: CallOptions<R>): Promise<Response> {
+    const [method, template] = route.split(' ');
+    const params = (options.params ?? {}) as Record<string, string>;
+    const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]));
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) query.set(key, String(value));
+    const search = query.toString();
+    const url = this.apiRoot + path + (search ? `?${search}` : '');
     const headers: Record<string, string> = { ...options.headers };
+    let body = options.body;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['Content-Type'] = 'application/json';
+    }
     if (this.apiKey) headers.Authorization = `Bearer ${this.apiKey}`;
     let response: Response;
     try {
-      response = await this.fetchFn(url, { method: options.method ?? 'GET', headers, body: options.body, signal: options.signal });
+      response = await this.fetchFn(url, { ...options.init, method, headers, body, signal: options.signal });
     } catch (error) {
       if (isAbortError(error) || options.signal?.aborted) throw error;
       throw networkError(this.apiRoot, error);
@@ -323,14 +372,6 @@ export class OffgridClient {
     if (!response.ok && !options.okStatuses?.includes(response.status)) throw await errorFromResponse(response);
     return response;
   }
-}
-
-function enc(segment: string): string {
-  return encodeURIComponent(segment);
-}
-
-function jsonBody(value: unknown): { body: string; headers: Record<string, string> } {
-  return { body: JSON.stringify(value), headers: { 'Content-Type': 'application/json' } };
 }
 
 function toBlob(bytes: Uint8Array): Blob {

@@ -112,7 +112,13 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 /** Wraps a failed `fetch` (DNS, TLS, refused connection) so callers see one error type. */
 export function networkError(url: string, cause: unknown): OffgridApiError {
-  const reason = cause instanceof Error ? cause.message : String(cause);
+  // fetch says only "fetch failed"; the reason (refused, TLS certificate, DNS) is in its cause chain.
+  const reasons: string[] = [];
+  for (let current: unknown = cause; current !== undefined && reasons.length < 4; current = (current as { cause?: unknown }).cause) {
+    reasons.push(current instanceof Error ? current.message : String(current));
+    if (!(current instanceof Error)) break;
+  }
+  const reason = reasons.join(': ');
   return new OffgridApiError(
     0,
     NETWORK_ERROR_CODE,

@@ -1,5 +1,5 @@
 export { OffgridClient } from './client.ts';
-export type { DatasetFile, DownloadedModel, FetchLike, OffgridClientOptions, RequestOptions, UploadDatasetOptions, UploadSampleOptions } from './client.ts';
+export type { DatasetFile, DownloadedModel, FetchLike, OffgridClientOptions, ProjectArchive, RequestOptions, UploadDatasetOptions, UploadSampleOptions } from './client.ts';
 export { OffgridApiError, OffgridChecksumError, ErrorCodes, NETWORK_ERROR_CODE, UNEXPECTED_RESPONSE_CODE, parseRetryAfter } from './errors.ts';
 export type { OffgridErrorCode } from './errors.ts';
 export { SseParser, readSseEvents } from './sse.ts';

@@ -6,6 +6,8 @@ export interface RecordedRequest {
   method: string;
   headers: Record<string, string>;
   body: RequestInit['body'];
+  /** Everything passed to fetch (e.g. `duplex` for streamed bodies). */
+  init: RequestInit & Record<string, unknown>;
 }
 
 export type FakeRoute = (request: RecordedRequest) => Response | Promise<Response>;
@@ -18,6 +20,7 @@ export function fakeFetch(route: FakeRoute): { fetch: FetchLike; requests: Recor
       method: init.method ?? 'GET',
       headers: { ...(init.headers as Record<string, string> | undefined) },
       body: init.body,
+      init: init as RecordedRequest['init'],
     };
     requests.push(request);
     return route(request);

@@ -16,7 +16,7 @@ import { projectRoutes } from './projects/routes.ts';
 import { SampleStore } from './samples/sample-store.ts';
 import { sampleRoutes } from './samples/routes.ts';
 import { JobStore } from './jobs/job-store.ts';
-import { JobRunner, type ImageTrainer } from './jobs/job-runner.ts';
+import { JobRunner, type SearchPipeline } from './jobs/job-runner.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { ModelStore } from './models/model-store.ts';
 import { modelRoutes } from './models/routes.ts';
@@ -41,8 +41,10 @@ export interface BuildOptions {
   caCert?: string;
   https?: { key: string; cert: string };
   logger?: FastifyServerOptions['logger'];
-  /** Training boundary; the real worker-thread trainer unless a test swaps it. */
-  trainer?: ImageTrainer;
+  /** Training boundary: `@offgrid/pipeline`'s search unless a test swaps it. */
+  pipeline?: SearchPipeline;
+  /** Trials a job runs in parallel, one core each (default 1: the other core keeps the API responsive). */
+  trainingConcurrency?: number;
   /** Per-key and per-address request budgets; false turns them off. */
   rateLimits?: RateLimitOptions | false;
   /** Origins besides the server's own that may call the API from a browser (e.g. a Vite dev server). */
@@ -67,11 +69,14 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   const samples = new SampleStore(db, blobs);
   const jobStore = new JobStore(db);
   const models = new ModelStore(db);
+  const projects = new ProjectStore(db);
   const context: ServerContext = {
-    db, blobs, samples, jobStore, models,
+    db, blobs, samples, jobStore, models, projects,
     keys: new KeyStore(db),
-    projects: new ProjectStore(db),
-    jobs: new JobRunner(jobStore, samples, models, blobs, options.trainer),
+    jobs: new JobRunner({
+      jobs: jobStore, samples, models, blobs, projects,
+      workRoot: join(options.dataDir, 'jobs'), concurrency: options.trainingConcurrency ?? 1, pipeline: options.pipeline,
+    }),
     publicUrl: options.publicUrl,
     origins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
   };

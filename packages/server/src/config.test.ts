@@ -15,13 +15,17 @@ test('config: flags beat environment, which beats the file, which beats the defa
     { ...DEFAULT_CONFIG, port: 9100, host: '127.0.0.1', logLevel: 'warn', rateLimits: false, corsOrigins: ['http://localhost:5173', 'http://a:1'] });
   assert.deepEqual(resolveConfig(['--port', '0', '--insecure-http', '--cors-origin', 'http://x:1'], { OFFGRID_CONFIG: file, OFFGRID_PORT: '9100' }),
     { ...DEFAULT_CONFIG, port: 0, host: '127.0.0.1', logLevel: 'warn', rateLimits: false, insecureHttp: true, corsOrigins: ['http://x:1'] });
+  assert.equal(DEFAULT_CONFIG.trainingConcurrency, 1, 'one trial at a time: the other core keeps the API responsive');
+  assert.equal(resolveConfig(['--training-concurrency', '2'], { OFFGRID_TRAINING_CONCURRENCY: '3' }).trainingConcurrency, 2);
+  assert.equal(resolveConfig([], { OFFGRID_TRAINING_CONCURRENCY: '3' }).trainingConcurrency, 3);
 });
 
 test('config: mistakes are refused with the fix in the message', () => {
   const dir = mkdtempSync(join(tmpdir(), 'offgrid-config-'));
   const file = join(dir, 'bad.json');
   writeFileSync(file, JSON.stringify({ prot: 8000 }));
-  assert.throws(() => resolveConfig(['--config', file], {}), { name: 'ConfigError', message: `Unknown key(s) in ${file}: prot. Known keys: port, host, data, insecureHttp, logLevel, corsOrigins, rateLimits.` });
+  assert.throws(() => resolveConfig(['--config', file], {}), { name: 'ConfigError', message: `Unknown key(s) in ${file}: prot. Known keys: port, host, data, insecureHttp, logLevel, corsOrigins, trainingConcurrency, rateLimits.` });
   assert.throws(() => resolveConfig(['--port', 'eighty'], {}), { message: '--port must be a number from 0 to 65535, got "eighty".' });
+  assert.throws(() => resolveConfig(['--training-concurrency', '0'], {}), { message: '--training-concurrency must be a whole number of trials from 1 to 64, got "0".' });
   assert.throws(() => resolveConfig([], { OFFGRID_LOG_LEVEL: 'loud' }), { message: 'OFFGRID_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud".' });
 });

@@ -13,10 +13,12 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   corsOrigins: string[];
   rateLimits?: RateLimitOptions | false;
+  /** Trials a training job runs in parallel, one core each; 1 keeps a core free for the API. */
+  trainingConcurrency: number;
 }
 
 export const DEFAULT_CONFIG = {
-  port: 8000, host: '0.0.0.0', data: './offgrid-data', insecureHttp: false, logLevel: 'info', corsOrigins: [],
+  port: 8000, host: '0.0.0.0', data: './offgrid-data', insecureHttp: false, logLevel: 'info', corsOrigins: [], trainingConcurrency: 1,
 } as const satisfies ServerConfig;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -35,6 +37,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
     options: {
       config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' },
       'insecure-http': { type: 'boolean' }, 'log-level': { type: 'string' }, 'cors-origin': { type: 'string', multiple: true },
+      'training-concurrency': { type: 'string' },
     },
   });
   const configPath = values.config ?? env.OFFGRID_CONFIG;
@@ -45,6 +48,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
     ...(env.OFFGRID_DATA ? { data: env.OFFGRID_DATA } : {}),
     ...(env.OFFGRID_INSECURE_HTTP ? { insecureHttp: env.OFFGRID_INSECURE_HTTP === '1' || env.OFFGRID_INSECURE_HTTP === 'true' } : {}),
     ...(env.OFFGRID_LOG_LEVEL ? { logLevel: toLogLevel(env.OFFGRID_LOG_LEVEL, 'OFFGRID_LOG_LEVEL') } : {}),
+    ...(env.OFFGRID_TRAINING_CONCURRENCY ? { trainingConcurrency: toConcurrency(env.OFFGRID_TRAINING_CONCURRENCY, 'OFFGRID_TRAINING_CONCURRENCY') } : {}),
     ...(env.OFFGRID_CORS_ORIGINS ? { corsOrigins: env.OFFGRID_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
   };
   const fromFlags: Partial<ServerConfig> = {
@@ -54,6 +58,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
     ...(values['insecure-http'] !== undefined ? { insecureHttp: values['insecure-http'] } : {}),
     ...(values['log-level'] !== undefined ? { logLevel: toLogLevel(values['log-level'], '--log-level') } : {}),
     ...(values['cors-origin'] !== undefined ? { corsOrigins: values['cors-origin'] } : {}),
+    ...(values['training-concurrency'] !== undefined ? { trainingConcurrency: toConcurrency(values['training-concurrency'], '--training-concurrency') } : {}),
   };
   return { ...DEFAULT_CONFIG, ...file, ...fromEnv, ...fromFlags };
 }
@@ -62,7 +67,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
 export function serveOptionsOf(config: ServerConfig): ServeOptions {
   return {
     dataDir: resolve(config.data), port: config.port, host: config.host, insecureHttp: config.insecureHttp,
-    corsOrigins: config.corsOrigins, rateLimits: config.rateLimits,
+    corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, trainingConcurrency: config.trainingConcurrency,
     // Structured JSON logs (pino); the Authorization header never reaches them.
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'] },
   };
@@ -82,6 +87,7 @@ function readConfigFile(path: string): Partial<ServerConfig> {
   const config = parsed as Partial<ServerConfig>;
   if (config.port !== undefined) toPort(String(config.port), `"port" in ${path}`);
   if (config.logLevel !== undefined) toLogLevel(config.logLevel, `"logLevel" in ${path}`);
+  if (config.trainingConcurrency !== undefined) toConcurrency(String(config.trainingConcurrency), `"trainingConcurrency" in ${path}`);
   return config;
 }
 
@@ -89,6 +95,12 @@ function toPort(value: string, where: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`${where} must be a number from 0 to 65535, got "${value}".`);
   return port;
+}
+
+function toConcurrency(value: string, where: string): number {
+  const concurrency = Number(value);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ConfigError(`${where} must be a whole number of trials from 1 to 64, got "${value}".`);
+  return concurrency;
 }
 
 function toLogLevel(value: string, where: string): ServerConfig['logLevel'] {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,6 +12,9 @@ import { jpegOf } from './test-images.ts';
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
+/** Every server this file started: a failed assertion must not leave one running (it would hold the test open). */
+const spawned: ChildProcess[] = [];
+
 interface Child { process: ChildProcess; baseUrl: string; adminKey?: string; exited: Promise<NodeJS.Signals | number | null> }
 
 /** The real server in its own process, as `offgrid serve` runs it; resolves once it prints its listening line. */
@@ -19,6 +22,7 @@ async function spawnServer(dataDir: string): Promise<Child> {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--insecure-http', '--log-level', 'warn'], {
     cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'],
   });
+  spawned.push(child);
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) {
@@ -87,24 +91,29 @@ test('kill -9 mid-upload and mid-training: every acknowledged sample survives in
     }
     assert.ok(samples.length >= acknowledged.size);
 
-    // 3. Train on a small project (the real worker-thread trainer); SIGKILL once training is under way.
+    // 3. Train on a small project (the real search, trials in worker threads); SIGKILL once trials have finished.
     const small = await json<{ id: string }>(await api(server, key, '/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'crash-train', labels: ['red', 'blue'] }) }));
     for (let i = 0; i < 20; i++) {
       const jpeg = await jpegOf(i % 2 ? [220, 30, 30] : [30, 30, 220], 1000 + i, 32);
       await json(await api(server, key, `/projects/${small.id}/samples?label=${i % 2 ? 'red' : 'blue'}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg }));
     }
-    const job = await json<{ id: string }>(await api(server, key, `/projects/${small.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: 60, epochs: 30, batchSize: 4 }) }));
+    const job = await json<{ id: string }>(await api(server, key, `/projects/${small.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: 20, seed: 5 }) }));
+    type Row = { trialNumber: number; family: string; status: string; valAccuracy?: number; epochs: number };
+    let beforeKill: Row[];
     for (;;) {
-      const polled = await json<{ status: string; progress: { epoch: number; phase: string } }>(await api(server, key, `/jobs/${job.id}`));
+      const polled = await json<{ status: string; progress: { trialsFinished: number; leaderboard: Row[] } }>(await api(server, key, `/jobs/${job.id}`));
       assert.ok(['queued', 'running'].includes(polled.status), `the job finished before it could be killed: ${JSON.stringify(polled)}`);
-      if (polled.progress.phase === 'training' && polled.progress.epoch >= 2) break;
+      beforeKill = polled.progress.leaderboard.filter((row) => ['completed', 'pruned'].includes(row.status));
+      if (beforeKill.length >= 1) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await kill9(server);
+    const killedAt = new Date().toISOString();
+    assert.ok(readdirSync(join(dataDir, 'jobs', job.id)).includes('search.db'), "the job's search survives the kill");
 
-    // 4. Restart: the interrupted job is queued again and finishes with a registered model.
+    // 4. Restart: the interrupted job is queued again, its search resumes with the finished trials kept, and it finishes.
     server = await spawnServer(dataDir);
-    let final: { status: string; modelId?: string; error?: string };
+    let final: { status: string; modelId?: string; error?: string; progress: { trialsFinished: number } };
     for (;;) {
       final = await json(await api(server, key, `/jobs/${job.id}`));
       if (!['queued', 'running'].includes(final.status)) break;
@@ -115,9 +124,19 @@ test('kill -9 mid-upload and mid-training: every acknowledged sample survives in
     const file = readFileSync(join(dataDir, 'blobs', model.artifacts[0].sha256.slice(0, 2), model.artifacts[0].sha256));
     assert.equal(sha256(file), model.artifacts[0].sha256);
     assert.equal((await json<{ activeModelId: string }>(await api(server, key, `/projects/${small.id}`))).activeModelId, final.modelId);
+    const report = await json<{ trials: { number: number; family: string; status: string; valAccuracy?: number; startedAt: string; history: unknown[] }[] }>(await api(server, key, `/models/${final.modelId}/report`));
+    for (const row of beforeKill) {
+      const trial = report.trials.find((t) => t.number === row.trialNumber);
+      assert.ok(trial, `trial ${row.trialNumber}, finished before the kill, is in the report`);
+      // Kept, not run again: started before the kill, same result, no epochs added.
+      assert.ok(trial.startedAt < killedAt, `trial ${row.trialNumber} started ${trial.startedAt}, before the kill at ${killedAt}`);
+      assert.deepEqual([trial.family, trial.status.replace(' (winner)', ''), trial.valAccuracy, trial.history.length], [row.family, row.status, row.valAccuracy, row.epochs]);
+    }
+    assert.ok(report.trials.length > beforeKill.length, 'the resumed search ran more trials');
     server.process.kill('SIGTERM');
     assert.equal(await server.exited, 0, 'SIGTERM closes gracefully');
   } finally {
+    for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

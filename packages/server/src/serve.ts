@@ -13,7 +13,8 @@ export interface ServeOptions {
   insecureHttp?: boolean;
   appDir?: string;
   logger?: BuildOptions['logger'];
-  trainer?: BuildOptions['trainer'];
+  pipeline?: BuildOptions['pipeline'];
+  trainingConcurrency?: number;
   rateLimits?: BuildOptions['rateLimits'];
   corsOrigins?: BuildOptions['corsOrigins'];
 }
@@ -39,7 +40,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const tls = options.insecureHttp ? undefined : await ensureTls(join(options.dataDir, 'tls'));
   const hosts = options.host === '0.0.0.0' || options.host === '::' ? [...lanAddresses(), `${hostname()}.local`, 'localhost'] : [options.host];
   const { app, context, routes } = await buildApp({
-    dataDir: options.dataDir, appDir: options.appDir, logger: options.logger, trainer: options.trainer,
+    dataDir: options.dataDir, appDir: options.appDir, logger: options.logger, pipeline: options.pipeline,
+    trainingConcurrency: options.trainingConcurrency,
     rateLimits: options.rateLimits, corsOrigins: options.corsOrigins,
     // The port may be 0 (tests): the public URL is known only after listening.
     publicUrl: '', caCert: tls?.caCert, https: tls ? { key: tls.key, cert: tls.cert } : undefined,

@@ -5,7 +5,7 @@
  * output, so one run per sample exposes all of them; the runtime computes, we only scan min/max.
  */
 import type { TfliteModel } from './model.ts';
-import { MIN_CALIBRATION_SAMPLES, type QuantizeInt8Options, type Range } from './quantize.ts';
+import { MIN_CALIBRATION_SAMPLES, sampleInputs, type QuantizeInt8Options, type Range } from './quantize.ts';
 import { serializeModel } from './writer.ts';
 import { TfliteSession } from './litert-node.ts';
 
@@ -14,7 +14,7 @@ export async function calibrateLiteRt(model: TfliteModel, samples: QuantizeInt8O
   if (samples.length < MIN_CALIBRATION_SAMPLES) {
     throw new Error(`int8 quantization needs at least ${MIN_CALIBRATION_SAMPLES} representative samples to calibrate activation ranges (got ${samples.length}); pass more of your training inputs`);
   }
-  const activations = [...new Set(model.operators.flatMap((op) => op.outputs))].filter((i) => !model.tensors[i].data);
+  const activations = [...new Set(model.operators.flatMap((op) => op.outputs))].filter((i) => !model.tensors[i].data && model.tensors[i].dtype === 'float32');
   // Unique names: signature outputs are keyed by tensor name.
   const tensors = model.tensors.map((t, i) => ({ ...t, name: `t${i}` }));
   // With activations as outputs the runtime falls back to builtin kernels for some ops, and the
@@ -42,8 +42,8 @@ export async function calibrateLiteRt(model: TfliteModel, samples: QuantizeInt8O
   const session = await TfliteSession.create(serializeModel(probe));
   try {
     for (const sample of samples) {
-      const inputs = sample instanceof Float32Array ? [sample] : [...sample];
-      model.inputs.forEach((index, i) => widen(index, inputs[i]));
+      const inputs = sampleInputs(model, sample);
+      model.inputs.forEach((index, i) => model.tensors[index].dtype === 'float32' && widen(index, inputs[i]));
       await session.runWith(inputs, (outputs) => {
         if (outputs.length !== activations.length) throw new Error(`Calibration probe returned ${outputs.length} outputs, expected ${activations.length}`);
         outputs.forEach((values, k) => widen(activations[k], values as Float32Array));

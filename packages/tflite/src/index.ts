@@ -4,22 +4,29 @@ export { serializeModel, SIGNATURE_KEY } from './writer.ts';
 export { parseModel } from './reader.ts';
 export { OPS, opVersion } from './ops.ts';
 export type {
-  ActivationOnlyOptions, ConcatenationOptions, ConvOptions, DepthwiseConvOptions, FullyConnectedOptions,
+  ActivationOnlyOptions, ConcatenationOptions, ConvOptions, DepthwiseConvOptions, FullyConnectedOptions, GatherOptions,
   OpName, OpOptions, OpSpec, PoolOptions, ReducerOptions, ReshapeOptions, SoftmaxOptions,
 } from './ops.ts';
 export type { MetadataEntry, OperatorDef, Quantization, TensorDef, TfliteModel } from './model.ts';
 export type { Activation, DType, Padding } from './schema.ts';
 export { loadLiteRtNode, liteRtWasmDir, runTflite, TfliteSession } from './litert-node.ts';
+export type { ModelInput } from './litert-node.ts';
 export { evaluate, evaluateAll } from './interpreter.ts';
+export type { InterpreterInput } from './interpreter.ts';
 export { toFloat16Weights, float16Bits, float16ToNumber } from './float16.ts';
-export { quantizeInt8, calibrate, int8Params, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
+export { quantizeInt8, calibrate, int8Params, sampleInputs, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
 export type { QuantizeInt8Options, Range } from './quantize.ts';
 export { calibrateLiteRt } from './calibrate-litert.ts';
 export {
-  encodeMetadata, decodeMetadata, METADATA_BUFFER_NAME, MIN_PARSER_VERSION, ASSOCIATED_FILE_TYPE, COLOR_SPACE,
+  encodeMetadata, decodeMetadata, minParserVersionOf, METADATA_BUFFER_NAME, MIN_PARSER_VERSION, ASSOCIATED_FILE_TYPE, COLOR_SPACE,
 } from './metadata.ts';
 export type { AssociatedFile, AssociatedFileType, ColorSpace, ModelMetadata, TensorContent, TensorMetadata } from './metadata.ts';
-export { serializeWithMetadata, readMetadata, readLabels, imageClassifierMetadata, associatedFilesOf, LABELS_FILE } from './model-package.ts';
+export { serializeWithMetadata, readMetadata, readLabels, textLines, imageClassifierMetadata, associatedFilesOf, LABELS_FILE } from './model-package.ts';
+export {
+  featureInputMetadata, featureClassifierMetadata, textClassifierMetadata, anomalyDetectorMetadata, readVocabulary, readAnomalyThreshold,
+  VOCABULARY_FILE, FEATURES_FILE, DEFAULT_DELIM_REGEX,
+} from './task-metadata.ts';
+export type { FeatureDescription, FeatureClassifierMetadataOptions, TextClassifierMetadataOptions, AnomalyDetectorMetadataOptions } from './task-metadata.ts';
 export type { ImageClassifierMetadataOptions, ModelPackage } from './model-package.ts';
 export { writeZip, readZip, appendZip, crc32 } from './zip.ts';
 export type { ZipEntry } from './zip.ts';

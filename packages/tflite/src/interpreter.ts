@@ -228,6 +228,22 @@ function softmax(x: Values, depth: number, beta: number): Values {
   return y;
 }
 
+/** GATHER along `axis` with ids given as (integral) floats; out-of-range ids throw like TFLite. */
+function gather(params: Values, ps: number[], ids: Values, axis: number): Values {
+  const a = axis < 0 ? axis + ps.length : axis;
+  const outer = size(ps.slice(0, a));
+  const rows = ps[a];
+  const inner = size(ps.slice(a + 1));
+  const y = new Float32Array(outer * ids.length * inner);
+  for (let o = 0; o < outer; o++)
+    ids.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= rows) throw new Error(`GATHER: index ${id} out of range [0, ${rows})`);
+      const from = (o * rows + id) * inner;
+      y.set(params.subarray(from, from + inner), (o * ids.length + i) * inner);
+    });
+  return y;
+}
+
 function map(x: Values, f: (v: number) => number): Values {
   return Float32Array.from(x, f);
 }
@@ -256,6 +272,12 @@ function evaluateOp(op: OperatorDef, inputs: (Values | undefined)[], model: Tfli
       return softmax(x, ys[ys.length - 1], op.options.beta);
     case 'ADD':
       return activate(broadcastBinary(x, shape(0), inputs[1] as Values, shape(1), ys, (a, b) => a + b), op.options.activation);
+    case 'SUB':
+      return activate(broadcastBinary(x, shape(0), inputs[1] as Values, shape(1), ys, (a, b) => a - b), op.options.activation);
+    case 'SQUARED_DIFFERENCE':
+      return broadcastBinary(x, shape(0), inputs[1] as Values, shape(1), ys, (a, b) => (a - b) * (a - b));
+    case 'GATHER':
+      return gather(x, shape(0), inputs[1] as Values, op.options.axis);
     case 'MUL':
       return activate(broadcastBinary(x, shape(0), inputs[1] as Values, shape(1), ys, (a, b) => a * b), op.options.activation);
     case 'RELU':
@@ -275,17 +297,21 @@ function evaluateOp(op: OperatorDef, inputs: (Values | undefined)[], model: Tfli
   }
 }
 
+/** A model input: float32 values, or int32 ids (e.g. token ids for GATHER; computed as floats here). */
+export type InterpreterInput = Float32Array | Int32Array;
+
 /**
- * Runs `model` on float32 inputs (model input order) and returns the value of every tensor,
+ * Runs `model` on its inputs (model input order) and returns the value of every tensor,
  * indexed like `model.tensors` (constants dequantized to float; unused tensors undefined).
  */
-export function evaluateAll(model: TfliteModel, inputs: readonly Float32Array[]): (Float32Array | undefined)[] {
+export function evaluateAll(model: TfliteModel, inputs: readonly InterpreterInput[]): (Float32Array | undefined)[] {
   if (inputs.length !== model.inputs.length) throw new Error(`Model takes ${model.inputs.length} inputs, got ${inputs.length}`);
   const values: (Float32Array | undefined)[] = model.tensors.map((t) => (t.data ? constantValues(t) : undefined));
   model.inputs.forEach((index, i) => {
     const expected = size(model.tensors[index].shape);
     if (inputs[i].length !== expected) throw new Error(`Input ${i}: ${inputs[i].length} values, shape [${model.tensors[index].shape}] needs ${expected}`);
-    values[index] = inputs[i];
+    const input = inputs[i];
+    values[index] = input instanceof Float32Array ? input : Float32Array.from(input);
   });
   for (const op of model.operators) {
     const operands = op.inputs.map((i) => (i < 0 ? undefined : values[i]));
@@ -295,7 +321,7 @@ export function evaluateAll(model: TfliteModel, inputs: readonly Float32Array[])
 }
 
 /** Runs `model` and returns its outputs. */
-export function evaluate(model: TfliteModel, inputs: readonly Float32Array[]): Float32Array[] {
+export function evaluate(model: TfliteModel, inputs: readonly InterpreterInput[]): Float32Array[] {
   const values = evaluateAll(model, inputs);
   return model.outputs.map((i) => values[i] as Float32Array);
 }

@@ -73,6 +73,9 @@ export function loadLiteRtNode(): Promise<LiteRtModule> {
   return loading;
 }
 
+/** A model input: Float32Array (float32), Uint8Array (uint8) or Int32Array (int32, e.g. token ids). */
+export type ModelInput = Float32Array | Uint8Array | Int32Array;
+
 /** A compiled model ready to run many times; call `close()` to free its wasm memory. */
 export class TfliteSession {
   private constructor(
@@ -97,10 +100,11 @@ export class TfliteSession {
 
   /**
    * Runs the default signature on inputs given in the model's input order: Float32Array for
-   * float32 inputs, Uint8Array for uint8 ones (quantized models with uint8 I/O). Outputs come
+   * float32 inputs, Uint8Array for uint8 ones (quantized models with uint8 I/O), Int32Array for
+   * int32 ones (token ids of text models). Outputs come
    * back as Float32Array; a uint8 output holds its raw quantized values (0..255).
    */
-  async run(inputs: readonly (Float32Array | Uint8Array)[]): Promise<Float32Array[]> {
+  async run(inputs: readonly ModelInput[]): Promise<Float32Array[]> {
     // Copy: the typed array views wasm memory that delete() releases.
     return this.runWith(inputs, (outputs) => outputs.map((t) => Float32Array.from(t)));
   }
@@ -109,7 +113,7 @@ export class TfliteSession {
    * Like `run`, but hands `read` the outputs as views into wasm memory, valid only during the
    * call (no copy: what calibration uses to scan every activation of a large model).
    */
-  async runWith<T>(inputs: readonly (Float32Array | Uint8Array)[], read: (outputs: TypedArray[]) => T): Promise<T> {
+  async runWith<T>(inputs: readonly ModelInput[], read: (outputs: TypedArray[]) => T): Promise<T> {
     const shapes = this.inputShapes;
     if (inputs.length !== shapes.length) throw new Error(`Model takes ${shapes.length} inputs, got ${inputs.length}`);
     const tensors = inputs.map((data, i) => {
@@ -137,7 +141,7 @@ export class TfliteSession {
 }
 
 /** One-shot convenience: compile, run once, free. */
-export async function runTflite(modelBytes: Uint8Array, inputs: readonly (Float32Array | Uint8Array)[]): Promise<Float32Array[]> {
+export async function runTflite(modelBytes: Uint8Array, inputs: readonly ModelInput[]): Promise<Float32Array[]> {
   const session = await TfliteSession.create(modelBytes);
   try {
     return await session.run(inputs);

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphBuilder } from './graph-builder.ts';
-import { TfliteSession } from './litert-node.ts';
+import { TfliteSession, runTflite } from './litert-node.ts';
 import { decodeMetadata, encodeMetadata, MIN_PARSER_VERSION } from './metadata.ts';
 import type { ModelMetadata } from './metadata.ts';
-import { imageClassifierMetadata, readLabels, readMetadata, serializeWithMetadata } from './model-package.ts';
+import { imageClassifierMetadata, readLabels, readMetadata, serializeWithMetadata, textLines } from './model-package.ts';
+import { anomalyDetectorMetadata, DEFAULT_DELIM_REGEX, featureClassifierMetadata, featureInputMetadata, readAnomalyThreshold, readVocabulary, textClassifierMetadata } from './task-metadata.ts';
 import { parseModel } from './reader.ts';
 import { Table } from './fb.ts';
 import { appendZip, crc32, readZip, writeZip } from './zip.ts';
@@ -79,4 +80,50 @@ test('metadata refuses what MediaPipe refuses: missing label file, non-RGB 4-D i
   const { metadata } = imageClassifierMetadata({ name: 'x', labels: LABELS, inputShape: [1, 4, 4, 3], normalization: { mean: [0], std: [1] } });
   assert.throws(() => serializeWithMetadata(model, metadata, {}), /labels\.txt/);
   assert.throws(() => imageClassifierMetadata({ name: 'x', labels: LABELS, inputShape: [1, 4, 4, 1], normalization: { mean: [0], std: [1] } }), /\[1, H, W, 3\]/);
+});
+
+test('text classifier metadata: RegexTokenizer with a VOCABULARY file ("token id" lines), int32 input, loads in LiteRT.js', async () => {
+  const g = new GraphBuilder();
+  const ids = g.input('ids', [1, 6], { dtype: 'int32' });
+  const embedded = g.op('GATHER', [g.constant('embedding', [5, 2], Float32Array.from({ length: 10 }, (_, i) => i / 10)), ids]);
+  const pooled = g.op('MEAN', [embedded, g.constant('axes', [1], Int32Array.from([1]))]);
+  g.output(g.op('SOFTMAX', [g.op('FULLY_CONNECTED', [pooled, g.constant('w', [3, 2], Float32Array.from([1, -1, 0.5, 0.5, -1, 1])), g.constant('b', [3], new Float32Array(3))])]));
+  const vocabulary = ['<PAD>', '<START>', '<UNKNOWN>', 'héllo', "don't"];
+  const { metadata, files } = textClassifierMetadata({ name: 'Notes', labels: LABELS, vocabulary, inputShape: [1, 6], version: '2' });
+  const bytes = serializeWithMetadata(g.toModel(), metadata, files);
+  const back = readMetadata(bytes).metadata;
+  assert.deepEqual(back?.inputs[0].regexTokenizer, { delimRegexPattern: DEFAULT_DELIM_REGEX, vocabFile: { name: 'vocab.txt', description: 'Vocabulary: "token id" per line', type: 'VOCABULARY' } });
+  assert.equal(back?.minParserVersion, '1.2.1', 'RegexTokenizerOptions exist since metadata schema 1.2.1');
+  assert.deepEqual(readVocabulary(bytes), vocabulary);
+  assert.deepEqual(readLabels(bytes), LABELS);
+  assert.equal(new TextDecoder().decode(readMetadata(bytes).files.get('vocab.txt')).split('\n')[3], 'héllo 3');
+  const [p] = await runTflite(bytes, [Int32Array.from([1, 3, 4, 0, 0, 0])]);
+  assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  assert.throws(() => textClassifierMetadata({ name: 'x', labels: LABELS, vocabulary: ['a b'], inputShape: [1, 6] }), /token 0 .*whitespace/);
+  assert.throws(() => serializeWithMetadata(g.toModel(), metadata, { 'labels.txt': files['labels.txt'] }), /vocab\.txt/);
+});
+
+test('feature and anomaly metadata: names and units, per-feature stats, features.txt in order, threshold as ScoreThresholdingOptions', () => {
+  const features = [{ name: 'ax_rms', unit: 'm/s²', min: 0, max: 4 }, { name: 'ay_rms', unit: 'm/s²', min: 0.5, max: 3 }, { name: 'temp', unit: '°C', min: -10, max: 60 }];
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 3]);
+  g.output(g.op('FULLY_CONNECTED', [x, g.constant('w', [2, 3], new Float32Array(6)), g.constant('b', [2], new Float32Array(2))]));
+  const classifier = featureClassifierMetadata({ name: 'c', labels: ['ok', 'worn'], features, inputShape: [1, 3] });
+  const bytes = serializeWithMetadata(g.toModel(), classifier.metadata, classifier.files);
+  const input = readMetadata(bytes).metadata?.inputs[0];
+  assert.equal(input?.description, 'Feature vector: ax_rms [m/s²], ay_rms [m/s²], temp [°C]');
+  assert.deepEqual(input?.content, { kind: 'feature' });
+  assert.deepEqual(input?.stats, { min: [0, 0.5, -10], max: [4, 3, 60] });
+  assert.deepEqual(textLines(readMetadata(bytes).files.get('features.txt') as Uint8Array), ['ax_rms', 'ay_rms', 'temp']);
+  assert.deepEqual(readLabels(bytes), ['ok', 'worn']);
+  assert.equal(readMetadata(bytes).metadata?.minParserVersion, '1.0.0');
+  assert.throws(() => featureInputMetadata(features, [1, 4]), /3 feature descriptions for an input of shape \[1,4\]/);
+
+  const s = new GraphBuilder();
+  const sx = s.input('x', [1, 3]);
+  s.output(s.op('MEAN', [s.op('SQUARED_DIFFERENCE', [sx, s.constant('c', [3], new Float32Array(3))]), s.constant('axes', [1], Int32Array.from([1]))], { keepDims: true }));
+  const anomaly = anomalyDetectorMetadata({ name: 'pump', features, inputShape: [1, 3], threshold: 0.25, falseAlarmRate: 0.01 });
+  const anomalyBytes = serializeWithMetadata(s.toModel(), anomaly.metadata, anomaly.files);
+  assert.equal(readAnomalyThreshold(anomalyBytes), 0.25);
+  assert.match(readMetadata(anomalyBytes).metadata?.outputs[0].description ?? '', /Score > 0\.25 means anomaly .*1\.00% false-alarm rate/);
 });

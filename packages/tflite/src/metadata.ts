@@ -11,8 +11,9 @@ import { Table, float32Vector, offsetVector } from './fb.ts';
 export const METADATA_BUFFER_NAME = 'TFLITE_METADATA';
 export const METADATA_FILE_IDENTIFIER = 'M001';
 /**
- * Every field we write exists since metadata schema 1.0.0; the populator would compute the same
- * (the version of the newest field used).
+ * Oldest metadata parser that understands what we write: 1.0.0 for everything but the VOCABULARY
+ * file type (1.0.1) and RegexTokenizerOptions (1.2.1). `encodeMetadata` computes the version of
+ * the newest field used, as the upstream populator does (`minParserVersionOf`).
  */
 export const MIN_PARSER_VERSION = '1.0.0';
 
@@ -43,6 +44,14 @@ export interface TensorMetadata {
   content?: TensorContent;
   /** NormalizationOptions process unit: the model expects (x - mean) / std, per channel. */
   normalization?: { mean: number[]; std: number[] };
+  /**
+   * RegexTokenizerOptions process unit (text input of int32 ids): split on `delimRegexPattern`,
+   * map tokens to ids with the VOCABULARY file ("token id" per line), as the Task Library's
+   * NLClassifier does.
+   */
+  regexTokenizer?: { delimRegexPattern: string; vocabFile: AssociatedFile };
+  /** ScoreThresholdingOptions process unit: the recommended threshold for this output's scores. */
+  scoreThreshold?: number;
   stats?: { min: number[]; max: number[] };
   associatedFiles?: AssociatedFile[];
 }
@@ -63,7 +72,16 @@ export interface ModelMetadata {
 
 // Union positions (1-based; 0 is NONE).
 const CONTENT_PROPERTIES = { FeatureProperties: 1, ImageProperties: 2 } as const;
-const PROCESS_UNIT_OPTIONS = { NormalizationOptions: 1 } as const;
+const PROCESS_UNIT_OPTIONS = { NormalizationOptions: 1, ScoreThresholdingOptions: 3, RegexTokenizerOptions: 6 } as const;
+
+/** The newest schema version any field of `metadata` needs (the upstream populator's min_parser_version). */
+export function minParserVersionOf(metadata: ModelMetadata): string {
+  const tensors = [...metadata.inputs, ...metadata.outputs];
+  if (tensors.some((t) => t.regexTokenizer)) return '1.2.1';
+  const files = [...(metadata.associatedFiles ?? []), ...tensors.flatMap((t) => [...(t.associatedFiles ?? []), ...(t.regexTokenizer ? [t.regexTokenizer.vocabFile] : [])])];
+  if (files.some((f) => f.type === 'VOCABULARY')) return '1.0.1';
+  return MIN_PARSER_VERSION;
+}
 
 const keyOf = <T extends Record<string, number>>(table: T, value: number): keyof T =>
   (Object.keys(table).find((k) => table[k] === value) ?? Object.keys(table)[0]) as keyof T;
@@ -117,7 +135,14 @@ export function encodeMetadata(metadata: ModelMetadata): Uint8Array {
   const tensor = (t: TensorMetadata) => {
     const [name, description] = [str(t.name), str(t.description)];
     const contentOffset = t.content ? content(t.content) : 0;
-    let processUnits = 0;
+    const units: Offset[] = [];
+    const processUnit = (type: number, options: Offset) => {
+      // ProcessUnit: options_type 0, options 1
+      b.startObject(2);
+      b.addFieldInt8(0, type, null);
+      b.addFieldOffset(1, options, 0);
+      units.push(b.endObject());
+    };
     if (t.normalization) {
       const mean = float32Vector(b, t.normalization.mean);
       const std = float32Vector(b, t.normalization.std);
@@ -125,13 +150,24 @@ export function encodeMetadata(metadata: ModelMetadata): Uint8Array {
       b.startObject(2);
       b.addFieldOffset(0, mean, 0);
       b.addFieldOffset(1, std, 0);
-      const options = b.endObject();
-      // ProcessUnit: options_type 0, options 1
-      b.startObject(2);
-      b.addFieldInt8(0, PROCESS_UNIT_OPTIONS.NormalizationOptions, null);
-      b.addFieldOffset(1, options, 0);
-      processUnits = offsetVector(b, [b.endObject()]);
+      processUnit(PROCESS_UNIT_OPTIONS.NormalizationOptions, b.endObject());
     }
+    if (t.regexTokenizer) {
+      const pattern = b.createString(t.regexTokenizer.delimRegexPattern);
+      const vocab = associatedFiles([t.regexTokenizer.vocabFile]);
+      // RegexTokenizerOptions: delim_regex_pattern 0, vocab_file 1
+      b.startObject(2);
+      b.addFieldOffset(0, pattern, 0);
+      b.addFieldOffset(1, vocab, 0);
+      processUnit(PROCESS_UNIT_OPTIONS.RegexTokenizerOptions, b.endObject());
+    }
+    if (t.scoreThreshold !== undefined) {
+      // ScoreThresholdingOptions: global_score_threshold 0
+      b.startObject(1);
+      b.addFieldFloat32(0, t.scoreThreshold, null);
+      processUnit(PROCESS_UNIT_OPTIONS.ScoreThresholdingOptions, b.endObject());
+    }
+    const processUnits = units.length > 0 ? offsetVector(b, units) : 0;
     let stats = 0;
     if (t.stats) {
       const max = float32Vector(b, t.stats.max);
@@ -166,7 +202,7 @@ export function encodeMetadata(metadata: ModelMetadata): Uint8Array {
 
   const [name, description, version, author, license] = [metadata.name, metadata.description, metadata.version, metadata.author, metadata.license].map(str);
   const files = associatedFiles(metadata.associatedFiles);
-  const minParserVersion = str(metadata.minParserVersion ?? MIN_PARSER_VERSION);
+  const minParserVersion = str(metadata.minParserVersion ?? minParserVersionOf(metadata));
   // ModelMetadata: name 0, description 1, version 2, subgraph_metadata 3, author 4, license 5,
   // associated_files 6, min_parser_version 7
   b.startObject(8);
@@ -213,9 +249,12 @@ export function decodeMetadata(bytes: Uint8Array): ModelMetadata {
     }
     for (const unit of t.tables(4)) {
       const options = unit.table(1);
-      if (unit.uint8(0) === PROCESS_UNIT_OPTIONS.NormalizationOptions && options) {
-        result.normalization = { mean: options.float32s(0), std: options.float32s(1) };
-      }
+      if (!options) continue;
+      const type = unit.uint8(0);
+      if (type === PROCESS_UNIT_OPTIONS.NormalizationOptions) result.normalization = { mean: options.float32s(0), std: options.float32s(1) };
+      if (type === PROCESS_UNIT_OPTIONS.ScoreThresholdingOptions) result.scoreThreshold = options.float32(0);
+      const vocabFile = type === PROCESS_UNIT_OPTIONS.RegexTokenizerOptions && files(options, 1)?.[0];
+      if (vocabFile) result.regexTokenizer = { delimRegexPattern: options.string(0) ?? '', vocabFile };
     }
     const stats = t.table(5);
     if (stats) result.stats = { min: stats.float32s(1), max: stats.float32s(0) };

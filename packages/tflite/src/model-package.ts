@@ -14,7 +14,10 @@ import type { AssociatedFile, ModelMetadata } from './metadata.ts';
 /** Every associated file named anywhere in the metadata. */
 export function associatedFilesOf(metadata: ModelMetadata): AssociatedFile[] {
   const tensors = [...metadata.inputs, ...metadata.outputs];
-  return [...(metadata.associatedFiles ?? []), ...tensors.flatMap((t) => t.associatedFiles ?? [])];
+  return [
+    ...(metadata.associatedFiles ?? []),
+    ...tensors.flatMap((t) => [...(t.associatedFiles ?? []), ...(t.regexTokenizer ? [t.regexTokenizer.vocabFile] : [])]),
+  ];
 }
 
 /**
@@ -51,13 +54,17 @@ export function readMetadata(bytes: Uint8Array): ModelPackage {
   return { metadata: entry ? decodeMetadata(entry.data) : undefined, files };
 }
 
+/** Lines of a text file, without the empty string after a final line break. */
+export function textLines(data: Uint8Array): string[] {
+  return new TextDecoder().decode(data).split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1);
+}
+
 /** Labels of output `output` (its first TENSOR_AXIS_LABELS file, one label a line), or undefined. */
 export function readLabels(bytes: Uint8Array, output = 0): string[] | undefined {
   const { metadata, files } = readMetadata(bytes);
   const file = metadata?.outputs[output]?.associatedFiles?.find((f) => f.type === 'TENSOR_AXIS_LABELS');
   const data = file && files.get(file.name);
-  if (!data) return undefined;
-  return new TextDecoder().decode(data).split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1);
+  return data && textLines(data);
 }
 
 export interface ImageClassifierMetadataOptions {

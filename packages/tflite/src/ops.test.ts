@@ -13,8 +13,11 @@ import type { Activation } from './schema.ts';
 import type { OpName, OpOptions } from './ops.ts';
 import { evaluate } from './interpreter.ts';
 
-/** A runtime input (shape), a random float32 constant ({ weights }), or an int32 constant. */
-type Input = number[] | { weights: number[] } | { int32: number[]; shape: number[] };
+/**
+ * A runtime float32 input (shape), a random float32 constant ({ weights }), an int32 constant, or
+ * a runtime int32 input of random ids in [0, below) ({ ids: shape, below }).
+ */
+type Input = number[] | { weights: number[] } | { int32: number[]; shape: number[] } | { ids: number[]; below: number };
 /** QUANTIZE/DEQUANTIZE are type conversions, covered by quantize.test.ts and float16.test.ts. */
 type FloatOp = Exclude<OpName, 'QUANTIZE' | 'DEQUANTIZE'>;
 type Reference<K extends OpName> = (inputs: tf.Tensor[], options: OpOptions[K]) => tf.Tensor;
@@ -63,6 +66,9 @@ const REFERENCES: { [K in FloatOp]: Reference<K> } = {
   SOFTMAX: ([x], o) => tf.softmax(x.mul(o.beta)),
   ADD: ([a, b], o) => activate(tf.add(a, b), o.activation),
   MUL: ([a, b], o) => activate(tf.mul(a, b), o.activation),
+  SUB: ([a, b], o) => activate(tf.sub(a, b), o.activation),
+  SQUARED_DIFFERENCE: ([a, b]) => tf.squaredDifference(a, b),
+  GATHER: ([params, ids], o) => tf.gather(params, ids, o.axis),
   RELU: ([x]) => tf.relu(x),
   RELU6: ([x]) => tf.relu6(x),
   LOGISTIC: ([x]) => tf.sigmoid(x),
@@ -78,7 +84,7 @@ function opCase<K extends FloatOp>(op: K, inputs: Input[], options: Partial<OpOp
   test(`${op} #${seed} ${JSON.stringify(options)} ${JSON.stringify(inputs)}`, async () => {
     const random = mulberry32(seed);
     const g = new GraphBuilder();
-    const feeds: Float32Array[] = [];
+    const feeds: (Float32Array | Int32Array)[] = [];
     const refs: TensorRef[] = [];
     const references: tf.Tensor[] = [];
     inputs.forEach((input, i) => {
@@ -91,6 +97,11 @@ function opCase<K extends FloatOp>(op: K, inputs: Input[], options: Partial<OpOp
         const values = randomValues(input.weights, random);
         refs.push(g.constant(`w${i}`, input.weights, values));
         references.push(tf.tensor(values, input.weights));
+      } else if ('ids' in input) {
+        const ids = Int32Array.from({ length: input.ids.reduce((p, d) => p * d, 1) }, () => Math.floor(random() * input.below));
+        feeds.push(ids);
+        refs.push(g.input(`ids${i}`, input.ids, { dtype: 'int32' }));
+        references.push(tf.tensor(ids, input.ids, 'int32'));
       } else {
         refs.push(g.constant(`c${i}`, input.shape, Int32Array.from(input.int32)));
         references.push(tf.tensor(input.int32, input.shape, 'int32'));
@@ -158,6 +169,13 @@ opCase('RELU6', [[1, 20]]);
 opCase('LOGISTIC', [[1, 20]]);
 opCase('TANH', [[1, 20]]);
 opCase('PAD', [[1, 4, 4, 2], { int32: [0, 0, 1, 2, 2, 1, 0, 0], shape: [4, 2] }]);
+opCase('SUB', [[1, 4, 4, 3], [1, 4, 4, 3]]);
+opCase('SUB', [[1, 12], { weights: [12] }], { activation: 'relu' });
+opCase('SQUARED_DIFFERENCE', [[1, 16], [1, 16]]);
+opCase('SQUARED_DIFFERENCE', [[1, 4, 4, 3], { weights: [3] }]);
+opCase('GATHER', [{ weights: [20, 8] }, { ids: [1, 12], below: 20 }]);
+opCase('GATHER', [{ weights: [50, 16] }, { ids: [1, 5], below: 50 }], { axis: 0 });
+opCase('GATHER', [[1, 6, 4], { int32: [3, 0, 5, 5], shape: [4] }], { axis: 1 });
 opCase('CONCATENATION', [[1, 3, 3, 2], [1, 3, 3, 5]], { axis: 3 });
 opCase('CONCATENATION', [[1, 4], [1, 6], { weights: [1, 2] }], { axis: -1 });
 opCase('CONCATENATION', [[1, 2, 2, 4], [1, 3, 2, 4]], { axis: -3 });

@@ -49,6 +49,7 @@ export interface ReshapeOptions { newShape: number[] }
 export interface SoftmaxOptions { beta: number }
 export interface ActivationOnlyOptions { activation: Activation }
 export interface ConcatenationOptions { axis: number; activation: Activation }
+export interface GatherOptions { axis: number; batchDims: number }
 
 const activationOf = (t: Table | undefined, id: number): Activation =>
   keyOf(ACTIVATION, t?.int8(id) ?? 0, 'activation') as Activation;
@@ -288,7 +289,7 @@ const softmax = op<SoftmaxOptions>({
   outputShape: sameAsInput,
 });
 
-/** Elementwise binary ops whose only option is a fused activation (AddOptions, MulOptions). */
+/** Elementwise binary ops whose only option is a fused activation (AddOptions, MulOptions, SubOptions). */
 function binary(code: number, type: number) {
   return op<ActivationOnlyOptions>({
     code,
@@ -297,7 +298,7 @@ function binary(code: number, type: number) {
     defaults: { activation: 'none' },
     codec: {
       type,
-      // AddOptions / MulOptions: fused_activation_function 0
+      // AddOptions / MulOptions / SubOptions: fused_activation_function 0
       encode(b, o) {
         b.startObject(1);
         b.addFieldInt8(0, ACTIVATION[o.activation], null);
@@ -308,6 +309,26 @@ function binary(code: number, type: number) {
     outputShape: (inputs) => broadcast(inputs[0].shape, inputs[1].shape),
   });
 }
+
+/** SUB: a - b with broadcasting and a fused activation (SubOptions: fused_activation_function 0). */
+const sub = binary(41, BUILTIN_OPTIONS.SubOptions);
+
+/** SQUARED_DIFFERENCE: (a - b)², broadcasting; its options table has no fields. */
+const squaredDifference = op<NoOptions>({
+  code: 99,
+  version: 1,
+  versionByInputType: INT8_V2,
+  defaults: {},
+  codec: {
+    type: BUILTIN_OPTIONS.SquaredDifferenceOptions,
+    encode(b) {
+      b.startObject(0);
+      return b.endObject();
+    },
+    decode: () => ({}),
+  },
+  outputShape: (inputs) => broadcast(inputs[0].shape, inputs[1].shape),
+});
 
 function unary(code: number, versionByInputType: Partial<Record<DType, number>> = INT8_V2) {
   return op<NoOptions>({ code, version: 1, versionByInputType, defaults: {}, outputShape: sameAsInput });
@@ -329,6 +350,34 @@ const pad = op<NoOptions>({
   outputShape(inputs) {
     const paddings = int32Data(inputs[1], 'Pad paddings');
     return inputs[0].shape.map((d, i) => d + paddings[2 * i] + paddings[2 * i + 1]);
+  },
+});
+
+/**
+ * GATHER: rows of a table (input 0, e.g. an embedding matrix) picked by int32 ids (input 1).
+ * Output shape: params[:axis] + indices + params[axis+1:].
+ */
+const gather = op<GatherOptions>({
+  code: 36,
+  version: 1,
+  versionByInputType: INT8_V2,
+  defaults: { axis: 0, batchDims: 0 },
+  codec: {
+    type: BUILTIN_OPTIONS.GatherOptions,
+    // GatherOptions: axis 0, batch_dims 1 (batch_dims ≠ 0 needs kernel version 5: refused)
+    encode(b, o) {
+      if (o.batchDims !== 0) throw new Error('GATHER: batchDims other than 0 is not supported');
+      b.startObject(2);
+      b.addFieldInt32(0, o.axis, null);
+      return b.endObject();
+    },
+    decode: (t) => ({ axis: t?.int32(0) ?? 0, batchDims: t?.int32(1) ?? 0 }),
+  },
+  outputShape(inputs, o) {
+    const [params, indices] = inputs;
+    if (indices.dtype !== 'int32') throw new Error(`GATHER indices must be int32 (got ${indices.dtype})`);
+    const axis = o.axis < 0 ? o.axis + params.shape.length : o.axis;
+    return [...params.shape.slice(0, axis), ...indices.shape, ...params.shape.slice(axis + 1)];
   },
 });
 
@@ -374,6 +423,9 @@ export const OPS = {
   SOFTMAX: softmax,
   TANH: unary(28),
   PAD: pad,
+  GATHER: gather,
+  SUB: sub,
+  SQUARED_DIFFERENCE: squaredDifference,
   MEAN: reducer(40),
   REDUCE_MAX: reducer(82),
   // float32 → int8/uint8, or int8 ↔ uint8 requantization (output type and scale say which).

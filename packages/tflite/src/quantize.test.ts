@@ -19,7 +19,10 @@ import { serializeModel } from './writer.ts';
 import type { OpName, OpOptions } from './ops.ts';
 import type { TfliteModel } from './model.ts';
 
-type Input = number[] | { weights: number[] } | { int32: number[]; shape: number[] };
+/** As in ops.test.ts; `{ ids, below }` is a runtime int32 input of random ids in [0, below). */
+type Input = number[] | { weights: number[] } | { int32: number[]; shape: number[] } | { ids: number[]; below: number };
+type Feed = Float32Array | Int32Array;
+type RuntimeInput = { shape: number[]; below?: number };
 
 function mulberry32(seed: number): () => number {
   return () => {
@@ -34,20 +37,27 @@ const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 /** Inputs in [-1, 3): asymmetric on purpose, so zero points are not trivially 0. */
 const randomValues = (shape: number[], random: () => number) => Float32Array.from({ length: size(shape) }, () => random() * 4 - 1);
 
-function oneOpModel<K extends OpName>(op: K, inputs: Input[], options: Partial<OpOptions[K]>, random: () => number): { model: TfliteModel; runtimeShapes: number[][] } {
+function oneOpModel<K extends OpName>(op: K, inputs: Input[], options: Partial<OpOptions[K]>, random: () => number): { model: TfliteModel; runtimeInputs: RuntimeInput[] } {
   const g = new GraphBuilder();
-  const runtimeShapes: number[][] = [];
+  const runtimeInputs: RuntimeInput[] = [];
   const refs: TensorRef[] = inputs.map((input, i) => {
     if (Array.isArray(input)) {
-      runtimeShapes.push(input);
+      runtimeInputs.push({ shape: input });
       return g.input(`in${i}`, input);
+    }
+    if ('ids' in input) {
+      runtimeInputs.push({ shape: input.ids, below: input.below });
+      return g.input(`ids${i}`, input.ids, { dtype: 'int32' });
     }
     if ('weights' in input) return g.constant(`w${i}`, input.weights, Float32Array.from(randomValues(input.weights, random), (v) => (v - 1) / 2));
     return g.constant(`c${i}`, input.shape, Int32Array.from(input.int32));
   });
   g.output(g.op(op, refs, options));
-  return { model: g.toModel(), runtimeShapes };
+  return { model: g.toModel(), runtimeInputs };
 }
+
+const runtimeValues = (input: RuntimeInput, random: () => number): Feed =>
+  input.below === undefined ? randomValues(input.shape, random) : Int32Array.from({ length: size(input.shape) }, () => Math.floor(random() * (input.below as number)));
 
 let caseNumber = 0;
 
@@ -55,8 +65,8 @@ function int8Case<K extends OpName>(op: K, inputs: Input[], options: Partial<OpO
   const seed = 1000 + ++caseNumber;
   test(`int8 ${op} #${seed} ${JSON.stringify(options)} ${JSON.stringify(inputs)}`, async () => {
     const random = mulberry32(seed);
-    const { model, runtimeShapes } = oneOpModel(op, inputs, options, random);
-    const sample = () => runtimeShapes.map((shape) => randomValues(shape, random));
+    const { model, runtimeInputs } = oneOpModel(op, inputs, options, random);
+    const sample = () => runtimeInputs.map((input) => runtimeValues(input, random));
     const calibration = Array.from({ length: MIN_CALIBRATION_SAMPLES }, sample);
     const quantized = quantizeInt8(model, { representativeData: calibration });
     const bytes = serializeModel(quantized);
@@ -118,6 +128,12 @@ int8Case('RELU6', [[1, 20]]);
 int8Case('LOGISTIC', [[1, 20]]);
 int8Case('TANH', [[1, 20]]);
 int8Case('PAD', [[1, 4, 4, 2], { int32: [0, 0, 1, 2, 2, 1, 0, 0], shape: [4, 2] }]);
+int8Case('SUB', [[1, 4, 4, 3], [1, 4, 4, 3]]);
+int8Case('SUB', [[1, 12], { weights: [12] }], { activation: 'relu' });
+int8Case('SQUARED_DIFFERENCE', [[1, 16], [1, 16]]);
+int8Case('SQUARED_DIFFERENCE', [[1, 4, 4, 3], { weights: [3] }]);
+int8Case('GATHER', [{ weights: [20, 8] }, { ids: [1, 12], below: 20 }]);
+int8Case('GATHER', [{ weights: [64, 16] }, { ids: [1, 5], below: 64 }]);
 int8Case('CONCATENATION', [[1, 3, 3, 2], [1, 3, 3, 5]], { axis: 3 });
 int8Case('CONCATENATION', [[1, 4], [1, 6], { weights: [1, 2] }], { axis: -1 });
 
@@ -210,4 +226,82 @@ test('calibrateLiteRt finds the ranges the reference interpreter finds, and quan
   a.tensors.forEach((t, i) => t.quantization && t.quantization.scale.forEach((s, c) => assert.ok(Math.abs(s - (b.tensors[i].quantization?.scale[c] ?? NaN)) <= 1e-6 * s, t.name)));
   assert.throws(() => quantizeInt8(model, { representativeData: samples, ranges: got.slice(1) }), /calibrated ranges/);
   await assert.rejects(calibrateLiteRt(model, samples.slice(0, 10)), /at least 100 representative samples/);
+});
+
+test('text model: int32 ids stay the model input (no QUANTIZE), GATHER reads an asymmetric int8 table and keeps its parameters', async () => {
+  const random = mulberry32(21);
+  const [vocab, dim, steps] = [30, 8, 10];
+  const g = new GraphBuilder();
+  const ids = g.input('ids', [1, steps], { dtype: 'int32' });
+  const table = g.constant('embedding', [vocab, dim], randomValues([vocab, dim], random));
+  const embedded = g.op('GATHER', [table, ids]);
+  const pooled = g.op('MEAN', [embedded, g.constant('axes', [1], Int32Array.from([1]))]);
+  g.output(g.op('SOFTMAX', [g.op('FULLY_CONNECTED', [pooled, g.constant('w', [3, dim], randomValues([3, dim], random)), g.constant('b', [3], randomValues([3], random))])]));
+  const model = g.toModel();
+  const sample = () => Float32Array.from({ length: steps }, () => Math.floor(random() * vocab)); // ids as floats, as training data holds them
+  const q = quantizeInt8(model, { representativeData: Array.from({ length: MIN_CALIBRATION_SAMPLES }, sample) });
+  assert.deepEqual(q.operators.map((o) => o.op), ['GATHER', 'MEAN', 'FULLY_CONNECTED', 'SOFTMAX', 'DEQUANTIZE']);
+  const input = q.tensors[q.inputs[0]];
+  assert.equal(input.dtype, 'int32');
+  assert.equal(input.quantization, undefined);
+  const gatherOp = q.operators[0];
+  const tableTensor = q.tensors[gatherOp.inputs[0]];
+  assert.equal(tableTensor.dtype, 'int8');
+  assert.equal(tableTensor.quantization?.scale.length, 1, 'per-tensor table');
+  assert.deepEqual(q.tensors[gatherOp.outputs[0]].quantization, tableTensor.quantization, 'GATHER output keeps the table parameters');
+  const session = await TfliteSession.create(serializeModel(q));
+  try {
+    let agree = 0;
+    for (let run = 0; run < 20; run++) {
+      const feed = Int32Array.from(sample());
+      const [want] = evaluate(model, [feed]);
+      const [got] = await session.run([feed]);
+      got.forEach((p, i) => assert.ok(Math.abs(p - want[i]) < 0.03, `class ${i}: ${p} vs ${want[i]}`));
+      if (got.indexOf(Math.max(...got)) === want.indexOf(Math.max(...want))) agree++;
+    }
+    assert.ok(agree >= 19, `top-1 agreement ${agree}/20`);
+  } finally {
+    session.close();
+  }
+  const ranges = await calibrateLiteRt(model, Array.from({ length: MIN_CALIBRATION_SAMPLES }, () => Int32Array.from(sample())));
+  assert.equal(ranges[model.inputs[0]], undefined, 'no range for the int32 ids');
+});
+
+test('floatOperators: an int8 autoencoder with a float32 score tail (DEQUANTIZE, SQUARED_DIFFERENCE, MEAN in float)', async () => {
+  const random = mulberry32(23);
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 12]);
+  const small = (shape: number[]) => Float32Array.from(randomValues(shape, random), (v) => (v - 1) / 4);
+  const code = g.op('FULLY_CONNECTED', [x, g.constant('enc', [4, 12], small([4, 12])), g.constant('encb', [4], new Float32Array(4))], { activation: 'relu' });
+  const recon = g.op('FULLY_CONNECTED', [code, g.constant('dec', [12, 4], small([12, 4])), g.constant('decb', [12], new Float32Array(12))]);
+  const squared = g.op('SQUARED_DIFFERENCE', [x, recon]);
+  g.output(g.op('MEAN', [squared, g.constant('axes', [1], Int32Array.from([1]))], { keepDims: true }));
+  const model = g.toModel();
+  const samples = Array.from({ length: MIN_CALIBRATION_SAMPLES }, () => randomValues([1, 12], random));
+  const q = quantizeInt8(model, { representativeData: samples, floatOperators: [2, 3] });
+  assert.deepEqual(q.operators.map((o) => o.op), ['QUANTIZE', 'FULLY_CONNECTED', 'FULLY_CONNECTED', 'DEQUANTIZE', 'SQUARED_DIFFERENCE', 'MEAN']);
+  const sq = q.operators[4];
+  assert.equal(sq.inputs[0], q.inputs[0], 'the score reads the float model input itself');
+  assert.equal(q.tensors[q.outputs[0]].dtype, 'float32');
+  assert.equal(q.tensors[sq.outputs[0]].quantization, undefined);
+  const allInt8 = quantizeInt8(model, { representativeData: samples });
+  const calibratedMax = Math.max(...samples.map((sample) => evaluate(model, [sample])[0][0]));
+  const [floatTail, int8Tail] = await Promise.all([TfliteSession.create(serializeModel(q)), TfliteSession.create(serializeModel(allInt8))]);
+  try {
+    const inRange = samples[3];
+    const [want] = evaluate(model, [inRange]);
+    const [got] = await floatTail.run([inRange]);
+    assert.ok(Math.abs(got[0] - want[0]) <= 0.05 * want[0], `in range: score ${got[0]} vs float ${want[0]}`);
+    // Far outside the calibrated range (an "anomaly"): an int8 score saturates at the calibrated
+    // maximum, the float tail keeps growing with the input's true distance.
+    const far = Float32Array.from(inRange, (v) => v * 10);
+    const [floatScore] = (await floatTail.run([far]))[0];
+    const [int8Score] = (await int8Tail.run([far]))[0];
+    assert.ok(int8Score <= calibratedMax * 1.02, `int8 tail saturates: ${int8Score} vs calibrated max ${calibratedMax}`);
+    assert.ok(floatScore > 10 * calibratedMax, `float tail: ${floatScore} vs calibrated max ${calibratedMax}`);
+  } finally {
+    floatTail.close();
+    int8Tail.close();
+  }
+  assert.throws(() => quantizeInt8(model, { representativeData: samples, floatOperators: [2] }), /float tail: MEAN/);
 });

@@ -9,17 +9,29 @@
 import type { OperatorDef, Quantization, TensorDef, TfliteModel } from './model.ts';
 import type { OpName } from './ops.ts';
 import { constantValues, evaluateAll } from './interpreter.ts';
+import type { InterpreterInput } from './interpreter.ts';
 
 export const MIN_CALIBRATION_SAMPLES = 100;
 
 export interface QuantizeInt8Options {
   /**
    * Representative model inputs, ≥ 100 samples drawn like real inputs (same preprocessing).
-   * One Float32Array per sample for single-input models, or one array of inputs per sample.
+   * One input per sample for single-input models, or one array of inputs per sample. int32 model
+   * inputs (token ids) take Int32Array or Float32Array ids; they stay int32 in the quantized model.
    */
-  representativeData: readonly (Float32Array | readonly Float32Array[])[];
-  /** Type of the model's inputs and outputs; the graph inside is int8 either way. Default float32. */
+  representativeData: readonly (InterpreterInput | readonly InterpreterInput[])[];
+  /**
+   * Type of the model's float inputs and outputs; the graph inside is int8 either way. Default
+   * float32. Inputs of other types (int32 ids) are left alone.
+   */
   io?: 'float32' | 'uint8';
+  /**
+   * Indices (in `model.operators`) of operators to keep in float32: a tail of the graph whose
+   * consumers are all float too (e.g. an anomaly score computed from an int8 reconstruction).
+   * Their int8 inputs are DEQUANTIZEd; a float model input is read as is (float32 I/O). Their
+   * outputs stay float32 model outputs.
+   */
+  floatOperators?: readonly number[];
   /**
    * Activation ranges already calibrated on `representativeData` (e.g. by `calibrateLiteRt`, much
    * faster on large models); default: `calibrate` runs the reference interpreter.
@@ -32,13 +44,24 @@ export interface Range {
   max: number;
 }
 
+/** One calibration sample as the model's inputs, each in its input's type (ids given as floats become Int32Array). */
+export function sampleInputs(model: TfliteModel, sample: QuantizeInt8Options['representativeData'][number]): InterpreterInput[] {
+  const list = sample instanceof Float32Array || sample instanceof Int32Array ? [sample] : [...sample];
+  if (list.length !== model.inputs.length) throw new Error(`Calibration sample has ${list.length} inputs; the model takes ${model.inputs.length}`);
+  return list.map((values, i) => {
+    const dtype = model.tensors[model.inputs[i]].dtype;
+    if (dtype === 'int32') return values instanceof Int32Array ? values : Int32Array.from(values);
+    if (dtype === 'float32') return values instanceof Float32Array ? values : Float32Array.from(values);
+    throw new Error(`Model input ${i} is ${dtype}: only float32 and int32 inputs can be calibrated`);
+  });
+}
+
 /** Min/max of every float activation tensor over the samples (index like `model.tensors`). */
 export function calibrate(model: TfliteModel, samples: QuantizeInt8Options['representativeData']): (Range | undefined)[] {
   const ranges: (Range | undefined)[] = model.tensors.map(() => undefined);
   for (const sample of samples) {
-    const inputs = sample instanceof Float32Array ? [sample] : [...sample];
-    evaluateAll(model, inputs).forEach((values, i) => {
-      if (!values || model.tensors[i].data) return;
+    evaluateAll(model, sampleInputs(model, sample)).forEach((values, i) => {
+      if (!values || model.tensors[i].data || model.tensors[i].dtype !== 'float32') return;
       const range = (ranges[i] ??= { min: Infinity, max: -Infinity });
       for (const v of values) {
         if (v < range.min) range.min = v;
@@ -112,21 +135,30 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
   const ranges = options.ranges ?? calibrate(model, samples);
   const io = options.io ?? 'float32';
 
+  const floatOps = new Set(options.floatOperators ?? []);
+  const floatTensors = floatTail(model, floatOps);
+
   // Activation parameters, in execution order so pass-through ops can copy their input's.
   const params = new Map<number, Quantization>();
   const rangeOf = (i: number): Range => ranges[i] ?? { min: 0, max: 0 };
-  for (const i of model.inputs) params.set(i, int8Params(rangeOf(i)));
-  for (const op of model.operators) {
+  const isFloat = (i: number) => model.tensors[i].dtype === 'float32';
+  for (const i of model.inputs) if (isFloat(i)) params.set(i, int8Params(rangeOf(i)));
+  for (const [n, op] of model.operators.entries()) {
+    if (floatOps.has(n)) continue;
     const out = op.outputs[0];
     const fixed = FIXED_OUTPUT[op.op];
     if (fixed) params.set(out, fixed);
+    // The int8 GATHER kernel copies bytes: its output carries the table's parameters.
+    else if (op.op === 'GATHER') params.set(out, tableParams(model, op.inputs[0], params));
     else if (KEEPS_INPUT_PARAMS.has(op.op)) params.set(out, params.get(op.inputs[0]) as Quantization);
     else if (op.op === 'CONCATENATION') params.set(out, int8Params(unionRange(op.inputs.map((i) => constantOrCalibratedRange(model, ranges, i)))));
     else params.set(out, int8Params(rangeOf(out)));
   }
 
   const tensors: TensorDef[] = model.tensors.map((t, i) =>
-    t.data ? { ...t } : { name: t.name, shape: [...t.shape], dtype: t.dtype === 'float32' ? 'int8' : t.dtype, quantization: params.get(i) },
+    t.data ? { ...t }
+    : t.dtype !== 'float32' || floatTensors.has(i) ? { name: t.name, shape: [...t.shape], dtype: t.dtype }
+    : { name: t.name, shape: [...t.shape], dtype: 'int8', quantization: params.get(i) },
   );
   const addTensor = (t: TensorDef) => tensors.push(t) - 1;
   const weightTensor = (index: number, axis: number | undefined) => {
@@ -159,9 +191,44 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
     return copy;
   };
 
-  const operators: OperatorDef[] = model.operators.flatMap((op) => {
+  // Model boundary: the original float (or uint8) tensors stay the I/O, converted inside; other
+  // types (int32 token ids) are model inputs as they are.
+  const prologue: OperatorDef[] = [];
+  const epilogue: OperatorDef[] = [];
+  const outerInput = new Map<number, number>();
+  const inputs = model.inputs.map((index) => {
+    if (!isFloat(index)) return index;
+    const inner = tensors[index];
+    const outer = addTensor(boundaryTensor(inner, io));
+    inner.name = `${inner.name}/int8`;
+    prologue.push({ op: 'QUANTIZE', inputs: [outer], outputs: [index], options: {} });
+    outerInput.set(index, outer);
+    return outer;
+  });
+
+  /** A float32 view of activation `index` for a float operator: the float model input itself, or a DEQUANTIZE of the int8 tensor. */
+  const floatViews = new Map<number, number>();
+  const floatView = (index: number, extra: OperatorDef[]) => {
+    const outer = outerInput.get(index);
+    if (outer !== undefined && io === 'float32') return outer;
+    let view = floatViews.get(index);
+    if (view === undefined) {
+      view = addTensor({ name: `${model.tensors[index].name}/float`, shape: [...model.tensors[index].shape], dtype: 'float32' });
+      floatViews.set(index, view);
+      extra.push({ op: 'DEQUANTIZE', inputs: [index], outputs: [view], options: {} });
+    }
+    return view;
+  };
+
+  const operators: OperatorDef[] = model.operators.flatMap((op, n) => {
     const inputs = [...op.inputs];
     const before: OperatorDef[] = [];
+    if (floatOps.has(n)) {
+      op.inputs.forEach((index, position) => {
+        if (index >= 0 && !model.tensors[index].data && isFloat(index) && !floatTensors.has(index)) inputs[position] = floatView(index, before);
+      });
+      return [...before, { ...op, inputs, outputs: [...op.outputs] } as OperatorDef];
+    }
     if (op.op === 'CONCATENATION') {
       const target = params.get(op.outputs[0]) as Quantization;
       op.inputs.forEach((index, position) => {
@@ -184,24 +251,15 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
     } else {
       op.inputs.forEach((index, position) => {
         const t = model.tensors[index];
-        if (index >= 0 && t.data && t.dtype === 'float32') inputs[position] = activationConstant(index);
+        if (index >= 0 && t.data && t.dtype === 'float32') inputs[position] = activationConstant(index, op.op === 'GATHER' && position === 0 ? params.get(op.outputs[0]) : undefined);
         else if (index >= 0 && t.data && t.dtype !== 'int32') throw new Error(`quantizeInt8: ${op.op} reads constant "${t.name}" of type ${t.dtype}`);
       });
     }
     return [{ ...op, inputs, outputs: [...op.outputs] } as OperatorDef];
   });
 
-  // Model boundary: the original float (or uint8) tensors stay the I/O, converted inside.
-  const prologue: OperatorDef[] = [];
-  const epilogue: OperatorDef[] = [];
-  const inputs = model.inputs.map((index) => {
-    const inner = tensors[index];
-    const outer = addTensor(boundaryTensor(inner, io));
-    inner.name = `${inner.name}/int8`;
-    prologue.push({ op: 'QUANTIZE', inputs: [outer], outputs: [index], options: {} });
-    return outer;
-  });
   const outputs = model.outputs.map((index) => {
+    if (!isFloat(index) || floatTensors.has(index)) return index;
     const inner = tensors[index];
     const outer = addTensor(boundaryTensor(inner, io));
     inner.name = `${inner.name}/int8`;
@@ -210,6 +268,28 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
   });
 
   return { ...model, tensors: compact(tensors, [...prologue, ...operators, ...epilogue], inputs, outputs), operators: [...prologue, ...operators, ...epilogue], inputs, outputs };
+}
+
+/** int8 parameters of a GATHER table: a constant's own range (asymmetric, per tensor), else its activation parameters. */
+function tableParams(model: TfliteModel, index: number, params: Map<number, Quantization>): Quantization {
+  const t = model.tensors[index];
+  if (t.data) return int8Params(valuesRange(constantValues(t)));
+  return params.get(index) as Quantization;
+}
+
+/**
+ * Activations computed by the float operators; throws unless every reader of them is a float
+ * operator too (or a model output): an int8 op after a float one would need requantizing.
+ */
+function floatTail(model: TfliteModel, floatOps: ReadonlySet<number>): Set<number> {
+  for (const n of floatOps) if (!model.operators[n]) throw new Error(`floatOperators: no operator ${n} (the model has ${model.operators.length})`);
+  const floats = new Set<number>([...floatOps].flatMap((n) => model.operators[n].outputs));
+  model.operators.forEach((op, n) => {
+    if (floatOps.has(n)) return;
+    const read = op.inputs.find((i) => floats.has(i));
+    if (read !== undefined) throw new Error(`floatOperators must form a float tail: ${op.op} (operator ${n}) reads "${model.tensors[read].name}", computed in float`);
+  });
+  return floats;
 }
 
 function valuesRange(values: Float32Array): Range {

@@ -46,7 +46,10 @@ export const BUILTIN_OPTIONS = {
   ReshapeOptions: 17,
   MulOptions: 21,
   PadOptions: 22,
+  GatherOptions: 23,
   ReducerOptions: 27,
+  SubOptions: 28,
+  SquaredDifferenceOptions: 76,
 } as const;
 
 export function keyOf<T extends Record<string, number>>(table: T, value: number, what: string): keyof T {

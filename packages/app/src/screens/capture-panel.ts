@@ -1,17 +1,22 @@
-// Capture: one big button per label; each tap grabs a 128x128 centre square, encodes JPEG and puts it in the
-// outbox (IndexedDB first, then uploaded; queued while the server is away). Shows uploaded and queued counts.
-import type { OutboxSnapshot, Project } from '@offgrid/sdk';
+// Capture: per-label counts (uploaded, queued, failed) and the outbox queue for every modality, around the
+// modality's own capture. Images: one big button per label; each tap grabs a 128x128 centre square, encodes JPEG
+// and puts it in the outbox (IndexedDB first, then uploaded; queued while the server is away). Other modalities
+// mount their module (modalities/registry.ts) and put their samples in the same outbox.
+import type { OutboxSnapshot } from '@offgrid/sdk';
 import type { AppServices, Dispose } from '../context.ts';
 import { errorMessage, h } from '../dom.ts';
 import { SAMPLE_SIZE, canvasToJpeg, grabSquareFrame, squareFromImageFile } from '../frame.ts';
+import type { ModalProject } from '../modalities/project-fields.ts';
+import { CAPTURE_MODULES } from '../modalities/registry.ts';
 import { rememberProject } from '../projects-cache.ts';
 
 export interface CapturePanelOptions extends AppServices {
-  project: Project;
+  project: ModalProject;
   video: HTMLVideoElement;
 }
 
-export function mountCapturePanel(root: HTMLElement, { project, video, outbox, reachability }: CapturePanelOptions): Dispose {
+export function mountCapturePanel(root: HTMLElement, options: CapturePanelOptions): Dispose {
+  const { project, video, outbox, reachability } = options;
   const status = h('p', { class: 'status', testid: 'capture-status', role: 'status' }, 'Point the camera at an example, then tap its label. Capture at least 5 per label, from different angles.');
   const pendingCount = h('strong', { testid: 'outbox-pending' }, '0');
   const failedCount = h('strong', { testid: 'outbox-failed' }, '0');
@@ -67,6 +72,7 @@ export function mountCapturePanel(root: HTMLElement, { project, video, outbox, r
     const count = h('span', { class: 'count', testid: `capture-count-${label}`, 'data-label': label, title: 'uploaded' }, String(uploaded[label] ?? 0));
     const queued = h('span', { class: 'queued', testid: `capture-pending-${label}`, 'data-label': label, hidden: true });
     const errors = h('span', { class: 'errors', testid: `capture-errors-${label}`, 'data-label': label, hidden: true });
+    if (project.modality !== 'image') return { label, item: h('li', { 'data-label': label }, h('span', {}, label), queued, errors, count), count, queued, errors };
     const button = h(
       'button',
       { type: 'button', class: 'capture-button', testid: `capture-button-${label}`, 'data-label': label },
@@ -82,7 +88,7 @@ export function mountCapturePanel(root: HTMLElement, { project, video, outbox, r
         status.textContent = errorMessage(error);
       }
     });
-    return { label, button, count, queued, errors };
+    return { label, item: button, count, queued, errors };
   });
 
   const render = (snapshot: OutboxSnapshot) => {
@@ -111,11 +117,12 @@ export function mountCapturePanel(root: HTMLElement, { project, video, outbox, r
     else note.textContent = snapshot.pending === 0 ? 'All captures uploaded.' : '';
   };
 
+  const addUploaded = (label: string, count: number) => {
+    uploaded[label] = (uploaded[label] ?? 0) + count;
+    void rememberProject({ ...project, sampleCounts: { ...uploaded } }); // offline, counts start from here
+  };
   const unsubscribe = outbox.subscribe((event) => {
-    if (event.type === 'uploaded' && event.entry.projectId === project.id && !event.result.duplicate) {
-      uploaded[event.entry.label] = (uploaded[event.entry.label] ?? 0) + 1;
-      void rememberProject({ ...project, sampleCounts: { ...uploaded } }); // offline, counts start from here
-    }
+    if (event.type === 'uploaded' && event.entry.projectId === project.id && !event.result.duplicate) addUploaded(event.entry.label, 1);
     if (event.type === 'change') render(event.snapshot);
   });
   retryButton.addEventListener('click', () => {
@@ -125,7 +132,19 @@ export function mountCapturePanel(root: HTMLElement, { project, video, outbox, r
   discardButton.addEventListener('click', () => void outbox.discardFailed());
 
   const legend = h('p', { class: 'muted legend' }, 'The green number is how many examples of that label the server has.');
-  root.replaceChildren(h('div', { class: 'capture-grid' }, ...rows.map((r) => r.button)), legend, status, importer, queue);
+  let disposeModule: Dispose = () => undefined;
+  if (project.modality === 'image') root.replaceChildren(h('div', { class: 'capture-grid' }, ...rows.map((r) => r.item)), legend, status, importer, queue);
+  else {
+    const area = h('div', { class: 'modality-capture', testid: `capture-${project.modality}` });
+    root.replaceChildren(area, h('ul', { class: 'label-counts', testid: 'label-counts' }, ...rows.map((r) => r.item)), legend, queue);
+    disposeModule = CAPTURE_MODULES[project.modality](area, { ...options, addUploaded: (label, count) => {
+      addUploaded(label, count);
+      render(outbox.snapshot());
+    } }, project);
+  }
   render(outbox.snapshot());
-  return unsubscribe;
+  return () => {
+    unsubscribe();
+    disposeModule();
+  };
 }

@@ -1,6 +1,8 @@
-// Predict: runs the phone's active model (encrypted in IndexedDB; works offline) on the camera, once or live
-// (FPS, latency, top-3), watches confidence for drift and saves low-confidence frames to the outbox.
-import type { ModelVersion, Project } from '@offgrid/sdk';
+// Predict: loads the phone's active model (encrypted in IndexedDB; works offline) or the server's choice, and
+// runs it. Images: on the camera, once or live (FPS, latency, top-3), watching confidence for drift and saving
+// low-confidence frames to the outbox. Other modalities: the model goes to the modality's predict module
+// (modalities/registry.ts), which feeds it from its own sensor, microphone or form.
+import type { ModelVersion } from '@offgrid/sdk';
 import { OffgridApiError } from '@offgrid/sdk';
 import { describeApiError } from '../api-errors.ts';
 import { LOW_BATTERY_FRAME_INTERVAL_MS } from '../battery.ts';
@@ -13,17 +15,19 @@ import type { StoredModel } from '../model-store.ts';
 import { downloadToPhone } from '../model-sync.ts';
 import { Predictor } from '../predictor.ts';
 import type { Accelerator } from '../predictor.ts';
+import { anomalyMetrics } from '../modalities/model-fields.ts';
+import type { ModalProject } from '../modalities/project-fields.ts';
+import { PREDICT_MODULES } from '../modalities/registry.ts';
+import { ScoreView } from '../modalities/score-view.ts';
+import type { PredictModule } from '../modalities/types.ts';
 import { FramePreprocessor } from '../preprocess.ts';
-import { toProbabilities } from '../probabilities.ts';
 import { getItem, setItem } from '../storage.ts';
-import { topK } from '../top-k.ts';
 
-const TOP = 3;
 const ACCELERATOR_DETAIL: Record<Accelerator, string> = { webnn: '(WebNN: the phone’s NPU or GPU)', webgpu: '(WebGPU: the GPU)', wasm: '(CPU, XNNPACK)' };
 const DRIFT_SETTING = 'drift-threshold';
 
 export interface PredictPanelOptions extends AppServices {
-  project: Project;
+  project: ModalProject;
   video: HTMLVideoElement;
 }
 
@@ -52,7 +56,6 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
   const grabber = new FrameGrabber();
   let preprocessor: FramePreprocessor | undefined;
   let scores = new Float32Array(0);
-  const best = new Int32Array(TOP);
 
   const modelStatus = h('p', { class: 'status', testid: 'model-status', role: 'status' }, 'No model on this phone yet. Train one, then load it here.');
   const loadButton = h('button', { type: 'button', class: 'secondary', testid: 'model-load-button' }, 'Load the server’s model');
@@ -63,18 +66,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
   const acceleratorNote = h('p', { class: 'muted note-small', testid: 'model-accelerator-note', hidden: true }, 'Runs on ', accelerator, acceleratorDetail);
   const predictButton = h('button', { type: 'button', class: 'primary', testid: 'predict-button', disabled: true }, 'Predict');
   const liveButton = h('button', { type: 'button', class: 'secondary', testid: 'live-button', disabled: true, 'aria-pressed': 'false' }, 'Start live');
-  const label = h('span', { class: 'prediction-label', testid: 'predict-label' }, '—');
-  const confidence = h('span', { testid: 'predict-confidence' }, '—');
-  const latency = h('span', { testid: 'predict-latency' }, '—');
-  const fps = h('span', { testid: 'predict-fps' }, '—');
-  const fpsPart = h('span', { hidden: true }, ' · ', fps, ' fps');
-  const topRows = Array.from({ length: TOP }, () => {
-    const name = h('span', { class: 'score-name' });
-    const meter = h('meter', { min: 0, max: 1, value: 0 });
-    const value = h('span', { class: 'score-value' });
-    return { row: h('li', { hidden: true }, name, meter, value), name, meter, value };
-  });
-  const scoreList = h('ol', { class: 'scores', testid: 'predict-scores' }, ...topRows.map((r) => r.row));
+  const scoreView = new ScoreView('fps');
   const predictStatus = h('p', { class: 'status', testid: 'predict-status', role: 'status' });
   const throttleNote = h('p', { class: 'note warn', testid: 'predict-throttle', hidden: true }, `Battery low: live prediction slowed to ${1000 / LOW_BATTERY_FRAME_INTERVAL_MS} frames per second.`);
 
@@ -94,24 +86,23 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
   const thresholdInput = h('input', { type: 'range', min: 0.3, max: 0.95, step: 0.05, value: DEFAULT_DRIFT_THRESHOLD, testid: 'drift-threshold' });
   const thresholdValue = h('span', { testid: 'drift-threshold-value' }, percent(DEFAULT_DRIFT_THRESHOLD, 0));
 
-  root.replaceChildren(
-    h('div', { class: 'actions' }, predictButton, liveButton),
-    h(
-      'div',
-      { class: 'prediction card' },
-      label,
-      h('span', { class: 'muted' }, 'Confidence ', confidence, ' · ', latency, fpsPart),
-      scoreList,
-    ),
-    throttleNote,
-    driftBanner,
-    predictStatus,
-    modelStatus,
-    modelSource,
-    h('div', { class: 'actions model-actions' }, loadButton),
-    acceleratorNote,
-    h('label', { class: 'setting' }, h('span', {}, 'Ask for more data below ', thresholdValue, ' average confidence'), thresholdInput),
-  );
+  const modelSection = [modelStatus, modelSource, h('div', { class: 'actions model-actions' }, loadButton), acceleratorNote];
+  let modality: PredictModule | undefined;
+  if (project.modality === 'image') {
+    root.replaceChildren(
+      h('div', { class: 'actions' }, predictButton, liveButton),
+      scoreView.element,
+      throttleNote,
+      driftBanner,
+      predictStatus,
+      ...modelSection,
+      h('label', { class: 'setting' }, h('span', {}, 'Ask for more data below ', thresholdValue, ' average confidence'), thresholdInput),
+    );
+  } else {
+    const area = h('div', { class: 'modality-predict', testid: `predict-${project.modality}` });
+    root.replaceChildren(area, ...modelSection);
+    modality = PREDICT_MODULES[project.modality](area, options, project);
+  }
 
   void getItem<number>('settings', DRIFT_SETTING).then((saved) => {
     if (saved !== undefined) setThreshold(saved);
@@ -153,14 +144,17 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     predictor?.dispose();
     predictor = next;
     loaded = stored;
-    preprocessor = new FramePreprocessor(grabber.size, stored.model.input);
+    if (modality) modality.setModel({ predictor: next, model: stored.model });
+    else preprocessor = new FramePreprocessor(grabber.size, stored.model.input);
     scores = new Float32Array(stored.model.labels.length);
     drift.reset();
     showDrift();
     accelerator.textContent = next.accelerator;
     acceleratorDetail.textContent = ` ${ACCELERATOR_DETAIL[next.accelerator]}.${next.fallbacks.length > 0 ? ` Not used: ${next.fallbacks.join('; ')}.` : ''}`;
     acceleratorNote.hidden = false;
-    modelStatus.textContent = `Model v${stored.model.version} ready (${next.accelerator}) · val accuracy ${percent(stored.model.metrics.valAccuracy)}`;
+    const anomaly = anomalyMetrics(stored.model);
+    const quality = anomaly ? `anomaly threshold ${anomaly.threshold.toPrecision(4)}` : `val accuracy ${percent(stored.model.metrics.valAccuracy)}`;
+    modelStatus.textContent = `Model v${stored.model.version} ready (${next.accelerator}) · ${quality}`;
     modelStatus.dataset.modelId = stored.model.id;
     showSource(source, stored.model.version);
     setReady(true);
@@ -180,7 +174,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
         client.getProject(project.id, { signal: controller.signal }),
       ]);
       chosen = models.find((m) => m.active) ?? models.find((m) => m.id === current.activeModelId) ?? models[0];
-      pinned = current.modelPinned && chosen?.id === current.activeModelId;
+      pinned = current.modelPinned === true && chosen?.id === current.activeModelId;
     } catch (error) {
       if (!(error instanceof OffgridApiError && error.status === 0)) throw error;
       reachability.report(false);
@@ -228,20 +222,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     if (!predictor || !loaded || !preprocessor) throw new Error('Load a model first.');
     const input = preprocessor.run(grabber.grab(video));
     const { output, latencyMs } = await predictor.predictInto(input, scores);
-    const probabilities = toProbabilities(output);
-    const count = topK(probabilities, best);
-    topRows.forEach((row, n) => {
-      row.row.hidden = n >= count;
-      if (n >= count) return;
-      const p = probabilities[best[n]];
-      row.name.textContent = loaded!.model.labels[best[n]] ?? `class ${best[n]}`;
-      row.meter.value = p;
-      row.value.textContent = percent(p, 0);
-    });
-    const top = probabilities[best[0]];
-    label.textContent = topRows[0].name.textContent;
-    confidence.textContent = percent(top);
-    latency.textContent = `${latencyMs.toFixed(1)} ms`;
+    const top = scoreView.showScores(output, loaded.model.labels, latencyMs);
     predictStatus.textContent = '';
     return top;
   }
@@ -278,19 +259,15 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     liveButton.textContent = on ? 'Stop live' : 'Start live';
     liveButton.setAttribute('aria-pressed', String(on));
     predictButton.disabled = on || !predictor;
-    fpsPart.hidden = !on;
+    scoreView.setLive(on);
     if (on) void liveLoop();
     else {
-      fps.textContent = '—';
       throttleNote.hidden = true;
     }
   };
   liveButton.addEventListener('click', () => setLive(!live));
 
   async function liveLoop(): Promise<void> {
-    // FPS over the last few frames (a ring of timestamps), so a change of pace shows within a second or two.
-    const stamps = new Float64Array(5);
-    let frames = 0;
     while (live && !disposed) {
       const throttled = battery.state.low;
       throttleNote.hidden = !throttled;
@@ -308,11 +285,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
       const wait = minInterval - (performance.now() - frameStarted);
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       await new Promise((resolve) => requestAnimationFrame(resolve));
-      const now = performance.now();
-      const oldest = stamps[frames % stamps.length];
-      stamps[frames % stamps.length] = now;
-      frames++;
-      if (frames > stamps.length) fps.textContent = ((stamps.length * 1000) / (now - oldest)).toFixed(1);
+      scoreView.tick();
     }
   }
 
@@ -332,6 +305,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     hide() {
       shown = false;
       if (live) setLive(false);
+      modality?.hide();
     },
     offerModel(model) {
       if (loaded?.model.id === model.id) return;
@@ -347,6 +321,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
       disposed = true;
       live = false;
       controller.abort();
+      modality?.dispose();
       predictor?.dispose();
     },
   };

@@ -1,10 +1,13 @@
-// One project: shared camera preview on top, then Capture / Train / Predict / Models tabs.
+// One project: Capture / Train / Predict / Models tabs; image projects have the shared camera preview on top
+// (other modalities capture from their own sensor, microphone, keyboard or file, inside the panels).
 import type { Project } from '@offgrid/sdk';
 import { OffgridApiError } from '@offgrid/sdk';
 import { describeApiError } from '../api-errors.ts';
 import { startCamera, stopCamera } from '../camera.ts';
 import type { AppContext, Dispose } from '../context.ts';
 import { errorMessage, h } from '../dom.ts';
+import { modalProject } from '../modalities/project-fields.ts';
+import type { ModalProject } from '../modalities/project-fields.ts';
 import { cachedProject, rememberProject } from '../projects-cache.ts';
 import { PROJECT_TABS, routeHash } from '../routes.ts';
 import type { ProjectTab } from '../routes.ts';
@@ -42,7 +45,7 @@ export function renderProjectScreen(root: HTMLElement, context: AppContext, proj
     .then(({ project, offline }) => {
       if (controller.signal.aborted) return;
       status.textContent = offline ? 'Server offline: captures are kept on this phone, prediction works.' : '';
-      disposers.push(mountProject(root, context, project, initialTab, back, status));
+      disposers.push(mountProject(root, context, modalProject(project), initialTab, back, status));
     })
     .catch((error: unknown) => {
       if (!controller.signal.aborted) status.textContent = `Could not open the project: ${describeApiError(error)}`;
@@ -51,10 +54,11 @@ export function renderProjectScreen(root: HTMLElement, context: AppContext, proj
   return () => disposers.forEach((dispose) => dispose());
 }
 
-function mountProject(root: HTMLElement, context: AppContext, project: Project, initialTab: ProjectTab, back: HTMLElement, status: HTMLElement): Dispose {
+function mountProject(root: HTMLElement, context: AppContext, project: ModalProject, initialTab: ProjectTab, back: HTMLElement, status: HTMLElement): Dispose {
   const video = h('video', { testid: 'camera-video', autoplay: true, muted: true, playsinline: true });
   const cameraStatus = h('p', { class: 'camera-status', testid: 'camera-status', role: 'status' }, 'Starting camera…');
   const camera = h('div', { class: 'camera', testid: 'camera' }, video, cameraStatus);
+  const usesCamera = project.modality === 'image';
 
   const panels = Object.fromEntries(
     PROJECT_TABS.map((tab) => [tab, h('section', { class: 'panel', testid: `panel-${tab}`, role: 'tabpanel' })]),
@@ -68,7 +72,7 @@ function mountProject(root: HTMLElement, context: AppContext, project: Project, 
   root.replaceChildren(
     h('div', { class: 'project-header' }, back, h('h1', { testid: 'project-name' }, project.name)),
     status,
-    camera,
+    usesCamera ? camera : '',
     h('nav', { class: 'tabs', role: 'tablist' }, ...tabButtons),
     ...PROJECT_TABS.map((tab) => panels[tab]),
   );
@@ -96,7 +100,7 @@ function mountProject(root: HTMLElement, context: AppContext, project: Project, 
 
   let stream: MediaStream | undefined;
   let left = false;
-  startCamera(video)
+  if (usesCamera) startCamera(video)
     .then((started) => {
       if (left) return stopCamera(video, started);
       stream = started;

@@ -3,9 +3,11 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
+import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 
 /**
- * Gradient kernels tfjs-backend-wasm 4.22 lacks (the first three) or runs slowly (the rest),
+ * Gradient kernels tfjs-backend-wasm 4.22 lacks (the first three, and UnsortedSegmentSum: the
+ * Embedding gradient) or runs slowly (the others),
  * each composed from ops wasm runs fast. One list, so adding a kernel touches one place.
  */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
@@ -14,6 +16,7 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
   depthwiseBackpropInputConfig,
   conv2DBackpropInputConfig,
   maxPoolGradConfig,
+  unsortedSegmentSumConfig,
 ];
 
 /** Idempotent; replaces a kernel wasm already has (its own Conv2DBackpropInput) without a warning. */

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { loadCsv, loadDataset, splitCsvLine } from './load-dataset.ts';
+import { loadCsv, loadDataset, splitCsvLine } from './index.ts';
 import { decodeImage } from './decode-image.ts';
 
 const spec = { width: 8, height: 8, mean: 127.5, std: 127.5 };

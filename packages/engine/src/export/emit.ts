@@ -23,7 +23,10 @@ export function emitModel(graph: IrGraph, description: string): TfliteModel {
   // Every op output is checked against the shape TF.js computed for the same value.
   const out = (key: Key) => ({ name: unique(graph.names.get(key) ?? key), shape: graph.shapes.get(key) });
 
-  for (const key of graph.inputs) refs.set(key, g.input(unique(graph.names.get(key) ?? key), graph.shapes.get(key) as number[]));
+  for (const key of graph.inputs) {
+    const dtype = graph.int32Inputs.has(key) ? 'int32' : 'float32';
+    refs.set(key, g.input(unique(graph.names.get(key) ?? key), graph.shapes.get(key) as number[], { dtype }));
+  }
 
   for (const node of graph.nodes) {
     try {
@@ -38,7 +41,12 @@ export function emitModel(graph: IrGraph, description: string): TfliteModel {
 
   function emitNode(node: IrNode): TensorRef {
     const inputs = node.inputs.map(ref);
+    if (node.kind !== 'gather' && node.inputs.some((k) => graph.int32Inputs.has(k))) {
+      throw new UnsupportedLayerError(node.layer, node.className, 'it reads the int32 token ids an Embedding reads; only Embedding layers may read them');
+    }
     switch (node.kind) {
+      case 'gather':
+        return g.op('GATHER', [constant(`${node.layer}/embeddings`, node.tableShape, node.table), inputs[0]], { axis: 0 }, out(node.output));
       case 'conv':
       case 'depthwise':
       case 'dense': {

@@ -6,8 +6,10 @@
  * before any byte is produced.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { calibrateLiteRt, imageClassifierMetadata, quantizeInt8, serializeModel, serializeWithMetadata, toFloat16Weights } from '@offgrid/tflite';
-import type { TfliteModel } from '@offgrid/tflite';
+import {
+  calibrateLiteRt, featureClassifierMetadata, imageClassifierMetadata, quantizeInt8, serializeModel, serializeWithMetadata, textClassifierMetadata, toFloat16Weights,
+} from '@offgrid/tflite';
+import type { FeatureDescription, InterpreterInput, ModelMetadata, TfliteModel } from '@offgrid/tflite';
 import { lowerModel } from './walk.ts';
 import { optimize } from './optimize.ts';
 import { emitModel } from './emit.ts';
@@ -17,8 +19,9 @@ export { LAYER_CONVERTERS } from './layers.ts';
 
 export type Precision = 'float32' | 'float16' | 'int8';
 
-/** Image-classifier metadata; the model input must be [1, H, W, 3] and the output [1, labels]. */
+/** Image-classifier metadata (the default kind); the model input must be [1, H, W, 3] and the output [1, labels]. */
 export interface ClassifierMetadataOptions {
+  kind?: 'image';
   /** Model name in the metadata (default: the TF.js model's name). */
   name?: string;
   version?: string;
@@ -30,13 +33,41 @@ export interface ClassifierMetadataOptions {
   normalization: { mean: number[]; std: number[] };
 }
 
+interface CommonMetadataOptions {
+  name?: string;
+  version?: string;
+  author?: string;
+  license?: string;
+  /** Class names in output order (labels.txt, TENSOR_AXIS_LABELS). */
+  labels: readonly string[];
+}
+
+/** Text-classifier metadata (Task Library NLClassifier): RegexTokenizer + vocab.txt on the int32 ids input. */
+export interface TextMetadataOptions extends CommonMetadataOptions {
+  kind: 'text';
+  /** Tokens by id (vocabulary[id]); ids 0..2 are <PAD>, <START>, <UNKNOWN>. */
+  vocabulary: readonly string[];
+  delimRegexPattern?: string;
+}
+
+/** Feature-vector classifier metadata: feature names, units and ranges on the input. */
+export interface FeatureMetadataOptions extends CommonMetadataOptions {
+  kind: 'features';
+  features: readonly FeatureDescription[];
+}
+
+export type ExportMetadataOptions = ClassifierMetadataOptions | TextMetadataOptions | FeatureMetadataOptions;
+
 export interface ExportOptions {
   /** Stored as the TFLite model description (and the metadata description). */
   description?: string;
   /** Default float32. float16 stores weights as float16; int8 needs `representativeData`. */
   quantize?: Precision;
-  /** int8 only: ≥ 100 model inputs (batch 1, preprocessed like real inputs) to calibrate activation ranges. */
-  representativeData?: readonly Float32Array[];
+  /**
+   * int8 only: ≥ 100 model inputs (batch 1, preprocessed like real inputs) to calibrate activation
+   * ranges; token ids for text models (Float32Array or Int32Array).
+   */
+  representativeData?: readonly InterpreterInput[];
   /**
    * int8 only: what runs the float graph to calibrate activation ranges. 'interpreter' (default):
    * @offgrid/tflite's TypeScript reference interpreter, no runtime needed, fine for small nets
@@ -45,13 +76,14 @@ export interface ExportOptions {
   calibration?: 'interpreter' | 'litert';
   /** int8 only: type of the model's input and output (default float32; LiteRT.js refuses int8 I/O). */
   io?: 'float32' | 'uint8';
-  /** Embeds TFLite Metadata and appends labels.txt. */
-  metadata?: ClassifierMetadataOptions;
+  /** Embeds TFLite Metadata and appends its files (labels.txt; vocab.txt for text; features.txt for features). */
+  metadata?: ExportMetadataOptions;
 }
 
 export type ExportVariants = Record<Precision, Uint8Array>;
 
-function lower(model: tf.LayersModel, description: string): TfliteModel {
+/** The float32 TFLite graph of `model` (before precision and metadata): for callers that extend the graph, e.g. the anomaly score tail. */
+export function lowerToTflite(model: tf.LayersModel, description = `Offgrid export of ${model.name}`): TfliteModel {
   const graph = lowerModel(model);
   optimize(graph);
   return emitModel(graph, description);
@@ -69,32 +101,36 @@ async function finish(model: TfliteModel, precision: Precision, options: ExportO
     throw new Error('io "uint8" applies to int8 exports only; pass quantize: "int8"');
   }
   if (!options.metadata) return serializeModel(converted);
-  const { metadata, files } = imageClassifierMetadata({
-    ...options.metadata,
-    name: options.metadata.name ?? modelName,
-    description: converted.description,
-    inputShape: converted.tensors[converted.inputs[0]].shape,
-    inputType: precision === 'int8' && options.io === 'uint8' ? 'uint8' : 'float32',
-  });
   const outputShape = converted.tensors[converted.outputs[0]].shape;
   if (converted.outputs.length !== 1 || outputShape[outputShape.length - 1] !== options.metadata.labels.length) {
     throw new Error(`Metadata has ${options.metadata.labels.length} labels but the model output is [${outputShape}]`);
   }
+  const { metadata, files } = metadataFor(options.metadata, converted, modelName, precision === 'int8' && options.io === 'uint8' ? 'uint8' : 'float32');
   return serializeWithMetadata(converted, metadata, files);
+}
+
+function metadataFor(options: ExportMetadataOptions, model: TfliteModel, modelName: string, inputType: 'float32' | 'uint8'): { metadata: ModelMetadata; files: Record<string, Uint8Array> } {
+  const common = { name: options.name ?? modelName, description: model.description, inputShape: model.tensors[model.inputs[0]].shape };
+  if (options.kind === 'text') {
+    if (model.tensors[model.inputs[0]].dtype !== 'int32') throw new Error('Text metadata needs a model whose input is int32 token ids (an Embedding first)');
+    return textClassifierMetadata({ ...options, ...common });
+  }
+  if (options.kind === 'features') return featureClassifierMetadata({ ...options, ...common });
+  return imageClassifierMetadata({ ...options, ...common, inputType });
 }
 
 export async function exportTflite(model: tf.LayersModel, options: ExportOptions = {}): Promise<Uint8Array> {
   const description = options.description ?? `Offgrid export of ${model.name}`;
-  return finish(lower(model, description), options.quantize ?? 'float32', options, model.name);
+  return finish(lowerToTflite(model, description), options.quantize ?? 'float32', options, model.name);
 }
 
 /**
  * float32, float16 and int8 exports of one model, lowering it once (what the registry stores
  * side by side). `representativeData` is required for the int8 variant.
  */
-export async function exportTfliteVariants(model: tf.LayersModel, options: Omit<ExportOptions, 'quantize'> & { representativeData: readonly Float32Array[] }): Promise<ExportVariants> {
+export async function exportTfliteVariants(model: tf.LayersModel, options: Omit<ExportOptions, 'quantize'> & { representativeData: readonly InterpreterInput[] }): Promise<ExportVariants> {
   const description = options.description ?? `Offgrid export of ${model.name}`;
-  const lowered = lower(model, description);
+  const lowered = lowerToTflite(model, description);
   return {
     float32: await finish(lowered, 'float32', options, model.name),
     float16: await finish(lowered, 'float16', options, model.name),

@@ -46,10 +46,12 @@ export interface UnaryNode extends NodeBase { kind: 'unary'; op: 'RELU' | 'RELU6
 export interface AddNode extends NodeBase { kind: 'add'; activation: Activation }
 export interface ConcatNode extends NodeBase { kind: 'concat'; axis: number }
 export interface PadNode extends NodeBase { kind: 'pad'; paddings: [number, number][] }
+/** Embedding lookup: rows of `table` [rows, dim] picked by the int32 ids of the input (TFLite GATHER). */
+export interface GatherNode extends NodeBase { kind: 'gather'; table: Float32Array; tableShape: [number, number] }
 /** y = x * scale + shift along the last axis (an unfolded BatchNormalization, Rescaling). */
 export interface AffineNode extends NodeBase { kind: 'affine'; scale: Float32Array; shift: Float32Array }
 
-export type IrNode = WeightedNode | PoolNode | ReduceNode | ReshapeNode | UnaryNode | AddNode | ConcatNode | PadNode | AffineNode;
+export type IrNode = WeightedNode | PoolNode | ReduceNode | ReshapeNode | UnaryNode | AddNode | ConcatNode | PadNode | AffineNode | GatherNode;
 
 export interface IrGraph {
   nodes: IrNode[];
@@ -58,6 +60,8 @@ export interface IrGraph {
   /** Readable tensor name of every value (layer name, or layer/suffix for intermediates). */
   names: Map<Key, string>;
   inputs: Key[];
+  /** Model inputs that hold int32 ids (read by an Embedding); the others are float32. */
+  int32Inputs: Set<Key>;
   outputs: Key[];
 }
 

@@ -22,6 +22,8 @@ export interface LayerContext {
   temp(suffix: string, shape: number[]): Key;
   /** The layer computes nothing at inference: its output is its input. */
   passThrough(): void;
+  /** The layer reads its input as int32 ids: it must be a model input, which becomes int32. */
+  idsInput(): void;
   fail(reason: string): never;
 }
 
@@ -238,6 +240,74 @@ const zeroPadding2d: LayerConverter = (ctx) => {
   ctx.emit({ kind: 'pad', inputs: ctx.inputs, output: ctx.output, paddings: [[0, 0], [top, bottom], [left, right], [0, 0]] });
 };
 
+/** Keras Embedding → GATHER on the int32 model input (TF.js trains it on float ids; the file takes int32). */
+const embedding: LayerConverter = (ctx) => {
+  if (ctx.config.maskZero === true) ctx.fail('maskZero: true (the mask is not exported; build the model with maskZero: false)');
+  const table = requireWeight(ctx, 'embeddings');
+  ctx.idsInput();
+  ctx.emit({ kind: 'gather', inputs: ctx.inputs, output: ctx.output, table: table.values, tableShape: [table.shape[0], table.shape[1]] });
+};
+
+/** A scalar or one-element array option of a 1-D layer. */
+const single = (v: unknown, fallback: number): number => Number((Array.isArray(v) ? v[0] : v) ?? fallback);
+
+/**
+ * Runs a 2-D op over a 1-D [1, steps, channels] value: RESHAPE to [1, 1, steps, channels], the op
+ * (its output shape [1, 1, steps', channels']), RESHAPE back to the layer's [1, steps', channels'].
+ */
+function asRow(ctx: LayerContext, build: (row: Key, rowOut: Key, rowOutShape: number[]) => void): void {
+  if (ctx.inputShapes[0].length !== 3) ctx.fail(`input must be 3-D [batch, steps, channels] (got [${ctx.inputShapes[0]}])`);
+  const [, steps, channels] = ctx.inputShapes[0];
+  const row = ctx.temp('as_row', [1, 1, steps, channels]);
+  ctx.emit({ kind: 'reshape', inputs: ctx.inputs, output: row, shape: [1, 1, steps, channels] });
+  const [, outSteps, outChannels] = ctx.outputShape;
+  const rowOutShape = [1, 1, outSteps, outChannels];
+  const rowOut = ctx.temp('row_out', rowOutShape);
+  build(row, rowOut, rowOutShape);
+  ctx.emit({ kind: 'reshape', inputs: [rowOut], output: ctx.output, shape: ctx.outputShape });
+}
+
+const conv1d: LayerConverter = (ctx) => {
+  checkChannelsLast(ctx);
+  const stride = single(ctx.config.strides, 1);
+  const dilation = single(ctx.config.dilationRate, 1);
+  if (stride > 1 && dilation > 1) ctx.fail('strides and dilation both above 1');
+  const window = { padding: windowPadding(ctx), strideH: 1, strideW: stride, dilationH: 1, dilationW: dilation };
+  const kernel = requireWeight(ctx, 'kernel');
+  const [k, cin, cout] = kernel.shape;
+  asRow(ctx, (row, rowOut, rowOutShape) => {
+    // Keras Conv1D [k, in, out] is a Conv2D kernel [1, k, in, out].
+    const emitConv = (target: Key, activation: Activation) => ctx.emit({
+      kind: 'conv', inputs: [row], output: target, weights: ohwi(kernel.values, [1, k, cin, cout]),
+      weightShape: [cout, 1, k, cin], bias: biasOrZeros(ctx, cout), activation, window,
+    });
+    const name = String(ctx.config.activation ?? 'linear');
+    if (name in FUSED_ACTIVATIONS) return emitConv(rowOut, FUSED_ACTIVATIONS[name]);
+    if (!(name in SEPARATE_ACTIVATIONS)) ctx.fail(`activation "${name}"`);
+    const pre = ctx.temp('pre_activation', rowOutShape);
+    emitConv(pre, 'none');
+    ctx.emit({ kind: 'unary', op: SEPARATE_ACTIVATIONS[name as keyof typeof SEPARATE_ACTIVATIONS], inputs: [pre], output: rowOut });
+  });
+};
+
+function pooling1d(op: 'MAX_POOL_2D' | 'AVERAGE_POOL_2D'): LayerConverter {
+  return (ctx) => {
+    checkChannelsLast(ctx);
+    const size = single(ctx.config.poolSize, 2);
+    const stride = single(ctx.config.strides, size);
+    const options = { padding: windowPadding(ctx), strideH: 1, strideW: stride, filterH: 1, filterW: size };
+    asRow(ctx, (row, rowOut) => ctx.emit({ kind: 'pool', op, inputs: [row], output: rowOut, options }));
+  };
+}
+
+function globalPooling1d(op: 'MEAN' | 'REDUCE_MAX'): LayerConverter {
+  return (ctx) => {
+    checkChannelsLast(ctx);
+    if (ctx.inputShapes[0].length !== 3) ctx.fail('input must be 3-D [batch, steps, channels]');
+    ctx.emit({ kind: 'reduce', op, inputs: ctx.inputs, output: ctx.output, axes: [1], keepDims: false });
+  };
+}
+
 const passThrough: LayerConverter = (ctx) => ctx.passThrough();
 
 export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
@@ -249,6 +319,12 @@ export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
   AveragePooling2D: pooling('AVERAGE_POOL_2D'),
   GlobalAveragePooling2D: globalPooling('MEAN'),
   GlobalMaxPooling2D: globalPooling('REDUCE_MAX'),
+  Embedding: embedding,
+  Conv1D: conv1d,
+  MaxPooling1D: pooling1d('MAX_POOL_2D'),
+  AveragePooling1D: pooling1d('AVERAGE_POOL_2D'),
+  GlobalAveragePooling1D: globalPooling1d('MEAN'),
+  GlobalMaxPooling1D: globalPooling1d('REDUCE_MAX'),
   Flatten: reshape,
   Reshape: reshape,
   Activation: activationLayer,

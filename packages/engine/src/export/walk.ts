@@ -22,7 +22,7 @@ function staticShape(t: SymbolicTensor, owner: string): number[] {
 }
 
 class Walker {
-  readonly graph: IrGraph = { nodes: [], shapes: new Map(), names: new Map(), inputs: [], outputs: [] };
+  readonly graph: IrGraph = { nodes: [], shapes: new Map(), names: new Map(), inputs: [], int32Inputs: new Set(), outputs: [] };
   /** SymbolicTensor id → IR value (several ids may share a value: pass-through layers). */
   private readonly keys = new Map<number, Key>();
   private readonly usedNames = new Set<string>();
@@ -39,13 +39,18 @@ class Walker {
 
   lowerModel(model: tf.LayersModel): void {
     for (const input of model.inputs) {
-      if (input.dtype !== 'float32') throw new Error(`Cannot export: input "${input.name}" is ${input.dtype}, only float32 inputs are supported`);
+      // An Embedding's ids arrive as float32 or int32 in TF.js; the exported input is int32 either way.
+      if (input.dtype !== 'float32' && input.dtype !== 'int32') throw new Error(`Cannot export: input "${input.name}" is ${input.dtype}, only float32 and int32 inputs are supported`);
       const key = this.newValue(input.name.replace(/:\d+$/, ''), staticShape(input, input.name));
       this.keys.set(input.id, key);
       this.graph.inputs.push(key);
     }
     this.lowerContainer(model);
     for (const output of model.outputs) this.graph.outputs.push(this.keyOf(output, model.name));
+    model.inputs.forEach((input, i) => {
+      const key = this.graph.inputs[i];
+      if (input.dtype === 'int32' && !this.graph.int32Inputs.has(key)) throw new Error(`Cannot export: int32 input "${input.name}" must feed an Embedding layer`);
+    });
   }
 
   private keyOf(t: SymbolicTensor, context: string): Key {
@@ -108,6 +113,10 @@ class Walker {
       temp: (suffix, shape) => this.newValue(`${layer.name}/${suffix}`, shape),
       passThrough: () => {
         output = inputKeys[0];
+      },
+      idsInput: () => {
+        if (inputKeys.length !== 1 || !this.graph.inputs.includes(inputKeys[0])) fail('it must read a model input directly (its ids become the int32 model input)');
+        this.graph.int32Inputs.add(inputKeys[0]);
       },
       fail,
     };

@@ -9,16 +9,20 @@ import { crossEntropy } from '../train/evaluate.ts';
 import { createSmallCnn } from '../models/small-cnn.ts';
 import { createRandom } from '../util/random.ts';
 import { MODEL_FAMILIES, getFamily } from './registry.ts';
-import { defaultConfig, resolveConfig } from './space.ts';
+import { defaultConfig, resolveConfig, type Config } from './space.ts';
 
 await initWasmBackend();
 
 /** A data shape each family is tested with. */
-const SHAPES: Record<string, number[]> = { 'small-cnn': [32, 32, 3], mobilenet: [32, 32, 3], mlp: [20], linear: [20], cnn1d: [64, 3] };
+const SHAPES: Record<string, number[]> = { 'small-cnn': [32, 32, 3], mobilenet: [32, 32, 3], mlp: [20], linear: [20], cnn1d: [64, 3], text: [16] };
+/** Build context every family gets (only text reads it). */
+const CONTEXT = { vocabularySize: 50 };
 
-function randomInput(shape: number[], seed: number): tf.Tensor {
+/** Values in [-1, 1), or token ids in [0, vocabularySize) (as floats, like training data) for text. */
+function randomInput(shape: number[], seed: number, ids = false): tf.Tensor {
   const random = createRandom(seed);
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.next() * 2 - 1), shape);
+  const value = () => (ids ? Math.floor(random.next() * CONTEXT.vocabularySize) : random.next() * 2 - 1);
+  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, value), shape);
 }
 
 /** BatchNorm statistics moved off the identity, so folding them into the export is really checked. */
@@ -35,7 +39,7 @@ function perturbBatchNorm(model: tf.LayersModel, seed: number): void {
 
 test('registry is frozen and every space is plain, consistent data', () => {
   assert.ok(Object.isFrozen(MODEL_FAMILIES));
-  assert.deepEqual(Object.keys(MODEL_FAMILIES), ['small-cnn', 'mobilenet', 'mlp', 'linear', 'cnn1d']);
+  assert.deepEqual(Object.keys(MODEL_FAMILIES), ['small-cnn', 'mobilenet', 'mlp', 'linear', 'cnn1d', 'text']);
   for (const family of Object.values(MODEL_FAMILIES)) {
     assert.deepEqual(JSON.parse(JSON.stringify(family.space)), family.space, `${family.name} space survives JSON`);
     for (const p of family.space) {
@@ -43,7 +47,7 @@ test('registry is frozen and every space is plain, consistent data', () => {
       else assert.ok(p.low <= p.default && p.default <= p.high && (!p.log || p.low > 0), `${family.name}.${p.name}`);
     }
   }
-  assert.throws(() => getFamily('resnet'), /Unknown model family "resnet" \(known: small-cnn, mobilenet, mlp, linear, cnn1d\)/);
+  assert.throws(() => getFamily('resnet'), /Unknown model family "resnet" \(known: small-cnn, mobilenet, mlp, linear, cnn1d, text\)/);
 });
 
 test('configs are checked against the space', () => {
@@ -79,11 +83,12 @@ test('mobilenet resolution choice sets the model input; blocks and width scale i
 
 for (const family of Object.values(MODEL_FAMILIES)) {
   const shape = SHAPES[family.name];
+  const ids = family.sampleKind === 'text';
 
   test(`${family.name}: seeded build, output [batch, classes]`, async () => {
-    const a = family.build({}, shape, 4, 7);
-    const b = family.build({}, shape, 4, 7);
-    const c = family.build({}, shape, 4, 8);
+    const a = family.build({}, shape, 4, 7, CONTEXT);
+    const b = family.build({}, shape, 4, 7, CONTEXT);
+    const c = family.build({}, shape, 4, 8, CONTEXT);
     assert.deepEqual(a.outputs[0].shape, [null, 4]);
     const first = async (m: tf.LayersModel) => Array.from(await m.getWeights()[0].data());
     assert.deepEqual(await first(a), await first(b));
@@ -93,13 +98,14 @@ for (const family of Object.values(MODEL_FAMILIES)) {
 
   test(`${family.name}: default config exports to TFLite matching model.predict (≤ 1e-4)`, async () => {
     await loadLiteRtNode();
-    const model = family.build({}, shape, 3, 1);
+    const model = family.build({}, shape, 3, 1, CONTEXT);
     perturbBatchNorm(model, 2);
     const bytes = await exportTflite(model);
     for (let run = 0; run < 2; run++) {
-      const x = randomInput([1, ...shape], 10 + run);
+      const x = randomInput([1, ...shape], 10 + run, ids);
       const expected = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
-      const [actual] = await runTflite(bytes, [x.dataSync() as Float32Array]);
+      const values = x.dataSync() as Float32Array;
+      const [actual] = await runTflite(bytes, [ids ? Int32Array.from(values) : values]);
       x.dispose();
       assert.equal(actual.length, 3);
       const error = Math.max(...actual.map((v, i) => Math.abs(v - expected[i])));
@@ -111,8 +117,8 @@ for (const family of Object.values(MODEL_FAMILIES)) {
   test(`${family.name}: one training step on wasm matches cpu (loss and every gradient)`, async () => {
     const step = async (backend: string) => {
       assert.ok(await tf.setBackend(backend));
-      const model = family.build(family.space.some((p) => p.name === 'dropout') ? { dropout: 0 } : {}, shape, 3, 3);
-      const x = randomInput([4, ...shape], 5);
+      const model = family.build(family.space.some((p) => p.name === 'dropout') ? { dropout: 0 } : {}, shape, 3, 3, CONTEXT);
+      const x = randomInput([4, ...shape], 5, ids);
       const labels = tf.tensor1d([0, 1, 2, 1], 'int32');
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const { value, grads } = tf.variableGrads(() => crossEntropy(model.apply(x, { training: true }) as tf.Tensor2D, labels), variables);
@@ -180,4 +186,35 @@ test('cnn1d (conv2d over [1, steps, channels]) computes what Conv1D/MaxPooling1D
   assert.ok(error < 1e-5, `max abs error ${error}`);
   x.dispose();
   model.dispose();
+});
+
+test('text: every structural choice exports ≤ 1e-4 (float32) and int8 agrees on top-1; the vocabulary size is required', async () => {
+  await loadLiteRtNode();
+  const family = MODEL_FAMILIES.text;
+  const shape = SHAPES.text;
+  const configs: Config[] = [{ conv: 'k3', pooling: 'max', hiddenUnits: 32 }, { conv: 'k5', pooling: 'avg', embeddingDim: 24 }];
+  const random = createRandom(31);
+  const sample = () => Float32Array.from({ length: shape[0] }, () => Math.floor(random.next() * CONTEXT.vocabularySize));
+  for (const config of configs) {
+    const model = family.build(config, shape, 4, 2, CONTEXT);
+    // Weights away from the tiny initial values, so the outputs are not all ≈ 1/4.
+    model.setWeights(model.getWeights().map((w, i) => tf.randomUniform(w.shape, -0.8, 0.8, 'float32', 40 + i)));
+    const float32 = await exportTflite(model);
+    const int8 = await exportTflite(model, { quantize: 'int8', representativeData: Array.from({ length: 100 }, sample) });
+    let agree = 0;
+    let worst = 0;
+    const held = Array.from({ length: 50 }, sample);
+    for (const ids of held) {
+      const expected = tf.tidy(() => (model.predict(tf.tensor(ids, [1, ...shape])) as tf.Tensor).dataSync());
+      const [f] = await runTflite(float32, [Int32Array.from(ids)]);
+      const [q] = await runTflite(int8, [Int32Array.from(ids)]);
+      worst = Math.max(worst, ...f.map((v, i) => Math.abs(v - expected[i])));
+      if (q.indexOf(Math.max(...q)) === f.indexOf(Math.max(...f))) agree++;
+    }
+    console.log(`text ${JSON.stringify(config)}: float32 max |Δp| ${worst.toExponential(2)}, int8 top-1 agreement ${agree}/${held.length}`);
+    assert.ok(worst <= 1e-4, `float32 max abs error ${worst}`);
+    assert.ok(agree >= 0.96 * held.length, `int8 top-1 agreement ${agree}/${held.length}`);
+    model.dispose();
+  }
+  assert.throws(() => family.build({}, shape, 4, 0), /text: needs the vocabulary size at build time: pass \{ vocabularySize \}/);
 });

@@ -1,8 +1,17 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Config, SearchSpace } from './space.ts';
 
-/** What one sample looks like: an image [H, W, C], a sequence/window [T, C] or a feature vector [F]. */
-export type SampleKind = 'image' | 'sequence' | 'vector';
+/**
+ * What one sample looks like: an image [H, W, C], a sequence/window [T, C], a feature vector [F],
+ * or text as token ids [seqLength] (ids stored as floats in training data; int32 in the export).
+ */
+export type SampleKind = 'image' | 'sequence' | 'vector' | 'text';
+
+/** Build inputs beyond the sample shape and class count, which only some families need. */
+export interface BuildContext {
+  /** Text families: number of token ids (the vocabulary size, special tokens included); ids are in [0, vocabularySize). */
+  vocabularySize?: number;
+}
 
 /**
  * A family of models: a search space (plain data) and a builder. Builders accept partial configs
@@ -19,7 +28,7 @@ export interface ModelFamily {
    */
   modelInputShape(config: Config, dataShape: readonly number[]): number[];
   /** Seeded: same config, shape, classes and seed give the same initial weights. */
-  build(config: Config, inputShape: readonly number[], numClasses: number, seed: number): tf.LayersModel;
+  build(config: Config, inputShape: readonly number[], numClasses: number, seed: number, context?: BuildContext): tf.LayersModel;
 }
 
 export function checkClasses(family: string, numClasses: number): void {

@@ -1,6 +1,6 @@
 export { MODEL_FAMILIES, getFamily } from './registry.ts';
 export type { FamilyName } from './registry.ts';
-export type { ModelFamily, SampleKind } from './family.ts';
+export type { BuildContext, ModelFamily, SampleKind } from './family.ts';
 export { defaultConfig, resolveConfig } from './space.ts';
 export type { Config, ConfigValue, HyperParameter, SearchSpace } from './space.ts';
 export { smallCnnFamily } from './small-cnn.ts';
@@ -8,4 +8,5 @@ export { mobileNetFamily, MOBILENET_BLOCKS } from './mobilenet.ts';
 export { mlpFamily } from './mlp.ts';
 export { linearFamily } from './linear.ts';
 export { cnn1dFamily } from './cnn1d.ts';
+export { textFamily } from './text.ts';
 export { TRAINING_SPACE, AUGMENT_PRESETS, trainingOptionsFromConfig } from './training-space.ts';

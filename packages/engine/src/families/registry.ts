@@ -4,6 +4,7 @@ import type { ModelFamily } from './family.ts';
 import { mlpFamily } from './mlp.ts';
 import { mobileNetFamily } from './mobilenet.ts';
 import { smallCnnFamily } from './small-cnn.ts';
+import { textFamily } from './text.ts';
 
 /** Every model family the engine trains, by name. Frozen: adding a family is adding one line here. */
 export const MODEL_FAMILIES = Object.freeze({
@@ -12,6 +13,7 @@ export const MODEL_FAMILIES = Object.freeze({
   mlp: mlpFamily,
   linear: linearFamily,
   cnn1d: cnn1dFamily,
+  text: textFamily,
 } as const satisfies Record<string, ModelFamily>);
 
 export type FamilyName = keyof typeof MODEL_FAMILIES;

@@ -23,6 +23,8 @@ export interface TrialRequest {
   data: { x: Float32Array; shape: number[]; targets: ArrayLike<number> };
   /** Class names in output order (their count is the number of classes). */
   labels: string[];
+  /** Text families: token ids are in [0, vocabularySize) (the build context's vocabulary size). */
+  vocabularySize?: number;
   /** Wall-clock budget for the whole trial, worker start-up and export included. */
   budgetSeconds: number;
   /** Total epochs (a resumed trial counts the checkpoint's). */

@@ -45,7 +45,7 @@ async function run({ request, startedAt }: TrialWorkerInput): Promise<void> {
   if (inputShape.join() !== data.shape.join()) data = resizeImages(data, inputShape);
   const spentSeconds = (Date.now() - startedAt) / 1000;
   let lastBatchReport = 0;
-  const trained = await fit(data, (seed) => family.build(request.config ?? {}, inputShape, numClasses, seed), {
+  const trained = await fit(data, (seed) => family.build(request.config ?? {}, inputShape, numClasses, seed, { vocabularySize: request.vocabularySize }), {
     ...trainingOptionsFromConfig(request.training),
     ...request.trainer,
     numClasses,

@@ -22,8 +22,9 @@ export interface ArchiveManifest {
   format: typeof ARCHIVE_FORMAT;
   version: typeof ARCHIVE_VERSION;
   exportedAt: string;
-  project: { id: string; name: string; labels: string[]; createdAt: string; activeModelId: string | null; modelPinned: boolean };
-  samples: { id: string; label: string; sha256: string; mediaType: string; width: number; height: number; idempotencyKey: string | null; createdAt: string }[];
+  // modality/task/featureNames/settings and sample meta: absent in archives from before modalities (an image project then).
+  project: { id: string; name: string; labels: string[]; createdAt: string; activeModelId: string | null; modelPinned: boolean } & Partial<Pick<Project, 'modality' | 'task' | 'featureNames' | 'settings'>>;
+  samples: { id: string; label: string; sha256: string; mediaType: string; width: number | null; height: number | null; meta?: unknown; idempotencyKey: string | null; createdAt: string }[];
   datasets: { id: string; labels: string[]; sampleIds: string[]; createdAt: string }[];
   jobs: { id: string; datasetId: string; request: unknown; status: string; progress: unknown; modelId: string | null; error: string | null; createdAt: string; updatedAt: string }[];
   models: { id: string; version: number; jobId: string; datasetId: string; labels: string[]; input: unknown; metrics: unknown; createdAt: string; artifacts: { variant: string; sha256: string; sizeBytes: number }[] }[];
@@ -35,9 +36,9 @@ export interface ArchiveManifest {
 export async function manifestOf({ db, projects, blobs: store }: ServerContext, projectId: string): Promise<ArchiveManifest> {
   const project = projects.get(projectId);
   const rows = <T>(sql: string) => db.prepare(sql).all(project.id) as T[];
-  const samples = rows<{ id: string; label: string; sha256: string; media_type: string; width: number; height: number; idempotency_key: string | null; created_at: string }>(
+  const samples = rows<{ id: string; label: string; sha256: string; media_type: string; width: number | null; height: number | null; meta: string; idempotency_key: string | null; created_at: string }>(
     'SELECT * FROM samples WHERE project_id = ? ORDER BY created_at, id').map((r) => ({
-    id: r.id, label: r.label, sha256: r.sha256, mediaType: r.media_type, width: r.width, height: r.height, idempotencyKey: r.idempotency_key, createdAt: r.created_at,
+    id: r.id, label: r.label, sha256: r.sha256, mediaType: r.media_type, width: r.width, height: r.height, meta: JSON.parse(r.meta) as unknown, idempotencyKey: r.idempotency_key, createdAt: r.created_at,
   }));
   const datasets = rows<{ id: string; labels: string; sample_ids: string; created_at: string }>('SELECT * FROM dataset_snapshots WHERE project_id = ? ORDER BY created_at, id')
     .map((r) => ({ id: r.id, labels: JSON.parse(r.labels), sampleIds: JSON.parse(r.sample_ids), createdAt: r.created_at }));
@@ -56,7 +57,10 @@ export async function manifestOf({ db, projects, blobs: store }: ServerContext, 
   for (const sha256 of digests) blobs.push({ sha256, sizeBytes: (await stat(store.pathOf(sha256))).size });
   return {
     format: ARCHIVE_FORMAT, version: ARCHIVE_VERSION, exportedAt: new Date().toISOString(),
-    project: { id: project.id, name: project.name, labels: project.labels, createdAt: project.createdAt, activeModelId: project.activeModelId ?? null, modelPinned: project.modelPinned },
+    project: {
+      id: project.id, name: project.name, labels: project.labels, createdAt: project.createdAt, activeModelId: project.activeModelId ?? null, modelPinned: project.modelPinned,
+      modality: project.modality, task: project.task, ...(project.featureNames ? { featureNames: project.featureNames } : {}), settings: project.settings,
+    },
     samples, datasets, jobs, models, blobs,
   };
 }
@@ -239,11 +243,14 @@ function insertRows({ db }: ServerContext, m: ArchiveManifest): void {
       .get({ project: m.project.id, ids: JSON.stringify([...m.samples, ...m.datasets, ...m.jobs, ...m.models].map((row) => row.id)) });
     if (taken) throw new OffgridError('CONFLICT', 'Rows of this project already exist on this server (was it imported before?); nothing was imported.');
     const p = m.project;
-    db.prepare('INSERT INTO projects (id, name, labels, created_at, active_model_id, model_pinned) VALUES (?, ?, ?, ?, NULL, ?)')
-      .run(p.id, p.name, JSON.stringify(p.labels), p.createdAt, p.modelPinned ? 1 : 0);
-    const sample = db.prepare(`INSERT INTO samples (id, project_id, label, sha256, media_type, width, height, idempotency_key, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    for (const s of m.samples) sample.run(s.id, p.id, s.label, s.sha256, s.mediaType, s.width, s.height, s.idempotencyKey ?? null, s.createdAt);
+    db.prepare('INSERT INTO projects (id, name, labels, modality, task, feature_names, settings, created_at, active_model_id, model_pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)')
+      .run(p.id, p.name, JSON.stringify(p.labels), p.modality ?? 'image', p.task ?? 'classify', p.featureNames ? JSON.stringify(p.featureNames) : null, JSON.stringify(p.settings ?? {}), p.createdAt, p.modelPinned ? 1 : 0);
+    const sample = db.prepare(`INSERT INTO samples (id, project_id, label, sha256, media_type, width, height, meta, idempotency_key, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const s of m.samples) {
+      const meta = s.meta ?? (s.width !== null && s.height !== null ? { width: s.width, height: s.height } : {});
+      sample.run(s.id, p.id, s.label, s.sha256, s.mediaType, s.width ?? null, s.height ?? null, JSON.stringify(meta), s.idempotencyKey ?? null, s.createdAt);
+    }
     const dataset = db.prepare('INSERT INTO dataset_snapshots (id, project_id, labels, sample_ids, created_at) VALUES (?, ?, ?, ?, ?)');
     for (const d of m.datasets) dataset.run(d.id, p.id, JSON.stringify(d.labels), JSON.stringify(d.sampleIds), d.createdAt);
     const job = db.prepare(`INSERT INTO jobs (id, project_id, dataset_id, request, status, progress, model_id, error, created_at, updated_at)

@@ -1,45 +1,63 @@
 import { EventEmitter } from 'node:events';
-import { DEFAULT_IMAGE_SPEC, preprocessImage } from '@offgrid/features';
-import type { trainImageClassifierInWorker } from '@offgrid/engine';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
+import type { LoadedDataset } from '@offgrid/engine/data';
+import type { TrainReport, trainPipeline } from '@offgrid/pipeline';
+// Entry points without TF.js: the server loads the search itself only when a job runs.
+import { SearchProgressTracker } from '@offgrid/pipeline/progress';
+import { renderReportHtml } from '@offgrid/pipeline/report-html';
 import type { BlobStore } from '../storage/blob-store.ts';
-import type { ModelStore } from '../models/model-store.ts';
+import type { ModelMetrics, ModelStore } from '../models/model-store.ts';
+import type { Project, ProjectStore } from '../projects/project-store.ts';
+import { buildDataset } from '../datasets/index.ts';
 import type { SampleStore } from '../samples/sample-store.ts';
-import { decodeImage } from '@offgrid/engine/data';
 import { FINAL_STATUSES, type Job, type JobProgress, type JobStore } from './job-store.ts';
 
-export type ImageTrainer = typeof trainImageClassifierInWorker;
+/** The search a job runs: `@offgrid/pipeline`'s trainPipeline unless a test swaps it. */
+export type SearchPipeline = typeof trainPipeline;
+
+export interface JobRunnerOptions {
+  jobs: JobStore;
+  samples: SampleStore;
+  models: ModelStore;
+  blobs: BlobStore;
+  projects: ProjectStore;
+  /** Each job searches in `<workRoot>/<jobId>` (search.db + checkpoints), which is what lets it resume after a crash. */
+  workRoot: string;
+  /** Trials in parallel, one worker thread (one core) each. */
+  concurrency: number;
+  pipeline?: SearchPipeline;
+}
 
 /** Progress is streamed on every event but written to SQLite at most this often. */
 const PERSIST_INTERVAL_MS = 500;
+/** Between pipeline events (a long epoch), the budget bar and ETA still move at this pace. */
+const TICK_MS = 1000;
 
 /**
- * Runs queued training jobs one at a time (training owns one core through its worker thread; the other
- * keeps the API responsive). Every state change is persisted and emitted as a 'job' event for live streams.
+ * Runs queued training jobs one at a time: each is a search (`trainPipeline`) over the job's dataset snapshot,
+ * its trials in worker threads (`concurrency` of them, 1 by default so a core stays free for the API). Every
+ * state change is persisted and emitted as a 'job' event for live streams.
  */
 export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
   private running?: { jobId: string; abort: AbortController };
   private idle: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(
-    private readonly jobs: JobStore,
-    private readonly samples: SampleStore,
-    private readonly models: ModelStore,
-    private readonly blobs: BlobStore,
-    private readonly trainer?: ImageTrainer,
-  ) {
+  constructor(private readonly options: JobRunnerOptions) {
     super();
   }
 
-  /** Re-queues what a crash interrupted and starts working through the queue. */
+  /** Re-queues what a crash interrupted (its work folder is kept, so the search resumes) and starts working through the queue. */
   start(): void {
-    this.jobs.requeueInterrupted();
+    this.options.jobs.requeueInterrupted();
     this.kick();
   }
 
   kick(): void {
     if (this.running || this.stopped) return;
-    const next = this.jobs.nextQueued();
+    const next = this.options.jobs.nextQueued();
     if (!next) return;
     const abort = new AbortController();
     this.running = { jobId: next.id, abort };
@@ -50,13 +68,13 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
   }
 
   cancel(jobId: string): Job {
-    const job = this.jobs.get(jobId);
+    const job = this.options.jobs.get(jobId);
     if (FINAL_STATUSES.includes(job.status)) return job;
     if (this.running?.jobId === jobId) {
       this.running.abort.abort();
       return job;
     }
-    return this.publish(this.jobs.update(jobId, { status: 'cancelled' }));
+    return this.publish(this.options.jobs.update(jobId, { status: 'cancelled' }));
   }
 
   /** Stops taking new jobs and aborts the running one, which stays 'running' in the database and is resumed on the next start. */
@@ -69,61 +87,107 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
     }
   }
 
+  /** Where a job's search lives while it runs. */
+  workDirOf(jobId: string): string {
+    return join(this.options.workRoot, jobId);
+  }
+
   private publish(job: Job): Job {
     this.emit('job', job);
     return job;
   }
 
   private async run(job: Job, signal: AbortSignal): Promise<void> {
+    const { jobs, projects } = this.options;
+    const tracker = new SearchProgressTracker(job.request.budgetSeconds);
     let lastPersist = 0;
-    let latest: JobProgress = { phase: 'preparing', epoch: 0, epochs: job.request.epochs ?? 0, fraction: 0 };
     const report = (progress: JobProgress, force = false) => {
-      latest = progress;
       const now = Date.now();
       if (force || now - lastPersist >= PERSIST_INTERVAL_MS) {
         lastPersist = now;
-        this.publish(this.jobs.update(job.id, { status: 'running', progress }));
+        this.publish(jobs.update(job.id, { status: 'running', progress }));
       } else {
-        this.publish({ ...this.jobs.get(job.id), status: 'running', progress });
+        this.publish({ ...jobs.get(job.id), status: 'running', progress });
       }
     };
+    const ticker = setInterval(() => report(tracker.snapshot()), TICK_MS);
+    const workDir = this.workDirOf(job.id);
     try {
-      report(latest, true);
-      const { labels, sampleIds } = this.jobs.snapshot(job.datasetId);
-      const dataset = this.samples.listByIds(sampleIds);
-      const images: Float32Array[] = [];
-      const targets: number[] = [];
-      for (const sample of dataset) {
-        images.push(preprocessImage(await decodeImage(await this.blobs.get(sample.sha256)), DEFAULT_IMAGE_SPEC));
-        targets.push(labels.indexOf(sample.label));
-        if (signal.aborted) break;
+      report(tracker.snapshot(), true);
+      const project = projects.get(job.projectId);
+      // The registry's model input describes images, and the search has no anomaly objective yet.
+      if (project.modality !== 'image' || project.task !== 'classify') {
+        throw new Error(`Server training runs image classification so far; this is a ${project.modality} ${project.task} project (tabular data: offgrid train <file.csv>).`);
       }
-      // Cancelled or shutting down while the images were decoded: do not start training at all.
+      const dataset = await this.loadSnapshot(job, project, signal);
+      // Cancelled or shutting down while the images were decoded: do not start the search at all.
       signal.throwIfAborted();
-      // Loaded on first use: the server starts fast and never loads TF.js on its main thread.
-      const train = this.trainer ?? (await import('@offgrid/engine')).trainImageClassifierInWorker;
-      const result = await train(
-        {
-          inputShape: [DEFAULT_IMAGE_SPEC.height, DEFAULT_IMAGE_SPEC.width, 3], labels, images, targets,
-          budgetSeconds: job.request.budgetSeconds, epochs: job.request.epochs, batchSize: job.request.batchSize,
-          validationSplit: job.request.validationSplit,
-        },
-        { onProgress: (progress) => report(progress), signal },
-      );
-      const files = { float32: result.tflite, int8: result.int8, float16: result.float16 } as const;
-      const variants = Object.keys(files) as (keyof typeof files)[];
-      const model = await this.blobs.putAllThen(variants.map((v) => files[v]), (sha256s) => this.models.register({
-        projectId: job.projectId, jobId: job.id, datasetId: job.datasetId, labels,
-        input: { width: DEFAULT_IMAGE_SPEC.width, height: DEFAULT_IMAGE_SPEC.height, channels: 3, dtype: 'float32', mean: DEFAULT_IMAGE_SPEC.mean, std: DEFAULT_IMAGE_SPEC.std },
-        metrics: result.metrics,
-        artifacts: variants.map((variant, i) => ({ variant, sha256: sha256s[i], sizeBytes: files[variant].byteLength })),
-      }));
-      const done: JobProgress = { ...latest, phase: 'done', epoch: result.epochs, fraction: 1, etaSeconds: 0 };
-      this.publish(this.jobs.update(job.id, { status: 'succeeded', progress: done, modelId: model.id }));
+      // Loaded on first use: the server starts fast and never loads TF.js unless it trains.
+      const pipeline = this.options.pipeline ?? (await import('@offgrid/pipeline')).trainPipeline;
+      const { files, report: trainReport } = await pipeline(dataset, {
+        budgetSeconds: job.request.budgetSeconds, seed: job.request.seed, concurrency: this.options.concurrency, workDir,
+        name: project.name, source: `project "${project.name}", dataset snapshot ${job.datasetId}`, signal,
+        onEvent: (event) => report(tracker.handle(event)),
+      });
+      clearInterval(ticker);
+      const model = await this.register(job, dataset.labels, files, trainReport);
+      const done: JobProgress = { ...tracker.done(), epoch: trainReport.winner.epochs, epochs: trainReport.winner.epochs };
+      this.publish(jobs.update(job.id, { status: 'succeeded', progress: done, modelId: model.id }));
+      // The report blob keeps the trial history; checkpoints of every trial are no use once the model exists.
+      await rm(workDir, { recursive: true, force: true });
     } catch (error) {
-      if (this.stopped) return; // left 'running' on purpose: resumed on restart
+      if (this.stopped) return; // left 'running' with its work folder on purpose: resumed on restart
       const status = signal.aborted ? 'cancelled' : 'failed';
-      this.publish(this.jobs.update(job.id, { status, ...(status === 'failed' ? { error: (error as Error).message } : {}) }));
+      this.publish(jobs.update(job.id, { status, ...(status === 'failed' ? { error: (error as Error).message } : {}) }));
+      // A final job never resumes: drop checkpoints and trial models, keep a failed search's trial database (small) for diagnosis.
+      const drop = status === 'failed' ? [join(workDir, 'checkpoints'), join(workDir, 'models')] : [workDir];
+      for (const path of drop) await rm(path, { recursive: true, force: true });
+    } finally {
+      clearInterval(ticker);
     }
   }
+
+  /** The job's immutable dataset snapshot as the pipeline's input, preprocessed exactly as the phone does. */
+  private async loadSnapshot(job: Job, project: Project, signal: AbortSignal): Promise<LoadedDataset> {
+    const { labels, sampleIds } = this.options.jobs.snapshot(job.datasetId);
+    const samples = this.options.samples.listByIds(sampleIds);
+    return buildDataset({ ...project, labels }, samples, (sha256) => this.options.blobs.get(sha256), { signal });
+  }
+
+  /** Stores both .tflite files and the report (JSON + HTML) as blobs, then the model row that references them. */
+  private async register(job: Job, labels: string[], files: { float32: Uint8Array; int8: Uint8Array }, report: TrainReport) {
+    const encoder = new TextEncoder();
+    const artifacts = {
+      float32: files.float32,
+      int8: files.int8,
+      report: encoder.encode(JSON.stringify(report)),
+      'report-html': encoder.encode(renderReportHtml(report)),
+    } as const;
+    const variants = Object.keys(artifacts) as (keyof typeof artifacts)[];
+    const spec = DEFAULT_IMAGE_SPEC;
+    return this.options.blobs.putAllThen(variants.map((v) => artifacts[v]), (sha256s) => this.options.models.register({
+      projectId: job.projectId, jobId: job.id, datasetId: job.datasetId, labels,
+      input: { width: spec.width, height: spec.height, channels: 3, dtype: 'float32', mean: spec.mean, std: spec.std },
+      metrics: metricsOf(report),
+      artifacts: variants.map((variant, i) => ({ variant, sha256: sha256s[i], sizeBytes: artifacts[variant].byteLength })),
+    }));
+  }
+}
+
+/** The report's headline numbers, for model lists; the full report stays one request away. */
+export function metricsOf(report: TrainReport): ModelMetrics {
+  const { test } = report.metrics;
+  return {
+    valAccuracy: report.metrics.validation.accuracy,
+    epochs: report.winner.epochs,
+    test: {
+      samples: report.split.test,
+      float32: { accuracy: test.float32.accuracy, macroF1: test.float32.macroF1 },
+      int8: { accuracy: test.int8.accuracy, macroF1: test.int8.macroF1 },
+    },
+    int8AgreementWithFloat32: report.metrics.int8AgreementWithFloat32,
+    sizes: report.sizes,
+    trials: report.trials.length,
+    winner: { trialNumber: report.winner.trialNumber, family: report.winner.family, retrained: report.winner.retrained },
+  };
 }

@@ -1,4 +1,4 @@
-import type { TrainProgress } from '@offgrid/engine';
+import type { SearchProgress } from '@offgrid/pipeline';
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
@@ -6,15 +6,16 @@ import { OffgridError } from '../errors.ts';
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
 
+/** What a client asks for; the search picks model family, epochs and batch size itself. */
 export interface TrainRequest {
+  /** Wall-clock budget of the whole search (retraining, quantization and evaluation included). */
   budgetSeconds: number;
-  epochs?: number;
-  batchSize?: number;
-  validationSplit?: number;
+  /** Seeds the data split, the sampler and the trainers: the same seed on the same snapshot repeats the search. */
+  seed: number;
 }
 
-/** The trainer's progress report is the job's progress, field for field. */
-export type JobProgress = TrainProgress;
+/** The pipeline's progress snapshot is the job's progress, field for field. */
+export type JobProgress = SearchProgress;
 
 export interface Job {
   id: string;
@@ -42,7 +43,8 @@ interface JobRow {
   updated_at: string;
 }
 
-const INITIAL_PROGRESS: JobProgress = { phase: 'preparing', epoch: 0, epochs: 0, fraction: 0 };
+/** Also fills what rows written before search jobs lack (trialsFinished, leaderboard). */
+const INITIAL_PROGRESS: JobProgress = { phase: 'preparing', fraction: 0, elapsedSeconds: 0, etaSeconds: 0, epoch: 0, epochs: 0, trialsFinished: 0, leaderboard: [] };
 
 export class JobStore {
   constructor(private readonly db: Db) {}
@@ -56,7 +58,7 @@ export class JobStore {
       this.db.prepare('INSERT INTO dataset_snapshots (id, project_id, labels, sample_ids, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(datasetId, projectId, JSON.stringify(labels), JSON.stringify(sampleIds), now);
       this.db.prepare(`INSERT INTO jobs (id, project_id, dataset_id, request, status, progress, created_at, updated_at)
-        VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`).run(id, projectId, datasetId, JSON.stringify(request), JSON.stringify(INITIAL_PROGRESS), now, now);
+        VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`).run(id, projectId, datasetId, JSON.stringify(request), JSON.stringify({ ...INITIAL_PROGRESS, etaSeconds: request.budgetSeconds }), now, now);
     })();
     return this.get(id);
   }
@@ -77,7 +79,7 @@ export class JobStore {
     return row && toJob(row);
   }
 
-  /** A job that was running when the process died starts over (its dataset snapshot is unchanged). */
+  /** A job that was running when the process died is queued again; its search resumes from its work folder. */
   requeueInterrupted(): number {
     return this.db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(new Date().toISOString()).changes;
   }
@@ -93,8 +95,8 @@ export class JobStore {
 
 function toJob(row: JobRow): Job {
   return {
-    id: row.id, projectId: row.project_id, datasetId: row.dataset_id, request: JSON.parse(row.request), status: row.status,
-    progress: JSON.parse(row.progress), createdAt: row.created_at, updatedAt: row.updated_at,
+    id: row.id, projectId: row.project_id, datasetId: row.dataset_id, request: { seed: 0, ...JSON.parse(row.request) }, status: row.status,
+    progress: { ...INITIAL_PROGRESS, ...JSON.parse(row.progress) }, createdAt: row.created_at, updatedAt: row.updated_at,
     ...(row.model_id ? { modelId: row.model_id } : {}), ...(row.error ? { error: row.error } : {}),
   };
 }

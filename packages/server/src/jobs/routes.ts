@@ -7,20 +7,20 @@ import { FINAL_STATUSES, type Job, type TrainRequest } from './job-store.ts';
 import type { JobRunner } from './job-runner.ts';
 
 const MIN_SAMPLES_PER_LABEL = 2;
+const DEFAULT_REQUEST: TrainRequest = { budgetSeconds: 120, seed: 0 };
 const jobParams = { type: 'object', properties: { jobId: idParam } } as const;
 
 export async function jobRoutes(app: FastifyInstance, { projects, samples, jobStore, jobs }: ServerContext): Promise<void> {
-  app.post<{ Params: { projectId: string }; Body: TrainRequest }>('/projects/:projectId/train', {
+  app.post<{ Params: { projectId: string }; Body: Partial<TrainRequest> | undefined }>('/projects/:projectId/train', {
     schema: {
       summary: "Snapshot the project's samples and queue a training job", tags: ['jobs'],
       params: { type: 'object', properties: { projectId: idParam } },
+      description: 'The job searches model families and hyperparameters (TPE + ASHA) for budgetSeconds, retrains the winner, quantizes it to int8 and evaluates both files on a held-out test split; the result is a model version with its report.',
       body: {
-        type: 'object', required: ['budgetSeconds'], additionalProperties: false,
+        type: 'object', additionalProperties: false,
         properties: {
-          budgetSeconds: { type: 'number', minimum: 5, maximum: 24 * 3600 },
-          epochs: { type: 'integer', minimum: 1, maximum: 1000 },
-          batchSize: { type: 'integer', minimum: 1, maximum: 1024 },
-          validationSplit: { type: 'number', minimum: 0, maximum: 0.5 },
+          budgetSeconds: { type: 'number', minimum: 10, maximum: 24 * 3600, default: DEFAULT_REQUEST.budgetSeconds, description: 'Wall-clock budget of the whole job, seconds (default 2 min).' },
+          seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, default: 0, description: 'Same seed + same snapshot = same split and search.' },
         },
       },
       response: { 202: jobSchema },
@@ -31,7 +31,7 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
     if (short.length > 0) {
       throw new OffgridError('NOT_ENOUGH_DATA', `Capture at least ${MIN_SAMPLES_PER_LABEL} images of each label before training; too few for: ${short.join(', ')}.`);
     }
-    const job = jobStore.create(project.id, project.labels, samples.idsOf(project.id), request.body);
+    const job = jobStore.create(project.id, project.labels, samples.idsOf(project.id), { ...DEFAULT_REQUEST, ...request.body });
     jobs.kick();
     return reply.code(202).send(job);
   });

@@ -3,25 +3,12 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../test-server.ts';
 import { jpegOf } from '../test-images.ts';
 import { openSocket } from '../ws-client.ts';
-import type { ImageTrainer } from './job-runner.ts';
-
-/** Reports a few epochs with a pause between them, then returns tiny "models"; with `hold`, waits for the abort instead. */
-const slowTrainer = (async (request, { onProgress, signal } = {}) => {
-  const epochs = request.epochs ?? 3;
-  if (request.budgetSeconds === 999 && !signal?.aborted) await new Promise((resolve) => signal?.addEventListener('abort', resolve));
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    onProgress?.({ phase: 'training', epoch, epochs, fraction: epoch / (epochs + 1), loss: 1 / epoch });
-  }
-  if (signal?.aborted) throw new Error('aborted');
-  const bytes = new Uint8Array(100).fill(epochs);
-  return { tflite: bytes, int8: bytes, float16: bytes, epochs, metrics: { epochs } };
-}) as ImageTrainer;
+import { instantPipeline } from './instant-pipeline.ts';
 
 let t: TestServer;
 let projectId: string;
 before(async () => {
-  t = await startTestServer({ trainer: slowTrainer });
+  t = await startTestServer({ pipeline: instantPipeline({ epochs: 4, delayMs: 30 }) });
   projectId = ((await (await t.api('/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'ws', labels: ['a', 'b'] }) })).json()) as { id: string }).id;
   for (const [label, seed] of [['a', 1], ['a', 2], ['b', 3], ['b', 4]] as const) {
     await t.api(`/projects/${projectId}/samples?label=${label}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await jpegOf([seed * 50, 0, 0], seed) });
@@ -34,7 +21,7 @@ const train = async (server: TestServer, body: Record<string, unknown>) =>
 const socketUrl = (server: TestServer, jobId: string) => `${server.baseUrl}/api/v1/jobs/${jobId}/socket`;
 
 test('the job socket streams every change as Job JSON and closes (1000) after the final status', async () => {
-  const jobId = await train(t, { budgetSeconds: 5, epochs: 4 });
+  const jobId = await train(t, { budgetSeconds: 10 });
   const outcome = await openSocket(socketUrl(t, jobId), ['offgrid.v1', `key.${t.adminKey}`]);
   assert.ok(outcome.opened, JSON.stringify(outcome));
   assert.equal(outcome.protocol, 'offgrid.v1', 'only our own subprotocol is echoed, never the key');
@@ -56,7 +43,7 @@ test('the job socket streams every change as Job JSON and closes (1000) after th
 });
 
 test('the job socket refuses a missing or wrong key (401), a missing subprotocol (400), an unknown job (404) and a plain GET (426)', async () => {
-  const jobId = await train(t, { budgetSeconds: 5, epochs: 1 });
+  const jobId = await train(t, { budgetSeconds: 10 });
   const refusals: [string[], Record<string, string>, number, string][] = [
     [['offgrid.v1'], {}, 401, 'OFFGRID_ERR_UNAUTHORIZED'],
     [['offgrid.v1', 'key.og_wrong'], {}, 401, 'OFFGRID_ERR_UNAUTHORIZED'],
@@ -77,14 +64,14 @@ test('the job socket refuses a missing or wrong key (401), a missing subprotocol
 });
 
 test('a graceful shutdown closes open job sockets with 1001', async () => {
-  const other = await startTestServer({ trainer: slowTrainer, dataDir: t.dataDir + '-shutdown' });
+  const other = await startTestServer({ pipeline: instantPipeline({ holdUntilAborted: true }), dataDir: t.dataDir + '-shutdown' });
   try {
     const created = await other.api('/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', labels: ['a', 'b'] }) });
     const id = ((await created.json()) as { id: string }).id;
     for (const [label, seed] of [['a', 1], ['a', 2], ['b', 3], ['b', 4]] as const) {
       await other.api(`/projects/${id}/samples?label=${label}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await jpegOf([0, seed * 50, 0], seed) });
     }
-    const job = (await (await other.api(`/projects/${id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: 999 }) })).json()) as { id: string };
+    const job = (await (await other.api(`/projects/${id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: 600 }) })).json()) as { id: string };
     const outcome = openSocket(socketUrl(other, job.id), ['offgrid.v1', `key.${other.adminKey}`], { onOpen: () => void other.server.close() });
     const closed = await outcome;
     assert.ok(closed.opened);

@@ -1,86 +1,137 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { DEFAULT_IMAGE_SPEC, preprocessImage } from '@offgrid/features';
-import { readLabels, runTflite } from '@offgrid/tflite';
+import { readLabels, readMetadata, runTflite } from '@offgrid/tflite';
+import { decodeImage } from '@offgrid/engine/data';
 import { startTestServer, type TestServer } from '../test-server.ts';
 import { jpegOf } from '../test-images.ts';
-import { decodeImage } from '@offgrid/engine/data';
 
 let t: TestServer;
 before(async () => { t = await startTestServer(); });
 after(async () => { await t.stop(); });
 
 const COLOURS: Record<string, [number, number, number]> = { red: [220, 40, 40], blue: [40, 60, 220] };
+const BUDGET_SECONDS = 25;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
 async function json(response: Response): Promise<any> {
   return response.json();
 }
 
+interface StreamedJob {
+  status: string;
+  progress: { phase: string; fraction: number; epoch: number; epochs: number; etaSeconds: number; trialsFinished: number; leaderboard: { trialNumber: number; family: string; status: string; valAccuracy?: number; epochs: number }[] };
+}
+
 /** Reads the SSE stream until it closes, returning every job state it carried. */
-async function readEvents(jobId: string): Promise<{ status: string; progress: { phase: string; fraction: number; epoch: number } }[]> {
+async function readEvents(jobId: string): Promise<StreamedJob[]> {
   const response = await t.api(`/jobs/${jobId}/events`);
   assert.equal(response.headers.get('content-type'), 'text/event-stream');
   const text = await response.text();
   return text.split('\n\n').filter((block) => block.startsWith('event: job')).map((block) => JSON.parse(block.split('\ndata: ')[1]));
 }
 
-test('upload → train with live progress → registered model → the .tflite predicts the colours in LiteRT.js', { timeout: 120_000 }, async () => {
-  const created = await t.api('/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'colours', labels: Object.keys(COLOURS) }) });
-  const project = await json(created);
+test('upload → search job with live leaderboard → model with float32 + int8 files, metrics and report → LiteRT.js predicts the colours', { timeout: 90_000 }, async (context) => {
+  const project = await json(await t.api('/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'colours', labels: Object.keys(COLOURS) }) }));
   for (const [label, rgb] of Object.entries(COLOURS)) {
-    for (let i = 0; i < 12; i++) {
-      const response = await t.api(`/projects/${project.id}/samples?label=${label}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await jpegOf(rgb, i + (label === 'red' ? 100 : 200)) });
+    for (let i = 0; i < 14; i++) {
+      const response = await t.api(`/projects/${project.id}/samples?label=${label}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await jpegOf(rgb, i + (label === 'red' ? 100 : 200), 40) });
       assert.equal(response.status, 201);
     }
   }
-  const started = await t.api(`/projects/${project.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: 20, epochs: 8, batchSize: 8, validationSplit: 0.25 }) });
+  const refused = await t.api(`/projects/${project.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: 3 }) });
+  assert.deepEqual([refused.status, (await json(refused)).error.message], [400, 'Invalid request: body/budgetSeconds must be >= 10.']);
+  const started = await t.api(`/projects/${project.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: BUDGET_SECONDS, seed: 1 }) });
   assert.equal(started.status, 202);
   const job = await json(started);
-  assert.equal(job.status, 'queued');
+  assert.deepEqual([job.status, job.request], ['queued', { budgetSeconds: BUDGET_SECONDS, seed: 1 }]);
 
+  const began = Date.now();
   const events = await readEvents(job.id);
+  const seconds = (Date.now() - began) / 1000;
   const last = events.at(-1)!;
   assert.equal(last.status, 'succeeded', JSON.stringify(last));
-  assert.ok(events.some((e) => e.status === 'running' && e.progress.phase === 'training' && e.progress.epoch >= 1), 'training progress was streamed');
+  assert.ok(seconds < BUDGET_SECONDS + 15, `the job kept to its budget: ${seconds.toFixed(1)} s`);
+  const running = events.filter((e) => e.status === 'running');
+  const phases = [...new Set(running.map((e) => e.progress.phase))];
+  assert.deepEqual(phases.filter((p) => p !== 'preparing' && p !== 'retraining'), ['searching', 'quantizing', 'evaluating'], `phases in order: ${phases}`);
+  assert.ok(running.some((e) => e.progress.phase === 'searching' && e.progress.epoch >= 1 && e.progress.leaderboard.length >= 1), 'trial epochs and the leaderboard were streamed');
   const fractions = events.map((e) => e.progress.fraction);
   assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b), 'progress never goes backwards');
+  assert.ok(running.every((e) => e.progress.fraction < 1));
 
   const polled = await json(await t.api(`/jobs/${job.id}`));
-  assert.equal(polled.status, 'succeeded');
-  assert.equal(polled.progress.phase, 'done');
-  assert.ok(polled.progress.epoch >= 1 && polled.progress.epoch === polled.progress.epochs, JSON.stringify(polled.progress));
-  const { models } = await json(await t.api(`/projects/${project.id}/models`));
-  assert.equal(models.length, 1);
-  assert.equal(models[0].id, polled.modelId);
-  assert.deepEqual(models[0].labels, ['red', 'blue']);
-  assert.deepEqual(models[0].input, { width: 32, height: 32, channels: 3, dtype: 'float32', mean: 127.5, std: 127.5 });
+  assert.deepEqual([polled.status, polled.progress.phase, polled.progress.fraction, polled.progress.etaSeconds], ['succeeded', 'done', 1, 0]);
+  assert.ok(polled.progress.trialsFinished >= 2, `trials finished: ${polled.progress.trialsFinished}`);
+  const board = polled.progress.leaderboard as StreamedJob['progress']['leaderboard'];
+  assert.deepEqual(board.map((row) => row.valAccuracy ?? -1), board.map((row) => row.valAccuracy ?? -1).sort((a, b) => b - a), 'best first');
+  // Removed right after the final status is saved (a crash in between leaves a folder, never a second model).
+  for (let i = 0; i < 50 && existsSync(join(t.dataDir, 'jobs', job.id)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(existsSync(join(t.dataDir, 'jobs', job.id)), false, 'the work folder is gone once the model is registered');
 
-  const download = await t.api(`/models/${polled.modelId}/download?variant=float32`);
-  assert.equal(download.status, 200);
-  const bytes = new Uint8Array(await download.arrayBuffer());
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  assert.equal(download.headers.get('x-checksum-sha256'), sha256);
-  assert.equal(download.headers.get('etag'), `"${sha256}"`);
-  assert.equal(new TextDecoder().decode(bytes.subarray(4, 8)), 'TFL3');
-  const cached = await t.api(`/models/${polled.modelId}/download`, { headers: { 'if-none-match': `"${sha256}"` } });
-  assert.equal(cached.status, 304);
+  const model = await json(await t.api(`/models/${polled.modelId}`));
+  assert.deepEqual(model.labels, ['red', 'blue']);
+  assert.deepEqual(model.input, { width: 32, height: 32, channels: 3, dtype: 'float32', mean: 127.5, std: 127.5 });
+  assert.deepEqual(model.artifacts.map((a: { variant: string }) => a.variant), ['float32', 'int8', 'report', 'report-html']);
+  const sizeOf = (variant: string) => model.artifacts.find((a: { variant: string }) => a.variant === variant).sizeBytes;
+  assert.deepEqual(model.metrics.sizes, { float32Bytes: sizeOf('float32'), int8Bytes: sizeOf('int8'), int8Ratio: sizeOf('int8') / sizeOf('float32') });
+  assert.ok(model.metrics.valAccuracy >= 0.75, JSON.stringify(model.metrics));
+  assert.ok(model.metrics.test.samples >= 2 && model.metrics.test.int8.accuracy >= 0.75 && model.metrics.test.float32.accuracy >= 0.75, JSON.stringify(model.metrics));
+  assert.ok(model.metrics.int8AgreementWithFloat32 >= 0.75);
 
-  // Fresh pictures the model never saw, preprocessed exactly as the phone does.
-  for (const [index, [label, rgb]] of Object.entries(COLOURS).entries()) {
-    const input = preprocessImage(await decodeImage(await jpegOf(rgb, 999 + index)), DEFAULT_IMAGE_SPEC);
-    const [probabilities] = await runTflite(bytes, [input]);
-    assert.equal(probabilities.length, 2);
-    assert.ok(Math.abs(probabilities[0] + probabilities[1] - 1) < 1e-4);
-    assert.equal(probabilities.indexOf(Math.max(...probabilities)), index, `${label} predicted as ${[...probabilities]}`);
+  // The full report: the same file `offgrid train` writes, with every trial's learning curve.
+  const report = await json(await t.api(`/models/${model.id}/report`));
+  assert.deepEqual(report.labels, ['red', 'blue']);
+  assert.equal(report.trials.length, model.metrics.trials);
+  assert.equal(report.trials.length, polled.progress.trialsFinished + report.trials.filter((trial: { status: string }) => /running|interrupted/.test(trial.status)).length);
+  // A trial the deadline cut off may have no epoch; every other has its learning curve.
+  assert.ok(report.trials.every((trial: { history: unknown[]; family: string; status: string }) => (trial.history.length >= 1 || /running|interrupted/.test(trial.status)) && ['small-cnn', 'mobilenet'].includes(trial.family)), JSON.stringify(report.trials));
+  assert.equal(report.metrics.test.int8.accuracy, model.metrics.test.int8.accuracy);
+  assert.equal(report.split.seed, 1);
+  const html = await t.api(`/models/${model.id}/report.html`);
+  assert.match(html.headers.get('content-type') ?? '', /^text\/html/);
+  assert.match(await html.text(), /<svg[^>]*aria-label="confusion matrix"/);
+  assert.equal((await t.api(`/models/${model.id}/download?variant=float16`)).status, 400, 'no float16 file: the pipeline ships float32 and int8');
+
+  // Both files load in LiteRT.js and tell fresh pictures apart, preprocessed exactly as the phone does.
+  const files: Record<string, Uint8Array> = {};
+  for (const variant of ['float32', 'int8']) {
+    const download = await t.api(`/models/${model.id}/download?variant=${variant}`);
+    files[variant] = new Uint8Array(await download.arrayBuffer());
+    assert.equal(download.headers.get('x-checksum-sha256'), createHash('sha256').update(files[variant]).digest('hex'));
+    assert.deepEqual(readLabels(files[variant]), ['red', 'blue']);
+    assert.deepEqual(readMetadata(files[variant]).metadata?.inputs[0].normalization, { mean: [127.5], std: [127.5] });
+    for (const [index, [label, rgb]] of Object.entries(COLOURS).entries()) {
+      const [probabilities] = await runTflite(files[variant], [preprocessImage(await decodeImage(await jpegOf(rgb, 999 + index)), DEFAULT_IMAGE_SPEC)]);
+      assert.equal(probabilities.length, 2);
+      assert.equal(probabilities.indexOf(Math.max(...probabilities)), index, `${variant}: ${label} predicted as ${[...probabilities]}`);
+    }
   }
+  assert.ok(files.int8.length < 0.5 * files.float32.length, `int8 ${files.int8.length} B vs float32 ${files.float32.length} B`);
+  context.diagnostic(`job ${seconds.toFixed(1)} s of ${BUDGET_SECONDS} s; ${report.trials.length} trials; winner ${report.winner.family} (${report.winner.epochs} epochs, retrained ${report.winner.retrained}); test int8 ${model.metrics.test.int8.accuracy} float32 ${model.metrics.test.float32.accuracy}; int8 ${files.int8.length} B = ${(model.metrics.sizes.int8Ratio * 100).toFixed(0)}% of float32`);
+});
 
-  // The int8 file ships too: labels and normalization in its metadata, about a quarter of the float32 size.
-  const int8 = new Uint8Array(await (await t.api(`/models/${polled.modelId}/download?variant=int8`)).arrayBuffer());
-  assert.deepEqual(readLabels(int8), ['red', 'blue']);
-  assert.ok(int8.length < 0.3 * bytes.length, `int8 ${int8.length} B vs float32 ${bytes.length} B`);
-  assert.deepEqual(models[0].artifacts.map((a: { variant: string }) => a.variant).sort(), ['float16', 'float32', 'int8']);
-  const [probabilities] = await runTflite(int8, [preprocessImage(await decodeImage(await jpegOf(COLOURS.blue, 2024)), DEFAULT_IMAGE_SPEC)]);
-  assert.ok(probabilities[1] > probabilities[0], `int8 predicts blue: ${[...probabilities]}`);
+test('cancelling a running search stops it within seconds: status cancelled, no model, work folder gone', { timeout: 60_000 }, async () => {
+  const project = await json(await t.api('/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'cancel me', labels: Object.keys(COLOURS) }) }));
+  for (const [label, rgb] of Object.entries(COLOURS)) {
+    for (let i = 0; i < 6; i++) await t.api(`/projects/${project.id}/samples?label=${label}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await jpegOf(rgb, 300 + i, 40) });
+  }
+  const job = await json(await t.api(`/projects/${project.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: 120 }) }));
+  for (;;) {
+    const polled = await json(await t.api(`/jobs/${job.id}`));
+    assert.ok(['queued', 'running'].includes(polled.status), JSON.stringify(polled));
+    if (polled.progress.phase === 'searching' && polled.progress.epoch >= 1) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const cancelledAt = Date.now();
+  assert.equal((await t.api(`/jobs/${job.id}/cancel`, { method: 'POST' })).status, 200);
+  const events = await readEvents(job.id);
+  assert.equal(events.at(-1)!.status, 'cancelled', JSON.stringify(events.at(-1)));
+  assert.ok(Date.now() - cancelledAt < 10_000, `stopped ${Date.now() - cancelledAt} ms after the cancel`);
+  assert.deepEqual((await json(await t.api(`/projects/${project.id}/models`))).models, []);
+  for (let i = 0; i < 50 && existsSync(join(t.dataDir, 'jobs', job.id)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(existsSync(join(t.dataDir, 'jobs', job.id)), false);
 });

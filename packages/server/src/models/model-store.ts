@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
 
-export type ArtifactVariant = 'float32' | 'int8' | 'float16';
+/** The two .tflite files phones download, and the search's report (JSON and HTML). */
+export type ArtifactVariant = 'float32' | 'int8' | 'report' | 'report-html';
+export const MODEL_FILE_VARIANTS = ['float32', 'int8'] as const;
 
 export interface ModelInput {
   width: number;
@@ -26,10 +28,30 @@ export interface ModelVersion {
   createdAt: string;
   labels: string[];
   input: ModelInput;
-  metrics: { valAccuracy?: number; trainAccuracy?: number; epochs: number };
+  metrics: ModelMetrics;
   artifacts: ModelArtifact[];
   /** Whether this is the project's active model. */
   active: boolean;
+}
+
+/** Headline numbers of a training report (the full report: GET /models/:id/report). */
+export interface ModelMetrics {
+  /** The winning trial's validation accuracy in the search. */
+  valAccuracy?: number;
+  /** Epochs the shipped model was trained for. */
+  epochs: number;
+  /** On the held-out test split, both files run through LiteRT.js. */
+  test?: {
+    samples: number;
+    float32: { accuracy: number; macroF1: number };
+    int8: { accuracy: number; macroF1: number };
+  };
+  /** Share of test samples on which int8 and float32 pick the same label. */
+  int8AgreementWithFloat32?: number;
+  sizes?: { float32Bytes: number; int8Bytes: number; int8Ratio: number };
+  /** Trials the search ran and the one that won. */
+  trials?: number;
+  winner?: { trialNumber: number; family: string; retrained: boolean };
 }
 
 interface ModelRow {

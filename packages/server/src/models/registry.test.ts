@@ -4,17 +4,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../test-server.ts';
 import { jpegOf } from '../test-images.ts';
-import type { ImageTrainer } from '../jobs/job-runner.ts';
-
-/** Instant stand-in for the worker-thread trainer: the "model" bytes depend only on the epochs asked for. */
-const fakeTrainer = (async (request) => {
-  const epochs = request.epochs ?? 1;
-  const bytes = (variant: number) => new Uint8Array(1000).map((_, i) => (i * 7 + epochs * 13 + variant) % 256);
-  return { tflite: bytes(0), int8: bytes(1), float16: bytes(2), epochs, metrics: { epochs, valAccuracy: 0.5 + epochs / 100 } };
-}) as ImageTrainer;
+import { instantPipeline } from '../jobs/instant-pipeline.ts';
 
 let t: TestServer;
-before(async () => { t = await startTestServer({ trainer: fakeTrainer }); });
+before(async () => { t = await startTestServer({ pipeline: instantPipeline() }); });
 after(async () => { await t.stop(); });
 
 interface Project { id: string; activeModelId?: string; modelPinned: boolean }
@@ -23,8 +16,9 @@ const float32Of = (model: Model) => model.artifacts.find((a) => a.variant === 'f
 
 const post = (path: string, body: unknown) => t.api(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-async function train(projectId: string, epochs: number): Promise<Model> {
-  const job = (await (await post(`/projects/${projectId}/train`, { budgetSeconds: 5, epochs })).json()) as { id: string };
+/** The instant pipeline's model bytes depend only on the seed. */
+async function train(projectId: string, seed: number): Promise<Model> {
+  const job = (await (await post(`/projects/${projectId}/train`, { budgetSeconds: 10, seed })).json()) as { id: string };
   for (;;) {
     const polled = (await (await t.api(`/jobs/${job.id}`)).json()) as { status: string; modelId?: string; error?: string };
     if (polled.status === 'succeeded') return (await (await t.api(`/models/${polled.modelId}`)).json()) as Model;

@@ -1,9 +1,11 @@
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import { parseRange } from '../http/range.ts';
-import { idParam, modelSchema, projectSchema } from '../schemas.ts';
+import { idParam, modelSchema, projectSchema, trainReportSchema } from '../schemas.ts';
+import { MODEL_FILE_VARIANTS, type ModelVersion } from './model-store.ts';
 
 const modelParams = { type: 'object', properties: { modelId: idParam } } as const;
 
@@ -41,11 +43,28 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
     return reply.code(204).send();
   });
 
+  app.get<{ Params: { modelId: string } }>('/models/:modelId/report', {
+    schema: {
+      summary: "The training report (report.json): winner, test metrics for float32 and int8, sizes and every trial's learning curve", tags: ['models'],
+      params: modelParams, response: { 200: trainReportSchema },
+    },
+  }, async (request, reply) => {
+    const path = blobs.pathOf(reportOf(models.get(request.params.modelId), 'report').sha256);
+    return reply.type('application/json').send(JSON.parse(await readFile(path, 'utf8')));
+  });
+
+  app.get<{ Params: { modelId: string } }>('/models/:modelId/report.html', {
+    schema: { summary: 'The training report as a self-contained page (leaderboard, learning curves, confusion matrix)', tags: ['models'], params: modelParams, produces: ['text/html'] },
+  }, async (request, reply) => {
+    const artifact = reportOf(models.get(request.params.modelId), 'report-html');
+    return reply.type('text/html; charset=utf-8').header('content-length', artifact.sizeBytes).send(createReadStream(blobs.pathOf(artifact.sha256)));
+  });
+
   app.get<{ Params: { modelId: string }; Querystring: { variant: string } }>('/models/:modelId/download', {
     schema: {
       summary: 'Download a model file (.tflite); supports ETag/If-None-Match and single byte ranges', tags: ['models'],
       params: modelParams,
-      querystring: { type: 'object', properties: { variant: { type: 'string', enum: ['float32', 'int8', 'float16'], default: 'float32' } } },
+      querystring: { type: 'object', properties: { variant: { type: 'string', enum: MODEL_FILE_VARIANTS, default: 'float32' } } },
     },
   }, async (request, reply) => {
     const model = models.get(request.params.modelId);
@@ -72,4 +91,10 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
       .header('content-length', range.end - range.start + 1)
       .send(createReadStream(path, { start: range.start, end: range.end }));
   });
+}
+
+function reportOf(model: ModelVersion, variant: 'report' | 'report-html') {
+  const artifact = model.artifacts.find((a) => a.variant === variant);
+  if (!artifact) throw new OffgridError('NOT_FOUND', `Model v${model.version} (${model.id}) has no training report: it was trained before jobs ran the search.`);
+  return artifact;
 }

@@ -1,11 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
+import { checkProjectFields, type Modality, type ProjectSettings, type Task } from './project-fields.ts';
+
+export type { Modality, ProjectSettings, Task } from './project-fields.ts';
 
 export interface Project {
   id: string;
   name: string;
   labels: string[];
+  /** What one sample is (docs/modalities.md); fixed at creation. */
+  modality: Modality;
+  task: Task;
+  /** Tabular projects: the numeric columns, in order. */
+  featureNames?: string[];
+  /** Overrides of the modality's preprocessing defaults. */
+  settings: ProjectSettings;
   createdAt: string;
   sampleCounts: Record<string, number>;
   /** The model phones should use; absent until a training job succeeds. */
@@ -14,10 +24,22 @@ export interface Project {
   modelPinned: boolean;
 }
 
+/** Everything but name and labels is optional at creation: an image classification project by default. */
+export interface CreateFields {
+  modality?: Modality;
+  task?: Task;
+  featureNames?: string[];
+  settings?: ProjectSettings;
+}
+
 interface ProjectRow {
   id: string;
   name: string;
   labels: string;
+  modality: string;
+  task: string;
+  feature_names: string | null;
+  settings: string;
   created_at: string;
   active_model_id?: string | null;
   model_pinned?: number;
@@ -26,12 +48,19 @@ interface ProjectRow {
 export class ProjectStore {
   constructor(private readonly db: Db) {}
 
-  create(name: string, labels: string[]): Project {
+  create(name: string, labels: string[], fields: CreateFields = {}): Project {
     const cleaned = labels.map((label) => label.trim());
     if (cleaned.some((label) => label.length === 0)) throw new OffgridError('VALIDATION', 'Labels must not be empty.');
     if (new Set(cleaned).size !== cleaned.length) throw new OffgridError('VALIDATION', `Labels must be unique; got ${cleaned.join(', ')}.`);
-    const row: ProjectRow = { id: randomUUID(), name: name.trim(), labels: JSON.stringify(cleaned), created_at: new Date().toISOString() };
-    this.db.prepare('INSERT INTO projects (id, name, labels, created_at) VALUES (@id, @name, @labels, @created_at)').run(row);
+    const { modality = 'image', task = 'classify', settings = {} } = fields;
+    const featureNames = fields.featureNames?.map((feature) => feature.trim());
+    checkProjectFields({ modality, task, labels: cleaned, featureNames, settings });
+    const row: ProjectRow = {
+      id: randomUUID(), name: name.trim(), labels: JSON.stringify(cleaned), modality, task,
+      feature_names: featureNames ? JSON.stringify(featureNames) : null, settings: JSON.stringify(settings), created_at: new Date().toISOString(),
+    };
+    this.db.prepare(`INSERT INTO projects (id, name, labels, modality, task, feature_names, settings, created_at)
+      VALUES (@id, @name, @labels, @modality, @task, @feature_names, @settings, @created_at)`).run(row);
     return this.toProject(row);
   }
 
@@ -51,7 +80,9 @@ export class ProjectStore {
     const counts = this.db.prepare('SELECT label, COUNT(*) AS n FROM samples WHERE project_id = ? GROUP BY label').all(row.id) as { label: string; n: number }[];
     const sampleCounts = Object.fromEntries(labels.map((label) => [label, counts.find((c) => c.label === label)?.n ?? 0]));
     return {
-      id: row.id, name: row.name, labels, createdAt: row.created_at, sampleCounts,
+      id: row.id, name: row.name, labels, modality: row.modality as Modality, task: row.task as Task,
+      ...(row.feature_names ? { featureNames: JSON.parse(row.feature_names) as string[] } : {}),
+      settings: JSON.parse(row.settings) as ProjectSettings, createdAt: row.created_at, sampleCounts,
       ...(row.active_model_id ? { activeModelId: row.active_model_id } : {}), modelPinned: row.model_pinned === 1,
     };
   }

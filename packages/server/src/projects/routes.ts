@@ -3,6 +3,8 @@ import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import type { Readable } from 'node:stream';
 import { idParam, projectSchema } from '../schemas.ts';
+import type { CreateFields } from './project-store.ts';
+import { MAX_FEATURES, MODALITIES, settingsBodySchema, TASKS } from './project-fields.ts';
 import { exportStream, importArchive, manifestOf, MAX_ARCHIVE_BYTES } from '../archive/project-archive.ts';
 
 /** Media types an archive may be posted as (gzip is detected by its magic bytes, or sent with Content-Encoding: gzip). */
@@ -56,19 +58,28 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     schema: { summary: 'List projects', tags: ['projects'], response: { 200: { type: 'object', required: ['projects'], properties: { projects: { type: 'array', items: projectSchema } } } } },
   }, async () => ({ projects: projects.list() }));
 
-  app.post<{ Body: { name: string; labels: string[] } }>('/projects', {
+  app.post<{ Body: { name: string; labels: string[] } & CreateFields }>('/projects', {
     schema: {
-      summary: 'Create a project with its labels', tags: ['projects'],
+      summary: 'Create a project with its labels and modality', tags: ['projects'],
+      description: 'modality (default image) and task (default classify) are fixed at creation; see docs/modalities.md. task "anomaly" is for motion and tabular projects and needs a label "normal"; tabular projects need featureNames; settings override the modality\'s preprocessing defaults.',
       body: {
         type: 'object', required: ['name', 'labels'], additionalProperties: false,
         properties: {
           name: { type: 'string', minLength: 1, maxLength: 100 },
-          labels: { type: 'array', minItems: 2, maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 64 } },
+          // One label is enough for an anomaly project ("normal"); classification needs two (checked in code).
+          labels: { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 64 } },
+          modality: { type: 'string', enum: [...MODALITIES], default: 'image' },
+          task: { type: 'string', enum: [...TASKS], default: 'classify' },
+          featureNames: { type: 'array', minItems: 1, maxItems: MAX_FEATURES, items: { type: 'string', minLength: 1, maxLength: 64 } },
+          settings: settingsBodySchema,
         },
       },
       response: { 201: projectSchema },
     },
-  }, async (request, reply) => reply.code(201).send(projects.create(request.body.name, request.body.labels)));
+  }, async (request, reply) => {
+    const { name, labels, ...fields } = request.body;
+    return reply.code(201).send(projects.create(name, labels, fields));
+  });
 
   app.get<{ Params: { projectId: string } }>('/projects/:projectId', {
     schema: { summary: 'One project with its sample counts and active model', tags: ['projects'], params: { type: 'object', properties: { projectId: idParam } }, response: { 200: projectSchema } },

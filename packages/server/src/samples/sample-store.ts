@@ -3,15 +3,18 @@ import type { Db } from '../storage/database.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { OffgridError } from '../errors.ts';
 import type { Project } from '../projects/project-store.ts';
-import { inspectImage } from './decode-image.ts';
+import { inspectSample, type InspectedSample, type SampleMeta } from './inspect-sample.ts';
 
 export interface Sample {
   id: string;
   projectId: string;
   label: string;
   sha256: string;
-  width: number;
-  height: number;
+  mediaType: string;
+  /** Images only (also in meta). */
+  width?: number;
+  height?: number;
+  meta: SampleMeta;
   createdAt: string;
 }
 
@@ -28,8 +31,9 @@ interface SampleRow {
   label: string;
   sha256: string;
   media_type: string;
-  width: number;
-  height: number;
+  width: number | null;
+  height: number | null;
+  meta: string;
   idempotency_key: string | null;
   created_at: string;
 }
@@ -38,37 +42,59 @@ export class SampleStore {
   constructor(private readonly db: Db, private readonly blobs: BlobStore) {}
 
   /**
-   * Validates and stores one image. The blob is written (atomically) before the row, so a crash can leave
-   * an orphan blob but never a row without its bytes. A retry with the same idempotency key or the same
-   * bytes returns the sample stored the first time. With `expectedSha256` (the client's digest of what it
-   * sent), bytes damaged on the way are refused before anything is stored.
+   * Validates and stores one sample of the project's modality. The blob is written (atomically) before the
+   * row, so a crash can leave an orphan blob but never a row without its bytes. A retry with the same
+   * idempotency key or the same content returns the sample stored the first time. With `expectedSha256`
+   * (the client's digest of what it sent), bytes damaged on the way are refused before anything is stored.
    */
   async add(project: Project, label: string, bytes: Uint8Array, options: AddOptions = {}): Promise<{ sample: Sample; duplicate: boolean }> {
+    this.checkUpload(project, label, bytes, options);
+    const earlier = this.byIdempotencyKey(project, options.idempotencyKey);
+    if (earlier) return earlier;
+    return this.store(project, label, await inspectSample(project, bytes), options.idempotencyKey);
+  }
+
+  /** Label and checksum checks shared by every upload path; throw before anything is decoded or stored. */
+  checkUpload(project: Project, label: string, bytes: Uint8Array, options: AddOptions = {}): void {
+    SampleStore.checkLabel(project, label);
+    if (options.expectedSha256 !== undefined) SampleStore.checkSha256(bytes, options.expectedSha256);
+  }
+
+  static checkLabel(project: Project, label: string): void {
     if (!project.labels.includes(label)) {
       throw new OffgridError('UNKNOWN_LABEL', `Label "${label}" is not one of this project's labels (${project.labels.join(', ')}).`);
     }
-    if (options.expectedSha256 !== undefined) {
-      const expected = options.expectedSha256.trim().toLowerCase();
-      const actual = BlobStore.sha256(bytes);
-      if (expected !== actual) {
-        throw new OffgridError('CHECKSUM_MISMATCH', `The upload arrived with sha256 ${actual}, but the client announced ${expected}; nothing was stored. Send the file again.`);
-      }
+  }
+
+  /** Refuses bytes damaged on the way: `expected` is the client's hex sha256 of what it sent. */
+  static checkSha256(bytes: Uint8Array, expected: string): void {
+    const announced = expected.trim().toLowerCase();
+    const actual = BlobStore.sha256(bytes);
+    if (announced !== actual) {
+      throw new OffgridError('CHECKSUM_MISMATCH', `The upload arrived with sha256 ${actual}, but the client announced ${announced}; nothing was stored. Send the file again.`);
     }
-    const { idempotencyKey } = options;
-    if (idempotencyKey) {
-      const earlier = this.db.prepare('SELECT * FROM samples WHERE project_id = ? AND idempotency_key = ?').get(project.id, idempotencyKey) as SampleRow | undefined;
-      if (earlier) return { sample: toSample(earlier), duplicate: true };
-    }
-    const image = await inspectImage(bytes);
-    return this.blobs.putThen(bytes, (sha256) => {
+  }
+
+  /** The sample an earlier upload with this idempotency key stored, as a duplicate. */
+  byIdempotencyKey(project: Project, idempotencyKey: string | undefined): { sample: Sample; duplicate: true } | undefined {
+    if (!idempotencyKey) return undefined;
+    const earlier = this.db.prepare('SELECT * FROM samples WHERE project_id = ? AND idempotency_key = ?').get(project.id, idempotencyKey) as SampleRow | undefined;
+    return earlier ? { sample: toSample(earlier), duplicate: true } : undefined;
+  }
+
+  /** Stores an already validated sample (blob first, then its row), or returns the stored one with the same content. */
+  async store(project: Project, label: string, inspected: InspectedSample, idempotencyKey?: string): Promise<{ sample: Sample; duplicate: boolean }> {
+    return this.blobs.putThen(inspected.bytes, (sha256) => {
       const existing = this.db.prepare('SELECT * FROM samples WHERE project_id = ? AND sha256 = ?').get(project.id, sha256) as SampleRow | undefined;
       if (existing) return { sample: toSample(existing), duplicate: true };
+      const { meta } = inspected;
       const row: SampleRow = {
-        id: randomUUID(), project_id: project.id, label, sha256, media_type: image.mediaType,
-        width: image.width, height: image.height, idempotency_key: idempotencyKey ?? null, created_at: new Date().toISOString(),
+        id: randomUUID(), project_id: project.id, label, sha256, media_type: inspected.mediaType,
+        width: meta.width ?? null, height: meta.height ?? null, meta: JSON.stringify(meta),
+        idempotency_key: idempotencyKey ?? null, created_at: new Date().toISOString(),
       };
-      this.db.prepare(`INSERT INTO samples (id, project_id, label, sha256, media_type, width, height, idempotency_key, created_at)
-        VALUES (@id, @project_id, @label, @sha256, @media_type, @width, @height, @idempotency_key, @created_at)`).run(row);
+      this.db.prepare(`INSERT INTO samples (id, project_id, label, sha256, media_type, width, height, meta, idempotency_key, created_at)
+        VALUES (@id, @project_id, @label, @sha256, @media_type, @width, @height, @meta, @idempotency_key, @created_at)`).run(row);
       return { sample: toSample(row), duplicate: false };
     });
   }
@@ -93,5 +119,9 @@ export class SampleStore {
 }
 
 function toSample(row: SampleRow): Sample {
-  return { id: row.id, projectId: row.project_id, label: row.label, sha256: row.sha256, width: row.width, height: row.height, createdAt: row.created_at };
+  return {
+    id: row.id, projectId: row.project_id, label: row.label, sha256: row.sha256, mediaType: row.media_type,
+    ...(row.width !== null ? { width: row.width } : {}), ...(row.height !== null ? { height: row.height } : {}),
+    meta: JSON.parse(row.meta) as SampleMeta, createdAt: row.created_at,
+  };
 }

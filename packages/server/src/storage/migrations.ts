@@ -85,4 +85,32 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX samples_sha256 ON samples (sha256);
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // 3: modalities (docs/modalities.md). Projects get modality/task/featureNames/settings with defaults that keep
+  // existing projects image classifiers. Samples get a JSON \`meta\` and lose NOT NULL on width/height (only
+  // images have them): SQLite cannot drop a constraint, so the table is rebuilt (nothing references its rows).
+  `
+  ALTER TABLE projects ADD COLUMN modality TEXT NOT NULL DEFAULT 'image';
+  ALTER TABLE projects ADD COLUMN task TEXT NOT NULL DEFAULT 'classify';
+  ALTER TABLE projects ADD COLUMN feature_names TEXT;
+  ALTER TABLE projects ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+  CREATE TABLE samples_v3 (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    label TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    meta TEXT NOT NULL DEFAULT '{}',
+    idempotency_key TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (project_id, sha256)
+  );
+  INSERT INTO samples_v3 (id, project_id, label, sha256, media_type, width, height, meta, idempotency_key, created_at)
+    SELECT id, project_id, label, sha256, media_type, width, height, json_object('width', width, 'height', height), idempotency_key, created_at FROM samples;
+  DROP TABLE samples;
+  ALTER TABLE samples_v3 RENAME TO samples;
+  CREATE UNIQUE INDEX samples_idempotency ON samples (project_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX samples_sha256 ON samples (sha256);
+  `,
 ];

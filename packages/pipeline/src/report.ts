@@ -42,6 +42,8 @@ export interface TrialSummary {
   config: Record<string, unknown>;
   status: string;
   valAccuracy?: number;
+  /** ISO time the trial first started (a resumed search keeps it: the trial was not run again). */
+  startedAt: string;
   seconds?: number;
   history: { epoch: number; loss?: number; valLoss?: number; accuracy?: number; valAccuracy?: number }[];
 }

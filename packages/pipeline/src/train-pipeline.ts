@@ -1,8 +1,9 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
-import { createRandom, stratifiedSplit, trainInWorker, type TrialProgress, type TrialResult } from '@offgrid/engine';
+import { createRandom, stratifiedSplit, trainInWorker, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
-import { readCheckpoint, writeCheckpoint } from './checkpoint-files.ts';
+import { readCheckpoint, readTrialModel, writeCheckpoint, writeTrialModel } from './checkpoint-files.ts';
 import { evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 import type { EvaluationSummary, TrainReport, TrialSummary } from './report.ts';
@@ -22,10 +23,15 @@ export interface TrainPipelineOptions {
   signal?: AbortSignal;
 }
 
+export type PipelinePhase = 'searching' | 'retraining' | 'quantizing' | 'evaluating';
+
 export type PipelineEvent =
+  /** Trials a previous run of the same search (same workDir) already stored; the search resumes from them. */
+  | { type: 'resumed'; trials: TrialSummary[] }
   | { type: 'search'; event: SearchEvent }
+  /** `trialNumber` is -1 for the winner's retraining. */
   | { type: 'trialProgress'; trialNumber: number; family: string; progress: TrialProgress }
-  | { type: 'phase'; phase: 'retraining' | 'quantizing' | 'evaluating'; detail: string };
+  | { type: 'phase'; phase: PipelinePhase; detail: string };
 
 /**
  * Share of the budget for the search; the rest retrains the winner, quantizes and evaluates. Large datasets
@@ -41,6 +47,9 @@ const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
 
 /** Search → winner retrained on train+validation → float32 + int8 TFLite with metadata → held-out test report. */
 export async function trainPipeline(dataset: LoadedDataset, options: TrainPipelineOptions): Promise<{ files: ModelFiles; report: TrainReport }> {
+  const kind = dataset.kind;
+  // The search space has families for these two so far; other modalities need their families first.
+  if (kind !== 'image' && kind !== 'tabular') throw new Error(`The search does not handle ${kind} data yet (image folders and numeric CSV files only).`);
   const started = Date.now();
   const deadline = started + options.budgetSeconds * 1000;
   const emit = options.onEvent ?? (() => {});
@@ -56,14 +65,21 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   const large = trainIndices.length > SEARCH_SAMPLE_LIMIT;
   const searchData = large ? subset(dataset, stratifiedSplit(trainIndices.map((i) => dataset.targets[i]), SEARCH_SAMPLE_LIMIT / trainIndices.length, random).validationIndices.map((i) => trainIndices[i])) : trainval;
 
-  const bestModels = new Map<number, { valAccuracy: number; result: TrialResult }>();
+  /** Best validation accuracy of each trial's stored model in this run (the model itself is on disk). */
+  const keptAccuracy = new Map<number, number>();
+  const trialModelPath = (trialNumber: number) => join(options.workDir, 'models', `trial-${trialNumber}.tflite`);
+  await mkdir(options.workDir, { recursive: true });
   const storage = new SqliteTrialStorage(join(options.workDir, 'search.db'));
+  const studyName = `${options.name}-seed${options.seed}`;
   let search;
   try {
+    const previous = await storage.listTrials(studyName);
+    if (previous.length > 0) emit({ type: 'resumed', trials: previous.map((trial) => trialSummary(trial)) });
+    emit({ type: 'phase', phase: 'searching', detail: `${dataset.kind} data, ${searchData.targets.length} samples, ${options.concurrency} trial(s) at a time` });
     search = await runSearch({
-      studyName: `${options.name}-seed${options.seed}`,
-      space: searchSpaceFor(dataset.kind),
-      sampler: warmStartSampler(defaultConfigsFor(dataset.kind), tpeSampler({ seed: options.seed, startupTrials: 6 })),
+      studyName,
+      space: searchSpaceFor(kind),
+      sampler: warmStartSampler(defaultConfigsFor(kind), tpeSampler({ seed: options.seed, startupTrials: 6 })),
       scheduler: asha(EPOCH_RUNGS),
       metric: 'valAccuracy',
       direction: 'maximize',
@@ -92,32 +108,39 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
           if (epoch.epoch > (checkpoint?.epoch ?? 0)) await ctx.report(epoch.epoch, { valAccuracy: epoch.valAccuracy ?? 0, valLoss: epoch.valLoss ?? 0 });
         }
         const valAccuracy = result.metrics.validation?.accuracy ?? result.history.at(-1)?.valAccuracy ?? 0;
-        const kept = bestModels.get(ctx.trialNumber);
-        if (!kept || kept.valAccuracy <= valAccuracy) bestModels.set(ctx.trialNumber, { valAccuracy, result });
+        const kept = keptAccuracy.get(ctx.trialNumber);
+        if (kept === undefined || kept <= valAccuracy) {
+          await writeTrialModel(trialModelPath(ctx.trialNumber), result.tflite);
+          keptAccuracy.set(ctx.trialNumber, valAccuracy);
+        }
         return { valAccuracy, parameters: result.metrics.parameters, seconds: result.metrics.seconds, modelSizeKb: result.tflite.byteLength / 1024 };
       },
     });
   } finally {
     storage.close();
   }
+  // An aborted search returns what it has; the caller asked to stop, so no winner is retrained or packaged.
+  options.signal?.throwIfAborted();
   const best = search.best;
-  if (!best) throw new Error(`No trial finished within the budget of ${options.budgetSeconds} s. Give it more time (e.g. --budget 5m).`);
+  if (!best) throw new Error(`No trial finished within the budget of ${options.budgetSeconds} s. Give it a larger budget.`);
   const winner = splitConfig(best.config);
   const winnerTrial = search.trials.find((t) => t.number === best.trialNumber)!;
   let epochs = Math.max(1, best.resource);
 
   // Retrain on train+validation when the time left covers it (the first epoch always runs, so it must fit);
-  // else ship the trial's own model. A subsampled search retrains for as many epochs as the budget allows.
-  let float32 = bestModels.get(best.trialNumber)?.result.tflite;
+  // else ship the trial's own model (stored on disk, so also when it finished before a crash). A subsampled
+  // search retrains for as many epochs as the budget allows.
+  let float32 = await readTrialModel(trialModelPath(best.trialNumber));
   const secondsPerEpoch = (Number(best.metrics.seconds ?? Infinity) / epochs) * (trainval.targets.length / (searchData.targets.length * 0.8));
   const secondsLeft = (deadline - Date.now()) / 1000 - 5;
   let retrained = false;
-  if (secondsLeft > secondsPerEpoch * 1.3 + 5) {
+  // Without a stored model (a search folder from an older version) retraining is the only way to a model.
+  if (secondsLeft > secondsPerEpoch * 1.3 + 5 || !float32) {
     emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainval.targets.length} training samples` });
     const result = await trainInWorker(
       {
         family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: trainval,
-        labels: dataset.labels, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: secondsLeft,
+        labels: dataset.labels, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: Math.max(1, secondsLeft),
       },
       { signal: options.signal, onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: -1, family: winner.family, progress }) },
     );
@@ -125,8 +148,8 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
     epochs = result.epochs;
     retrained = true;
   }
-  if (!float32) throw new Error(`The winning trial ${best.trialNumber} finished in an earlier run; run with more budget to retrain it.`);
 
+  options.signal?.throwIfAborted();
   emit({ type: 'phase', phase: 'quantizing', detail: `int8, calibrated on ${Math.min(CALIBRATION_SAMPLES, trainIndices.length)} training samples` });
   const files = packageModel(float32, dataset, calibrationSamples(dataset, trainIndices, random), options.name);
   emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out samples through LiteRT.js` });
@@ -135,7 +158,7 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   const report: TrainReport = {
     createdAt: new Date().toISOString(),
     input: {
-      source: options.source, kind: dataset.kind, shape: dataset.shape, dtype: 'float32',
+      source: options.source, kind, shape: dataset.shape, dtype: 'float32',
       ...(dataset.imageNormalization ? { normalization: dataset.imageNormalization } : {}),
       ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: dataset.featureScaling } : {}),
     },
@@ -182,7 +205,8 @@ function summary(report: { accuracy: number; macroF1: number; perClass: { precis
   };
 }
 
-function trialSummary(trial: StoredTrial, winner: number): TrialSummary {
+/** A stored trial as the report lists it; `winner` marks the shipped one. */
+export function trialSummary(trial: StoredTrial, winner?: number): TrialSummary {
   const last = trial.rungResults.at(-1);
   return {
     number: trial.number,
@@ -190,6 +214,7 @@ function trialSummary(trial: StoredTrial, winner: number): TrialSummary {
     config: trial.config as Record<string, unknown>,
     status: trial.number === winner ? `${trial.status} (winner)` : trial.status,
     valAccuracy: last ? Number(last.metrics.valAccuracy) : undefined,
+    startedAt: new Date(trial.startedAt).toISOString(),
     seconds: (trial.updatedAt - trial.startedAt) / 1000,
     history: trial.epochs.map((e) => ({ epoch: e.step, valAccuracy: Number(e.metrics.valAccuracy), valLoss: Number(e.metrics.valLoss) })),
   };

@@ -1,0 +1,40 @@
+// What a model's metadata holds beyond images (docs/modalities.md, "What the phone gets with a model"): the
+// exact preprocessing specs and, for anomaly models, the calibrated threshold. The SDK's `ModelVersion` types
+// only the image input so far; this is the one place the app reads the rest.
+import type { AudioSpec, MotionSpec, StandardScaler, TextSpec } from '@offgrid/features';
+import type { ModelVersion } from '@offgrid/sdk';
+
+export interface ModelPreprocessing {
+  audio?: AudioSpec;
+  /** `features: 'spectral'` when the model takes `spectralFeatures` of a window rather than the raw window. */
+  motion?: MotionSpec & { features?: 'raw' | 'spectral' };
+  text?: TextSpec & { vocabulary: string[] };
+  tabular?: StandardScaler;
+}
+
+export interface AnomalyMetrics {
+  /** Scores above this are anomalies (calibrated on held-out normal data for `falseAlarmRate`). */
+  threshold: number;
+  thresholdInt8?: number;
+  falseAlarmRate: number;
+}
+
+/** `model.input.preprocessing`, or `{}` for an image model from a server that sends only the image fields. */
+export function modelPreprocessing(model: ModelVersion): ModelPreprocessing {
+  const input = model.input as unknown as { preprocessing?: ModelPreprocessing };
+  return input.preprocessing ?? {};
+}
+
+/** The spec a modality needs from the model; an error naming the model when it lacks it. */
+export function requirePreprocessing<K extends keyof ModelPreprocessing>(model: ModelVersion, kind: K): NonNullable<ModelPreprocessing[K]> {
+  const spec = modelPreprocessing(model)[kind];
+  if (!spec) throw new Error(`Model v${model.version} has no ${kind} preprocessing in its metadata; was it trained for this project?`);
+  return spec;
+}
+
+/** The anomaly threshold of an anomaly model (`model.metrics.anomaly`), else undefined. */
+export function anomalyMetrics(model: ModelVersion): AnomalyMetrics | undefined {
+  const anomaly = (model.metrics as unknown as { anomaly?: Partial<AnomalyMetrics> }).anomaly;
+  if (!anomaly || typeof anomaly.threshold !== 'number' || !Number.isFinite(anomaly.threshold)) return undefined;
+  return { threshold: anomaly.threshold, falseAlarmRate: anomaly.falseAlarmRate ?? Number.NaN, ...(anomaly.thresholdInt8 === undefined ? {} : { thresholdInt8: anomaly.thresholdInt8 }) };
+}

@@ -1,0 +1,27 @@
+// Which capture and predict modules each modality mounts. Images keep the camera panels (capture-panel.ts,
+// predict-panel.ts), so they are not listed here.
+import { mountAudioCapture } from './audio/audio-capture.ts';
+import { mountAudioPredict } from './audio/audio-predict.ts';
+import { mountMotionCapture } from './motion/motion-capture.ts';
+import { mountMotionPredict } from './motion/motion-predict.ts';
+import type { Modality } from './project-fields.ts';
+import { mountTabularCapture } from './tabular/tabular-capture.ts';
+import { mountTabularPredict } from './tabular/tabular-predict.ts';
+import { mountTextCapture } from './text/text-capture.ts';
+import { mountTextPredict } from './text/text-predict.ts';
+import type { MountCapture, MountPredict } from './types.ts';
+import './modalities.css';
+
+export const CAPTURE_MODULES: Record<Exclude<Modality, 'image'>, MountCapture> = {
+  audio: mountAudioCapture,
+  motion: mountMotionCapture,
+  text: mountTextCapture,
+  tabular: mountTabularCapture,
+};
+
+export const PREDICT_MODULES: Record<Exclude<Modality, 'image'>, MountPredict> = {
+  audio: mountAudioPredict,
+  motion: mountMotionPredict,
+  text: mountTextPredict,
+  tabular: mountTabularPredict,
+};

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { learnVocabulary } from '@offgrid/features';
+import type { ModelVersion } from '@offgrid/sdk';
+import { encodeForModel, modelTextSpec } from './text-model.ts';
+
+const vocabulary = learnVocabulary(['the soup was cold', 'the soup was great', 'great service']);
+const model = (input: unknown) => ({ id: 'm', version: 2, labels: ['bad', 'good'], input }) as unknown as ModelVersion;
+const textModel = (text: unknown) => model({ kind: 'text', shape: [16], dtype: 'int32', preprocessing: { text } });
+
+test('encodes typed text with the model vocabulary: <START>, ids, <UNKNOWN> for new words, <PAD>', () => {
+  const spec = modelTextSpec(textModel({ seqLength: 8, maxTokens: 100, vocabulary }));
+  const encoded = encodeForModel('The SOUP was lukewarm!', spec);
+  const id = (token: string) => vocabulary.indexOf(token);
+  assert.deepEqual([...encoded.ids], [1, id('the'), id('soup'), id('was'), 2, 0, 0, 0]);
+  assert.deepEqual([encoded.words, encoded.known], [4, 3]);
+});
+
+test('words past seqLength are not counted as known', () => {
+  const spec = modelTextSpec(textModel({ seqLength: 3, maxTokens: 100, vocabulary }));
+  const encoded = encodeForModel('great great great great', spec);
+  assert.deepEqual([...encoded.ids], [1, vocabulary.indexOf('great'), vocabulary.indexOf('great')]);
+  assert.deepEqual([encoded.words, encoded.known], [4, 2]);
+});
+
+test('a model without a usable vocabulary is refused with the reason', () => {
+  assert.throws(() => modelTextSpec(model({ width: 128, height: 128 })), /Model v2 has no text preprocessing/);
+  assert.throws(() => modelTextSpec(textModel({ seqLength: 8, maxTokens: 100 })), /vocabulary is missing or empty/);
+  assert.throws(() => modelTextSpec(textModel({ seqLength: 8, maxTokens: 100, vocabulary: ['a', 'b', 'c', 'd'] })), /entry 0 must be <PAD>, got "a"/);
+  assert.throws(() => modelTextSpec(textModel({ seqLength: 1, maxTokens: 100, vocabulary })), /seqLength must be an integer ≥ 2, got 1/);
+});

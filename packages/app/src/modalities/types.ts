@@ -1,0 +1,37 @@
+// The contract between the project screen and a modality's capture and predict modules (motion, tabular, audio,
+// text). Image projects keep the camera panels; every other modality mounts one of these into the tab's panel.
+import type { ModelVersion } from '@offgrid/sdk';
+import type { AppServices, Dispose } from '../context.ts';
+import type { Predictor } from '../predictor.ts';
+import type { ModalProject } from './project-fields.ts';
+
+/** What a modality module gets: the shell's services (client, outbox, reachability, battery). */
+export type ModalityContext = AppServices;
+
+/** Capture modules also get a way to count samples that reached the server without the outbox (CSV imports). */
+export interface CaptureContext extends ModalityContext {
+  addUploaded(label: string, count: number): void;
+}
+
+/**
+ * Capture: records samples and puts them in `context.outbox` (IndexedDB first, then uploaded). The outbox queue
+ * and per-label counts are shown by the capture panel around it. Returns what stops sensors/microphone.
+ */
+export type MountCapture = (panel: HTMLElement, context: CaptureContext, project: ModalProject) => Dispose;
+
+/** A model ready to run: the compiled predictor (input buffer allocated once) and its version's metadata. */
+export interface LoadedModel {
+  predictor: Predictor;
+  model: ModelVersion;
+}
+
+/** Predict: the predict panel loads models (server's choice / phone's choice) and hands each one over. */
+export interface PredictModule {
+  /** A model was loaded (first one, or a replacement); the module keeps running with it. */
+  setModel(loaded: LoadedModel): void;
+  /** The tab was left: stop live sensors/microphone (the module may start them again on its own button). */
+  hide(): void;
+  dispose: Dispose;
+}
+
+export type MountPredict = (panel: HTMLElement, context: ModalityContext, project: ModalProject) => PredictModule;

@@ -1,0 +1,119 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadDataset, type LoadedDataset } from '@offgrid/engine/data';
+import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
+import { readLabels, readMetadata, TfliteSession } from '@offgrid/tflite';
+import { SearchProgressTracker } from './search-progress.ts';
+import { renderReportHtml } from './report-html.ts';
+import { trainPipeline, type PipelineEvent } from './train-pipeline.ts';
+
+let root: string;
+before(() => { root = mkdtempSync(join(tmpdir(), 'offgrid-pipeline-')); });
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** Seeded noisy 16x16 images of one colour per label, normalized as preprocessImage does ((p - 127.5) / 127.5). */
+function colourImages(perLabel: number): LoadedDataset {
+  const colours: [string, [number, number, number]][] = [['blue', [40, 60, 215]], ['green', [40, 190, 60]], ['red', [210, 40, 40]]];
+  const size = 16 * 16 * 3;
+  const x = new Float32Array(colours.length * perLabel * size);
+  const targets: number[] = [];
+  let state = 4242;
+  for (let i = 0; i < perLabel; i++) {
+    for (const [target, [, rgb]] of colours.entries()) {
+      const offset = targets.length * size;
+      for (let j = 0; j < size; j++) {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        x[offset + j] = (Math.max(0, Math.min(255, rgb[j % 3] + (state % 101) - 50)) - 127.5) / 127.5;
+      }
+      targets.push(target);
+    }
+  }
+  return {
+    kind: 'image', labels: colours.map(([label]) => label), shape: [16, 16, 3], x, targets: Int32Array.from(targets),
+    sources: targets.map((_, i) => `sample-${i}`), imageNormalization: { mean: 127.5, std: 127.5 }, skipped: [],
+  };
+}
+
+test('image data: search → winner → float32 + int8 files with metadata that LiteRT.js runs, a report, and a resumed second run keeps the trials', { timeout: 90_000 }, async (context) => {
+  const dataset = colourImages(20);
+  const workDir = join(root, 'images');
+  const events: PipelineEvent[] = [];
+  const tracker = new SearchProgressTracker(14);
+  const fractions: number[] = [];
+  const { files, report } = await trainPipeline(dataset, {
+    budgetSeconds: 14, seed: 3, concurrency: 1, workDir, name: 'colours', source: 'memory',
+    onEvent: (event) => { events.push(event); fractions.push(tracker.handle(event).fraction); },
+  });
+
+  const phases = events.filter((e) => e.type === 'phase').map((e) => e.phase);
+  assert.equal(phases[0], 'searching');
+  assert.deepEqual(phases.slice(-2), ['quantizing', 'evaluating']);
+  assert.ok(!events.some((e) => e.type === 'resumed'), 'a fresh folder has nothing to resume');
+  assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b), 'progress never goes backwards');
+  const progress = tracker.done();
+  assert.equal(progress.trialsFinished, report.trials.filter((t) => /^(completed|pruned|infeasible|failed)/.test(t.status)).length);
+  assert.ok(progress.trialsFinished >= 2, 'the search tried several configurations');
+
+  assert.deepEqual(report.labels, ['blue', 'green', 'red']);
+  assert.deepEqual(report.input, { source: 'memory', kind: 'image', shape: [16, 16, 3], dtype: 'float32', normalization: { mean: 127.5, std: 127.5 } });
+  assert.deepEqual([report.split.test, report.split.seed], [9, 3], '15% held out, stratified');
+  assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
+  assert.ok(report.metrics.test.float32.accuracy >= 0.9);
+  assert.deepEqual(report.sizes, { float32Bytes: files.float32.byteLength, int8Bytes: files.int8.byteLength, int8Ratio: files.int8.byteLength / files.float32.byteLength });
+  assert.ok(report.sizes.int8Ratio <= 0.5, JSON.stringify(report.sizes));
+  assert.equal(report.trials.filter((t) => t.status.endsWith('(winner)')).length, 1);
+  assert.match(renderReportHtml(report), /<svg[^>]*aria-label="confusion matrix"/);
+  for (const bytes of [files.float32, files.int8]) {
+    assert.deepEqual(readLabels(bytes), ['blue', 'green', 'red']);
+    assert.deepEqual(readMetadata(bytes).metadata?.inputs[0].normalization, { mean: [127.5], std: [127.5] });
+    const session = await TfliteSession.create(bytes);
+    assert.deepEqual(session.inputShapes, [[1, 16, 16, 3]]);
+    session.close();
+  }
+  assert.ok(readdirSync(join(workDir, 'models')).includes(`trial-${report.winner.trialNumber}.tflite`), "finished trials' models are kept for a resume");
+
+  // Same folder, same seed: the stored trials come back as they were and the search goes on from them.
+  const resumedEvents: PipelineEvent[] = [];
+  const second = await trainPipeline(dataset, {
+    budgetSeconds: 10, seed: 3, concurrency: 1, workDir, name: 'colours', source: 'memory', onEvent: (event) => resumedEvents.push(event),
+  });
+  const resumed = resumedEvents.find((e) => e.type === 'resumed');
+  assert.deepEqual(resumed?.trials.map((t) => t.number), report.trials.map((t) => t.number));
+  for (const trial of report.trials.filter((t) => /^(completed|pruned)/.test(t.status))) {
+    const again = second.report.trials.find((t) => t.number === trial.number)!;
+    assert.deepEqual([again.startedAt, again.valAccuracy, again.history], [trial.startedAt, trial.valAccuracy, trial.history], `trial ${trial.number} kept`);
+  }
+  assert.ok(second.report.trials.length > report.trials.length, 'the resumed search ran new trials');
+  context.diagnostic(`first run ${report.elapsedSeconds.toFixed(1)} s, ${report.trials.length} trials, int8 test ${report.metrics.test.int8.accuracy.toFixed(3)}; resumed run ${second.report.elapsedSeconds.toFixed(1)} s, ${second.report.trials.length} trials`);
+});
+
+test('a CSV: standardized numeric features and a label column, in metadata and report', { timeout: 60_000 }, async () => {
+  const csv = join(root, 'sensors.csv');
+  const rows = ['temperature,label,vibration'];
+  let state = 7;
+  const noise = () => { state = (state * 1103515245 + 12345) % 2 ** 31; return (state % 1000) / 1000 - 0.5; };
+  for (let i = 0; i < 150; i++) {
+    const label = ['idle', 'running', 'fault'][i % 3];
+    const [t, v] = { idle: [20, 0.1], running: [45, 1.0], fault: [70, 3.0] }[label] as [number, number];
+    rows.push(`${(t + noise() * 6).toFixed(2)},${label},${(v + noise() * 0.4).toFixed(3)}`);
+  }
+  writeFileSync(csv, rows.join('\n') + '\n');
+  const dataset = await loadDataset(csv, DEFAULT_IMAGE_SPEC);
+  const { files, report } = await trainPipeline(dataset, { budgetSeconds: 20, seed: 0, concurrency: 1, workDir: join(root, 'csv'), name: 'sensors', source: csv });
+  assert.equal(report.input.kind, 'tabular');
+  assert.deepEqual(report.input.featureNames, ['temperature', 'vibration']);
+  assert.equal(report.input.featureScaling?.mean.length, 2);
+  assert.deepEqual(report.labels, ['fault', 'idle', 'running']);
+  assert.ok(report.trials.every((t) => ['linear', 'mlp'].includes(t.family)), 'table families only');
+  assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
+  assert.deepEqual(readLabels(files.int8), ['fault', 'idle', 'running']);
+});
+
+test('data the search has no families for is refused by name', async () => {
+  const audio = { ...colourImages(2), kind: 'audio' } as LoadedDataset;
+  await assert.rejects(trainPipeline(audio, { budgetSeconds: 10, seed: 0, concurrency: 1, workDir: join(root, 'audio'), name: 'a', source: 'memory' }),
+    /The search does not handle audio data yet/);
+});

@@ -1,0 +1,1 @@
+export { buildDataset, type BuildOptions, type DatasetProject } from './build-dataset.ts';

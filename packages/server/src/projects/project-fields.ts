@@ -1,0 +1,105 @@
+import { OffgridError } from '../errors.ts';
+import { audioSpecOf, motionSpecOf } from './project-specs.ts';
+
+/** What one sample of a project is (docs/modalities.md); fixed at creation. */
+export const MODALITIES = ['image', 'audio', 'motion', 'text', 'tabular'] as const;
+export type Modality = (typeof MODALITIES)[number];
+
+export const TASKS = ['classify', 'anomaly'] as const;
+export type Task = (typeof TASKS)[number];
+
+/** Anomaly projects learn "normal" from the samples with this label; other labels are known anomalies. */
+export const NORMAL_LABEL = 'normal';
+/** Modalities an anomaly model (one anomaly score) exists for. */
+export const ANOMALY_MODALITIES: readonly Modality[] = ['motion', 'tabular'];
+
+/** Optional overrides of the modality's preprocessing defaults (the `@offgrid/features` specs). */
+export interface ProjectSettings {
+  motion?: { rateHz?: number; windowSeconds?: number; strideSeconds?: number };
+  audio?: { clipSeconds?: number };
+  text?: { seqLength?: number };
+  /** Anomaly projects: the share of normal data the calibrated threshold may flag. */
+  falseAlarmRate?: number;
+}
+
+/**
+ * Sane bounds for each setting, one table for the route schema and the messages. Motion windows must hold
+ * enough steps to learn from and fit in a recording; audio clips cannot be longer than an upload (10 s).
+ */
+export const SETTING_BOUNDS = {
+  motion: { rateHz: [5, 500], windowSeconds: [0.25, 10], strideSeconds: [0.05, 10] },
+  audio: { clipSeconds: [0.25, 10] },
+  text: { seqLength: [4, 512] },
+  falseAlarmRate: [0.0001, 0.5],
+} as const;
+
+/** A motion window needs at least this many steps (rateHz × windowSeconds) for a 1-D CNN to see a pattern. */
+export const MIN_MOTION_WINDOW_STEPS = 8;
+export const MAX_FEATURES = 1000;
+
+export interface ProjectFields {
+  modality: Modality;
+  task: Task;
+  labels: string[];
+  featureNames?: string[];
+  settings: ProjectSettings;
+}
+
+const range = ([min, max]: readonly [number, number]) => ({ type: 'number', minimum: min, maximum: max }) as const;
+
+/** JSON schema of `settings` in the create body (bounds from SETTING_BOUNDS; cross-field rules are checked in code). */
+export const settingsBodySchema = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    motion: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        rateHz: { ...range(SETTING_BOUNDS.motion.rateHz), type: 'integer' },
+        windowSeconds: range(SETTING_BOUNDS.motion.windowSeconds),
+        strideSeconds: range(SETTING_BOUNDS.motion.strideSeconds),
+      },
+    },
+    audio: { type: 'object', additionalProperties: false, properties: { clipSeconds: range(SETTING_BOUNDS.audio.clipSeconds) } },
+    text: { type: 'object', additionalProperties: false, properties: { seqLength: { ...range(SETTING_BOUNDS.text.seqLength), type: 'integer' } } },
+    falseAlarmRate: range(SETTING_BOUNDS.falseAlarmRate),
+  },
+} as const;
+
+/**
+ * The rules the route schema cannot express (they tie fields together). Throws a 400 naming the fix.
+ * Labels are expected trimmed.
+ */
+export function checkProjectFields({ modality, task, labels, featureNames, settings }: ProjectFields): void {
+  const invalid = (message: string) => new OffgridError('VALIDATION', message);
+  if (task === 'anomaly') {
+    if (!ANOMALY_MODALITIES.includes(modality)) throw invalid(`task "anomaly" is available for ${ANOMALY_MODALITIES.join(' and ')} projects, not ${modality}; use task "classify".`);
+    if (!labels.includes(NORMAL_LABEL)) throw invalid(`An anomaly project needs a label "${NORMAL_LABEL}" for the data the model learns from; got ${labels.join(', ')}.`);
+  } else if (labels.length < 2) {
+    throw invalid(`A classification project needs at least two labels; got ${labels.length}.`);
+  }
+  if (modality === 'tabular') {
+    if (!featureNames || featureNames.length === 0) throw invalid('A tabular project needs "featureNames": the names of its numeric columns, in order.');
+    const cleaned = featureNames.map((name) => name.trim());
+    if (cleaned.some((name) => name.length === 0)) throw invalid('featureNames must not be empty.');
+    if (new Set(cleaned).size !== cleaned.length) throw invalid(`featureNames must be unique; got ${cleaned.join(', ')}.`);
+    if (cleaned.some((name) => name.toLowerCase() === 'label')) throw invalid('"label" is the CSV label column; it cannot be a feature name.');
+  } else if (featureNames !== undefined) {
+    throw invalid(`featureNames are for tabular projects; a ${modality} project has none.`);
+  }
+  for (const key of ['motion', 'audio', 'text'] as const) {
+    if (settings[key] !== undefined && key !== modality) throw invalid(`settings.${key} applies to ${key} projects; this project's modality is ${modality}.`);
+  }
+  if (settings.falseAlarmRate !== undefined && task !== 'anomaly') throw invalid('settings.falseAlarmRate applies to anomaly projects (task "anomaly").');
+  if (settings.motion) {
+    const { rateHz, windowSeconds, strideSeconds } = motionSpecOf(settings);
+    if (strideSeconds > windowSeconds) throw invalid(`settings.motion.strideSeconds (${strideSeconds}) must not exceed windowSeconds (${windowSeconds}): data between windows would be skipped.`);
+    if (rateHz * windowSeconds < MIN_MOTION_WINDOW_STEPS) {
+      throw invalid(`A motion window of ${windowSeconds} s at ${rateHz} Hz has ${Math.round(rateHz * windowSeconds)} steps; it needs at least ${MIN_MOTION_WINDOW_STEPS}. Raise rateHz or windowSeconds.`);
+    }
+    if (rateHz * strideSeconds < 1) throw invalid(`settings.motion.strideSeconds (${strideSeconds}) is shorter than one step at ${rateHz} Hz.`);
+  }
+  if (settings.audio?.clipSeconds !== undefined) {
+    const spec = audioSpecOf(settings);
+    if (spec.clipSeconds * spec.sampleRate < spec.frameLength) throw invalid(`settings.audio.clipSeconds (${spec.clipSeconds}) is shorter than one spectrogram frame.`);
+  }
+}
