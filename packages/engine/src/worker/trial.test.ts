@@ -92,3 +92,15 @@ test('bad trials fail fast with the reason', async () => {
   await assert.rejects(trainInWorker({ family: 'mlp', config: { layers: 9 }, data: blobs(6), labels: ['a', 'b', 'c'], budgetSeconds: 5 }), /layers = 9 is outside \[1, 4\]/);
   await assert.rejects(trainInWorker({ family: 'mlp', data: blobs(6), labels: ['a', 'b', 'c'], budgetSeconds: 5 }, { signal: AbortSignal.abort() }), { name: 'AbortError' });
 });
+
+test('aborting a running trial terminates its worker at once with an AbortError', async () => {
+  const controller = new AbortController();
+  let abortedAt = 0;
+  const trial = trainInWorker(
+    { family: 'mlp', data: blobs(300), labels: ['a', 'b', 'c'], epochs: 10_000, budgetSeconds: 120, seed: 1 },
+    { signal: controller.signal, onProgress: () => { if (!abortedAt) { abortedAt = Date.now(); controller.abort(); } } },
+  );
+  await assert.rejects(trial, { name: 'AbortError' });
+  assert.ok(abortedAt > 0, 'the trial reported progress before the abort');
+  assert.ok(Date.now() - abortedAt < 2000, `settled ${Date.now() - abortedAt} ms after the abort`);
+});
