@@ -5,12 +5,13 @@
  * output, so one run per sample exposes all of them; the runtime computes, we only scan min/max.
  */
 import type { TfliteModel } from './model.ts';
-import { MIN_CALIBRATION_SAMPLES, sampleInputs, type QuantizeInt8Options, type Range } from './quantize.ts';
+import { MIN_CALIBRATION_SAMPLES, sampleInputs, type QuantizeInt8Options } from './quantize.ts';
+import { ActivationStats, DEFAULT_RANGE_METHOD, type Range, type RangeMethod } from './activation-ranges.ts';
 import { serializeModel } from './writer.ts';
 import { TfliteSession } from './litert-node.ts';
 
-/** Min/max of every float activation tensor over the samples (index like `model.tensors`), computed in LiteRT.js. */
-export async function calibrateLiteRt(model: TfliteModel, samples: QuantizeInt8Options['representativeData']): Promise<(Range | undefined)[]> {
+/** `calibrate`'s int8 ranges (see `RangeMethod`) and channel means, computed in LiteRT.js. */
+export async function calibrateLiteRt(model: TfliteModel, samples: QuantizeInt8Options['representativeData'], method: RangeMethod = DEFAULT_RANGE_METHOD): Promise<(Range | undefined)[]> {
   if (samples.length < MIN_CALIBRATION_SAMPLES) {
     throw new Error(`int8 quantization needs at least ${MIN_CALIBRATION_SAMPLES} representative samples to calibrate activation ranges (got ${samples.length}); pass more of your training inputs`);
   }
@@ -27,30 +28,19 @@ export async function calibrateLiteRt(model: TfliteModel, samples: QuantizeInt8O
     return { ...op, inputs: [op.inputs[0], op.inputs[1], bias] } as typeof op;
   });
   const probe: TfliteModel = { ...model, tensors, operators, outputs: activations, metadata: [] };
-  const ranges: (Range | undefined)[] = model.tensors.map(() => undefined);
-  const widen = (index: number, values: ArrayLike<number>) => {
-    const range = (ranges[index] ??= { min: Infinity, max: -Infinity });
-    let { min, max } = range;
-    for (let k = 0; k < values.length; k++) {
-      const v = values[k];
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    range.min = min;
-    range.max = max;
-  };
+  const stats = new ActivationStats(model);
   const session = await TfliteSession.create(serializeModel(probe));
   try {
     for (const sample of samples) {
       const inputs = sampleInputs(model, sample);
-      model.inputs.forEach((index, i) => model.tensors[index].dtype === 'float32' && widen(index, inputs[i]));
+      model.inputs.forEach((index, i) => model.tensors[index].dtype === 'float32' && stats.add(index, inputs[i]));
       await session.runWith(inputs, (outputs) => {
         if (outputs.length !== activations.length) throw new Error(`Calibration probe returned ${outputs.length} outputs, expected ${activations.length}`);
-        outputs.forEach((values, k) => widen(activations[k], values as Float32Array));
+        outputs.forEach((values, k) => stats.add(activations[k], values as Float32Array));
       });
     }
   } finally {
     session.close();
   }
-  return ranges;
+  return stats.ranges(method);
 }

@@ -15,7 +15,7 @@ export { evaluate, evaluateAll } from './interpreter.ts';
 export type { InterpreterInput } from './interpreter.ts';
 export { toFloat16Weights, float16Bits, float16ToNumber } from './float16.ts';
 export { quantizeInt8, calibrate, int8Params, sampleInputs, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
-export type { QuantizeInt8Options, Range } from './quantize.ts';
+export type { QuantizeInt8Options, Range, RangeMethod } from './quantize.ts';
 export { calibrateLiteRt } from './calibrate-litert.ts';
 export {
   encodeMetadata, decodeMetadata, minParserVersionOf, METADATA_BUFFER_NAME, MIN_PARSER_VERSION, ASSOCIATED_FILE_TYPE, COLOR_SPACE,

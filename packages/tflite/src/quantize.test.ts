@@ -14,6 +14,7 @@ import { TfliteSession, loadLiteRtNode } from './litert-node.ts';
 import { evaluate } from './interpreter.ts';
 import { calibrate, quantizeInt8, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
 import { calibrateLiteRt } from './calibrate-litert.ts';
+import { ActivationStats } from './activation-ranges.ts';
 import { parseModel } from './reader.ts';
 import { serializeModel } from './writer.ts';
 import type { OpName, OpOptions } from './ops.ts';
@@ -220,6 +221,8 @@ test('calibrateLiteRt finds the ranges the reference interpreter finds, and quan
     if (!range || model.tensors[i].data) return assert.equal(got[i], undefined, `tensor ${i}`);
     const span = Math.max(range.max - range.min, 1e-6);
     assert.ok(Math.abs((got[i]?.min ?? NaN) - range.min) <= 1e-5 * span && Math.abs((got[i]?.max ?? NaN) - range.max) <= 1e-5 * span, `tensor ${i} "${model.tensors[i].name}": ${JSON.stringify(got[i])} vs ${JSON.stringify(range)}`);
+    assert.equal(got[i]?.channelMeans?.length, model.tensors[i].shape.at(-1));
+    range.channelMeans?.forEach((m, c) => assert.ok(Math.abs((got[i]?.channelMeans?.[c] ?? NaN) - m) <= 1e-5 * span, `tensor ${i} channel ${c} mean`));
   });
   const a = quantizeInt8(model, { representativeData: samples });
   const b = quantizeInt8(model, { representativeData: samples, ranges: got });
@@ -304,4 +307,64 @@ test('floatOperators: an int8 autoencoder with a float32 score tail (DEQUANTIZE,
     int8Tail.close();
   }
   assert.throws(() => quantizeInt8(model, { representativeData: samples, floatOperators: [2] }), /float tail: MEAN/);
+});
+
+test('activation ranges: mse and percentile clip rare outliers that minmax covers, keep a uniform range, and channel means are per last axis', () => {
+  const random = mulberry32(31);
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 2500, 4]);
+  g.output(g.op('RELU', [x]));
+  const model = g.toModel();
+  // 10^6 bell-shaped values (sum of 4 uniforms, std ~0.58), channel c shifted by c, and one outlier at 40.
+  const bell = (c: number) => c + random() + random() + random() + random() - 2;
+  const samples = Array.from({ length: MIN_CALIBRATION_SAMPLES }, () => Float32Array.from({ length: 10000 }, (_, k) => bell(k % 4)));
+  samples[17][5] = 40;
+  const stats = new ActivationStats(model);
+  samples.forEach((sample) => stats.add(model.inputs[0], sample));
+  const [minmax, mse, percentile] = (['minmax', 'mse', 'percentile'] as const).map((method) => stats.ranges(method)[model.inputs[0]] as { min: number; max: number; channelMeans: number[] });
+  assert.equal(minmax.max, 40);
+  // mse trades the outlier's clipping error (40 − max)² against 10^6 values' rounding noise step²/12: ~17.
+  assert.ok(mse.max < 20 && mse.max > 5, `mse clips the outlier, keeps the bulk (3 + 2 ± tail): max ${mse.max}`);
+  assert.ok(percentile.max < 6 && percentile.max > 4, `percentile clips at the 99.99 % quantile of the bulk: max ${percentile.max}`);
+  assert.ok(mse.min <= -1.5 && mse.min >= minmax.min, `mse keeps the low tail: ${mse.min} (minmax ${minmax.min})`);
+  mse.channelMeans.forEach((m, c) => assert.ok(Math.abs(m - c) < 0.05 + (c === 1 ? 40 / 250000 : 0), `channel ${c} mean ${m}`));
+  // Uniform values have no outliers worth clipping: the range stays (within the 1 % search step).
+  const uniform = new ActivationStats(model);
+  for (let s = 0; s < 20; s++) uniform.add(model.inputs[0], Float32Array.from({ length: 10000 }, () => random() * 4 - 1));
+  const kept = uniform.ranges('mse')[model.inputs[0]] as { min: number; max: number };
+  assert.ok(kept.max > 2.9 && kept.min < -0.97, `uniform [-1, 3): mse range ${JSON.stringify(kept)}`);
+  assert.throws(() => stats.ranges('max' as 'mse'), /Unknown activation range method "max"/);
+});
+
+test('bias correction removes the mean output shift that rounding the weights causes (LiteRT.js)', async () => {
+  const random = mulberry32(37);
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 8, 8, 16]);
+  // One large weight per output channel makes the channel's int8 step coarse, so the other 15
+  // weights round with errors that add up over inputs with a positive mean (post-ReLU-like).
+  const weights = Float32Array.from({ length: 8 * 16 }, (_, k) => (k % 16 === 0 ? 4 : random() * 0.2 - 0.1));
+  g.output(g.op('CONV_2D', [x, g.constant('w', [8, 1, 1, 16], weights), g.constant('b', [8], new Float32Array(8))]));
+  const model = g.toModel();
+  const sample = () => Float32Array.from({ length: 8 * 8 * 16 }, () => 0.5 + random());
+  const calibration = Array.from({ length: MIN_CALIBRATION_SAMPLES }, sample);
+  const heldOut = Array.from({ length: 20 }, sample);
+  const meanShift = async (biasCorrection: boolean) => {
+    const session = await TfliteSession.create(serializeModel(quantizeInt8(model, { representativeData: calibration, rangeMethod: 'minmax', biasCorrection })));
+    try {
+      const shift = new Float64Array(8);
+      for (const input of heldOut) {
+        const [want] = evaluate(model, [input]);
+        const [got] = await session.run([input]);
+        got.forEach((v, i) => (shift[i % 8] += (v - want[i]) / (64 * heldOut.length)));
+      }
+      return Math.sqrt(shift.reduce((sum, v) => sum + v * v, 0) / 8);
+    } finally {
+      session.close();
+    }
+  };
+  const [without, withCorrection] = [await meanShift(false), await meanShift(true)];
+  const outputStep = (calibrate(model, calibration, 'minmax')[model.outputs[0]] as { min: number; max: number });
+  const step = (outputStep.max - outputStep.min) / 255;
+  assert.ok(without > step, `without correction the channel means shift by ${without.toFixed(4)} (rms), more than one output step ${step.toFixed(4)}`);
+  assert.ok(withCorrection < without / 3, `bias correction: rms channel shift ${withCorrection.toFixed(4)} vs ${without.toFixed(4)} without`);
 });

@@ -10,6 +10,9 @@ import type { OperatorDef, Quantization, TensorDef, TfliteModel } from './model.
 import type { OpName } from './ops.ts';
 import { constantValues, evaluateAll } from './interpreter.ts';
 import type { InterpreterInput } from './interpreter.ts';
+import { ActivationStats, DEFAULT_RANGE_METHOD, type Range, type RangeMethod } from './activation-ranges.ts';
+
+export type { Range, RangeMethod } from './activation-ranges.ts';
 
 export const MIN_CALIBRATION_SAMPLES = 100;
 
@@ -37,11 +40,20 @@ export interface QuantizeInt8Options {
    * faster on large models); default: `calibrate` runs the reference interpreter.
    */
   ranges?: readonly (Range | undefined)[];
-}
-
-export interface Range {
-  min: number;
-  max: number;
+  /**
+   * How `calibrate` turns the calibration values into each activation's int8 range when `ranges`
+   * is not given: 'minmax' (default) covers every value seen, 'mse' clips outliers where that
+   * lowers the expected squared error, 'percentile' clips at the 0.01 %/99.99 % quantiles.
+   */
+  rangeMethod?: RangeMethod;
+  /**
+   * Bias correction (default true): rounding a layer's weights to int8 shifts its output's mean per
+   * channel by Σ Δw · E[input]; with the input's calibrated channel means (`Range.channelMeans`)
+   * that shift is subtracted from the int32 bias of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED
+   * (Nagel et al. 2019, "Data-Free Quantization", §4.2). Measured on the real MobileNetV2 in
+   * bench/export/RESULTS.md.
+   */
+  biasCorrection?: boolean;
 }
 
 /** One calibration sample as the model's inputs, each in its input's type (ids given as floats become Int32Array). */
@@ -56,20 +68,15 @@ export function sampleInputs(model: TfliteModel, sample: QuantizeInt8Options['re
   });
 }
 
-/** Min/max of every float activation tensor over the samples (index like `model.tensors`). */
-export function calibrate(model: TfliteModel, samples: QuantizeInt8Options['representativeData']): (Range | undefined)[] {
-  const ranges: (Range | undefined)[] = model.tensors.map(() => undefined);
+/** The int8 range (see `RangeMethod`) and channel means of every float activation tensor over the samples (index like `model.tensors`). */
+export function calibrate(model: TfliteModel, samples: QuantizeInt8Options['representativeData'], method: RangeMethod = DEFAULT_RANGE_METHOD): (Range | undefined)[] {
+  const stats = new ActivationStats(model);
   for (const sample of samples) {
     evaluateAll(model, sampleInputs(model, sample)).forEach((values, i) => {
-      if (!values || model.tensors[i].data || model.tensors[i].dtype !== 'float32') return;
-      const range = (ranges[i] ??= { min: Infinity, max: -Infinity });
-      for (const v of values) {
-        if (v < range.min) range.min = v;
-        if (v > range.max) range.max = v;
-      }
+      if (values && !model.tensors[i].data && model.tensors[i].dtype === 'float32') stats.add(i, values);
     });
   }
-  return ranges;
+  return stats.ranges(method);
 }
 
 const perTensor = (scale: number, zeroPoint: number): Quantization => ({ scale: [scale], zeroPoint: [BigInt(zeroPoint)], quantizedDimension: 0 });
@@ -132,7 +139,7 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
   if (options.ranges && options.ranges.length !== model.tensors.length) {
     throw new Error(`quantizeInt8: ${options.ranges.length} calibrated ranges for ${model.tensors.length} tensors (calibrate this very model)`);
   }
-  const ranges = options.ranges ?? calibrate(model, samples);
+  const ranges = options.ranges ?? calibrate(model, samples, options.rangeMethod);
   const io = options.io ?? 'float32';
 
   const floatOps = new Set(options.floatOperators ?? []);
@@ -164,7 +171,7 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
   const weightTensor = (index: number, axis: number | undefined) => {
     const t = model.tensors[index];
     const { data, quantization } = symmetricInt8(constantValues(t), t.shape, axis);
-    return { index: addTensor({ name: t.name, shape: [...t.shape], dtype: 'int8', data: bytesOf(data), quantization }), quantization };
+    return { index: addTensor({ name: t.name, shape: [...t.shape], dtype: 'int8', data: bytesOf(data), quantization }), quantization, data };
   };
   /**
    * Float constants read by activation ops (ADD/MUL/CONCATENATION operands): asymmetric per
@@ -246,6 +253,11 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
       const t = biasIndex >= 0 ? model.tensors[biasIndex] : undefined;
       // XNNPACK and TFLite accept a missing bias; an explicit zero bias keeps the graph uniform.
       const values = t ? constantValues(t) : new Float32Array(op.op === 'DEPTHWISE_CONV_2D' ? model.tensors[op.inputs[1]].shape[3] : model.tensors[op.inputs[1]].shape[0]);
+      const inputMeans = ranges[op.inputs[0]]?.channelMeans;
+      if ((options.biasCorrection ?? true) && inputMeans) {
+        const shift = weightRoundingShift(op.op, model.tensors[op.inputs[1]], weights.data, weights.quantization.scale, inputMeans);
+        if (shift) values.forEach((v, c) => (values[c] = v - shift[c]));
+      }
       const bias = int32Bias(values, biasScales);
       inputs[2] = addTensor({ name: t?.name ?? `${tensors[op.outputs[0]].name}/bias`, shape: [values.length], dtype: 'int32', data: bytesOf(bias.data), quantization: bias.quantization });
     } else {
@@ -268,6 +280,40 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
   });
 
   return { ...model, tensors: compact(tensors, [...prologue, ...operators, ...epilogue], inputs, outputs), operators: [...prologue, ...operators, ...epilogue], inputs, outputs };
+}
+
+/**
+ * Expected change of each output channel's mean caused by rounding the weights:
+ * Σ (w_q · scale − w) · E[input channel] over the channel's taps. Zero padding at the borders is
+ * ignored (the mean of a padded tap is slightly smaller): a small overestimate on small feature
+ * maps. Undefined when the means do not match the weights' input channels.
+ */
+function weightRoundingShift(op: 'CONV_2D' | 'DEPTHWISE_CONV_2D' | 'FULLY_CONNECTED', weights: TensorDef, quantized: Int8Array, scales: number[], inputMeans: readonly number[]): Float64Array | undefined {
+  const float = constantValues(weights);
+  const shape = weights.shape;
+  const inputChannels = inputMeans.length;
+  if (op === 'DEPTHWISE_CONV_2D') {
+    // [1, kh, kw, out], out = in · depth multiplier
+    const out = shape[3];
+    if (out % inputChannels !== 0) return undefined;
+    const multiplier = out / inputChannels;
+    const shift = new Float64Array(out);
+    float.forEach((w, k) => {
+      const c = k % out;
+      shift[c] += (quantized[k] * scales[scales.length === 1 ? 0 : c] - w) * inputMeans[Math.floor(c / multiplier)];
+    });
+    return shift;
+  }
+  // CONV_2D [out, kh, kw, in]; FULLY_CONNECTED [out, in]
+  const out = shape[0];
+  const perOutput = float.length / out;
+  if (shape[shape.length - 1] !== inputChannels) return undefined;
+  const shift = new Float64Array(out);
+  float.forEach((w, k) => {
+    const c = Math.floor(k / perOutput);
+    shift[c] += (quantized[k] * scales[scales.length === 1 ? 0 : c] - w) * inputMeans[k % inputChannels];
+  });
+  return shift;
 }
 
 /** int8 parameters of a GATHER table: a constant's own range (asymmetric, per tensor), else its activation parameters. */

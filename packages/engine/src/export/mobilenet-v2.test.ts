@@ -17,16 +17,17 @@ import { loadRealImages } from './real-images.ts';
 const TFJS_REFERENCE_IMAGES = 16;
 const CALIBRATION_IMAGES = 100;
 /**
- * The issue asks for int8 top-1 agreement ≥ 99 %; on these images it is missed (bench/export/RESULTS.md):
- * 96.7 % on 60 held-out images, 92.0 % on 150 once more packages were installed. Every miss is a
- * Drawing/Neutral near-tie of the float model (float32 top-1 margin p1 − p2 ≤ 0.46) on icons and
- * plots, out of the photo domain this top was trained on; calibrating on all images, held-out ones
- * included, did not change the count (not range coverage). So the test asserts what holds: overall
- * agreement ≥ 90 %, and no flip where float32 is confident (margin ≥ 0.5). ≥ 99 % stays the target.
+ * The issue asks for int8 top-1 agreement ≥ 99 %. With min/max ranges alone it was 92.0 % (138/150
+ * held-out images); int8 now applies bias correction by default, measured 98.0 % (147/150) on this
+ * split and 150/150 on the swapped one (bench/export/RESULTS.md). The remaining misses are
+ * Drawing/Neutral near-ties of the float model (float32 top-1 margin ≤ 0.22) on icons and plots.
+ * Bounds with room for a changing image set, yet failed by the old min/max-only export (92.0 %,
+ * mean abs error 0.0138): agreement ≥ 96 %, mean abs probability error ≤ 0.011, and no flip where
+ * float32 is confident (margin ≥ 0.5).
  */
-const INT8_AGREEMENT_BOUND = 0.9;
+const INT8_AGREEMENT_BOUND = 0.96;
 const CONFIDENT_MARGIN = 0.5;
-const INT8_MEAN_ABS_ERROR_BOUND = 0.03;
+const INT8_MEAN_ABS_ERROR_BOUND = 0.011;
 
 const argmax = (v: ArrayLike<number>) => {
   let best = 0;
