@@ -368,3 +368,25 @@ test('bias correction removes the mean output shift that rounding the weights ca
   assert.ok(without > step, `without correction the channel means shift by ${without.toFixed(4)} (rms), more than one output step ${step.toFixed(4)}`);
   assert.ok(withCorrection < without / 3, `bias correction: rms channel shift ${withCorrection.toFixed(4)} vs ${without.toFixed(4)} without`);
 });
+
+test('a dead (always zero) activation gets a usable scale: the int8 model still compiles in LiteRT.js and runs', async () => {
+  const random = mulberry32(21);
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 8]);
+  // The bias drives every unit far below zero, so the ReLU output is 0 for every calibration sample.
+  const dead = g.op('FULLY_CONNECTED', [x, g.constant('w1', [4, 8], randomValues([4, 8], random)), g.constant('b1', [4], new Float32Array(4).fill(-100))], { activation: 'relu' });
+  g.output(g.op('FULLY_CONNECTED', [dead, g.constant('w2', [3, 4], randomValues([3, 4], random)), g.constant('b2', [3], randomValues([3], random))]));
+  const model = g.toModel();
+  const q = quantizeInt8(model, { representativeData: Array.from({ length: 100 }, () => randomValues([1, 8], random)) });
+  const deadScale = q.tensors[q.operators[0].outputs[0]].quantization?.scale[0] as number;
+  assert.ok(deadScale >= 1e-3 / 255, `dead activation scale ${deadScale}`);
+  const session = await TfliteSession.create(serializeModel(q));
+  try {
+    const values = randomValues([1, 8], random);
+    const [got] = await session.run([values]);
+    const [want] = evaluate(model, [values]);
+    got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 0.05 * Math.max(1, Math.abs(want[i])), `output ${i}: ${v} vs ${want[i]}`));
+  } finally {
+    session.close();
+  }
+});

@@ -82,10 +82,15 @@ export function calibrate(model: TfliteModel, samples: QuantizeInt8Options['repr
 const perTensor = (scale: number, zeroPoint: number): Quantization => ({ scale: [scale], zeroPoint: [BigInt(zeroPoint)], quantizedDimension: 0 });
 
 /** Asymmetric int8 parameters covering [min, max] and always 0 (so zero padding is exact). */
+const MIN_ACTIVATION_RANGE = 1e-3;
+
 export function int8Params({ min, max }: Range): Quantization {
   const lo = Math.min(min, 0);
   let hi = Math.max(max, 0);
-  if (hi - lo < 1e-12) hi = lo + 1e-6; // constant-zero tensor: any positive scale will do
+  // A (nearly) constant-zero tensor, e.g. a dead ReLU channel group: a range of ~0 would give a scale of ~1e-9,
+  // and the consumer's requantization multiplier (input scale · weight scale / output scale) would then exceed
+  // what XNNPACK accepts ("failed to create XNNPACK runtime"). Values this small round to zero either way.
+  if (hi - lo < MIN_ACTIVATION_RANGE) hi = lo + MIN_ACTIVATION_RANGE;
   const scale = (hi - lo) / 255;
   const zeroPoint = Math.max(-128, Math.min(127, Math.round(-128 - lo / scale)));
   return perTensor(scale, zeroPoint);
