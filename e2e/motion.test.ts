@@ -74,7 +74,12 @@ function watchUploads(page: Page): Promise<SentUpload>[] {
   return uploads;
 }
 
-async function createMotionProject(page: Page, name: string, task: 'classify' | 'anomaly', labels: string): Promise<string> {
+/**
+ * Windows of 1 s at 25 Hz. Classification steps 0.5 s between windows; the anomaly project steps one sample
+ * (0.05 s rounds to 1 step), because its detector needs 100 normal windows to calibrate its int8 model and
+ * threshold, and a few seconds of recording give that many only with overlapping windows.
+ */
+async function createMotionProject(page: Page, name: string, task: 'classify' | 'anomaly', labels: string, strideSeconds = '0.5'): Promise<string> {
   const byId = (id: string) => page.getByTestId(id);
   await byId('project-name-input').fill(name);
   await byId('project-modality-select').selectOption('motion');
@@ -83,7 +88,7 @@ async function createMotionProject(page: Page, name: string, task: 'classify' | 
   await page.locator('[data-testid="project-settings"] summary').click();
   await byId('setting-motion-rate').fill('25');
   await byId('setting-motion-window').fill('1');
-  await byId('setting-motion-stride').fill('0.5');
+  await byId('setting-motion-stride').fill(strideSeconds);
   if (task === 'classify') await screenshot(page, 'motion-1-new-project');
   await byId('project-create-button').click();
   await textOf(byId('project-name'), new RegExp(name));
@@ -181,7 +186,7 @@ test('motion anomaly: learn a normal hum → live score under the threshold → 
   const page = await phone.context.newPage();
   const byId = (id: string) => page.getByTestId(id);
   await page.goto(new URL('/', server.server.pairingUrl).href);
-  await createMotionProject(page, 'Pump', 'anomaly', '');
+  await createMotionProject(page, 'Pump', 'anomaly', '', '0.05');
   for (let n = 0; n < RECORDINGS_PER_LABEL + 1; n++) await record(page, 'normal', 'hum');
   await textOf(byId('capture-count-normal'), new RegExp(`^${RECORDINGS_PER_LABEL + 1}$`));
 

@@ -10,11 +10,15 @@ Usage:
   offgrid serve [--port 8000] [--host 0.0.0.0] [--data ./offgrid-data] [--config file.json] [--log-level warn] [--insecure-http]
       Start the LAN server: stores data, trains models, serves the phone app.
   offgrid train <folder | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2]
+               [--task classify|anomaly] [--false-alarm-rate 0.01]
       Search model families within the budget, retrain the winner, export model.tflite (int8),
-      model_float32.tflite, report.json and report.html. A folder holds one sub-folder of images per
-      label; a CSV has numeric feature columns and a "label" column. Run again to resume.
-  offgrid predict <model.tflite> <image files...> [--json]
-      Print the label and confidence for each image.
+      model_float32.tflite, report.json and report.html. A folder holds one sub-folder per label of images,
+      .wav clips, motion recordings (.json/.csv) or .txt texts; a CSV has numeric feature columns (or a "text"
+      column) and a "label" column. --task anomaly learns "normal" (a label folder/value, alone if need be)
+      and flags the rest. Run again to resume.
+  offgrid predict <model.tflite> <files...> [--json]
+      Label and confidence per file (images, .wav, .txt; motion recordings over their windows; CSV per row),
+      or ALARM/ok with the anomaly score. Reads report.json next to the model.
   offgrid export --server <url> --key <adminKey> --project <id> [--out file.tar] [--ca ca.crt] [--insecure]
       Stream a project (samples, jobs, models) from a server into one .tar archive.
   offgrid import <file.tar> --server <url> --key <adminKey> [--ca ca.crt] [--insecure]

@@ -6,7 +6,7 @@ import { loadDataset } from '@offgrid/engine/data';
 import { renderReportHtml, SearchProgressTracker, trainPipeline, type PipelineEvent } from '@offgrid/pipeline';
 import { formatSeconds, LiveBlock, parseDuration, progressBar } from './terminal/progress-bar.ts';
 
-const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2]`;
+const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01]`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -18,6 +18,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: { type: 'string', default: '0' },
       size: { type: 'string', default: String(DEFAULT_IMAGE_SPEC.width) },
       concurrency: { type: 'string', default: '2' },
+      task: { type: 'string', default: 'classify' },
+      'false-alarm-rate': { type: 'string' },
     },
   });
   const [input] = positionals;
@@ -32,6 +34,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(size) || size < 8 || size > 512) throw new Error(`--size must be an integer from 8 to 512 (pixels), got "${values.size}".`);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got "${values.seed}".`);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive integer, got "${values.concurrency}".`);
+  const task = values.task;
+  if (task !== 'classify' && task !== 'anomaly') throw new Error(`--task must be "classify" or "anomaly", got "${task}".`);
+  const falseAlarmRate = values['false-alarm-rate'] === undefined ? undefined : Number(values['false-alarm-rate']);
+  if (falseAlarmRate !== undefined && task !== 'anomaly') throw new Error('--false-alarm-rate is for --task anomaly.');
+  if (falseAlarmRate !== undefined && !(falseAlarmRate > 0 && falseAlarmRate < 0.5)) throw new Error(`--false-alarm-rate must be a number between 0 and 0.5, got "${values['false-alarm-rate']}".`);
   const out = resolve(values.out);
   await mkdir(out, { recursive: true });
 
@@ -39,7 +46,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const started = Date.now();
   const dataset = await loadDataset(resolve(input), { ...DEFAULT_IMAGE_SPEC, width: size, height: size }, ({ done, total }) => {
     live.update([`Loading ${basename(input)} ${progressBar(done / total)} ${done}/${total}`]);
-  });
+  }, {}, { minLabels: task === 'anomaly' ? 1 : 2 });
   live.log(`Loaded ${dataset.targets.length} samples, ${dataset.labels.length} labels (${dataset.labels.join(', ')}), sample shape [${dataset.shape}].`);
   for (const { source, reason } of dataset.skipped.slice(0, 10)) live.log(`  skipped ${source}: ${reason}`);
   if (dataset.skipped.length > 10) live.log(`  … and ${dataset.skipped.length - 10} more skipped`);
@@ -54,7 +61,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   await mkdir(workDir, { recursive: true });
   const { files, report } = await trainPipeline(dataset, {
     budgetSeconds: budgetSeconds - (Date.now() - started) / 1000, seed, concurrency, workDir,
-    name: basename(resolve(input)).replace(/\.csv$/i, ''), source: resolve(input), signal: abort.signal,
+    name: basename(resolve(input)).replace(/\.csv$/i, ''), source: resolve(input), signal: abort.signal, task,
+    ...(falseAlarmRate === undefined ? {} : { falseAlarmRate }),
     onEvent: (event) => view.handle(event),
   }).finally(() => view.stop());
 
@@ -62,11 +70,23 @@ export async function trainCommand(argv: string[]): Promise<number> {
   await writeFile(join(out, 'model_float32.tflite'), files.float32);
   await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   await writeFile(join(out, 'report.html'), renderReportHtml(report));
-  const { test } = report.metrics;
+  const { test, anomaly } = report.metrics;
+  const percent = (value: number) => `${(value * 100).toFixed(2)}%`;
+  const results = anomaly
+    ? [
+      `Anomaly detector: ${report.winner.family}, ${report.winner.epochs} epochs; alarm when score > ${anomaly.thresholdInt8.toPrecision(4)} (int8) / ${anomaly.threshold.toPrecision(4)} (float32).`,
+      `False alarms on ${anomaly.heldOutNormal.samples} held-out normal samples: int8 ${percent(anomaly.heldOutNormal.falseAlarmsInt8)}, float32 ${percent(anomaly.heldOutNormal.falseAlarmsFloat32)} (target ${percent(anomaly.falseAlarmRate)}).`,
+      anomaly.knownAnomalies
+        ? `Known anomalies detected: int8 ${percent(anomaly.knownAnomalies.detectedInt8)}, float32 ${percent(anomaly.knownAnomalies.detectedFloat32)} of ${anomaly.knownAnomalies.samples}; AUROC ${anomaly.auroc?.toFixed(3)}.`
+        : 'No samples of other labels: add some (e.g. a "fault" folder) to measure detection.',
+    ]
+    : [
+      `Winner: trial ${report.winner.trialNumber} (${report.winner.family}), ${report.winner.epochs} epochs${report.winner.retrained ? ', retrained on train+validation' : ''}.`,
+      `Test accuracy: int8 ${percent(test.int8.accuracy)}, float32 ${percent(test.float32.accuracy)} (${report.split.test} held-out samples; int8 agrees with float32 on ${(report.metrics.int8AgreementWithFloat32 * 100).toFixed(1)}%).`,
+    ];
   live.log([
     '',
-    `Winner: trial ${report.winner.trialNumber} (${report.winner.family}), ${report.winner.epochs} epochs${report.winner.retrained ? ', retrained on train+validation' : ''}.`,
-    `Test accuracy: int8 ${(test.int8.accuracy * 100).toFixed(2)}%, float32 ${(test.float32.accuracy * 100).toFixed(2)}% (${report.split.test} held-out samples; int8 agrees with float32 on ${(report.metrics.int8AgreementWithFloat32 * 100).toFixed(1)}%).`,
+    ...results,
     `Size: int8 ${(report.sizes.int8Bytes / 1024).toFixed(1)} KiB = ${(report.sizes.int8Ratio * 100).toFixed(0)}% of float32.`,
     `Wrote ${join(out, 'model.tflite')} (int8), model_float32.tflite, report.json, report.html in ${formatSeconds((Date.now() - started) / 1000)}.`,
   ].join('\n'));

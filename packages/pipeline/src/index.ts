@@ -1,7 +1,10 @@
-export { trainPipeline, trialSummary, type PipelineEvent, type PipelinePhase, type TrainPipelineOptions } from './train-pipeline.ts';
-export { evaluateOnTest, packageModel, type ModelFiles, type TestEvaluation } from './model-files.ts';
+export { trainPipeline, trialSummary, holdOutTest, type PipelineEvent, type PipelinePhase, type TrainPipelineOptions } from './train-pipeline.ts';
+export { anomalyFeatures, NORMAL_LABEL } from './anomaly-pipeline.ts';
+export { evaluateOnTest, inputConverter, packageModel, type ModelFiles, type TestEvaluation } from './model-files.ts';
+export { featuresFor, modelView, inputPreprocessing, type ModelView } from './model-input.ts';
+export { inputsFromFile, type FileInput } from './input-from-file.ts';
 export { renderReportHtml } from './report-html.ts';
-export type { EvaluationSummary, TrainReport, TrialSummary } from './report.ts';
-export { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
+export type { AnomalyMetrics, DataKind, EvaluationSummary, InputPreprocessing, MotionFeatures, PipelineTask, TrainReport, TrialSummary } from './report.ts';
+export { defaultConfigsFor, searchSpaceFor, splitConfig, type SearchKind } from './search-space.ts';
 export { readCheckpoint, writeCheckpoint } from './checkpoint-files.ts';
 export { SearchProgressTracker, type LeaderboardRow, type SearchProgress } from './search-progress.ts';

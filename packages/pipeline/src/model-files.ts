@@ -1,9 +1,12 @@
 import { classificationReport, type ClassificationReport } from '@offgrid/engine';
+import { TEXT_DELIM_PATTERN } from '@offgrid/features';
 import {
-  imageClassifierMetadata, LABELS_FILE, parseModel, quantizeInt8, serializeWithMetadata, TfliteSession,
-  type ModelMetadata,
+  featureClassifierMetadata, imageClassifierMetadata, LABELS_FILE, parseModel, quantizeInt8, serializeWithMetadata, textClassifierMetadata,
+  TfliteSession, type ModelInput, type ModelMetadata, type TensorMetadata,
 } from '@offgrid/tflite';
 import type { LoadedDataset } from '@offgrid/engine/data';
+import { featureDescriptions, inputDescription } from './model-input.ts';
+import type { MotionFeatures } from './report.ts';
 
 export interface ModelFiles {
   float32: Uint8Array;
@@ -12,35 +15,41 @@ export interface ModelFiles {
 
 /**
  * The shipped files: float32 as trained, and full-integer int8 (float32 I/O, which LiteRT.js and the
- * Task Library accept) calibrated on training samples; both carry labels and input normalization.
+ * Task Library accept; text models keep their int32 token-id input) calibrated on training samples; both carry
+ * labels and what the input is (image normalization, table scaling, text vocabulary + tokenizer, feature names).
+ * `features` says what a motion model takes (raw windows or spectral features).
  */
-export function packageModel(float32Bytes: Uint8Array, dataset: LoadedDataset, representative: Float32Array[], name: string): ModelFiles {
+export function packageModel(float32Bytes: Uint8Array, dataset: LoadedDataset, representative: Float32Array[], name: string, features: MotionFeatures = 'raw'): ModelFiles {
   const model = parseModel(float32Bytes);
-  const { metadata, files } = metadataFor(dataset, name);
+  const { metadata, files } = metadataFor(dataset, name, features, model.tensors[model.inputs[0]].shape);
   return {
     float32: serializeWithMetadata(model, metadata, files),
     int8: serializeWithMetadata(quantizeInt8(model, { representativeData: representative }), metadata, files),
   };
 }
 
-function metadataFor(dataset: LoadedDataset, name: string): { metadata: ModelMetadata; files: Record<string, Uint8Array> } {
+function metadataFor(dataset: LoadedDataset, name: string, features: MotionFeatures, inputShape: number[]): { metadata: ModelMetadata; files: Record<string, Uint8Array> } {
   const common = { name, description: `Offgrid ${dataset.kind} classifier (${dataset.labels.length} labels)`, version: '1', author: 'Offgrid', license: 'Proprietary: trained on your own data' };
+  const labels = dataset.labels;
   if (dataset.kind === 'image') {
     const { mean, std } = dataset.imageNormalization!;
-    return imageClassifierMetadata({ ...common, labels: dataset.labels, inputShape: [1, ...dataset.shape], normalization: { mean: [mean], std: [std] } });
+    return imageClassifierMetadata({ ...common, labels, inputShape: [1, ...dataset.shape], normalization: { mean: [mean], std: [std] } });
   }
-  const labels = new TextEncoder().encode(dataset.labels.join('\n') + '\n');
+  if (dataset.kind === 'text') {
+    return textClassifierMetadata({ ...common, labels, vocabulary: dataset.preprocessing!.text!.vocabulary, inputShape, delimRegexPattern: TEXT_DELIM_PATTERN });
+  }
+  if (dataset.kind === 'motion' && features === 'spectral') {
+    return featureClassifierMetadata({ ...common, labels, features: featureDescriptions(dataset, features), inputShape });
+  }
+  const input: TensorMetadata = dataset.kind === 'tabular'
+    ? { name: 'features', description: `Standardized features, in order: ${dataset.featureNames!.join(', ')}`, content: { kind: 'feature' }, normalization: dataset.featureScaling }
+    : { name: dataset.kind === 'audio' ? 'log_mel' : 'window', description: inputDescription(dataset, features), content: { kind: 'feature' } };
   const metadata: ModelMetadata = {
     ...common,
-    inputs: [{
-      name: 'features',
-      description: `Standardized features, in order: ${dataset.featureNames!.join(', ')}`,
-      content: { kind: 'feature' },
-      normalization: dataset.featureScaling,
-    }],
+    inputs: [input],
     outputs: [{ name: 'probabilities', description: 'Probability of each label', content: { kind: 'feature' }, associatedFiles: [{ name: LABELS_FILE, description: 'Labels in output order', type: 'TENSOR_AXIS_LABELS' }] }],
   };
-  return { metadata, files: { [LABELS_FILE]: labels } };
+  return { metadata, files: { [LABELS_FILE]: new TextEncoder().encode(labels.join('\n') + '\n') } };
 }
 
 export interface TestEvaluation {
@@ -50,16 +59,20 @@ export interface TestEvaluation {
   agreement: number;
 }
 
-/** Runs both files through LiteRT.js (the official runtime) on the held-out samples. */
-export async function evaluateOnTest(files: ModelFiles, dataset: LoadedDataset, testIndices: number[]): Promise<TestEvaluation> {
-  const numClasses = dataset.labels.length;
+/**
+ * Runs both files through LiteRT.js (the official runtime) on the held-out samples. `data.x` holds the samples as
+ * the model takes them (a ModelView); token ids go in as int32 where the model's input is int32.
+ */
+export async function evaluateOnTest(files: ModelFiles, data: Pick<LoadedDataset, 'x' | 'targets' | 'labels'>, testIndices: number[]): Promise<TestEvaluation> {
+  const numClasses = data.labels.length;
   const predict = async (bytes: Uint8Array) => {
+    const asInput = inputConverter(bytes);
     const session = await TfliteSession.create(bytes);
     try {
-      const size = dataset.x.length / dataset.targets.length;
+      const size = data.x.length / data.targets.length;
       const predicted: number[] = [];
       for (const index of testIndices) {
-        const [scores] = await session.run([dataset.x.subarray(index * size, (index + 1) * size)]);
+        const [scores] = await session.run([asInput(data.x.subarray(index * size, (index + 1) * size))]);
         let best = 0;
         for (let c = 1; c < scores.length; c++) if (scores[c] > scores[best]) best = c;
         predicted.push(best);
@@ -69,9 +82,15 @@ export async function evaluateOnTest(files: ModelFiles, dataset: LoadedDataset, 
       session.close();
     }
   };
-  const truth = testIndices.map((i) => dataset.targets[i]);
+  const truth = testIndices.map((i) => data.targets[i]);
   const float32 = await predict(files.float32);
   const int8 = await predict(files.int8);
   const agreement = float32.filter((p, i) => p === int8[i]).length / Math.max(1, float32.length);
   return { float32: classificationReport(float32, truth, numClasses), int8: classificationReport(int8, truth, numClasses), agreement };
+}
+
+/** Float32 samples as the model's first input takes them: Int32Array for int32 inputs (token ids), else as they are. */
+export function inputConverter(modelBytes: Uint8Array): (sample: Float32Array) => ModelInput {
+  const model = parseModel(modelBytes);
+  return model.tensors[model.inputs[0]].dtype === 'int32' ? (sample) => Int32Array.from(sample) : (sample) => sample;
 }

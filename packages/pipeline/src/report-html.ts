@@ -1,4 +1,4 @@
-import type { EvaluationSummary, TrainReport, TrialSummary } from './report.ts';
+import type { AnomalyMetrics, EvaluationSummary, TrainReport, TrialSummary } from './report.ts';
 
 const escape = (text: unknown) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const percent = (value: number | undefined) => (value === undefined ? '—' : `${(value * 100).toFixed(1)}%`);
@@ -20,24 +20,29 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#5
 code{font-size:12px;background:#f3f6f4;padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}svg text{font:11px system-ui,sans-serif}
 </style></head><body>
 <h1>Training report</h1>
-<p class="muted">${escape(report.input.source)} · ${report.labels.length} labels · ${report.split.train + report.split.validation + report.split.test} samples · ${escape(report.createdAt)}</p>
-<div class="cards">
+<p class="muted">${escape(report.input.source)} · ${report.task === 'anomaly' ? 'anomaly detection' : `${report.input.kind} classification`} · ${report.labels.length} labels · ${report.split.train + report.split.validation + report.split.test} samples · ${escape(report.createdAt)}</p>
+${report.metrics.anomaly ? anomalyCards(report.metrics.anomaly, report) : `<div class="cards">
   <div class="card">Test accuracy, int8<b>${percent(int8.accuracy)}</b></div>
   <div class="card">Test accuracy, float32<b>${percent(float32.accuracy)}</b></div>
   <div class="card">int8 agrees with float32<b>${percent(report.metrics.int8AgreementWithFloat32)}</b></div>
   <div class="card">Model size, int8<b>${kib(report.sizes.int8Bytes)}</b><span class="muted">${(report.sizes.int8Ratio * 100).toFixed(0)}% of float32 (${kib(report.sizes.float32Bytes)})</span></div>
-</div>
+</div>`}
 <h2>Winner</h2>
-<p>Trial ${report.winner.trialNumber}: <b>${escape(report.winner.family)}</b>, ${report.winner.epochs} epochs, ${report.winner.retrained ? 'retrained on train+validation' : 'as trained in the search (too little budget left to retrain)'}. <code>${escape(JSON.stringify(report.winner.config))}</code></p>
+<p>Trial ${report.winner.trialNumber}: <b>${escape(report.winner.family)}</b>, ${report.winner.epochs} epochs, ${report.task === 'anomaly' ? `trained on ${report.split.train} normal samples, threshold set on ${report.split.validation} more` : report.winner.retrained ? 'retrained on train+validation' : 'as trained in the search (too little budget left to retrain)'}. <code>${escape(JSON.stringify(report.winner.config))}</code></p>
 <p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).</p>
 <h2>Leaderboard</h2>
 ${leaderboard(ranked)}
-<h2>Learning curves (validation accuracy per epoch)</h2>
-${learningCurves(ranked.slice(0, 8))}
+${report.metrics.anomaly ? `<h2>Anomaly scores (test set, int8)</h2>
+${scoreHistogram(report.metrics.anomaly)}
+<h2>Learning curve (held-out normal reconstruction loss per epoch)</h2>
+${learningCurves(ranked, 'valLoss')}
+<h2>Alarm decisions (test set, int8)</h2>
+${confusionMatrix(int8, ['normal', 'anomaly'])}` : `<h2>Learning curves (validation accuracy per epoch)</h2>
+${learningCurves(ranked.slice(0, 8), 'valAccuracy')}
 <h2>Confusion matrix (test set, int8)</h2>
 ${confusionMatrix(int8, report.labels)}
 <h2>Per class (test set, int8)</h2>
-${perClass(int8, float32)}
+${perClass(int8, float32)}`}
 </body></html>
 `;
 }
@@ -50,19 +55,50 @@ function leaderboard(trials: TrialSummary[]): string {
 
 const PALETTE = ['#1b7f4b', '#2d6cdf', '#d9822b', '#a23cb4', '#c23b3b', '#1a9aa0', '#7a8b2a', '#6b5b4b'];
 
-function learningCurves(trials: TrialSummary[]): string {
+function learningCurves(trials: TrialSummary[], metric: 'valAccuracy' | 'valLoss'): string {
   const width = 640, height = 240, pad = 36;
   const maxEpoch = Math.max(1, ...trials.flatMap((t) => t.history.map((h) => h.epoch)));
+  // Accuracy on 0–100%; a loss on 0 to its largest value.
+  const top = metric === 'valAccuracy' ? 1 : Math.max(1e-9, ...trials.flatMap((t) => t.history.map((h) => h[metric] ?? 0)));
   const x = (epoch: number) => pad + ((epoch - 1) / Math.max(1, maxEpoch - 1)) * (width - 2 * pad);
-  const y = (accuracy: number) => height - pad + -accuracy * (height - 2 * pad);
+  const y = (value: number) => height - pad + -(value / top) * (height - 2 * pad);
   const lines = trials.map((t, i) => {
-    const points = t.history.filter((h) => h.valAccuracy !== undefined).map((h) => `${x(h.epoch).toFixed(1)},${y(h.valAccuracy!).toFixed(1)}`);
+    const points = t.history.filter((h) => h[metric] !== undefined).map((h) => `${x(h.epoch).toFixed(1)},${y(h[metric]!).toFixed(1)}`);
     return points.length ? `<polyline fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2" points="${points.join(' ')}"><title>trial ${t.number}</title></polyline>` : '';
   });
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((a) => `<line x1="${pad}" x2="${width - pad}" y1="${y(a)}" y2="${y(a)}" stroke="#e3e9e5"/><text x="4" y="${y(a) + 4}">${a * 100}%</text>`);
+  const tick = (share: number) => (metric === 'valAccuracy' ? `${share * 100}%` : (share * top).toPrecision(2));
+  const grid = [0, 0.25, 0.5, 0.75, 1].map((a) => `<line x1="${pad}" x2="${width - pad}" y1="${y(a * top)}" y2="${y(a * top)}" stroke="#e3e9e5"/><text x="4" y="${y(a * top) + 4}">${tick(a)}</text>`);
   const legend = trials.map((t, i) => `<text x="${width - pad + 4}" y="${pad + i * 14}" fill="${PALETTE[i % PALETTE.length]}">#${t.number}</text>`);
-  return `<svg width="${width + 40}" height="${height}" role="img" aria-label="validation accuracy per epoch">${grid.join('')}${lines.join('')}${legend.join('')}
+  return `<svg width="${width + 40}" height="${height}" role="img" aria-label="${metric === 'valAccuracy' ? 'validation accuracy' : 'validation loss'} per epoch">${grid.join('')}${lines.join('')}${legend.join('')}
 <text x="${width / 2}" y="${height - 6}">epoch (1–${maxEpoch})</text></svg>`;
+}
+
+function anomalyCards(anomaly: AnomalyMetrics, report: TrainReport): string {
+  const known = anomaly.knownAnomalies;
+  return `<div class="cards">
+  <div class="card">False alarms, int8<b>${percent(anomaly.heldOutNormal.falseAlarmsInt8)}</b><span class="muted">of ${anomaly.heldOutNormal.samples} held-out normal samples; target ${percent(anomaly.falseAlarmRate)}</span></div>
+  <div class="card">Known anomalies detected, int8<b>${known ? percent(known.detectedInt8) : '—'}</b><span class="muted">${known ? `of ${known.samples}; float32 ${percent(known.detectedFloat32)}` : 'no samples of other labels'}</span></div>
+  <div class="card">AUROC, int8<b>${anomaly.auroc === undefined ? '—' : anomaly.auroc.toFixed(3)}</b></div>
+  <div class="card">Model size, int8<b>${kib(report.sizes.int8Bytes)}</b><span class="muted">${(report.sizes.int8Ratio * 100).toFixed(0)}% of float32 (${kib(report.sizes.float32Bytes)})</span></div>
+</div>
+<p class="muted">Threshold: score &gt; ${anomaly.thresholdInt8.toPrecision(4)} (int8), &gt; ${anomaly.threshold.toPrecision(4)} (float32); false alarms float32 ${percent(anomaly.heldOutNormal.falseAlarmsFloat32)}.</p>`;
+}
+
+/** Normal (green) and known-anomaly (red) score counts per bin, with the int8 threshold as a dashed line. */
+function scoreHistogram(anomaly: AnomalyMetrics): string {
+  const { min, max, normal, knownAnomalies } = anomaly.scoreHistogram;
+  const width = 640, height = 220, pad = 36;
+  const bins = normal.length;
+  const peak = Math.max(1, ...normal, ...knownAnomalies);
+  const binWidth = (width - 2 * pad) / bins;
+  const bar = (counts: number[], colour: string, offset: number) => counts.map((count, i) => count
+    ? `<rect x="${(pad + i * binWidth + offset).toFixed(1)}" y="${(height - pad - (count / peak) * (height - 2 * pad)).toFixed(1)}" width="${(binWidth / 2).toFixed(1)}" height="${((count / peak) * (height - 2 * pad)).toFixed(1)}" fill="${colour}"><title>${count}</title></rect>`
+    : '').join('');
+  const thresholdX = pad + ((anomaly.thresholdInt8 - min) / Math.max(1e-12, max - min)) * (width - 2 * pad);
+  return `<svg width="${width}" height="${height}" role="img" aria-label="anomaly score histogram">${bar(normal, '#1b7f4b', 0)}${bar(knownAnomalies, '#c23b3b', binWidth / 2)}
+<line x1="${thresholdX.toFixed(1)}" x2="${thresholdX.toFixed(1)}" y1="${pad - 10}" y2="${height - pad}" stroke="#1b2a22" stroke-dasharray="4 3"/><text x="${(thresholdX + 4).toFixed(1)}" y="${pad - 2}">threshold</text>
+<text x="${pad}" y="${height - 8}">${min.toPrecision(3)}</text><text x="${width - pad}" y="${height - 8}" text-anchor="end">≥ ${max.toPrecision(3)}</text>
+<text x="${width / 2}" y="${height - 8}" text-anchor="middle"><tspan fill="#1b7f4b">■ normal</tspan>  <tspan fill="#c23b3b">■ known anomalies</tspan></text></svg>`;
 }
 
 function confusionMatrix(summary: EvaluationSummary, labels: string[]): string {

@@ -1,28 +1,80 @@
+import type { AudioSpec, MotionSpec, TextSpec } from '@offgrid/features';
+
+export type PipelineTask = 'classify' | 'anomaly';
+export type DataKind = 'image' | 'tabular' | 'audio' | 'motion' | 'text';
+/** Motion models take the normalized window itself (`raw`) or its `spectralFeatures` (`spectral`). */
+export type MotionFeatures = 'raw' | 'spectral';
+
+/**
+ * What the phone (and `offgrid predict`) must run to turn a sample into the model's input, exactly as training
+ * did: one entry, for the model's kind (docs/modalities.md).
+ */
+export interface InputPreprocessing {
+  /** 0–255 RGB pixels resized to width×height, then (pixel - mean) / std. */
+  image?: { width: number; height: number; mean: number; std: number };
+  /** `preprocessAudio` with this spec (normalization included); anomaly models take the log-mel flattened. */
+  audio?: AudioSpec;
+  /** `motionWindows` with this spec (normalization included), then `spectralFeatures` when `features` is 'spectral'. */
+  motion?: MotionSpec & { features: MotionFeatures };
+  /** `encodeText(text, vocabulary, seqLength)`: int32 token ids. */
+  text?: TextSpec & { vocabulary: string[] };
+  /** Columns in this order, each standardized: (value - mean) / std. */
+  tabular?: { featureNames: string[]; mean: number[]; std: number[] };
+}
+
+/** Anomaly tasks: how the shipped threshold behaves on data the detector never trained on. */
+export interface AnomalyMetrics {
+  /** Score above which the float32 model raises an alarm (calibrated on held-out normal data). */
+  threshold: number;
+  /** The same for the int8 model, whose scores differ slightly. */
+  thresholdInt8: number;
+  falseAlarmRate: number;
+  /** Held-out normal test samples (whole recordings): share of them each variant flags (fractions 0–1). */
+  heldOutNormal: { samples: number; falseAlarmsFloat32: number; falseAlarmsInt8: number };
+  /** Samples of the other labels: share of them each variant flags (fractions 0–1). */
+  knownAnomalies?: { samples: number; detectedFloat32: number; detectedInt8: number };
+  /** Of the int8 scores, held-out normal vs known anomalies (1 = every anomaly scores above every normal sample). */
+  auroc?: number;
+  /** int8 scores of the test samples in `bins` equal-width bins from `min` to `max`, for the report's histogram. */
+  scoreHistogram: { min: number; max: number; normal: number[]; knownAnomalies: number[] };
+}
+
 /** What `offgrid train` writes to report.json, and what report.html shows. */
 export interface TrainReport {
   createdAt: string;
+  task: PipelineTask;
   input: {
     source: string;
-    kind: 'image' | 'tabular';
+    kind: DataKind;
+    /** One model input without the batch dimension (motion spectral: [features]; anomaly: [features] flattened). */
     shape: number[];
-    dtype: 'float32';
-    /** Images: applied to 0–255 RGB pixels, (pixel - mean) / std. */
+    /** int32 for text (token ids). */
+    dtype: 'float32' | 'int32';
+    preprocessing: InputPreprocessing;
+    /** Images (kept for older readers; also in `preprocessing.image`): (pixel - mean) / std. */
     normalization?: { mean: number; std: number };
-    /** Tables: per-column standardization, in column order. */
+    /** Tables (kept for older readers; also in `preprocessing.tabular`): per-column standardization, in column order. */
     featureNames?: string[];
     featureScaling?: { mean: number[]; std: number[] };
   };
   labels: string[];
-  /** Trials split train+validation 80/20 inside the trainer; `searchSamples` of them were used by the search. */
+  /**
+   * Classify: trials split train+validation 80/20 inside the trainer; `searchSamples` of them were used by the
+   * search. Anomaly: `train` normal samples fitted, `validation` normal samples that set the threshold, `test` =
+   * held-out normal + known anomalies.
+   */
   split: { train: number; validation: number; test: number; searchSamples: number; seed: number };
   budgetSeconds: number;
   elapsedSeconds: number;
   /** `retrained`: on train+validation after the search; otherwise the trial's own model ships (budget too short). */
   winner: { trialNumber: number; family: string; config: Record<string, unknown>; epochs: number; retrained: boolean };
   metrics: {
+    /** Anomaly: share of the threshold-setting normal samples under the float32 threshold. */
     validation: { accuracy: number };
+    /** Anomaly: the normal-vs-anomaly decision at each variant's threshold, labels `normal`, `anomaly`. */
     test: { float32: EvaluationSummary; int8: EvaluationSummary };
     int8AgreementWithFloat32: number;
+    anomaly?: AnomalyMetrics;
   };
   sizes: { float32Bytes: number; int8Bytes: number; int8Ratio: number };
   trials: TrialSummary[];

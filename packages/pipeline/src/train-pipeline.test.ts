@@ -58,7 +58,11 @@ test('image data: search → winner → float32 + int8 files with metadata that 
   assert.ok(progress.trialsFinished >= 2, 'the search tried several configurations');
 
   assert.deepEqual(report.labels, ['blue', 'green', 'red']);
-  assert.deepEqual(report.input, { source: 'memory', kind: 'image', shape: [16, 16, 3], dtype: 'float32', normalization: { mean: 127.5, std: 127.5 } });
+  assert.equal(report.task, 'classify');
+  assert.deepEqual(report.input, {
+    source: 'memory', kind: 'image', shape: [16, 16, 3], dtype: 'float32', preprocessing: { image: { width: 16, height: 16, mean: 127.5, std: 127.5 } },
+    normalization: { mean: 127.5, std: 127.5 },
+  });
   assert.deepEqual([report.split.test, report.split.seed], [9, 3], '15% held out, stratified');
   assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
   assert.ok(report.metrics.test.float32.accuracy >= 0.9);
@@ -106,14 +110,18 @@ test('a CSV: standardized numeric features and a label column, in metadata and r
   assert.equal(report.input.kind, 'tabular');
   assert.deepEqual(report.input.featureNames, ['temperature', 'vibration']);
   assert.equal(report.input.featureScaling?.mean.length, 2);
+  assert.deepEqual(report.input.preprocessing, { tabular: { featureNames: ['temperature', 'vibration'], ...dataset.featureScaling! } });
   assert.deepEqual(report.labels, ['fault', 'idle', 'running']);
   assert.ok(report.trials.every((t) => ['linear', 'mlp'].includes(t.family)), 'table families only');
   assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
   assert.deepEqual(readLabels(files.int8), ['fault', 'idle', 'running']);
 });
 
-test('data the search has no families for is refused by name', async () => {
-  const audio = { ...colourImages(2), kind: 'audio' } as LoadedDataset;
-  await assert.rejects(trainPipeline(audio, { budgetSeconds: 10, seed: 0, concurrency: 1, workDir: join(root, 'audio'), name: 'a', source: 'memory' }),
-    /The search does not handle audio data yet/);
+test('a test set of other labels or another kind of data is refused by name', async () => {
+  const images = colourImages(2);
+  const other = { ...colourImages(2), labels: ['a', 'b', 'c'] };
+  await assert.rejects(trainPipeline(images, { budgetSeconds: 10, seed: 0, concurrency: 1, workDir: join(root, 'mismatch'), name: 'a', source: 'memory', testData: other }),
+    /The test set must have the same kind of data, labels and sample shape as the training data/);
+  await assert.rejects(trainPipeline(images, { budgetSeconds: 10, seed: 0, concurrency: 1, workDir: join(root, 'mismatch'), name: 'a', source: 'memory', task: 'regress' as 'classify' }),
+    /Unknown task "regress": use "classify" or "anomaly"/);
 });

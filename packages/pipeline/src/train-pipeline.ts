@@ -1,12 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
-import { createRandom, stratifiedSplit, trainInWorker, type TrialProgress } from '@offgrid/engine';
+import { createRandom, groupedStratifiedSplit, trainInWorker, type Random, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
+import { trainAnomalyPipeline } from './anomaly-pipeline.ts';
 import { readCheckpoint, readTrialModel, writeCheckpoint, writeTrialModel } from './checkpoint-files.ts';
 import { evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
+import { inputPreprocessing, modelView, type ModelView } from './model-input.ts';
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
-import type { EvaluationSummary, TrainReport, TrialSummary } from './report.ts';
+import type { EvaluationSummary, PipelineTask, TrainReport, TrialSummary } from './report.ts';
 
 export interface TrainPipelineOptions {
   budgetSeconds: number;
@@ -17,8 +19,15 @@ export interface TrainPipelineOptions {
   workDir: string;
   name: string;
   source: string;
-  /** A separate test set (same labels and sample shape); default: 15% of `dataset`, stratified. */
+  /**
+   * A separate test set (same labels and sample shape; load it with the training set's preprocessing specs);
+   * default: 15% of `dataset`, stratified, whole recordings (`dataset.groups`) on one side.
+   */
   testData?: LoadedDataset;
+  /** 'classify' (default), or 'anomaly': learn what `normal` samples look like; other labels are known anomalies. */
+  task?: PipelineTask;
+  /** Anomaly: share of normal samples allowed to raise an alarm; sets the threshold (default 0.01). */
+  falseAlarmRate?: number;
   onEvent?: (event: PipelineEvent) => void;
   signal?: AbortSignal;
 }
@@ -45,25 +54,38 @@ const CALIBRATION_SAMPLES = 200;
 /** ASHA rungs in epochs: 1, 3, 9, 27. */
 const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
 
-/** Search → winner retrained on train+validation → float32 + int8 TFLite with metadata → held-out test report. */
+/**
+ * Classify: search → winner retrained on train+validation → float32 + int8 TFLite with metadata → held-out test
+ * report. Anomaly: see anomaly-pipeline.ts. Every kind of LoadedDataset (image, tabular, audio, motion, text).
+ */
 export async function trainPipeline(dataset: LoadedDataset, options: TrainPipelineOptions): Promise<{ files: ModelFiles; report: TrainReport }> {
+  const task = options.task ?? 'classify';
+  // An anomaly test set may bring labels (known anomalies) the normal-only training data lacks.
+  if (options.testData && (options.testData.kind !== dataset.kind || options.testData.shape.join() !== dataset.shape.join() || (task === 'classify' && options.testData.labels.join() !== dataset.labels.join()))) {
+    throw new Error(`The test set must have the same kind of data${task === 'classify' ? ', labels' : ''} and sample shape as the training data.`);
+  }
+  if (task === 'anomaly') return trainAnomalyPipeline(dataset, options);
+  if (task !== 'classify') throw new Error(`Unknown task "${String(task)}": use "classify" or "anomaly".`);
+  if (dataset.labels.length < 2) throw new Error(`Classification needs at least two labels (found ${dataset.labels.join(', ') || 'none'}); for data of one "normal" label use task "anomaly".`);
+  return classify(dataset, options);
+}
+
+async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): Promise<{ files: ModelFiles; report: TrainReport }> {
   const kind = dataset.kind;
-  // The search space has families for these two so far; other modalities need their families first.
-  if (kind !== 'image' && kind !== 'tabular') throw new Error(`The search does not handle ${kind} data yet (image folders and numeric CSV files only).`);
   const started = Date.now();
   const deadline = started + options.budgetSeconds * 1000;
   const emit = options.onEvent ?? (() => {});
   const random = createRandom(options.seed);
   const testData = options.testData ?? dataset;
-  const { trainIndices, validationIndices: testIndices } = options.testData
-    ? { trainIndices: [...dataset.targets.keys()], validationIndices: [...options.testData.targets.keys()] }
-    : stratifiedSplit(Array.from(dataset.targets), TEST_FRACTION, random);
-  if (options.testData && (options.testData.labels.join() !== dataset.labels.join() || options.testData.shape.join() !== dataset.shape.join())) {
-    throw new Error('The test set must have the same labels and sample shape as the training data.');
-  }
-  const trainval = subset(dataset, trainIndices);
+  const { trainIndices, testIndices } = options.testData
+    ? { trainIndices: [...dataset.targets.keys()], testIndices: [...options.testData.targets.keys()] }
+    : holdOutTest(dataset, random);
   const large = trainIndices.length > SEARCH_SAMPLE_LIMIT;
-  const searchData = large ? subset(dataset, stratifiedSplit(trainIndices.map((i) => dataset.targets[i]), SEARCH_SAMPLE_LIMIT / trainIndices.length, random).validationIndices.map((i) => trainIndices[i])) : trainval;
+  const searchIndices = large ? subsample(dataset, trainIndices, SEARCH_SAMPLE_LIMIT / trainIndices.length, random) : trainIndices;
+  // Each family's view of the samples (motion: raw windows or spectral features), computed once.
+  const views = new Map<string, ModelView>();
+  const viewFor = (family: string) => views.get(family) ?? views.set(family, modelView(dataset, family)).get(family)!;
+  const vocabularySize = dataset.preprocessing?.text?.vocabulary.length;
 
   /** Best validation accuracy of each trial's stored model in this run (the model itself is on disk). */
   const keptAccuracy = new Map<number, number>();
@@ -75,7 +97,7 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   try {
     const previous = await storage.listTrials(studyName);
     if (previous.length > 0) emit({ type: 'resumed', trials: previous.map((trial) => trialSummary(trial)) });
-    emit({ type: 'phase', phase: 'searching', detail: `${dataset.kind} data, ${searchData.targets.length} samples, ${options.concurrency} trial(s) at a time` });
+    emit({ type: 'phase', phase: 'searching', detail: `${dataset.kind} data, ${searchIndices.length} samples, ${options.concurrency} trial(s) at a time` });
     search = await runSearch({
       studyName,
       space: searchSpaceFor(kind),
@@ -94,7 +116,10 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
         const checkpoint = ctx.checkpoint ? await readCheckpoint(ctx.checkpoint.ref) : undefined;
         let saving = Promise.resolve();
         const result = await trainInWorker(
-          { family, config: familyConfig, training, data: searchData, labels: dataset.labels, epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000) },
+          {
+            family, config: familyConfig, training, data: subset(viewFor(family), dataset, searchIndices), labels: dataset.labels, vocabularySize,
+            epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000),
+          },
           {
             signal: ctx.signal,
             onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: ctx.trialNumber, family, progress }),
@@ -131,16 +156,17 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   // else ship the trial's own model (stored on disk, so also when it finished before a crash). A subsampled
   // search retrains for as many epochs as the budget allows.
   let float32 = await readTrialModel(trialModelPath(best.trialNumber));
-  const secondsPerEpoch = (Number(best.metrics.seconds ?? Infinity) / epochs) * (trainval.targets.length / (searchData.targets.length * 0.8));
+  const winnerView = viewFor(winner.family);
+  const secondsPerEpoch = (Number(best.metrics.seconds ?? Infinity) / epochs) * (trainIndices.length / (searchIndices.length * 0.8));
   const secondsLeft = (deadline - Date.now()) / 1000 - 5;
   let retrained = false;
   // Without a stored model (a search folder from an older version) retraining is the only way to a model.
   if (secondsLeft > secondsPerEpoch * 1.3 + 5 || !float32) {
-    emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainval.targets.length} training samples` });
+    emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainIndices.length} training samples` });
     const result = await trainInWorker(
       {
-        family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: trainval,
-        labels: dataset.labels, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: Math.max(1, secondsLeft),
+        family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: subset(winnerView, dataset, trainIndices),
+        labels: dataset.labels, vocabularySize, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: Math.max(1, secondsLeft),
       },
       { signal: options.signal, onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: -1, family: winner.family, progress }) },
     );
@@ -151,19 +177,22 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
 
   options.signal?.throwIfAborted();
   emit({ type: 'phase', phase: 'quantizing', detail: `int8, calibrated on ${Math.min(CALIBRATION_SAMPLES, trainIndices.length)} training samples` });
-  const files = packageModel(float32, dataset, calibrationSamples(dataset, trainIndices, random), options.name);
+  const files = packageModel(float32, dataset, calibrationSamples(winnerView.x, dataset.targets.length, trainIndices, random), options.name, winnerView.features);
   emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out samples through LiteRT.js` });
-  const test = await evaluateOnTest(files, testData, testIndices);
+  const testView = options.testData ? modelView(testData, winner.family) : winnerView;
+  const test = await evaluateOnTest(files, { x: testView.x, targets: testData.targets, labels: dataset.labels }, testIndices);
 
   const report: TrainReport = {
     createdAt: new Date().toISOString(),
+    task: 'classify',
     input: {
-      source: options.source, kind, shape: dataset.shape, dtype: 'float32',
+      source: options.source, kind, shape: winnerView.shape, dtype: kind === 'text' ? 'int32' : 'float32',
+      preprocessing: inputPreprocessing(dataset, winnerView.features),
       ...(dataset.imageNormalization ? { normalization: dataset.imageNormalization } : {}),
       ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: dataset.featureScaling } : {}),
     },
     labels: dataset.labels,
-    split: { train: Math.round(trainIndices.length * 0.8), validation: trainIndices.length - Math.round(trainIndices.length * 0.8), test: testIndices.length, searchSamples: searchData.targets.length, seed: options.seed },
+    split: { train: Math.round(trainIndices.length * 0.8), validation: trainIndices.length - Math.round(trainIndices.length * 0.8), test: testIndices.length, searchSamples: searchIndices.length, seed: options.seed },
     budgetSeconds: options.budgetSeconds,
     elapsedSeconds: (Date.now() - started) / 1000,
     winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained },
@@ -178,27 +207,43 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   return { files, report };
 }
 
-function subset(dataset: LoadedDataset, indices: number[]): { x: Float32Array; shape: number[]; targets: number[] } {
-  const size = dataset.x.length / dataset.targets.length;
-  const x = new Float32Array(indices.length * size);
-  indices.forEach((index, i) => x.set(dataset.x.subarray(index * size, (index + 1) * size), i * size));
-  return { x, shape: dataset.shape, targets: indices.map((i) => dataset.targets[i]) };
+/**
+ * The test split: 15% stratified by label, and with `dataset.groups` whole recordings on one side (windows of one
+ * recording overlap, so a recording split across train and test would flatter the test accuracy).
+ */
+export function holdOutTest(dataset: { targets: ArrayLike<number>; groups?: ArrayLike<number> }, random: Random, fraction = TEST_FRACTION): { trainIndices: number[]; testIndices: number[] } {
+  const { trainIndices, validationIndices } = groupedStratifiedSplit(Array.from(dataset.targets), dataset.groups, fraction, random);
+  return { trainIndices, testIndices: validationIndices };
 }
 
-function calibrationSamples(dataset: LoadedDataset, trainIndices: number[], random: { next(): number }): Float32Array[] {
-  const size = dataset.x.length / dataset.targets.length;
+/** A stratified share of `indices` (whole recordings where the data has groups): the search's sample of a large dataset. */
+function subsample(dataset: LoadedDataset, indices: number[], fraction: number, random: Random): number[] {
+  const groups = dataset.groups && indices.map((i) => dataset.groups![i]);
+  return groupedStratifiedSplit(indices.map((i) => dataset.targets[i]), groups, fraction, random).validationIndices.map((i) => indices[i]);
+}
+
+/** The samples at `indices` of a view, with their targets and recordings (so trials split validation by recording). */
+export function subset(view: Pick<ModelView, 'x' | 'shape'>, dataset: Pick<LoadedDataset, 'targets' | 'groups'>, indices: number[]): { x: Float32Array; shape: number[]; targets: number[]; groups?: number[] } {
+  const size = view.x.length / dataset.targets.length;
+  const x = new Float32Array(indices.length * size);
+  indices.forEach((index, i) => x.set(view.x.subarray(index * size, (index + 1) * size), i * size));
+  return { x, shape: view.shape, targets: indices.map((i) => dataset.targets[i]), ...(dataset.groups ? { groups: indices.map((i) => dataset.groups![i]) } : {}) };
+}
+
+/** Up to 200 training samples for int8 calibration (small datasets repeat theirs: calibration wants ≥ 100). */
+export function calibrationSamples(x: Float32Array, count: number, trainIndices: number[], random: { next(): number }): Float32Array[] {
+  const size = x.length / count;
   const pool = [...trainIndices];
   const picked: Float32Array[] = [];
   while (picked.length < CALIBRATION_SAMPLES && pool.length > 0) {
     const [index] = pool.splice(Math.floor(random.next() * pool.length), 1);
-    picked.push(dataset.x.slice(index * size, (index + 1) * size));
+    picked.push(x.slice(index * size, (index + 1) * size));
   }
-  // int8 calibration wants at least 100 samples; small datasets repeat theirs.
   for (let i = 0; picked.length < CALIBRATION_SAMPLES && i < picked.length; i++) picked.push(picked[i]);
   return picked;
 }
 
-function summary(report: { accuracy: number; macroF1: number; perClass: { precision: number; recall: number }[]; confusion: number[][] }, labels: string[]): EvaluationSummary {
+export function summary(report: { accuracy: number; macroF1: number; perClass: { precision: number; recall: number }[]; confusion: number[][] }, labels: string[]): EvaluationSummary {
   return {
     accuracy: report.accuracy, macroF1: report.macroF1, confusion: report.confusion,
     perClass: report.perClass.map((c, i) => ({ label: labels[i], precision: c.precision, recall: c.recall })),

@@ -129,13 +129,14 @@ describe('OffgridClient.downloadModel', () => {
   });
 });
 
+// The WebSocket (first where one exists) is tested in watch-job.test.ts; here: SSE and polling.
 describe('OffgridClient.watchJob', () => {
   it('follows the SSE stream until a final status', async () => {
     const { fetch, requests } = fakeFetch(() =>
       streamedResponse([sse(job('running', 1)).slice(0, 20), sse(job('running', 1)).slice(20), sse(job('succeeded', 3))]),
     );
     const seen: JobStatus[] = [];
-    const final = await new OffgridClient({ baseUrl: BASE, apiKey: 'k', fetch }).watchJob('job1', (j) => seen.push(j.status));
+    const final = await new OffgridClient({ baseUrl: BASE, apiKey: 'k', fetch, WebSocket: null }).watchJob('job1', (j) => seen.push(j.status));
     assert.deepEqual(seen, ['running', 'succeeded']);
     assert.equal(final.modelId, 'm1');
     assert.equal(requests[0].url, `${BASE}/api/v1/jobs/job1/events`);
@@ -149,7 +150,7 @@ describe('OffgridClient.watchJob', () => {
       return jsonResponse(polled.shift());
     });
     const seen: number[] = [];
-    const client = new OffgridClient({ baseUrl: BASE, fetch, pollIntervalMs: 1 });
+    const client = new OffgridClient({ baseUrl: BASE, fetch, pollIntervalMs: 1, WebSocket: null });
     const final = await client.watchJob('job1', (j) => seen.push(j.progress.epoch));
     assert.equal(final.status, 'succeeded');
     assert.deepEqual(seen, [2, 3], 'unchanged polls are not reported twice');
@@ -163,7 +164,7 @@ describe('OffgridClient.watchJob', () => {
         : jsonResponse(job('failed', 2)),
     );
     const seen: JobStatus[] = [];
-    const final = await new OffgridClient({ baseUrl: BASE, fetch, pollIntervalMs: 1 }).watchJob('job1', (j) => seen.push(j.status));
+    const final = await new OffgridClient({ baseUrl: BASE, fetch, pollIntervalMs: 1, WebSocket: null }).watchJob('job1', (j) => seen.push(j.status));
     assert.equal(final.status, 'failed');
     assert.deepEqual(seen, ['running', 'failed']);
   });
@@ -173,7 +174,7 @@ describe('OffgridClient.watchJob', () => {
       request.url.endsWith('/events') ? Promise.reject(new TypeError('offline')) : jsonResponse(job('running')),
     );
     const controller = new AbortController();
-    const watching = new OffgridClient({ baseUrl: BASE, fetch, pollIntervalMs: 10_000 }).watchJob(
+    const watching = new OffgridClient({ baseUrl: BASE, fetch, pollIntervalMs: 10_000, WebSocket: null }).watchJob(
       'job1',
       () => controller.abort(new Error('user left')),
       controller.signal,

@@ -14,6 +14,7 @@ import type {
   Health,
   Job,
   ListSamplesOptions,
+  ModelReport,
   ModelVariant,
   ModelVersion,
   PairingExchange,
@@ -26,7 +27,7 @@ import type {
   TrainingRequest,
 } from './types.ts';
 import { watchJob } from './watch-job.ts';
-import type { JobListener } from './watch-job.ts';
+import type { JobListener, WatchJobOptions, WebSocketConstructor } from './watch-job.ts';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -37,8 +38,13 @@ export interface OffgridClientOptions {
   apiKey?: string;
   /** Defaults to the global `fetch`. */
   fetch?: FetchLike;
-  /** Interval of the polling fallback of `watchJob`. Default 1000 ms. */
+  /** Interval of the polling fallback of `watchJob`, and the pause before it reconnects a stream. Default 1000 ms. */
   pollIntervalMs?: number;
+  /**
+   * What `watchJob` opens its WebSocket with. Defaults to `globalThis.WebSocket` where it exists (browsers, Node ≥ 22);
+   * `null` (or none available, as in Node 20) skips the WebSocket: SSE, then polling.
+   */
+  WebSocket?: WebSocketConstructor | null;
 }
 
 export interface RequestOptions {
@@ -110,6 +116,9 @@ interface CallOptions<R extends ApiRoute> extends RequestOptions {
 }
 
 const API_PREFIX = '/api/v1';
+/** The job socket's subprotocol; the key travels as a second one, `key.<apiKey>` (browsers cannot set headers on a WebSocket). */
+const JOB_SOCKET_PROTOCOL = 'offgrid.v1';
+const JOB_SOCKET_KEY_PREFIX = 'key.';
 
 /** Typed client for the Offgrid HTTP API v1 (docs/api.md). Uses only `fetch`: works in browsers and Node 20. */
 export class OffgridClient {
@@ -277,19 +286,23 @@ export class OffgridClient {
   }
 
   /**
-   * Calls `onUpdate` with every job change until the job is final, then resolves with the final job. Reads the
-   * SSE stream through fetch (EventSource cannot send the key); polls `getJob` every second if the stream fails.
+   * Calls `onUpdate` with every job change until the job is final, then resolves with the final job. Transports,
+   * best first: the WebSocket `GET /jobs/:id/socket` (where a WebSocket exists), the SSE stream read through fetch
+   * (EventSource cannot send the key), then polling `getJob` every `pollIntervalMs`; a broken stream is reconnected.
+   * Pass a signal, or `{ signal, onConnection }` to be told which transport is live.
    */
-  watchJob(jobId: string, onUpdate: JobListener, signal?: AbortSignal): Promise<Job> {
+  watchJob(jobId: string, onUpdate: JobListener, options?: AbortSignal | WatchJobOptions): Promise<Job> {
+    const SocketClass = this.options.WebSocket === undefined ? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket : this.options.WebSocket;
     return watchJob(
       {
+        openSocket: SocketClass ? (id) => new SocketClass(this.jobSocketUrl(id), this.jobSocketProtocols()) : undefined,
         openEvents: (id, watchSignal) => this.openJobEvents(id, watchSignal),
         getJob: (id, watchSignal) => this.getJob(id, { signal: watchSignal }),
         pollIntervalMs: this.options.pollIntervalMs ?? 1000,
       },
       jobId,
       onUpdate,
-      signal,
+      isAbortSignal(options) ? { signal: options } : options,
     );
   }
 
@@ -300,6 +313,15 @@ export class OffgridClient {
 
   getModel(modelId: string, options?: RequestOptions): Promise<ModelVersion> {
     return this.json('GET /models/{modelId}', { ...options, params: { modelId } });
+  }
+
+  /**
+   * The training report of a version: the split, the winner and its config, every trial with its per-epoch
+   * validation history, float32 and int8 test metrics (per-class precision/recall, confusion[actual][predicted])
+   * and the file sizes. 404 for versions trained before reports existed. `/report.html` is the same as a page.
+   */
+  getModelReport(modelId: string, options?: RequestOptions): Promise<ModelReport> {
+    return this.json('GET /models/{modelId}/report', { ...options, params: { modelId } });
   }
 
   /**
@@ -333,6 +355,14 @@ export class OffgridClient {
     if (actual !== expected) throw new OffgridChecksumError(expected, actual);
     const etag = response.headers.get('ETag') ?? undefined;
     return etag === undefined ? { bytes, sha256: actual } : { bytes, sha256: actual, etag };
+  }
+
+  private jobSocketUrl(jobId: string): string {
+    return `${this.apiRoot.replace(/^http/, 'ws')}/jobs/${encodeURIComponent(jobId)}/socket`;
+  }
+
+  private jobSocketProtocols(): string[] {
+    return this.apiKey ? [JOB_SOCKET_PROTOCOL, JOB_SOCKET_KEY_PREFIX + this.apiKey] : [JOB_SOCKET_PROTOCOL];
   }
 
   private async openJobEvents(jobId: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
@@ -372,6 +402,10 @@ export class OffgridClient {
     if (!response.ok && !options.okStatuses?.includes(response.status)) throw await errorFromResponse(response);
     return response;
   }
+}
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return typeof value === 'object' && value !== null && 'aborted' in value && 'addEventListener' in value;
 }
 
 function toBlob(bytes: Uint8Array): Blob {

@@ -9,5 +9,5 @@ export { gzip } from './gzip.ts';
 export { Outbox, MemoryOutboxStore, backoffDelay } from './outbox.ts';
 export type { NewSample, OutboxCounts, OutboxEntry, OutboxEntryState, OutboxEvent, OutboxOptions, OutboxSnapshot, OutboxStore, SampleUploader } from './outbox.ts';
 export { isFinalJobStatus } from './types.ts';
-export type { JobListener } from './watch-job.ts';
+export type { JobConnection, JobListener, JobTransport, WatchJobOptions, WebSocketConstructor, WebSocketLike } from './watch-job.ts';
 export type * from './types.ts';

@@ -1,6 +1,6 @@
 // Wire types of the Offgrid HTTP API v1: generated from the server's route schemas (generated/api-types.ts, run
-// `npm run generate:sdk`), re-exported here under the SDK's public names. Only what is not an HTTP body
-// (options objects, the error body the routes do not declare, helpers) is written by hand.
+// `npm run generate:sdk`), re-exported here under the SDK's public names (`ErrorBody`, every 4xx/5xx answer, is
+// generated too). Only what is not an HTTP body (options objects, helpers) is written by hand.
 import type { ActivateModelRequest, ApiRoutes, CreateProjectRequest, DownloadModelQuery, JobProgress, JobStatus, ListSamplesQuery, Model, StartTrainingRequest } from './generated/api-types.ts';
 
 export type * from './generated/api-types.ts';
@@ -16,11 +16,6 @@ export type ActivateModelOptions = ActivateModelRequest;
 export type ModelVariant = NonNullable<DownloadModelQuery['variant']>;
 /** The server declares the phase as a free string (`preparing`, `training`, `exporting`, `done`, …). */
 export type JobPhase = JobProgress['phase'];
-
-/** `{ error: { code, message } }`: every non-2xx answer (the routes do not declare it, so it is not generated). */
-export interface ErrorBody {
-  error: { code: string; message: string };
-}
 
 /** A route of the API, e.g. `'GET /projects/{projectId}'`. */
 export type ApiRoute = keyof ApiRoutes;

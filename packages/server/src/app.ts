@@ -24,6 +24,7 @@ import { opsRoutes } from './ops/routes.ts';
 import { corsForOrigins } from './http/cors.ts';
 import { decompressBodies } from './http/decompress.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { declareErrorResponses } from './http/error-responses.ts';
 import { errorBody, OffgridError } from './errors.ts';
 import { VERSION } from './version.ts';
 import type { ServerContext } from './context.ts';
@@ -90,6 +91,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
 
   const routes: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {
+    declareErrorResponses(route);
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     for (const method of methods) routes.push({ method, url: route.url, public: route.config?.public === true, scope: route.config?.scope, websocket: typeof (route as { wsHandler?: unknown }).wsHandler === 'function' || route.websocket === true });
   });

@@ -1,13 +1,21 @@
-/** JSON schemas shared by routes: the one source for validation and response serialization. */
+/**
+ * JSON schemas shared by routes: the one source for validation, response serialization (Fastify's serializer
+ * drops every property a response schema does not list) and the SDK's generated types (a `title` names the type).
+ */
+import { MOTION_CHANNELS } from '@offgrid/features';
+
 export const idParam = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
 
+const modalitySchema = { type: 'string', enum: ['image', 'audio', 'motion', 'text', 'tabular'], description: 'What one sample is (docs/modalities.md).' } as const;
+const taskSchema = { type: 'string', enum: ['classify', 'anomaly'] } as const;
+
 export const projectSchema = {
-  type: 'object',
-  required: ['id', 'name', 'labels', 'modality', 'task', 'settings', 'createdAt', 'sampleCounts'],
+  type: 'object', title: 'Project',
+  required: ['id', 'name', 'labels', 'modality', 'task', 'settings', 'createdAt', 'sampleCounts', 'modelPinned'],
   properties: {
     id: { type: 'string' }, name: { type: 'string' }, labels: { type: 'array', items: { type: 'string' } },
-    modality: { type: 'string', enum: ['image', 'audio', 'motion', 'text', 'tabular'], description: 'What one sample is (docs/modalities.md).' },
-    task: { type: 'string', enum: ['classify', 'anomaly'] },
+    modality: modalitySchema,
+    task: taskSchema,
     featureNames: { type: 'array', items: { type: 'string' }, description: 'Tabular projects: the numeric columns, in order.' },
     settings: {
       type: 'object', description: "Overrides of the modality's preprocessing defaults.",
@@ -19,12 +27,12 @@ export const projectSchema = {
       },
     },
     createdAt: { type: 'string' }, sampleCounts: { type: 'object', additionalProperties: { type: 'integer' } },
-    activeModelId: { type: 'string' }, modelPinned: { type: 'boolean' },
+    activeModelId: { type: 'string' }, modelPinned: { type: 'boolean', description: 'Whether activeModelId stays when new models arrive (POST /models/{modelId}/activate).' },
   },
 } as const;
 
 export const sampleSchema = {
-  type: 'object',
+  type: 'object', title: 'Sample',
   required: ['id', 'projectId', 'label', 'sha256', 'mediaType', 'meta', 'createdAt'],
   properties: {
     id: { type: 'string' }, projectId: { type: 'string' }, label: { type: 'string' },
@@ -55,7 +63,7 @@ const leaderboardRowSchema = {
 } as const;
 
 export const jobSchema = {
-  type: 'object',
+  type: 'object', title: 'Job',
   required: ['id', 'projectId', 'status', 'progress', 'createdAt', 'updatedAt'],
   properties: {
     id: { type: 'string' }, projectId: { type: 'string' }, datasetId: { type: 'string' },
@@ -92,25 +100,104 @@ const sizesSchema = {
   properties: { float32Bytes: { type: 'integer' }, int8Bytes: { type: 'integer' }, int8Ratio: { type: 'number' } },
 } as const;
 
+const numbers = { type: 'array', items: { type: 'number' } } as const;
+const strings = { type: 'array', items: { type: 'string' } } as const;
+
+/** The exact `@offgrid/features` specs a model was trained with: the phone runs the same functions with them. */
+const imagePreprocessingSchema = {
+  type: 'object', title: 'ImagePreprocessing', required: ['width', 'height', 'mean', 'std'], description: 'preprocessImage: resize to width×height RGB, then (pixel - mean) / std.',
+  properties: { width: { type: 'integer' }, height: { type: 'integer' }, mean: { type: 'number' }, std: { type: 'number' } },
+} as const;
+
+const audioPreprocessingSchema = {
+  type: 'object', title: 'AudioPreprocessing',
+  required: ['sampleRate', 'clipSeconds', 'frameLength', 'hopLength', 'fftSize', 'melBands', 'fMin', 'fMax', 'logOffset', 'normalization'],
+  description: 'AudioSpec: decodeWav → resampleLinear to sampleRate → fitClip to clipSeconds → logMelSpectrogram → (value - normalization.mean) / normalization.std.',
+  properties: {
+    sampleRate: { type: 'integer' }, clipSeconds: { type: 'number' }, frameLength: { type: 'integer' }, hopLength: { type: 'integer' },
+    fftSize: { type: 'integer' }, melBands: { type: 'integer' }, fMin: { type: 'number' }, fMax: { type: 'number' }, logOffset: { type: 'number' },
+    normalization: { type: 'object', required: ['mean', 'std'], properties: { mean: { type: 'number' }, std: { type: 'number' } } },
+  },
+} as const;
+
+const motionPreprocessingSchema = {
+  type: 'object', title: 'MotionPreprocessing', required: ['rateHz', 'channels', 'windowSeconds', 'strideSeconds', 'normalization', 'features'],
+  description: 'MotionSpec: resampleRecording to rateHz → motionWindows (per-channel (value - mean[c]) / std[c]); features "spectral": the model takes spectralFeatures of each window.',
+  properties: {
+    rateHz: { type: 'number' }, channels: { type: 'array', items: { type: 'string', enum: [...MOTION_CHANNELS] } },
+    windowSeconds: { type: 'number' }, strideSeconds: { type: 'number' },
+    normalization: { type: 'object', required: ['mean', 'std'], properties: { mean: numbers, std: numbers } },
+    spectralBins: { type: 'integer', description: 'Frequency bands per channel in spectralFeatures (8 when absent).' },
+    features: { type: 'string', enum: ['raw', 'spectral'] },
+  },
+} as const;
+
+const textPreprocessingSchema = {
+  type: 'object', title: 'TextPreprocessing', required: ['seqLength', 'maxTokens', 'vocabulary'],
+  description: 'TextSpec: encodeText(text, vocabulary, seqLength) → int32 ids (<PAD>=0, <START>=1, <UNKNOWN>=2).',
+  properties: { seqLength: { type: 'integer' }, maxTokens: { type: 'integer' }, vocabulary: { ...strings, description: 'Token of each id, special tokens first.' } },
+} as const;
+
+const tabularPreprocessingSchema = {
+  type: 'object', title: 'TabularPreprocessing', required: ['featureNames', 'mean', 'std'], description: 'Standard scaling per column, in featureNames order: (value - mean[i]) / std[i].',
+  properties: { featureNames: strings, mean: numbers, std: numbers },
+} as const;
+
+const preprocessingSchema = {
+  type: 'object', title: 'ModelPreprocessing', description: "The spec of the model's modality (one of these is present).",
+  properties: { image: imagePreprocessingSchema, audio: audioPreprocessingSchema, motion: motionPreprocessingSchema, text: textPreprocessingSchema, tabular: tabularPreprocessingSchema },
+} as const;
+
+const dtypeSchema = { type: 'string', enum: ['float32', 'int32'], description: 'int32 for text models (token ids), float32 otherwise.' } as const;
+
+const anomalyProperties = {
+  threshold: { type: 'number', description: 'For the float32 file.' },
+  thresholdInt8: { type: 'number', description: 'For the int8 file (its scores differ a little).' },
+  falseAlarmRate: { type: 'number', description: 'The share of normal data the threshold may flag (the project setting).' },
+  heldOutNormal: {
+    type: 'object', required: ['samples', 'falseAlarmsFloat32', 'falseAlarmsInt8'], description: 'Normal samples the model never trained on; false alarms as shares (0–1).',
+    properties: { samples: { type: 'integer' }, falseAlarmsFloat32: { type: 'number' }, falseAlarmsInt8: { type: 'number' } },
+  },
+  knownAnomalies: {
+    type: 'object', required: ['samples', 'detectedFloat32', 'detectedInt8'], description: 'Samples of the labels other than "normal", when there are some; detected as shares (0–1).',
+    properties: { samples: { type: 'integer' }, detectedFloat32: { type: 'number' }, detectedInt8: { type: 'number' } },
+  },
+  auroc: { type: 'number', description: 'Area under the ROC curve of the int8 scores, held-out normal vs known anomalies.' },
+} as const;
+
+const anomalyMetricsSchema = {
+  type: 'object', title: 'AnomalyMetrics', required: ['threshold', 'thresholdInt8', 'falseAlarmRate', 'heldOutNormal'],
+  description: 'Anomaly models: a score above the threshold of the file in use is an anomaly; calibrated on held-out normal data for falseAlarmRate.',
+  properties: anomalyProperties,
+} as const;
+
 export const modelSchema = {
-  type: 'object',
-  required: ['id', 'projectId', 'version', 'createdAt', 'labels', 'input', 'metrics', 'artifacts', 'active'],
+  type: 'object', title: 'Model',
+  required: ['id', 'projectId', 'version', 'createdAt', 'task', 'labels', 'input', 'metrics', 'artifacts', 'active'],
   properties: {
     id: { type: 'string' }, projectId: { type: 'string' }, version: { type: 'integer' }, createdAt: { type: 'string' },
     active: { type: 'boolean', description: "Whether this is the project's active model (the one phones should use)." },
+    task: { ...taskSchema, description: 'classify: outputs one probability per label; anomaly: outputs one score (see metrics.anomaly).' },
     labels: { type: 'array', items: { type: 'string' } },
     input: {
-      type: 'object', required: ['width', 'height', 'channels', 'dtype', 'mean', 'std'],
-      properties: { width: { type: 'integer' }, height: { type: 'integer' }, channels: { type: 'integer' }, dtype: { type: 'string' }, mean: { type: 'number' }, std: { type: 'number' } },
+      type: 'object', title: 'ModelInput', required: ['kind', 'shape', 'dtype', 'preprocessing'],
+      description: 'What one example fed to the model is and how to make it from a sample (docs/modalities.md).',
+      properties: {
+        kind: modalitySchema, shape: { type: 'array', items: { type: 'integer' }, description: 'One example, without the batch dimension.' },
+        dtype: dtypeSchema, preprocessing: preprocessingSchema,
+        width: { type: 'integer', description: 'Images only (= preprocessing.image.width), kept for older apps.' },
+        height: { type: 'integer', description: 'Images only.' }, channels: { type: 'integer', description: 'Images only: 3 (RGB).' },
+        mean: { type: 'number', description: 'Images only.' }, std: { type: 'number', description: 'Images only.' },
+      },
     },
     metrics: {
-      type: 'object', required: ['epochs'],
+      type: 'object', title: 'ModelMetrics', required: ['epochs'],
       description: 'Headline numbers of the training report (GET /models/{modelId}/report has all of it). Versions trained before the search have only valAccuracy and epochs.',
       properties: {
-        valAccuracy: { type: 'number', description: "The winning trial's validation accuracy." },
+        valAccuracy: { type: 'number', description: "The winning trial's validation accuracy (anomaly models: the share of threshold-setting normal data under the threshold)." },
         epochs: { type: 'integer', description: 'Epochs the shipped model was trained for.' },
         test: {
-          type: 'object', required: ['samples', 'float32', 'int8'], description: 'Held-out test split, both files run through LiteRT.js.',
+          type: 'object', required: ['samples', 'float32', 'int8'], description: 'Held-out test split, both files run through LiteRT.js (anomaly models: the normal-vs-anomaly decision at their thresholds).',
           properties: { samples: { type: 'integer' }, float32: accuracySchema, int8: accuracySchema },
         },
         int8AgreementWithFloat32: { type: 'number', description: 'Share of test samples on which int8 and float32 pick the same label.' },
@@ -120,14 +207,15 @@ export const modelSchema = {
           type: 'object', required: ['trialNumber', 'family', 'retrained'],
           properties: { trialNumber: { type: 'integer' }, family: { type: 'string' }, retrained: { type: 'boolean' } },
         },
+        anomaly: anomalyMetricsSchema,
       },
     },
     artifacts: {
       type: 'array',
       items: {
-        type: 'object', required: ['variant', 'sizeBytes', 'sha256'],
+        type: 'object', title: 'ModelArtifact', required: ['variant', 'sizeBytes', 'sha256'],
         properties: {
-          variant: { type: 'string', description: 'float32 | int8 (.tflite, GET …/download?variant=), report | report-html (GET …/report, …/report.html)' },
+          variant: { type: 'string', enum: ['float32', 'int8', 'report', 'report-html'], description: 'float32 | int8 (.tflite, GET …/download?variant=), report | report-html (GET …/report, …/report.html)' },
           sizeBytes: { type: 'integer' }, sha256: { type: 'string' },
         },
       },
@@ -148,17 +236,18 @@ const configSchema = { type: 'object', additionalProperties: { type: ['number', 
 
 /** report.json of a training run (the same file `offgrid train` writes). */
 export const trainReportSchema = {
-  type: 'object',
+  type: 'object', title: 'ModelReport',
   required: ['createdAt', 'input', 'labels', 'split', 'budgetSeconds', 'elapsedSeconds', 'winner', 'metrics', 'sizes', 'trials'],
   properties: {
     createdAt: { type: 'string' },
+    task: { ...taskSchema, description: 'Absent in reports written before anomaly models (= classify).' },
     input: {
-      type: 'object', required: ['source', 'kind', 'shape', 'dtype'],
+      type: 'object', required: ['source', 'kind', 'shape', 'dtype'], description: 'preprocessing is absent in reports written before it existed (image and tabular models).',
       properties: {
-        source: { type: 'string' }, kind: { type: 'string', enum: ['image', 'tabular'] }, shape: { type: 'array', items: { type: 'integer' } }, dtype: { type: 'string' },
-        normalization: { type: 'object', required: ['mean', 'std'], properties: { mean: { type: 'number' }, std: { type: 'number' } } },
-        featureNames: { type: 'array', items: { type: 'string' } },
-        featureScaling: { type: 'object', required: ['mean', 'std'], properties: { mean: { type: 'array', items: { type: 'number' } }, std: { type: 'array', items: { type: 'number' } } } },
+        source: { type: 'string' }, kind: modalitySchema, shape: { type: 'array', items: { type: 'integer' } }, dtype: dtypeSchema, preprocessing: preprocessingSchema,
+        normalization: { type: 'object', required: ['mean', 'std'], properties: { mean: { type: 'number' }, std: { type: 'number' } }, description: 'Images (older readers; = preprocessing.image).' },
+        featureNames: { type: 'array', items: { type: 'string' }, description: 'Tables (older readers; = preprocessing.tabular).' },
+        featureScaling: { type: 'object', required: ['mean', 'std'], properties: { mean: numbers, std: numbers } },
       },
     },
     labels: { type: 'array', items: { type: 'string' } },
@@ -175,8 +264,18 @@ export const trainReportSchema = {
       type: 'object', required: ['validation', 'test', 'int8AgreementWithFloat32'],
       properties: {
         validation: { type: 'object', required: ['accuracy'], properties: { accuracy: { type: 'number' } } },
-        test: { type: 'object', required: ['float32', 'int8'], properties: { float32: evaluationSchema, int8: evaluationSchema } },
+        test: { type: 'object', required: ['float32', 'int8'], properties: { float32: evaluationSchema, int8: evaluationSchema }, description: 'Anomaly: the normal-vs-anomaly decision at each file\'s threshold.' },
         int8AgreementWithFloat32: { type: 'number' },
+        anomaly: {
+          type: 'object', required: [...anomalyMetricsSchema.required, 'scoreHistogram'],
+          properties: {
+            ...anomalyProperties,
+            scoreHistogram: {
+              type: 'object', required: ['min', 'max', 'normal', 'knownAnomalies'], description: 'int8 scores of the test samples in equal-width bins from min to max.',
+              properties: { min: { type: 'number' }, max: { type: 'number' }, normal: { type: 'array', items: { type: 'integer' } }, knownAnomalies: { type: 'array', items: { type: 'integer' } } },
+            },
+          },
+        },
       },
     },
     sizes: sizesSchema,
@@ -201,7 +300,7 @@ export const trainReportSchema = {
 } as const;
 
 export const errorSchema = {
-  type: 'object',
+  type: 'object', title: 'ErrorBody', description: 'Every 4xx/5xx answer; switch on error.code (OFFGRID_ERR_*), show error.message.',
   required: ['error'],
   properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
 } as const;

@@ -1,10 +1,12 @@
 // What a model's metadata holds beyond images (docs/modalities.md, "What the phone gets with a model"): the
-// exact preprocessing specs and, for anomaly models, the calibrated threshold. The SDK's `ModelVersion` types
-// only the image input so far; this is the one place the app reads the rest.
-import type { AudioSpec, MotionSpec, StandardScaler, TextSpec } from '@offgrid/features';
+// exact preprocessing specs and, for anomaly models, the calibrated threshold. The SDK's `ModelVersion` types them
+// now (generated from the server's schemas); models stored on the phone by older servers may lack them, so this
+// stays the one place the app reads them, with checks.
+import type { AudioSpec, ImageSpec, MotionSpec, StandardScaler, TextSpec } from '@offgrid/features';
 import type { ModelVersion } from '@offgrid/sdk';
 
 export interface ModelPreprocessing {
+  image?: ImageSpec;
   audio?: AudioSpec;
   /** `features: 'spectral'` when the model takes `spectralFeatures` of a window rather than the raw window. */
   motion?: MotionSpec & { features?: 'raw' | 'spectral' };
@@ -23,6 +25,15 @@ export interface AnomalyMetrics {
 export function modelPreprocessing(model: ModelVersion): ModelPreprocessing {
   const input = model.input as unknown as { preprocessing?: ModelPreprocessing };
   return input.preprocessing ?? {};
+}
+
+/** An image model's spec: `preprocessing.image`, or the top-level fields that servers sent before `preprocessing` existed. */
+export function imageSpecOf(model: ModelVersion): ImageSpec {
+  const { width, height, mean, std } = modelPreprocessing(model).image ?? model.input;
+  if (width === undefined || height === undefined || mean === undefined || std === undefined) {
+    throw new Error(`Model v${model.version} has no image preprocessing in its metadata; was it trained for this project?`);
+  }
+  return { width, height, mean, std };
 }
 
 /** The spec a modality needs from the model; an error naming the model when it lacks it. */

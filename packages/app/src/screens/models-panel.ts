@@ -1,4 +1,5 @@
-// Models: the project's versions (server list merged with what is saved on the phone), their metrics,
+// Models: the project's versions (server list merged with what is saved on the phone), their metrics (float32 and
+// int8 test accuracy, sizes, date) and training report (confusion matrix, per-class precision/recall, curves),
 // download (sha256-verified, encrypted at rest), activate, delete, and how much storage the app uses.
 // Two notions of "active": the version this phone predicts with (local), and the one the server considers
 // active (`ModelVersion.active`), which the user can change (pin = rollback) or delete versions beside.
@@ -10,6 +11,7 @@ import { h, percent } from '../dom.ts';
 import { deleteStoredModel, getActiveModelId, listStoredModels, setActiveModelId } from '../model-store.ts';
 import type { StoredModel } from '../model-store.ts';
 import { downloadToPhone, formatBytes, formatDate } from '../model-sync.ts';
+import { reportView } from '../training/report-view.ts';
 
 export interface ModelsPanelOptions extends AppServices {
   project: Project;
@@ -45,6 +47,11 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
   const working = new Set<string>();
   /** The row whose "Delete from server" waits for confirmation. */
   let confirmingDelete: string | undefined;
+  /** Rows whose details (the training report) are open, and each report's view once loaded (kept across renders). */
+  const openDetails = new Set<string>();
+  const reportViews = new Map<string, HTMLElement>();
+  const reportErrors = new Map<string, string>();
+  const reportsLoading = new Set<string>();
 
   async function refresh(fromServer: boolean): Promise<void> {
     if (fromServer) {
@@ -122,6 +129,15 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
         )
       : null;
     const message = rowStatus.get(model.id);
+    const detailsOpen = openDetails.has(model.id);
+    const details = h('button', { type: 'button', class: 'secondary', testid: 'model-details-button', 'aria-expanded': String(detailsOpen), 'aria-label': `${detailsOpen ? 'Hide' : 'Show'} the training report of v${model.version}` }, detailsOpen ? 'Hide details' : 'Details');
+    details.addEventListener('click', () => {
+      if (openDetails.delete(model.id)) return void render();
+      openDetails.add(model.id);
+      void render();
+      void loadReport(model);
+    });
+    const { test, sizes } = model.metrics;
     return h(
       'li',
       {
@@ -146,15 +162,56 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
       h(
         'dl',
         { class: 'model-metrics' },
+        h('dt', {}, 'Test accuracy'),
+        h(
+          'dd',
+          { class: 'model-tests', testid: 'model-test-accuracy' },
+          ...(test
+            ? [h('span', { testid: 'model-test-float32' }, `float32 ${percent(test.float32.accuracy)}`), ' · ', h('span', { testid: 'model-test-int8' }, `int8 ${percent(test.int8.accuracy)}`)]
+            : ['—']),
+        ),
         h('dt', {}, 'Val accuracy'), h('dd', { testid: 'model-val-accuracy' }, percent(model.metrics.valAccuracy)),
-        h('dt', {}, 'Size'), h('dd', { testid: 'model-size' }, formatBytes(saved?.sizeBytes ?? artifact?.sizeBytes)),
+        h('dt', {}, 'Size'),
+        h('dd', { testid: 'model-size' }, sizes ? `float32 ${formatBytes(sizes.float32Bytes)} · int8 ${formatBytes(sizes.int8Bytes)}` : formatBytes(saved?.sizeBytes ?? artifact?.sizeBytes)),
         h('dt', {}, 'Trained'), h('dd', { testid: 'model-date' }, formatDate(model.createdAt)),
       ),
-      h('div', { class: 'model-row-actions' }, saved ? null : download, saved && !active ? activate : null, saved ? remove : null),
+      h('div', { class: 'model-row-actions' }, saved ? null : download, saved && !active ? activate : null, saved ? remove : null, details),
       onServer && !serverActiveRow && !confirming ? h('div', { class: 'model-row-actions server-actions' }, serverActivate, serverDelete) : null,
       confirmation,
       message ? h('p', { class: 'status', testid: 'model-row-status', role: 'status' }, message) : null,
+      detailsOpen ? detailsOf(model) : null,
     );
+  }
+
+  function detailsOf(model: ModelVersion): HTMLElement {
+    const view = reportViews.get(model.id);
+    const error = reportErrors.get(model.id);
+    return h(
+      'div',
+      { class: 'model-details', testid: 'model-details', 'data-state': view ? 'ready' : error ? 'error' : 'loading' },
+      view ?? h('p', { class: 'muted', testid: 'model-details-status', role: 'status' }, error ?? 'Loading the training report…'),
+    );
+  }
+
+  /** Fetches the version's report once; its view is kept, so a re-render keeps the chosen variant. */
+  async function loadReport(model: ModelVersion): Promise<void> {
+    if (reportViews.has(model.id) || reportsLoading.has(model.id)) return;
+    reportsLoading.add(model.id);
+    reportErrors.delete(model.id);
+    try {
+      reportViews.set(model.id, reportView(await client.getModelReport(model.id, { signal: controller.signal })));
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      reportErrors.set(
+        model.id,
+        error instanceof OffgridApiError && error.status === 404
+          ? `v${model.version} has no training report (trained before reports existed, or deleted from the server).`
+          : `Could not load the training report: ${describeApiError(error)}`,
+      );
+    } finally {
+      reportsLoading.delete(model.id);
+    }
+    await render();
   }
 
   function confirmButton(model: ModelVersion): HTMLElement {

@@ -15,7 +15,7 @@ import type { StoredModel } from '../model-store.ts';
 import { downloadToPhone } from '../model-sync.ts';
 import { Predictor } from '../predictor.ts';
 import type { Accelerator } from '../predictor.ts';
-import { anomalyMetrics } from '../modalities/model-fields.ts';
+import { anomalyMetrics, imageSpecOf } from '../modalities/model-fields.ts';
 import type { ModalProject } from '../modalities/project-fields.ts';
 import { PREDICT_MODULES } from '../modalities/registry.ts';
 import { ScoreView } from '../modalities/score-view.ts';
@@ -145,7 +145,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     predictor = next;
     loaded = stored;
     if (modality) modality.setModel({ predictor: next, model: stored.model });
-    else preprocessor = new FramePreprocessor(grabber.size, stored.model.input);
+    else preprocessor = new FramePreprocessor(grabber.size, imageSpecOf(stored.model));
     scores = new Float32Array(stored.model.labels.length);
     drift.reset();
     showDrift();

@@ -5,3 +5,4 @@ export { calibrateThreshold, scoreStats, auroc } from './threshold.ts';
 export type { ScoreStats } from './threshold.ts';
 export { scoreModel, quantizeScoreModel, withAnomalyMetadata } from './score-model.ts';
 export type { Standardization, AnomalyExportOptions, AnomalyMetadataOptions } from './score-model.ts';
+export { trainAnomalyInWorker } from './train-in-worker.ts';

@@ -31,6 +31,12 @@ export interface TrainAnomalyOptions {
   epochs?: number;
   /** Held-out fraction of the normal data, for early stopping and the thresholds (default 0.25). */
   validationSplit?: number;
+  /**
+   * The held-out samples themselves (indices into x), instead of a random `validationSplit`: a caller whose
+   * samples overlap (windows of one recording) holds out whole recordings so the threshold is not set on
+   * near-copies of training samples.
+   */
+  heldOutIndices?: readonly number[];
   batchSize?: number;
   learningRate?: number;
   /** Epochs without a better held-out loss before stopping (default 10). */
@@ -96,8 +102,12 @@ export async function trainAnomalyDetector(options: TrainAnomalyOptions): Promis
   const random = createRandom(seed);
   const order = shuffleInPlace(Array.from({ length: count }, (_, i) => i), random);
   const heldCount = Math.max(1, Math.round(count * validationSplit));
-  const heldOut = order.slice(0, heldCount);
-  const train = order.slice(heldCount);
+  const given = options.heldOutIndices && new Set(options.heldOutIndices);
+  if (given && (given.size === 0 || given.size >= count || [...given].some((i) => !Number.isInteger(i) || i < 0 || i >= count))) {
+    throw new Error(`heldOutIndices must name between 1 and ${count - 1} distinct samples in [0, ${count}).`);
+  }
+  const heldOut = given ? order.filter((i) => given.has(i)) : order.slice(0, heldCount);
+  const train = given ? order.filter((i) => !given.has(i)) : order.slice(heldCount);
   const norm = standardization(x, features, train);
   const standardized = Float32Array.from(x, (v, i) => (v - norm.mean[i % features]) / norm.std[i % features]);
   const batchOf = (indices: readonly number[]) => {

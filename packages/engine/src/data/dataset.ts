@@ -50,6 +50,12 @@ export interface ModalitySpecs {
   text?: TextSpec & { vocabulary?: string[] };
 }
 
+/** How strict loading is about labels. */
+export interface LoadOptions {
+  /** Fewest distinct labels accepted (default 2; anomaly datasets may hold only `normal`: pass 1). */
+  minLabels?: number;
+}
+
 export interface LoadProgress {
   done: number;
   total: number;
@@ -84,10 +90,10 @@ export interface LabelFolders {
  * Lists a folder of label sub-folders and decides what it holds from the file extensions:
  * images, .wav (audio), .json/.csv (motion recordings), or only .txt (text). Mixing kinds is an error.
  */
-export async function listLabelFolders(root: string): Promise<LabelFolders> {
+export async function listLabelFolders(root: string, { minLabels = 2 }: LoadOptions = {}): Promise<LabelFolders> {
   const entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
   const labels = entries.map((e) => e.name).sort((a, b) => a.localeCompare(b));
-  if (labels.length < 2) throw new Error(`${root} must contain one sub-folder per label, at least two; found ${labels.length}.`);
+  if (labels.length < minLabels) throw new Error(`${root} must contain one sub-folder per label, at least ${minLabels === 1 ? 'one' : minLabels === 2 ? 'two' : minLabels}; found ${labels.length}.`);
   const all: (LabelledFile & { kind?: FolderKind })[] = [];
   for (const [target, label] of labels.entries()) {
     const names = (await readdir(join(root, label))).filter((name) => !name.startsWith('.')).sort();

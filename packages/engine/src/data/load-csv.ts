@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { fitStandardScaler, scaleFeatures, splitCsvLine } from '@offgrid/features';
-import type { LoadedDataset, ModalitySpecs } from './dataset.ts';
+import type { LoadedDataset, LoadOptions, ModalitySpecs } from './dataset.ts';
 import { textDataset } from './load-text.ts';
 
 /**
  * A CSV file with a `label` column and either a `text` column (one text sample per row) or numeric
  * feature columns, standardized per column. Cells may be quoted; a cell may not span lines.
  */
-export async function loadCsv(path: string, specs: ModalitySpecs = {}): Promise<LoadedDataset> {
+export async function loadCsv(path: string, specs: ModalitySpecs = {}, { minLabels = 2 }: LoadOptions = {}): Promise<LoadedDataset> {
   const name = basename(path);
   const lines = (await readFile(path, 'utf8')).split(/\r?\n/);
   const header = splitCsvLine(lines[0] ?? '');
@@ -25,12 +25,12 @@ export async function loadCsv(path: string, specs: ModalitySpecs = {}): Promise<
   const textColumn = header.findIndex((column) => column.toLowerCase() === 'text');
   if (textColumn >= 0) {
     const texts = rows.map(({ cells, line }) => ({ text: cells[textColumn], label: cells[labelColumn], source: `${name}:${line}` }));
-    return textDataset(texts, name, specs.text, skipped);
+    return textDataset(texts, name, specs.text, skipped, minLabels);
   }
-  return numericDataset(rows, header, labelColumn, name, skipped);
+  return numericDataset(rows, header, labelColumn, name, skipped, minLabels);
 }
 
-function numericDataset(rows: { cells: string[]; line: number }[], header: string[], labelColumn: number, name: string, skipped: LoadedDataset['skipped']): LoadedDataset {
+function numericDataset(rows: { cells: string[]; line: number }[], header: string[], labelColumn: number, name: string, skipped: LoadedDataset['skipped'], minLabels: number): LoadedDataset {
   const featureNames = header.filter((_, i) => i !== labelColumn);
   if (featureNames.length === 0) throw new Error(`${name} has no feature columns besides "label".`);
   const usable: { values: number[]; label: string; line: number }[] = [];
@@ -42,7 +42,7 @@ function numericDataset(rows: { cells: string[]; line: number }[], header: strin
   }
   skipped.sort((a, b) => Number(a.source.slice(name.length + 1)) - Number(b.source.slice(name.length + 1)));
   const labels = [...new Set(usable.map((r) => r.label))].sort((a, b) => a.localeCompare(b));
-  if (labels.length < 2) throw new Error(`${name} needs at least two distinct labels; found ${labels.length}.`);
+  if (labels.length < minLabels) throw new Error(`${name} needs at least ${minLabels === 1 ? 'one label' : 'two distinct labels'}; found ${labels.length}.`);
   const scaler = fitStandardScaler(usable.map((r) => r.values));
   const f = featureNames.length;
   const x = new Float32Array(usable.length * f);

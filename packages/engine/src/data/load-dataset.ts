@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { preprocessImage, type ImageSpec } from '@offgrid/features';
 import { decodeImage } from './decode-image.ts';
-import { listLabelFolders, requireEveryLabel, type LabelFolders, type LoadedDataset, type LoadProgress, type ModalitySpecs } from './dataset.ts';
+import { listLabelFolders, requireEveryLabel, type LabelFolders, type LoadedDataset, type LoadOptions, type LoadProgress, type ModalitySpecs } from './dataset.ts';
 import { loadCsv } from './load-csv.ts';
 import { loadAudioFiles } from './load-audio.ts';
 import { loadMotionFiles } from './load-motion.ts';
@@ -43,14 +43,15 @@ async function loadImageFiles({ labels, files }: LabelFolders, root: string, spe
 /**
  * A folder of label sub-folders (images, .wav clips, motion recordings or .txt texts: see listLabelFolders),
  * or a .csv file (numeric features + `label`, or `text` + `label`). `specs` sets how non-image data is
- * preprocessed (defaults: DEFAULT_AUDIO_SPEC, DEFAULT_MOTION_SPEC, DEFAULT_TEXT_SPEC).
+ * preprocessed (defaults: DEFAULT_AUDIO_SPEC, DEFAULT_MOTION_SPEC, DEFAULT_TEXT_SPEC); `options.minLabels: 1`
+ * accepts a single label (an anomaly dataset of `normal` samples only).
  */
-export async function loadDataset(input: string, spec: ImageSpec, onProgress?: (p: LoadProgress) => void, specs: ModalitySpecs = {}): Promise<LoadedDataset> {
+export async function loadDataset(input: string, spec: ImageSpec, onProgress?: (p: LoadProgress) => void, specs: ModalitySpecs = {}, options: LoadOptions = {}): Promise<LoadedDataset> {
   const info = await stat(input).catch(() => undefined);
   if (!info) throw new Error(`${input} does not exist.`);
-  if (extname(input).toLowerCase() === '.csv' && info.isFile()) return loadCsv(input, specs);
+  if (extname(input).toLowerCase() === '.csv' && info.isFile()) return loadCsv(input, specs, options);
   if (!info.isDirectory()) throw new Error(`${input} is neither a folder of label sub-folders nor a .csv file.`);
-  const folders = await listLabelFolders(input);
+  const folders = await listLabelFolders(input, options);
   switch (folders.kind) {
     case 'image': return loadImageFiles(folders, input, spec, onProgress);
     case 'audio': return loadAudioFiles(folders, input, specs.audio, onProgress);

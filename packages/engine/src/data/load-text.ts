@@ -19,9 +19,9 @@ export async function loadTextFiles({ labels, files }: LabelFolders, root: strin
 }
 
 /** Rows of a CSV with a `text` column: labels are the distinct values of `label`, sorted. */
-export function textDataset(rows: { text: string; label: string; source: string }[], name: string, spec: ModalitySpecs['text'], skipped: LoadedDataset['skipped']): LoadedDataset {
+export function textDataset(rows: { text: string; label: string; source: string }[], name: string, spec: ModalitySpecs['text'], skipped: LoadedDataset['skipped'], minLabels = 2): LoadedDataset {
   const labels = [...new Set(rows.map((r) => r.label))].sort((a, b) => a.localeCompare(b));
-  if (labels.length < 2) throw new Error(`${name} needs at least two distinct labels; found ${labels.length}.`);
+  if (labels.length < minLabels) throw new Error(`${name} needs at least ${minLabels === 1 ? 'one label' : 'two distinct labels'}; found ${labels.length}.`);
   return encodeTexts(rows.map((r) => ({ text: r.text, target: labels.indexOf(r.label), source: r.source })), labels, name, spec, skipped);
 }
 

@@ -10,6 +10,8 @@ export interface TrainingData {
   shape: readonly number[];
   /** Class index per sample. */
   targets: ArrayLike<number>;
+  /** Recording each sample came from: the validation split keeps a recording's samples on one side. */
+  groups?: ArrayLike<number>;
 }
 
 export const sampleSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

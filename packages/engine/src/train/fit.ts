@@ -16,7 +16,7 @@ import { checkData, sampleBatch, sampleSize, targetBatch, type TrainingData } fr
 import { correctCount } from './evaluate.ts';
 import { abortError, type TrainerProgress } from './progress.ts';
 import { afterEpoch, initialScheduleState, rateForEpoch, type LrSchedule, type ScheduleState } from './schedule.ts';
-import { stratifiedSplit, type TrainValidationSplit } from './split.ts';
+import { groupedStratifiedSplit, type TrainValidationSplit } from './split.ts';
 
 export interface EarlyStopping {
   /** Epochs without improvement of the monitored loss (validation loss, else training loss) before stopping. */
@@ -148,7 +148,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
   const elapsed = (): number => (performance.now() - started) / 1000;
 
   let random: Random = createRandom(seed);
-  const split = stratifiedSplit(Array.from(data.targets), validationSplit, random);
+  const split = groupedStratifiedSplit(Array.from(data.targets), data.groups, validationSplit, random);
   const model = buildModel(random.nextSeed());
   const optimizer = tf.train.adam(learningRate);
   const setRate = (rate: number): void => {

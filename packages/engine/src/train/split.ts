@@ -31,3 +31,24 @@ export function stratifiedSplit(targets: readonly number[], validationFraction: 
   }
   return { trainIndices: shuffleInPlace(trainIndices, random), validationIndices: shuffleInPlace(validationIndices, random) };
 }
+
+/**
+ * Like stratifiedSplit, but whole groups go to one side: `groups[i]` names the recording sample i came from
+ * (overlapping motion windows of one recording would otherwise leak into validation and flatter it). Groups
+ * are stratified by their first sample's label and the fraction counts groups, not samples. Without `groups`
+ * it is exactly stratifiedSplit (same random draws).
+ */
+export function groupedStratifiedSplit(targets: readonly number[], groups: ArrayLike<number> | undefined, validationFraction: number, random: Random): TrainValidationSplit {
+  if (!groups) return stratifiedSplit(targets, validationFraction, random);
+  if (groups.length !== targets.length) throw new Error(`groups has ${groups.length} entries; there are ${targets.length} samples.`);
+  const members = new Map<number, number[]>();
+  for (let i = 0; i < groups.length; i++) {
+    const list = members.get(groups[i]);
+    if (list) list.push(i);
+    else members.set(groups[i], [i]);
+  }
+  const keys = [...members.keys()].sort((a, b) => a - b);
+  const byGroup = stratifiedSplit(keys.map((key) => targets[members.get(key)![0]]), validationFraction, random);
+  const expand = (positions: number[]) => shuffleInPlace(positions.flatMap((p) => members.get(keys[p])!), random);
+  return { trainIndices: expand(byGroup.trainIndices), validationIndices: expand(byGroup.validationIndices) };
+}

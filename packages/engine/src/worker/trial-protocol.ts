@@ -20,7 +20,7 @@ export interface TrialRequest {
    * Samples back to back. Copied into the worker; back it with a SharedArrayBuffer to let
    * parallel trials share one copy.
    */
-  data: { x: Float32Array; shape: number[]; targets: ArrayLike<number> };
+  data: { x: Float32Array; shape: number[]; targets: ArrayLike<number>; groups?: ArrayLike<number> };
   /** Class names in output order (their count is the number of classes). */
   labels: string[];
   /** Text families: token ids are in [0, vocabularySize) (the build context's vocabulary size). */

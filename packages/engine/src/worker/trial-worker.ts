@@ -32,7 +32,7 @@ function resizeImages(data: TrainingData, target: number[]): TrainingData {
     x.set(out.dataSync() as Float32Array, start * sampleSize(target));
     out.dispose();
   }
-  return { x, shape: target, targets: data.targets };
+  return { x, shape: target, targets: data.targets, groups: data.groups };
 }
 
 async function run({ request, startedAt }: TrialWorkerInput): Promise<void> {
@@ -40,7 +40,7 @@ async function run({ request, startedAt }: TrialWorkerInput): Promise<void> {
   await initWasmBackend();
   const family = getFamily(request.family);
   const numClasses = request.labels.length;
-  let data: TrainingData = { x: request.data.x, shape: request.data.shape, targets: request.data.targets };
+  let data: TrainingData = { x: request.data.x, shape: request.data.shape, targets: request.data.targets, groups: request.data.groups };
   const inputShape = family.modelInputShape(request.config ?? {}, data.shape);
   if (inputShape.join() !== data.shape.join()) data = resizeImages(data, inputShape);
   const spentSeconds = (Date.now() - startedAt) / 1000;

@@ -6,6 +6,33 @@ export interface ActivateModelRequest {
   pin?: boolean;
 }
 
+/**
+ * Anomaly models: a score above the threshold of the file in use is an anomaly; calibrated on held-out normal
+ * data for falseAlarmRate.
+ */
+export interface AnomalyMetrics {
+  /** For the float32 file. */
+  threshold: number;
+  /** For the int8 file (its scores differ a little). */
+  thresholdInt8: number;
+  /** The share of normal data the threshold may flag (the project setting). */
+  falseAlarmRate: number;
+  /** Normal samples the model never trained on; false alarms as shares (0–1). */
+  heldOutNormal: {
+    samples: number;
+    falseAlarmsFloat32: number;
+    falseAlarmsInt8: number;
+  };
+  /** Samples of the labels other than "normal", when there are some; detected as shares (0–1). */
+  knownAnomalies?: {
+    samples: number;
+    detectedFloat32: number;
+    detectedInt8: number;
+  };
+  /** Area under the ROC curve of the int8 scores, held-out normal vs known anomalies. */
+  auroc?: number;
+}
+
 export interface ApiKeyInfo {
   id: string;
   scope: ApiKeyScope;
@@ -16,6 +43,26 @@ export interface ApiKeyInfo {
 }
 
 export type ApiKeyScope = 'admin' | 'device';
+
+/**
+ * AudioSpec: decodeWav → resampleLinear to sampleRate → fitClip to clipSeconds → logMelSpectrogram → (value -
+ * normalization.mean) / normalization.std.
+ */
+export interface AudioPreprocessing {
+  sampleRate: number;
+  clipSeconds: number;
+  frameLength: number;
+  hopLength: number;
+  fftSize: number;
+  melBands: number;
+  fMin: number;
+  fMax: number;
+  logOffset: number;
+  normalization: {
+    mean: number;
+    std: number;
+  };
+}
 
 export interface CreateProjectRequest {
   /** Length 1..100. */
@@ -54,23 +101,19 @@ export interface DatasetUpload {
   results: DatasetUploadResult[];
 }
 
-export interface DatasetUploadResult {
-  ok?: boolean;
-  filename?: string;
-  /** CSV uploads: the line the row starts on (the header is line 1). */
-  line?: number;
-  label?: string;
-  sample?: Sample;
-  duplicate?: boolean;
-  error?: {
-    code?: string;
-    message?: string;
-  };
-}
+export type DatasetUploadResult = StoredSampleResult | RefusedSampleResult;
 
 export interface DownloadModelQuery {
   /** @default "float32" */
   variant?: 'float32' | 'int8';
+}
+
+/** Every 4xx/5xx answer; switch on error.code (OFFGRID_ERR_*), show error.message. */
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+  };
 }
 
 export interface ExchangePairingTokenRequest {
@@ -83,6 +126,14 @@ export interface ExchangePairingTokenRequest {
 export interface Health {
   ok: boolean;
   version: string;
+}
+
+/** preprocessImage: resize to width×height RGB, then (pixel - mean) / std. */
+export interface ImagePreprocessing {
+  width: number;
+  height: number;
+  mean: number;
+  std: number;
 }
 
 export interface Job {
@@ -163,7 +214,10 @@ export interface Model {
   createdAt: string;
   /** Whether this is the project's active model (the one phones should use). */
   active: boolean;
+  /** classify: outputs one probability per label; anomaly: outputs one score (see metrics.anomaly). */
+  task: 'classify' | 'anomaly';
   labels: string[];
+  /** What one example fed to the model is and how to make it from a sample (docs/modalities.md). */
   input: ModelInput;
   /**
    * Headline numbers of the training report (GET /models/{modelId}/report has all of it). Versions trained before
@@ -175,18 +229,31 @@ export interface Model {
 
 export interface ModelArtifact {
   /** float32 | int8 (.tflite, GET …/download?variant=), report | report-html (GET …/report, …/report.html) */
-  variant: string;
+  variant: 'float32' | 'int8' | 'report' | 'report-html';
   sizeBytes: number;
   sha256: string;
 }
 
+/** What one example fed to the model is and how to make it from a sample (docs/modalities.md). */
 export interface ModelInput {
-  width: number;
-  height: number;
-  channels: number;
-  dtype: string;
-  mean: number;
-  std: number;
+  /** What one sample is (docs/modalities.md). */
+  kind: 'image' | 'audio' | 'motion' | 'text' | 'tabular';
+  /** One example, without the batch dimension. */
+  shape: number[];
+  /** int32 for text models (token ids), float32 otherwise. */
+  dtype: 'float32' | 'int32';
+  /** The spec of the model's modality (one of these is present). */
+  preprocessing: ModelPreprocessing;
+  /** Images only (= preprocessing.image.width), kept for older apps. */
+  width?: number;
+  /** Images only. */
+  height?: number;
+  /** Images only: 3 (RGB). */
+  channels?: number;
+  /** Images only. */
+  mean?: number;
+  /** Images only. */
+  std?: number;
 }
 
 /**
@@ -194,11 +261,17 @@ export interface ModelInput {
  * the search have only valAccuracy and epochs.
  */
 export interface ModelMetrics {
-  /** The winning trial's validation accuracy. */
+  /**
+   * The winning trial's validation accuracy (anomaly models: the share of threshold-setting normal data under the
+   * threshold).
+   */
   valAccuracy?: number;
   /** Epochs the shipped model was trained for. */
   epochs: number;
-  /** Held-out test split, both files run through LiteRT.js. */
+  /**
+   * Held-out test split, both files run through LiteRT.js (anomaly models: the normal-vs-anomaly decision at their
+   * thresholds).
+   */
   test?: {
     samples: number;
     float32: {
@@ -224,19 +297,53 @@ export interface ModelMetrics {
     family: string;
     retrained: boolean;
   };
+  /**
+   * Anomaly models: a score above the threshold of the file in use is an anomaly; calibrated on held-out normal
+   * data for falseAlarmRate.
+   */
+  anomaly?: AnomalyMetrics;
+}
+
+/** The spec of the model's modality (one of these is present). */
+export interface ModelPreprocessing {
+  /** preprocessImage: resize to width×height RGB, then (pixel - mean) / std. */
+  image?: ImagePreprocessing;
+  /**
+   * AudioSpec: decodeWav → resampleLinear to sampleRate → fitClip to clipSeconds → logMelSpectrogram → (value -
+   * normalization.mean) / normalization.std.
+   */
+  audio?: AudioPreprocessing;
+  /**
+   * MotionSpec: resampleRecording to rateHz → motionWindows (per-channel (value - mean[c]) / std[c]); features
+   * "spectral": the model takes spectralFeatures of each window.
+   */
+  motion?: MotionPreprocessing;
+  /** TextSpec: encodeText(text, vocabulary, seqLength) → int32 ids (<PAD>=0, <START>=1, <UNKNOWN>=2). */
+  text?: TextPreprocessing;
+  /** Standard scaling per column, in featureNames order: (value - mean[i]) / std[i]. */
+  tabular?: TabularPreprocessing;
 }
 
 export interface ModelReport {
   createdAt: string;
+  /** Absent in reports written before anomaly models (= classify). */
+  task?: 'classify' | 'anomaly';
+  /** preprocessing is absent in reports written before it existed (image and tabular models). */
   input: {
     source: string;
-    kind: 'image' | 'tabular';
+    /** What one sample is (docs/modalities.md). */
+    kind: 'image' | 'audio' | 'motion' | 'text' | 'tabular';
     shape: number[];
-    dtype: string;
+    /** int32 for text models (token ids), float32 otherwise. */
+    dtype: 'float32' | 'int32';
+    /** The spec of the model's modality (one of these is present). */
+    preprocessing?: ModelPreprocessing;
+    /** Images (older readers; = preprocessing.image). */
     normalization?: {
       mean: number;
       std: number;
     };
+    /** Tables (older readers; = preprocessing.tabular). */
     featureNames?: string[];
     featureScaling?: {
       mean: number[];
@@ -267,6 +374,7 @@ export interface ModelReport {
     validation: {
       accuracy: number;
     };
+    /** Anomaly: the normal-vs-anomaly decision at each file's threshold. */
     test: {
       float32: {
         accuracy: number;
@@ -292,6 +400,35 @@ export interface ModelReport {
       };
     };
     int8AgreementWithFloat32: number;
+    anomaly?: {
+      /** For the float32 file. */
+      threshold: number;
+      /** For the int8 file (its scores differ a little). */
+      thresholdInt8: number;
+      /** The share of normal data the threshold may flag (the project setting). */
+      falseAlarmRate: number;
+      /** Normal samples the model never trained on; false alarms as shares (0–1). */
+      heldOutNormal: {
+        samples: number;
+        falseAlarmsFloat32: number;
+        falseAlarmsInt8: number;
+      };
+      /** Samples of the labels other than "normal", when there are some; detected as shares (0–1). */
+      knownAnomalies?: {
+        samples: number;
+        detectedFloat32: number;
+        detectedInt8: number;
+      };
+      /** Area under the ROC curve of the int8 scores, held-out normal vs known anomalies. */
+      auroc?: number;
+      /** int8 scores of the test samples in equal-width bins from min to max. */
+      scoreHistogram: {
+        min: number;
+        max: number;
+        normal: number[];
+        knownAnomalies: number[];
+      };
+    };
   };
   sizes: {
     float32Bytes: number;
@@ -319,10 +456,28 @@ export interface ModelReport {
   }>;
 }
 
+/**
+ * MotionSpec: resampleRecording to rateHz → motionWindows (per-channel (value - mean[c]) / std[c]); features
+ * "spectral": the model takes spectralFeatures of each window.
+ */
+export interface MotionPreprocessing {
+  rateHz: number;
+  channels: Array<'ax' | 'ay' | 'az' | 'lx' | 'ly' | 'lz' | 'gx' | 'gy' | 'gz'>;
+  windowSeconds: number;
+  strideSeconds: number;
+  normalization: {
+    mean: number[];
+    std: number[];
+  };
+  /** Frequency bands per channel in spectralFeatures (8 when absent). */
+  spectralBins?: number;
+  features: 'raw' | 'spectral';
+}
+
 export interface PairingExchange {
   apiKey: string;
   keyId: string;
-  scope: string;
+  scope: ApiKeyScope;
 }
 
 export interface PairingToken {
@@ -347,17 +502,19 @@ export interface Project {
     [key: string]: number;
   };
   activeModelId?: string;
-  modelPinned?: boolean;
+  /** Whether activeModelId stays when new models arrive (POST /models/{modelId}/activate). */
+  modelPinned: boolean;
 }
 
 export interface ProjectImport {
   project: Project;
+  /** What the archive held: rows inserted and files stored. */
   imported: {
-    samples?: number;
-    datasets?: number;
-    jobs?: number;
-    models?: number;
-    blobs?: number;
+    samples: number;
+    datasets: number;
+    jobs: number;
+    models: number;
+    blobs: number;
   };
 }
 
@@ -383,15 +540,30 @@ export interface Readiness {
     database: ReadinessCheck;
     blobs: ReadinessCheck;
   };
+  /** Only when not ready. */
   error?: {
-    code?: string;
-    message?: string;
+    code: string;
+    message: string;
   };
 }
 
 export interface ReadinessCheck {
   ok: boolean;
   error?: string;
+}
+
+export interface RefusedSampleResult {
+  ok: false;
+  /** Multipart uploads: the file part. */
+  filename?: string;
+  /** CSV uploads: the line the row starts on (the header is line 1). */
+  line?: number;
+  /** When the file or row named one. */
+  label?: string;
+  error: {
+    code: string;
+    message: string;
+  };
 }
 
 export interface Sample {
@@ -443,6 +615,32 @@ export interface StartTrainingRequest {
   seed?: number;
 }
 
+export interface StoredSampleResult {
+  ok: true;
+  /** Multipart uploads: the file part. */
+  filename?: string;
+  /** CSV uploads: the line the row starts on (the header is line 1). */
+  line?: number;
+  label: string;
+  sample: Sample;
+  duplicate: boolean;
+}
+
+/** Standard scaling per column, in featureNames order: (value - mean[i]) / std[i]. */
+export interface TabularPreprocessing {
+  featureNames: string[];
+  mean: number[];
+  std: number[];
+}
+
+/** TextSpec: encodeText(text, vocabulary, seqLength) → int32 ids (<PAD>=0, <START>=1, <UNKNOWN>=2). */
+export interface TextPreprocessing {
+  seqLength: number;
+  maxTokens: number;
+  /** Token of each id, special tokens first. */
+  vocabulary: string[];
+}
+
 export interface UploadSamplesQuery {
   /** Length 1..64. */
   label?: string;
@@ -452,58 +650,58 @@ export interface UploadSamplesQuery {
 export interface ApiRoutes {
   /** Liveness: the process answers (no key needed) */
   'GET /health': {
-    responses: { 200: Health };
+    responses: { 200: Health; 400: ErrorBody; 500: ErrorBody };
   };
   /** A training job (poll) */
   'GET /jobs/{jobId}': {
     params: { jobId: string };
-    responses: { 200: Job };
+    responses: { 200: Job; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Cancel a queued or running job */
   'POST /jobs/{jobId}/cancel': {
     params: { jobId: string };
-    responses: { 200: Job };
+    responses: { 200: Job; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Live job progress as Server-Sent Events (event: job, data: Job JSON); closes after a final status */
   'GET /jobs/{jobId}/events': {
     params: { jobId: string };
-    responses: { 200: unknown };
+    responses: { 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Live job progress over a WebSocket (one Job JSON text message per change); closes after a final status */
   'GET /jobs/{jobId}/socket': {
     params: { jobId: string };
-    responses: { 200: unknown };
+    responses: { 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 426: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List API keys (admin) */
   'GET /keys': {
-    responses: { 200: ListKeysResponse };
+    responses: { 200: ListKeysResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Revoke an API key (admin); its next request gets 401 */
   'POST /keys/{keyId}/revoke': {
     params: { keyId: string };
-    responses: { 200: ApiKeyInfo };
+    responses: { 200: ApiKeyInfo; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** One model version */
   'GET /models/{modelId}': {
     params: { modelId: string };
-    responses: { 200: Model };
+    responses: { 200: Model; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Delete a version and its files (not the active one) */
   'DELETE /models/{modelId}': {
     params: { modelId: string };
-    responses: { 204: null };
+    responses: { 204: null; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 409: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Make this version the project's active model (rollback = activate an older one) */
   'POST /models/{modelId}/activate': {
     params: { modelId: string };
     body: ActivateModelRequest;
-    responses: { 200: Project };
+    responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Download a model file (.tflite); supports ETag/If-None-Match and single byte ranges */
   'GET /models/{modelId}/download': {
     params: { modelId: string };
     query: DownloadModelQuery;
-    responses: { 200: unknown };
+    responses: { 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 416: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /**
    * The training report (report.json): winner, test metrics for float32 and int8, sizes and every trial's learning
@@ -511,55 +709,55 @@ export interface ApiRoutes {
    */
   'GET /models/{modelId}/report': {
     params: { modelId: string };
-    responses: { 200: ModelReport };
+    responses: { 200: ModelReport; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** The training report as a self-contained page (leaderboard, learning curves, confusion matrix) */
   'GET /models/{modelId}/report.html': {
     params: { modelId: string };
-    responses: { 200: unknown };
+    responses: { 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Spend a pairing token on a device API key (no key needed) */
   'POST /pairing/exchange': {
     body: ExchangePairingTokenRequest;
-    responses: { 200: PairingExchange };
+    responses: { 200: PairingExchange; 400: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Create a one-time pairing link (admin) */
   'POST /pairing/tokens': {
-    responses: { 200: PairingToken };
+    responses: { 200: PairingToken; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List projects */
   'GET /projects': {
-    responses: { 200: ListProjectsResponse };
+    responses: { 200: ListProjectsResponse; 400: ErrorBody; 401: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Create a project with its labels and modality */
   'POST /projects': {
     body: CreateProjectRequest;
-    responses: { 201: Project };
+    responses: { 201: Project; 400: ErrorBody; 401: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Import a project archive made by GET /projects/:projectId/export (gzip allowed); all or nothing */
   'POST /projects/import': {
-    responses: { 201: ProjectImport };
+    responses: { 201: ProjectImport; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** One project with its sample counts and active model */
   'GET /projects/{projectId}': {
     params: { projectId: string };
-    responses: { 200: Project };
+    responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Export a project as one tar archive (manifest.json + every image and model file) for backup or moving machines */
   'GET /projects/{projectId}/export': {
     params: { projectId: string };
-    responses: { 200: unknown };
+    responses: { 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List a project's model versions, newest first */
   'GET /projects/{projectId}/models': {
     params: { projectId: string };
-    responses: { 200: ListModelsResponse };
+    responses: { 200: ListModelsResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List a project's samples, oldest first (paged) */
   'GET /projects/{projectId}/samples': {
     params: { projectId: string };
     query: ListSamplesQuery;
-    responses: { 200: SamplePage };
+    responses: { 200: SamplePage; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /**
    * Upload one sample (raw body, ?label=), a multipart dataset (field name = label) or a CSV (tabular and text
@@ -569,16 +767,16 @@ export interface ApiRoutes {
     params: { projectId: string };
     query: UploadSamplesQuery;
     headers: { 'idempotency-key'?: string; 'x-checksum-sha256'?: string };
-    responses: { 200: DatasetUpload; 201: SampleUpload };
+    responses: { 200: DatasetUpload; 201: SampleUpload; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Snapshot the project's samples and queue a training job */
   'POST /projects/{projectId}/train': {
     params: { projectId: string };
     body: StartTrainingRequest;
-    responses: { 202: Job };
+    responses: { 202: Job; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Readiness: the database and the blob folder accept writes (no key needed) */
   'GET /ready': {
-    responses: { 200: Readiness; 503: Readiness };
+    responses: { 200: Readiness; 400: ErrorBody; 500: ErrorBody; 503: Readiness };
   };
 }

@@ -28,7 +28,7 @@ export async function pairingRoutes(app: FastifyInstance, context: ServerContext
         type: 'object', required: ['token'], additionalProperties: false,
         properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, deviceName: { type: 'string', maxLength: 100 } },
       },
-      response: { 200: { type: 'object', required: ['apiKey', 'keyId', 'scope'], properties: { apiKey: { type: 'string' }, keyId: { type: 'string' }, scope: { type: 'string' } } } },
+      response: { 200: { type: 'object', required: ['apiKey', 'keyId', 'scope'], properties: { apiKey: { type: 'string' }, keyId: { type: 'string' }, scope: { type: 'string', enum: ['admin', 'device'] } } } },
     },
   }, async (request) => {
     const paired = keys.exchangePairingToken(request.body.token, request.body.deviceName ?? 'phone');

@@ -34,10 +34,13 @@ export function instantPipeline({ epochs = 3, delayMs = 0, holdUntilAborted = fa
     const bytes = (variant: number) => new Uint8Array(1000).map((_, i) => (i * 7 + options.seed * 13 + variant) % 256);
     const files = { float32: bytes(0), int8: bytes(1) };
     const n = dataset.labels.length;
+    // Only image projects use this stand-in (the registry, socket and archive tests).
+    const normalization = dataset.imageNormalization ?? { mean: 127.5, std: 127.5 };
     const evaluation = { accuracy: 0.5, macroF1: 0.5, perClass: dataset.labels.map((label) => ({ label, precision: 0.5, recall: 0.5 })), confusion: dataset.labels.map(() => new Array<number>(n).fill(1)) };
     const report: TrainReport = {
       createdAt: new Date().toISOString(),
-      input: { source: options.source, kind: 'image', shape: dataset.shape, dtype: 'float32', ...(dataset.imageNormalization ? { normalization: dataset.imageNormalization } : {}) },
+      task: 'classify',
+      input: { source: options.source, kind: 'image', shape: dataset.shape, dtype: 'float32', preprocessing: { image: { width: dataset.shape[1], height: dataset.shape[0], ...normalization } }, normalization },
       labels: dataset.labels,
       split: { train: dataset.targets.length, validation: 0, test: 0, searchSamples: dataset.targets.length, seed: options.seed },
       budgetSeconds: options.budgetSeconds, elapsedSeconds: 0,

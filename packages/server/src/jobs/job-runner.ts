@@ -1,14 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import type { TrainReport, trainPipeline } from '@offgrid/pipeline';
 // Entry points without TF.js: the server loads the search itself only when a job runs.
 import { SearchProgressTracker } from '@offgrid/pipeline/progress';
 import { renderReportHtml } from '@offgrid/pipeline/report-html';
 import type { BlobStore } from '../storage/blob-store.ts';
-import type { ModelMetrics, ModelStore } from '../models/model-store.ts';
+import type { AnomalyMetrics, ModelInput, ModelMetrics, ModelStore } from '../models/model-store.ts';
 import type { Project, ProjectStore } from '../projects/project-store.ts';
 import { buildDataset } from '../datasets/index.ts';
 import type { SampleStore } from '../samples/sample-store.ts';
@@ -115,10 +114,6 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
     try {
       report(tracker.snapshot(), true);
       const project = projects.get(job.projectId);
-      // The registry's model input describes images, and the search has no anomaly objective yet.
-      if (project.modality !== 'image' || project.task !== 'classify') {
-        throw new Error(`Server training runs image classification so far; this is a ${project.modality} ${project.task} project (tabular data: offgrid train <file.csv>).`);
-      }
       const dataset = await this.loadSnapshot(job, project, signal);
       // Cancelled or shutting down while the images were decoded: do not start the search at all.
       signal.throwIfAborted();
@@ -127,6 +122,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
       const { files, report: trainReport } = await pipeline(dataset, {
         budgetSeconds: job.request.budgetSeconds, seed: job.request.seed, concurrency: this.options.concurrency, workDir,
         name: project.name, source: `project "${project.name}", dataset snapshot ${job.datasetId}`, signal,
+        task: project.task, ...(project.settings.falseAlarmRate === undefined ? {} : { falseAlarmRate: project.settings.falseAlarmRate }),
         onEvent: (event) => report(tracker.handle(event)),
       });
       clearInterval(ticker);
@@ -138,7 +134,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
     } catch (error) {
       if (this.stopped) return; // left 'running' with its work folder on purpose: resumed on restart
       const status = signal.aborted ? 'cancelled' : 'failed';
-      this.publish(jobs.update(job.id, { status, ...(status === 'failed' ? { error: (error as Error).message } : {}) }));
+      this.publish(jobs.update(job.id, { status, ...(status === 'failed' ? { error: failureMessage(error) } : {}) }));
       // A final job never resumes: drop checkpoints and trial models, keep a failed search's trial database (small) for diagnosis.
       const drop = status === 'failed' ? [join(workDir, 'checkpoints'), join(workDir, 'models')] : [workDir];
       for (const path of drop) await rm(path, { recursive: true, force: true });
@@ -164,19 +160,35 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
       'report-html': encoder.encode(renderReportHtml(report)),
     } as const;
     const variants = Object.keys(artifacts) as (keyof typeof artifacts)[];
-    const spec = DEFAULT_IMAGE_SPEC;
     return this.options.blobs.putAllThen(variants.map((v) => artifacts[v]), (sha256s) => this.options.models.register({
       projectId: job.projectId, jobId: job.id, datasetId: job.datasetId, labels,
-      input: { width: spec.width, height: spec.height, channels: 3, dtype: 'float32', mean: spec.mean, std: spec.std },
+      input: modelInputOf(report),
       metrics: metricsOf(report),
       artifacts: variants.map((variant, i) => ({ variant, sha256: sha256s[i], sizeBytes: artifacts[variant].byteLength })),
     }));
   }
 }
 
+/** Why a job failed, for `Job.error`: the pipeline's and the dataset build's messages already name what is wrong (too few samples, no "normal" data…). */
+function failureMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `Training failed: ${message}`;
+}
+
+/**
+ * The model's input as the phone needs it: kind, shape, dtype and the exact preprocessing from the report. Image
+ * models also carry the image fields at the top level, which phones read before `preprocessing` existed.
+ */
+export function modelInputOf(report: TrainReport): ModelInput {
+  const { kind, shape, dtype, preprocessing } = report.input;
+  const image = preprocessing.image;
+  const legacy = image ? { width: image.width, height: image.height, channels: 3 as const, mean: image.mean, std: image.std } : {};
+  return { kind, shape, dtype, preprocessing, ...legacy };
+}
+
 /** The report's headline numbers, for model lists; the full report stays one request away. */
 export function metricsOf(report: TrainReport): ModelMetrics {
-  const { test } = report.metrics;
+  const { test, anomaly } = report.metrics;
   return {
     valAccuracy: report.metrics.validation.accuracy,
     epochs: report.winner.epochs,
@@ -189,5 +201,10 @@ export function metricsOf(report: TrainReport): ModelMetrics {
     sizes: report.sizes,
     trials: report.trials.length,
     winner: { trialNumber: report.winner.trialNumber, family: report.winner.family, retrained: report.winner.retrained },
+    ...(anomaly ? { anomaly: withoutHistogram(anomaly) } : {}),
   };
+}
+
+function withoutHistogram({ scoreHistogram: _histogram, ...anomaly }: NonNullable<TrainReport['metrics']['anomaly']>): AnomalyMetrics {
+  return anomaly;
 }

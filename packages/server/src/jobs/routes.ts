@@ -5,6 +5,7 @@ import { idParam, jobSchema } from '../schemas.ts';
 import { isWebSocketUpgrade, offeredProtocols, WS_KEY_PREFIX, WS_PROTOCOL } from '../auth/require-key.ts';
 import { FINAL_STATUSES, type Job, type TrainRequest } from './job-store.ts';
 import type { JobRunner } from './job-runner.ts';
+import { NORMAL_LABEL } from '../projects/project-fields.ts';
 
 const MIN_SAMPLES_PER_LABEL = 2;
 const DEFAULT_REQUEST: TrainRequest = { budgetSeconds: 120, seed: 0 };
@@ -27,9 +28,13 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
     },
   }, async (request, reply) => {
     const project = projects.get(request.params.projectId);
-    const short = project.labels.filter((label) => project.sampleCounts[label] < MIN_SAMPLES_PER_LABEL);
+    // An anomaly model learns from its normal data; samples of the other labels (known anomalies) are optional.
+    const needed = project.task === 'anomaly' ? [NORMAL_LABEL] : project.labels;
+    const short = needed.filter((label) => (project.sampleCounts[label] ?? 0) < MIN_SAMPLES_PER_LABEL);
     if (short.length > 0) {
-      throw new OffgridError('NOT_ENOUGH_DATA', `Capture at least ${MIN_SAMPLES_PER_LABEL} images of each label before training; too few for: ${short.join(', ')}.`);
+      const what = project.modality === 'image' ? 'images' : `${project.modality} samples`;
+      const which = project.task === 'anomaly' ? `the label "${NORMAL_LABEL}"` : 'each label';
+      throw new OffgridError('NOT_ENOUGH_DATA', `Capture at least ${MIN_SAMPLES_PER_LABEL} ${what} of ${which} before training; too few for: ${short.join(', ')}.`);
     }
     const job = jobStore.create(project.id, project.labels, samples.idsOf(project.id), { ...DEFAULT_REQUEST, ...request.body });
     jobs.kick();

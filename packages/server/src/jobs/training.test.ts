@@ -8,6 +8,7 @@ import { readLabels, readMetadata, runTflite } from '@offgrid/tflite';
 import { decodeImage } from '@offgrid/engine/data';
 import { startTestServer, type TestServer } from '../test-server.ts';
 import { jpegOf } from '../test-images.ts';
+import { json, readEvents as readJobEvents, type StreamedJob } from './test-training.ts';
 
 let t: TestServer;
 before(async () => { t = await startTestServer(); });
@@ -15,24 +16,7 @@ after(async () => { await t.stop(); });
 
 const COLOURS: Record<string, [number, number, number]> = { red: [220, 40, 40], blue: [40, 60, 220] };
 const BUDGET_SECONDS = 25;
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
-async function json(response: Response): Promise<any> {
-  return response.json();
-}
-
-interface StreamedJob {
-  status: string;
-  progress: { phase: string; fraction: number; epoch: number; epochs: number; etaSeconds: number; trialsFinished: number; leaderboard: { trialNumber: number; family: string; status: string; valAccuracy?: number; epochs: number }[] };
-}
-
-/** Reads the SSE stream until it closes, returning every job state it carried. */
-async function readEvents(jobId: string): Promise<StreamedJob[]> {
-  const response = await t.api(`/jobs/${jobId}/events`);
-  assert.equal(response.headers.get('content-type'), 'text/event-stream');
-  const text = await response.text();
-  return text.split('\n\n').filter((block) => block.startsWith('event: job')).map((block) => JSON.parse(block.split('\ndata: ')[1]));
-}
+const readEvents = (jobId: string) => readJobEvents(t, jobId);
 
 test('upload → search job with live leaderboard → model with float32 + int8 files, metrics and report → LiteRT.js predicts the colours', { timeout: 90_000 }, async (context) => {
   const project = await json(await t.api('/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'colours', labels: Object.keys(COLOURS) }) }));
@@ -74,7 +58,12 @@ test('upload → search job with live leaderboard → model with float32 + int8 
 
   const model = await json(await t.api(`/models/${polled.modelId}`));
   assert.deepEqual(model.labels, ['red', 'blue']);
-  assert.deepEqual(model.input, { width: 32, height: 32, channels: 3, dtype: 'float32', mean: 127.5, std: 127.5 });
+  // The image fields stay at the top level for apps that read them directly; preprocessing has the same spec.
+  assert.deepEqual(model.input, {
+    kind: 'image', shape: [32, 32, 3], dtype: 'float32', preprocessing: { image: { width: 32, height: 32, mean: 127.5, std: 127.5 } },
+    width: 32, height: 32, channels: 3, mean: 127.5, std: 127.5,
+  });
+  assert.equal(model.task, 'classify');
   assert.deepEqual(model.artifacts.map((a: { variant: string }) => a.variant), ['float32', 'int8', 'report', 'report-html']);
   const sizeOf = (variant: string) => model.artifacts.find((a: { variant: string }) => a.variant === variant).sizeBytes;
   assert.deepEqual(model.metrics.sizes, { float32Bytes: sizeOf('float32'), int8Bytes: sizeOf('int8'), int8Ratio: sizeOf('int8') / sizeOf('float32') });

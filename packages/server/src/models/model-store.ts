@@ -1,18 +1,32 @@
 import { randomUUID } from 'node:crypto';
+import type { TrainReport } from '@offgrid/pipeline';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
+import type { Modality, Task } from '../projects/project-fields.ts';
 
 /** The two .tflite files phones download, and the search's report (JSON and HTML). */
 export type ArtifactVariant = 'float32' | 'int8' | 'report' | 'report-html';
 export const MODEL_FILE_VARIANTS = ['float32', 'int8'] as const;
 
+/** The exact `@offgrid/features` specs the phone must run before the model (docs/modalities.md), as the report has them. */
+export type ModelPreprocessing = TrainReport['input']['preprocessing'];
+/** The report's anomaly figures without the score histogram (that stays in the report). */
+export type AnomalyMetrics = Omit<NonNullable<TrainReport['metrics']['anomaly']>, 'scoreHistogram'>;
+
+/** What one example fed to the model is, and how the phone makes it from a sample. */
 export interface ModelInput {
-  width: number;
-  height: number;
-  channels: 3;
-  dtype: 'float32';
-  mean: number;
-  std: number;
+  kind: Modality;
+  /** One example, without the batch dimension. */
+  shape: number[];
+  /** int32 for text (token ids), float32 otherwise. */
+  dtype: 'float32' | 'int32';
+  preprocessing: ModelPreprocessing;
+  /** Images only: the fields apps read before `preprocessing` existed (same values as `preprocessing.image`). */
+  width?: number;
+  height?: number;
+  channels?: 3;
+  mean?: number;
+  std?: number;
 }
 
 export interface ModelArtifact {
@@ -27,6 +41,8 @@ export interface ModelVersion {
   version: number;
   createdAt: string;
   labels: string[];
+  /** The project's task: `anomaly` models output one score, compared with `metrics.anomaly.threshold`. */
+  task: Task;
   input: ModelInput;
   metrics: ModelMetrics;
   artifacts: ModelArtifact[];
@@ -52,6 +68,8 @@ export interface ModelMetrics {
   /** Trials the search ran and the one that won. */
   trials?: number;
   winner?: { trialNumber: number; family: string; retrained: boolean };
+  /** Anomaly models: the calibrated thresholds (one per file: int8 scores differ a little) and how they did on held-out data. */
+  anomaly?: AnomalyMetrics;
 }
 
 interface ModelRow {
@@ -135,13 +153,20 @@ export class ModelStore {
   }
 
   private toModel(row: ModelRow): ModelVersion {
-    const project = this.db.prepare('SELECT active_model_id FROM projects WHERE id = ?').get(row.project_id) as { active_model_id: string | null } | undefined;
+    const project = this.db.prepare('SELECT active_model_id, task FROM projects WHERE id = ?').get(row.project_id) as { active_model_id: string | null; task: Task } | undefined;
     const artifacts = (this.db.prepare('SELECT variant, sha256, size_bytes FROM model_artifacts WHERE model_id = ? ORDER BY variant').all(row.id) as { variant: ArtifactVariant; sha256: string; size_bytes: number }[])
       .map((a) => ({ variant: a.variant, sha256: a.sha256, sizeBytes: a.size_bytes }));
     return {
       id: row.id, projectId: row.project_id, version: row.version, createdAt: row.created_at,
-      labels: JSON.parse(row.labels), input: JSON.parse(row.input), metrics: JSON.parse(row.metrics), artifacts,
+      task: project?.task ?? 'classify', labels: JSON.parse(row.labels), input: upgradeInput(JSON.parse(row.input)), metrics: JSON.parse(row.metrics), artifacts,
       active: project?.active_model_id === row.id,
     };
   }
+}
+
+/** Image models registered before `kind`/`shape`/`preprocessing` existed stored only the image fields: derive the rest. */
+function upgradeInput(stored: ModelInput | { width: number; height: number; channels: 3; dtype: 'float32'; mean: number; std: number }): ModelInput {
+  if ('kind' in stored) return stored;
+  const { width, height, mean, std } = stored;
+  return { ...stored, kind: 'image', shape: [height, width, 3], preprocessing: { image: { width, height, mean, std } } };
 }

@@ -13,7 +13,7 @@ const readySchema = {
   properties: {
     ready: { type: 'boolean' },
     checks: { type: 'object', required: ['database', 'blobs'], properties: { database: checkSchema, blobs: checkSchema } },
-    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } }, description: 'Only when not ready.' },
   },
 } as const;
 

@@ -42,7 +42,10 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
           type: 'object', required: ['project', 'imported'],
           properties: {
             project: projectSchema,
-            imported: { type: 'object', properties: { samples: { type: 'integer' }, datasets: { type: 'integer' }, jobs: { type: 'integer' }, models: { type: 'integer' }, blobs: { type: 'integer' } } },
+            imported: {
+              type: 'object', required: ['samples', 'datasets', 'jobs', 'models', 'blobs'], description: 'What the archive held: rows inserted and files stored.',
+              properties: { samples: { type: 'integer' }, datasets: { type: 'integer' }, jobs: { type: 'integer' }, models: { type: 'integer' }, blobs: { type: 'integer' } },
+            },
           },
         },
       },

@@ -24,13 +24,26 @@ const sha256Header = { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description
 /** Raw bodies of the other modalities (images keep their own parser above); their caps depend on the project's modality. */
 const RAW_MEDIA_TYPES = [...AUDIO_MEDIA_TYPES, 'application/json', 'text/plain', CSV_MEDIA_TYPE];
 
+const where = {
+  filename: { type: 'string', description: 'Multipart uploads: the file part.' },
+  line: { type: 'integer', description: 'CSV uploads: the line the row starts on (the header is line 1).' },
+} as const;
+
+/** One file or row of a dataset upload: stored (or already there), or refused with the reason. */
 const resultItem = {
-  type: 'object',
-  properties: {
-    ok: { type: 'boolean' }, filename: { type: 'string' }, line: { type: 'integer', description: 'CSV uploads: the line the row starts on (the header is line 1).' },
-    label: { type: 'string' }, sample: sampleSchema, duplicate: { type: 'boolean' },
-    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
-  },
+  oneOf: [
+    {
+      type: 'object', title: 'StoredSampleResult', required: ['ok', 'label', 'sample', 'duplicate'],
+      properties: { ok: { type: 'boolean', enum: [true] }, ...where, label: { type: 'string' }, sample: sampleSchema, duplicate: { type: 'boolean' } },
+    },
+    {
+      type: 'object', title: 'RefusedSampleResult', required: ['ok', 'error'],
+      properties: {
+        ok: { type: 'boolean', enum: [false] }, ...where, label: { type: 'string', description: 'When the file or row named one.' },
+        error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
+      },
+    },
+  ],
 } as const;
 
 export async function sampleRoutes(app: FastifyInstance, { projects, samples }: ServerContext): Promise<void> {
