@@ -51,8 +51,17 @@ const SEARCH_SHARE = { small: 0.75, large: 0.5 };
 const SEARCH_SAMPLE_LIMIT = 8000;
 const TEST_FRACTION = 0.15;
 const CALIBRATION_SAMPLES = 200;
-/** ASHA rungs in epochs: 1, 3, 9, 27. */
-const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
+/**
+ * ASHA rungs in epochs: 1, 3, 9, 27 — scaled up for small datasets, where an epoch is one or two optimizer steps
+ * and 27 of them leave a model untrained (a phone's first 12 text samples): the first rung gets at least
+ * MIN_FIRST_RUNG_STEPS steps at the default batch size.
+ */
+const MIN_FIRST_RUNG_STEPS = 8;
+const DEFAULT_BATCH_SIZE = 32;
+export function epochRungs(trainingSamples: number): { minResource: number; maxResource: number; reductionFactor: number } {
+  const scale = Math.max(1, Math.ceil((MIN_FIRST_RUNG_STEPS * DEFAULT_BATCH_SIZE) / Math.max(1, trainingSamples)));
+  return { minResource: scale, maxResource: 27 * scale, reductionFactor: 3 };
+}
 
 /**
  * Classify: search → winner retrained on train+validation → float32 + int8 TFLite with metadata → held-out test
@@ -102,7 +111,8 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
       studyName,
       space: searchSpaceFor(kind),
       sampler: warmStartSampler(defaultConfigsFor(kind), tpeSampler({ seed: options.seed, startupTrials: 6 })),
-      scheduler: asha(EPOCH_RUNGS),
+      // The trials train on 80% of the search data (the rest validates).
+      scheduler: asha(epochRungs(Math.round(searchIndices.length * 0.8))),
       metric: 'valAccuracy',
       direction: 'maximize',
       budgetSeconds: options.budgetSeconds * (large ? SEARCH_SHARE.large : SEARCH_SHARE.small),

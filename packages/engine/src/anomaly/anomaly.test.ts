@@ -92,3 +92,23 @@ test('bad input is refused with a clear error', async () => {
   controller.abort();
   await assert.rejects(trainAnomalyDetector({ x: concat(windows(120, 9, 'normal')), shape: [WINDOW], falseAlarmRate: 0.01, budgetSeconds: 5, signal: controller.signal }), { name: 'AbortError' });
 });
+
+test('a few dozen normal samples are enough; fewer than MIN_NORMAL_SAMPLES get a clear error', async () => {
+  const detector = await trainAnomalyDetector({ x: concat(windows(30, 5, 'normal')), shape: [WINDOW], seed: 1, falseAlarmRate: 0.05, budgetSeconds: 5, config: { bottleneck: 4 } });
+  const [normalScores, spikeScores] = [await scoreWithTflite(detector.int8, windows(40, 6, 'normal')), await scoreWithTflite(detector.int8, windows(40, 7, 'spike'))];
+  assert.ok(auroc(normalScores, spikeScores) > 0.8, `AUROC ${auroc(normalScores, spikeScores)}`);
+  await assert.rejects(trainAnomalyDetector({ x: concat(windows(10, 5, 'normal')), shape: [WINDOW], falseAlarmRate: 0.05, budgetSeconds: 5 }), /needs at least 20 normal samples \(got 10\)/);
+});
+
+test('a feature that barely moves in normal data does not let sensor noise swamp the score', async () => {
+  // Feature 0 is a near-constant channel (1e-6 noise in training); fresh normal data has 1e-3 noise there,
+  // still physically nothing. Without a std floor its standardized deviation is ~1000 and every window alarms.
+  const withQuietFeature = (list: Float32Array[], noise: number, seed: number) => {
+    const random = createRandom(seed);
+    return list.map((w) => Float32Array.from(w, (v, t) => (t === 0 ? (random.next() - 0.5) * noise : v)));
+  };
+  const detector = await trainAnomalyDetector({ x: concat(withQuietFeature(windows(300, 8, 'normal'), 2e-6, 1)), shape: [WINDOW], seed: 2, falseAlarmRate: 0.02, budgetSeconds: 8, config: { bottleneck: 4 } });
+  const fresh = await scoreWithTflite(detector.float32, withQuietFeature(windows(100, 9, 'normal'), 2e-3, 2));
+  const alarms = fresh.filter((s) => s > detector.threshold).length;
+  assert.ok(alarms <= 10, `${alarms} of 100 fresh normal windows alarmed (threshold ${detector.threshold})`);
+});

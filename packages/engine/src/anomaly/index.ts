@@ -1,4 +1,4 @@
-export { trainAnomalyDetector, scoreWithTflite } from './train.ts';
+export { trainAnomalyDetector, scoreWithTflite, MIN_NORMAL_SAMPLES } from './train.ts';
 export type { AnomalyDetector, TrainAnomalyOptions } from './train.ts';
 export { AUTOENCODER_SPACE, buildAutoencoder } from './autoencoder.ts';
 export { calibrateThreshold, scoreStats, auroc } from './threshold.ts';

@@ -65,12 +65,30 @@ export interface AnomalyDetector {
   standardization: Standardization;
 }
 
+/** Fewer normal samples cannot both train a detector and leave a held-out set for its threshold. */
+export const MIN_NORMAL_SAMPLES = 20;
+/** Each feature's std is at least this share of the median feature's std (see `standardization`). */
+const STD_FLOOR_SHARE = 0.05;
+
+/** int8 calibration wants MIN_CALIBRATION_SAMPLES inputs; a small training set is repeated (ranges only need coverage). */
+function calibrationSet(samples: Float32Array[]): Float32Array[] {
+  const out = [...samples];
+  for (let i = 0; out.length < MIN_CALIBRATION_SAMPLES; i++) out.push(samples[i % samples.length]);
+  return out;
+}
+
 function standardization(x: Float32Array, features: number, indices: readonly number[]): Standardization {
   const mean = new Float32Array(features);
   const std = new Float32Array(features);
   for (const i of indices) for (let f = 0; f < features; f++) mean[f] += x[i * features + f] / indices.length;
   for (const i of indices) for (let f = 0; f < features; f++) std[f] += (x[i * features + f] - mean[f]) ** 2 / indices.length;
-  for (let f = 0; f < features; f++) std[f] = std[f] > 1e-12 ? Math.sqrt(std[f]) : 1;
+  for (let f = 0; f < features; f++) std[f] = Math.sqrt(std[f]);
+  // A feature that barely moves in normal data (a gyro axis while a machine hums) would get a tiny std, and
+  // then sensor noise alone would swing its standardized value, and the score, by orders of magnitude.
+  // Floor each std at a share of the typical feature's spread.
+  const typical = [...std].sort((a, b) => a - b)[Math.floor(features / 2)];
+  const floor = Math.max(STD_FLOOR_SHARE * typical, 1e-6);
+  for (let f = 0; f < features; f++) std[f] = Math.max(std[f], floor);
   return { mean, std };
 }
 
@@ -93,7 +111,7 @@ export async function trainAnomalyDetector(options: TrainAnomalyOptions): Promis
   const features = shape.reduce((a, b) => a * b, 1);
   const count = x.length / features;
   if (!Number.isInteger(count) || count === 0) throw new Error(`x has ${x.length} values; samples of shape [${shape}] need a multiple of ${features}.`);
-  if (count < MIN_CALIBRATION_SAMPLES) throw new Error(`Anomaly detection needs at least ${MIN_CALIBRATION_SAMPLES} normal samples (got ${count}): they calibrate the int8 model and the threshold.`);
+  if (count < MIN_NORMAL_SAMPLES) throw new Error(`Anomaly detection needs at least ${MIN_NORMAL_SAMPLES} normal samples (got ${count}): some train the detector, the others set its threshold.`);
   if (!(budgetSeconds > 0)) throw new Error(`budgetSeconds must be > 0 (got ${budgetSeconds}).`);
   const { seed = 0, validationSplit = 0.25, batchSize = 32, learningRate = 1e-3, patience = 10, epochs: maxEpochs = 200 } = options;
   const started = performance.now();
@@ -175,7 +193,7 @@ export async function trainAnomalyDetector(options: TrainAnomalyOptions): Promis
     const description = `Offgrid anomaly detector: mean squared reconstruction error of ${features} standardized features`;
     const { model: float, tailOperators } = scoreModel(model, norm, description);
     const all = Array.from({ length: count }, (_, i) => sample(x, features, i));
-    const int8Model = quantizeScoreModel(float, tailOperators, { representativeData: train.length >= MIN_CALIBRATION_SAMPLES ? train.map((i) => all[i]) : all });
+    const int8Model = quantizeScoreModel(float, tailOperators, { representativeData: calibrationSet(train.map((i) => all[i])) });
     const heldOutSamples = heldOut.map((i) => all[i]);
     const [floatScores, int8Scores] = [await scoreWithTflite(serializeModel(float), heldOutSamples), await scoreWithTflite(serializeModel(int8Model), heldOutSamples)];
     const threshold = calibrateThreshold(floatScores, falseAlarmRate);

@@ -172,7 +172,8 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
 /** Why a job failed, for `Job.error`: the pipeline's and the dataset build's messages already name what is wrong (too few samples, no "normal" data…). */
 function failureMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return `Training failed: ${message}`;
+  // The worker's own prefix says where the error happened, which a user does not need twice.
+  return `Training failed: ${message.replace(/^Training worker failed: /, '')}`;
 }
 
 /**

@@ -30,7 +30,7 @@ export const SETTING_BOUNDS = {
   motion: { rateHz: [5, 500], windowSeconds: [0.25, 10], strideSeconds: [0.05, 10] },
   audio: { clipSeconds: [0.25, 10] },
   text: { seqLength: [4, 512] },
-  falseAlarmRate: [0.0001, 0.5],
+  falseAlarmRate: [0.0001, 0.25],
 } as const;
 
 /** A motion window needs at least this many steps (rateHz × windowSeconds) for a 1-D CNN to see a pattern. */

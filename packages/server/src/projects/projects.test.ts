@@ -56,7 +56,7 @@ describe('project modality, task, featureNames and settings', () => {
       [{ labels: ['a', 'b'], modality: 'motion', settings: { motion: { rateHz: 5000 } } }, /rateHz must be <= 500/],
       [{ labels: ['a', 'b'], modality: 'audio', settings: { audio: { clipSeconds: 60 } } }, /clipSeconds must be <= 10/],
       [{ labels: ['a', 'b'], modality: 'text', settings: { text: { seqLength: 2.5 } } }, /seqLength must be integer/],
-      [{ labels: ['normal'], modality: 'tabular', task: 'anomaly', featureNames: ['x'], settings: { falseAlarmRate: 0.9 } }, /falseAlarmRate must be <= 0\.5/],
+      [{ labels: ['normal'], modality: 'tabular', task: 'anomaly', featureNames: ['x'], settings: { falseAlarmRate: 0.9 } }, /falseAlarmRate must be <= 0\.25/],
     ];
     for (const [body, message] of cases) {
       const answer = await post({ name: 'x', ...(body as object) });
