@@ -1,25 +1,18 @@
 // One benchmark run inside a worker thread (own wasm backend): training and inference images/s.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { MODEL_FAMILIES, initWasmBackend, weightedCrossEntropy, type Config } from '@offgrid/engine';
+import { initWasmBackend } from '@offgrid/engine';
+import { buildBenchNet, type BenchJob } from './nets.ts';
 
-export interface BenchJob { family: 'small-cnn' | 'mobilenet'; config: Config; shape: number[]; batchSize: number; trainSteps: number; inferSteps: number }
+export type { BenchJob } from './nets.ts';
 export interface BenchResult { trainImagesPerSecond: number; inferImagesPerSecond: number }
 
 async function run(job: BenchJob): Promise<BenchResult> {
   await initWasmBackend();
-  const model = MODEL_FAMILIES[job.family].build(job.config, job.shape, 10, 1);
-  const optimizer = tf.train.adam(1e-3);
-  const x = tf.randomUniform([job.batchSize, ...job.shape], -1, 1, 'float32', 2);
-  const y = tf.tensor1d(Array.from({ length: job.batchSize }, (_, i) => i % 10), 'int32');
-  const step = (): void => {
-    const loss = optimizer.minimize(() => weightedCrossEntropy(model.apply(x, { training: true }) as tf.Tensor2D, y), true);
-    loss!.dataSync();
-    loss!.dispose();
-  };
-  for (let i = 0; i < 2; i++) step(); // warm-up: XNNPACK operator creation, first allocations
+  const { model, x, trainStep } = buildBenchNet(job);
+  for (let i = 0; i < 2; i++) trainStep(); // warm-up: XNNPACK operator creation, first allocations
   let start = performance.now();
-  for (let i = 0; i < job.trainSteps; i++) step();
+  for (let i = 0; i < job.trainSteps; i++) trainStep();
   const train = (job.trainSteps * job.batchSize) / ((performance.now() - start) / 1000);
   tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
   start = performance.now();

@@ -4,15 +4,11 @@
 import { Worker } from 'node:worker_threads';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
-import type { BenchJob, BenchResult } from './throughput-worker.ts';
+import type { BenchResult } from './throughput-worker.ts';
+import { NETS, type BenchJob } from './nets.ts';
 
 const BOOTSTRAP = new URL('../../packages/engine/src/worker/bootstrap.mjs', import.meta.url);
 const WORKER = new URL('./throughput-worker.ts', import.meta.url).href;
-
-const NETS: { label: string; job: BenchJob }[] = [
-  { label: 'CNN 28x28x1: conv32-pool-conv64-pool-dense128-dense10', job: { family: 'small-cnn', config: { blocks: 2, filters: 32, denseUnits: 128, dropout: 0 }, shape: [28, 28, 1], batchSize: 64, trainSteps: 20, inferSteps: 40 } },
-  { label: 'MobileNet-like 32x32x3 (conv32 + 5 depthwise-separable blocks, BN, ReLU6)', job: { family: 'mobilenet', config: { widthMultiplier: 1, blocks: 5, dropout: 0 }, shape: [32, 32, 3], batchSize: 64, trainSteps: 6, inferSteps: 20 } },
-];
 
 function inWorker(job: BenchJob): Promise<BenchResult> {
   return new Promise((resolve, reject) => {
@@ -65,12 +61,12 @@ function torchAnchor(): Map<string, { train: number; infer: number }> | string {
 const rows: string[] = [];
 /** Our training throughput with both cores busy (two workers), by torch anchor name. */
 const ours = new Map<string, number>();
-for (const [index, { label, job }] of NETS.entries()) {
+for (const { name, label, job } of NETS) {
   const alone = await inWorker(job);
   const pair = await Promise.all([inWorker(job), inWorker(job)]);
   const sum = (k: keyof BenchResult): number => pair[0][k] + pair[1][k];
   rows.push(`| ${label} | ${alone.trainImagesPerSecond.toFixed(0)} | ${sum('trainImagesPerSecond').toFixed(0)} (${pair.map((p) => p.trainImagesPerSecond.toFixed(0)).join(' + ')}) | ${(sum('trainImagesPerSecond') / alone.trainImagesPerSecond).toFixed(2)}x | ${alone.inferImagesPerSecond.toFixed(0)} | ${sum('inferImagesPerSecond').toFixed(0)} |`);
-  ours.set(['cnn', 'mobilenet'][index], sum('trainImagesPerSecond'));
+  ours.set(name, sum('trainImagesPerSecond'));
   console.error(`done: ${label}`);
 }
 const torch = torchAnchor();

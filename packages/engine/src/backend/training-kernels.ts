@@ -1,14 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm'; // registers wasm's kernels, which the wrappers below wrap
+import { fusedBatchNormGradConfig } from './batch-norm-grad.ts';
+import { clipByValueGradConfig, clipByValueGradKernelConfig } from './clip-by-value-grad.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.ts';
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
+import { routeTransposedMatMulsToXnnpack } from './xnnpack-matmul.ts';
+import { reduceChannelsInJs } from './channel-reduce.ts';
+import { shareDataInIdentity } from './shared-identity.ts';
 
 /**
  * Gradient kernels tfjs-backend-wasm 4.22 lacks (the first three, and UnsortedSegmentSum: the
- * Embedding gradient) or runs slowly (the others),
- * each composed from ops wasm runs fast. One list, so adding a kernel touches one place.
+ * Embedding gradient), runs slowly (Conv2DBackpropInput) or wrongly (MaxPoolGrad), plus our
+ * ReLU6-gradient kernel: each composed from ops wasm runs fast or a loop over the wasm heap. One
+ * list, so adding a kernel touches one place.
  */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
@@ -17,13 +24,30 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
   conv2DBackpropInputConfig,
   maxPoolGradConfig,
   unsortedSegmentSumConfig,
+  clipByValueGradKernelConfig,
 ];
 
-/** Idempotent; replaces a kernel wasm already has (its own Conv2DBackpropInput) without a warning. */
+/**
+ * Sets wasm up for training. Idempotent. Call before `tf.setBackend('wasm')`: the backend binds each
+ * kernel's C++ entry point at start-up.
+ * - registers the kernels above (replacing wasm's own Conv2DBackpropInput and MaxPoolGrad);
+ * - wraps wasm kernels where a case of theirs is slow: matMul with transposed operands goes to
+ *   XNNPACK (xnnpack-matmul.ts), per-channel Sum/Mean skip a transpose (channel-reduce.ts),
+ *   Identity shares data instead of copying (shared-identity.ts);
+ * - replaces two tfjs gradients, for every backend and with the same results: BatchNorm's without
+ *   `tf.tile` (batch-norm-grad.ts) and ClipByValue's (ReLU6) through the kernel above on wasm
+ *   (clip-by-value-grad.ts).
+ */
 export function registerWasmTrainingKernels(): void {
   for (const config of wasmTrainingKernels) {
     if (tf.getKernel(config.kernelName, config.backendName) === config) continue;
     if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
+  }
+  routeTransposedMatMulsToXnnpack();
+  reduceChannelsInJs();
+  shareDataInIdentity();
+  for (const gradient of [fusedBatchNormGradConfig, clipByValueGradConfig]) {
+    if (tf.getGradient(gradient.kernelName) !== gradient) tf.registerGradient(gradient);
   }
 }
