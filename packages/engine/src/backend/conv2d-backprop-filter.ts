@@ -11,9 +11,9 @@ const IM2COL_BELOW_IN_CHANNELS = 8;
 /**
  * dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s + kh − pad, ow·s + kw − pad, ci] · dy[n,oh,ow,co].
  * Two exact formulations, picked by input channels (A/B on the reference nets' shapes, batch 64):
- * - few channels (the first conv on 1- or 3-channel images): im2col + one matMul, 1.3–3.5x faster;
- * - otherwise: a conv2d over transposed tensors, which XNNPACK runs as fast or faster (im2col's
- *   copy of kh·kw·ci values per pixel costs as much as the product there).
+ * - few channels (the first conv on 1- or 3-channel images): im2col + one matMul, 1.2–3.8x faster;
+ * - otherwise: a conv2d over transposed tensors; im2col was mixed there (up to 1.2x faster, up to
+ *   1.5x slower: its copy of kh·kw·ci values per pixel costs as much as the product).
  */
 export function conv2DBackpropFilter(
   backend: BackendWasm,
@@ -33,11 +33,9 @@ export function conv2DBackpropFilter(
 
 /** dW = patchesᵀ · dy, patchesᵀ written by a loop straight onto the wasm heap; the matMul runs in XNNPACK. */
 function im2colFilterGradient(backend: BackendWasm, x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry, inChannels: number, outChannels: number): tf.Tensor4D {
-  const patchesT = tf.engine().makeTensorFromTensorInfo(transposedIm2col(backend, x, g)) as tf.Tensor2D;
-  const pixels = patchesT.shape[1];
   return tf.tidy(() => {
-    const dw = tf.matMul(patchesT, tf.reshape(dy, [pixels, outChannels]));
-    patchesT.dispose();
+    const patchesT = tf.engine().makeTensorFromTensorInfo(transposedIm2col(backend, x, g)) as tf.Tensor2D;
+    const dw = tf.matMul(patchesT, tf.reshape(dy, [patchesT.shape[1], outChannels]));
     return tf.reshape(dw, [g.filterHeight, g.filterWidth, inChannels, outChannels]);
   });
 }
@@ -47,23 +45,23 @@ function im2colFilterGradient(backend: BackendWasm, x: tf.Tensor4D, dy: tf.Tenso
  * stride-1 conv2d whose dilation is the forward stride.
  */
 function dilatedConvFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeometry, inChannels: number, outChannels: number): tf.Tensor4D {
-    // Rows the windows span, counted from the first (possibly padded) row: anything beyond is
-    // padding to add (positive) or input rows the forward pass never read (negative).
-    const spanHeight = (g.filterHeight - 1) + (g.outHeight - 1) * g.strideHeight + 1;
-    const spanWidth = (g.filterWidth - 1) + (g.outWidth - 1) * g.strideWidth + 1;
-    const padBottom = spanHeight - g.padTop - g.inHeight;
-    const padRight = spanWidth - g.padLeft - g.inWidth;
-    const xT = tf.transpose(x, [3, 1, 2, 0]); // [ci, h, w, n]
-    const dyT = tf.transpose(dy, [1, 2, 0, 3]); // [oh, ow, n, co]
-    const raw = tf.conv2d(
-      xT, dyT, 1,
-      [[0, 0], [g.padTop, Math.max(0, padBottom)], [g.padLeft, Math.max(0, padRight)], [0, 0]],
-      'NHWC', [g.strideHeight, g.strideWidth],
-    ); // [ci, kh + crop, kw + crop, co]
-    const exact = padBottom < 0 || padRight < 0
-      ? tf.slice(raw, [0, 0, 0, 0], [inChannels, g.filterHeight, g.filterWidth, outChannels])
-      : raw;
-    return tf.transpose(exact, [1, 2, 0, 3]);
+  // Rows the windows span, counted from the first (possibly padded) row: anything beyond is
+  // padding to add (positive) or input rows the forward pass never read (negative).
+  const spanHeight = (g.filterHeight - 1) + (g.outHeight - 1) * g.strideHeight + 1;
+  const spanWidth = (g.filterWidth - 1) + (g.outWidth - 1) * g.strideWidth + 1;
+  const padBottom = spanHeight - g.padTop - g.inHeight;
+  const padRight = spanWidth - g.padLeft - g.inWidth;
+  const xT = tf.transpose(x, [3, 1, 2, 0]); // [ci, h, w, n]
+  const dyT = tf.transpose(dy, [1, 2, 0, 3]); // [oh, ow, n, co]
+  const raw = tf.conv2d(
+    xT, dyT, 1,
+    [[0, 0], [g.padTop, Math.max(0, padBottom)], [g.padLeft, Math.max(0, padRight)], [0, 0]],
+    'NHWC', [g.strideHeight, g.strideWidth],
+  ); // [ci, kh + crop, kw + crop, co]
+  const exact = padBottom < 0 || padRight < 0
+    ? tf.slice(raw, [0, 0, 0, 0], [inChannels, g.filterHeight, g.filterWidth, outChannels])
+    : raw;
+  return tf.transpose(exact, [1, 2, 0, 3]);
 }
 
 /**

@@ -1,0 +1,27 @@
+// The two reference nets of issue #4 / DESIGN §3 and one Adam training step on them, shared by the
+// throughput benchmark (throughput.ts, in workers) and the per-kernel profile (profile.ts).
+import * as tf from '@tensorflow/tfjs';
+import { MODEL_FAMILIES, weightedCrossEntropy, type Config } from '@offgrid/engine';
+
+export interface BenchJob { family: 'small-cnn' | 'mobilenet'; config: Config; shape: number[]; batchSize: number; trainSteps: number; inferSteps: number }
+
+export const NETS: { name: 'cnn' | 'mobilenet'; label: string; job: BenchJob }[] = [
+  { name: 'cnn', label: 'CNN 28x28x1: conv32-pool-conv64-pool-dense128-dense10', job: { family: 'small-cnn', config: { blocks: 2, filters: 32, denseUnits: 128, dropout: 0 }, shape: [28, 28, 1], batchSize: 64, trainSteps: 20, inferSteps: 40 } },
+  { name: 'mobilenet', label: 'MobileNet-like 32x32x3 (conv32 + 5 depthwise-separable blocks, BN, ReLU6)', job: { family: 'mobilenet', config: { widthMultiplier: 1, blocks: 5, dropout: 0 }, shape: [32, 32, 3], batchSize: 64, trainSteps: 6, inferSteps: 20 } },
+];
+
+export interface BenchNet { model: tf.LayersModel; x: tf.Tensor; trainStep: () => void }
+
+/** Builds the net with the engine's family, random data (seeded) and an Adam step with cross-entropy. */
+export function buildBenchNet(job: BenchJob): BenchNet {
+  const model = MODEL_FAMILIES[job.family].build(job.config, job.shape, 10, 1);
+  const optimizer = tf.train.adam(1e-3);
+  const x = tf.randomUniform([job.batchSize, ...job.shape], -1, 1, 'float32', 2);
+  const y = tf.tensor1d(Array.from({ length: job.batchSize }, (_, i) => i % 10), 'int32');
+  const trainStep = (): void => {
+    const loss = optimizer.minimize(() => weightedCrossEntropy(model.apply(x, { training: true }) as tf.Tensor2D, y), true);
+    loss!.dataSync();
+    loss!.dispose();
+  };
+  return { model, x, trainStep };
+}
