@@ -14,7 +14,7 @@ import { decodeWav, encodeWav } from '@offgrid/features';
 import { startTestServer, type TestServer } from '@offgrid/server/testing';
 import type { Page } from 'playwright-core';
 import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
-import { apiFromPage, screenshot, textOf, trainOnServer } from './helpers.ts';
+import { apiFromPage, loadModelForPrediction, screenshot, textOf, trainOnServer } from './helpers.ts';
 
 /** Label → the tone the fake microphone plays while recording it (Hz). */
 const TONES: Record<string, number> = { hum: 300, whistle: 2400 };
@@ -199,9 +199,7 @@ test('audio: train on the server → live prediction from the microphone follows
   const byId = (id: string) => page.getByTestId(id);
   assert.match(await trainOnServer(page), /Model v1 · val accuracy \d+(\.\d+)?%/);
 
-  await byId('tab-predict').click();
-  await byId('model-load-button').click();
-  await textOf(byId('model-status'), /Model v1 ready/, 30_000);
+  await loadModelForPrediction(page);
   await textOf(byId('audio-clip-note'), /Every 0\.5 s the last 1 s of sound is classified \(\d+×40 log-mel at 16000 Hz\)/);
 
   await byId('audio-listen-button').click();

@@ -69,3 +69,11 @@ export async function trainOnServer(page: Page, timeout = 120_000): Promise<stri
   }
   throw new Error(`Training did not finish within ${timeout / 1000} s; last status: ${await byId('train-status').textContent()}`);
 }
+
+/** Predict tab → load the server's active model → wait until version `version` is ready. */
+export async function loadModelForPrediction(page: Page, version = 1): Promise<void> {
+  const byId = (id: string) => page.getByTestId(id);
+  await byId('tab-predict').click();
+  await byId('model-load-button').click();
+  await textOf(byId('model-status'), new RegExp(`Model v${version} ready`), 30_000);
+}

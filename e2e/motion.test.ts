@@ -9,7 +9,7 @@ import { parseMotionRecording } from '@offgrid/features';
 import { startTestServer, type TestServer } from '@offgrid/server/testing';
 import type { Page } from 'playwright-core';
 import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
-import { apiFromPage, attributeOf, screenshot, textOf } from './helpers.ts';
+import { apiFromPage, attributeOf, loadModelForPrediction, screenshot, textOf, trainOnServer } from './helpers.ts';
 
 // A fake accelerometer and gyroscope: an init script that dispatches DeviceMotionEvents every 20 ms (≈ 50 Hz,
 // like a phone) while `window.__motionPattern` names a pattern. A string: tsx would wrap functions in a
@@ -81,6 +81,10 @@ function watchUploads(page: Page): Promise<SentUpload>[] {
  */
 async function createMotionProject(page: Page, name: string, task: 'classify' | 'anomaly', labels: string, strideSeconds = '0.5'): Promise<string> {
   const byId = (id: string) => page.getByTestId(id);
+  // Seen once: the form never appeared. Say what the screen showed instead, for the next time.
+  await byId('project-name-input').waitFor({ timeout: 30_000 }).catch(async (error: unknown) => {
+    throw new Error(`No project form; pairing status "${await byId('pairing-status').textContent()}", screen: ${(await page.locator('body').innerText()).slice(0, 300)}`, { cause: error });
+  });
   await byId('project-name-input').fill(name);
   await byId('project-modality-select').selectOption('motion');
   await byId('project-task-select').selectOption(task);
@@ -109,20 +113,8 @@ async function record(page: Page, label: string, pattern: MotionPattern, shot?: 
 }
 
 async function train(page: Page): Promise<void> {
-  const byId = (id: string) => page.getByTestId(id);
-  await byId('tab-train').click();
-  await byId('budget-30').click();
-  await byId('train-button').click();
-  const deadline = Date.now() + 100_000;
-  while (!(await byId('train-result').isVisible())) {
-    assert.ok(Date.now() < deadline, 'training finished in time');
-    const status = (await byId('train-status').textContent()) ?? '';
-    assert.doesNotMatch(status, /failed|cancelled/i, status);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  await byId('tab-predict').click();
-  await byId('model-load-button').click();
-  await textOf(byId('model-status'), /Model v1 ready/, 30_000);
+  await trainOnServer(page, 100_000);
+  await loadModelForPrediction(page);
 }
 
 test('motion: record shaking and still sessions → offgrid.motion.v1 uploads → train → live prediction follows the motion', { timeout: 180_000 }, async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { startTestServer, type TestServer } from '@offgrid/server/testing';
 import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
-import { apiFromPage, attributeOf, screenshot, textOf } from './helpers.ts';
+import { apiFromPage, attributeOf, loadModelForPrediction, screenshot, textOf, trainOnServer } from './helpers.ts';
 
 const ROWS_PER_LABEL = 30;
 const BAD_LINE = 12;
@@ -92,19 +92,8 @@ test('tabular: CSV import with per-row results → a typed row through the outbo
   assert.deepEqual([project.modality, project.featureNames], ['tabular', ['temperature', 'vibration']]);
   assert.deepEqual(project.sampleCounts, { ok: ROWS_PER_LABEL, overheat: ROWS_PER_LABEL + 1 });
 
-  await byId('tab-train').click();
-  await byId('budget-30').click();
-  await byId('train-button').click();
-  const deadline = Date.now() + 100_000;
-  while (!(await byId('train-result').isVisible())) {
-    assert.ok(Date.now() < deadline, 'training finished in time');
-    const status = (await byId('train-status').textContent()) ?? '';
-    assert.doesNotMatch(status, /failed|cancelled/i, status);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  await byId('tab-predict').click();
-  await byId('model-load-button').click();
-  await textOf(byId('model-status'), /Model v1 ready/, 30_000);
+  await trainOnServer(page, 100_000);
+  await loadModelForPrediction(page);
   await byId('predict-input-0').fill('90');
   await byId('predict-input-1').fill('0.7');
   await byId('tabular-predict-button').click();

@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { startTestServer, type TestServer } from '@offgrid/server/testing';
 import type { Page } from 'playwright-core';
 import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
-import { apiFromPage, screenshot, textOf, trainOnServer } from './helpers.ts';
+import { apiFromPage, loadModelForPrediction, screenshot, textOf, trainOnServer } from './helpers.ts';
 
 const EXAMPLES: Record<string, string[]> = {
   praise: [
@@ -136,9 +136,7 @@ test('text: train on the server → prediction updates as the user types', { tim
   const byId = (id: string) => page.getByTestId(id);
   assert.match(await trainOnServer(page), /Model v1 · val accuracy \d+(\.\d+)?%/);
 
-  await byId('tab-predict').click();
-  await byId('model-load-button').click();
-  await textOf(byId('model-status'), /Model v1 ready/, 30_000);
+  await loadModelForPrediction(page);
 
   // Typed with key presses, so the debounced prediction runs on real input events.
   const input = byId('text-predict-input');
