@@ -112,9 +112,10 @@ async function record(page: Page, label: string, pattern: MotionPattern, shot?: 
   await attributeOf(byId('motion-status'), 'data-saved', new RegExp(`^${saved + 1}$`));
 }
 
-async function train(page: Page): Promise<void> {
-  await trainOnServer(page, 100_000);
+async function train(page: Page): Promise<string> {
+  const result = await trainOnServer(page, 100_000);
   await loadModelForPrediction(page);
+  return result;
 }
 
 test('motion: record shaking and still sessions → offgrid.motion.v1 uploads → train → live prediction follows the motion', { timeout: 180_000 }, async () => {
@@ -182,7 +183,7 @@ test('motion anomaly: learn a normal hum → live score under the threshold → 
   for (let n = 0; n < RECORDINGS_PER_LABEL + 1; n++) await record(page, 'normal', 'hum');
   await textOf(byId('capture-count-normal'), new RegExp(`^${RECORDINGS_PER_LABEL + 1}$`));
 
-  await train(page);
+  assert.match(await train(page), /^Model v1 · anomaly threshold \S+, calibrated for 1(\.0)?% false alarms$/);
   const threshold = Number(await byId('anomaly-threshold').textContent());
   assert.ok(Number.isFinite(threshold), 'the calibrated threshold is shown');
   await byId('motion-live-button').click();

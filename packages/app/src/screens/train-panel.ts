@@ -172,8 +172,7 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
       const final = await client.watchJob(job!.id, show, { signal: controller.signal, onConnection: showConnection });
       if (final.status === 'succeeded' && final.modelId) {
         const model = await client.getModel(final.modelId, { signal: controller.signal });
-        const int8 = model.metrics.test ? ` · int8 test accuracy ${percent(model.metrics.test.int8.accuracy)}` : '';
-        result.textContent = `Model v${model.version} · val accuracy ${percent(model.metrics.valAccuracy)}${int8}`;
+        result.textContent = `Model v${model.version} · ${modelQuality(model)}`;
         result.dataset.modelId = model.id;
         result.hidden = false;
         onModelReady(model);
@@ -181,8 +180,8 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
         void notifyDone({
           title: `${project.name}: model v${model.version} is ready`,
           body: model.active
-            ? `Val accuracy ${percent(model.metrics.valAccuracy)}. Open Predict to try it.`
-            : `Val accuracy ${percent(model.metrics.valAccuracy)}. The server keeps a pinned version active; try v${model.version} from Models.`,
+            ? `${capitalized(modelQuality(model))}. Open Predict to try it.`
+            : `${capitalized(modelQuality(model))}. The server keeps a pinned version active; try v${model.version} from Models.`,
           url: model.active ? predictUrl : modelsUrl,
         });
       } else if (final.status === 'failed') {
@@ -206,3 +205,12 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
 
   return () => controller.abort();
 }
+
+/** What a user should know of a new model: accuracy for classifiers; for anomaly detectors, the calibrated threshold (their "accuracy" is only the threshold's own false-alarm target). */
+function modelQuality(model: ModelVersion): string {
+  const { anomaly, test, valAccuracy } = model.metrics;
+  if (anomaly) return `anomaly threshold ${anomaly.threshold.toPrecision(4)}, calibrated for ${percent(anomaly.falseAlarmRate)} false alarms`;
+  return `val accuracy ${percent(valAccuracy)}${test ? ` · int8 test accuracy ${percent(test.int8.accuracy)}` : ''}`;
+}
+
+const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
