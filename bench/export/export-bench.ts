@@ -6,9 +6,10 @@
  *   node --import tsx bench/export/export-bench.ts [--runs 300]
  */
 import { execSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { writeResultsSection } from '../results-section.ts';
 import type * as tf from '@tensorflow/tfjs';
 import { createSmallCnn, exportTflite, initWasmBackend } from '@offgrid/engine';
 import type { Precision } from '@offgrid/engine';
@@ -112,10 +113,5 @@ int8 size: per-channel weights and their int32 biases carry one float32 scale an
 
 ${table}
 `;
-// Keep the real-model section bench/export/mobilenet-v2.ts writes after its marker line.
-const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const MOBILENET_V2_MARKER = '<!-- mobilenet-v2 section: written by bench/export/mobilenet-v2.ts -->';
-const previous = readFileSync(resultsFile, 'utf8');
-const kept = previous.includes(MOBILENET_V2_MARKER) ? `\n${previous.slice(previous.indexOf(MOBILENET_V2_MARKER))}` : '';
-writeFileSync(resultsFile, report + kept);
+writeResultsSection(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), 'families', report);
 console.log(report);

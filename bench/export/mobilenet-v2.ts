@@ -9,9 +9,10 @@
  *   node --import tsx bench/export/mobilenet-v2.ts [--runs 50]
  */
 import { execSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { writeResultsSection } from '../results-section.ts';
 import * as tf from '@tensorflow/tfjs';
 import { exportTflite, initWasmBackend } from '@offgrid/engine';
 import type { Precision } from '@offgrid/engine';
@@ -20,7 +21,6 @@ import type { RangeMethod } from '@offgrid/tflite';
 import { loadBackbone } from '../../packages/engine/src/transfer/backbones.ts';
 import { loadRealImages } from '../../packages/engine/src/export/real-images.ts';
 
-const MARKER = '<!-- mobilenet-v2 section: written by bench/export/mobilenet-v2.ts -->';
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 50;
 const CALIBRATION = 100;
@@ -170,8 +170,7 @@ const latency = (k: number) => `${quantile(samples[k], 0.5).toFixed(1)} / ${quan
 const f32Bytes = (files.get('float32') as Uint8Array).length;
 const row = (p: Precision, k: number, lat: string, acc: string) =>
   `| ${p} | ${(exportMs.get(p) as number).toFixed(0)} | ${(files.get(p) as Uint8Array).length} | ${((files.get(p) as Uint8Array).length / f32Bytes).toFixed(3)} | ${lat} | ${acc} |`;
-const section = `${MARKER}
-## Real pretrained model: nsfwjs MobileNetV2 (as shipped in npm)
+const section = `## Real pretrained model: nsfwjs MobileNetV2 (as shipped in npm)
 
 Machine: ${machine()}. Date: ${new Date().toISOString().slice(0, 10)}.
 Command: \`node --import tsx bench/export/mobilenet-v2.ts --runs ${RUNS}\`. Test: \`node --import tsx --test packages/engine/src/export/mobilenet-v2.test.ts\` (asserts the bounds below, ~35–60 s).
@@ -204,8 +203,5 @@ Diagnosis (measured once with a per-layer probe: every activation of the float32
 The image set is whatever installed packages ship: it grew from 160 to ${images.length} images during this work (other engineers installed Python packages), so the held-out split, and these figures, change with the machine.
 `;
 
-const resultsFile = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const current = readFileSync(resultsFile, 'utf8');
-const head = current.includes(MARKER) ? current.slice(0, current.indexOf(MARKER)) : `${current.trimEnd()}\n\n`;
-writeFileSync(resultsFile, head + section);
+writeResultsSection(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), 'mobilenet-v2', section);
 console.log(section);

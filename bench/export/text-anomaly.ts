@@ -6,9 +6,9 @@
  *
  *   node --import tsx bench/export/text-anomaly.ts [--runs 200]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { writeResultsSection } from '../results-section.ts';
 import * as tf from '@tensorflow/tfjs';
 import { MODEL_FAMILIES, createRandom, exportTflite, initWasmBackend, trainAnomalyDetector } from '@offgrid/engine';
 import { TfliteSession, loadLiteRtNode } from '@offgrid/tflite';
@@ -63,8 +63,7 @@ const anomalyName = `anomaly autoencoder 32-16-8-16-32 + score (${detector.epoch
 rows.push(`| ${anomalyName} | float32 | — | ${detector.float32.length} | 1.000 | ${af32.median.toFixed(3)} / ${af32.p90.toFixed(3)} |`);
 rows.push(`| ${anomalyName} | int8 (float score tail) | — | ${detector.int8.length} | ${(detector.int8.length / detector.float32.length).toFixed(3)} | ${ai8.median.toFixed(3)} / ${ai8.p90.toFixed(3)} |`);
 
-const section = `<!-- text-anomaly section: written by bench/export/text-anomaly.ts -->
-## Text and anomaly models (generated models and data)
+const section = `## Text and anomaly models (generated models and data)
 
 Machine: ${cpus()[0]?.model ?? 'unknown'}, nproc ${cpus().length}, Node ${process.version}. Date: ${new Date().toISOString().slice(0, 10)}.
 Command: \`node --import tsx bench/export/text-anomaly.ts --runs ${RUNS}\`. Latency: LiteRT.js 'wasm', one thread, batch 1, ${RUNS} interleaved runs after 5 warm-up, input copy and read-back included; other jobs share this machine.
@@ -74,10 +73,5 @@ The text model has random weights (sizes and speed do not depend on training); i
 |---|---|---:|---:|---:|---:|
 ${rows.join('\n')}
 `;
-const file = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
-const old = readFileSync(file, 'utf8');
-const marker = '<!-- text-anomaly section';
-const start = old.indexOf(marker);
-const kept = start >= 0 ? old.slice(0, start) : old.endsWith('\n') ? old + '\n' : old + '\n\n';
-writeFileSync(file, kept + section);
+writeResultsSection(fileURLToPath(new URL('./RESULTS.md', import.meta.url)), 'text-anomaly', section);
 console.log(section);
