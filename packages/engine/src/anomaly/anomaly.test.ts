@@ -86,7 +86,7 @@ test('autoencoder on normal sinusoid windows flags frequency shifts and spikes (
 });
 
 test('bad input is refused with a clear error', async () => {
-  await assert.rejects(trainAnomalyDetector({ x: new Float32Array(50 * WINDOW), shape: [WINDOW], falseAlarmRate: 0.01, budgetSeconds: 1 }), /at least 100 normal samples \(got 50\)/);
+  await assert.rejects(trainAnomalyDetector({ x: new Float32Array(19 * WINDOW), shape: [WINDOW], falseAlarmRate: 0.01, budgetSeconds: 1 }), /at least 20 normal samples \(got 19\)/);
   await assert.rejects(trainAnomalyDetector({ x: new Float32Array(33), shape: [WINDOW], falseAlarmRate: 0.01, budgetSeconds: 1 }), /multiple of 32/);
   const controller = new AbortController();
   controller.abort();

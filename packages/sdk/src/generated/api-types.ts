@@ -92,7 +92,7 @@ export interface CreateProjectRequest {
       /** 4..512. */
       seqLength?: number;
     };
-    /** 0.0001..0.5. */
+    /** 0.0001..0.25. */
     falseAlarmRate?: number;
   };
 }
