@@ -126,9 +126,9 @@ test('a test set of other labels or another kind of data is refused by name', as
     /Unknown task "regress": use "classify" or "anomaly"/);
 });
 
-test('epoch rungs stretch for small datasets so the first rung makes at least 8 optimizer steps', () => {
+test('epoch rungs: 1, 3, 9, 27, and more rungs on top for small datasets so the last one trains for real', () => {
   assert.deepEqual(epochRungs(6400), { minResource: 1, maxResource: 27, reductionFactor: 3 });
   assert.deepEqual(epochRungs(256), { minResource: 1, maxResource: 27, reductionFactor: 3 });
-  assert.deepEqual(epochRungs(80), { minResource: 4, maxResource: 108, reductionFactor: 3 });
-  assert.deepEqual(epochRungs(10), { minResource: 26, maxResource: 702, reductionFactor: 3 });
+  assert.deepEqual(epochRungs(80), { minResource: 1, maxResource: 81 * 3, reductionFactor: 3 });
+  assert.deepEqual(epochRungs(10), { minResource: 1, maxResource: 27 * 27, reductionFactor: 3 });
 });

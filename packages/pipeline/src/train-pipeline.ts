@@ -52,15 +52,17 @@ const SEARCH_SAMPLE_LIMIT = 8000;
 const TEST_FRACTION = 0.15;
 const CALIBRATION_SAMPLES = 200;
 /**
- * ASHA rungs in epochs: 1, 3, 9, 27 — scaled up for small datasets, where an epoch is one or two optimizer steps
- * and 27 of them leave a model untrained (a phone's first 12 text samples): the first rung gets at least
- * MIN_FIRST_RUNG_STEPS steps at the default batch size.
+ * ASHA rungs in epochs: 1, 3, 9, 27 — with more rungs on top for small datasets, where an epoch is one or two
+ * optimizer steps and 27 of them leave a model untrained (a phone's first 16 texts): the last rung then gets at
+ * least 27 × MIN_STEPS_PER_EPOCH steps at the default batch size. The first rungs stay cheap, so a short budget
+ * still compares several trials.
  */
-const MIN_FIRST_RUNG_STEPS = 8;
+const MIN_STEPS_PER_EPOCH = 8;
 const DEFAULT_BATCH_SIZE = 32;
 export function epochRungs(trainingSamples: number): { minResource: number; maxResource: number; reductionFactor: number } {
-  const scale = Math.max(1, Math.ceil((MIN_FIRST_RUNG_STEPS * DEFAULT_BATCH_SIZE) / Math.max(1, trainingSamples)));
-  return { minResource: scale, maxResource: 27 * scale, reductionFactor: 3 };
+  const stretch = Math.ceil((MIN_STEPS_PER_EPOCH * DEFAULT_BATCH_SIZE) / Math.max(1, trainingSamples));
+  const extraRungs = stretch > 1 ? Math.ceil(Math.log(stretch) / Math.log(3)) : 0;
+  return { minResource: 1, maxResource: 27 * 3 ** extraRungs, reductionFactor: 3 };
 }
 
 /**
