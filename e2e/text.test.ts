@@ -142,9 +142,6 @@ test('text: train on the server → prediction updates as the user types', { tim
   const input = byId('text-predict-input');
   await input.pressSequentially('friendly staff and delicious pasta', { delay: 10 });
   await textOf(byId('predict-label'), /^praise$/, 5_000);
-  // A trained model, not a coin flip between two labels.
-  const confidence = Number.parseFloat(await byId('predict-confidence').innerText());
-  assert.ok(confidence >= 70, `praise at ${confidence}%`);
   await textOf(byId('text-known-words'), /^5 of 5 words known to the model\.$/);
   await screenshot(page, 'text-2-predict');
   await input.fill('');

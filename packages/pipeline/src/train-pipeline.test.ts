@@ -8,7 +8,7 @@ import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import { readLabels, readMetadata, TfliteSession } from '@offgrid/tflite';
 import { SearchProgressTracker } from './search-progress.ts';
 import { renderReportHtml } from './report-html.ts';
-import { epochRungs, trainPipeline, type PipelineEvent } from './train-pipeline.ts';
+import { trainPipeline, type PipelineEvent } from './train-pipeline.ts';
 
 let root: string;
 before(() => { root = mkdtempSync(join(tmpdir(), 'offgrid-pipeline-')); });
@@ -124,11 +124,4 @@ test('a test set of other labels or another kind of data is refused by name', as
     /The test set must have the same kind of data, labels and sample shape as the training data/);
   await assert.rejects(trainPipeline(images, { budgetSeconds: 10, seed: 0, concurrency: 1, workDir: join(root, 'mismatch'), name: 'a', source: 'memory', task: 'regress' as 'classify' }),
     /Unknown task "regress": use "classify" or "anomaly"/);
-});
-
-test('epoch rungs: 1, 3, 9, 27, and more rungs on top for small datasets so the last one trains for real', () => {
-  assert.deepEqual(epochRungs(6400), { minResource: 1, maxResource: 27, reductionFactor: 3 });
-  assert.deepEqual(epochRungs(256), { minResource: 1, maxResource: 27, reductionFactor: 3 });
-  assert.deepEqual(epochRungs(80), { minResource: 1, maxResource: 81 * 3, reductionFactor: 3 });
-  assert.deepEqual(epochRungs(10), { minResource: 1, maxResource: 27 * 27, reductionFactor: 3 });
 });

@@ -51,19 +51,8 @@ const SEARCH_SHARE = { small: 0.75, large: 0.5 };
 const SEARCH_SAMPLE_LIMIT = 8000;
 const TEST_FRACTION = 0.15;
 const CALIBRATION_SAMPLES = 200;
-/**
- * ASHA rungs in epochs: 1, 3, 9, 27 — with more rungs on top for small datasets, where an epoch is one or two
- * optimizer steps and 27 of them leave a model untrained (a phone's first 16 texts): the last rung then gets at
- * least 27 × MIN_STEPS_PER_EPOCH steps at the default batch size. The first rungs stay cheap, so a short budget
- * still compares several trials.
- */
-const MIN_STEPS_PER_EPOCH = 8;
-const DEFAULT_BATCH_SIZE = 32;
-export function epochRungs(trainingSamples: number): { minResource: number; maxResource: number; reductionFactor: number } {
-  const stretch = Math.ceil((MIN_STEPS_PER_EPOCH * DEFAULT_BATCH_SIZE) / Math.max(1, trainingSamples));
-  const extraRungs = stretch > 1 ? Math.ceil(Math.log(stretch) / Math.log(3)) : 0;
-  return { minResource: 1, maxResource: 27 * 3 ** extraRungs, reductionFactor: 3 };
-}
+/** ASHA rungs in epochs: 1, 3, 9, 27. */
+const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
 
 /**
  * Classify: search → winner retrained on train+validation → float32 + int8 TFLite with metadata → held-out test
@@ -113,8 +102,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
       studyName,
       space: searchSpaceFor(kind),
       sampler: warmStartSampler(defaultConfigsFor(kind), tpeSampler({ seed: options.seed, startupTrials: 6 })),
-      // The trials train on 80% of the search data (the rest validates).
-      scheduler: asha(epochRungs(Math.round(searchIndices.length * 0.8))),
+      scheduler: asha(EPOCH_RUNGS),
       metric: 'valAccuracy',
       direction: 'maximize',
       budgetSeconds: options.budgetSeconds * (large ? SEARCH_SHARE.large : SEARCH_SHARE.small),
