@@ -114,6 +114,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
         const { family, familyConfig, training } = splitConfig(config);
         const checkpointPath = join(options.workDir, 'checkpoints', `trial-${ctx.trialNumber}.ckpt`);
         const checkpoint = ctx.checkpoint ? await readCheckpoint(ctx.checkpoint.ref) : undefined;
+        // Checkpoint writes queue up while the worker trains. A failed write is reported by `await saving` below (the
+        // no-op catch only keeps it from counting as unhandled meanwhile), and a trial that ends early (deadline,
+        // cancel) still waits for its queued writes: none may reach the trial storage after the search closed it.
         let saving = Promise.resolve();
         const result = await trainInWorker(
           {
@@ -125,9 +128,10 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
             onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: ctx.trialNumber, family, progress }),
             onCheckpoint: (next) => {
               saving = saving.then(() => writeCheckpoint(checkpointPath, next)).then(() => ctx.saveCheckpoint(checkpointPath, next.epoch));
+              saving.catch(() => undefined);
             },
           },
-        );
+        ).finally(() => saving.catch(() => undefined));
         await saving;
         for (const epoch of result.history) {
           if (epoch.epoch > (checkpoint?.epoch ?? 0)) await ctx.report(epoch.epoch, { valAccuracy: epoch.valAccuracy ?? 0, valLoss: epoch.valLoss ?? 0 });
