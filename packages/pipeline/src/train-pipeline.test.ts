@@ -94,6 +94,20 @@ test('image data: search → winner → float32 + int8 files with metadata that 
   context.diagnostic(`first run ${report.elapsedSeconds.toFixed(1)} s, ${report.trials.length} trials, int8 test ${report.metrics.test.int8.accuracy.toFixed(3)}; resumed run ${second.report.elapsedSeconds.toFixed(1)} s, ${second.report.trials.length} trials`);
 });
 
+test('above the search sample limit: the search runs on a sample and the winner continues from its trial\'s weights on all samples', { timeout: 90_000 }, async () => {
+  const dataset = colourImages(40);
+  const events: PipelineEvent[] = [];
+  const { report } = await trainPipeline(dataset, {
+    budgetSeconds: 30, seed: 1, concurrency: 1, workDir: join(root, 'sampled'), name: 'sampled', source: 'memory', searchSampleLimit: 45,
+    onEvent: (event) => events.push(event),
+  });
+  assert.ok(report.split.searchSamples <= 46 && report.split.searchSamples >= 44, `searched on ${report.split.searchSamples} samples`);
+  const retraining = events.find((e) => e.type === 'phase' && e.phase === 'retraining');
+  assert.ok(retraining?.type === 'phase' && /on all 10\d training samples, from the trial's weights/.test(retraining.detail), `phases: ${JSON.stringify(events.filter((e) => e.type === 'phase'))}`);
+  assert.equal(report.winner.retrained, true);
+  assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
+});
+
 test('a CSV: standardized numeric features and a label column, in metadata and report', { timeout: 60_000 }, async () => {
   const csv = join(root, 'sensors.csv');
   const rows = ['temperature,label,vibration'];

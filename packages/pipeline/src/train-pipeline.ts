@@ -24,6 +24,11 @@ export interface TrainPipelineOptions {
    * default: 15% of `dataset`, stratified, whole recordings (`dataset.groups`) on one side.
    */
   testData?: LoadedDataset;
+  /**
+   * Above this many training samples the search runs on a stratified sample of this size (and half the budget),
+   * and the winner then continues from its trial's weights on all of them (default 8000).
+   */
+  searchSampleLimit?: number;
   /** 'classify' (default), or 'anomaly': learn what `normal` samples look like; other labels are known anomalies. */
   task?: PipelineTask;
   /** Anomaly: share of normal samples allowed to raise an alarm; sets the threshold (default 0.01). */
@@ -80,8 +85,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   const { trainIndices, testIndices } = options.testData
     ? { trainIndices: [...dataset.targets.keys()], testIndices: [...options.testData.targets.keys()] }
     : holdOutTest(dataset, random);
-  const large = trainIndices.length > SEARCH_SAMPLE_LIMIT;
-  const searchIndices = large ? subsample(dataset, trainIndices, SEARCH_SAMPLE_LIMIT / trainIndices.length, random) : trainIndices;
+  const sampleLimit = options.searchSampleLimit ?? SEARCH_SAMPLE_LIMIT;
+  const large = trainIndices.length > sampleLimit;
+  const searchIndices = large ? subsample(dataset, trainIndices, sampleLimit / trainIndices.length, random) : trainIndices;
   // Each family's view of the samples (motion: raw windows or spectral features), computed once.
   const views = new Map<string, ModelView>();
   const viewFor = (family: string) => views.get(family) ?? views.set(family, modelView(dataset, family)).get(family)!;
@@ -90,6 +96,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   /** Best validation accuracy of each trial's stored model in this run (the model itself is on disk). */
   const keptAccuracy = new Map<number, number>();
   const trialModelPath = (trialNumber: number) => join(options.workDir, 'models', `trial-${trialNumber}.tflite`);
+  const checkpointPathOf = (trialNumber: number) => join(options.workDir, 'checkpoints', `trial-${trialNumber}.ckpt`);
   await mkdir(options.workDir, { recursive: true });
   const storage = new SqliteTrialStorage(join(options.workDir, 'search.db'));
   const studyName = `${options.name}-seed${options.seed}`;
@@ -112,7 +119,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
       onEvent: (event) => emit({ type: 'search', event }),
       objective: async (config, epochs, ctx) => {
         const { family, familyConfig, training } = splitConfig(config);
-        const checkpointPath = join(options.workDir, 'checkpoints', `trial-${ctx.trialNumber}.ckpt`);
+        const checkpointPath = checkpointPathOf(ctx.trialNumber);
         const checkpoint = ctx.checkpoint ? await readCheckpoint(ctx.checkpoint.ref) : undefined;
         // Checkpoint writes queue up while the worker trains. A failed write is reported by `await saving` below (the
         // no-op catch only keeps it from counting as unhandled meanwhile), and a trial that ends early (deadline,
@@ -166,11 +173,14 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   let retrained = false;
   // Without a stored model (a search folder from an older version) retraining is the only way to a model.
   if (secondsLeft > secondsPerEpoch * 1.3 + 5 || !float32) {
-    emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainIndices.length} training samples` });
+    // A subsampled search's winner continues from its trial's weights: the epochs it trained on the sample are
+    // worth keeping when the time left covers only a few epochs over everything.
+    const initialWeights = large ? await readCheckpoint(checkpointPathOf(best.trialNumber)).then((c) => c.bytes, () => undefined) : undefined;
+    emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainIndices.length} training samples${initialWeights ? ', from the trial\'s weights' : ''}` });
     const result = await trainInWorker(
       {
         family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: subset(winnerView, dataset, trainIndices),
-        labels: dataset.labels, vocabularySize, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: Math.max(1, secondsLeft),
+        labels: dataset.labels, vocabularySize, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: Math.max(1, secondsLeft), initialWeights,
       },
       { signal: options.signal, onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: -1, family: winner.family, progress }) },
     );

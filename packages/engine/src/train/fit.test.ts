@@ -7,7 +7,7 @@ import { createRandom } from '../util/random.ts';
 import { augmentImage } from './augment.ts';
 import type { TrainingCheckpoint } from './checkpoint.ts';
 import { fromSamples, predictSamples } from './data.ts';
-import { fit, type FitOptions } from './fit.ts';
+import { effectiveBatchSize, fit, MIN_STEPS_PER_EPOCH, type FitOptions } from './fit.ts';
 import type { TrainerProgress } from './progress.ts';
 import { afterEpoch, initialScheduleState, rateForEpoch } from './schedule.ts';
 import { brightVersusDark } from './synthetic.test-data.ts';
@@ -31,7 +31,8 @@ test('resuming from a checkpoint continues exactly as the uninterrupted run', as
   const checkpoints: TrainingCheckpoint[] = [];
   const full = await fit(data, smallCnn, { ...options, onCheckpoint: (c) => void checkpoints.push(c) });
   assert.deepEqual(checkpoints.map((c) => c.epoch), [1, 2, 3, 4]);
-  assert.equal(checkpoints[1].optimizerStep, 2 * Math.ceil(full.split.trainIndices.length / 8));
+  const trainCount = full.split.trainIndices.length;
+  assert.equal(checkpoints[1].optimizerStep, 2 * Math.ceil(trainCount / effectiveBatchSize(trainCount, 8)));
   // Persisted bytes only (as the server would), at an odd offset.
   const stored = new Uint8Array(checkpoints[1].bytes.length + 1);
   stored.set(checkpoints[1].bytes, 1);
@@ -42,6 +43,39 @@ test('resuming from a checkpoint continues exactly as the uninterrupted run', as
   assert.deepEqual(b, a);
   full.model.dispose();
   resumed.model.dispose();
+});
+
+test('a tiny training set gets smaller batches, so every epoch is several optimizer steps', async () => {
+  assert.equal(effectiveBatchSize(16, 32), 4, 'a phone\'s first 16 samples: 4 steps of 4, not 1 of 16');
+  assert.equal(effectiveBatchSize(90, 32), 12, 'a 90-row fold: 8 steps');
+  assert.equal(effectiveBatchSize(256, 32), 32, 'enough data: the configured batch');
+  assert.equal(effectiveBatchSize(50_000, 64), 64);
+  assert.equal(effectiveBatchSize(3, 32), 4, 'never below 4, so batch norm still sees a batch');
+
+  const events: TrainerProgress[] = [];
+  const result = await fit(images(20), smallCnn, { ...base, batchSize: 32, epochs: 1, onProgress: (p) => events.push(p) });
+  const trainCount = result.split.trainIndices.length;
+  assert.ok(trainCount <= 32, 'the whole training set fits one configured batch');
+  const batches = events.at(-1)!.batches!;
+  assert.equal(batches, Math.ceil(trainCount / effectiveBatchSize(trainCount, 32)));
+  assert.ok(batches >= Math.min(MIN_STEPS_PER_EPOCH, Math.floor(trainCount / 4)));
+  result.model.dispose();
+});
+
+test('initialWeights: training starts from another run\'s weights with a fresh optimizer and epoch count', async () => {
+  const checkpoints: TrainingCheckpoint[] = [];
+  const first = await fit(images(48), smallCnn, { ...base, epochs: 3, learningRate: 0.01, onCheckpoint: (c) => void checkpoints.push(c) });
+  // learningRate 0: the continued model keeps exactly the checkpoint's weights, so it predicts as the first run's did.
+  const data = images(64, 11);
+  const continued = await fit(data, smallCnn, { ...base, epochs: 1, learningRate: 0, initialWeights: checkpoints.at(-1)!.bytes });
+  assert.equal(continued.epochs, 1, 'a fresh epoch count');
+  const all = Array.from({ length: 64 }, (_, i) => i);
+  assert.deepEqual(await predictSamples(continued.model, data, all), await predictSamples(first.model, data, all));
+  const scratch = await fit(data, smallCnn, { ...base, epochs: 1, learningRate: 0 });
+  assert.notDeepEqual(await predictSamples(scratch.model, data, all), await predictSamples(first.model, data, all), 'the initializers differ from the trained weights');
+  const other = (seed: number) => MODEL_FAMILIES['small-cnn'].build({ filters: 8, denseUnits: 16, blocks: 1 }, SHAPE, 2, seed);
+  await assert.rejects(fit(data, other, { ...base, epochs: 1, initialWeights: checkpoints.at(-1)!.bytes }), /same family and config/);
+  for (const run of [first, continued, scratch]) run.model.dispose();
 });
 
 test('early stopping stops on a flat validation loss and restores the best weights', async () => {
@@ -64,7 +98,8 @@ test('early stopping stops on a flat validation loss and restores the best weigh
   assert.ok(Math.abs(loss / restored.split.validationIndices.length - best.valLoss!) < 1e-5, 'returned weights are the best epoch\'s');
   const batch = events.find((e) => e.event === 'batch')!;
   assert.equal(batch.batch, 1);
-  assert.equal(batch.batches, Math.ceil(restored.split.trainIndices.length / 8));
+  const trainCount = restored.split.trainIndices.length;
+  assert.equal(batch.batches, Math.ceil(trainCount / effectiveBatchSize(trainCount, 8)));
   assert.equal(typeof batch.etaSeconds, 'number');
   restored.model.dispose();
 });

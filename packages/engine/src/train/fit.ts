@@ -33,6 +33,7 @@ export interface FitOptions {
   budgetSeconds: number;
   /** Total epochs (a resumed run counts the checkpoint's); without it, as many as the budget allows (≤ 50 more). */
   epochs?: number;
+  /** Upper bound: tiny training sets get smaller batches (see `effectiveBatchSize`). */
   batchSize?: number;
   validationSplit?: number;
   seed?: number;
@@ -48,10 +49,30 @@ export interface FitOptions {
   onCheckpoint?: (checkpoint: TrainingCheckpoint) => void | Promise<void>;
   /** Continue from a checkpoint of a run with the same data, model and options. */
   resumeFrom?: TrainingCheckpoint;
+  /**
+   * Start from the weights in these checkpoint bytes (its best weights when it kept them) instead of
+   * the initializers, with a fresh optimizer, history and epoch count: a model trained on a sample of
+   * the data continues on all of it. Same family, config and input shape as the checkpoint's run.
+   */
+  initialWeights?: Uint8Array;
   signal?: AbortSignal;
 }
 
 export const FIT_DEFAULTS = { batchSize: 32, validationSplit: 0.2, seed: 0, learningRate: 1e-3 } as const;
+
+/**
+ * A tiny training set (a phone's first few samples, a cross-validation fold of a 150-row table)
+ * fits in one batch of 32, so an epoch would be a single optimizer step and a 27-epoch trial only
+ * 27 steps: undertrained. Smaller batches give every epoch at least this many steps at nearly the
+ * same compute (the samples seen per epoch do not change); never below 4 samples, so batch norm
+ * still sees a batch.
+ */
+export const MIN_STEPS_PER_EPOCH = 8;
+const MIN_BATCH_SIZE = 4;
+
+export function effectiveBatchSize(trainSamples: number, batchSize: number): number {
+  return Math.min(batchSize, Math.max(MIN_BATCH_SIZE, Math.ceil(trainSamples / MIN_STEPS_PER_EPOCH)));
+}
 
 export interface EpochMetrics {
   epoch: number;
@@ -136,13 +157,26 @@ async function validationMetrics(model: tf.LayersModel, data: TrainingData, indi
   return { loss: lossSum / indices.length, accuracy: correct / indices.length };
 }
 
+function loadWeights(model: tf.LayersModel, checkpointBytes: Uint8Array): void {
+  const { arrays } = decodeCheckpoint<unknown>(checkpointBytes);
+  const best = takeArrays(arrays, 'best');
+  const saved = best.length ? best : takeArrays(arrays, 'model');
+  if (saved.length !== model.weights.length) throw new Error(`initialWeights hold ${saved.length} weights; the model has ${model.weights.length}. Start from a checkpoint of the same family and config.`);
+  const tensors = saved.map((a) => tf.tensor(a.values, a.shape));
+  try {
+    model.setWeights(tensors);
+  } finally {
+    tf.dispose(tensors);
+  }
+}
+
 /**
  * Trains the model `buildModel(seed)` returns (the seed comes from the run's generator, after the
  * split) on the active backend; call `initWasmBackend()` first. Deterministic for a seed.
  */
 export async function fit(data: TrainingData, buildModel: (seed: number) => tf.LayersModel, options: FitOptions): Promise<FitResult> {
   validate(data, options);
-  const { batchSize, validationSplit, seed, learningRate } = { ...FIT_DEFAULTS, ...withoutUndefined(options) };
+  const { batchSize: maxBatchSize, validationSplit, seed, learningRate } = { ...FIT_DEFAULTS, ...withoutUndefined(options) };
   const { budgetSeconds, signal, onProgress, lrSchedule, earlyStopping } = options;
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
@@ -158,6 +192,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
   const weights = resolveClassWeights(options.classWeights, data.targets, split.trainIndices, options.numClasses);
   const classWeights = weights ? tf.tensor1d(weights) : undefined;
   const augment = hasAugmentation(options.augment) ? options.augment : undefined;
+  const batchSize = effectiveBatchSize(split.trainIndices.length, maxBatchSize);
   const batchesPerEpoch = Math.ceil(split.trainIndices.length / batchSize);
 
   let history: EpochMetrics[] = [];
@@ -165,6 +200,16 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
   let early = { best: Infinity, badEpochs: 0, bestEpoch: 0 };
   let bestWeights: tf.Tensor[] | undefined;
   let startEpoch = 0;
+  if (options.initialWeights && !options.resumeFrom) {
+    try {
+      loadWeights(model, options.initialWeights);
+    } catch (error) {
+      model.dispose();
+      optimizer.dispose();
+      tf.dispose(classWeights);
+      throw error;
+    }
+  }
   if (options.resumeFrom) {
     try {
       const { state, arrays } = decodeCheckpoint<ResumeState>(options.resumeFrom.bytes);

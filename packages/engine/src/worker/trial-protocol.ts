@@ -32,6 +32,8 @@ export interface TrialRequest {
   seed?: number;
   /** Resume from a checkpoint of the same trial (same family, config, data and seed). */
   checkpoint?: TrainingCheckpoint;
+  /** Start from the weights of another run's checkpoint bytes (same family and config), e.g. the search's winning trial; see `FitOptions.initialWeights`. */
+  initialWeights?: Uint8Array;
 }
 
 /** A trial's progress: JobProgress plus the trainer's batch position and learning rate. */

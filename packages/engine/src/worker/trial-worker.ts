@@ -53,6 +53,7 @@ async function run({ request, startedAt }: TrialWorkerInput): Promise<void> {
     epochs: request.epochs,
     seed: request.seed,
     resumeFrom: request.checkpoint,
+    initialWeights: request.initialWeights,
     onCheckpoint: (checkpoint) => post({ type: 'checkpoint', checkpoint }, [checkpoint.bytes.buffer as ArrayBuffer]),
     onProgress: ({ event, ...p }) => {
       const now = Date.now();
