@@ -8,13 +8,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { decodeWav, encodeWav } from '@offgrid/features';
-import { startTestServer, type TestServer } from '@offgrid/server/testing';
+import { type TestServer } from '@offgrid/server/testing';
 import type { Page } from 'playwright-core';
-import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
-import { apiFromPage, loadModelForPrediction, screenshot, textOf, trainOnServer } from './helpers.ts';
+import { type Phone } from './browser.ts';
+import { apiFromPage, loadModelForPrediction, pair, screenshot, startServerAndPhone, textOf, trainOnServer } from './helpers.ts';
 
 /** Label → the tone the fake microphone plays while recording it (Hz). */
 const TONES: Record<string, number> = { hum: 300, whistle: 2400 };
@@ -60,16 +59,10 @@ let page: Page;
 let projectId: string;
 
 before(async () => {
-  server = await startTestServer({ insecureHttp: false });
-  phone = await launchPhone({
-    trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')),
-    permissions: ['microphone'],
-    extraArgs: ['--autoplay-policy=no-user-gesture-required'],
-  });
+  ({ server, phone } = await startServerAndPhone({ permissions: ['microphone'], extraArgs: ['--autoplay-policy=no-user-gesture-required'] }));
   await phone.context.addInitScript(FAKE_MICROPHONE);
   page = await phone.context.newPage();
-  await page.goto(server.server.pairingUrl);
-  await textOf(page.getByTestId('pairing-status'), /^Paired/);
+  await pair(page, server);
 });
 after(async () => {
   await phone?.close();

@@ -23,7 +23,14 @@ export function spkiHashOf(certPemFile: string): string {
 }
 
 /** Playwright's launch() gives every run a fresh, empty profile. */
-export async function launchPhone(options: { trustSpki?: string; fakeVideoFile?: string; permissions?: string[]; extraArgs?: string[] } = {}): Promise<Phone> {
+export interface PhoneOptions {
+  trustSpki?: string;
+  fakeVideoFile?: string;
+  permissions?: string[];
+  extraArgs?: string[];
+}
+
+export async function launchPhone(options: PhoneOptions = {}): Promise<Phone> {
   const args = [
     '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',

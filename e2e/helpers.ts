@@ -1,6 +1,9 @@
-// Shared e2e helpers: polling the page's text, screenshots, and asking the API over the phone's trusted HTTPS.
+// Shared e2e helpers: a server with a phone that trusts it, polling the page's text, screenshots, and asking the API
+// over the phone's trusted HTTPS.
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '@offgrid/server/testing';
+import { launchPhone, spkiHashOf, type Phone, type PhoneOptions } from './browser.ts';
 
 export const screenshotsDir = process.env.OFFGRID_SCREENSHOTS;
 
@@ -76,4 +79,22 @@ export async function loadModelForPrediction(page: Page, version = 1): Promise<v
   await byId('tab-predict').click();
   await byId('model-load-button').click();
   await textOf(byId('model-status'), new RegExp(`Model v${version} ready`), 30_000);
+}
+
+/** A real HTTPS server and a phone whose Chromium trusts its certificate, as a phone that installed the CA once. */
+export async function startServerAndPhone(phoneOptions: Omit<PhoneOptions, 'trustSpki'> = {}): Promise<{ server: TestServer; phone: Phone }> {
+  const server = await startTestServer({ insecureHttp: false });
+  try {
+    const phone = await launchPhone({ ...phoneOptions, trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')) });
+    return { server, phone };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/** Opens the server's pairing link on the page and waits until the app says it is paired. */
+export async function pair(page: Page, server: TestServer): Promise<void> {
+  await page.goto(server.server.pairingUrl);
+  await textOf(page.getByTestId('pairing-status'), /^Paired/);
 }

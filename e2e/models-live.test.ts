@@ -6,23 +6,19 @@ import { readFileSync } from 'node:fs';
 import { get } from 'node:https';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '@offgrid/server/testing';
-import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
+import { type TestServer } from '@offgrid/server/testing';
+import { type Phone } from './browser.ts';
 import { writeFakeVideo } from './fake-video.ts';
-import { apiFromPage, attributeOf, screenshot, textOf } from './helpers.ts';
+import { apiFromPage, attributeOf, pair, screenshot, startServerAndPhone, textOf } from './helpers.ts';
 
 const LABELS = ['cat', 'dog'];
 
 let server: TestServer;
 let phone: Phone;
 before(async () => {
-  server = await startTestServer({ insecureHttp: false });
   // WebNN switched on: Chromium then exposes `navigator.ml`, but on Linux without a WebNN backend creating a
   // context fails, so the app must fall back (and say why).
-  phone = await launchPhone({
-    trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')), fakeVideoFile: writeFakeVideo(),
-    extraArgs: ['--enable-features=WebMachineLearningNeuralNetwork'],
-  });
+  ({ server, phone } = await startServerAndPhone({ fakeVideoFile: writeFakeVideo(), extraArgs: ['--enable-features=WebMachineLearningNeuralNetwork'] }));
   // The Battery Status API is a boundary we do not own: a controllable stand-in (starts full and charging).
   // (A string: tsx would wrap functions in a `__name` helper the page lacks.)
   await phone.context.addInitScript(`
@@ -63,8 +59,7 @@ function rowOf(page: Page, version: number) {
 test('models: versions with metrics; corrupt download refused; encrypted at rest; activate, delete, storage', { timeout: 150_000 }, async () => {
   const page = await phone.context.newPage();
   const byId = (id: string) => page.getByTestId(id);
-  await page.goto(server.server.pairingUrl);
-  await textOf(byId('pairing-status'), /^Paired/);
+  await pair(page, server);
   await byId('project-name-input').fill('Pets');
   await byId('project-labels-input').fill(LABELS.join(', '));
   await byId('project-create-button').click();

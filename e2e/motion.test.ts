@@ -3,13 +3,12 @@
 // → live prediction on the phone with LiteRT.js; then an anomaly project (learns "hum", alarms on shaking).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseMotionRecording } from '@offgrid/features';
-import { startTestServer, type TestServer } from '@offgrid/server/testing';
+import { type TestServer } from '@offgrid/server/testing';
 import type { Page } from 'playwright-core';
-import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
-import { apiFromPage, attributeOf, loadModelForPrediction, screenshot, textOf, trainOnServer } from './helpers.ts';
+import { type Phone } from './browser.ts';
+import { apiFromPage, attributeOf, loadModelForPrediction, pair, screenshot, startServerAndPhone, textOf, trainOnServer } from './helpers.ts';
 
 // A fake accelerometer and gyroscope: an init script that dispatches DeviceMotionEvents every 20 ms (≈ 50 Hz,
 // like a phone) while `window.__motionPattern` names a pattern. A string: tsx would wrap functions in a
@@ -53,9 +52,8 @@ const RECORDINGS_PER_LABEL = 3;
 let server: TestServer;
 let phone: Phone;
 before(async () => {
-  server = await startTestServer({ insecureHttp: false });
   // Chromium asks for motion sensor permission (DeviceMotionEvent.requestPermission) as Android Chrome does: granted.
-  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')), permissions: ['accelerometer', 'gyroscope'] });
+  ({ server, phone } = await startServerAndPhone({ permissions: ['accelerometer', 'gyroscope'] }));
   await phone.context.addInitScript(FAKE_MOTION_SCRIPT);
 });
 after(async () => {
@@ -122,8 +120,7 @@ test('motion: record shaking and still sessions → offgrid.motion.v1 uploads �
   const page = await phone.context.newPage();
   const byId = (id: string) => page.getByTestId(id);
   const uploads = watchUploads(page);
-  await page.goto(server.server.pairingUrl);
-  await textOf(byId('pairing-status'), /^Paired/);
+  await pair(page, server);
   const projectId = await createMotionProject(page, 'Gestures', 'classify', 'shake, still');
 
   assert.equal(await byId('camera').count(), 0, 'no camera for a motion project');

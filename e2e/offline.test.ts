@@ -2,11 +2,10 @@
 // made while it is gone wait in the outbox and upload exactly once when it is back.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@offgrid/server/testing';
-import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
+import { type Phone } from './browser.ts';
 import { writeFakeVideo } from './fake-video.ts';
-import { apiFromPage, attributeOf, screenshot, textOf, unexpectedErrors } from './helpers.ts';
+import { apiFromPage, attributeOf, pair, screenshot, startServerAndPhone, textOf, unexpectedErrors } from './helpers.ts';
 
 const LABELS = ['left', 'right'];
 const SHOTS_PER_LABEL = 3;
@@ -14,8 +13,7 @@ const SHOTS_PER_LABEL = 3;
 let server: TestServer;
 let phone: Phone;
 before(async () => {
-  server = await startTestServer({ insecureHttp: false });
-  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')), fakeVideoFile: writeFakeVideo() });
+  ({ server, phone } = await startServerAndPhone({ fakeVideoFile: writeFakeVideo() }));
 });
 after(async () => {
   await phone?.close();
@@ -28,8 +26,7 @@ test('offline: the app reloads and predicts without the server; offline captures
   const page = await phone.context.newPage();
   const byId = (id: string) => page.getByTestId(id);
 
-  await page.goto(server.server.pairingUrl);
-  await textOf(byId('pairing-status'), /^Paired/);
+  await pair(page, server);
   await attributeOf(byId('offline-status'), 'data-state', /^ready$/, 30_000);
   await textOf(byId('reachability'), /Server online/);
   const cached = await page.evaluate(async () => {

@@ -3,11 +3,10 @@
 // training on the server → prediction on the phone with LiteRT.js from a typed row.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { startTestServer, type TestServer } from '@offgrid/server/testing';
-import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
-import { apiFromPage, attributeOf, loadModelForPrediction, screenshot, textOf, trainOnServer } from './helpers.ts';
+import { type TestServer } from '@offgrid/server/testing';
+import { type Phone } from './browser.ts';
+import { apiFromPage, attributeOf, loadModelForPrediction, pair, screenshot, startServerAndPhone, textOf, trainOnServer } from './helpers.ts';
 
 const ROWS_PER_LABEL = 30;
 const BAD_LINE = 12;
@@ -26,8 +25,7 @@ function machineCsv(): string {
 let server: TestServer;
 let phone: Phone;
 before(async () => {
-  server = await startTestServer({ insecureHttp: false });
-  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')) });
+  ({ server, phone } = await startServerAndPhone());
 });
 after(async () => {
   await phone?.close();
@@ -42,8 +40,7 @@ test('tabular: CSV import with per-row results → a typed row through the outbo
     if (request.method() !== 'POST' || !/\/api\/v1\/projects\/[^/]+\/samples\?label=/.test(request.url())) return;
     uploads.push(request.allHeaders().then((headers) => ({ type: headers['content-type'], encoding: headers['content-encoding'], body: request.postDataBuffer() })));
   });
-  await page.goto(server.server.pairingUrl);
-  await textOf(byId('pairing-status'), /^Paired/);
+  await pair(page, server);
 
   await byId('project-name-input').fill('Machine');
   await byId('project-modality-select').selectOption('tabular');

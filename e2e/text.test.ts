@@ -4,12 +4,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { startTestServer, type TestServer } from '@offgrid/server/testing';
+import { type TestServer } from '@offgrid/server/testing';
 import type { Page } from 'playwright-core';
-import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
-import { apiFromPage, loadModelForPrediction, screenshot, textOf, trainOnServer } from './helpers.ts';
+import { type Phone } from './browser.ts';
+import { apiFromPage, loadModelForPrediction, pair, screenshot, startServerAndPhone, textOf, trainOnServer } from './helpers.ts';
 
 const EXAMPLES: Record<string, string[]> = {
   praise: [
@@ -41,11 +40,9 @@ let page: Page;
 let projectId: string;
 
 before(async () => {
-  server = await startTestServer({ insecureHttp: false });
-  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')) });
+  ({ server, phone } = await startServerAndPhone());
   page = await phone.context.newPage();
-  await page.goto(server.server.pairingUrl);
-  await textOf(page.getByTestId('pairing-status'), /^Paired/);
+  await pair(page, server);
 });
 after(async () => {
   await phone?.close();

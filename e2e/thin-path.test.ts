@@ -1,11 +1,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { startTestServer, type TestServer } from '@offgrid/server/testing';
-import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
-import { screenshot, textOf } from './helpers.ts';
+import { type TestServer } from '@offgrid/server/testing';
+import { type Phone } from './browser.ts';
+import { pair, screenshot, startServerAndPhone, textOf } from './helpers.ts';
 
 const LABELS = ['apple', 'banana', 'cherry'];
 const SHOTS_PER_LABEL = 4;
@@ -13,8 +12,7 @@ const SHOTS_PER_LABEL = 4;
 let server: TestServer;
 let phone: Phone;
 before(async () => {
-  server = await startTestServer({ insecureHttp: false });
-  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')), permissions: ['notifications'] });
+  ({ server, phone } = await startServerAndPhone({ permissions: ['notifications'] }));
   // Records the notifications the app shows (through its service worker, as Chrome on Android requires, or the
   // Notification constructor). A string: tsx would wrap functions in a \`__name\` helper the page lacks.
   await phone.context.addInitScript(`
@@ -47,8 +45,7 @@ test('phone: pair → project → capture → upload → train with live progres
   const page = await phone.context.newPage();
   const byId = (id: string) => page.getByTestId(id);
 
-  await page.goto(server.server.pairingUrl);
-  await textOf(byId('pairing-status'), /^Paired/);
+  await pair(page, server);
   assert.ok(!page.url().includes('pair='), 'the one-time token is removed from the address bar');
   assert.equal(await page.evaluate(() => self.crossOriginIsolated), true, 'COOP/COEP make the page cross-origin isolated');
   await screenshot(page, '1-paired');

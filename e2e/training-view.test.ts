@@ -3,11 +3,10 @@
 // must add up to the report's test split.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { ModelReport, ModelVersion } from '@offgrid/sdk';
-import { startTestServer, type TestServer } from '@offgrid/server/testing';
-import { launchPhone, spkiHashOf, type Phone } from './browser.ts';
-import { apiFromPage, attributeOf, screenshot, textOf } from './helpers.ts';
+import { type TestServer } from '@offgrid/server/testing';
+import { type Phone } from './browser.ts';
+import { apiFromPage, attributeOf, pair, screenshot, startServerAndPhone, textOf } from './helpers.ts';
 
 const LABELS = ['cup', 'pen', 'key'];
 const SHOTS_PER_LABEL = 5;
@@ -15,8 +14,7 @@ const SHOTS_PER_LABEL = 5;
 let server: TestServer;
 let phone: Phone;
 before(async () => {
-  server = await startTestServer({ insecureHttp: false });
-  phone = await launchPhone({ trustSpki: spkiHashOf(join(server.dataDir, 'tls', 'server.crt')) });
+  ({ server, phone } = await startServerAndPhone());
 });
 after(async () => {
   await phone?.close();
@@ -31,8 +29,7 @@ test('train: live leaderboard and curves over the WebSocket; models: report with
   page.on('websocket', (socket) => sockets.push(socket.url()));
   page.on('request', (request) => { if (/\/jobs\/[^/]+\/events$/.test(request.url())) eventStreams.push(request.url()); });
 
-  await page.goto(server.server.pairingUrl);
-  await textOf(byId('pairing-status'), /^Paired/);
+  await pair(page, server);
   await byId('project-name-input').fill('Desk');
   await byId('project-labels-input').fill(LABELS.join(', '));
   await byId('project-create-button').click();
