@@ -98,3 +98,18 @@ export async function pair(page: Page, server: TestServer): Promise<void> {
   await page.goto(server.server.pairingUrl);
   await textOf(page.getByTestId('pairing-status'), /^Paired/);
 }
+
+/** Creates an image project in the app and takes `shots` photos per label with the (fake) camera. */
+export async function createImageProject(page: Page, name: string, labels: readonly string[], shots: number): Promise<void> {
+  const byId = (id: string) => page.getByTestId(id);
+  await byId('project-name-input').fill(name);
+  await byId('project-labels-input').fill(labels.join(', '));
+  await byId('project-create-button').click();
+  await textOf(byId('camera-status'), /^$/);
+  for (const label of labels) {
+    for (let shot = 1; shot <= shots; shot++) {
+      await byId(`capture-button-${label}`).click();
+      await textOf(byId(`capture-count-${label}`), new RegExp(`^${shot}$`));
+    }
+  }
+}

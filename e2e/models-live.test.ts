@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { type TestServer } from '@offgrid/server/testing';
 import { type Phone } from './browser.ts';
 import { writeFakeVideo } from './fake-video.ts';
-import { apiFromPage, attributeOf, pair, screenshot, startServerAndPhone, textOf } from './helpers.ts';
+import { apiFromPage, attributeOf, createImageProject, pair, screenshot, startServerAndPhone, textOf } from './helpers.ts';
 
 const LABELS = ['cat', 'dog'];
 
@@ -60,16 +60,7 @@ test('models: versions with metrics; corrupt download refused; encrypted at rest
   const page = await phone.context.newPage();
   const byId = (id: string) => page.getByTestId(id);
   await pair(page, server);
-  await byId('project-name-input').fill('Pets');
-  await byId('project-labels-input').fill(LABELS.join(', '));
-  await byId('project-create-button').click();
-  await textOf(byId('camera-status'), /^$/);
-  for (const label of LABELS) {
-    for (let shot = 1; shot <= 3; shot++) {
-      await byId(`capture-button-${label}`).click();
-      await textOf(byId(`capture-count-${label}`), new RegExp(`^${shot}$`));
-    }
-  }
+  await createImageProject(page, 'Pets', LABELS, 3);
   await byId('tab-train').click();
   for (const version of [1, 2]) {
     await byId('train-button').click();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '@offgrid/server/testing';
 import { type Phone } from './browser.ts';
 import { writeFakeVideo } from './fake-video.ts';
-import { apiFromPage, attributeOf, pair, screenshot, startServerAndPhone, textOf, unexpectedErrors } from './helpers.ts';
+import { apiFromPage, attributeOf, createImageProject, pair, screenshot, startServerAndPhone, textOf, unexpectedErrors } from './helpers.ts';
 
 const LABELS = ['left', 'right'];
 const SHOTS_PER_LABEL = 3;
@@ -39,16 +39,7 @@ test('offline: the app reloads and predicts without the server; offline captures
   assert.equal(litert.length, 2, `one LiteRT.js build (js + wasm) is cached, not all four: ${litert}`);
   assert.ok(cached.includes('/index.html'));
 
-  await byId('project-name-input').fill('Offline');
-  await byId('project-labels-input').fill(LABELS.join(', '));
-  await byId('project-create-button').click();
-  await textOf(byId('camera-status'), /^$/);
-  for (const label of LABELS) {
-    for (let shot = 1; shot <= SHOTS_PER_LABEL; shot++) {
-      await byId(`capture-button-${label}`).click();
-      await textOf(byId(`capture-count-${label}`), new RegExp(`^${shot}$`));
-    }
-  }
+  await createImageProject(page, 'Offline', LABELS, SHOTS_PER_LABEL);
   await byId('tab-train').click();
   await byId('train-button').click();
   await textOf(byId('train-result'), /Model v1/, 120_000);

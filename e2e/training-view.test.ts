@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { ModelReport, ModelVersion } from '@offgrid/sdk';
 import { type TestServer } from '@offgrid/server/testing';
 import { type Phone } from './browser.ts';
-import { apiFromPage, attributeOf, pair, screenshot, startServerAndPhone, textOf } from './helpers.ts';
+import { apiFromPage, attributeOf, createImageProject, pair, screenshot, startServerAndPhone, textOf } from './helpers.ts';
 
 const LABELS = ['cup', 'pen', 'key'];
 const SHOTS_PER_LABEL = 5;
@@ -30,16 +30,7 @@ test('train: live leaderboard and curves over the WebSocket; models: report with
   page.on('request', (request) => { if (/\/jobs\/[^/]+\/events$/.test(request.url())) eventStreams.push(request.url()); });
 
   await pair(page, server);
-  await byId('project-name-input').fill('Desk');
-  await byId('project-labels-input').fill(LABELS.join(', '));
-  await byId('project-create-button').click();
-  await textOf(byId('camera-status'), /^$/);
-  for (const label of LABELS) {
-    for (let shot = 1; shot <= SHOTS_PER_LABEL; shot++) {
-      await byId(`capture-button-${label}`).click();
-      await textOf(byId(`capture-count-${label}`), new RegExp(`^${shot}$`));
-    }
-  }
+  await createImageProject(page, 'Desk', LABELS, SHOTS_PER_LABEL);
 
   await byId('tab-train').click();
   // Each preset says what it buys.
