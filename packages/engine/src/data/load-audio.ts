@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_AUDIO_SPEC, decodeWav, preprocessAudio, spectrogramShape, type AudioSpec } from '@offgrid/features';
+import { standardizeAll } from './standardize.ts';
 import { concatSamples, requireEveryLabel, type LabelFolders, type LoadedDataset, type LoadProgress } from './dataset.ts';
 
 /**
@@ -28,19 +29,10 @@ export async function loadAudioFiles({ labels, files }: LabelFolders, root: stri
   }
   requireEveryLabel(labels, targets, '.wav clips', root);
   const x = concatSamples(samples, shape[0] * shape[1]);
-  const normalization = given ?? meanAndStd(x);
-  for (let i = 0; i < x.length; i++) x[i] = (x[i] - normalization.mean) / normalization.std;
+  const normalization = standardizeAll(x, given);
   return {
     kind: 'audio', labels, shape, x, targets: Int32Array.from(targets), sources, skipped,
     preprocessing: { audio: { ...unnormalized, normalization } },
   };
 }
 
-function meanAndStd(values: Float32Array): { mean: number; std: number } {
-  let sum = 0;
-  for (const v of values) sum += v;
-  const mean = sum / values.length;
-  let squares = 0;
-  for (const v of values) squares += (v - mean) ** 2;
-  return { mean, std: Math.sqrt(squares / values.length) || 1 };
-}

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import {
-  DEFAULT_MOTION_SPEC, fitStandardScaler, motionWindowShape, motionWindows, parseMotionCsv, parseMotionRecording,
+  DEFAULT_MOTION_SPEC, motionWindowShape, motionWindows, parseMotionCsv, parseMotionRecording,
   recordingSteps, type MotionRecording, type MotionSpec,
 } from '@offgrid/features';
 import { concatSamples, requireEveryLabel, type LabelFolders, type LoadedDataset, type LoadProgress } from './dataset.ts';
+import { standardizeChannels } from './standardize.ts';
 
 /**
  * Windows [steps, channels] from motion recordings (`.json` in the offgrid.motion.v1 upload format, or `.csv`
@@ -43,8 +44,7 @@ export async function loadMotionFiles({ labels, files }: LabelFolders, root: str
   requireEveryLabel(labels, targets, 'motion recordings', root);
   const [steps, channels] = shape;
   const x = concatSamples(windows, steps * channels);
-  const normalization = given ?? fitStandardScaler(Array.from({ length: windows.length * steps }, (_, r) => x.subarray(r * channels, (r + 1) * channels)));
-  for (let i = 0; i < x.length; i++) x[i] = (x[i] - normalization.mean[i % channels]) / normalization.std[i % channels];
+  const normalization = standardizeChannels(x, channels, given);
   return {
     kind: 'motion', labels, shape, x, targets: Int32Array.from(targets), sources, groups: Int32Array.from(groups), skipped,
     preprocessing: { motion: { ...raw, normalization } },

@@ -3,7 +3,7 @@ import {
   DEFAULT_IMAGE_SPEC, decodeWav, encodeText, fitStandardScaler, learnVocabulary, motionWindowShape, motionWindows, parseMotionRecording,
   preprocessAudio, preprocessImage, recordingSteps, scaleFeatures, spectrogramShape, tokenize, type AudioSpec, type MotionSpec,
 } from '@offgrid/features';
-import { decodeImage, type LoadedDataset } from '@offgrid/engine/data';
+import { decodeImage, standardizeAll, standardizeChannels, type LoadedDataset } from '@offgrid/engine/data';
 import type { Project } from '../projects/project-store.ts';
 import { audioSpecOf, motionSpecOf, textSpecOf } from '../projects/project-specs.ts';
 import { NORMAL_LABEL } from '../projects/project-fields.ts';
@@ -116,8 +116,7 @@ function assemble(project: DatasetProject, used: { sample: Sample; decoded: Deco
     case 'audio': {
       const spec = rawAudioSpec(project);
       const x = concat(ones());
-      const normalization = meanAndStd(x);
-      for (let i = 0; i < x.length; i++) x[i] = (x[i] - normalization.mean) / normalization.std;
+      const normalization = standardizeAll(x);
       return { ...base, ...simple, kind: 'audio', shape: spectrogramShape(spec), x, preprocessing: { audio: { ...spec, normalization } } };
     }
     case 'motion':
@@ -156,10 +155,7 @@ function motionDataset(spec: MotionSpec, used: { sample: Sample; decoded: Decode
     });
   });
   const x = concat(windows);
-  const normalization = windows.length > 0
-    ? fitStandardScaler(Array.from({ length: windows.length * steps }, (_, r) => x.subarray(r * channels, (r + 1) * channels)))
-    : { mean: spec.channels.map(() => 0), std: spec.channels.map(() => 1) };
-  for (let i = 0; i < x.length; i++) x[i] = (x[i] - normalization.mean[i % channels]) / normalization.std[i % channels];
+  const normalization = standardizeChannels(x, channels);
   return {
     kind: 'motion', labels, shape: [steps, channels], x, targets: Int32Array.from(targets), sources, groups: Int32Array.from(groups), skipped,
     preprocessing: { motion: { ...spec, normalization } },
@@ -181,13 +177,4 @@ function concat(inputs: Float32Array[]): Float32Array {
   const x = new Float32Array(inputs.length * size);
   inputs.forEach((input, i) => x.set(input, i * size));
   return x;
-}
-
-function meanAndStd(values: Float32Array): { mean: number; std: number } {
-  let sum = 0;
-  for (const v of values) sum += v;
-  const mean = values.length > 0 ? sum / values.length : 0;
-  let squares = 0;
-  for (const v of values) squares += (v - mean) ** 2;
-  return { mean, std: Math.sqrt(values.length > 0 ? squares / values.length : 0) || 1 };
 }
