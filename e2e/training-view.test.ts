@@ -46,6 +46,7 @@ test('train: live leaderboard and curves over the WebSocket; models: report with
   let maxPoints = 0;
   let liveTransport = '';
   let shot = false;
+  let reattached = false;
   const phases = new Set<string>();
   const deadline = Date.now() + 100_000;
   while (!(await byId('train-result').isVisible())) {
@@ -63,9 +64,16 @@ test('train: live leaderboard and curves over the WebSocket; models: report with
       await byId('learning-curve').scrollIntoViewIfNeeded();
       await screenshot(page, 'train-2-curves');
       await page.evaluate(() => window.scrollTo(0, 0));
+      // The phone reloads the app mid-search (or Android killed it in the background): the panel finds the
+      // running job on the server and follows it again.
+      await page.reload();
+      await byId('tab-train').click();
+      await textOf(byId('train-status'), /^(Training…|Training finished)$/);
+      reattached = await byId('train-button').isDisabled() || await byId('train-result').isVisible();
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  assert.ok(reattached, 'after the reload the panel followed the running job');
   assert.ok(maxRows >= 2, `the leaderboard showed ${maxRows} trials while the search ran`);
   assert.ok(maxPoints >= 1, `the learning-curve chart had ${maxPoints} points while the search ran`);
   assert.equal(liveTransport, 'websocket', 'the updates came over the WebSocket, and the page said so');

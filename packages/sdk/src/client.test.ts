@@ -74,6 +74,13 @@ describe('OffgridClient requests', () => {
     assert.equal(requests[0].headers['Content-Type'], 'application/json');
     assert.deepEqual(JSON.parse(requests[0].body as string), { budgetSeconds: 30 });
   });
+
+  it('lists a project\'s active jobs (to re-attach after a reload)', async () => {
+    const { fetch, requests } = fakeFetch(() => jsonResponse({ jobs: [job('running')] }));
+    const jobs = await new OffgridClient({ baseUrl: BASE, fetch }).listJobs('p1', { active: true });
+    assert.equal(requests[0].url, `${BASE}/api/v1/projects/p1/jobs?active=true`);
+    assert.deepEqual(jobs.map((j) => j.status), ['running']);
+  });
 });
 
 describe('OffgridClient errors', () => {

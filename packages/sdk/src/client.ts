@@ -277,6 +277,11 @@ export class OffgridClient {
     return this.json('POST /projects/{projectId}/train', { ...options, params: { projectId }, json: request });
   }
 
+  /** A project's jobs, newest first; `{ active: true }`: only queued and running ones (to re-attach after a reload). */
+  async listJobs(projectId: string, query: { active?: boolean; limit?: number } = {}, options?: RequestOptions): Promise<Job[]> {
+    return (await this.json('GET /projects/{projectId}/jobs', { ...options, params: { projectId }, query })).jobs;
+  }
+
   getJob(jobId: string, options?: RequestOptions): Promise<Job> {
     return this.json('GET /jobs/{jobId}', { ...options, params: { jobId } });
   }

@@ -158,18 +158,12 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
   const predictUrl = routeHash({ name: 'project', projectId: project.id, tab: 'predict' });
   const modelsUrl = routeHash({ name: 'project', projectId: project.id, tab: 'models' });
 
-  trainButton.addEventListener('click', async () => {
-    // Asked here, on the tap, so "training is done" can reach the phone while it is in a pocket.
-    askNotificationPermission();
+  /** Follows a job to its final status (live, then the model's report); a new one or one found running on mount. */
+  const follow = async (started: Job) => {
     setRunning(true);
-    result.hidden = true;
-    status.textContent = 'Starting…';
-    progress.value = 0;
-    curves = new LiveCurves();
-    delete chart.element.dataset.drawn;
     try {
-      show(await client.startTraining(project.id, { budgetSeconds }, { signal: controller.signal }));
-      const final = await client.watchJob(job!.id, show, { signal: controller.signal, onConnection: showConnection });
+      show(started);
+      const final = await client.watchJob(started.id, show, { signal: controller.signal, onConnection: showConnection });
       if (final.status === 'succeeded' && final.modelId) {
         const model = await client.getModel(final.modelId, { signal: controller.signal });
         result.textContent = `Model v${model.version} · ${modelQuality(model)}`;
@@ -193,7 +187,35 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
     } finally {
       if (!controller.signal.aborted) setRunning(false);
     }
+  };
+
+  trainButton.addEventListener('click', async () => {
+    // Asked here, on the tap, so "training is done" can reach the phone while it is in a pocket.
+    askNotificationPermission();
+    setRunning(true);
+    result.hidden = true;
+    status.textContent = 'Starting…';
+    progress.value = 0;
+    curves = new LiveCurves();
+    delete chart.element.dataset.drawn;
+    let started: Job;
+    try {
+      started = await client.startTraining(project.id, { budgetSeconds }, { signal: controller.signal });
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      status.textContent = `Training did not run: ${describeApiError(error)}`;
+      setRunning(false);
+      return;
+    }
+    await follow(started);
   });
+
+  // A job still queued or running (the app was closed, reloaded, or killed in the background meanwhile) is
+  // followed again, so its progress and result are not lost to the phone.
+  client.listJobs(project.id, { active: true }, { signal: controller.signal }).then(
+    ([running]) => { if (running && !job) void follow(running); },
+    () => undefined, // offline, or an older server: the panel simply starts idle
+  );
 
   cancelButton.addEventListener('click', () => {
     if (!job) return;

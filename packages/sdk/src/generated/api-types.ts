@@ -123,6 +123,17 @@ export interface ExchangePairingTokenRequest {
   deviceName?: string;
 }
 
+export interface GetProjectsJobsQuery {
+  /** Only queued and running jobs. @default false */
+  active?: boolean;
+  /** 1..100. @default 20 */
+  limit?: number;
+}
+
+export interface GetProjectsJobsResponse {
+  jobs: Job[];
+}
+
 export interface Health {
   ok: boolean;
   version: string;
@@ -747,6 +758,12 @@ export interface ApiRoutes {
   'GET /projects/{projectId}/export': {
     params: { projectId: string };
     responses: { 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** A project's training jobs, newest first */
+  'GET /projects/{projectId}/jobs': {
+    params: { projectId: string };
+    query: GetProjectsJobsQuery;
+    responses: { 200: GetProjectsJobsResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List a project's model versions, newest first */
   'GET /projects/{projectId}/models': {

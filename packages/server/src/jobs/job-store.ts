@@ -69,6 +69,13 @@ export class JobStore {
     return toJob(row);
   }
 
+  /** A project's jobs, newest first; `active` keeps the queued and running ones (what a reopened app re-attaches to). */
+  listForProject(projectId: string, { active = false, limit = 20 }: { active?: boolean; limit?: number } = {}): Job[] {
+    const rows = this.db.prepare(`SELECT * FROM jobs WHERE project_id = ? ${active ? "AND status IN ('queued', 'running')" : ''}
+      ORDER BY created_at DESC, id DESC LIMIT ?`).all(projectId, limit) as JobRow[];
+    return rows.map(toJob);
+  }
+
   snapshot(datasetId: string): { labels: string[]; sampleIds: string[] } {
     const row = this.db.prepare('SELECT labels, sample_ids FROM dataset_snapshots WHERE id = ?').get(datasetId) as { labels: string; sample_ids: string };
     return { labels: JSON.parse(row.labels), sampleIds: JSON.parse(row.sample_ids) };

@@ -41,6 +41,22 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
     return reply.code(202).send(job);
   });
 
+  app.get<{ Params: { projectId: string }; Querystring: { active?: boolean; limit?: number } }>('/projects/:projectId/jobs', {
+    schema: {
+      summary: "A project's training jobs, newest first", tags: ['jobs'],
+      description: 'With active=true only queued and running jobs: an app that was closed or reloaded during training finds its job here and watches it again.',
+      params: { type: 'object', properties: { projectId: idParam } },
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: {
+          active: { type: 'boolean', default: false, description: 'Only queued and running jobs.' },
+          limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+        },
+      },
+      response: { 200: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: jobSchema } } } },
+    },
+  }, async (request) => ({ jobs: jobStore.listForProject(projects.get(request.params.projectId).id, request.query) }));
+
   app.get<{ Params: { jobId: string } }>('/jobs/:jobId', {
     schema: { summary: 'A training job (poll)', tags: ['jobs'], params: jobParams, response: { 200: jobSchema } },
   }, async (request) => jobStore.get(request.params.jobId));

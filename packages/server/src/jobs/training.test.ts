@@ -115,10 +115,19 @@ test('cancelling a running search stops it within seconds: status cancelled, no 
     if (polled.progress.phase === 'searching' && polled.progress.epoch >= 1) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  // A reopened app finds the running job by its project.
+  const active = await json(await t.api(`/projects/${project.id}/jobs?active=true`));
+  assert.deepEqual(active.jobs.map((j: { id: string; status: string }) => [j.id, j.status]), [[job.id, 'running']]);
   const cancelledAt = Date.now();
   assert.equal((await t.api(`/jobs/${job.id}/cancel`, { method: 'POST' })).status, 200);
   const events = await readEvents(job.id);
   assert.equal(events.at(-1)!.status, 'cancelled', JSON.stringify(events.at(-1)));
+  assert.deepEqual((await json(await t.api(`/projects/${project.id}/jobs?active=true`))).jobs, []);
+  assert.deepEqual((await json(await t.api(`/projects/${project.id}/jobs`))).jobs.map((j: { id: string; status: string }) => [j.id, j.status]), [[job.id, 'cancelled']]);
+  const unknown = await t.api('/projects/00000000-0000-4000-8000-000000000000/jobs');
+  assert.equal(unknown.status, 404);
+  const badLimit = await t.api(`/projects/${project.id}/jobs?limit=0`);
+  assert.deepEqual([badLimit.status, (await json(badLimit)).error.message], [400, 'Invalid request: querystring/limit must be >= 1.']);
   assert.ok(Date.now() - cancelledAt < 10_000, `stopped ${Date.now() - cancelledAt} ms after the cancel`);
   assert.deepEqual((await json(await t.api(`/projects/${project.id}/models`))).models, []);
   for (let i = 0; i < 50 && existsSync(join(t.dataDir, 'jobs', job.id)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
