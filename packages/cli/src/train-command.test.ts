@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { readLabels, readMetadata, TfliteSession } from '@offgrid/tflite';
+import { parseCount, parseKilobytes } from './train-command.ts';
 
 const run = promisify(execFile);
 const BIN = new URL('../bin/offgrid.mjs', import.meta.url).pathname;
@@ -73,4 +74,12 @@ test('bad input gets a message, not a stack trace', async () => {
     return true;
   });
   await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--budget', 'soon']), /"soon" is not a duration/);
+  await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--objective', 'speed']), /--objective must be "float32" or "int8", got "speed"/);
+  await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--max-size', 'small']), /--max-size "small" is not a size; write e.g. 64kb/);
+  await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--max-macs', '0']), /--max-macs "0" is not a count/);
+});
+
+test('limits on the command line: sizes in KiB, counts with k/M/G', () => {
+  assert.deepEqual(['64kb', '64', '1.5mb', '2MiB'].map(parseKilobytes), [64, 64, 1536, 2048]);
+  assert.deepEqual(['250k', '5M', '1.2g', '1200'].map(parseCount), [250_000, 5_000_000, 1_200_000_000, 1200]);
 });

@@ -6,7 +6,7 @@ import { loadDataset } from '@offgrid/engine/data';
 import { renderReportHtml, SearchProgressTracker, trainPipeline, type PipelineEvent } from '@offgrid/pipeline';
 import { formatSeconds, LiveBlock, parseDuration, progressBar } from './terminal/progress-bar.ts';
 
-const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01]`;
+const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01] [--objective float32|int8] [--max-size 64kb] [--max-macs 5M]`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -20,6 +20,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
       concurrency: { type: 'string', default: '2' },
       task: { type: 'string', default: 'classify' },
       'false-alarm-rate': { type: 'string' },
+      objective: { type: 'string', default: 'float32' },
+      'max-size': { type: 'string' },
+      'max-macs': { type: 'string' },
     },
   });
   const [input] = positionals;
@@ -39,6 +42,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const falseAlarmRate = values['false-alarm-rate'] === undefined ? undefined : Number(values['false-alarm-rate']);
   if (falseAlarmRate !== undefined && task !== 'anomaly') throw new Error('--false-alarm-rate is for --task anomaly.');
   if (falseAlarmRate !== undefined && !(falseAlarmRate > 0 && falseAlarmRate < 0.5)) throw new Error(`--false-alarm-rate must be a number between 0 and 0.5, got "${values['false-alarm-rate']}".`);
+  const objective = values.objective;
+  if (objective !== 'float32' && objective !== 'int8') throw new Error(`--objective must be "float32" or "int8", got "${objective}".`);
+  const limits = {
+    ...(values['max-size'] === undefined ? {} : { maxInt8Kb: parseKilobytes(values['max-size']) }),
+    ...(values['max-macs'] === undefined ? {} : { maxMacs: parseCount(values['max-macs']) }),
+  };
+  if (task === 'anomaly' && (objective !== 'float32' || Object.keys(limits).length > 0)) throw new Error('--objective, --max-size and --max-macs are for --task classify.');
   const out = resolve(values.out);
   await mkdir(out, { recursive: true });
 
@@ -63,6 +73,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     budgetSeconds: budgetSeconds - (Date.now() - started) / 1000, seed, concurrency, workDir,
     name: basename(resolve(input)).replace(/\.csv$/i, ''), source: resolve(input), signal: abort.signal, task,
     ...(falseAlarmRate === undefined ? {} : { falseAlarmRate }),
+    objective, ...(Object.keys(limits).length > 0 ? { limits } : {}),
     onEvent: (event) => view.handle(event),
   }).finally(() => view.stop());
 
@@ -131,4 +142,18 @@ class TrainingView {
   stop(): void {
     clearInterval(this.timer);
   }
+}
+
+/** "64kb", "1.5mb", "300" (KiB) → KiB. */
+export function parseKilobytes(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(kb|kib|k|mb|mib|m)?$/i.exec(text.trim());
+  if (!match || Number(match[1]) <= 0) throw new Error(`--max-size "${text}" is not a size; write e.g. 64kb or 1.5mb.`);
+  return Number(match[1]) * (/^m/i.test(match[2] ?? '') ? 1024 : 1);
+}
+
+/** "5M", "250k", "1200000" → a count. */
+export function parseCount(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg])?$/i.exec(text.trim());
+  if (!match || Number(match[1]) <= 0) throw new Error(`--max-macs "${text}" is not a count; write e.g. 250k or 5M.`);
+  return Math.round(Number(match[1]) * ({ k: 1e3, m: 1e6, g: 1e9 }[(match[2] ?? '').toLowerCase()] ?? 1));
 }

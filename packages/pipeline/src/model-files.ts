@@ -94,3 +94,18 @@ export function inputConverter(modelBytes: Uint8Array): (sample: Float32Array) =
   const model = parseModel(modelBytes);
   return model.tensors[model.inputs[0]].dtype === 'int32' ? (sample) => Int32Array.from(sample) : (sample) => sample;
 }
+
+export const CALIBRATION_SAMPLES = 200;
+
+/** Up to 200 training samples for int8 calibration (small datasets repeat theirs: calibration wants ≥ 100). */
+export function calibrationSamples(x: Float32Array, count: number, trainIndices: number[], random: { next(): number }): Float32Array[] {
+  const size = x.length / count;
+  const pool = [...trainIndices];
+  const picked: Float32Array[] = [];
+  while (picked.length < CALIBRATION_SAMPLES && pool.length > 0) {
+    const [index] = pool.splice(Math.floor(random.next() * pool.length), 1);
+    picked.push(x.slice(index * size, (index + 1) * size));
+  }
+  for (let i = 0; picked.length < CALIBRATION_SAMPLES && i < picked.length; i++) picked.push(picked[i]);
+  return picked;
+}

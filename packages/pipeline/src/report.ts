@@ -67,7 +67,9 @@ export interface TrainReport {
   budgetSeconds: number;
   elapsedSeconds: number;
   /** `retrained`: on train+validation after the search; otherwise the trial's own model ships (budget too short). */
-  winner: { trialNumber: number; family: string; config: Record<string, unknown>; epochs: number; retrained: boolean };
+  winner: { trialNumber: number; family: string; config: Record<string, unknown>; epochs: number; retrained: boolean; macs?: number };
+  /** What the trials were ranked by, and the limits they had to meet. */
+  search?: { objective: 'float32' | 'int8'; limits?: { maxInt8Kb?: number; maxMacs?: number } };
   metrics: {
     /** Anomaly: share of the threshold-setting normal samples under the float32 threshold. */
     validation: { accuracy: number };
@@ -93,7 +95,14 @@ export interface TrialSummary {
   family: string;
   config: Record<string, unknown>;
   status: string;
+  /** The search's objective: float32 validation accuracy, or the int8 file's with `search.objective` 'int8'. */
   valAccuracy?: number;
+  /** Multiply-accumulates per inference of the trial's model (`countMacs`). */
+  macs?: number;
+  /** Its int8 file, KiB (measured when a size limit or the int8 objective asked for it). */
+  int8SizeKb?: number;
+  /** Why it failed or was infeasible (over a limit). */
+  error?: string;
   /** ISO time the trial first started (a resumed search keeps it: the trial was not run again). */
   startedAt: string;
   seconds?: number;

@@ -131,6 +131,26 @@ test('a CSV: standardized numeric features and a label column, in metadata and r
   assert.deepEqual(readLabels(files.int8), ['fault', 'idle', 'running']);
 });
 
+test('limits and the int8 objective: trials over the MACs limit are infeasible, the winner is within it, trials are ranked on their int8 files', { timeout: 60_000 }, async () => {
+  const csv = join(root, 'limits.csv');
+  const rows = ['a,b,label'];
+  for (let i = 0; i < 120; i++) rows.push(`${(i % 3) * 2 + ((i * 7) % 10) / 20},${((i * 13) % 10) / 10},${['x', 'y', 'z'][i % 3]}`);
+  writeFileSync(csv, rows.join('\n') + '\n');
+  const dataset = await loadDataset(csv, DEFAULT_IMAGE_SPEC);
+  const maxMacs = 1000; // the default MLP (2 → 128 → 64 → 3: 8,640 MACs) is over it; linear (6) and small MLPs are not
+  const { report } = await trainPipeline(dataset, {
+    budgetSeconds: 20, seed: 0, concurrency: 1, workDir: join(root, 'limits'), name: 'limits', source: csv, objective: 'int8', limits: { maxMacs },
+  });
+  assert.deepEqual(report.search, { objective: 'int8', limits: { maxMacs } });
+  const infeasible = report.trials.filter((t) => t.status === 'infeasible');
+  assert.ok(infeasible.length >= 1, `statuses: ${report.trials.map((t) => t.status)}`);
+  for (const trial of infeasible) assert.match(trial.error ?? '', /macs \d+ > max 1000/);
+  assert.ok(report.winner.macs !== undefined && report.winner.macs <= maxMacs, `winner MACs ${report.winner.macs}`);
+  for (const trial of report.trials.filter((t) => /^completed|^pruned/.test(t.status))) {
+    assert.ok(trial.macs! <= maxMacs && trial.int8SizeKb! > 0, `trial ${trial.number}: ${trial.macs} MACs, int8 ${trial.int8SizeKb} KiB (measured for the int8 objective)`);
+  }
+});
+
 test('a test set of other labels or another kind of data is refused by name', async () => {
   const images = colourImages(2);
   const other = { ...colourImages(2), labels: ['a', 'b', 'c'] };

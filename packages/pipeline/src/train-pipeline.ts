@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
 import { createRandom, groupedStratifiedSplit, trainInWorker, type Random, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
+import { countMacs, parseModel } from '@offgrid/tflite';
 import { trainAnomalyPipeline } from './anomaly-pipeline.ts';
 import { readCheckpoint, readTrialModel, writeCheckpoint, writeTrialModel } from './checkpoint-files.ts';
-import { evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
+import { CALIBRATION_SAMPLES, calibrationSamples, evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
 import { inputPreprocessing, modelView, type ModelView } from './model-input.ts';
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
+import { limitConstraints, measureTrialModel, type ModelLimits, type SearchObjective } from './trial-measures.ts';
 import type { EvaluationSummary, PipelineTask, TrainReport, TrialSummary } from './report.ts';
 
 export interface TrainPipelineOptions {
@@ -24,6 +26,10 @@ export interface TrainPipelineOptions {
    * default: 15% of `dataset`, stratified, whole recordings (`dataset.groups`) on one side.
    */
   testData?: LoadedDataset;
+  /** What trials are ranked by (default 'float32': validation accuracy of the float model; 'int8': of its int8 file). */
+  objective?: SearchObjective;
+  /** The phone's limits (int8 file size, MACs per inference): a trial over one is infeasible and never wins. */
+  limits?: ModelLimits;
   /**
    * Above this many training samples the search runs on a stratified sample of this size (and half the budget),
    * and the winner then continues from its trial's weights on all of them (default 8000).
@@ -55,7 +61,6 @@ export type PipelineEvent =
 const SEARCH_SHARE = { small: 0.75, large: 0.5 };
 const SEARCH_SAMPLE_LIMIT = 8000;
 const TEST_FRACTION = 0.15;
-const CALIBRATION_SAMPLES = 200;
 /** ASHA rungs in epochs: 1, 3, 9, 27. */
 const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
 
@@ -85,6 +90,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   const { trainIndices, testIndices } = options.testData
     ? { trainIndices: [...dataset.targets.keys()], testIndices: [...options.testData.targets.keys()] }
     : holdOutTest(dataset, random);
+  const objective = options.objective ?? 'float32';
   const sampleLimit = options.searchSampleLimit ?? SEARCH_SAMPLE_LIMIT;
   const large = trainIndices.length > sampleLimit;
   const searchIndices = large ? subsample(dataset, trainIndices, sampleLimit / trainIndices.length, random) : trainIndices;
@@ -112,6 +118,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
       scheduler: asha(EPOCH_RUNGS),
       metric: 'valAccuracy',
       direction: 'maximize',
+      constraints: limitConstraints(options.limits),
       budgetSeconds: options.budgetSeconds * (large ? SEARCH_SHARE.large : SEARCH_SHARE.small),
       concurrency: options.concurrency,
       storage,
@@ -143,13 +150,22 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
         for (const epoch of result.history) {
           if (epoch.epoch > (checkpoint?.epoch ?? 0)) await ctx.report(epoch.epoch, { valAccuracy: epoch.valAccuracy ?? 0, valLoss: epoch.valLoss ?? 0 });
         }
-        const valAccuracy = result.metrics.validation?.accuracy ?? result.history.at(-1)?.valAccuracy ?? 0;
+        const valAccuracyFloat32 = result.metrics.validation?.accuracy ?? result.history.at(-1)?.valAccuracy ?? 0;
+        const measured = await measureTrialModel(result.tflite, {
+          dataset, view: viewFor(family), searchIndices, validationIndices: result.validationIndices, name: options.name,
+          objective, limits: options.limits, seed: options.seed + ctx.trialNumber,
+        });
+        const valAccuracy = objective === 'int8' ? measured.valAccuracyInt8 ?? valAccuracyFloat32 : valAccuracyFloat32;
         const kept = keptAccuracy.get(ctx.trialNumber);
         if (kept === undefined || kept <= valAccuracy) {
           await writeTrialModel(trialModelPath(ctx.trialNumber), result.tflite);
           keptAccuracy.set(ctx.trialNumber, valAccuracy);
         }
-        return { valAccuracy, parameters: result.metrics.parameters, seconds: result.metrics.seconds, modelSizeKb: result.tflite.byteLength / 1024 };
+        const { valAccuracyInt8, ...sizes } = measured;
+        return {
+          valAccuracy, valAccuracyFloat32, ...(valAccuracyInt8 !== undefined ? { valAccuracyInt8 } : {}), ...sizes,
+          parameters: result.metrics.parameters, seconds: result.metrics.seconds, modelSizeKb: result.tflite.byteLength / 1024,
+        };
       },
     });
   } finally {
@@ -158,7 +174,11 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   // An aborted search returns what it has; the caller asked to stop, so no winner is retrained or packaged.
   options.signal?.throwIfAborted();
   const best = search.best;
-  if (!best) throw new Error(`No trial finished within the budget of ${options.budgetSeconds} s. Give it a larger budget.`);
+  if (!best) {
+    const infeasible = search.trials.filter((t) => t.status === 'infeasible');
+    if (infeasible.length > 0) throw new Error(`No model met the limits: ${infeasible.length} trial(s) exceeded them (${infeasible[0].error}). Relax the limits or give a larger budget.`);
+    throw new Error(`No trial finished within the budget of ${options.budgetSeconds} s. Give it a larger budget.`);
+  }
   const winner = splitConfig(best.config);
   const winnerTrial = search.trials.find((t) => t.number === best.trialNumber)!;
   let epochs = Math.max(1, best.resource);
@@ -209,7 +229,8 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     split: { train: Math.round(trainIndices.length * 0.8), validation: trainIndices.length - Math.round(trainIndices.length * 0.8), test: testIndices.length, searchSamples: searchIndices.length, seed: options.seed },
     budgetSeconds: options.budgetSeconds,
     elapsedSeconds: (Date.now() - started) / 1000,
-    winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained },
+    winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained, macs: countMacs(parseModel(files.float32)) },
+    search: { objective, ...(options.limits ? { limits: options.limits } : {}) },
     metrics: {
       validation: { accuracy: best.value },
       test: { float32: summary(test.float32, dataset.labels), int8: summary(test.int8, dataset.labels) },
@@ -244,18 +265,6 @@ export function subset(view: Pick<ModelView, 'x' | 'shape'>, dataset: Pick<Loade
   return { x, shape: view.shape, targets: indices.map((i) => dataset.targets[i]), ...(dataset.groups ? { groups: indices.map((i) => dataset.groups![i]) } : {}) };
 }
 
-/** Up to 200 training samples for int8 calibration (small datasets repeat theirs: calibration wants ≥ 100). */
-export function calibrationSamples(x: Float32Array, count: number, trainIndices: number[], random: { next(): number }): Float32Array[] {
-  const size = x.length / count;
-  const pool = [...trainIndices];
-  const picked: Float32Array[] = [];
-  while (picked.length < CALIBRATION_SAMPLES && pool.length > 0) {
-    const [index] = pool.splice(Math.floor(random.next() * pool.length), 1);
-    picked.push(x.slice(index * size, (index + 1) * size));
-  }
-  for (let i = 0; picked.length < CALIBRATION_SAMPLES && i < picked.length; i++) picked.push(picked[i]);
-  return picked;
-}
 
 export function summary(report: { accuracy: number; macroF1: number; perClass: { precision: number; recall: number }[]; confusion: number[][] }, labels: string[]): EvaluationSummary {
   return {
@@ -273,6 +282,9 @@ export function trialSummary(trial: StoredTrial, winner?: number): TrialSummary 
     config: trial.config as Record<string, unknown>,
     status: trial.number === winner ? `${trial.status} (winner)` : trial.status,
     valAccuracy: last ? Number(last.metrics.valAccuracy) : undefined,
+    ...(last?.metrics.macs !== undefined ? { macs: Number(last.metrics.macs) } : {}),
+    ...(last?.metrics.int8SizeKb !== undefined ? { int8SizeKb: Number(last.metrics.int8SizeKb) } : {}),
+    ...(trial.error ? { error: trial.error } : {}),
     startedAt: new Date(trial.startedAt).toISOString(),
     seconds: (trial.updatedAt - trial.startedAt) / 1000,
     history: trial.epochs.map((e) => ({ epoch: e.step, valAccuracy: Number(e.metrics.valAccuracy), valLoss: Number(e.metrics.valLoss) })),

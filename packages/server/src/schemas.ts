@@ -70,7 +70,7 @@ export const jobSchema = {
     status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
     request: {
       type: 'object', required: ['budgetSeconds', 'seed'],
-      properties: { budgetSeconds: { type: 'number' }, seed: { type: 'integer' } },
+      properties: { budgetSeconds: { type: 'number' }, seed: { type: 'integer' }, objective: { type: 'string', enum: ['float32', 'int8'] }, maxInt8Kb: { type: 'number' }, maxMacs: { type: 'number' } },
     },
     progress: {
       type: 'object',

@@ -15,6 +15,7 @@ export { evaluate, evaluateAll } from './interpreter.ts';
 export type { InterpreterInput } from './interpreter.ts';
 export { toFloat16Weights, float16Bits, float16ToNumber } from './float16.ts';
 export { quantizeInt8, calibrate, int8Params, sampleInputs, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
+export { countMacs } from './macs.ts';
 export type { QuantizeInt8Options, Range, RangeMethod } from './quantize.ts';
 export { calibrateLiteRt } from './calibrate-litert.ts';
 export {

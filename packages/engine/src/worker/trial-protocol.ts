@@ -51,6 +51,8 @@ export interface TrialResult {
   epochs: number;
   history: EpochMetrics[];
   stoppedBy: FitResult['stoppedBy'];
+  /** The samples (indices into `request.data`) the trainer held out for validation. */
+  validationIndices: number[];
   metrics: FitResult['metrics'] & {
     /** On the validation split, from the TF.js model (undefined without validation samples). */
     validation?: ClassificationReport;

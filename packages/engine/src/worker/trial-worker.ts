@@ -78,7 +78,7 @@ async function run({ request, startedAt }: TrialWorkerInput): Promise<void> {
   post({
     type: 'result',
     result: {
-      tflite, inputShape, epochs, history: trained.history, stoppedBy: trained.stoppedBy,
+      tflite, inputShape, epochs, history: trained.history, stoppedBy: trained.stoppedBy, validationIndices,
       metrics: { ...trained.metrics, validation, parameters, seconds: (Date.now() - startedAt) / 1000 },
     },
   }, [tflite.buffer as ArrayBuffer]);

@@ -155,6 +155,9 @@ export interface Job {
   request?: {
     budgetSeconds: number;
     seed: number;
+    objective?: 'float32' | 'int8';
+    maxInt8Kb?: number;
+    maxMacs?: number;
   };
   progress: JobProgress;
   createdAt: string;
@@ -624,6 +627,15 @@ export interface StartTrainingRequest {
   budgetSeconds?: number;
   /** Same seed + same snapshot = same split and search. 0..2147483647. @default 0 */
   seed?: number;
+  /**
+   * Rank trials by the validation accuracy of their float32 model (default) or of their int8 file (slower: every
+   * trial is quantized).
+   */
+  objective?: 'float32' | 'int8';
+  /** Largest int8 .tflite file the phone takes, KiB; trials over it never win. 1..1048576. */
+  maxInt8Kb?: number;
+  /** Most multiply-accumulates per inference (a latency proxy); trials over it never win. at least 1. */
+  maxMacs?: number;
 }
 
 export interface StoredSampleResult {

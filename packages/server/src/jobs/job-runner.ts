@@ -11,7 +11,7 @@ import type { AnomalyMetrics, ModelInput, ModelMetrics, ModelStore } from '../mo
 import type { Project, ProjectStore } from '../projects/project-store.ts';
 import { buildDataset } from '../datasets/index.ts';
 import type { SampleStore } from '../samples/sample-store.ts';
-import { FINAL_STATUSES, type Job, type JobProgress, type JobStore } from './job-store.ts';
+import { FINAL_STATUSES, type Job, type JobProgress, type JobStore, type TrainRequest } from './job-store.ts';
 
 /** The search a job runs: `@offgrid/pipeline`'s trainPipeline unless a test swaps it. */
 export type SearchPipeline = typeof trainPipeline;
@@ -123,6 +123,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
         budgetSeconds: job.request.budgetSeconds, seed: job.request.seed, concurrency: this.options.concurrency, workDir,
         name: project.name, source: `project "${project.name}", dataset snapshot ${job.datasetId}`, signal,
         task: project.task, ...(project.settings.falseAlarmRate === undefined ? {} : { falseAlarmRate: project.settings.falseAlarmRate }),
+        ...searchGoals(job.request),
         onEvent: (event) => report(tracker.handle(event)),
       });
       clearInterval(ticker);
@@ -208,4 +209,10 @@ export function metricsOf(report: TrainReport): ModelMetrics {
 
 function withoutHistogram({ scoreHistogram: _histogram, ...anomaly }: NonNullable<TrainReport['metrics']['anomaly']>): AnomalyMetrics {
   return anomaly;
+}
+
+/** The request's objective and limits as the pipeline takes them (absent fields stay absent). */
+function searchGoals({ objective, maxInt8Kb, maxMacs }: TrainRequest): { objective?: 'float32' | 'int8'; limits?: { maxInt8Kb?: number; maxMacs?: number } } {
+  const limits = { ...(maxInt8Kb === undefined ? {} : { maxInt8Kb }), ...(maxMacs === undefined ? {} : { maxMacs }) };
+  return { ...(objective ? { objective } : {}), ...(Object.keys(limits).length > 0 ? { limits } : {}) };
 }

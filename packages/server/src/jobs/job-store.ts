@@ -12,6 +12,11 @@ export interface TrainRequest {
   budgetSeconds: number;
   /** Seeds the data split, the sampler and the trainers: the same seed on the same snapshot repeats the search. */
   seed: number;
+  /** Rank trials by their float32 (default) or int8 validation accuracy. */
+  objective?: 'float32' | 'int8';
+  /** The phone's limits: the int8 file's size (KiB) and multiply-accumulates per inference. */
+  maxInt8Kb?: number;
+  maxMacs?: number;
 }
 
 /** The pipeline's progress snapshot is the job's progress, field for field. */

@@ -22,6 +22,9 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
         properties: {
           budgetSeconds: { type: 'number', minimum: 10, maximum: 24 * 3600, default: DEFAULT_REQUEST.budgetSeconds, description: 'Wall-clock budget of the whole job, seconds (default 2 min).' },
           seed: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, default: 0, description: 'Same seed + same snapshot = same split and search.' },
+          objective: { type: 'string', enum: ['float32', 'int8'], description: 'Rank trials by the validation accuracy of their float32 model (default) or of their int8 file (slower: every trial is quantized).' },
+          maxInt8Kb: { type: 'number', minimum: 1, maximum: 1024 * 1024, description: 'Largest int8 .tflite file the phone takes, KiB; trials over it never win.' },
+          maxMacs: { type: 'number', minimum: 1, description: 'Most multiply-accumulates per inference (a latency proxy); trials over it never win.' },
         },
       },
       response: { 202: jobSchema },
@@ -35,6 +38,10 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
       const what = project.modality === 'image' ? 'images' : `${project.modality} samples`;
       const which = project.task === 'anomaly' ? `the label "${NORMAL_LABEL}"` : 'each label';
       throw new OffgridError('NOT_ENOUGH_DATA', `Capture at least ${MIN_SAMPLES_PER_LABEL} ${what} of ${which} before training; too few for: ${short.join(', ')}.`);
+    }
+    const { objective, maxInt8Kb, maxMacs } = request.body ?? {};
+    if (project.task === 'anomaly' && (objective === 'int8' || maxInt8Kb !== undefined || maxMacs !== undefined)) {
+      throw new OffgridError('VALIDATION', 'objective, maxInt8Kb and maxMacs apply to classifiers; an anomaly detector has one model and a calibrated threshold.');
     }
     const job = jobStore.create(project.id, project.labels, samples.idsOf(project.id), { ...DEFAULT_REQUEST, ...request.body });
     jobs.kick();

@@ -103,6 +103,24 @@ test('upload → search job with live leaderboard → model with float32 + int8 
   context.diagnostic(`job ${seconds.toFixed(1)} s of ${BUDGET_SECONDS} s; ${report.trials.length} trials; winner ${report.winner.family} (${report.winner.epochs} epochs, retrained ${report.winner.retrained}); test int8 ${model.metrics.test.int8.accuracy} float32 ${model.metrics.test.float32.accuracy}; int8 ${files.int8.length} B = ${(model.metrics.sizes.int8Ratio * 100).toFixed(0)}% of float32`);
 });
 
+test('a job can rank trials by their int8 files and carry the phone\'s limits; nonsense limits are refused', { timeout: 30_000 }, async () => {
+  const project = await json(await t.api('/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'limits', labels: Object.keys(COLOURS) }) }));
+  for (const [label, rgb] of Object.entries(COLOURS)) {
+    for (let i = 0; i < 2; i++) await t.api(`/projects/${project.id}/samples?label=${label}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await jpegOf(rgb, 500 + i, 40) });
+  }
+  const train = (body: unknown) => t.api(`/projects/${project.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const refused = await train({ objective: 'fastest' });
+  assert.deepEqual([refused.status, (await json(refused)).error.message], [400, 'Invalid request: body/objective must be equal to one of the allowed values.']);
+  const negative = await train({ maxMacs: 0 });
+  assert.deepEqual([negative.status, (await json(negative)).error.message], [400, 'Invalid request: body/maxMacs must be >= 1.']);
+  const started = await train({ budgetSeconds: 30, objective: 'int8', maxInt8Kb: 48, maxMacs: 2_000_000 });
+  assert.equal(started.status, 202);
+  const job = await json(started);
+  assert.deepEqual(job.request, { budgetSeconds: 30, seed: 0, objective: 'int8', maxInt8Kb: 48, maxMacs: 2_000_000 });
+  await t.api(`/jobs/${job.id}/cancel`, { method: 'POST' });
+  assert.equal((await readEvents(job.id)).at(-1)!.status, 'cancelled');
+});
+
 test('cancelling a running search stops it within seconds: status cancelled, no model, work folder gone', { timeout: 60_000 }, async () => {
   const project = await json(await t.api('/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'cancel me', labels: Object.keys(COLOURS) }) }));
   for (const [label, rgb] of Object.entries(COLOURS)) {
