@@ -29,7 +29,7 @@ ${report.metrics.anomaly ? anomalyCards(report.metrics.anomaly, report) : `<div 
 </div>`}
 <h2>Winner</h2>
 <p>Trial ${report.winner.trialNumber}: <b>${escape(report.winner.family)}</b>, ${report.winner.epochs} epochs, ${report.task === 'anomaly' ? `trained on ${report.split.train} normal samples, threshold set on ${report.split.validation} more` : report.winner.retrained ? 'retrained on train+validation' : 'as trained in the search (too little budget left to retrain)'}. <code>${escape(JSON.stringify(report.winner.config))}</code></p>
-<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).</p>
+<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget${searchGoals(report)}. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).</p>
 <h2>Leaderboard</h2>
 ${leaderboard(ranked)}
 ${report.metrics.anomaly ? `<h2>Anomaly scores (test set, int8)</h2>
@@ -47,10 +47,24 @@ ${perClass(int8, float32)}`}
 `;
 }
 
+/** ", ranked by the int8 files' validation accuracy, int8 file ≤ 64 KiB, ≤ 5.00 M MACs per inference" (empty for a plain search). */
+function searchGoals(report: TrainReport): string {
+  const { objective, limits } = report.search ?? { objective: 'float32' };
+  const parts = [
+    ...(objective === 'int8' ? ['ranked by the int8 files\' validation accuracy'] : []),
+    ...(limits?.maxInt8Kb !== undefined ? [`int8 file ≤ ${limits.maxInt8Kb} KiB`] : []),
+    ...(limits?.maxMacs !== undefined ? [`≤ ${macsText(limits.maxMacs)} MACs per inference`] : []),
+  ];
+  return parts.length > 0 ? `, ${parts.join(', ')}` : '';
+}
+
+const macsText = (macs: number | undefined) =>
+  macs === undefined ? '—' : macs >= 1e6 ? `${(macs / 1e6).toFixed(2)} M` : macs >= 1e3 ? `${(macs / 1e3).toFixed(1)} k` : String(macs);
+
 function leaderboard(trials: TrialSummary[]): string {
-  const rows = trials.map((t, rank) => `<tr><td class="num">${rank + 1}</td><td class="num">${t.number}</td><td>${escape(t.family)}</td><td>${escape(t.status)}</td>
-<td class="num">${percent(t.valAccuracy)}</td><td class="num">${t.history.length}</td><td class="num">${t.seconds?.toFixed(1) ?? '—'}</td><td><code>${escape(JSON.stringify(t.config))}</code></td></tr>`);
-  return `<table><tr><th class="num">#</th><th class="num">trial</th><th>family</th><th>status</th><th class="num">val acc.</th><th class="num">epochs</th><th class="num">s</th><th>config</th></tr>${rows.join('')}</table>`;
+  const rows = trials.map((t, rank) => `<tr><td class="num">${rank + 1}</td><td class="num">${t.number}</td><td>${escape(t.family)}</td><td>${escape(t.status)}${t.error ? `<br><span class="muted">${escape(t.error)}</span>` : ''}</td>
+<td class="num">${percent(t.valAccuracy)}</td><td class="num">${t.history.length}</td><td class="num">${macsText(t.macs)}</td><td class="num">${t.seconds?.toFixed(1) ?? '—'}</td><td><code>${escape(JSON.stringify(t.config))}</code></td></tr>`);
+  return `<table><tr><th class="num">#</th><th class="num">trial</th><th>family</th><th>status</th><th class="num">val acc.</th><th class="num">epochs</th><th class="num">MACs</th><th class="num">s</th><th>config</th></tr>${rows.join('')}</table>`;
 }
 
 const PALETTE = ['#1b7f4b', '#2d6cdf', '#d9822b', '#a23cb4', '#c23b3b', '#1a9aa0', '#7a8b2a', '#6b5b4b'];

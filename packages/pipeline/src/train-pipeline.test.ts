@@ -139,7 +139,7 @@ test('limits and the int8 objective: trials over the MACs limit are infeasible, 
   const dataset = await loadDataset(csv, DEFAULT_IMAGE_SPEC);
   const maxMacs = 1000; // the default MLP (2 → 128 → 64 → 3: 8,640 MACs) is over it; linear (6) and small MLPs are not
   const { report } = await trainPipeline(dataset, {
-    budgetSeconds: 20, seed: 0, concurrency: 1, workDir: join(root, 'limits'), name: 'limits', source: csv, objective: 'int8', limits: { maxMacs },
+    budgetSeconds: 25, seed: 0, concurrency: 2, workDir: join(root, 'limits'), name: 'limits', source: csv, objective: 'int8', limits: { maxMacs },
   });
   assert.deepEqual(report.search, { objective: 'int8', limits: { maxMacs } });
   const infeasible = report.trials.filter((t) => t.status === 'infeasible');
@@ -149,6 +149,9 @@ test('limits and the int8 objective: trials over the MACs limit are infeasible, 
   for (const trial of report.trials.filter((t) => /^completed|^pruned/.test(t.status))) {
     assert.ok(trial.macs! <= maxMacs && trial.int8SizeKb! > 0, `trial ${trial.number}: ${trial.macs} MACs, int8 ${trial.int8SizeKb} KiB (measured for the int8 objective)`);
   }
+  const html = renderReportHtml(report);
+  assert.match(html, /ranked by the int8 files' validation accuracy, ≤ 1\.0 k MACs per inference/);
+  assert.match(html, /macs \d+ &#62; max 1000/, 'the reason an infeasible trial lost');
 });
 
 test('a test set of other labels or another kind of data is refused by name', async () => {
