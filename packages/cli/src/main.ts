@@ -1,3 +1,4 @@
+import { backbonesCommand } from './backbones-command.ts';
 import { exportCommand } from './export-command.ts';
 import { importCommand } from './import-command.ts';
 import { predictCommand } from './predict-command.ts';
@@ -24,6 +25,10 @@ Usage:
   offgrid import <file.tar> --server <url> --key <adminKey> [--ca ca.crt] [--insecure]
       Stream an archive made by export to a server (all or nothing; ids are kept).
       --ca trusts the server's certificate authority (<data>/tls/ca.crt); also OFFGRID_SERVER, OFFGRID_KEY, OFFGRID_CA.
+  offgrid backbones list [--data ./offgrid-data] [--json]
+  offgrid backbones import <model folder | file.tflite> [--name n] [--mean m --std s] [--license id] [--feature-layer l]
+      Pretrained backbones for transfer learning: the built-in one and those imported (a TF.js layers model folder
+      or a float .tflite), kept with checksum, input size, normalization and license under <data>/backbones/.
   offgrid help
 `;
 
@@ -50,6 +55,8 @@ async function run(argv: string[]): Promise<number> {
       return exportCommand(rest);
     case 'import':
       return importCommand(rest);
+    case 'backbones':
+      return backbonesCommand(rest);
     case undefined:
     case 'help':
     case '--help':

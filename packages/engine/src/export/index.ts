@@ -119,6 +119,11 @@ function metadataFor(options: ExportMetadataOptions, model: TfliteModel, modelNa
   return imageClassifierMetadata({ ...options, ...common, inputType });
 }
 
+/** Precision and metadata for a float32 TFLite graph built elsewhere (e.g. an imported .tflite backbone + a lowered head). */
+export async function exportTfliteModel(model: TfliteModel, options: ExportOptions = {}): Promise<Uint8Array> {
+  return finish(model, options.quantize ?? 'float32', options, model.name);
+}
+
 export async function exportTflite(model: tf.LayersModel, options: ExportOptions = {}): Promise<Uint8Array> {
   const description = options.description ?? `Offgrid export of ${model.name}`;
   return finish(lowerToTflite(model, description), options.quantize ?? 'float32', options, model.name);

@@ -42,6 +42,11 @@ export interface FitOptions {
   earlyStopping?: EarlyStopping;
   /** Loss weight per class, or 'balanced' (n / (classes · count), from the training split). */
   classWeights?: readonly number[] | 'balanced';
+  /**
+   * Training targets become (1 − ε)·one-hot + ε/classes (Model Maker uses 0.1); default 0. Validation
+   * loss, which early stopping and plateau schedules monitor, stays plain cross-entropy.
+   */
+  labelSmoothing?: number;
   /** Image augmentation (samples must be [H, W, C]). */
   augment?: ImageAugmentation;
   onProgress?: (progress: TrainerProgress) => void;
@@ -120,6 +125,9 @@ function validate(data: TrainingData, options: FitOptions): void {
   if (Array.isArray(options.classWeights) && options.classWeights.length !== options.numClasses) {
     throw new Error(`classWeights has ${options.classWeights.length} entries; numClasses is ${options.numClasses}.`);
   }
+  if (options.labelSmoothing !== undefined && !(options.labelSmoothing >= 0 && options.labelSmoothing < 1)) {
+    throw new Error(`labelSmoothing must be in [0, 1) (got ${options.labelSmoothing}).`);
+  }
 }
 
 function resolveClassWeights(option: FitOptions['classWeights'], targets: ArrayLike<number>, indices: readonly number[], numClasses: number): number[] | undefined {
@@ -130,11 +138,16 @@ function resolveClassWeights(option: FitOptions['classWeights'], targets: ArrayL
   return counts.map((n) => (n === 0 ? 0 : indices.length / (numClasses * n)));
 }
 
-/** Mean over the batch of weight[label] · cross-entropy (Keras' sample-weight semantics); plain mean without weights. */
-export function weightedCrossEntropy(probabilities: tf.Tensor2D, labels: tf.Tensor1D, classWeights?: tf.Tensor1D): tf.Scalar {
+/**
+ * Mean over the batch of weight[label] · cross-entropy (Keras' sample-weight semantics); plain mean without
+ * weights. `labelSmoothing` ε mixes the one-hot target with the uniform distribution, as Keras' `label_smoothing`.
+ */
+export function weightedCrossEntropy(probabilities: tf.Tensor2D, labels: tf.Tensor1D, classWeights?: tf.Tensor1D, labelSmoothing = 0): tf.Scalar {
   return tf.tidy(() => {
-    const oneHot = tf.oneHot(labels, probabilities.shape[1]);
-    const perSample = tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(probabilities, 1e-7, 1 - 1e-7))), -1));
+    const classes = probabilities.shape[1];
+    let target: tf.Tensor = tf.oneHot(labels, classes);
+    if (labelSmoothing > 0) target = tf.add(tf.mul(target, 1 - labelSmoothing), labelSmoothing / classes);
+    const perSample = tf.neg(tf.sum(tf.mul(target, tf.log(tf.clipByValue(probabilities, 1e-7, 1 - 1e-7))), -1));
     return tf.mean<tf.Scalar>(classWeights ? tf.mul(perSample, tf.gather(classWeights, labels)) : perSample);
   });
 }
@@ -290,7 +303,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
           const batchLoss = optimizer.minimize(() => {
             const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
             batchHits = tf.keep(correctCount(probabilities, labels));
-            return weightedCrossEntropy(probabilities, labels, classWeights);
+            return weightedCrossEntropy(probabilities, labels, classWeights, options.labelSmoothing);
           }, true, variables)!;
           return [batchLoss, batchHits!];
         });

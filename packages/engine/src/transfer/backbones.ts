@@ -7,25 +7,34 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Module, createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import type { AnyBackbone } from './embed.ts';
+
+/** A built-in backbone: weights shipped in an npm package. */
+export interface NpmSource { package: string; version: string; files: string[] }
+
+/** An imported backbone: copied into `<dataDir>/backbones/<name>/` (files relative to that folder). */
+export interface ImportedSource { importedFrom: string; files: string[]; importedAt: string }
 
 export interface BackboneInfo {
   name: string;
   description: string;
-  /** npm package and version the weights ship in. */
-  source: { package: string; version: string; files: string[] };
+  /** How the weights are stored: a TF.js layers model, or a float .tflite run in LiteRT.js. */
+  format: 'tfjs-layers' | 'tflite';
+  /** npm package and version the weights ship in (built-in), or where an imported backbone came from. */
+  source: NpmSource | ImportedSource;
   license: string;
-  /** sha256 of the decoded weight bytes, checked on every load. */
+  /** sha256 of the decoded weight bytes (imported: of the stored files in order), checked on every load. */
   sha256: string;
   /** [height, width, channels] the backbone takes. */
   inputShape: [number, number, number];
   /** Model input = (pixel − mean) / std, pixel in 0..255 RGB. */
   normalization: { mean: number[]; std: number[] };
-  /** Layer whose output is the embedding, and its size. */
+  /** Layer (TF.js) or tensor (.tflite) whose output is the embedding, and its size (a feature map is globally average-pooled). */
   featureLayer: string;
   featureSize: number;
   parameters: number;
-  /** Class names of the pretrained top as shipped (output order), for the full model in `Backbone.pretrained`. */
+  /** Class names of the pretrained top as shipped (output order), for the full model in `Backbone.pretrained`; empty when unknown. */
   pretrainedLabels: readonly string[];
 }
 
@@ -33,6 +42,7 @@ export const BACKBONES = Object.freeze({
   'mobilenet-v2-nsfwjs': Object.freeze<BackboneInfo>({
     name: 'mobilenet-v2-nsfwjs',
     description: 'Keras MobileNetV2 (alpha 1.0) trunk bundled with nsfwjs; top trained for NSFW classes, so use the 1280-d pooled feature only. Best on natural photos.',
+    format: 'tfjs-layers',
     source: { package: 'nsfwjs', version: '4.4.0', files: ['dist/models/mobilenet_v2/model.min.js', 'dist/models/mobilenet_v2/group1-shard1of1.min.js'] },
     license: 'MIT',
     sha256: '8e7dddbb16acacc1bf1601b1b8a761e730ff934b7f2d7771312b2f000e5f5f13',
@@ -71,37 +81,47 @@ function packageRoot(name: string): string {
   return dir;
 }
 
-const loaded = new Map<string, Promise<Backbone>>();
+const loaded = new Map<string, Promise<AnyBackbone>>();
 
-/** Loads (once per thread) and verifies a backbone; the model is shared, so do not dispose it. */
-export function loadBackbone(name: BackboneName = 'mobilenet-v2-nsfwjs'): Promise<Backbone> {
+/**
+ * Loads (once per thread) and verifies a backbone; the model is shared, so do not dispose it. Built-in names need
+ * nothing else; an imported backbone (`offgrid backbones import`) needs the data directory it was imported into.
+ */
+export function loadBackbone(name?: BackboneName): Promise<Backbone>;
+export function loadBackbone(name: string, options: { dataDir: string }): Promise<AnyBackbone>;
+export function loadBackbone(name: string = 'mobilenet-v2-nsfwjs', options?: { dataDir: string }): Promise<AnyBackbone> {
   const info: BackboneInfo | undefined = (BACKBONES as Record<string, BackboneInfo>)[name];
-  if (!info) return Promise.reject(new Error(`Unknown backbone "${name}" (known: ${Object.keys(BACKBONES).join(', ')}).`));
-  let promise = loaded.get(name);
+  if (!info && !options?.dataDir) return Promise.reject(new Error(`Unknown backbone "${name}" (built in: ${Object.keys(BACKBONES).join(', ')}; imported backbones need the data directory: loadBackbone(name, { dataDir }).`));
+  const key = info ? name : `${resolve(options!.dataDir)}|${name}`;
+  let promise = loaded.get(key);
   if (!promise) {
-    promise = (async () => {
-      let root: string;
-      try {
-        root = packageRoot(info.source.package);
-      } catch {
-        throw new Error(`Backbone "${name}" needs the npm package ${info.source.package}@${info.source.version}; install it with \`npm install ${info.source.package}@${info.source.version} -w @offgrid/engine\`.`);
-      }
-      const [topologyFile, weightsFile] = info.source.files.map((f) => join(root, f));
-      const { modelTopology, weightsManifest } = loadCommonJs(topologyFile) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
-      const weightData = new Uint8Array(Buffer.from(loadCommonJs(weightsFile) as string, 'base64'));
-      const sha256 = createHash('sha256').update(weightData).digest('hex');
-      if (sha256 !== info.sha256) throw new Error(`Backbone "${name}" weights have sha256 ${sha256}; expected ${info.sha256}. Reinstall ${info.source.package}@${info.source.version}.`);
-      const handler: tf.io.IOHandler = {
-        load: async () => ({ modelTopology, weightSpecs: weightsManifest.flatMap((g) => g.weights), weightData: weightData.buffer as ArrayBuffer }),
-      };
-      const full = await tf.loadLayersModel(handler);
-      const model = tf.model({ inputs: full.inputs, outputs: full.getLayer(info.featureLayer).output as tf.SymbolicTensor, name: name.replace(/-/g, '_') });
-      model.trainable = false;
-      full.trainable = false;
-      return { info, model, pretrained: full };
-    })();
-    promise.catch(() => loaded.delete(name));
-    loaded.set(name, promise);
+    // The registry module is loaded only for imported backbones (and it imports this one: no static cycle).
+    promise = info ? loadBuiltIn(name, info) : import('./registry.ts').then((r) => r.loadImportedBackbone(name, options!.dataDir));
+    promise.catch(() => loaded.delete(key));
+    loaded.set(key, promise);
   }
   return promise;
+}
+
+async function loadBuiltIn(name: string, info: BackboneInfo): Promise<Backbone> {
+  const source = info.source as NpmSource;
+  let root: string;
+  try {
+    root = packageRoot(source.package);
+  } catch {
+    throw new Error(`Backbone "${name}" needs the npm package ${source.package}@${source.version}; install it with \`npm install ${source.package}@${source.version} -w @offgrid/engine\`.`);
+  }
+  const [topologyFile, weightsFile] = source.files.map((f) => join(root, f));
+  const { modelTopology, weightsManifest } = loadCommonJs(topologyFile) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+  const weightData = new Uint8Array(Buffer.from(loadCommonJs(weightsFile) as string, 'base64'));
+  const sha256 = createHash('sha256').update(weightData).digest('hex');
+  if (sha256 !== info.sha256) throw new Error(`Backbone "${name}" weights have sha256 ${sha256}; expected ${info.sha256}. Reinstall ${source.package}@${source.version}.`);
+  const handler: tf.io.IOHandler = {
+    load: async () => ({ modelTopology, weightSpecs: weightsManifest.flatMap((g) => g.weights), weightData: weightData.buffer as ArrayBuffer }),
+  };
+  const full = await tf.loadLayersModel(handler);
+  const model = tf.model({ inputs: full.inputs, outputs: full.getLayer(info.featureLayer).output as tf.SymbolicTensor, name: name.replace(/-/g, '_') });
+  model.trainable = false;
+  full.trainable = false;
+  return { info, model, pretrained: full };
 }

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadLiteRtNode, runTflite } from '@offgrid/tflite';
 import { initWasmBackend } from '../backend/index.ts';
@@ -8,7 +11,8 @@ import { MODEL_FAMILIES } from '../families/registry.ts';
 import { fit } from '../train/fit.ts';
 import { createRandom } from '../util/random.ts';
 import { BACKBONES, loadBackbone } from './backbones.ts';
-import { composeClassifier, embedSamples } from './embed.ts';
+import { composeClassifier, embedSamples, isTfliteBackbone } from './embed.ts';
+import { importBackbone } from './registry.ts';
 
 await initWasmBackend();
 
@@ -63,4 +67,27 @@ test('nsfwjs MobileNetV2 trunk loads offline, embeds once (cached), a head train
   assert.ok(error <= 1e-4, `max abs error ${error}`);
   assert.ok(actual[0] > 0.5, 'first (red) image classified as class 0 by the exported model');
   result.model.dispose();
+});
+
+test('the real MobileNetV2 trunk exported to a float .tflite imports as a backbone and embeds as the TF.js trunk does', async () => {
+  const backbone = await loadBackbone();
+  const dir = await mkdtemp(join(tmpdir(), 'offgrid-mnv2-tflite-'));
+  try {
+    await writeFile(join(dir, 'mnv2.tflite'), await exportTflite(backbone.model));
+    const { info, warnings } = await importBackbone(join(dir, 'mnv2.tflite'), { dataDir: dir, license: 'MIT', normalization: backbone.info.normalization });
+    assert.deepEqual(warnings, []);
+    assert.deepEqual([info.inputShape, info.featureSize], [[224, 224, 3], 1280]);
+    // The export folds BatchNorm into the convolutions: fewer stored weights than the Keras count.
+    assert.ok(info.parameters > 0.95 * backbone.info.parameters && info.parameters < backbone.info.parameters, `${info.parameters}`);
+    const imported = await loadBackbone('mnv2', { dataDir: dir });
+    assert.ok(isTfliteBackbone(imported));
+    const data = photos();
+    const few = { x: data.x.subarray(0, 2 * 64 * 64 * 3), shape: data.shape, targets: data.targets.slice(0, 2) };
+    const [fromTflite, fromTfjs] = [await embedSamples(imported, few), await embedSamples(backbone, few)];
+    const scale = Math.max(...fromTfjs.x.map(Math.abs));
+    const error = Math.max(...fromTflite.x.map((v, i) => Math.abs(v - fromTfjs.x[i])));
+    assert.ok(error / scale < 1e-4, `relative error ${error / scale}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
