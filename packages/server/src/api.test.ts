@@ -92,9 +92,17 @@ describe('samples', () => {
     const project = await createProject();
     await upload(project.id, 'dog', await jpegOf([10, 200, 10], 3));
     const jpeg = await jpegOf([10, 10, 200], 4);
+    // The same noisy picture as PNG and WebP: every format must be decoded to its last pixel, not only read to its header.
+    const png = await sharp(jpeg).png().toBuffer();
+    const webp = await sharp(jpeg).webp().toBuffer();
+    const cut = (bytes: Buffer) => bytes.subarray(0, Math.floor(bytes.length * 0.9));
     const cases: [string, () => Promise<Response>, number, string, RegExp][] = [
       ['not an image', () => upload(project.id, 'dog', new TextEncoder().encode('hello, not a picture')), 400, 'OFFGRID_ERR_BAD_IMAGE', /not a readable JPEG/],
       ['truncated JPEG', () => upload(project.id, 'dog', jpeg.subarray(0, Math.floor(jpeg.length / 2))), 400, 'OFFGRID_ERR_BAD_IMAGE', /damaged or truncated/],
+      ['JPEG missing its last 10%', () => upload(project.id, 'dog', cut(jpeg)), 400, 'OFFGRID_ERR_BAD_IMAGE', /damaged or truncated/],
+      ['PNG missing its last 10%', () => upload(project.id, 'dog', cut(png), 'image/png'), 400, 'OFFGRID_ERR_BAD_IMAGE', /damaged or truncated/],
+      // WebP's RIFF header announces the full length, so a short file is already refused when its header is read.
+      ['WebP missing its last 10%', () => upload(project.id, 'dog', cut(webp), 'image/webp'), 400, 'OFFGRID_ERR_BAD_IMAGE', /damaged or truncated|not a readable/],
       ['unknown label', () => upload(project.id, 'horse', jpeg), 400, 'OFFGRID_ERR_UNKNOWN_LABEL', /not one of this project's labels \(cat, dog\)/],
       ['no label', () => t.api(`/projects/${project.id}/samples`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg }), 400, 'OFFGRID_ERR_VALIDATION', /\?label=/],
       ['wrong content type', () => upload(project.id, 'dog', jpeg, 'application/x-foo'), 415, 'OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE', /Content-Type/],

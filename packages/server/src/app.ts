@@ -67,6 +67,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   mkdirSync(options.dataDir, { recursive: true });
   const db = openDatabase(join(options.dataDir, 'offgrid.db'));
   const blobs = new BlobStore(join(options.dataDir, 'blobs'));
+  // Before anything listens: what a crash left half-written goes now (a running write's temp file would be in use).
+  blobs.removeInterruptedWrites();
   const samples = new SampleStore(db, blobs);
   const jobStore = new JobStore(db);
   const models = new ModelStore(db);

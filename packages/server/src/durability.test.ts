@@ -1,51 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { jpegOf } from './test-images.ts';
-
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** Every server this file started: a failed assertion must not leave one running (it would hold the test open). */
-const spawned: ChildProcess[] = [];
-
-interface Child { process: ChildProcess; baseUrl: string; adminKey?: string; exited: Promise<NodeJS.Signals | number | null> }
-
-/** The real server in its own process, as `offgrid serve` runs it; resolves once it prints its listening line. */
-async function spawnServer(dataDir: string): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--data', dataDir, '--port', '0', '--host', '127.0.0.1', '--insecure-http', '--log-level', 'warn'], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  spawned.push(child);
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    if (!line.startsWith('{"offgrid"')) continue;
-    const ready = JSON.parse(line) as { urls: string[]; adminKey?: string };
-    return { process: child, baseUrl: ready.urls[0], adminKey: ready.adminKey, exited };
-  }
-  throw new Error(`the server exited before listening (${await exited})`);
-}
-
-function api(child: Child, key: string, path: string, init: RequestInit = {}): Promise<Response> {
-  return fetch(`${child.baseUrl}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${key}`, ...(init.headers as Record<string, string>) } });
-}
-
-async function json<T>(response: Response): Promise<T> {
-  assert.ok(response.ok, `${response.status} ${await response.clone().text()}`);
-  return response.json() as Promise<T>;
-}
-
-async function kill9(child: Child): Promise<void> {
-  child.process.kill('SIGKILL');
-  assert.equal(await child.exited, 'SIGKILL');
-}
+import { api, jsonOf as json, kill9, killSpawned, listSamples, scanBlobs, sha256, spawnServer, stopServer } from './server-process.ts';
 
 test('kill -9 mid-upload and mid-training: every acknowledged sample survives intact, the job is re-queued and finishes', { timeout: 90_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'offgrid-kill-'));
@@ -78,17 +37,17 @@ test('kill -9 mid-upload and mid-training: every acknowledged sample survives in
     await kill9(server);
     killed = true;
     await Promise.all(uploaders);
+    // What a write cut short leaves (whether the kill caught one mid-write is luck, so one is planted too): removed on start.
+    writeFileSync(join(dataDir, 'blobs', '.tmp-interrupted'), 'half a jpeg');
 
     // 2. Restart on the same data: every acknowledged sample is there, every row has an intact blob.
     server = await spawnServer(dataDir);
     assert.equal(server.adminKey, undefined, 'the admin key is printed only on the first start');
-    const { samples } = await json<{ samples: { id: string; sha256: string; label: string }[] }>(await api(server, key, `/projects/${project.id}/samples?limit=1000`));
+    const samples = await listSamples(server, key, project.id);
     const stored = new Map(samples.map((s) => [s.id, s.sha256]));
     for (const [id, digest] of acknowledged) assert.equal(stored.get(id), digest, `acknowledged sample ${id} survived`);
-    for (const sample of samples) {
-      const blob = readFileSync(join(dataDir, 'blobs', sample.sha256.slice(0, 2), sample.sha256));
-      assert.equal(sha256(blob), sample.sha256, `blob of ${sample.id} is intact`);
-    }
+    // Every blob file (those of unacknowledged uploads too) re-hashes to its name: no half-written blob is visible.
+    assert.deepEqual(scanBlobs(dataDir), { blobs: scanBlobs(dataDir).blobs, corrupt: [], temps: [] });
     assert.ok(samples.length >= acknowledged.size);
 
     // 3. Train on a small project (the real search, trials in worker threads); SIGKILL once trials have finished.
@@ -97,7 +56,7 @@ test('kill -9 mid-upload and mid-training: every acknowledged sample survives in
       const jpeg = await jpegOf(i % 2 ? [220, 30, 30] : [30, 30, 220], 1000 + i, 32);
       await json(await api(server, key, `/projects/${small.id}/samples?label=${i % 2 ? 'red' : 'blue'}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: jpeg }));
     }
-    const job = await json<{ id: string }>(await api(server, key, `/projects/${small.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: 20, seed: 5 }) }));
+    const job = await json<{ id: string }>(await api(server, key, `/projects/${small.id}/train`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetSeconds: 30, seed: 5 }) }));
     type Row = { trialNumber: number; family: string; status: string; valAccuracy?: number; epochs: number };
     let beforeKill: Row[];
     for (;;) {
@@ -120,9 +79,9 @@ test('kill -9 mid-upload and mid-training: every acknowledged sample survives in
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(final.status, 'succeeded', JSON.stringify(final));
-    const model = await json<{ artifacts: { sha256: string }[] }>(await api(server, key, `/models/${final.modelId}`));
-    const file = readFileSync(join(dataDir, 'blobs', model.artifacts[0].sha256.slice(0, 2), model.artifacts[0].sha256));
-    assert.equal(sha256(file), model.artifacts[0].sha256);
+    const model = await json<{ artifacts: { variant: string; sha256: string }[] }>(await api(server, key, `/models/${final.modelId}`));
+    const int8 = model.artifacts.find((a) => a.variant === 'int8')!;
+    assert.equal(sha256(new Uint8Array(await (await api(server, key, `/models/${final.modelId}/download?variant=int8`)).arrayBuffer())), int8.sha256);
     assert.equal((await json<{ activeModelId: string }>(await api(server, key, `/projects/${small.id}`))).activeModelId, final.modelId);
     const report = await json<{ trials: { number: number; family: string; status: string; valAccuracy?: number; startedAt: string; history: unknown[] }[] }>(await api(server, key, `/models/${final.modelId}/report`));
     for (const row of beforeKill) {
@@ -133,10 +92,9 @@ test('kill -9 mid-upload and mid-training: every acknowledged sample survives in
       assert.deepEqual([trial.family, trial.status.replace(' (winner)', ''), trial.valAccuracy, trial.history.length], [row.family, row.status, row.valAccuracy, row.epochs]);
     }
     assert.ok(report.trials.length > beforeKill.length, 'the resumed search ran more trials');
-    server.process.kill('SIGTERM');
-    assert.equal(await server.exited, 0, 'SIGTERM closes gracefully');
+    assert.equal(await stopServer(server), 0, 'SIGTERM closes gracefully');
   } finally {
-    for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killSpawned();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -104,7 +104,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
       const now = Date.now();
       if (force || now - lastPersist >= PERSIST_INTERVAL_MS) {
         lastPersist = now;
-        this.publish(jobs.update(job.id, { status: 'running', progress }));
+        this.publish(force ? jobs.update(job.id, { status: 'running', progress }) : jobs.updateProgress(job.id, progress));
       } else {
         this.publish({ ...jobs.get(job.id), status: 'running', progress });
       }

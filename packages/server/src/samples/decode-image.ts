@@ -26,9 +26,11 @@ export async function inspectImage(bytes: Uint8Array): Promise<{ width: number; 
   const { width = 0, height = 0 } = meta;
   if (width * height > IMAGE_LIMITS.maxPixels) throw new OffgridError('BAD_IMAGE', `The image is ${width}x${height}; at most ${IMAGE_LIMITS.maxPixels} pixels are accepted.`);
   if (Math.min(width, height) < IMAGE_LIMITS.minSide) throw new OffgridError('BAD_IMAGE', `The image is ${width}x${height}; each side must be at least ${IMAGE_LIMITS.minSide} pixels.`);
-  // Decoding the whole file catches truncated uploads that still have a valid header.
+  // Decoding the whole file catches truncated uploads that still have a valid header. The pixels stay inside libvips
+  // (shrunk to one, without shrink-on-load, so every pixel is decoded): returned as a JS Buffer they were 150 KB per
+  // 224x224 upload of external memory that drove V8's major GCs on the API thread (bench/server/RESULTS.md).
   try {
-    await sharp(bytes, { limitInputPixels: IMAGE_LIMITS.maxPixels, failOn: 'truncated' }).raw().toBuffer();
+    await sharp(bytes, { limitInputPixels: IMAGE_LIMITS.maxPixels, failOn: 'truncated' }).resize(1, 1, { fastShrinkOnLoad: false }).raw().toBuffer();
   } catch (error) {
     throw new OffgridError('BAD_IMAGE', `The image is damaged or truncated (${(error as Error).message}). Capture or export it again.`);
   }

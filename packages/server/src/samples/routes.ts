@@ -151,7 +151,9 @@ async function addCsv(samples: SampleStore, project: Project, body: Buffer, opti
       SampleStore.checkLabel(project, row.label);
       // One key per row, so a retried file is idempotent row by row.
       const key = options.idempotencyKey ? `${options.idempotencyKey}#${row.line}` : undefined;
-      const stored = samples.byIdempotencyKey(project, key) ?? await samples.store(project, row.label, row.sample, key);
+      const earlier = samples.byIdempotencyKey(project, key);
+      if (earlier) await samples.whenDurable();
+      const stored = earlier ?? await samples.store(project, row.label, row.sample, key);
       results.push({ ok: true, line: row.line, label: row.label, ...stored });
     } catch (error) {
       if (!(error instanceof OffgridError)) throw error;

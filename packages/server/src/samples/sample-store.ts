@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../storage/database.ts';
+import { commitWithoutFsync, fsyncWal, type Db } from '../storage/database.ts';
 import { BlobStore } from '../storage/blob-store.ts';
 import { OffgridError } from '../errors.ts';
 import type { Project } from '../projects/project-store.ts';
@@ -50,7 +50,11 @@ export class SampleStore {
   async add(project: Project, label: string, bytes: Uint8Array, options: AddOptions = {}): Promise<{ sample: Sample; duplicate: boolean }> {
     this.checkUpload(project, label, bytes, options);
     const earlier = this.byIdempotencyKey(project, options.idempotencyKey);
-    if (earlier) return earlier;
+    if (earlier) {
+      // Its first upload may still be waiting for its fsync: this answer, too, only once the row is on disk.
+      await this.whenDurable();
+      return earlier;
+    }
     return this.store(project, label, await inspectSample(project, bytes), options.idempotencyKey);
   }
 
@@ -82,9 +86,13 @@ export class SampleStore {
     return earlier ? { sample: toSample(earlier), duplicate: true } : undefined;
   }
 
-  /** Stores an already validated sample (blob first, then its row), or returns the stored one with the same content. */
+  /**
+   * Stores an already validated sample (blob first, then its row), or returns the stored one with the same content.
+   * Resolves only once the row is on disk: the commit skips SQLite's fsync on the main thread and the WAL is fsynced
+   * on the thread pool instead (storage/database.ts), so an acknowledged sample survives power loss as before.
+   */
   async store(project: Project, label: string, inspected: InspectedSample, idempotencyKey?: string): Promise<{ sample: Sample; duplicate: boolean }> {
-    return this.blobs.putThen(inspected.bytes, (sha256) => {
+    const stored = await this.blobs.putThen(inspected.bytes, (sha256) => commitWithoutFsync(this.db, () => {
       const existing = this.db.prepare('SELECT * FROM samples WHERE project_id = ? AND sha256 = ?').get(project.id, sha256) as SampleRow | undefined;
       if (existing) return { sample: toSample(existing), duplicate: true };
       const { meta } = inspected;
@@ -96,7 +104,15 @@ export class SampleStore {
       this.db.prepare(`INSERT INTO samples (id, project_id, label, sha256, media_type, width, height, meta, idempotency_key, created_at)
         VALUES (@id, @project_id, @label, @sha256, @media_type, @width, @height, @meta, @idempotency_key, @created_at)`).run(row);
       return { sample: toSample(row), duplicate: false };
-    });
+    }));
+    // A duplicate's row may come from a concurrent upload whose fsync is still running: wait for the disk either way.
+    await this.whenDurable();
+    return stored;
+  }
+
+  /** Resolves once every sample committed so far is on disk (call before acknowledging one found by `byIdempotencyKey`). */
+  whenDurable(): Promise<void> {
+    return fsyncWal(this.db);
   }
 
   /** One page of a project's samples, oldest first; `after` is the last id of the previous page. */
