@@ -17,7 +17,8 @@ export { toFloat16Weights, float16Bits, float16ToNumber } from './float16.ts';
 export { quantizeInt8, calibrate, int8Params, sampleInputs, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
 export { countMacs } from './macs.ts';
 export type { QuantizeInt8Options, Range, RangeMethod } from './quantize.ts';
-export { calibrateLiteRt } from './calibrate-litert.ts';
+export { activationStatsLiteRt, calibrateLiteRt, empiricalBiasShifts } from './calibrate-litert.ts';
+export type { EmpiricalBiasOptions } from './calibrate-litert.ts';
 export {
   encodeMetadata, decodeMetadata, minParserVersionOf, METADATA_BUFFER_NAME, MIN_PARSER_VERSION, ASSOCIATED_FILE_TYPE, COLOR_SPACE,
 } from './metadata.ts';

@@ -13,7 +13,7 @@ import type { TensorRef } from './graph-builder.ts';
 import { TfliteSession, loadLiteRtNode } from './litert-node.ts';
 import { evaluate } from './interpreter.ts';
 import { calibrate, quantizeInt8, MIN_CALIBRATION_SAMPLES } from './quantize.ts';
-import { calibrateLiteRt } from './calibrate-litert.ts';
+import { activationStatsLiteRt, calibrateLiteRt, empiricalBiasShifts } from './calibrate-litert.ts';
 import { ActivationStats } from './activation-ranges.ts';
 import { parseModel } from './reader.ts';
 import { serializeModel } from './writer.ts';
@@ -367,6 +367,51 @@ test('bias correction removes the mean output shift that rounding the weights ca
   const step = (outputStep.max - outputStep.min) / 255;
   assert.ok(without > step, `without correction the channel means shift by ${without.toFixed(4)} (rms), more than one output step ${step.toFixed(4)}`);
   assert.ok(withCorrection < without / 3, `bias correction: rms channel shift ${withCorrection.toFixed(4)} vs ${without.toFixed(4)} without`);
+});
+
+test('sequential empirical bias correction removes a mean shift the analytical one cannot (clipped activations, LiteRT.js)', async (t) => {
+  const random = mulberry32(41);
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 16]);
+  // Layer 1 passes a heavy-tailed positive input through (identity plus noise); its output range is
+  // then narrowed so int8 clips the tail: a mean shift that no weight-rounding formula (Σ Δw · E[x])
+  // sees, which layer 2 (positive weights) carries to the output.
+  const identity = Float32Array.from({ length: 16 * 16 }, (_, k) => (Math.floor(k / 16) === k % 16 ? 1 : 0) + random() * 0.02 - 0.01);
+  const hidden = g.op('FULLY_CONNECTED', [x, g.constant('w1', [16, 16], identity), g.constant('b1', [16], new Float32Array(16))]);
+  g.output(g.op('FULLY_CONNECTED', [hidden, g.constant('w2', [4, 16], Float32Array.from({ length: 64 }, () => 0.05 + random() * 0.1)), g.constant('b2', [4], new Float32Array(4))], { activation: 'relu' }));
+  const model = g.toModel();
+  const sample = () => Float32Array.from({ length: 16 }, () => 0.2 / (0.05 + random()));
+  const calibration = Array.from({ length: MIN_CALIBRATION_SAMPLES }, sample);
+  const heldOut = Array.from({ length: 200 }, sample);
+  const stats = await activationStatsLiteRt(model, calibration);
+  const ranges = stats.ranges('minmax');
+  const hiddenRange = ranges[model.operators[0].outputs[0]] as { min: number; max: number };
+  ranges[model.operators[0].outputs[0]] = { ...hiddenRange, max: hiddenRange.max / 4 };
+  const meanShift = async (biasShifts?: (Float64Array | undefined)[]) => {
+    const session = await TfliteSession.create(serializeModel(quantizeInt8(model, { representativeData: calibration, ranges, biasShifts })));
+    try {
+      const shift = new Float64Array(4);
+      for (const input of heldOut) {
+        const [want] = evaluate(model, [input]);
+        const [got] = await session.run([input]);
+        got.forEach((v, i) => (shift[i] += (v - want[i]) / heldOut.length));
+      }
+      return Math.sqrt(shift.reduce((sum, v) => sum + v * v, 0) / 4);
+    } finally {
+      session.close();
+    }
+  };
+  const shifts = await empiricalBiasShifts(model, calibration, ranges);
+  assert.equal(shifts.length, model.operators.length);
+  assert.deepEqual(shifts.map((s) => s?.length), [16, 4]);
+  const [analytical, sequential] = [await meanShift(), await meanShift(shifts)];
+  const output = ranges[model.outputs[0]] as { min: number; max: number };
+  const step = (output.max - output.min) / 255;
+  t.diagnostic(`rms output mean shift: analytical ${analytical.toFixed(4)}, + sequential empirical ${sequential.toFixed(4)} (output step ${step.toFixed(4)})`);
+  assert.ok(analytical > 3 * step, `analytical correction alone leaves an output mean shift of ${analytical.toFixed(4)} (rms), more than 3 output steps (${step.toFixed(4)})`);
+  assert.ok(sequential < analytical / 4, `sequential empirical correction: rms output mean shift ${sequential.toFixed(4)} vs ${analytical.toFixed(4)}`);
+  await assert.rejects(empiricalBiasShifts(model, calibration, ranges.slice(1)), /calibrated ranges for/);
+  assert.throws(() => quantizeInt8(model, { representativeData: calibration, ranges, biasShifts: [new Float64Array(3)] }), /biasShifts\[0\] has 3 values; FULLY_CONNECTED \(operator 0\) has 16 output channels/);
 });
 
 test('a dead (always zero) activation gets a usable scale: the int8 model still compiles in LiteRT.js and runs', async () => {

@@ -54,6 +54,13 @@ export interface QuantizeInt8Options {
    * bench/export/RESULTS.md.
    */
   biasCorrection?: boolean;
+  /**
+   * Measured output mean shifts to remove, per operator (index like `model.operators`; one value
+   * per output channel of a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED, undefined elsewhere):
+   * subtracted from the float bias before it is rounded to int32, on top of `biasCorrection`.
+   * `empiricalBiasShifts` (calibrate-litert.ts) measures them layer by layer in LiteRT.js.
+   */
+  biasShifts?: readonly (ArrayLike<number> | undefined)[];
 }
 
 /** One calibration sample as the model's inputs, each in its input's type (ids given as floats become Int32Array). */
@@ -262,6 +269,11 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
       if ((options.biasCorrection ?? true) && inputMeans) {
         const shift = weightRoundingShift(op.op, model.tensors[op.inputs[1]], weights.data, weights.quantization.scale, inputMeans);
         if (shift) values.forEach((v, c) => (values[c] = v - shift[c]));
+      }
+      const measured = options.biasShifts?.[n];
+      if (measured) {
+        if (measured.length !== values.length) throw new Error(`biasShifts[${n}] has ${measured.length} values; ${op.op} (operator ${n}) has ${values.length} output channels`);
+        values.forEach((v, c) => (values[c] = v - measured[c]));
       }
       const bias = int32Bias(values, biasScales);
       inputs[2] = addTensor({ name: t?.name ?? `${tensors[op.outputs[0]].name}/bias`, shape: [values.length], dtype: 'int32', data: bytesOf(bias.data), quantization: bias.quantization });

@@ -17,17 +17,21 @@ import { loadRealImages } from './real-images.ts';
 const TFJS_REFERENCE_IMAGES = 16;
 const CALIBRATION_IMAGES = 100;
 /**
- * The issue asks for int8 top-1 agreement ≥ 99 %. With min/max ranges alone it was 92.0 % (138/150
- * held-out images); int8 now applies bias correction by default, measured 98.0 % (147/150) on this
- * split and 150/150 on the swapped one (bench/export/RESULTS.md). The remaining misses are
- * Drawing/Neutral near-ties of the float model (float32 top-1 margin ≤ 0.22) on icons and plots.
- * Bounds with room for a changing image set, yet failed by the old min/max-only export (92.0 %,
- * mean abs error 0.0138): agreement ≥ 96 %, mean abs probability error ≤ 0.011, and no flip where
- * float32 is confident (margin ≥ 0.5).
+ * The issue asks for int8 top-1 agreement ≥ 99 %. Measured (bench/export/RESULTS.md, default int8:
+ * min/max ranges + analytical bias correction): 247/250 = 98.8 % cross-validated over 5 folds of
+ * these images, 147/150 = 98.0 % on this test's split (calibrate on the first 100, hold out the
+ * rest), mean abs probability error 0.0084, 139/140 where float32's top-1 margin is ≥ 0.1 and
+ * 121/121 where it is ≥ 0.5. The misses are Drawing/Neutral near-ties of the float model (margin
+ * ≤ 0.12 cross-validated) on icons and plots. min/max without bias correction measured 138/150,
+ * 0.0138, 134/140. Bounds: one or two more misses than measured, failed by that old export:
+ * agreement ≥ 97 %, at most 2 flips where the margin is ≥ 0.1, none where it is ≥ 0.5, mean abs
+ * probability error ≤ 0.010. The held-out set is whatever images this machine's packages ship.
  */
-const INT8_AGREEMENT_BOUND = 0.96;
+const INT8_AGREEMENT_BOUND = 0.97;
 const CONFIDENT_MARGIN = 0.5;
-const INT8_MEAN_ABS_ERROR_BOUND = 0.011;
+const CLEAR_MARGIN = 0.1;
+const MAX_CLEAR_FLIPS = 2;
+const INT8_MEAN_ABS_ERROR_BOUND = 0.01;
 
 const argmax = (v: ArrayLike<number>) => {
   let best = 0;
@@ -116,11 +120,16 @@ test('real MobileNetV2 (nsfwjs, as shipped): float32 matches TF.js, int8 agrees 
     const sorted = Array.from(p).sort((x, y) => y - x);
     return sorted[0] - sorted[1];
   };
-  const confident = heldOut.map((_, i) => i).filter((i) => margin(outputs[0][i]) >= CONFIDENT_MARGIN);
-  const confidentFlips = confident.filter((i) => argmax(outputs[2][i]) !== argmax(outputs[0][i]));
-  t.diagnostic(`int8 top-1 agreement where float32 is confident (margin ≥ ${CONFIDENT_MARGIN}): ${confident.length - confidentFlips.length}/${confident.length}`);
+  const flipsAbove = (minMargin: number) => {
+    const above = heldOut.map((_, i) => i).filter((i) => margin(outputs[0][i]) >= minMargin);
+    return { above, flips: above.filter((i) => argmax(outputs[2][i]) !== argmax(outputs[0][i])) };
+  };
+  const { above: confident, flips: confidentFlips } = flipsAbove(CONFIDENT_MARGIN);
+  const clear = flipsAbove(CLEAR_MARGIN);
+  t.diagnostic(`int8 top-1 agreement where float32's margin ≥ ${CLEAR_MARGIN}: ${clear.above.length - clear.flips.length}/${clear.above.length}; ≥ ${CONFIDENT_MARGIN}: ${confident.length - confidentFlips.length}/${confident.length}`);
   assert.ok(agreement >= INT8_AGREEMENT_BOUND, `int8 top-1 agreement ${agreement} < ${INT8_AGREEMENT_BOUND}`);
   assert.ok(confident.length >= heldOut.length / 2, `only ${confident.length} confident held-out images`);
   assert.deepEqual(confidentFlips.map((i) => heldOut[i].path), [], 'int8 flips a confident float32 prediction');
+  assert.ok(clear.flips.length <= MAX_CLEAR_FLIPS, `int8 flips ${clear.flips.length} predictions whose float32 margin is ≥ ${CLEAR_MARGIN}: ${clear.flips.map((i) => heldOut[i].path).join(', ')}`);
   assert.ok(meanAbsError <= INT8_MEAN_ABS_ERROR_BOUND, `int8 mean abs probability error ${meanAbsError}`);
 });
