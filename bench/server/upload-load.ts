@@ -32,6 +32,7 @@ const { values } = parseArgs({
 const DEVICES = Number(values.devices);
 const IMAGES_PER_DEVICE = Number(values.images);
 const READERS = Number(values.readers);
+const READER_RATE = 50;
 /** Far longer than the load window: the job must still be training when the last upload ends (it is cancelled then). */
 const TRAIN_BUDGET_SECONDS = Number(values['train-budget']);
 const PROBE = fileURLToPath(new URL('./server-probe.mjs', import.meta.url));
@@ -60,11 +61,15 @@ try {
   for (let i = 0; i < 20; i++) {
     await jsonOf(await api(server, adminKey, `/projects/${trainProject.id}/samples?label=${i % 2 ? 'a' : 'b'}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await photo(100_000 + i, 32) }));
   }
-  const keys: string[] = [];
-  for (let d = 0; d < DEVICES; d++) {
+  const pairDevice = async (name: string) => {
     const { token } = await postJson<{ token: string }>(server, adminKey, '/pairing/tokens', {});
-    keys.push((await postJson<{ apiKey: string }>(server, '', '/pairing/exchange', { token, deviceName: `phone-${d}` })).apiKey);
-  }
+    return (await postJson<{ apiKey: string }>(server, '', '/pairing/exchange', { token, deviceName: name })).apiKey;
+  };
+  const keys: string[] = [];
+  for (let d = 0; d < DEVICES; d++) keys.push(await pairDevice(`phone-${d}`));
+  // Readers are clients too, each with its own key: one key polling flat out would only measure the per-key rate limit.
+  const readerKeys: string[] = [];
+  for (let r = 0; r < READERS; r++) readerKeys.push(await pairDevice(`reader-${r}`));
   process.stderr.write(`generating ${DEVICES * IMAGES_PER_DEVICE} JPEGs (224x224)…\n`);
   const images = await Promise.all(Array.from({ length: DEVICES * IMAGES_PER_DEVICE }, (_, i) => photo(i)));
   const meanKiB = images.reduce((sum, image) => sum + image.length, 0) / images.length / 1024;
@@ -111,13 +116,15 @@ try {
       }
     }
   });
-  const readers = Array.from({ length: READERS }, async () => {
+  const readers = readerKeys.map(async (key) => {
     while (uploading) {
       const t0 = performance.now();
-      const response = await api(server, adminKey, '/projects');
+      const response = await api(server, key, '/projects');
       await response.arrayBuffer();
       metadataLatencies.push(performance.now() - t0);
       if (!response.ok) count(`GET /projects ${response.status}`);
+      // At most READER_RATE requests/s per reader (an app polls about once a second), under the default per-key limit.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 / READER_RATE - (performance.now() - t0))));
     }
   });
   await Promise.all(devices);
