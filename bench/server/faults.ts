@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { decodeImage } from '@offgrid/engine/data';
 import { DEFAULT_IMAGE_SPEC, preprocessImage } from '@offgrid/features';
 import { runTflite } from '@offgrid/tflite';
-import { api, jsonOf, kill9, killSpawned, listSamples, postJson, scanBlobs, sha256, spawnServer, stopServer, waitFor, type ServerProcess } from '../../packages/server/src/server-process.ts';
+import { api, jsonOf, kill9, killSpawned, listSamples, pairDevice, postJson, scanBlobs, sha256, spawnServer, stopServer, waitFor, type ServerProcess } from '../../packages/server/src/server-process.ts';
 import { jpegOf } from '../../packages/server/src/test-images.ts';
 import { photo } from './photo.ts';
 
@@ -58,10 +58,7 @@ async function uploadFaults(): Promise<Row[]> {
     const adminKey = server.adminKey!;
     const project = await postJson<{ id: string }>(server, adminKey, '/projects', { name: 'faults', labels: ['a', 'b', 'c', 'd'] });
     const keys: string[] = [];
-    for (let d = 0; d < DEVICES; d++) {
-      const { token } = await postJson<{ token: string }>(server, adminKey, '/pairing/tokens', {});
-      keys.push((await postJson<{ apiKey: string }>(server, '', '/pairing/exchange', { token, deviceName: `phone-${d}` })).apiKey);
-    }
+    for (let d = 0; d < DEVICES; d++) keys.push(await pairDevice(server, adminKey, `phone-${d}`));
     const total = DEVICES * IMAGES_PER_DEVICE;
     log(`uploads: generating ${total} JPEGs (224x224)…`);
     const images = await Promise.all(Array.from({ length: total }, (_, i) => photo(500_000 + i)));

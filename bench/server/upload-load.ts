@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { api, blobPathOf, jsonOf, killSpawned, listSamples, postJson, sha256, spawnServer, stopServer, waitFor } from '../../packages/server/src/server-process.ts';
+import { api, blobPathOf, jsonOf, killSpawned, listSamples, pairDevice, postJson, sha256, spawnServer, stopServer, waitFor } from '../../packages/server/src/server-process.ts';
 import { photo, summary } from './photo.ts';
 
 const { values } = parseArgs({
@@ -61,15 +61,11 @@ try {
   for (let i = 0; i < 20; i++) {
     await jsonOf(await api(server, adminKey, `/projects/${trainProject.id}/samples?label=${i % 2 ? 'a' : 'b'}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await photo(100_000 + i, 32) }));
   }
-  const pairDevice = async (name: string) => {
-    const { token } = await postJson<{ token: string }>(server, adminKey, '/pairing/tokens', {});
-    return (await postJson<{ apiKey: string }>(server, '', '/pairing/exchange', { token, deviceName: name })).apiKey;
-  };
   const keys: string[] = [];
-  for (let d = 0; d < DEVICES; d++) keys.push(await pairDevice(`phone-${d}`));
+  for (let d = 0; d < DEVICES; d++) keys.push(await pairDevice(server, adminKey, `phone-${d}`));
   // Readers are clients too, each with its own key: one key polling flat out would only measure the per-key rate limit.
   const readerKeys: string[] = [];
-  for (let r = 0; r < READERS; r++) readerKeys.push(await pairDevice(`reader-${r}`));
+  for (let r = 0; r < READERS; r++) readerKeys.push(await pairDevice(server, adminKey, `reader-${r}`));
   process.stderr.write(`generating ${DEVICES * IMAGES_PER_DEVICE} JPEGs (224x224)…\n`);
   const images = await Promise.all(Array.from({ length: DEVICES * IMAGES_PER_DEVICE }, (_, i) => photo(i)));
   const meanKiB = images.reduce((sum, image) => sum + image.length, 0) / images.length / 1024;
