@@ -19,11 +19,14 @@ export interface Range {
 export type RangeMethod = 'minmax' | 'mse' | 'percentile';
 export const RANGE_METHODS: readonly RangeMethod[] = ['minmax', 'mse', 'percentile'];
 /**
- * Default: min/max. On the real MobileNetV2 (bench/export/RESULTS.md), with bias correction, 'mse'
- * lowers the mean probability error but not top-1 agreement (5-fold cross-validated over 250 real
- * images: 246/250 against 247/250 for min/max), so min/max stays the default.
+ * Default: 'mse'. With bias correction it has the lower probability error on every image set measured
+ * (bench/export/RESULTS.md): on the real MobileNetV2, 5-fold cross-validated over 493 real images,
+ * top-1 agreement 489/493 against 486/493 for min/max, whose misses include float32 margins up to
+ * 0.19; on the engine's small CNN and MobileNet-like families trained on Fashion-MNIST (10,000 test
+ * images, 4 calibration draws), mean agreement 99.13 % (both) and 99.01 % against 98.96 %, with an
+ * accuracy loss of at most 0.14 point against 0.35.
  */
-export const DEFAULT_RANGE_METHOD: RangeMethod = 'minmax';
+export const DEFAULT_RANGE_METHOD: RangeMethod = 'mse';
 
 /** Histogram bins on each side of zero; the bin width doubles (bins merge pairwise) when a value falls beyond the last. */
 const BINS = 1024;

@@ -42,8 +42,8 @@ export interface QuantizeInt8Options {
   ranges?: readonly (Range | undefined)[];
   /**
    * How `calibrate` turns the calibration values into each activation's int8 range when `ranges`
-   * is not given: 'minmax' (default) covers every value seen, 'mse' clips outliers where that
-   * lowers the expected squared error, 'percentile' clips at the 0.01 %/99.99 % quantiles.
+   * is not given: 'mse' (default) clips outliers where that lowers the expected squared error,
+   * 'minmax' covers every value seen, 'percentile' clips at the 0.01 %/99.99 % quantiles.
    */
   rangeMethod?: RangeMethod;
   /**

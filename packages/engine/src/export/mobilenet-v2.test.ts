@@ -18,20 +18,20 @@ const TFJS_REFERENCE_IMAGES = 16;
 const CALIBRATION_IMAGES = 100;
 /**
  * The issue asks for int8 top-1 agreement ≥ 99 %. Measured (bench/export/RESULTS.md, default int8:
- * min/max ranges + analytical bias correction): 247/250 = 98.8 % cross-validated over 5 folds of
- * these images, 147/150 = 98.0 % on this test's split (calibrate on the first 100, hold out the
- * rest), mean abs probability error 0.0084, 139/140 where float32's top-1 margin is ≥ 0.1 and
- * 121/121 where it is ≥ 0.5. The misses are Drawing/Neutral near-ties of the float model (margin
- * ≤ 0.12 cross-validated) on icons and plots. min/max without bias correction measured 138/150,
- * 0.0138, 134/140. Bounds: one or two more misses than measured, failed by that old export:
- * agreement ≥ 97 %, at most 2 flips where the margin is ≥ 0.1, none where it is ≥ 0.5, mean abs
- * probability error ≤ 0.010. The held-out set is whatever images this machine's packages ship.
+ * mse ranges + analytical bias correction): 489/493 = 99.2 % cross-validated over 5 folds of 493
+ * real images (these plus a fixed set unpacked from Debian packages), mean abs probability error
+ * 0.0061, every image where float32's top-1 margin is ≥ 0.1 agreeing; on a fresh machine's 160
+ * images, this test's split (calibrate on the first 100, hold out the rest) agrees on 60/60 with
+ * error 0.0057. The misses are near-ties of the float model (margin ≤ 0.1) on icons and textures.
+ * Min/max without bias correction measured 479/493 and 0.0132. Bounds, with room for other
+ * machines' images (a held-out set of ~60 gives 1.7 % an image): agreement ≥ 97 %, at most 2 flips
+ * where the margin is ≥ 0.1, none where it is ≥ 0.5, mean abs probability error ≤ 0.008.
  */
 const INT8_AGREEMENT_BOUND = 0.97;
 const CONFIDENT_MARGIN = 0.5;
 const CLEAR_MARGIN = 0.1;
 const MAX_CLEAR_FLIPS = 2;
-const INT8_MEAN_ABS_ERROR_BOUND = 0.01;
+const INT8_MEAN_ABS_ERROR_BOUND = 0.008;
 
 const argmax = (v: ArrayLike<number>) => {
   let best = 0;
