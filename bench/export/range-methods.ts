@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MODEL_FAMILIES, exportTflite, fit, initWasmBackend, type TrainingData } from '@offgrid/engine';
+import { CALIBRATION_SAMPLES as CALIBRATION } from '@offgrid/pipeline';
 import { TfliteSession, activationStatsLiteRt, loadLiteRtNode, parseModel, quantizeInt8, serializeModel } from '@offgrid/tflite';
 import type { RangeMethod } from '@offgrid/tflite';
 import { writeResultsSection } from '../results-section.ts';
@@ -28,8 +29,6 @@ const families = args.families!.split(',') as (keyof typeof MODEL_FAMILIES)[];
 const budgetSeconds = Number(args.budget);
 const trainCount = Number(args.train);
 const draws = Number(args.draws);
-/** As the pipeline's CALIBRATION_SAMPLES. */
-const CALIBRATION = 200;
 const CLASSES = FASHION_MNIST_LABELS.length;
 const METHODS: { name: string; range: RangeMethod; biasCorrection: boolean }[] = [
   { name: 'min/max', range: 'minmax', biasCorrection: false },

@@ -1,6 +1,6 @@
 export { trainPipeline, trialSummary, holdOutTest, type PipelineEvent, type PipelinePhase, type TrainPipelineOptions } from './train-pipeline.ts';
 export { anomalyFeatures, NORMAL_LABEL } from './anomaly-pipeline.ts';
-export { evaluateOnTest, inputConverter, packageModel, type ModelFiles, type TestEvaluation } from './model-files.ts';
+export { CALIBRATION_SAMPLES, evaluateOnTest, inputConverter, packageModel, type ModelFiles, type TestEvaluation } from './model-files.ts';
 export { featuresFor, modelView, inputPreprocessing, type ModelView } from './model-input.ts';
 export { inputsFromFile, type FileInput } from './input-from-file.ts';
 export { renderReportHtml } from './report-html.ts';
