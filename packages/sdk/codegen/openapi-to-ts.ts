@@ -225,7 +225,7 @@ class Renderer {
     const first = this.names.nameOf(schema);
     const doc = this.doc(schema.description, schema);
     if (first && first !== name) return [...doc, `export type ${name} = ${first};`].join('\n');
-    const isInterface = schemaTypes(schema).includes('object') && schema.properties && !schema.nullable && schemaTypes(schema).length === 1
+    const isInterface = schemaTypes(schema).includes('object') && schema.properties && Object.keys(schema.properties).length > 0 && !schema.nullable && schemaTypes(schema).length === 1
       && !schema.oneOf && !schema.anyOf && !schema.allOf;
     if (isInterface) return [...doc, `export interface ${name} ${this.object(schema, 0)}`].join('\n');
     return [...doc, `export type ${name} = ${this.type(schema, 0, true)};`].join('\n');

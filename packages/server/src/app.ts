@@ -7,7 +7,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { openDatabase } from './storage/database.ts';
 import { BlobStore } from './storage/blob-store.ts';
 import { KeyStore } from './auth/keys.ts';
-import { requireApiKeys, WS_PROTOCOL } from './auth/require-key.ts';
+import { registerPublicPlugin, requireApiKeys, WS_PROTOCOL, type RouteAccess } from './auth/require-key.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from './auth/rate-limit.ts';
 import { pairingRoutes } from './auth/pairing-routes.ts';
 import { keyRoutes } from './auth/key-routes.ts';
@@ -56,8 +56,8 @@ export interface BuildOptions {
 export interface RegisteredRoute {
   method: string;
   url: string;
-  public: boolean;
-  scope?: string;
+  /** Who may call it (`config.access`); undefined means nobody (default-deny). */
+  access?: RouteAccess;
   /** Upgrades to a WebSocket (the auth test also tries the upgrade). */
   websocket: boolean;
 }
@@ -95,7 +95,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   app.addHook('onRoute', (route) => {
     declareErrorResponses(route);
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    for (const method of methods) routes.push({ method, url: route.url, public: route.config?.public === true, scope: route.config?.scope, websocket: typeof (route as { wsHandler?: unknown }).wsHandler === 'function' || route.websocket === true });
+    // access is read when asked: plugins marked public (registerPublicPlugin) set it in a later onRoute hook.
+    for (const method of methods) routes.push({ method, url: route.url, get access() { return route.config?.access; }, websocket: typeof (route as { wsHandler?: unknown }).wsHandler === 'function' || route.websocket === true });
   });
 
   app.setErrorHandler(sendError);
@@ -128,14 +129,14 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     for (const routes of [opsRoutes, pairingRoutes, keyRoutes, projectRoutes, sampleRoutes, jobRoutes, modelRoutes]) await api.register(routes, context);
   }, { prefix: '/api/v1' });
 
-  app.get('/ca.crt', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
+  app.get('/ca.crt', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
     if (!options.caCert) throw new OffgridError('NOT_FOUND', 'This server runs without its own certificate authority.');
     return reply.type('application/x-x509-ca-cert').header('content-disposition', 'attachment; filename="offgrid-ca.crt"').send(options.caCert);
   });
 
   const appDir = options.appDir ?? DEFAULT_APP_DIR;
   if (existsSync(appDir)) {
-    await app.register(fastifyStatic, { root: appDir, wildcard: true, decorateReply: false });
+    await registerPublicPlugin(app, fastifyStatic, { root: appDir, wildcard: true, decorateReply: false });
   }
   // Close order: live streams end first (so the server can close), in-flight requests finish, then the job
   // runner stops (its running job stays 'running' and is re-queued on the next start) and SQLite closes.

@@ -64,6 +64,8 @@ export interface AudioPreprocessing {
   };
 }
 
+export type CreatePairingTokenRequest = Record<string, never> | null;
+
 export interface CreateProjectRequest {
   /** Length 1..100. */
   name: string;
@@ -746,6 +748,7 @@ export interface ApiRoutes {
   };
   /** Create a one-time pairing link (admin) */
   'POST /pairing/tokens': {
+    body: CreatePairingTokenRequest;
     responses: { 200: PairingToken; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List projects */

@@ -16,8 +16,8 @@ const ID = '00000000-0000-4000-8000-000000000000';
 
 test('every API route (collected by the onRoute hook) answers 401 without a key and with a wrong key', async () => {
   const apiRoutes = t.server.routes.filter((route) => route.url.startsWith('/api/') && !route.url.startsWith('/api/docs'));
-  assert.deepEqual(apiRoutes.filter((route) => route.public).map((route) => `${route.method} ${route.url}`).sort(), [...PUBLIC_API_ROUTES].sort());
-  const guarded = apiRoutes.filter((route) => !route.public);
+  assert.deepEqual(apiRoutes.filter((route) => route.access === 'public').map((route) => `${route.method} ${route.url}`).sort(), [...PUBLIC_API_ROUTES].sort());
+  const guarded = apiRoutes.filter((route) => route.access !== 'public');
   assert.ok(guarded.length >= 20, `only ${guarded.length} guarded routes found: ${guarded.map((r) => r.url).join(', ')}`);
   for (const route of guarded) {
     const url = `${t.baseUrl}${route.url.replace(/:[A-Za-z]+/g, ID)}`;
@@ -47,6 +47,6 @@ test('every API route (collected by the onRoute hook) answers 401 without a key 
 
 test('the /ca.crt, docs and the app shell need no key; /ca.crt is outside /api', async () => {
   const ca = t.server.routes.find((route) => route.url === '/ca.crt');
-  assert.equal(ca?.public, true);
+  assert.equal(ca?.access, 'public');
   assert.equal((await fetch(`${t.baseUrl}/api/docs/json`)).status, 200);
 });

@@ -14,7 +14,7 @@ export const keySchema = {
 /** Admin-only key management: see which phones hold keys, when each was last used, and revoke a lost one. */
 export async function keyRoutes(app: FastifyInstance, { keys }: ServerContext): Promise<void> {
   app.get('/keys', {
-    config: { scope: 'admin' },
+    config: { access: 'admin' },
     schema: {
       summary: 'List API keys (admin)', tags: ['keys'],
       response: { 200: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: keySchema } } } },
@@ -22,7 +22,7 @@ export async function keyRoutes(app: FastifyInstance, { keys }: ServerContext): 
   }, async () => ({ keys: keys.list() }));
 
   app.post<{ Params: { keyId: string } }>('/keys/:keyId/revoke', {
-    config: { scope: 'admin' },
+    config: { access: 'admin' },
     schema: {
       summary: 'Revoke an API key (admin); its next request gets 401', tags: ['keys'],
       params: { type: 'object', properties: { keyId: idParam } }, response: { 200: keySchema },

@@ -9,9 +9,10 @@ export function pairingLink(publicUrl: string, token: string): string {
 export async function pairingRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
   const { keys } = context;
   app.post('/pairing/tokens', {
-    config: { scope: 'admin' },
+    config: { access: 'admin' },
     schema: {
       summary: 'Create a one-time pairing link (admin)', tags: ['keys'],
+      body: { type: 'object', nullable: true, additionalProperties: false, properties: {} },
       response: { 200: { type: 'object', required: ['token', 'url', 'expiresAt'], properties: { token: { type: 'string' }, url: { type: 'string' }, expiresAt: { type: 'string' } } } },
     },
   }, async () => {
@@ -21,7 +22,7 @@ export async function pairingRoutes(app: FastifyInstance, context: ServerContext
   });
 
   app.post<{ Body: { token: string; deviceName?: string } }>('/pairing/exchange', {
-    config: { public: true },
+    config: { access: 'public', limitPerAddress: true },
     schema: {
       summary: 'Spend a pairing token on a device API key (no key needed)', tags: ['keys'],
       body: {

@@ -1,14 +1,17 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyPluginCallback, FastifyRequest } from 'fastify';
 import { OffgridError } from '../errors.ts';
 import type { ApiKeyRecord, KeyScope, KeyStore } from './keys.ts';
 import { TokenBuckets, type RateLimitOptions } from './rate-limit.ts';
 
+/** Who may call a route: anyone (`public`), or a key of that scope. An admin key may call every route. */
+export type RouteAccess = 'public' | KeyScope;
+
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Reachable without a key (health, readiness, pairing exchange); still rate-limited per address. */
-    public?: boolean;
-    /** Scope the key must have; any valid key when absent. */
-    scope?: KeyScope;
+    /** Who may call this route. A route that declares nothing is closed to everyone (default-deny). */
+    access?: RouteAccess;
+    /** A public route that can be used to guess secrets (the pairing exchange): rate-limited per address. */
+    limitPerAddress?: boolean;
   }
   interface FastifyRequest {
     apiKey?: ApiKeyRecord;
@@ -48,10 +51,16 @@ function rateLimited(what: string, retryAfter: number, limits: { burst: number; 
     { 'retry-after': String(retryAfter) });
 }
 
+/** Whether a key of `scope` may call a route open to `access`. */
+export function keyMayCall(scope: KeyScope, access: RouteAccess): boolean {
+  return access === 'public' || scope === 'admin' || scope === access;
+}
+
 /**
- * Every API route needs a valid key unless it opts out with `config: { public: true }`: secure by default.
- * Rate limits are per key, so 20 phones uploading at once do not share one budget; requests without a valid
- * key share a small per-address budget.
+ * Authorization is decided by the route the router matched (its `config.access`), never by the request's URL:
+ * the router decodes `/%61pi/…`, absolute-form targets and other spellings into the same route, so a string
+ * test on `request.url` can be walked around. A route that declares no access is closed (default-deny), and
+ * the rate limits are keyed the same way: per key, or per address for requests without a valid key.
  */
 export function requireApiKeys(app: FastifyInstance, keys: KeyStore, limits: RateLimitOptions | false): void {
   const byKey = limits && new TokenBuckets(limits.perKey);
@@ -61,12 +70,15 @@ export function requireApiKeys(app: FastifyInstance, keys: KeyStore, limits: Rat
     if (wait && limits) throw rateLimited('from this address without a valid API key', wait, limits.perAddress);
   };
   app.addHook('onRequest', async (request) => {
-    // The app shell (HTML, JS, wasm) must load before a phone is paired; all data goes through /api.
-    if (!request.url.startsWith('/api/') || request.url.startsWith(DOCS_PREFIX)) return;
-    const config = request.routeOptions.config;
-    if (config.public) {
-      if (!request.url.startsWith('/api/v1/health') && !request.url.startsWith('/api/v1/ready')) limitAddress(request);
+    // No route matched: the not-found handler answers 404 and reveals nothing the public OpenAPI document does not.
+    if (request.is404) return;
+    const { access, limitPerAddress } = request.routeOptions.config;
+    if (access === 'public') {
+      if (limitPerAddress) limitAddress(request);
       return;
+    }
+    if (access === undefined) {
+      throw new OffgridError('FORBIDDEN', `The route ${request.method} ${request.routeOptions.url} declares no access level, so it is closed to everyone. Did you forget \`config: { access }\` on it?`);
     }
     const key = bearerOf(request);
     if (!key) {
@@ -82,7 +94,21 @@ export function requireApiKeys(app: FastifyInstance, keys: KeyStore, limits: Rat
     }
     const wait = byKey ? byKey.take(record.id) : 0;
     if (wait && limits) throw rateLimited('with this API key', wait, limits.perKey);
-    if (config.scope === 'admin' && record.scope !== 'admin') throw new OffgridError('FORBIDDEN', 'This action needs an admin key; device keys cannot do it.');
+    if (!keyMayCall(record.scope, access)) {
+      throw new OffgridError('FORBIDDEN', access === 'admin' ? 'This action needs an admin key; device keys cannot do it.' : `This action needs a ${access} key; a ${record.scope} key cannot do it.`);
+    }
     request.apiKey = record;
+  });
+}
+
+/**
+ * Registers a third-party plugin (static files, the docs page) whose routes are all public: they carry no
+ * `config.access` of their own, so they would otherwise be closed by default-deny. Encapsulated, so the mark
+ * reaches only that plugin's routes.
+ */
+export async function registerPublicPlugin<Options extends object>(app: FastifyInstance, plugin: FastifyPluginAsync<Options> | FastifyPluginCallback<Options>, options: Options): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => { route.config = { ...route.config, access: 'public' }; });
+    await scope.register(plugin, options);
   });
 }

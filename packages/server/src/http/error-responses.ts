@@ -13,17 +13,17 @@ const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 /**
  * The `{ error: { code, message } }` answers a route can give, declared in its schema so the OpenAPI document
  * (and the SDK generated from it) has them: 400 and 500 everywhere; 401 and 429 behind the key check (public
- * routes other than health/ready are rate-limited per address too); 403 on admin routes; 404 with a path
+ * routes that could be used for guessing are rate-limited per address too); 403 on admin routes; 404 with a path
  * parameter; 413/415 where a body is parsed; 409/416/426 where those routes give them. Statuses a route
  * declares itself (ready's 503) are kept.
  */
 export function errorStatusesOf(route: Pick<RouteOptions, 'method' | 'url' | 'config'>, method: string): number[] {
-  const config = (route.config ?? {}) as { public?: boolean; scope?: string };
+  const { access, limitPerAddress } = route.config ?? {};
   const id = `${method} ${route.url}`;
   const statuses = [400, 500];
-  if (!config.public) statuses.push(401, 429);
-  else if (!/\/(health|ready)$/.test(route.url)) statuses.push(429);
-  if (config.scope === 'admin') statuses.push(403);
+  if (access !== 'public') statuses.push(401, 429);
+  else if (limitPerAddress) statuses.push(429);
+  if (access === 'admin') statuses.push(403);
   if (route.url.includes('/:')) statuses.push(404);
   if (WITH_BODY.has(method)) statuses.push(413, 415);
   if (CONFLICT_ROUTES.has(id)) statuses.push(409);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { VERSION } from '../version.ts';
-import { DOCS_PREFIX } from '../auth/require-key.ts';
+import { DOCS_PREFIX, registerPublicPlugin } from '../auth/require-key.ts';
 
 /**
  * The OpenAPI document is generated from the route schemas (the one source for validation, docs and the SDK),
@@ -23,9 +23,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     // Public routes say so in the document too.
     transform: ({ schema, url, route }) => {
       const transformed = { ...(schema ?? {}) } as Record<string, unknown>;
-      if (route.config?.public) transformed.security = [];
+      if (route.config?.access === 'public') transformed.security = [];
       return { schema: transformed as typeof schema, url };
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list', deepLinking: false }, validatorUrl: false });
+  await registerPublicPlugin(app, fastifySwaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list', deepLinking: false }, validatorUrl: false });
 }

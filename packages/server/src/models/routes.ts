@@ -11,6 +11,7 @@ const modelParams = { type: 'object', properties: { modelId: idParam } } as cons
 
 export async function modelRoutes(app: FastifyInstance, { projects, models, blobs }: ServerContext): Promise<void> {
   app.get<{ Params: { projectId: string } }>('/projects/:projectId/models', {
+    config: { access: 'device' },
     schema: {
       summary: "List a project's model versions, newest first", tags: ['models'],
       params: { type: 'object', properties: { projectId: idParam } },
@@ -19,10 +20,12 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
   }, async (request) => ({ models: models.list(projects.get(request.params.projectId).id) }));
 
   app.get<{ Params: { modelId: string } }>('/models/:modelId', {
+    config: { access: 'device' },
     schema: { summary: 'One model version', tags: ['models'], params: modelParams, response: { 200: modelSchema } },
   }, async (request) => models.get(request.params.modelId));
 
   app.post<{ Params: { modelId: string }; Body: { pin?: boolean } | undefined }>('/models/:modelId/activate', {
+    config: { access: 'device' },
     schema: {
       summary: "Make this version the project's active model (rollback = activate an older one)", tags: ['models'],
       description: 'With pin (the default) it stays active when new training results arrive; pin: false lets the next result take over.',
@@ -36,6 +39,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
   });
 
   app.delete<{ Params: { modelId: string } }>('/models/:modelId', {
+    config: { access: 'device' },
     schema: { summary: 'Delete a version and its files (not the active one)', tags: ['models'], params: modelParams, response: { 204: { type: 'null' } } },
   }, async (request, reply) => {
     const { sha256s } = models.delete(request.params.modelId);
@@ -44,6 +48,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
   });
 
   app.get<{ Params: { modelId: string } }>('/models/:modelId/report', {
+    config: { access: 'device' },
     schema: {
       summary: "The training report (report.json): winner, test metrics for float32 and int8, sizes and every trial's learning curve", tags: ['models'],
       params: modelParams, response: { 200: trainReportSchema },
@@ -54,6 +59,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
   });
 
   app.get<{ Params: { modelId: string } }>('/models/:modelId/report.html', {
+    config: { access: 'device' },
     schema: { summary: 'The training report as a self-contained page (leaderboard, learning curves, confusion matrix)', tags: ['models'], params: modelParams, produces: ['text/html'] },
   }, async (request, reply) => {
     const artifact = reportOf(models.get(request.params.modelId), 'report-html');
@@ -61,6 +67,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
   });
 
   app.get<{ Params: { modelId: string }; Querystring: { variant: string } }>('/models/:modelId/download', {
+    config: { access: 'device' },
     schema: {
       summary: 'Download a model file (.tflite); supports ETag/If-None-Match and single byte ranges', tags: ['models'],
       params: modelParams,

@@ -29,13 +29,13 @@ async function check(probe: () => unknown): Promise<Check> {
 /** Liveness (the process answers) and readiness (it can actually store what phones send). */
 export async function opsRoutes(app: FastifyInstance, { db, blobs }: ServerContext): Promise<void> {
   app.get('/health', {
-    config: { public: true },
+    config: { access: 'public' },
     schema: { summary: 'Liveness: the process answers (no key needed)', tags: ['operations'], response: { 200: { type: 'object', required: ['ok', 'version'], properties: { ok: { type: 'boolean' }, version: { type: 'string' } } } } },
   }, async () => ({ ok: true, version: VERSION }));
 
   const probe = db.prepare("INSERT INTO meta (key, value) VALUES ('ready-probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   app.get('/ready', {
-    config: { public: true },
+    config: { access: 'public' },
     schema: { summary: 'Readiness: the database and the blob folder accept writes (no key needed)', tags: ['operations'], response: { 200: readySchema, 503: readySchema } },
   }, async (_request, reply) => {
     const checks = { database: await check(() => probe.run(new Date().toISOString())), blobs: await check(() => blobs.probeWritable()) };

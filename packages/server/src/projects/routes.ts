@@ -16,7 +16,7 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
   app.addContentTypeParser(ARCHIVE_MEDIA_TYPES, (_request, payload, done) => done(null, payload));
 
   app.get<{ Params: { projectId: string } }>('/projects/:projectId/export', {
-    config: { scope: 'admin' },
+    config: { access: 'admin' },
     schema: {
       summary: 'Export a project as one tar archive (manifest.json + every image and model file) for backup or moving machines', tags: ['projects'],
       description: 'application/x-tar: manifest.json (project, samples with labels and sha256, dataset snapshots, jobs, models with artifacts, file list) then blobs/<sha256> for each file. Admin key.',
@@ -32,7 +32,7 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
   });
 
   app.post<{ Body: Readable }>('/projects/import', {
-    config: { scope: 'admin', maxDecodedBytes: MAX_ARCHIVE_BYTES },
+    config: { access: 'admin', maxDecodedBytes: MAX_ARCHIVE_BYTES },
     bodyLimit: MAX_ARCHIVE_BYTES,
     schema: {
       summary: 'Import a project archive made by GET /projects/:projectId/export (gzip allowed); all or nothing', tags: ['projects'],
@@ -58,10 +58,12 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
   });
 
   app.get('/projects', {
+    config: { access: 'device' },
     schema: { summary: 'List projects', tags: ['projects'], response: { 200: { type: 'object', required: ['projects'], properties: { projects: { type: 'array', items: projectSchema } } } } },
   }, async () => ({ projects: projects.list() }));
 
   app.post<{ Body: { name: string; labels: string[] } & CreateFields }>('/projects', {
+    config: { access: 'device' },
     schema: {
       summary: 'Create a project with its labels and modality', tags: ['projects'],
       description: 'modality (default image) and task (default classify) are fixed at creation; see docs/modalities.md. task "anomaly" is for motion and tabular projects and needs a label "normal"; tabular projects need featureNames; settings override the modality\'s preprocessing defaults.',
@@ -85,6 +87,7 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
   });
 
   app.get<{ Params: { projectId: string } }>('/projects/:projectId', {
+    config: { access: 'device' },
     schema: { summary: 'One project with its sample counts and active model', tags: ['projects'], params: { type: 'object', properties: { projectId: idParam } }, response: { 200: projectSchema } },
   }, async (request) => projects.get(request.params.projectId));
 }

@@ -44,6 +44,8 @@ export async function readMultipart(body: Readable, headers: IncomingHttpHeaders
       let truncated = false;
       stream.on('data', (chunk: Buffer) => { if (!truncated) chunks.push(chunk); });
       stream.on('limit', () => { truncated = true; chunks.length = 0; });
+      // A body that stops inside a file part errors this stream; without a listener that error would end the process.
+      stream.on('error', (error: Error) => fail(new OffgridError('VALIDATION', `The multipart body ends inside the file "${filename}" (${error.message}). Send the whole body again.`)));
       stream.on('end', () => enqueue({ type: 'file', fieldname, filename, bytes: Buffer.concat(chunks), truncated }));
     });
     parser.on('field', (fieldname, value) => enqueue({ type: 'field', fieldname, value }));

@@ -115,6 +115,22 @@ describe('compressed uploads', () => {
     assert.deepEqual(blobFiles(), blobsBefore);
   });
 
+  test('a multipart body that stops inside a file part gets 400 for that request only; stored samples stay', async () => {
+    // Regression: the file stream's "Part terminated early" error had no listener and ended the whole process.
+    const project = await createProject();
+    const stored = await t.api(`/projects/${project.id}/samples?label=cat`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await jpegOf([200, 30, 30], 1) });
+    assert.equal(stored.status, 201);
+    const cutInFile = '--b\r\nContent-Disposition: form-data; name="dog"; filename="two.jpg"\r\nContent-Type: image/jpeg\r\n\r\nabcdef';
+    const cutInHeaders = '--b\r\nContent-Disposition: form-data; name="dog"; filena';
+    for (const [body, gzipped] of [[Buffer.from(cutInFile), false], [gzipSync(cutInFile), true], [Buffer.from(cutInHeaders), false]] as const) {
+      const answer = await t.api(`/projects/${project.id}/samples`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b', ...(gzipped ? { 'content-encoding': 'gzip' } : {}) }, body });
+      assert.equal(answer.status, 400);
+      assert.deepEqual(await answer.json(), { error: { code: 'OFFGRID_ERR_VALIDATION', message: 'The multipart body is malformed (Unexpected end of multipart data).' } });
+      assert.equal((await t.api('/health')).status, 200, 'the server is still alive');
+    }
+    assert.deepEqual(await counts(project.id), { cat: 1, dog: 0 });
+  });
+
   test('a gzipped JSON body past 1 MiB decoded gets 413; corrupt gzip and unknown encodings are refused', async () => {
     const big = await t.api('/projects', { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync(`{"name":"${'x'.repeat(2 * 1024 * 1024)}","labels":["a","b"]}`) });
     assert.equal(big.status, 413);
