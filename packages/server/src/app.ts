@@ -24,6 +24,7 @@ import { opsRoutes } from './ops/routes.ts';
 import { corsForOrigins } from './http/cors.ts';
 import { decompressBodies } from './http/decompress.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { declareErrorResponses } from './http/error-responses.ts';
 import { errorBody, OffgridError } from './errors.ts';
 import { VERSION } from './version.ts';
@@ -104,9 +105,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     reply.code(404).send(errorBody('OFFGRID_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}. The API lives under /api/v1; its documentation under /api/docs.`));
   });
   let closing = false;
+  securityHeaders(app, { https: options.https !== undefined });
   app.addHook('onSend', async (_request, reply) => {
-    // Cross-origin isolation lets LiteRT.js use its threaded wasm build in the page.
-    reply.header('cross-origin-opener-policy', 'same-origin').header('cross-origin-embedder-policy', 'require-corp');
     // While closing, answered requests release their socket at once instead of idling until the keep-alive timeout.
     if (closing) reply.header('connection', 'close');
   });

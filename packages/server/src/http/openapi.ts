@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { VERSION } from '../version.ts';
+import { DOCS_CSP } from './security-headers.ts';
 import { DOCS_PREFIX, registerPublicPlugin } from '../auth/require-key.ts';
 
 /**
@@ -27,5 +28,5 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       return { schema: transformed as typeof schema, url };
     },
   });
-  await registerPublicPlugin(app, fastifySwaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list', deepLinking: false }, validatorUrl: false });
+  await registerPublicPlugin(app, fastifySwaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { docExpansion: 'list', deepLinking: false }, validatorUrl: false, staticCSP: DOCS_CSP });
 }

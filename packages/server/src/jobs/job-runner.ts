@@ -69,11 +69,10 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
   cancel(jobId: string): Job {
     const job = this.options.jobs.get(jobId);
     if (FINAL_STATUSES.includes(job.status)) return job;
-    if (this.running?.jobId === jobId) {
-      this.running.abort.abort();
-      return job;
-    }
-    return this.publish(this.options.jobs.update(jobId, { status: 'cancelled' }));
+    // Stored at once, before the search unwinds: a crash meanwhile must not resume a job the user cancelled.
+    const cancelled = this.publish(this.options.jobs.update(jobId, { status: 'cancelled' }));
+    if (this.running?.jobId === jobId) this.running.abort.abort();
+    return cancelled;
   }
 
   /** Stops taking new jobs and aborts the running one, which stays 'running' in the database and is resumed on the next start. */
@@ -133,6 +132,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
       // The report blob keeps the trial history; checkpoints of every trial are no use once the model exists.
       await rm(workDir, { recursive: true, force: true });
     } catch (error) {
+      clearInterval(ticker);
       if (this.stopped) return; // left 'running' with its work folder on purpose: resumed on restart
       const status = signal.aborted ? 'cancelled' : 'failed';
       this.publish(jobs.update(job.id, { status, ...(status === 'failed' ? { error: failureMessage(error) } : {}) }));

@@ -5,6 +5,14 @@ import { OffgridError } from '../errors.ts';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const FINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+/** The statuses a job may move to each status from: forward only, except a running job queued again after a restart. */
+const STATUS_FROM: Record<JobStatus, readonly JobStatus[]> = {
+  queued: ['running'],
+  running: ['queued', 'running'],
+  succeeded: ['running'],
+  failed: ['queued', 'running'],
+  cancelled: ['queued', 'running'],
+};
 
 /** What a client asks for; the search picks model family, epochs and batch size itself. */
 export interface TrainRequest {
@@ -96,12 +104,18 @@ export class JobStore {
     return this.db.prepare("UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'").run(new Date().toISOString()).changes;
   }
 
+  /**
+   * Applies a change only if the job's status may move to the new one (see STATUS_FROM), decided in the UPDATE's
+   * WHERE: a late progress tick cannot turn a cancelled job back into a running one. Returns the job as stored.
+   */
   update(id: string, changes: Partial<Pick<Job, 'status' | 'progress' | 'modelId' | 'error'>>): Job {
     const job = this.get(id);
     const next = { ...job, ...changes, updatedAt: new Date().toISOString() };
-    this.db.prepare('UPDATE jobs SET status = ?, progress = ?, model_id = ?, error = ?, updated_at = ? WHERE id = ?')
-      .run(next.status, JSON.stringify(next.progress), next.modelId ?? null, next.error ?? null, next.updatedAt, id);
-    return next;
+    const from = STATUS_FROM[next.status];
+    const { changes: written } = this.db.prepare(`UPDATE jobs SET status = ?, progress = ?, model_id = ?, error = ?, updated_at = ?
+      WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`)
+      .run(next.status, JSON.stringify(next.progress), next.modelId ?? null, next.error ?? null, next.updatedAt, id, ...from);
+    return written === 1 ? next : this.get(id);
   }
 
   /**
