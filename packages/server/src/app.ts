@@ -40,7 +40,8 @@ export interface BuildOptions {
   appDir?: string;
   /** CA certificate (PEM) offered at /ca.crt for phones to trust once. */
   caCert?: string;
-  https?: { key: string; cert: string };
+  /** Key, certificate and TLS settings (`TLS_SERVER_OPTIONS`) for Fastify's `https` option. */
+  https?: import('node:tls').TlsOptions & { key: string; cert: string };
   logger?: FastifyServerOptions['logger'];
   /** Training boundary: `@offgrid/pipeline`'s search unless a test swaps it. */
   pipeline?: SearchPipeline;
