@@ -16,6 +16,9 @@ export type PermittedNames = readonly string[];
 
 export type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
 
+/** forge's IP helpers (binary strings of 4 or 16 bytes), missing from its type definitions. */
+const ipUtil = forge.util as unknown as { bytesFromIP(ip: string): string; bytesToIP(bytes: string): string };
+
 /** Private IPv4 ranges a LAN interface's whole subnet may be permitted in (RFC 1918 and link-local). */
 const PRIVATE_V4 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16'];
 
@@ -77,7 +80,7 @@ export function readNameConstraints(cert: forge.pki.Certificate): PermittedNames
 }
 
 function addressBytes(ip: string): number[] {
-  return binaryToBytes(forge.util.bytesFromIP(ip));
+  return binaryToBytes(ipUtil.bytesFromIP(ip));
 }
 
 function maskBytes(cidr: string): number[] {
@@ -90,7 +93,7 @@ function maskBytes(cidr: string): number[] {
 function networkOf(cidr: string): string {
   const mask = maskBytes(cidr);
   const network = addressBytes(cidr.split('/')[0]).map((byte, i) => byte & mask[i]);
-  return `${forge.util.bytesToIP(bytesToBinary(network))}/${cidr.split('/')[1]}`;
+  return `${ipUtil.bytesToIP(bytesToBinary(network))}/${cidr.split('/')[1]}`;
 }
 
 /** Whether network `outer` contains network (or address/32, /128) `inner`; false across IPv4 and IPv6. */
@@ -106,7 +109,7 @@ function contains(outer: string, inner: string): boolean {
 function cidrOf(bytes: number[]): string {
   const half = bytes.length / 2;
   const prefix = bytes.slice(half).reduce((sum, byte) => sum + byte.toString(2).replaceAll('0', '').length, 0);
-  return `${forge.util.bytesToIP(bytesToBinary(bytes.slice(0, half)))}/${prefix}`;
+  return `${ipUtil.bytesToIP(bytesToBinary(bytes.slice(0, half)))}/${prefix}`;
 }
 
 const binaryToBytes = (binary: string): number[] => Array.from(binary, (char) => char.charCodeAt(0));
