@@ -4,6 +4,7 @@ import { importCommand } from './import-command.ts';
 import { predictCommand } from './predict-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { trainCommand } from './train-command.ts';
+import { tlsCommand } from './tls-command.ts';
 
 const USAGE = `offgrid — offline AutoML for phones
 
@@ -29,6 +30,8 @@ Usage:
   offgrid backbones import <model folder | file.tflite> [--name n] [--mean m --std s] [--license id] [--feature-layer l]
       Pretrained backbones for transfer learning: the built-in one and those imported (a TF.js layers model folder
       or a float .tflite), kept with checksum, input size, normalization and license under <data>/backbones/.
+  offgrid tls rotate [--data ./offgrid-data]
+      New HTTPS certificate authority for the server (old one moved aside); phones install the new CA once.
   offgrid help
 `;
 
@@ -57,6 +60,8 @@ async function run(argv: string[]): Promise<number> {
       return importCommand(rest);
     case 'backbones':
       return backbonesCommand(rest);
+    case 'tls':
+      return tlsCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -19,6 +19,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     lines.push('', `HTTPS certificate authority: ${server.urls[0]}/ca.crt`, `  SHA-256 fingerprint: ${server.caFingerprint}`,
       '  Install it once on the phone (Settings → Security → Encryption & credentials → Install a certificate → CA certificate).');
   }
+  for (const warning of server.tlsWarnings) lines.push('', `Warning: ${warning}`);
   if (server.adminKey) {
     lines.push('', `Admin API key (shown only now, keep it safe): ${server.adminKey}`);
   }

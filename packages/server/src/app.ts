@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TlsOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fastifyStatic from '@fastify/static';
@@ -41,7 +42,8 @@ export interface BuildOptions {
   appDir?: string;
   /** CA certificate (PEM) offered at /ca.crt for phones to trust once. */
   caCert?: string;
-  https?: { key: string; cert: string };
+  /** Key, certificate and TLS settings (`TLS_SERVER_OPTIONS`) for Fastify's `https` option. */
+  https?: TlsOptions & { key: string; cert: string };
   logger?: FastifyServerOptions['logger'];
   /** Training boundary: `@offgrid/pipeline`'s search unless a test swaps it. */
   pipeline?: SearchPipeline;

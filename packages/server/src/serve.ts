@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildOptions, type RegisteredRoute } from './app.ts';
-import { ensureTls, lanAddresses } from './tls/certificates.ts';
+import { ensureTls, lanAddresses, TLS_SERVER_OPTIONS } from './tls/certificates.ts';
 import { pairingLink } from './auth/pairing-routes.ts';
 
 export interface ServeOptions {
@@ -17,6 +18,8 @@ export interface ServeOptions {
   trainingConcurrency?: number;
   rateLimits?: BuildOptions['rateLimits'];
   corsOrigins?: BuildOptions['corsOrigins'];
+  /** How often a running server re-checks its certificate (renewal, new address) and serves a re-issued one; default 12 h. */
+  tlsCheckIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -27,6 +30,8 @@ export interface RunningServer {
   urls: string[];
   port: number;
   caFingerprint?: string;
+  /** TLS problems the user must act on (an unconstrained or expiring CA, addresses it does not cover): printed by `offgrid serve`. */
+  tlsWarnings: string[];
   /** Printed once: only on the very first start of a data directory. */
   adminKey?: string;
   pairingUrl: string;
@@ -37,14 +42,15 @@ export interface RunningServer {
 /** Starts the product on its embedded defaults: SQLite + blob folder in `dataDir`, HTTPS from a local CA. */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const scheme = options.insecureHttp ? 'http' : 'https';
-  const tls = options.insecureHttp ? undefined : await ensureTls(join(options.dataDir, 'tls'));
+  const tlsDir = join(options.dataDir, 'tls');
+  const tls = options.insecureHttp ? undefined : await ensureTls(tlsDir);
   const hosts = options.host === '0.0.0.0' || options.host === '::' ? [...lanAddresses(), `${hostname()}.local`, 'localhost'] : [options.host];
   const { app, context, routes } = await buildApp({
     dataDir: options.dataDir, appDir: options.appDir, logger: options.logger, pipeline: options.pipeline,
     trainingConcurrency: options.trainingConcurrency,
     rateLimits: options.rateLimits, corsOrigins: options.corsOrigins,
     // The port may be 0 (tests): the public URL is known only after listening.
-    publicUrl: '', caCert: tls?.caCert, https: tls ? { key: tls.key, cert: tls.cert } : undefined,
+    publicUrl: '', caCert: tls?.caCert, https: tls ? { ...TLS_SERVER_OPTIONS, key: tls.key, cert: tls.cert } : undefined,
   });
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address();
@@ -56,9 +62,36 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const adminKey = context.keys.hasAdmin() ? undefined : context.keys.create('admin', 'workstation').apiKey;
   const pairing = context.keys.createPairingToken();
   context.jobs.start();
+  for (const warning of tls?.warnings ?? []) app.log.warn({ tlsDir }, warning);
+  const renewal = tls ? renewTlsWhileRunning(app, tlsDir, tls.cert, options.tlsCheckIntervalMs ?? 12 * 3600 * 1000) : undefined;
   return {
-    app, routes, urls, port, adminKey, caFingerprint: tls?.caFingerprint,
+    app, routes, urls, port, adminKey, caFingerprint: tls?.caFingerprint, tlsWarnings: tls?.warnings ?? [],
     pairingUrl: pairingLink(context.publicUrl, pairing.token), pairingExpiresAt: pairing.expiresAt,
-    close: () => app.close(),
+    close: () => {
+      clearInterval(renewal);
+      return app.close();
+    },
   };
+}
+
+/** A server left running for months outlives its 90-day certificate: re-check it now and then and serve a re-issued one without a restart. */
+function renewTlsWhileRunning(app: FastifyInstance, tlsDir: string, served: string, intervalMs: number): NodeJS.Timeout {
+  let checking = false;
+  return setInterval(async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      const tls = await ensureTls(tlsDir);
+      if (tls.cert !== served) {
+        (app.server as unknown as TlsServer).setSecureContext({ ...TLS_SERVER_OPTIONS, key: tls.key, cert: tls.cert });
+        served = tls.cert;
+        app.log.info({ tlsDir, notAfter: tls.leafNotAfter }, 'serving a re-issued server certificate');
+        for (const warning of tls.warnings) app.log.warn({ tlsDir }, warning);
+      }
+    } catch (error) {
+      app.log.error({ err: error, tlsDir }, 'could not renew the server certificate');
+    } finally {
+      checking = false;
+    }
+  }, intervalMs).unref();
 }
