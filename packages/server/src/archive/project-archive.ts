@@ -295,11 +295,11 @@ function checkConsistent(m: ArchiveManifest, files: Map<string, ArchiveFile>): v
     if (!datasets.has(j.datasetId)) throw invalid(`job ${j.id} references a dataset that is not in the archive`);
     if (j.modelId && !modelIds.has(j.modelId)) throw invalid(`job ${j.id} references a model that is not in the archive`);
   }
-  for (const x of m.models) {
+  for (const [i, x] of m.models.entries()) {
     if (!jobs.has(x.jobId) || !datasets.has(x.datasetId)) throw invalid(`model ${x.id} references a job or dataset that is not in the archive`);
     x.artifacts.forEach((a, k) => {
       needBlob(a.sha256);
-      sizeOf(a.sha256, a.sizeBytes, `models[${m.models.indexOf(x)}].artifacts[${k}].sizeBytes`);
+      sizeOf(a.sha256, a.sizeBytes, `models[${i}].artifacts[${k}].sizeBytes`);
     });
   }
   if (m.project.activeModelId && !modelIds.has(m.project.activeModelId)) throw invalid('the active model is not in the archive');
