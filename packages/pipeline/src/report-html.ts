@@ -52,14 +52,15 @@ function searchGoals(report: TrainReport): string {
   const { objective, limits } = report.search ?? { objective: 'float32' };
   const parts = [
     ...(objective === 'int8' ? ['ranked by the int8 files\' validation accuracy'] : []),
-    ...(limits?.maxInt8Kb !== undefined ? [`int8 file ≤ ${limits.maxInt8Kb} KiB`] : []),
+    ...(limits?.maxInt8Kb !== undefined ? [`int8 file ≤ ${escape(limits.maxInt8Kb)} KiB`] : []),
     ...(limits?.maxMacs !== undefined ? [`≤ ${macsText(limits.maxMacs)} MACs per inference`] : []),
   ];
   return parts.length > 0 ? `, ${parts.join(', ')}` : '';
 }
 
+// Escaped too: a report read back from an archive may hold anything where a number belongs.
 const macsText = (macs: number | undefined) =>
-  macs === undefined ? '—' : macs >= 1e6 ? `${(macs / 1e6).toFixed(2)} M` : macs >= 1e3 ? `${(macs / 1e3).toFixed(1)} k` : String(macs);
+  macs === undefined ? '—' : macs >= 1e6 ? `${(macs / 1e6).toFixed(2)} M` : macs >= 1e3 ? `${(macs / 1e3).toFixed(1)} k` : escape(macs);
 
 function leaderboard(trials: TrialSummary[]): string {
   const rows = trials.map((t, rank) => `<tr><td class="num">${rank + 1}</td><td class="num">${t.number}</td><td>${escape(t.family)}</td><td>${escape(t.status)}${t.error ? `<br><span class="muted">${escape(t.error)}</span>` : ''}</td>

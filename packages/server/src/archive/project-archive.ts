@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, rmSync } from 'node:fs';
-import { link, mkdir, open, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -8,11 +8,16 @@ import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import type { Project } from '../projects/project-store.ts';
 import { FINAL_STATUSES } from '../jobs/job-store.ts';
+import { renderReportHtml } from '@offgrid/pipeline/report-html';
+import type { TrainReport } from '@offgrid/pipeline';
+import type { ManifestChecks } from './manifest-checks.ts';
 import { readTar, TAR_END, tarHeader, tarPadding } from './tar.ts';
 
 /** Cap on an imported archive after decompression (a project's images and models). */
 export const MAX_ARCHIVE_BYTES = 4 * 1024 * 1024 * 1024;
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+/** A training report is kilobytes to a few megabytes (every trial's learning curve); past this it is not one. */
+const MAX_REPORT_BYTES = 64 * 1024 * 1024;
 export const ARCHIVE_FORMAT = 'offgrid-project';
 export const ARCHIVE_VERSION = 1;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -112,15 +117,22 @@ export interface ImportResult {
   imported: { samples: number; datasets: number; jobs: number; models: number; blobs: number };
 }
 
+/** A file of the archive, streamed to a temp file at the blob store's root: its measured size, never the declared one. */
+interface ArchiveFile {
+  temp: string;
+  size: number;
+}
+
 /**
- * Imports an archive: every file is streamed to a temp file while hashed and must match its name; the
- * manifest must be complete and consistent; only then are the files renamed into the blob store and all
- * rows inserted in one transaction. On any failure nothing stays behind (temp files removed, newly placed
- * files that no row references deleted).
+ * Imports an archive: the manifest must pass the API's own schemas and limits (`checks`); every file is streamed
+ * to a temp file while hashed and must match its name and listed size; the manifest must be complete and
+ * consistent; each model's report page is rendered again from its checked report.json (the archive's HTML is
+ * never stored); only then are the files linked into the blob store and all rows inserted in one transaction. On
+ * any failure nothing stays behind (temp files removed, newly placed files that no row references deleted).
  */
-export async function importArchive(context: ServerContext, body: AsyncIterable<Buffer>): Promise<ImportResult> {
+export async function importArchive(context: ServerContext, body: AsyncIterable<Buffer>, checks: ManifestChecks): Promise<ImportResult> {
   const { db, blobs, projects, models } = context;
-  const temps = new Map<string, string>(); // sha256 → temp file
+  const files = new Map<string, ArchiveFile>(); // sha256 → temp file
   const placed: string[] = [];
   try {
     let manifest: ArchiveManifest | undefined;
@@ -131,60 +143,111 @@ export async function importArchive(context: ServerContext, body: AsyncIterable<
         const parts: Buffer[] = [];
         for await (const part of entry.read()) parts.push(part);
         manifest = parseManifest(Buffer.concat(parts));
+        checks.manifest(manifest);
         continue;
       }
       const match = /^blobs\/([0-9a-f]{64})$/.exec(entry.name);
       if (!match) throw invalid(`unexpected entry "${entry.name.slice(0, 120)}"`);
       const sha256 = match[1];
-      if (temps.has(sha256)) throw invalid(`blobs/${sha256} appears twice`);
-      await mkdir(blobs.root, { recursive: true });
-      const temp = join(blobs.root, `.import-${randomBytes(8).toString('hex')}`);
-      temps.set(sha256, temp);
+      if (files.has(sha256)) throw invalid(`blobs/${sha256} appears twice`);
+      const written: ArchiveFile = { temp: tempPath(blobs.root), size: 0 };
+      files.set(sha256, written);
       const hash = createHash('sha256');
-      const file = await open(temp, 'w');
-      try {
+      await writeTemp(written.temp, (async function* () {
         for await (const part of entry.read()) {
           hash.update(part);
-          await file.write(part);
+          written.size += part.length;
+          yield part;
         }
-        await file.sync();
-      } finally {
-        await file.close();
-      }
+      })());
       const actual = hash.digest('hex');
       if (actual !== sha256) {
         throw new OffgridError('CHECKSUM_MISMATCH', `The archive is corrupt: blobs/${sha256} has sha256 ${actual}; nothing was imported. Export it again.`);
       }
     }
     if (!manifest) throw invalid('it has no manifest.json (is it an Offgrid project export?)');
-    checkConsistent(manifest, temps);
+    checkConsistent(manifest, files);
     const existing = db.prepare('SELECT 1 FROM projects WHERE id = ?').get(manifest.project.id);
     if (existing) {
       throw new OffgridError('CONFLICT', `Project ${manifest.project.id} ("${manifest.project.name}") already exists on this server; nothing was imported. It is the same project: keep using it, or import the archive on another server.`);
     }
+    await renderReports(context, manifest, files, checks);
+    // Only the files a row references are kept (not the archive's report pages, replaced above).
+    const needed = new Set([...manifest.samples.map((s) => s.sha256), ...manifest.models.flatMap((x) => x.artifacts.map((a) => a.sha256))]);
     // Files first (hard links of the fsynced temp files: atomic), rows second: a crash in between leaves
     // unreferenced files, never rows without files. As in BlobStore.putAllThen, the final existence check
     // and the inserts run in one synchronous stretch, so a concurrent delete cannot slip in between.
     for (;;) {
-      for (const [sha256, temp] of temps) {
+      for (const sha256 of needed) {
+        const { temp } = files.get(sha256)!;
         const path = blobs.pathOf(sha256);
         if (existsSync(path)) continue;
         await mkdir(dirname(path), { recursive: true });
         await link(temp, path).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'EEXIST') throw error; });
         placed.push(sha256);
       }
-      if ([...temps.keys()].every((sha256) => existsSync(blobs.pathOf(sha256)))) break;
+      if ([...needed].every((sha256) => existsSync(blobs.pathOf(sha256)))) break;
     }
-    insertRows(context, manifest);
+    insertRows(context, manifest, files);
     return {
       project: projects.get(manifest.project.id),
-      imported: { samples: manifest.samples.length, datasets: manifest.datasets.length, jobs: manifest.jobs.length, models: manifest.models.length, blobs: manifest.blobs.length },
+      imported: { samples: manifest.samples.length, datasets: manifest.datasets.length, jobs: manifest.jobs.length, models: manifest.models.length, blobs: needed.size },
     };
   } catch (error) {
     for (const sha256 of placed) blobs.deleteIfUnreferenced(sha256, () => models.blobReferenced(sha256));
     throw error;
   } finally {
-    for (const temp of temps.values()) rmSync(temp, { force: true });
+    for (const { temp } of files.values()) rmSync(temp, { force: true });
+  }
+}
+
+const tempPath = (root: string) => join(root, `.import-${randomBytes(8).toString('hex')}`);
+
+async function writeTemp(path: string, chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const file = await open(path, 'w');
+  try {
+    for await (const chunk of chunks) await file.write(chunk);
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * A report page can carry script that would run on the app's origin (where the app keeps its key), so the archive's
+ * `report-html` is never kept: each model's page is rendered here from its report.json, once that passed the API's
+ * report schema. A model without a report.json gets no page.
+ */
+async function renderReports({ blobs }: ServerContext, m: ArchiveManifest, files: Map<string, ArchiveFile>, checks: ManifestChecks): Promise<void> {
+  for (const [i, model] of m.models.entries()) {
+    const kept = model.artifacts.filter((a) => a.variant !== 'report-html');
+    const json = kept.find((a) => a.variant === 'report');
+    model.artifacts = kept;
+    if (!json) continue;
+    const where = `models[${i}] (v${model.version})'s report.json`;
+    const { temp, size } = files.get(json.sha256)!;
+    if (size > MAX_REPORT_BYTES) throw invalid(`${where} is ${size} bytes; a training report is at most ${MAX_REPORT_BYTES}`);
+    let report: TrainReport;
+    try {
+      report = JSON.parse(await readFile(temp, 'utf8'));
+    } catch {
+      throw invalid(`${where} is not JSON`);
+    }
+    checks.report(report, where);
+    let html: Buffer;
+    try {
+      html = Buffer.from(renderReportHtml(report));
+    } catch (error) {
+      throw invalid(`${where} cannot be shown as a page (${(error as Error).message})`);
+    }
+    const sha256 = createHash('sha256').update(html).digest('hex');
+    if (!files.has(sha256)) {
+      const page: ArchiveFile = { temp: tempPath(blobs.root), size: html.length };
+      files.set(sha256, page);
+      await writeTemp(page.temp, [html]);
+    }
+    model.artifacts.push({ variant: 'report-html', sha256, sizeBytes: html.length });
   }
 }
 
@@ -205,7 +268,7 @@ function parseManifest(bytes: Buffer): ArchiveManifest {
 }
 
 /** Every reference resolves inside the archive and every listed file arrived with its announced size. */
-function checkConsistent(m: ArchiveManifest, temps: Map<string, string>): void {
+function checkConsistent(m: ArchiveManifest, files: Map<string, ArchiveFile>): void {
   const id = /^[0-9a-f-]{36}$/;
   const ids = [m.project.id, ...m.samples.map((s) => s.id), ...m.datasets.map((d) => d.id), ...m.jobs.map((j) => j.id), ...m.models.map((x) => x.id)];
   if (!ids.every((value) => typeof value === 'string' && id.test(value))) throw invalid('an id is malformed');
@@ -216,7 +279,12 @@ function checkConsistent(m: ArchiveManifest, temps: Map<string, string>): void {
   const modelIds = new Set(m.models.map((x) => x.id));
   const listed = new Map(m.blobs.map((b) => [b.sha256, b.sizeBytes]));
   const needBlob = (sha256: string) => {
-    if (!SHA256.test(sha256) || !listed.has(sha256) || !temps.has(sha256)) throw invalid(`file ${String(sha256).slice(0, 64)} is referenced but missing from the archive (truncated?)`);
+    if (!SHA256.test(sha256) || !listed.has(sha256) || !files.has(sha256)) throw invalid(`file ${String(sha256).slice(0, 64)} is referenced but missing from the archive (truncated?)`);
+  };
+  // Downloads send the stored size as Content-Length: a wrong one would cut the file short or hang the client.
+  const sizeOf = (sha256: string, declared: number, field: string) => {
+    const { size } = files.get(sha256)!;
+    if (declared !== size) throw invalid(`manifest.json: ${field} is ${declared} but blobs/${sha256} holds ${size} bytes`);
   };
   for (const s of m.samples) {
     if (!labels.has(s.label)) throw invalid(`sample ${s.id} has label "${s.label}", not one of the project's`);
@@ -227,16 +295,20 @@ function checkConsistent(m: ArchiveManifest, temps: Map<string, string>): void {
     if (!datasets.has(j.datasetId)) throw invalid(`job ${j.id} references a dataset that is not in the archive`);
     if (j.modelId && !modelIds.has(j.modelId)) throw invalid(`job ${j.id} references a model that is not in the archive`);
   }
-  for (const x of m.models) {
+  for (const [i, x] of m.models.entries()) {
     if (!jobs.has(x.jobId) || !datasets.has(x.datasetId)) throw invalid(`model ${x.id} references a job or dataset that is not in the archive`);
-    for (const a of x.artifacts) needBlob(a.sha256);
+    x.artifacts.forEach((a, k) => {
+      needBlob(a.sha256);
+      sizeOf(a.sha256, a.sizeBytes, `models[${i}].artifacts[${k}].sizeBytes`);
+    });
   }
   if (m.project.activeModelId && !modelIds.has(m.project.activeModelId)) throw invalid('the active model is not in the archive');
-  for (const sha256 of listed.keys()) if (!temps.has(sha256)) throw invalid(`blobs/${sha256} is missing (truncated?)`);
-  if (temps.size !== listed.size) throw invalid('it holds files the manifest does not list');
+  for (const sha256 of listed.keys()) if (!files.has(sha256)) throw invalid(`blobs/${sha256} is missing (truncated?)`);
+  if (files.size !== listed.size) throw invalid('it holds files the manifest does not list');
+  m.blobs.forEach((b, i) => sizeOf(b.sha256, b.sizeBytes, `blobs[${i}].sizeBytes`));
 }
 
-function insertRows({ db }: ServerContext, m: ArchiveManifest): void {
+function insertRows({ db }: ServerContext, m: ArchiveManifest, files: Map<string, ArchiveFile>): void {
   db.transaction(() => {
     const taken = db.prepare(`SELECT 1 FROM samples WHERE id IN (SELECT value FROM json_each(@ids)) UNION ALL SELECT 1 FROM dataset_snapshots WHERE id IN (SELECT value FROM json_each(@ids))
       UNION ALL SELECT 1 FROM jobs WHERE id IN (SELECT value FROM json_each(@ids)) UNION ALL SELECT 1 FROM models WHERE id IN (SELECT value FROM json_each(@ids)) UNION ALL SELECT 1 FROM projects WHERE id = @project LIMIT 1`)
@@ -265,7 +337,7 @@ function insertRows({ db }: ServerContext, m: ArchiveManifest): void {
     const artifact = db.prepare('INSERT INTO model_artifacts (model_id, variant, sha256, size_bytes) VALUES (?, ?, ?, ?)');
     for (const x of m.models) {
       model.run(x.id, p.id, x.version, x.jobId, x.datasetId, JSON.stringify(x.labels), JSON.stringify(x.input), JSON.stringify(x.metrics), x.createdAt);
-      for (const a of x.artifacts) artifact.run(x.id, a.variant, a.sha256, a.sizeBytes);
+      for (const a of x.artifacts) artifact.run(x.id, a.variant, a.sha256, files.get(a.sha256)!.size);
     }
     db.prepare('UPDATE projects SET active_model_id = ? WHERE id = ?').run(p.activeModelId ?? null, p.id);
   })();

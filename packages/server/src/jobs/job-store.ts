@@ -57,7 +57,7 @@ interface JobRow {
 }
 
 /** Also fills what rows written before search jobs lack (trialsFinished, leaderboard). */
-const INITIAL_PROGRESS: JobProgress = { phase: 'preparing', fraction: 0, elapsedSeconds: 0, etaSeconds: 0, epoch: 0, epochs: 0, trialsFinished: 0, leaderboard: [] };
+export const INITIAL_PROGRESS: JobProgress = { phase: 'preparing', fraction: 0, elapsedSeconds: 0, etaSeconds: 0, epoch: 0, epochs: 0, trialsFinished: 0, leaderboard: [] };
 
 export class JobStore {
   constructor(private readonly db: Db) {}

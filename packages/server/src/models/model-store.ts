@@ -165,7 +165,7 @@ export class ModelStore {
 }
 
 /** Image models registered before `kind`/`shape`/`preprocessing` existed stored only the image fields: derive the rest. */
-function upgradeInput(stored: ModelInput | { width: number; height: number; channels: 3; dtype: 'float32'; mean: number; std: number }): ModelInput {
+export function upgradeInput(stored: ModelInput | { width: number; height: number; channels: 3; dtype: 'float32'; mean: number; std: number }): ModelInput {
   if ('kind' in stored) return stored;
   const { width, height, mean, std } = stored;
   return { ...stored, kind: 'image', shape: [height, width, 3], preprocessing: { image: { width, height, mean, std } } };

@@ -9,6 +9,12 @@ import { MODEL_FILE_VARIANTS, type ModelVersion } from './model-store.ts';
 
 const modelParams = { type: 'object', properties: { modelId: idParam } } as const;
 
+/**
+ * The report page is inline CSS and SVG, nothing else: no script runs on the app's origin (where the app keeps its
+ * key) even if a page were ever stored with some, and `sandbox` gives the page an origin of its own.
+ */
+export const REPORT_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox";
+
 export async function modelRoutes(app: FastifyInstance, { projects, models, blobs }: ServerContext): Promise<void> {
   app.get<{ Params: { projectId: string } }>('/projects/:projectId/models', {
     config: { access: 'device' },
@@ -63,7 +69,8 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
     schema: { summary: 'The training report as a self-contained page (leaderboard, learning curves, confusion matrix)', tags: ['models'], params: modelParams, produces: ['text/html'] },
   }, async (request, reply) => {
     const artifact = reportOf(models.get(request.params.modelId), 'report-html');
-    return reply.type('text/html; charset=utf-8').header('content-length', artifact.sizeBytes).send(createReadStream(blobs.pathOf(artifact.sha256)));
+    return reply.type('text/html; charset=utf-8').header('content-security-policy', REPORT_PAGE_CSP).header('x-content-type-options', 'nosniff')
+      .header('content-length', artifact.sizeBytes).send(createReadStream(blobs.pathOf(artifact.sha256)));
   });
 
   app.get<{ Params: { modelId: string }; Querystring: { variant: string } }>('/models/:modelId/download', {

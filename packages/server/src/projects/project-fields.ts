@@ -45,6 +45,10 @@ export interface ProjectFields {
   settings: ProjectSettings;
 }
 
+/** A label as the API takes it (project creation, sample uploads) and as an imported archive must hold it. */
+export const labelSchema = { type: 'string', minLength: 1, maxLength: 64 } as const;
+export const projectNameSchema = { type: 'string', minLength: 1, maxLength: 100 } as const;
+
 const range = ([min, max]: readonly [number, number]) => ({ type: 'number', minimum: min, maximum: max }) as const;
 
 /** JSON schema of `settings` in the create body (bounds from SETTING_BOUNDS; cross-field rules are checked in code). */
@@ -64,6 +68,28 @@ export const settingsBodySchema = {
     falseAlarmRate: range(SETTING_BOUNDS.falseAlarmRate),
   },
 } as const;
+
+/** POST /projects's body; an imported archive's project passes it too (with its id, times and model state). */
+export const createProjectBodySchema = {
+  type: 'object', required: ['name', 'labels'], additionalProperties: false,
+  properties: {
+    name: projectNameSchema,
+    // One label is enough for an anomaly project ("normal"); classification needs two (checked in code).
+    labels: { type: 'array', minItems: 1, maxItems: 50, items: labelSchema },
+    modality: { type: 'string', enum: [...MODALITIES], default: 'image' },
+    task: { type: 'string', enum: [...TASKS], default: 'classify' },
+    featureNames: { type: 'array', minItems: 1, maxItems: MAX_FEATURES, items: { type: 'string', minLength: 1, maxLength: 64 } },
+    settings: settingsBodySchema,
+  },
+} as const;
+
+/** Trimmed labels; refuses empty and repeated ones (the store keeps them in this form). */
+export function cleanLabels(labels: readonly string[]): string[] {
+  const cleaned = labels.map((label) => label.trim());
+  if (cleaned.some((label) => label.length === 0)) throw new OffgridError('VALIDATION', 'Labels must not be empty.');
+  if (new Set(cleaned).size !== cleaned.length) throw new OffgridError('VALIDATION', `Labels must be unique; got ${cleaned.join(', ')}.`);
+  return cleaned;
+}
 
 /**
  * The rules the route schema cannot express (they tie fields together). Throws a 400 naming the fix.

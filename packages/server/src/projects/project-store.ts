@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
-import { checkProjectFields, type Modality, type ProjectSettings, type Task } from './project-fields.ts';
+import { checkProjectFields, cleanLabels, type Modality, type ProjectSettings, type Task } from './project-fields.ts';
 
 export type { Modality, ProjectSettings, Task } from './project-fields.ts';
 
@@ -49,9 +49,7 @@ export class ProjectStore {
   constructor(private readonly db: Db) {}
 
   create(name: string, labels: string[], fields: CreateFields = {}): Project {
-    const cleaned = labels.map((label) => label.trim());
-    if (cleaned.some((label) => label.length === 0)) throw new OffgridError('VALIDATION', 'Labels must not be empty.');
-    if (new Set(cleaned).size !== cleaned.length) throw new OffgridError('VALIDATION', `Labels must be unique; got ${cleaned.join(', ')}.`);
+    const cleaned = cleanLabels(labels);
     const { modality = 'image', task = 'classify', settings = {} } = fields;
     const featureNames = fields.featureNames?.map((feature) => feature.trim());
     checkProjectFields({ modality, task, labels: cleaned, featureNames, settings });

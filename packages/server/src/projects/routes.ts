@@ -4,8 +4,9 @@ import { OffgridError } from '../errors.ts';
 import type { Readable } from 'node:stream';
 import { idParam, projectSchema } from '../schemas.ts';
 import type { CreateFields } from './project-store.ts';
-import { MAX_FEATURES, MODALITIES, settingsBodySchema, TASKS } from './project-fields.ts';
+import { createProjectBodySchema } from './project-fields.ts';
 import { exportStream, importArchive, manifestOf, MAX_ARCHIVE_BYTES } from '../archive/project-archive.ts';
+import { manifestChecks, type ManifestChecks } from '../archive/manifest-checks.ts';
 
 /** Media types an archive may be posted as (gzip is detected by its magic bytes, or sent with Content-Encoding: gzip). */
 export const ARCHIVE_MEDIA_TYPES = ['application/x-tar', 'application/gzip', 'application/x-gzip', 'application/octet-stream'];
@@ -14,6 +15,8 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
   const { projects } = context;
   // Archives stream through the import handler (to temp files while hashed), never buffered whole.
   app.addContentTypeParser(ARCHIVE_MEDIA_TYPES, (_request, payload, done) => done(null, payload));
+  // An archive's rows pass the routes' own validator (compiled once the app is ready, on the first import).
+  let checks: ManifestChecks | undefined;
 
   app.get<{ Params: { projectId: string } }>('/projects/:projectId/export', {
     config: { access: 'admin' },
@@ -36,7 +39,7 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     bodyLimit: MAX_ARCHIVE_BYTES,
     schema: {
       summary: 'Import a project archive made by GET /projects/:projectId/export (gzip allowed); all or nothing', tags: ['projects'],
-      description: `Body: the tar (application/x-tar), or gzipped (application/gzip, or Content-Encoding: gzip); at most ${MAX_ARCHIVE_BYTES} bytes decompressed. Every file's sha256 is verified; a corrupt, truncated or inconsistent archive gets 400 and nothing is stored. Ids are kept: 409 when the project already exists here. Admin key.`,
+      description: `Body: the tar (application/x-tar), or gzipped (application/gzip, or Content-Encoding: gzip); at most ${MAX_ARCHIVE_BYTES} bytes decompressed. Every file's sha256 and size are verified and every row must pass the same schemas and limits as the API (a project as POST /projects takes it); a corrupt, truncated, inconsistent or invalid archive gets 400 naming the field, and nothing is stored. Report pages are rendered again from each model's report.json, never taken from the archive. Ids are kept: 409 when the project already exists here. Admin key.`,
       response: {
         201: {
           type: 'object', required: ['project', 'imported'],
@@ -54,7 +57,8 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     if (!request.body || typeof (request.body as Readable).pipe !== 'function') {
       throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `Send the archive as the request body with Content-Type ${ARCHIVE_MEDIA_TYPES.join(', ')}.`);
     }
-    return reply.code(201).send(await importArchive(context, request.body as AsyncIterable<Buffer>));
+    checks ??= manifestChecks(app.validatorCompiler!);
+    return reply.code(201).send(await importArchive(context, request.body as AsyncIterable<Buffer>, checks));
   });
 
   app.get('/projects', {
@@ -67,18 +71,7 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     schema: {
       summary: 'Create a project with its labels and modality', tags: ['projects'],
       description: 'modality (default image) and task (default classify) are fixed at creation; see docs/modalities.md. task "anomaly" is for motion and tabular projects and needs a label "normal"; tabular projects need featureNames; settings override the modality\'s preprocessing defaults.',
-      body: {
-        type: 'object', required: ['name', 'labels'], additionalProperties: false,
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 100 },
-          // One label is enough for an anomaly project ("normal"); classification needs two (checked in code).
-          labels: { type: 'array', minItems: 1, maxItems: 50, items: { type: 'string', minLength: 1, maxLength: 64 } },
-          modality: { type: 'string', enum: [...MODALITIES], default: 'image' },
-          task: { type: 'string', enum: [...TASKS], default: 'classify' },
-          featureNames: { type: 'array', minItems: 1, maxItems: MAX_FEATURES, items: { type: 'string', minLength: 1, maxLength: 64 } },
-          settings: settingsBodySchema,
-        },
-      },
+      body: createProjectBodySchema,
       response: { 201: projectSchema },
     },
   }, async (request, reply) => {
