@@ -1,4 +1,4 @@
-import { OffgridError } from '../errors.ts';
+import { echoList, OffgridError } from '../errors.ts';
 import { audioSpecOf, motionSpecOf } from './project-specs.ts';
 
 /** What one sample of a project is (docs/modalities.md); fixed at creation. */
@@ -67,22 +67,19 @@ export const settingsBodySchema = {
 
 /**
  * The rules the route schema cannot express (they tie fields together). Throws a 400 naming the fix.
- * Labels are expected trimmed.
+ * Labels and feature names are expected checked, normalized and unique (labels.ts).
  */
 export function checkProjectFields({ modality, task, labels, featureNames, settings }: ProjectFields): void {
   const invalid = (message: string) => new OffgridError('VALIDATION', message);
   if (task === 'anomaly') {
     if (!ANOMALY_MODALITIES.includes(modality)) throw invalid(`task "anomaly" is available for ${ANOMALY_MODALITIES.join(' and ')} projects, not ${modality}; use task "classify".`);
-    if (!labels.includes(NORMAL_LABEL)) throw invalid(`An anomaly project needs a label "${NORMAL_LABEL}" for the data the model learns from; got ${labels.join(', ')}.`);
+    if (!labels.includes(NORMAL_LABEL)) throw invalid(`An anomaly project needs a label "${NORMAL_LABEL}" for the data the model learns from; got ${echoList(labels)}.`);
   } else if (labels.length < 2) {
     throw invalid(`A classification project needs at least two labels; got ${labels.length}.`);
   }
   if (modality === 'tabular') {
     if (!featureNames || featureNames.length === 0) throw invalid('A tabular project needs "featureNames": the names of its numeric columns, in order.');
-    const cleaned = featureNames.map((name) => name.trim());
-    if (cleaned.some((name) => name.length === 0)) throw invalid('featureNames must not be empty.');
-    if (new Set(cleaned).size !== cleaned.length) throw invalid(`featureNames must be unique; got ${cleaned.join(', ')}.`);
-    if (cleaned.some((name) => name.toLowerCase() === 'label')) throw invalid('"label" is the CSV label column; it cannot be a feature name.');
+    if (featureNames.some((name) => name.toLowerCase() === 'label')) throw invalid('"label" is the CSV label column; it cannot be a feature name.');
   } else if (featureNames !== undefined) {
     throw invalid(`featureNames are for tabular projects; a ${modality} project has none.`);
   }
