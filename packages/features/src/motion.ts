@@ -45,13 +45,19 @@ export const DEFAULT_MOTION_SPEC: Readonly<MotionSpec> = Object.freeze<MotionSpe
 
 const DEFAULT_SPECTRAL_BINS = 8;
 
+/** A value from a recording as a message shows it: JSON, at most 80 characters (an upload's 15 MiB string is not sent back). */
+function shown(value: unknown): string {
+  const json = typeof value === 'string' && value.length > 80 ? JSON.stringify(`${value.slice(0, 80)}…`) : JSON.stringify(value) ?? String(value);
+  return json.length > 90 ? `${json.slice(0, 80)}…` : json;
+}
+
 /** Validates an uploaded recording (parsed JSON); throws an Error naming what is wrong. */
 export function parseMotionRecording(json: unknown): MotionRecording {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('Motion recording must be a JSON object');
   const { format, rateHz, channels, data } = json as Record<string, unknown>;
-  if (format !== MOTION_FORMAT) throw new Error(`Motion recording "format" must be "${MOTION_FORMAT}", got ${JSON.stringify(format)}`);
+  if (format !== MOTION_FORMAT) throw new Error(`Motion recording "format" must be "${MOTION_FORMAT}", got ${shown(format)}`);
   if (typeof rateHz !== 'number' || !Number.isFinite(rateHz) || rateHz < MOTION_LIMITS.minRateHz || rateHz > MOTION_LIMITS.maxRateHz) {
-    throw new Error(`Motion recording "rateHz" must be a number from ${MOTION_LIMITS.minRateHz} to ${MOTION_LIMITS.maxRateHz}, got ${JSON.stringify(rateHz)}`);
+    throw new Error(`Motion recording "rateHz" must be a number from ${MOTION_LIMITS.minRateHz} to ${MOTION_LIMITS.maxRateHz}, got ${shown(rateHz)}`);
   }
   const names = checkChannels(channels);
   if (!Array.isArray(data)) throw new Error('Motion recording "data" must be an array of numbers');
@@ -64,7 +70,7 @@ export function parseMotionRecording(json: unknown): MotionRecording {
   for (let i = 0; i < data.length; i++) {
     const value = data[i];
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new Error(`Motion recording "data"[${i}] (step ${Math.floor(i / names.length)}, channel ${names[i % names.length]}) is not a finite number: ${JSON.stringify(value)}`);
+      throw new Error(`Motion recording "data"[${i}] (step ${Math.floor(i / names.length)}, channel ${names[i % names.length]}) is not a finite number: ${shown(value)}`);
     }
     values[i] = value;
   }
@@ -75,7 +81,7 @@ function checkChannels(channels: unknown): MotionChannel[] {
   if (!Array.isArray(channels) || channels.length === 0) throw new Error(`Motion recording "channels" must be a non-empty array of names from ${MOTION_CHANNELS.join(', ')}`);
   const seen = new Set<string>();
   for (const name of channels) {
-    if (!MOTION_CHANNELS.includes(name)) throw new Error(`Motion recording has an unknown channel ${JSON.stringify(name)}; known: ${MOTION_CHANNELS.join(', ')}`);
+    if (!MOTION_CHANNELS.includes(name)) throw new Error(`Motion recording has an unknown channel ${shown(name)}; known: ${MOTION_CHANNELS.join(', ')}`);
     if (seen.has(name)) throw new Error(`Motion recording lists channel "${name}" twice`);
     seen.add(name);
   }

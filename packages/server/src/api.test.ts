@@ -65,7 +65,7 @@ describe('projects', () => {
     const one = await json(await post({ name: 'x', labels: ['only'] }));
     assert.equal(one.status, 400);
     assert.equal(one.body.error.code, 'OFFGRID_ERR_VALIDATION');
-    assert.deepEqual(await json(await post({ name: 'x', labels: ['a', 'a'] })), { status: 400, body: { error: { code: 'OFFGRID_ERR_VALIDATION', message: 'Labels must be unique; got a, a.' } } });
+    assert.deepEqual(await json(await post({ name: 'x', labels: ['a', 'a'] })), { status: 400, body: { error: { code: 'OFFGRID_ERR_VALIDATION', message: 'Labels must be unique; "a" is given twice.' } } });
     const missing = await json(await t.api('/projects/00000000-0000-0000-0000-000000000000'));
     assert.equal(missing.status, 404);
   });

@@ -48,3 +48,32 @@ export interface ErrorBody {
 export function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
+
+/** The most characters of a client's value an error message repeats: a 15 MiB CSV cell is not sent back. */
+export const MAX_ECHO_CHARACTERS = 80;
+
+/** A client's text as a message repeats it: at most MAX_ECHO_CHARACTERS characters, "…" marking a cut. */
+export function shorten(text: string, max = MAX_ECHO_CHARACTERS): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  // Whole characters only: a cut inside a surrogate pair would leave half an emoji.
+  return `${/[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
+}
+
+/** Control characters JSON.stringify leaves as they are (DEL, C1, line and paragraph separators): escaped so a message shows them. */
+const UNESCAPED_CONTROLS = /[\u007f-\u009f\u2028\u2029]/g;
+
+/**
+ * A client's value as a message shows it: JSON ("cat", 12, null), shortened, with every control character
+ * escaped (\n, \u0000), so a person sees what was sent and nothing can break the message's line.
+ */
+export function echo(value: unknown): string {
+  const json = typeof value === 'string' ? JSON.stringify(shorten(value)) : shorten(JSON.stringify(value) ?? String(value));
+  return json.replace(UNESCAPED_CONTROLS, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A list of a client's names for a message: each shortened, at most `max` of them, then how many more. */
+export function echoList(names: readonly string[], max = 10): string {
+  const shown = names.slice(0, max).map((name) => shorten(name)).join(', ');
+  return names.length > max ? `${shown}, … (${names.length - max} more)` : shown;
+}

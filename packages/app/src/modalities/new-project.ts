@@ -48,7 +48,7 @@ export function newProjectInput(form: NewProjectForm): CreateProjectInput {
   } else if (labels.length < 2) throw new Error('Enter at least 2 different labels, separated by commas.');
   const input: CreateProjectInput = { name, labels, modality: form.modality, task };
   if (form.modality === 'tabular') {
-    const featureNames = parseLabels(form.featureNames);
+    const featureNames = parseLabels(form.featureNames, 'feature name');
     if (featureNames.length === 0) throw new Error('Name the numeric columns (features), separated by commas, in the order of your CSV.');
     if (featureNames.some((feature) => feature.toLowerCase() === 'label')) throw new Error('“label” is the label column; it cannot also be a feature.');
     input.featureNames = featureNames;

@@ -217,7 +217,11 @@ export interface ListProjectsResponse {
 export interface ListSamplesQuery {
   /** Pattern `^[0-9a-f-]{36}$`. */
   after?: string;
-  /** Length at most 64. */
+  /**
+   * One line of text: 1–64 characters, no control characters (line breaks, tabs, NUL). Compared and stored in
+   * Unicode NFC without surrounding spaces: "é" typed as one character or as e + a combining accent is one label.
+   * Length 1..64. Pattern `^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]+$`.
+   */
   label?: string;
   /** 1..1000. @default 200 */
   limit?: number;
@@ -574,7 +578,7 @@ export interface RefusedSampleResult {
   filename?: string;
   /** CSV uploads: the line the row starts on (the header is line 1). */
   line?: number;
-  /** When the file or row named one. */
+  /** When the file or row named one, as sent (its first 80 characters). */
   label?: string;
   error: {
     code: string;
@@ -646,6 +650,7 @@ export interface StoredSampleResult {
   filename?: string;
   /** CSV uploads: the line the row starts on (the header is line 1). */
   line?: number;
+  /** The project's label the sample was stored under. */
   label: string;
   sample: Sample;
   duplicate: boolean;
@@ -667,7 +672,11 @@ export interface TextPreprocessing {
 }
 
 export interface UploadSamplesQuery {
-  /** Length 1..64. */
+  /**
+   * One line of text: 1–64 characters, no control characters (line breaks, tabs, NUL). Compared and stored in
+   * Unicode NFC without surrounding spaces: "é" typed as one character or as e + a combining accent is one label.
+   * Length 1..64. Pattern `^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]+$`.
+   */
   label?: string;
 }
 

@@ -2,7 +2,8 @@ import type { FastifySchemaCompiler, ValidationResult } from 'fastify';
 import { OffgridError } from '../errors.ts';
 import { INITIAL_PROGRESS } from '../jobs/job-store.ts';
 import { upgradeInput } from '../models/model-store.ts';
-import { checkProjectFields, cleanLabels, createProjectBodySchema, labelSchema, type Modality, type ProjectSettings, type Task } from '../projects/project-fields.ts';
+import { checkProjectFields, createProjectBodySchema, type Modality, type ProjectSettings, type Task } from '../projects/project-fields.ts';
+import { cleanLabels, labelSchema } from '../projects/labels.ts';
 import { UPLOAD_FORMATS } from '../samples/upload-formats.ts';
 import { idParam, jobSchema, modelSchema, sampleSchema, trainReportSchema } from '../schemas.ts';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { OffgridError } from '../errors.ts';
+import { OffgridError, shorten } from '../errors.ts';
 
 const ALLOWED_HEADERS = 'authorization, content-type, content-encoding, idempotency-key, x-checksum-sha256, range, if-none-match, if-range';
 const EXPOSED_HEADERS = 'etag, x-checksum-sha256, content-range, accept-ranges, retry-after, content-disposition';
@@ -20,7 +20,7 @@ export function corsForOrigins(app: FastifyInstance, origins: () => Iterable<str
       reply.header('access-control-allow-origin', origin).header('vary', 'Origin').header('access-control-expose-headers', EXPOSED_HEADERS);
     }
     if (!preflight) return;
-    if (!allowed) throw new OffgridError('FORBIDDEN', `Origin ${origin} may not call this API. Open the app from this server instead, or add the origin to the server's corsOrigins setting.`);
+    if (!allowed) throw new OffgridError('FORBIDDEN', `Origin ${shorten(origin)} may not call this API. Open the app from this server instead, or add the origin to the server's corsOrigins setting.`);
     return reply.code(204)
       .header('access-control-allow-methods', 'GET, HEAD, POST, PUT, DELETE')
       .header('access-control-allow-headers', ALLOWED_HEADERS)

@@ -1,7 +1,7 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { OffgridError } from '../errors.ts';
+import { OffgridError, shorten } from '../errors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -44,7 +44,7 @@ export function decompressBodies(app: FastifyInstance): void {
     const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (encoding === 'identity' || encoding === '') return payload;
     if (encoding !== 'gzip' && encoding !== 'x-gzip') {
-      throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${encoding}" is not supported; send the body as is or gzip it ("Content-Encoding: gzip").`);
+      throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding "${shorten(encoding)}" is not supported; send the body as is or gzip it ("Content-Encoding: gzip").`);
     }
     const config = request.routeOptions.config;
     const limit = Math.max(config.maxDecodedBytes ?? 0, request.routeOptions.bodyLimit ?? 0);

@@ -1,5 +1,6 @@
-import { OffgridError } from '../errors.ts';
+import { echoList, OffgridError } from '../errors.ts';
 import { audioSpecOf, motionSpecOf } from './project-specs.ts';
+import { labelSchema } from './labels.ts';
 
 /** What one sample of a project is (docs/modalities.md); fixed at creation. */
 export const MODALITIES = ['image', 'audio', 'motion', 'text', 'tabular'] as const;
@@ -46,7 +47,6 @@ export interface ProjectFields {
 }
 
 /** A label as the API takes it (project creation, sample uploads) and as an imported archive must hold it. */
-export const labelSchema = { type: 'string', minLength: 1, maxLength: 64 } as const;
 export const projectNameSchema = { type: 'string', minLength: 1, maxLength: 100 } as const;
 
 const range = ([min, max]: readonly [number, number]) => ({ type: 'number', minimum: min, maximum: max }) as const;
@@ -78,37 +78,26 @@ export const createProjectBodySchema = {
     labels: { type: 'array', minItems: 1, maxItems: 50, items: labelSchema },
     modality: { type: 'string', enum: [...MODALITIES], default: 'image' },
     task: { type: 'string', enum: [...TASKS], default: 'classify' },
-    featureNames: { type: 'array', minItems: 1, maxItems: MAX_FEATURES, items: { type: 'string', minLength: 1, maxLength: 64 } },
+    featureNames: { type: 'array', minItems: 1, maxItems: MAX_FEATURES, items: labelSchema },
     settings: settingsBodySchema,
   },
 } as const;
 
-/** Trimmed labels; refuses empty and repeated ones (the store keeps them in this form). */
-export function cleanLabels(labels: readonly string[]): string[] {
-  const cleaned = labels.map((label) => label.trim());
-  if (cleaned.some((label) => label.length === 0)) throw new OffgridError('VALIDATION', 'Labels must not be empty.');
-  if (new Set(cleaned).size !== cleaned.length) throw new OffgridError('VALIDATION', `Labels must be unique; got ${cleaned.join(', ')}.`);
-  return cleaned;
-}
-
 /**
  * The rules the route schema cannot express (they tie fields together). Throws a 400 naming the fix.
- * Labels are expected trimmed.
+ * Labels and feature names are expected checked, normalized and unique (labels.ts).
  */
 export function checkProjectFields({ modality, task, labels, featureNames, settings }: ProjectFields): void {
   const invalid = (message: string) => new OffgridError('VALIDATION', message);
   if (task === 'anomaly') {
     if (!ANOMALY_MODALITIES.includes(modality)) throw invalid(`task "anomaly" is available for ${ANOMALY_MODALITIES.join(' and ')} projects, not ${modality}; use task "classify".`);
-    if (!labels.includes(NORMAL_LABEL)) throw invalid(`An anomaly project needs a label "${NORMAL_LABEL}" for the data the model learns from; got ${labels.join(', ')}.`);
+    if (!labels.includes(NORMAL_LABEL)) throw invalid(`An anomaly project needs a label "${NORMAL_LABEL}" for the data the model learns from; got ${echoList(labels)}.`);
   } else if (labels.length < 2) {
     throw invalid(`A classification project needs at least two labels; got ${labels.length}.`);
   }
   if (modality === 'tabular') {
     if (!featureNames || featureNames.length === 0) throw invalid('A tabular project needs "featureNames": the names of its numeric columns, in order.');
-    const cleaned = featureNames.map((name) => name.trim());
-    if (cleaned.some((name) => name.length === 0)) throw invalid('featureNames must not be empty.');
-    if (new Set(cleaned).size !== cleaned.length) throw invalid(`featureNames must be unique; got ${cleaned.join(', ')}.`);
-    if (cleaned.some((name) => name.toLowerCase() === 'label')) throw invalid('"label" is the CSV label column; it cannot be a feature name.');
+    if (featureNames.some((name) => name.toLowerCase() === 'label')) throw invalid('"label" is the CSV label column; it cannot be a feature name.');
   } else if (featureNames !== undefined) {
     throw invalid(`featureNames are for tabular projects; a ${modality} project has none.`);
   }

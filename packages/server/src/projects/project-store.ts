@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
-import { checkProjectFields, cleanLabels, type Modality, type ProjectSettings, type Task } from './project-fields.ts';
+import { checkProjectFields, type Modality, type ProjectSettings, type Task } from './project-fields.ts';
+import { checkUnique, cleanLabels, parseLabel } from './labels.ts';
 
 export type { Modality, ProjectSettings, Task } from './project-fields.ts';
 
@@ -48,10 +49,12 @@ interface ProjectRow {
 export class ProjectStore {
   constructor(private readonly db: Db) {}
 
+  /** Labels and feature names are stored normalized (parseLabel: NFC, trimmed), so two spellings of one are one. */
   create(name: string, labels: string[], fields: CreateFields = {}): Project {
     const cleaned = cleanLabels(labels);
     const { modality = 'image', task = 'classify', settings = {} } = fields;
-    const featureNames = fields.featureNames?.map((feature) => feature.trim());
+    const featureNames = fields.featureNames?.map((feature, i) => parseLabel(feature, `featureNames[${i}]`, 'feature name'));
+    if (fields.featureNames && featureNames) checkUnique('featureNames', fields.featureNames, featureNames, 'feature name');
     checkProjectFields({ modality, task, labels: cleaned, featureNames, settings });
     const row: ProjectRow = {
       id: randomUUID(), name: name.trim(), labels: JSON.stringify(cleaned), modality, task,

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { idParam, projectSchema } from '../schemas.ts';
 import type { CreateFields } from './project-store.ts';
 import { createProjectBodySchema } from './project-fields.ts';
+import { parseLabel } from './labels.ts';
 import { exportStream, importArchive, manifestOf, MAX_ARCHIVE_BYTES } from '../archive/project-archive.ts';
 import { manifestChecks, type ManifestChecks } from '../archive/manifest-checks.ts';
 
@@ -74,6 +75,8 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
       body: createProjectBodySchema,
       response: { 201: projectSchema },
     },
+    // Before the schema: Fastify's validator would turn labels: [1, 2] into ["1", "2"], and its pattern message says no fix.
+    preValidation: async (request) => checkNameLists(request.body),
   }, async (request, reply) => {
     const { name, labels, ...fields } = request.body;
     return reply.code(201).send(projects.create(name, labels, fields));
@@ -83,4 +86,14 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     config: { access: 'device' },
     schema: { summary: 'One project with its sample counts and active model', tags: ['projects'], params: { type: 'object', properties: { projectId: idParam } }, response: { 200: projectSchema } },
   }, async (request) => projects.get(request.params.projectId));
+}
+
+/** The labels and featureNames of a create body as sent (each a JSON string, one line of text); the store normalizes them. */
+function checkNameLists(body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const { labels, featureNames } = body as { labels?: unknown; featureNames?: unknown };
+  if (labels !== undefined && !Array.isArray(labels)) throw new OffgridError('VALIDATION', 'labels must be a JSON array of strings, like ["cat", "dog"].');
+  if (Array.isArray(labels)) labels.forEach((label, i) => parseLabel(label, `labels[${i}]`));
+  if (featureNames !== undefined && !Array.isArray(featureNames)) throw new OffgridError('VALIDATION', 'featureNames must be a JSON array of strings, like ["temp", "rpm"].');
+  if (Array.isArray(featureNames)) featureNames.forEach((name, i) => parseLabel(name, `featureNames[${i}]`, 'feature name'));
 }

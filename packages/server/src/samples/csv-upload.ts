@@ -1,5 +1,6 @@
 import { splitCsvLine } from '@offgrid/features';
-import { OffgridError } from '../errors.ts';
+import { echoList, OffgridError } from '../errors.ts';
+import { normalizeLabel } from '../projects/labels.ts';
 import type { Project } from '../projects/project-store.ts';
 import type { InspectedSample } from './inspect-sample.ts';
 import { checkRow, tabularRowBytes } from './inspect-tabular.ts';
@@ -37,9 +38,11 @@ export function csvSamples(project: Project, bytes: Uint8Array): CsvRow[] {
   const [header, ...rows] = csvRecords(decodeUtf8(bytes, 'The CSV file'));
   if (!header) throw invalid('The CSV file is empty; send a header line and one row per sample.');
   if (rows.length > CSV_LIMITS.maxRows) throw new OffgridError('TOO_LARGE', `The CSV file has ${rows.length} rows; at most ${CSV_LIMITS.maxRows} per upload. Split it into several uploads.`);
-  const names = header.cells.map((name) => name.toLowerCase());
+  // Column names match the project's feature names in any case and Unicode normalization.
+  const columnKey = (name: string) => normalizeLabel(name).toLowerCase();
+  const names = header.cells.map(columnKey);
   const labelColumn = names.indexOf('label');
-  if (labelColumn < 0) throw invalid(`The CSV header needs a "label" column; its columns are: ${header.cells.join(', ')}.`);
+  if (labelColumn < 0) throw invalid(`The CSV header needs a "label" column; its columns are: ${echoList(header.cells)}.`);
   const withLabel = (line: number, cells: string[], make: () => InspectedSample): CsvRow => {
     const label = cells[labelColumn];
     try {
@@ -52,7 +55,7 @@ export function csvSamples(project: Project, bytes: Uint8Array): CsvRow[] {
   };
   if (project.modality === 'text') {
     const textColumn = names.indexOf('text');
-    if (textColumn < 0) throw invalid(`The CSV header needs a "text" column next to "label"; its columns are: ${header.cells.join(', ')}.`);
+    if (textColumn < 0) throw invalid(`The CSV header needs a "text" column next to "label"; its columns are: ${echoList(header.cells)}.`);
     return rows.map(({ line, cells }) => withLabel(line, cells, () => {
       const { text, characters } = checkText(cells[textColumn]);
       return { bytes: new TextEncoder().encode(text), mediaType: 'text/plain; charset=utf-8', meta: { characters } };
@@ -60,11 +63,11 @@ export function csvSamples(project: Project, bytes: Uint8Array): CsvRow[] {
   }
   if (project.modality !== 'tabular') throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `CSV uploads are for tabular and text projects; this one is ${project.modality}.`);
   const featureNames = project.featureNames ?? [];
-  const columns = featureNames.map((name) => names.indexOf(name.toLowerCase()));
+  const columns = featureNames.map((name) => names.indexOf(columnKey(name)));
   const missing = featureNames.filter((_, i) => columns[i] < 0);
   if (missing.length > 0) throw invalid(`The CSV header lacks the feature column(s) ${missing.join(', ')}; this project's columns are label, ${featureNames.join(', ')}.`);
   const extra = header.cells.filter((_, i) => i !== labelColumn && !columns.includes(i));
-  if (extra.length > 0) throw invalid(`The CSV has column(s) ${extra.join(', ')} that are not features of this project (${featureNames.join(', ')}); remove them.`);
+  if (extra.length > 0) throw invalid(`The CSV has column(s) ${echoList(extra)} that are not features of this project (${featureNames.join(', ')}); remove them.`);
   return rows.map(({ line, cells }) => withLabel(line, cells, () => (
     { bytes: tabularRowBytes(checkRow(columns.map((c) => cells[c]), featureNames)), mediaType: 'application/json', meta: {} }
   )));

@@ -1,4 +1,4 @@
-import { OffgridError } from '../errors.ts';
+import { echo, OffgridError } from '../errors.ts';
 import { decodeUtf8 } from './inspect-text.ts';
 
 /**
@@ -9,7 +9,13 @@ export function tabularRowBytes(features: readonly number[]): Uint8Array {
   return new TextEncoder().encode(JSON.stringify({ features }));
 }
 
-/** Checks one row of values against the project's columns; `cells` may be strings (CSV) or JSON values. */
+/** A number written in decimal, as JSON and CSV files from spreadsheets write them: 12, -1.5, .5, 2., 1e-3. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Checks one row of values against the project's columns; `cells` may be strings (CSV) or JSON values. A string
+ * is a number only when written in decimal: Number() would also read "0x10", "0b101" and "0o7".
+ */
 export function checkRow(cells: readonly unknown[], featureNames: readonly string[]): number[] {
   if (cells.length !== featureNames.length) {
     throw new OffgridError('BAD_ROW', `The row has ${cells.length} value(s); this project has ${featureNames.length} feature column(s): ${featureNames.join(', ')}.`);
@@ -17,7 +23,10 @@ export function checkRow(cells: readonly unknown[], featureNames: readonly strin
   return cells.map((cell, i) => {
     const value = typeof cell === 'string' && cell.trim() !== '' ? Number(cell) : cell;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new OffgridError('BAD_ROW', `Column "${featureNames[i]}" is ${JSON.stringify(cell)}, not a finite number.`);
+      throw new OffgridError('BAD_ROW', `Column "${featureNames[i]}" is ${echo(cell)}, not a finite number.`);
+    }
+    if (typeof cell === 'string' && !DECIMAL.test(cell.trim())) {
+      throw new OffgridError('BAD_ROW', `Column "${featureNames[i]}" is ${echo(cell)}: only decimal numbers like -1.5e3 are accepted; write it as ${value}.`);
     }
     return value;
   });

@@ -30,6 +30,27 @@ async function counts(projectId: string): Promise<Record<string, number>> {
   return (await json(await t.api(`/projects/${projectId}`))).body.sampleCounts;
 }
 
+/** A 16-bit PCM WAV with any channel count (blockAlign wraps past 65535, as a hostile header's would). */
+function pcm16Wav(channels: number, frames: number, sampleRate: number): Uint8Array {
+  const dataBytes = channels * 2 * frames;
+  const bytes = new Uint8Array(44 + dataBytes);
+  const view = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode('RIFF'), 0);
+  view.setUint32(4, 36 + dataBytes, true);
+  bytes.set(new TextEncoder().encode('WAVEfmt '), 8);
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true);
+  view.setUint16(22, channels, true);
+  view.setUint32(24, sampleRate, true);
+  view.setUint32(28, (sampleRate * channels * 2) >>> 0, true);
+  view.setUint16(32, (channels * 2) & 0xffff, true);
+  view.setUint16(34, 16, true);
+  bytes.set(new TextEncoder().encode('data'), 36);
+  view.setUint32(40, dataBytes, true);
+  for (let i = 0; i < channels * frames; i++) view.setInt16(44 + 2 * i, Math.round(8000 * Math.sin(i / 7)), true);
+  return bytes;
+}
+
 type Case = [name: string, request: () => Promise<Response>, status: number, code: string, message: RegExp];
 
 /** Runs each refusal case, then proves that the samples stored before are all still there. */
@@ -79,6 +100,26 @@ describe('audio projects', () => {
     ]);
   });
 
+  test('a clip with too many channels or shorter than one spectrogram frame is refused', async () => {
+    const project = await createProject({ labels: ['yes', 'no'], modality: 'audio' });
+    assert.equal((await upload(project.id, 'no', wavTone(300, 1), 'audio/wav')).status, 201);
+    const refused = (message: string) => ({ status: 400, body: { error: { code: 'OFFGRID_ERR_BAD_AUDIO', message } } });
+    const cases: [string, Uint8Array, unknown][] = [
+      // 65,535 channels of 16-bit PCM: 32 frames are 4 MiB of data, which used to be stored as a 2 ms clip.
+      ['65,535 channels', pcm16Wav(65535, 32, 16000), refused('The clip has 65535 channels; at most 8 are accepted. Export it as mono or stereo.')],
+      ['9 channels', pcm16Wav(9, 16000, 16000), refused('The clip has 9 channels; at most 8 are accepted. Export it as mono or stereo.')],
+      ['2 ms', wavTone(440, 0.002, 16000), refused('The clip is 0.002 s long; at least 0.025 s (one 25 ms spectrogram frame) is needed. Record a longer clip.')],
+      ['20 ms at 8 kHz', wavTone(440, 0.02, 8000), refused('The clip is 0.02 s long; at least 0.025 s (one 25 ms spectrogram frame) is needed. Record a longer clip.')],
+    ];
+    const before = (await json(await t.api(`/projects/${project.id}/samples`))).body.samples;
+    for (const [name, wav, answer] of cases) assert.deepEqual(await json(await upload(project.id, 'yes', wav, 'audio/wav')), answer, name);
+    assert.deepEqual((await json(await t.api(`/projects/${project.id}/samples`))).body.samples, before);
+    // The limits themselves are accepted: 8 channels, one frame (25 ms).
+    assert.equal((await upload(project.id, 'yes', pcm16Wav(8, 16000, 16000), 'audio/wav')).status, 201);
+    assert.equal((await upload(project.id, 'yes', wavTone(440, 0.025, 16000), 'audio/wav')).status, 201);
+    assert.deepEqual(await counts(project.id), { yes: 2, no: 1 });
+  });
+
   test('a multipart batch of clips reports one result per file', async () => {
     const project = await createProject({ labels: ['yes', 'no'], modality: 'audio' });
     const form = new FormData();
@@ -122,6 +163,31 @@ describe('motion projects', () => {
       ['not JSON', () => post('{"format":'), 400, 'OFFGRID_ERR_BAD_MOTION', /not valid JSON/],
       ['a WAV', () => upload(project.id, 'walk', wavTone(100, 1), 'audio/wav'), 415, 'OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE', /motion project takes Content-Type application\/json/],
     ]);
+  });
+
+  test('values no phone sensor reads, and huge strings, are refused without being echoed in full', async () => {
+    const project = await createProject({ labels: ['walk', 'run'], modality: 'motion' });
+    assert.equal((await upload(project.id, 'run', motionBytes(motionRecording(3, 4)), 'application/json')).status, 201);
+    const withValue = (index: number, value: number) => {
+      const recording = motionRecording(1, 3);
+      recording.data[index] = value;
+      return motionBytes(recording);
+    };
+    const huge = 'x'.repeat(15 * 1024 * 1024);
+    const refused = (message: string) => ({ status: 400, body: { error: { code: 'OFFGRID_ERR_BAD_MOTION', message } } });
+    const beyond = (where: string, value: string) => refused(`Motion recording "data"${where} is ${value}, beyond ±10000: accelerometer (m/s²) and gyroscope (rad/s) readings are far smaller. Check the sensor's units.`);
+    const cases: [string, Uint8Array | string, unknown][] = [
+      ['1e308', withValue(13, 1e308), beyond('[13] (step 2, channel ay)', '1e+308')],
+      ['-3.4e38', withValue(0, -3.4e38), beyond('[0] (step 0, channel ax)', '-3.4e+38')],
+      ['20000', withValue(5, 20000), beyond('[5] (step 0, channel gz)', '20000')],
+      ['a 15 MiB format', JSON.stringify({ ...motionRecording(1, 3), format: huge }), refused(`Motion recording "format" must be "offgrid.motion.v1", got "${'x'.repeat(80)}…".`)],
+      ['a 15 MiB channel name', JSON.stringify({ ...motionRecording(1, 3, { channels: ['ax'] }), channels: [huge] }), refused(`Motion recording has an unknown channel "${'x'.repeat(80)}…"; known: ax, ay, az, lx, ly, lz, gx, gy, gz.`)],
+      ['a 15 MiB value', JSON.stringify({ ...motionRecording(1, 3), data: [huge, 0, 0, 0, 0, 0] }), refused(`Motion recording "data"[0] (step 0, channel ax) is not a finite number: "${'x'.repeat(80)}…".`)],
+    ];
+    const before = (await json(await t.api(`/projects/${project.id}/samples`))).body.samples;
+    for (const [name, body, answer] of cases) assert.deepEqual(await json(await upload(project.id, 'walk', body, 'application/json')), answer, name);
+    assert.deepEqual((await json(await t.api(`/projects/${project.id}/samples`))).body.samples, before);
+    assert.equal((await upload(project.id, 'walk', withValue(13, -10000), 'application/json')).status, 201, 'the bound itself is accepted');
   });
 });
 
@@ -205,6 +271,54 @@ describe('tabular projects', () => {
       ['CSV damaged on the way', () => upload(project.id, 'ok', 'temp,rpm,vibration,label\n1,2,3,ok\n', 'text/csv', { 'x-checksum-sha256': 'ab'.repeat(32) }), 400, 'OFFGRID_ERR_CHECKSUM_MISMATCH', /nothing was stored/],
       ['plain text', () => upload(project.id, 'ok', '1,2,3', 'text/plain'), 415, 'OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE', /tabular project takes Content-Type application\/json, text\/csv \(many rows\)/],
     ]);
+  });
+});
+
+describe('tabular numbers and echoed values', () => {
+  const fields = { labels: ['ok', 'worn'], modality: 'tabular', featureNames: ['temp', 'rpm', 'vibration'] };
+  const csvUpload = (projectId: string, csv: string) => upload(projectId, 'x', csv, 'text/csv');
+  const canonical = (features: number[]) => sha256(new TextEncoder().encode(JSON.stringify({ features })));
+
+  test('only decimal numbers are numbers: hex, binary and octal cells are refused with their decimal value', async () => {
+    const project = await createProject(fields);
+    assert.equal((await upload(project.id, 'worn', '{"features":[1,2,3]}', 'application/json')).status, 201);
+    const csv = 'temp,rpm,vibration,label\n0x10,1,2,ok\n1,0b101,2,ok\n1,2,0o7,ok\n1,2,Infinity,ok\n-1.5e3,+2,.5,ok\n 1e-3 ,2.,1E+2,worn\n';
+    const { status, body } = await json(await csvUpload(project.id, csv));
+    assert.equal(status, 200);
+    const decimalOnly = (line: number, column: string, cell: string, value: number) =>
+      ({ ok: false, line, label: 'ok', error: { code: 'OFFGRID_ERR_BAD_ROW', message: `Line ${line}: Column "${column}" is "${cell}": only decimal numbers like -1.5e3 are accepted; write it as ${value}.` } });
+    assert.deepEqual(body.results.map((r: { ok: boolean; line: number; sample: { sha256: string } }) => (r.ok ? [r.line, r.sample.sha256] : r)), [
+      decimalOnly(2, 'temp', '0x10', 16), decimalOnly(3, 'rpm', '0b101', 5), decimalOnly(4, 'vibration', '0o7', 7),
+      { ok: false, line: 5, label: 'ok', error: { code: 'OFFGRID_ERR_BAD_ROW', message: 'Line 5: Column "vibration" is "Infinity", not a finite number.' } },
+      [6, canonical([-1500, 2, 0.5])], [7, canonical([0.001, 2, 100])],
+    ]);
+    assert.deepEqual(await json(await upload(project.id, 'ok', '{"features":["0x10",2,3]}', 'application/json')), {
+      status: 400, body: { error: { code: 'OFFGRID_ERR_BAD_ROW', message: 'Column "temp" is "0x10": only decimal numbers like -1.5e3 are accepted; write it as 16.' } },
+    });
+    assert.deepEqual(await counts(project.id), { ok: 1, worn: 2 });
+  });
+
+  test('a huge cell, label or column name is echoed as its first 80 characters', async () => {
+    const project = await createProject(fields);
+    assert.equal((await upload(project.id, 'worn', '{"features":[1,2,3]}', 'application/json')).status, 201);
+    const listed = (await json(await t.api(`/projects/${project.id}/samples`))).body.samples;
+    const huge = 'x'.repeat(15 * 1024 * 1024);
+    const shown = `${'x'.repeat(80)}…`;
+    const cell = await json(await csvUpload(project.id, `temp,rpm,vibration,label\n${huge},1,2,ok\n`));
+    assert.deepEqual(cell, { status: 200, body: { results: [{ ok: false, line: 2, label: 'ok', error: { code: 'OFFGRID_ERR_BAD_ROW', message: `Line 2: Column "temp" is "${shown}", not a finite number.` } }] } });
+    const label = await json(await csvUpload(project.id, `temp,rpm,vibration,label\n1,2,3,${huge}\n`));
+    assert.deepEqual(label, { status: 200, body: { results: [{ ok: false, line: 2, label: shown, error: { code: 'OFFGRID_ERR_VALIDATION', message: `The label ("${shown}") has ${huge.length} characters; a label has at most 64: shorten it.` } }] } });
+    assert.deepEqual(await json(await csvUpload(project.id, `temp,rpm,vibration,label,${huge}\n1,2,3,ok,4\n`)), {
+      status: 400, body: { error: { code: 'OFFGRID_ERR_VALIDATION', message: `The CSV has column(s) ${shown} that are not features of this project (temp, rpm, vibration); remove them.` } },
+    });
+    const manyColumns = Array.from({ length: 20 }, (_, i) => `c${i}`).join(',');
+    assert.deepEqual(await json(await csvUpload(project.id, `${huge},${manyColumns}\n1\n`)), {
+      status: 400, body: { error: { code: 'OFFGRID_ERR_VALIDATION', message: `The CSV header needs a "label" column; its columns are: ${shown}, c0, c1, c2, c3, c4, c5, c6, c7, c8, … (11 more).` } },
+    });
+    assert.deepEqual(await json(await upload(project.id, 'ok', `{"features":["${'x'.repeat(900 * 1024)}",2,3]}`, 'application/json')), {
+      status: 400, body: { error: { code: 'OFFGRID_ERR_BAD_ROW', message: `Column "temp" is "${shown}", not a finite number.` } },
+    });
+    assert.deepEqual((await json(await t.api(`/projects/${project.id}/samples`))).body.samples, listed);
   });
 });
 

@@ -1,9 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
-import { OffgridError } from '../errors.ts';
+import { echo, OffgridError, shorten } from '../errors.ts';
 import { idParam, sampleSchema } from '../schemas.ts';
 import type { Project } from '../projects/project-store.ts';
+import { checkLabelQuery, findLabel, labelSchema, normalizeLabel, parseLabel } from '../projects/labels.ts';
 import { SampleStore } from './sample-store.ts';
 import { IMAGE_LIMITS, IMAGE_MEDIA_TYPES } from './decode-image.ts';
 import { csvSamples } from './csv-upload.ts';
@@ -34,12 +35,12 @@ const resultItem = {
   oneOf: [
     {
       type: 'object', title: 'StoredSampleResult', required: ['ok', 'label', 'sample', 'duplicate'],
-      properties: { ok: { type: 'boolean', enum: [true] }, ...where, label: { type: 'string' }, sample: sampleSchema, duplicate: { type: 'boolean' } },
+      properties: { ok: { type: 'boolean', enum: [true] }, ...where, label: { type: 'string', description: "The project's label the sample was stored under." }, sample: sampleSchema, duplicate: { type: 'boolean' } },
     },
     {
       type: 'object', title: 'RefusedSampleResult', required: ['ok', 'error'],
       properties: {
-        ok: { type: 'boolean', enum: [false] }, ...where, label: { type: 'string', description: 'When the file or row named one.' },
+        ok: { type: 'boolean', enum: [false] }, ...where, label: { type: 'string', description: 'When the file or row named one, as sent (its first 80 characters).' },
         error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } },
       },
     },
@@ -66,11 +67,16 @@ export async function sampleRoutes(app: FastifyInstance, { projects, samples }: 
       params: { type: 'object', properties: { projectId: idParam } },
       querystring: {
         type: 'object', additionalProperties: false,
-        properties: { label: { type: 'string', maxLength: 64 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, after: idParam },
+        properties: { label: labelSchema, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, after: idParam },
       },
       response: { 200: { type: 'object', required: ['samples'], properties: { samples: { type: 'array', items: sampleSchema }, nextAfter: { type: 'string' } } } },
     },
-  }, async (request) => samples.page(projects.get(request.params.projectId).id, request.query));
+    preValidation: checkLabelQuery,
+  }, async (request) => {
+    const project = projects.get(request.params.projectId);
+    const { label, ...page } = request.query;
+    return samples.page(project.id, label === undefined ? page : { ...page, label: findLabel(project.labels, label) ?? normalizeLabel(label) });
+  });
 
   app.post<UploadRoute>('/projects/:projectId/samples', {
     config: { access: 'device', maxDecodedBytes: MAX_DATASET_BYTES },
@@ -78,7 +84,7 @@ export async function sampleRoutes(app: FastifyInstance, { projects, samples }: 
       summary: "Upload one sample (raw body, ?label=), a multipart dataset (field name = label) or a CSV (tabular and text projects)", tags: ['samples'],
       description: `The body's type follows the project's modality (docs/modalities.md): image/jpeg|png|webp (image, at most ${IMAGE_LIMITS.maxBytes} bytes), audio/wav (audio: PCM or float, 8–48 kHz, at most 10 s), application/json (motion: an offgrid.motion.v1 recording; tabular: {"features": number[]}), text/plain; charset=utf-8 (text: 1–5000 characters). Tabular and text projects also take text/csv with a header (label + the feature columns, or text + label): one sample per row, a result per row. Multipart: each file part's field name is its label; an optional "${CHECKSUMS_FIELD}" text field sent first maps filenames to hex sha256. A body of the wrong type for the project gets 415 naming the expected one. Any body may be sent with Content-Encoding: gzip (decoded-size caps apply).`,
       params: { type: 'object', properties: { projectId: idParam } },
-      querystring: { type: 'object', properties: { label: { type: 'string', minLength: 1, maxLength: 64 } } },
+      querystring: { type: 'object', properties: { label: labelSchema } },
       headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 }, 'x-checksum-sha256': sha256Header } },
       response: {
         201: { type: 'object', required: ['sample', 'duplicate'], properties: { sample: sampleSchema, duplicate: { type: 'boolean' } } },
@@ -94,6 +100,7 @@ export async function sampleRoutes(app: FastifyInstance, { projects, samples }: 
     onRequest: async (request) => {
       checkContentType(projects.get(request.params.projectId), request.headers['content-type']);
     },
+    preValidation: checkLabelQuery,
   }, async (request, reply) => {
     const project = projects.get(request.params.projectId);
     const mediaType = mediaTypeOf(request.headers['content-type']);
@@ -110,13 +117,14 @@ export async function sampleRoutes(app: FastifyInstance, { projects, samples }: 
           if (part.fieldname === CHECKSUMS_FIELD) checksums = parseChecksums(part.value);
           return;
         }
-        const { fieldname: label, filename } = part;
+        const { fieldname, filename } = part;
         try {
-          if (part.truncated) throw new OffgridError('TOO_LARGE', `"${filename}" is larger than ${maxBytes} bytes: ${limitText}.`);
-          results.push({ ok: true, filename, label, ...(await samples.add(project, label, part.bytes, { expectedSha256: checksums[filename] })) });
+          if (part.truncated) throw new OffgridError('TOO_LARGE', `${echo(filename)} is larger than ${maxBytes} bytes: ${limitText}.`);
+          const stored = await samples.add(project, parseLabel(fieldname, 'The field name'), part.bytes, { expectedSha256: checksums[filename] });
+          results.push({ ok: true, filename, label: stored.sample.label, ...stored });
         } catch (error) {
           if (!(error instanceof OffgridError)) throw error;
-          results.push({ ok: false, filename, label, error: { code: error.code, message: error.message } });
+          results.push({ ok: false, filename, label: shorten(fieldname), error: { code: error.code, message: error.message } });
         }
       });
       return reply.code(200).send({ results });
@@ -135,11 +143,11 @@ function checkContentType(project: Project, contentType: string | undefined): vo
   if (UPLOAD_FORMATS[project.modality].mediaTypes.includes(mediaType)) {
     const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
     if (mediaType.startsWith('text/') && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `Text must be UTF-8; this body says charset=${charset}. Send it as ${mediaType}; charset=utf-8.`);
+      throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `Text must be UTF-8; this body says charset=${shorten(charset)}. Send it as ${mediaType}; charset=utf-8.`);
     }
     return;
   }
-  throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `This ${project.modality} project takes Content-Type ${expectedTypesText(project)}; got ${mediaType || 'no Content-Type'}.`);
+  throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `This ${project.modality} project takes Content-Type ${expectedTypesText(project)}; got ${shorten(mediaType) || 'no Content-Type'}.`);
 }
 
 /** A CSV upload: the whole file's checksum first, then one result per row; bad rows do not stop the good ones. */
@@ -149,16 +157,16 @@ async function addCsv(samples: SampleStore, project: Project, body: Buffer, opti
   for (const row of csvSamples(project, body)) {
     try {
       if ('error' in row) throw row.error;
-      SampleStore.checkLabel(project, row.label);
+      const label = SampleStore.checkLabel(project, row.label);
       // One key per row, so a retried file is idempotent row by row.
       const key = options.idempotencyKey ? `${options.idempotencyKey}#${row.line}` : undefined;
       const earlier = samples.byIdempotencyKey(project, key);
       if (earlier) await samples.whenDurable();
-      const stored = earlier ?? await samples.store(project, row.label, row.sample, key);
-      results.push({ ok: true, line: row.line, label: row.label, ...stored });
+      const stored = earlier ?? await samples.store(project, label, row.sample, key);
+      results.push({ ok: true, line: row.line, label, ...stored });
     } catch (error) {
       if (!(error instanceof OffgridError)) throw error;
-      results.push({ ok: false, line: row.line, ...(row.label !== undefined ? { label: row.label } : {}), error: { code: error.code, message: error.message } });
+      results.push({ ok: false, line: row.line, ...(row.label !== undefined ? { label: shorten(row.label) } : {}), error: { code: error.code, message: error.message } });
     }
   }
   return results;

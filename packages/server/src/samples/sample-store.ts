@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { commitWithoutFsync, fsyncWal, type Db } from '../storage/database.ts';
 import { BlobStore } from '../storage/blob-store.ts';
-import { OffgridError } from '../errors.ts';
+import { echo, OffgridError, shorten } from '../errors.ts';
+import { findLabel, normalizeLabel, parseLabel } from '../projects/labels.ts';
 import type { Project } from '../projects/project-store.ts';
 import { inspectSample, type InspectedSample, type SampleMeta } from './inspect-sample.ts';
 
@@ -48,26 +49,33 @@ export class SampleStore {
    * (the client's digest of what it sent), bytes damaged on the way are refused before anything is stored.
    */
   async add(project: Project, label: string, bytes: Uint8Array, options: AddOptions = {}): Promise<{ sample: Sample; duplicate: boolean }> {
-    this.checkUpload(project, label, bytes, options);
+    const known = this.checkUpload(project, label, bytes, options);
     const earlier = this.byIdempotencyKey(project, options.idempotencyKey);
     if (earlier) {
       // Its first upload may still be waiting for its fsync: this answer, too, only once the row is on disk.
       await this.whenDurable();
       return earlier;
     }
-    return this.store(project, label, await inspectSample(project, bytes), options.idempotencyKey);
+    return this.store(project, known, await inspectSample(project, bytes), options.idempotencyKey);
   }
 
-  /** Label and checksum checks shared by every upload path; throw before anything is decoded or stored. */
-  checkUpload(project: Project, label: string, bytes: Uint8Array, options: AddOptions = {}): void {
-    SampleStore.checkLabel(project, label);
+  /** Label and checksum checks shared by every upload path; throw before anything is decoded or stored. Returns the project's label. */
+  checkUpload(project: Project, label: string, bytes: Uint8Array, options: AddOptions = {}): string {
+    const known = SampleStore.checkLabel(project, label);
     if (options.expectedSha256 !== undefined) SampleStore.checkSha256(bytes, options.expectedSha256);
+    return known;
   }
 
-  static checkLabel(project: Project, label: string): void {
-    if (!project.labels.includes(label)) {
-      throw new OffgridError('UNKNOWN_LABEL', `Label "${label}" is not one of this project's labels (${project.labels.join(', ')}).`);
+  /**
+   * A label as sent (any Unicode normalization) → the project's own spelling of it, the one samples are stored
+   * under. A label that is not one line of text gets 400 VALIDATION (parseLabel), one the project lacks UNKNOWN_LABEL.
+   */
+  static checkLabel(project: Project, label: string, subject = 'The label'): string {
+    const known = findLabel(project.labels, parseLabel(label, subject));
+    if (known === undefined) {
+      throw new OffgridError('UNKNOWN_LABEL', `Label ${echo(normalizeLabel(label))} is not one of this project's labels (${project.labels.join(', ')}).`);
     }
+    return known;
   }
 
   /** Refuses bytes damaged on the way: `expected` is the client's hex sha256 of what it sent. */
@@ -75,7 +83,7 @@ export class SampleStore {
     const announced = expected.trim().toLowerCase();
     const actual = BlobStore.sha256(bytes);
     if (announced !== actual) {
-      throw new OffgridError('CHECKSUM_MISMATCH', `The upload arrived with sha256 ${actual}, but the client announced ${announced}; nothing was stored. Send the file again.`);
+      throw new OffgridError('CHECKSUM_MISMATCH', `The upload arrived with sha256 ${actual}, but the client announced ${shorten(announced)}; nothing was stored. Send the file again.`);
     }
   }
 

@@ -142,6 +142,33 @@ describe('compressed uploads', () => {
   });
 });
 
+describe('echoed values', () => {
+  const long = 'x'.repeat(8000);
+  const shown = `${'x'.repeat(80)}…`;
+
+  test('headers and fields a client fills with kilobytes are repeated as their first 80 characters', async () => {
+    const project = await createProject();
+    const jpeg = await jpegOf([5, 5, 5], 70);
+    const answers = [
+      await t.api(`/projects/${project.id}/samples?label=cat`, { method: 'POST', headers: { 'content-type': 'image/jpeg', 'content-encoding': long }, body: jpeg }),
+      await t.api(`/projects/${project.id}/samples?label=cat`, { method: 'POST', headers: { 'content-type': `application/${long}` }, body: jpeg }),
+      await t.api('/projects', { method: 'OPTIONS', headers: { origin: `http://${long}`, 'access-control-request-method': 'POST' } }),
+    ];
+    assert.deepEqual(await Promise.all(answers.map(async (answer) => [answer.status, await answer.json()])), [
+      [415, { error: { code: 'OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE', message: `Content-Encoding "${shown}" is not supported; send the body as is or gzip it ("Content-Encoding: gzip").` } }],
+      [415, { error: { code: 'OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE', message: `This image project takes Content-Type image/jpeg, image/png, image/webp, multipart/form-data (many files); got application/${'x'.repeat(68)}….` } }],
+      [403, { error: { code: 'OFFGRID_ERR_FORBIDDEN', message: `Origin http://${'x'.repeat(73)}… may not call this API. Open the app from this server instead, or add the origin to the server's corsOrigins setting.` } }],
+    ]);
+    // A multipart checksum is a free-form field (up to 1 MiB): only its start comes back.
+    const form = new FormData();
+    form.append('checksums', JSON.stringify({ 'a.jpg': 'ab'.repeat(100_000) }));
+    form.append('cat', new Blob([jpeg], { type: 'image/jpeg' }), 'a.jpg');
+    const { results } = (await (await t.api(`/projects/${project.id}/samples`, { method: 'POST', body: form })).json()) as { results: { error: { message: string } }[] };
+    assert.equal(results[0].error.message, `The upload arrived with sha256 ${sha256(jpeg)}, but the client announced ${'ab'.repeat(40)}…; nothing was stored. Send the file again.`);
+    assert.deepEqual(await counts(project.id), { cat: 0, dog: 0 });
+  });
+});
+
 describe('checksums', () => {
   test('X-Checksum-Sha256 must match the uploaded (decompressed) bytes; a mismatch stores nothing', async () => {
     const project = await createProject();
