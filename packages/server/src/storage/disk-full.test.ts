@@ -166,11 +166,7 @@ describe('SQLite full (its page limit, on any machine)', () => {
 
 describe('a failed blob write leaves no temp file, whichever step fails', () => {
   let root: string;
-  let store: BlobStore;
-  before(() => {
-    root = mkdtempSync(join(tmpdir(), 'offgrid-blob-fail-'));
-    store = new BlobStore(join(root, 'blobs'));
-  });
+  before(() => { root = mkdtempSync(join(tmpdir(), 'offgrid-blob-fail-')); });
   after(() => rmSync(root, { recursive: true, force: true }));
 
   /** Makes one fs/promises function fail for the blob store (its named imports follow the module object once synced). */
@@ -198,6 +194,7 @@ describe('a failed blob write leaves no temp file, whichever step fails', () => 
     ['the rename', 'rename', async () => { throw errnoError('EIO'); }, 'EIO'],
   ] as const) {
     test(`${what}: ${code === 'EIO' ? 'the error passes through' : '507'}, and the blob folder holds no temp file`, async () => {
+      const store = new BlobStore(mkdtempSync(join(root, 'blobs-')));
       const restore = failing(name, replacement as never);
       let error: unknown;
       try {
