@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import QRCode from 'qrcode';
-import { resolveConfig, serveOptionsOf, startServer } from '@offgrid/server';
+import { announceAdminKey, resolveConfig, serveOptionsOf, startServer } from '@offgrid/server';
 
 export async function serveCommand(argv: string[]): Promise<number> {
   // The server's one configuration table (flags > environment > --config file > defaults); in a terminal
   // the JSON logs stay quiet unless asked for, so the banner below is readable.
   const config = resolveConfig(argv, { OFFGRID_LOG_LEVEL: 'warn', ...process.env });
-  const server = await startServer(serveOptionsOf(config));
+  const options = serveOptionsOf(config);
+  const server = await startServer(options);
 
   const lines = [
     '',
@@ -21,7 +22,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   for (const warning of server.tlsWarnings) lines.push('', `Warning: ${warning}`);
   if (server.adminKey) {
-    lines.push('', `Admin API key (shown only now, keep it safe): ${server.adminKey}`);
+    // Only a terminal gets the key itself: piped or logged output would keep it next to the logs.
+    const notice = announceAdminKey(options.dataDir, server.adminKey, process.stdout.isTTY === true);
+    lines.push('', 'adminKey' in notice
+      ? `Admin API key (shown only now, keep it safe): ${notice.adminKey}`
+      : `Admin API key: saved in ${notice.adminKeyFile} (readable by this user only; not printed because the output is not a terminal). Copy it somewhere safe, then delete the file.`);
   }
   lines.push('', `Pair a phone: scan the code or open this link (valid until ${new Date(server.pairingExpiresAt).toLocaleTimeString()}):`, `  ${server.pairingUrl}`, '');
   process.stdout.write(lines.join('\n') + '\n');

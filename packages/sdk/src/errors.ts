@@ -63,6 +63,8 @@ export const ErrorCodes = {
   INTERNAL: 'OFFGRID_ERR_INTERNAL',
   /** `GET /ready`: the database or blob folder refuses writes. */
   NOT_READY: 'OFFGRID_ERR_NOT_READY',
+  /** 507: the server's disk is full; nothing was stored, the same request works once its operator frees space. */
+  INSUFFICIENT_STORAGE: 'OFFGRID_ERR_INSUFFICIENT_STORAGE',
   NETWORK: NETWORK_ERROR_CODE,
   UNEXPECTED_RESPONSE: UNEXPECTED_RESPONSE_CODE,
 } as const;

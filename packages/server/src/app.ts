@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TlsOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ import { decompressBodies } from './http/decompress.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { declareErrorResponses } from './http/error-responses.ts';
+import { withRedactedUrls } from './http/log-redaction.ts';
+import { diskFullError, isDiskFull } from './storage/disk-full.ts';
 import { errorBody, OffgridError } from './errors.ts';
 import { VERSION } from './version.ts';
 import type { ServerContext } from './context.ts';
@@ -67,9 +69,12 @@ export interface RegisteredRoute {
 
 /** Builds the whole server without listening, so tests can `inject()` or listen on port 0. */
 export async function buildApp(options: BuildOptions): Promise<{ app: FastifyInstance; context: ServerContext; routes: RegisteredRoute[] }> {
-  mkdirSync(options.dataDir, { recursive: true });
+  // The server's user only: it holds what phones sent and the keys' hashes (chmod too: the folder may already exist).
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
   const db = openDatabase(join(options.dataDir, 'offgrid.db'));
   const blobs = new BlobStore(join(options.dataDir, 'blobs'));
+  blobs.makePrivate();
   // Before anything listens: what a crash left half-written goes now (a running write's temp file would be in use).
   blobs.removeInterruptedWrites();
   const samples = new SampleStore(db, blobs);
@@ -88,7 +93,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   };
 
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withRedactedUrls(options.logger),
     https: options.https ?? null,
     // Graceful close: idle keep-alive sockets are closed, in-flight requests (an upload being written) finish.
     forceCloseConnections: 'idle',
@@ -102,7 +107,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     for (const method of methods) routes.push({ method, url: route.url, get access() { return route.config?.access; }, websocket: typeof (route as { wsHandler?: unknown }).wsHandler === 'function' || route.websocket === true });
   });
 
-  app.setErrorHandler(sendError);
+  app.setErrorHandler((error: FastifyError | OffgridError, request, reply) => sendError(error, request, reply, options.dataDir));
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send(errorBody('OFFGRID_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}. The API lives under /api/v1; its documentation under /api/docs.`));
   });
@@ -153,8 +158,13 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   return { app, context, routes };
 }
 
-function sendError(error: FastifyError | OffgridError, _request: FastifyRequest, reply: FastifyReply) {
+function sendError(error: FastifyError | OffgridError, _request: FastifyRequest, reply: FastifyReply, dataDir: string) {
   reply.type('application/json; charset=utf-8');
+  // A full disk from any write (SQLite's SQLITE_FULL, ENOSPC/EDQUOT from a file) is the operator's to fix: say what to free.
+  if (isDiskFull(error)) {
+    reply.log.warn({ err: error }, 'disk full');
+    error = diskFullError(dataDir);
+  }
   if (error instanceof OffgridError) return reply.code(error.status).headers(error.headers).send(errorBody(error.code, error.message));
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return reply.code(400).send(errorBody('OFFGRID_ERR_VALIDATION', `Invalid request: ${fastifyError.message}.`));

@@ -23,6 +23,7 @@ export const ERRORS = {
   RATE_LIMITED: { status: 429, code: 'OFFGRID_ERR_RATE_LIMITED' },
   INTERNAL: { status: 500, code: 'OFFGRID_ERR_INTERNAL' },
   NOT_READY: { status: 503, code: 'OFFGRID_ERR_NOT_READY' },
+  INSUFFICIENT_STORAGE: { status: 507, code: 'OFFGRID_ERR_INSUFFICIENT_STORAGE' },
 } as const;
 
 export type ErrorKind = keyof typeof ERRORS;

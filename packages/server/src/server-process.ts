@@ -44,16 +44,18 @@ export async function spawnServer(dataDir: string, options: SpawnOptions = {}): 
   });
   spawned.push(child);
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
-  let ready: { urls: string[]; adminKey?: string } | undefined;
+  let ready: { urls: string[]; adminKeyFile?: string } | undefined;
   for await (const line of createInterface({ input: child.stdout! })) {
     if (!line.startsWith('{"offgrid"')) continue;
-    ready = JSON.parse(line) as { urls: string[]; adminKey?: string };
+    ready = JSON.parse(line) as { urls: string[]; adminKeyFile?: string };
     break;
   }
   if (!ready) throw new Error(`the server exited before listening (${await exited})`);
   // Leaving the loop closed readline, which paused stdout: keep draining it (logs), or a chatty server blocks on a full pipe.
   child.stdout!.resume();
-  return { process: child, baseUrl: ready.urls[0], adminKey: ready.adminKey, exited, startMs: performance.now() - started };
+  // stdout is a pipe here, so the first start's admin key is in a file (main.ts prints its path, never the key).
+  const adminKey = ready.adminKeyFile ? readFileSync(ready.adminKeyFile, 'utf8').trim() : undefined;
+  return { process: child, baseUrl: ready.urls[0], adminKey, exited, startMs: performance.now() - started };
 }
 
 /** SIGKILL, as a power cut or the OOM killer would: no handler runs. Resolves once the process is gone. */

@@ -1,10 +1,11 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../test-server.ts';
 import { jpegOf } from '../test-images.ts';
+import { BlobStore } from '../storage/blob-store.ts';
 
 let t: TestServer;
 before(async () => { t = await startTestServer(); });
@@ -97,12 +98,39 @@ describe('health and readiness', () => {
       mkdirSync(blobs, { recursive: true });
       renameSync(blobs, `${blobs}.moved`);
       writeFileSync(blobs, 'not a folder');
+      // The last probe answers for one second: the failure shows once it has expired.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       const broken = await dir.api('/ready', { key: null });
       const body = (await broken.json()) as { ready: boolean; checks: { blobs: { ok: boolean } }; error: { code: string; message: string } };
       assert.equal(broken.status, 503);
       assert.deepEqual([body.ready, body.checks.blobs.ok, body.error.code], [false, false, 'OFFGRID_ERR_NOT_READY']);
       assert.match(body.error.message, /^The server cannot store data \(blobs: .+\)\. Check the data directory's disk space and permissions\.$/);
     } finally {
+      await dir.stop();
+    }
+  });
+
+  test('a flood of /ready calls costs at most one probe per second; a failure still shows within about a second', async () => {
+    const dir = await startTestServer();
+    const probes = mock.method(BlobStore.prototype, 'probeWritable');
+    try {
+      const started = performance.now();
+      const answers = await Promise.all(Array.from({ length: 200 }, () => dir.api('/ready', { key: null }).then(async (r) => [r.status, (await r.json() as { ready: boolean }).ready])));
+      const seconds = (performance.now() - started) / 1000;
+      assert.deepEqual(new Set(answers.map(String)), new Set(['200,true']));
+      assert.ok(probes.mock.callCount() <= Math.ceil(seconds) + 1, `${probes.mock.callCount()} probes for 200 calls in ${seconds.toFixed(2)} s`);
+      // The disk starts failing: within about a second of it, /ready says so.
+      probes.mock.mockImplementation(async () => { throw new Error('ENOSPC: no space left on device'); });
+      const failing = performance.now();
+      let status = 200;
+      while (status === 200 && performance.now() - failing < 3000) {
+        status = (await dir.api('/ready', { key: null })).status;
+        if (status === 200) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(status, 503);
+      assert.ok(performance.now() - failing < 1300, `the failure showed after ${Math.round(performance.now() - failing)} ms`);
+    } finally {
+      probes.mock.restore();
       await dir.stop();
     }
   });

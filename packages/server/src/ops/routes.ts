@@ -26,6 +26,24 @@ async function check(probe: () => unknown): Promise<Check> {
   }
 }
 
+/** How long one readiness probe answers for: `/ready` needs no key, so a flood of calls costs at most one probe (two fsyncs) per this. */
+const READY_PROBE_TTL_MS = 1000;
+
+/**
+ * Runs `probe` at most once per `ttlMs`: callers while it runs share it, callers within `ttlMs` of its end get its
+ * result. The time counts from the end, so a slow disk never has two probes running at once.
+ */
+function sharedProbe<T>(probe: () => Promise<T>, ttlMs: number): () => Promise<T> {
+  let latest: { result: Promise<T>; settledAt?: number } | undefined;
+  return function cachedProbe() {
+    if (latest && (latest.settledAt === undefined || performance.now() - latest.settledAt < ttlMs)) return latest.result;
+    const current: { result: Promise<T>; settledAt?: number } = { result: probe() };
+    current.result = current.result.finally(() => (current.settledAt = performance.now()));
+    latest = current;
+    return current.result;
+  };
+}
+
 /** Liveness (the process answers) and readiness (it can actually store what phones send). */
 export async function opsRoutes(app: FastifyInstance, { db, blobs }: ServerContext): Promise<void> {
   app.get('/health', {
@@ -34,11 +52,14 @@ export async function opsRoutes(app: FastifyInstance, { db, blobs }: ServerConte
   }, async () => ({ ok: true, version: VERSION }));
 
   const probe = db.prepare("INSERT INTO meta (key, value) VALUES ('ready-probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  const probeChecks = sharedProbe(async () => ({
+    database: await check(() => probe.run(new Date().toISOString())), blobs: await check(() => blobs.probeWritable()),
+  }), READY_PROBE_TTL_MS);
   app.get('/ready', {
     config: { access: 'public' },
     schema: { summary: 'Readiness: the database and the blob folder accept writes (no key needed)', tags: ['operations'], response: { 200: readySchema, 503: readySchema } },
   }, async (_request, reply) => {
-    const checks = { database: await check(() => probe.run(new Date().toISOString())), blobs: await check(() => blobs.probeWritable()) };
+    const checks = await probeChecks();
     const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.error}`);
     if (failed.length === 0) return { ready: true, checks };
     return reply.code(503).send({

@@ -1,7 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { diskFullError, isDiskFull } from './disk-full.ts';
+
+/** Blobs are the data people uploaded: for the server's user only (a umask can only take bits away from these). */
+const PRIVATE_FOLDER = 0o700;
+const PRIVATE_FILE = 0o600;
 
 /**
  * Content-addressed files: the name is the sha256 of the bytes, so identical uploads share one file
@@ -33,6 +38,19 @@ export class BlobStore {
       removed++;
     }
     return removed;
+  }
+
+  /**
+   * Makes the folders of an existing store (from before blobs were private, or made by hand) readable by the
+   * server's user only; new ones are created that way. The files inside need no walk: their folders now refuse
+   * everyone else. Call once at start.
+   */
+  makePrivate(): void {
+    if (!existsSync(this.root)) return;
+    chmodSync(this.root, PRIVATE_FOLDER);
+    for (const entry of readdirSync(this.root, { withFileTypes: true })) {
+      if (entry.isDirectory()) chmodSync(join(this.root, entry.name), PRIVATE_FOLDER);
+    }
   }
 
   static sha256(bytes: Uint8Array): string {
@@ -84,9 +102,9 @@ export class BlobStore {
 
   /** Proves the folder is writable (readiness): a temp file is written, fsynced and removed. */
   async probeWritable(): Promise<void> {
-    await mkdir(this.root, { recursive: true });
+    await mkdir(this.root, { recursive: true, mode: PRIVATE_FOLDER });
     const temp = join(this.root, `.probe-${randomBytes(8).toString('hex')}`);
-    const file = await open(temp, 'w');
+    const file = await open(temp, 'w', PRIVATE_FILE);
     try {
       await file.writeFile('ok');
       await file.sync();
@@ -97,20 +115,23 @@ export class BlobStore {
   }
 
   private async write(path: string, bytes: Uint8Array): Promise<void> {
-    const createdFolder = await mkdir(dirname(path), { recursive: true });
     const temp = join(this.root, `.tmp-${randomBytes(8).toString('hex')}`);
-    const file = await open(temp, 'w');
+    let createdFolder: string | undefined;
     try {
-      await file.writeFile(bytes);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    try {
+      createdFolder = await mkdir(dirname(path), { recursive: true, mode: PRIVATE_FOLDER });
+      const file = await open(temp, 'w', PRIVATE_FILE);
+      try {
+        await file.writeFile(bytes);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
       await rename(temp, path);
     } catch (error) {
+      // On every failure (a full disk mid-write, a failed fsync or rename): a temp file left behind would keep the
+      // space until the next restart, and a full disk would stay full after the refusal.
       await rm(temp, { force: true });
-      throw error;
+      throw isDiskFull(error) ? diskFullError(dirname(this.root), bytes.length) : error;
     }
     // The rename is durable only once its folder is: without this a power cut could keep the row that names the
     // blob (committed next) and lose the blob's directory entry.

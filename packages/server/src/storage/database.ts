@@ -1,12 +1,22 @@
 import Database from 'better-sqlite3';
-import { close, fsync, open } from 'node:fs';
+import { chmodSync, close, closeSync, existsSync, fsync, open, openSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { MIGRATIONS } from './migrations.ts';
 
 export type Db = Database.Database;
 
-/** Opens (or creates) the SQLite file in WAL mode and brings its schema up to date. */
+const PRIVATE_FILE = 0o600;
+
+/**
+ * Opens (or creates) the SQLite file in WAL mode and brings its schema up to date. The file is the server user's
+ * only (0600; it holds key hashes and every label): created so before SQLite opens it, since SQLite creates the
+ * -wal and -shm files with the database file's mode, and put back to 0600 if an older start left it open to others.
+ */
 export function openDatabase(file: string): Db {
+  if (file !== ':memory:') {
+    closeSync(openSync(file, 'a', PRIVATE_FILE));
+    for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, PRIVATE_FILE);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   // FULL: a committed sample survives power loss, not only a process crash.
