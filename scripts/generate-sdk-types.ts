@@ -28,6 +28,7 @@ export const NAMING_PLAN: NamingPlan = {
     'POST /pairing/exchange': 'ExchangePairingToken',
     'GET /keys': 'ListKeys',
     'POST /keys/{keyId}/revoke': 'RevokeKey',
+    'PUT /keys/{keyId}/projects': 'SetKeyProjects',
     'GET /projects': 'ListProjects',
     'POST /projects': 'CreateProject',
     'GET /projects/{projectId}': 'GetProject',

@@ -173,9 +173,14 @@ export class OffgridClient {
     return this.json('POST /keys/{keyId}/revoke', { ...options, params: { keyId } });
   }
 
-  /** Needs an admin key. */
-  createPairingToken(options?: RequestOptions): Promise<PairingToken> {
-    return this.json('POST /pairing/tokens', { ...options, body: '{}', headers: { 'Content-Type': 'application/json' } });
+  /** Needs an admin key. Sets the projects a device key may reach (it also reaches the projects it creates later). */
+  setKeyProjects(keyId: string, projectIds: string[], options?: RequestOptions): Promise<ApiKeyInfo> {
+    return this.json('PUT /keys/{keyId}/projects', { ...options, params: { keyId }, json: { projectIds } });
+  }
+
+  /** Needs an admin key. The device key the link buys reaches `projectIds` (default none) and the projects that phone creates. */
+  createPairingToken(input: { projectIds?: string[] } = {}, options?: RequestOptions): Promise<PairingToken> {
+    return this.json('POST /pairing/tokens', { ...options, json: input });
   }
 
   /** Needs no key: trades a one-time pairing token for a device key. */

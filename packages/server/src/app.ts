@@ -11,6 +11,7 @@ import { KeyStore } from './auth/keys.ts';
 import { registerPublicPlugin, requireApiKeys, WS_PROTOCOL, type RouteAccess } from './auth/require-key.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimitOptions } from './auth/rate-limit.ts';
 import { pairingRoutes } from './auth/pairing-routes.ts';
+import { projectOfParams } from './auth/project-of-params.ts';
 import { keyRoutes } from './auth/key-routes.ts';
 import { ProjectStore } from './projects/project-store.ts';
 import { projectRoutes } from './projects/routes.ts';
@@ -29,7 +30,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import { declareErrorResponses } from './http/error-responses.ts';
 import { withRedactedUrls } from './http/log-redaction.ts';
 import { diskFullError, isDiskFull } from './storage/disk-full.ts';
-import { errorBody, OffgridError } from './errors.ts';
+import { errorBody, OffgridError, shorten } from './errors.ts';
 import { VERSION } from './version.ts';
 import type { ServerContext } from './context.ts';
 
@@ -109,7 +110,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
 
   app.setErrorHandler((error: FastifyError | OffgridError, request, reply) => sendError(error, request, reply, options.dataDir));
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody('OFFGRID_ERR_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}. The API lives under /api/v1; its documentation under /api/docs.`));
+    reply.code(404).send(errorBody('OFFGRID_ERR_NOT_FOUND', `No route ${request.method} ${shorten(request.url.split('?')[0])}. The API lives under /api/v1; its documentation under /api/docs.`));
   });
   let closing = false;
   securityHeaders(app, { https: options.https !== undefined });
@@ -128,7 +129,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     },
   });
   corsForOrigins(app, () => [...context.origins, ...(options.corsOrigins ?? [])]);
-  requireApiKeys(app, context.keys, options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  requireApiKeys(app, context.keys, options.rateLimits ?? DEFAULT_RATE_LIMITS, projectOfParams(db));
   decompressBodies(app);
   await registerOpenApi(app);
 
@@ -167,7 +168,7 @@ function sendError(error: FastifyError | OffgridError, _request: FastifyRequest,
   }
   if (error instanceof OffgridError) return reply.code(error.status).headers(error.headers).send(errorBody(error.code, error.message));
   const fastifyError = error as FastifyError;
-  if (fastifyError.validation) return reply.code(400).send(errorBody('OFFGRID_ERR_VALIDATION', `Invalid request: ${fastifyError.message}.`));
+  if (fastifyError.validation) return reply.code(400).send(errorBody('OFFGRID_ERR_VALIDATION', `Invalid request: ${shorten(fastifyError.message)}.`));
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
@@ -177,9 +178,9 @@ function sendError(error: FastifyError | OffgridError, _request: FastifyRequest,
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return reply.code(400).send(errorBody('OFFGRID_ERR_VALIDATION', `Invalid request body: ${fastifyError.message}.`));
+      return reply.code(400).send(errorBody('OFFGRID_ERR_VALIDATION', `Invalid request body: ${shorten(fastifyError.message)}.`));
   }
   const status = fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500 ? fastifyError.statusCode : 500;
   if (status === 500) reply.log.error(error);
-  return reply.code(status).send(errorBody(status === 500 ? 'OFFGRID_ERR_INTERNAL' : 'OFFGRID_ERR_REQUEST', status === 500 ? 'Something went wrong on the server; details are in its log.' : fastifyError.message));
+  return reply.code(status).send(errorBody(status === 500 ? 'OFFGRID_ERR_INTERNAL' : 'OFFGRID_ERR_REQUEST', status === 500 ? 'Something went wrong on the server; details are in its log.' : shorten(fastifyError.message)));
 }

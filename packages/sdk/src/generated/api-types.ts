@@ -40,6 +40,8 @@ export interface ApiKeyInfo {
   createdAt: string;
   lastUsedAt?: string;
   revokedAt?: string;
+  /** Device keys: the projects the key may reach. Absent on admin keys, which reach every project. */
+  projectIds?: string[];
 }
 
 export type ApiKeyScope = 'admin' | 'device';
@@ -64,7 +66,10 @@ export interface AudioPreprocessing {
   };
 }
 
-export type CreatePairingTokenRequest = Record<string, never> | null;
+export type CreatePairingTokenRequest = {
+  /** Items at most 1000. */
+  projectIds?: string[];
+} | null;
 
 export interface CreateProjectRequest {
   /** Length 1..100. */
@@ -628,6 +633,11 @@ export interface SampleUpload {
   duplicate: boolean;
 }
 
+export interface SetKeyProjectsRequest {
+  /** Items at most 1000. */
+  projectIds: string[];
+}
+
 export interface StartTrainingRequest {
   /** Wall-clock budget of the whole job, seconds (default 2 min). 10..86400. @default 120 */
   budgetSeconds?: number;
@@ -689,26 +699,32 @@ export interface ApiRoutes {
   /** A training job (poll) */
   'GET /jobs/{jobId}': {
     params: { jobId: string };
-    responses: { 200: Job; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: Job; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Cancel a queued or running job */
   'POST /jobs/{jobId}/cancel': {
     params: { jobId: string };
-    responses: { 200: Job; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: Job; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Live job progress as Server-Sent Events (event: job, data: Job JSON); closes after a final status */
   'GET /jobs/{jobId}/events': {
     params: { jobId: string };
-    responses: { 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Live job progress over a WebSocket (one Job JSON text message per change); closes after a final status */
   'GET /jobs/{jobId}/socket': {
     params: { jobId: string };
-    responses: { 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 426: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 426: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List API keys (admin) */
   'GET /keys': {
     responses: { 200: ListKeysResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Set the projects a device key may reach (admin) */
+  'PUT /keys/{keyId}/projects': {
+    params: { keyId: string };
+    body: SetKeyProjectsRequest;
+    responses: { 200: ApiKeyInfo; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Revoke an API key (admin); its next request gets 401 */
   'POST /keys/{keyId}/revoke': {
@@ -718,24 +734,24 @@ export interface ApiRoutes {
   /** One model version */
   'GET /models/{modelId}': {
     params: { modelId: string };
-    responses: { 200: Model; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: Model; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Delete a version and its files (not the active one) */
   'DELETE /models/{modelId}': {
     params: { modelId: string };
-    responses: { 204: null; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 409: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 204: null; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Make this version the project's active model (rollback = activate an older one) */
   'POST /models/{modelId}/activate': {
     params: { modelId: string };
     body: ActivateModelRequest;
-    responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Download a model file (.tflite); supports ETag/If-None-Match and single byte ranges */
   'GET /models/{modelId}/download': {
     params: { modelId: string };
     query: DownloadModelQuery;
-    responses: { 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 416: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 416: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /**
    * The training report (report.json): winner, test metrics for float32 and int8, sizes and every trial's learning
@@ -743,12 +759,12 @@ export interface ApiRoutes {
    */
   'GET /models/{modelId}/report': {
     params: { modelId: string };
-    responses: { 200: ModelReport; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: ModelReport; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** The training report as a self-contained page (leaderboard, learning curves, confusion matrix) */
   'GET /models/{modelId}/report.html': {
     params: { modelId: string };
-    responses: { 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Spend a pairing token on a device API key (no key needed) */
   'POST /pairing/exchange': {
@@ -760,7 +776,7 @@ export interface ApiRoutes {
     body: CreatePairingTokenRequest;
     responses: { 200: PairingToken; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
-  /** List projects */
+  /** List projects (a device key sees the projects in its scope) */
   'GET /projects': {
     responses: { 200: ListProjectsResponse; 400: ErrorBody; 401: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
@@ -776,7 +792,7 @@ export interface ApiRoutes {
   /** One project with its sample counts and active model */
   'GET /projects/{projectId}': {
     params: { projectId: string };
-    responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Export a project as one tar archive (manifest.json + every image and model file) for backup or moving machines */
   'GET /projects/{projectId}/export': {
@@ -787,18 +803,18 @@ export interface ApiRoutes {
   'GET /projects/{projectId}/jobs': {
     params: { projectId: string };
     query: GetProjectsJobsQuery;
-    responses: { 200: GetProjectsJobsResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: GetProjectsJobsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List a project's model versions, newest first */
   'GET /projects/{projectId}/models': {
     params: { projectId: string };
-    responses: { 200: ListModelsResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: ListModelsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List a project's samples, oldest first (paged) */
   'GET /projects/{projectId}/samples': {
     params: { projectId: string };
     query: ListSamplesQuery;
-    responses: { 200: SamplePage; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: SamplePage; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /**
    * Upload one sample (raw body, ?label=), a multipart dataset (field name = label) or a CSV (tabular and text
@@ -808,13 +824,13 @@ export interface ApiRoutes {
     params: { projectId: string };
     query: UploadSamplesQuery;
     headers: { 'idempotency-key'?: string; 'x-checksum-sha256'?: string };
-    responses: { 200: DatasetUpload; 201: SampleUpload; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: DatasetUpload; 201: SampleUpload; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Snapshot the project's samples and queue a training job */
   'POST /projects/{projectId}/train': {
     params: { projectId: string };
     body: StartTrainingRequest;
-    responses: { 202: Job; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 202: Job; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Readiness: the database and the blob folder accept writes (no key needed) */
   'GET /ready': {

@@ -8,6 +8,7 @@ export const keySchema = {
   properties: {
     id: { type: 'string' }, scope: { type: 'string', enum: ['admin', 'device'] }, name: { type: 'string' },
     createdAt: { type: 'string' }, lastUsedAt: { type: 'string' }, revokedAt: { type: 'string' },
+    projectIds: { type: 'array', items: { type: 'string' }, description: 'Device keys: the projects the key may reach. Absent on admin keys, which reach every project.' },
   },
 } as const;
 
@@ -28,4 +29,14 @@ export async function keyRoutes(app: FastifyInstance, { keys }: ServerContext): 
       params: { type: 'object', properties: { keyId: idParam } }, response: { 200: keySchema },
     },
   }, async (request) => keys.revoke(request.params.keyId));
+
+  app.put<{ Params: { keyId: string }; Body: { projectIds: string[] } }>('/keys/:keyId/projects', {
+    config: { access: 'admin' },
+    schema: {
+      summary: "Set the projects a device key may reach (admin)", tags: ['keys'],
+      params: { type: 'object', properties: { keyId: idParam } },
+      body: { type: 'object', required: ['projectIds'], additionalProperties: false, properties: { projectIds: { type: 'array', maxItems: 1000, items: idParam } } },
+      response: { 200: keySchema },
+    },
+  }, async (request) => keys.setProjects(request.params.keyId, request.body.projectIds));
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { OffgridError } from '../errors.ts';
 import type { ServerContext } from '../context.ts';
+import { idParam } from '../schemas.ts';
 
 export function pairingLink(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/$/, '')}/?pair=${encodeURIComponent(token)}`;
@@ -8,15 +9,18 @@ export function pairingLink(publicUrl: string, token: string): string {
 
 export async function pairingRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
   const { keys } = context;
-  app.post('/pairing/tokens', {
+  app.post<{ Body: { projectIds?: string[] } | null }>('/pairing/tokens', {
     config: { access: 'admin' },
     schema: {
       summary: 'Create a one-time pairing link (admin)', tags: ['keys'],
-      body: { type: 'object', nullable: true, additionalProperties: false, properties: {} },
+      description: 'The device key the link buys reaches projectIds (default none) and the projects that phone creates; an admin can change it later (PUT /keys/{keyId}/projects).',
+      body: { type: 'object', nullable: true, additionalProperties: false, properties: { projectIds: { type: 'array', maxItems: 1000, items: idParam } } },
       response: { 200: { type: 'object', required: ['token', 'url', 'expiresAt'], properties: { token: { type: 'string' }, url: { type: 'string' }, expiresAt: { type: 'string' } } } },
     },
-  }, async () => {
-    const { token, expiresAt } = keys.createPairingToken();
+  }, async (request) => {
+    const projectIds = request.body?.projectIds ?? [];
+    for (const projectId of projectIds) context.projects.get(projectId); // 404 for an unknown one, before a link is made
+    const { token, expiresAt } = keys.createPairingToken(projectIds);
     // Read at request time: the public URL is known only once the server listens.
     return { token, url: pairingLink(context.publicUrl, token), expiresAt };
   });

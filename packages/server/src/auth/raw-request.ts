@@ -17,7 +17,7 @@ export function rawRequest(baseUrl: string, method: string, target: string, opti
   const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const request = send({
-      host: base.hostname, port: base.port, method, path: target, rejectUnauthorized: false,
+      host: base.hostname, port: base.port, method, path: target, rejectUnauthorized: false, agent: false,
       headers: { host: base.host, connection: 'close', ...options.headers },
     }, (response) => {
       const chunks: Buffer[] = [];

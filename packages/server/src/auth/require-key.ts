@@ -51,18 +51,26 @@ function rateLimited(what: string, retryAfter: number, limits: { burst: number; 
     { 'retry-after': String(retryAfter) });
 }
 
+/** Whether a key may reach a project: admin keys reach all, device keys the ones in their scope. */
+export function keyReaches(key: ApiKeyRecord | undefined, projectId: string): boolean {
+  return key !== undefined && (key.projectIds === undefined || key.projectIds.includes(projectId));
+}
+
+/** The project a request's path parameters name, directly (:projectId) or through what belongs to it (:jobId, :modelId). */
+export type ProjectOfParams = (params: Record<string, string | undefined>) => string | undefined;
+
 /** Whether a key of `scope` may call a route open to `access`. */
 export function keyMayCall(scope: KeyScope, access: RouteAccess): boolean {
   return access === 'public' || scope === 'admin' || scope === access;
 }
 
 /**
- * Authorization is decided by the route the router matched (its `config.access`), never by the request's URL:
+ * Authorization is decided by the route the router matched (its `config.access` and its path parameters), never by the request's URL:
  * the router decodes `/%61pi/…`, absolute-form targets and other spellings into the same route, so a string
  * test on `request.url` can be walked around. A route that declares no access is closed (default-deny), and
  * the rate limits are keyed the same way: per key, or per address for requests without a valid key.
  */
-export function requireApiKeys(app: FastifyInstance, keys: KeyStore, limits: RateLimitOptions | false): void {
+export function requireApiKeys(app: FastifyInstance, keys: KeyStore, limits: RateLimitOptions | false, projectOf: ProjectOfParams): void {
   const byKey = limits && new TokenBuckets(limits.perKey);
   const byAddress = limits && new TokenBuckets(limits.perAddress);
   const limitAddress = (request: FastifyRequest) => {
@@ -96,6 +104,11 @@ export function requireApiKeys(app: FastifyInstance, keys: KeyStore, limits: Rat
     if (wait && limits) throw rateLimited('with this API key', wait, limits.perKey);
     if (!keyMayCall(record.scope, access)) {
       throw new OffgridError('FORBIDDEN', access === 'admin' ? 'This action needs an admin key; device keys cannot do it.' : `This action needs a ${access} key; a ${record.scope} key cannot do it.`);
+    }
+    // Params are known once the router matched, before the body is read: an upload to another project is refused unread.
+    const projectId = projectOf(request.params as Record<string, string | undefined>);
+    if (projectId !== undefined && !keyReaches(record, projectId)) {
+      throw new OffgridError('FORBIDDEN', `This device key was not given the project ${projectId}. Ask the workstation's admin to share it (PUT /api/v1/keys/${record.id}/projects) or to pair this phone for it.`);
     }
     request.apiKey = record;
   });

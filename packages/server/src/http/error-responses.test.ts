@@ -21,10 +21,10 @@ test('every /api/v1 route declares the error answers it can give, as ErrorBody i
   assert.deepEqual(statusesOf('get', '/health'), [400, 500], 'public, no key check, no rate limit');
   assert.deepEqual(statusesOf('post', '/pairing/exchange'), [400, 413, 415, 429, 500], 'public but rate-limited per address');
   assert.deepEqual(statusesOf('get', '/projects'), [400, 401, 429, 500]);
-  assert.deepEqual(statusesOf('delete', '/models/{modelId}'), [400, 401, 404, 409, 429, 500]);
-  assert.deepEqual(statusesOf('get', '/models/{modelId}/download'), [400, 401, 404, 416, 429, 500]);
+  assert.deepEqual(statusesOf('delete', '/models/{modelId}'), [400, 401, 403, 404, 409, 429, 500]);
+  assert.deepEqual(statusesOf('get', '/models/{modelId}/download'), [400, 401, 403, 404, 416, 429, 500]);
   assert.deepEqual(statusesOf('post', '/projects/import'), [400, 401, 403, 409, 413, 415, 429, 500], 'admin only');
-  assert.deepEqual(statusesOf('get', '/jobs/{jobId}/events'), [400, 401, 404, 429, 500], 'an SSE route still answers errors as JSON');
+  assert.deepEqual(statusesOf('get', '/jobs/{jobId}/events'), [400, 401, 403, 404, 429, 500], 'an SSE route still answers errors as JSON');
   // Ready keeps its own 503 body (the checks), not ErrorBody.
   assert.equal(document.paths['/api/v1/ready'].get.responses['503'].content?.['application/json']?.schema.title, undefined);
 });

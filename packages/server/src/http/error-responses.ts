@@ -23,7 +23,8 @@ export function errorStatusesOf(route: Pick<RouteOptions, 'method' | 'url' | 'co
   const statuses = [400, 500];
   if (access !== 'public') statuses.push(401, 429);
   else if (limitPerAddress) statuses.push(429);
-  if (access === 'admin') statuses.push(403);
+  // 403: a device key on an admin route, or on a project outside its scope (require-key.ts).
+  if (access === 'admin' || /:(projectId|jobId|modelId)\b/.test(route.url)) statuses.push(403);
   if (route.url.includes('/:')) statuses.push(404);
   if (WITH_BODY.has(method)) statuses.push(413, 415);
   if (CONFLICT_ROUTES.has(id)) statuses.push(409);

@@ -63,15 +63,15 @@ export class JobStore {
   constructor(private readonly db: Db) {}
 
   /** Freezes the project's current samples into an immutable snapshot and queues a job on it. */
-  create(projectId: string, labels: string[], sampleIds: string[], request: TrainRequest): Job {
+  create(projectId: string, labels: string[], sampleIds: string[], request: TrainRequest, keyId?: string): Job {
     const now = new Date().toISOString();
     const datasetId = randomUUID();
     const id = randomUUID();
     this.db.transaction(() => {
       this.db.prepare('INSERT INTO dataset_snapshots (id, project_id, labels, sample_ids, created_at) VALUES (?, ?, ?, ?, ?)')
         .run(datasetId, projectId, JSON.stringify(labels), JSON.stringify(sampleIds), now);
-      this.db.prepare(`INSERT INTO jobs (id, project_id, dataset_id, request, status, progress, created_at, updated_at)
-        VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)`).run(id, projectId, datasetId, JSON.stringify(request), JSON.stringify({ ...INITIAL_PROGRESS, etaSeconds: request.budgetSeconds }), now, now);
+      this.db.prepare(`INSERT INTO jobs (id, project_id, dataset_id, request, status, progress, key_id, created_at, updated_at)
+        VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?)`).run(id, projectId, datasetId, JSON.stringify(request), JSON.stringify({ ...INITIAL_PROGRESS, etaSeconds: request.budgetSeconds }), keyId ?? null, now, now);
     })();
     return this.get(id);
   }
@@ -87,6 +87,12 @@ export class JobStore {
     const rows = this.db.prepare(`SELECT * FROM jobs WHERE project_id = ? ${active ? "AND status IN ('queued', 'running')" : ''}
       ORDER BY created_at DESC, id DESC LIMIT ?`).all(projectId, limit) as JobRow[];
     return rows.map(toJob);
+  }
+
+  /** Queued and running jobs, of one key or of the whole server (the caps on queued work). */
+  countActive(keyId?: string): number {
+    return this.db.prepare(`SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running') ${keyId === undefined ? '' : 'AND key_id = ?'}`)
+      .pluck().get(...(keyId === undefined ? [] : [keyId])) as number;
   }
 
   snapshot(datasetId: string): { labels: string[]; sampleIds: string[] } {

@@ -3,8 +3,9 @@ import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import { idParam, jobSchema } from '../schemas.ts';
 import { isWebSocketUpgrade, offeredProtocols, WS_KEY_PREFIX, WS_PROTOCOL } from '../auth/require-key.ts';
-import { FINAL_STATUSES, type Job, type TrainRequest } from './job-store.ts';
+import { FINAL_STATUSES, type Job, type JobStore, type TrainRequest } from './job-store.ts';
 import type { JobRunner } from './job-runner.ts';
+import type { ApiKeyRecord } from '../auth/keys.ts';
 import { NORMAL_LABEL } from '../projects/project-fields.ts';
 
 const MIN_SAMPLES_PER_LABEL = 2;
@@ -44,7 +45,8 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
     if (project.task === 'anomaly' && (objective === 'int8' || maxInt8Kb !== undefined || maxMacs !== undefined)) {
       throw new OffgridError('VALIDATION', 'objective, maxInt8Kb and maxMacs apply to classifiers; an anomaly detector has one model and a calibrated threshold.');
     }
-    const job = jobStore.create(project.id, project.labels, samples.idsOf(project.id), { ...DEFAULT_REQUEST, ...request.body });
+    checkJobCaps(jobStore, request.apiKey);
+    const job = jobStore.create(project.id, project.labels, samples.idsOf(project.id), { ...DEFAULT_REQUEST, ...request.body }, request.apiKey?.id);
     jobs.kick();
     return reply.code(202).send(job);
   });
@@ -158,4 +160,16 @@ function watchJob(jobs: JobRunner, first: Job, sink: { send(job: Job): void; end
   jobs.on('closing', onClosing);
   send(first);
   return () => stop('client');
+}
+
+/** Queued or running jobs one device key may have at once, and the whole server: one phone cannot fill the queue for days. */
+export const JOB_CAPS = { perDeviceKey: 2, total: 8 } as const;
+
+function checkJobCaps(jobStore: JobStore, key: ApiKeyRecord | undefined): void {
+  if (key?.scope === 'device' && jobStore.countActive(key.id) >= JOB_CAPS.perDeviceKey) {
+    throw new OffgridError('RATE_LIMITED', `This phone already has ${JOB_CAPS.perDeviceKey} training jobs queued or running. Wait for one to finish, or cancel one (POST /api/v1/jobs/{jobId}/cancel), then try again.`);
+  }
+  if (jobStore.countActive() >= JOB_CAPS.total) {
+    throw new OffgridError('RATE_LIMITED', `The workstation already has ${JOB_CAPS.total} training jobs queued or running. Wait for one to finish, or cancel one, then try again.`);
+  }
 }

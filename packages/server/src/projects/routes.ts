@@ -6,6 +6,7 @@ import { idParam, projectSchema } from '../schemas.ts';
 import type { CreateFields } from './project-store.ts';
 import { createProjectBodySchema } from './project-fields.ts';
 import { parseLabel } from './labels.ts';
+import { keyReaches } from '../auth/require-key.ts';
 import { exportStream, importArchive, manifestOf, MAX_ARCHIVE_BYTES } from '../archive/project-archive.ts';
 import { manifestChecks, type ManifestChecks } from '../archive/manifest-checks.ts';
 
@@ -64,8 +65,8 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
 
   app.get('/projects', {
     config: { access: 'device' },
-    schema: { summary: 'List projects', tags: ['projects'], response: { 200: { type: 'object', required: ['projects'], properties: { projects: { type: 'array', items: projectSchema } } } } },
-  }, async () => ({ projects: projects.list() }));
+    schema: { summary: "List projects (a device key sees the projects in its scope)", tags: ['projects'], response: { 200: { type: 'object', required: ['projects'], properties: { projects: { type: 'array', items: projectSchema } } } } },
+  }, async (request) => ({ projects: projects.list().filter((project) => keyReaches(request.apiKey, project.id)) }));
 
   app.post<{ Body: { name: string; labels: string[] } & CreateFields }>('/projects', {
     config: { access: 'device' },
@@ -79,7 +80,13 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     preValidation: async (request) => checkNameLists(request.body),
   }, async (request, reply) => {
     const { name, labels, ...fields } = request.body;
-    return reply.code(201).send(projects.create(name, labels, fields));
+    // The phone that creates a project may reach it; both rows commit together.
+    const project = context.db.transaction(() => {
+      const created = projects.create(name, labels, fields);
+      if (request.apiKey?.projectIds) context.keys.grant(request.apiKey.id, created.id);
+      return created;
+    })();
+    return reply.code(201).send(project);
   });
 
   app.get<{ Params: { projectId: string } }>('/projects/:projectId', {

@@ -97,3 +97,13 @@ test('a client that hangs up mid-body (declared length never arrives) costs only
   const samples = await jsonOf<{ samples: unknown[] }>(await api(server, adminKey, `/projects/${projectId}/samples`));
   assert.deepEqual(samples.samples, [], 'nothing half-sent was stored');
 });
+
+test('a huge path or a huge invalid value is not echoed back whole', async () => {
+  const long = 'x'.repeat(8000);
+  const notFound = await fetch(`${server.baseUrl}/${long}`);
+  assert.equal(notFound.status, 404);
+  assert.ok((await notFound.text()).length < 400);
+  const invalid = await api(server, adminKey, '/projects', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'n', labels: ['a', 'b'], modality: long }) });
+  assert.equal(invalid.status, 400);
+  assert.ok((await invalid.text()).length < 600);
+});

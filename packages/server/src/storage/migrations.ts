@@ -118,4 +118,17 @@ export const MIGRATIONS: string[] = [
   `
   CREATE INDEX samples_project_label ON samples (project_id, label);
   `,
+  // 5: device keys reach only their projects (the ones they created, were paired for, or an admin gave them).
+  // Keys paired before keep every project that exists now, so no phone in the field loses its work. Jobs record
+  // the key that queued them, for the per-key cap on queued jobs.
+  `
+  CREATE TABLE api_key_projects (
+    key_id TEXT NOT NULL REFERENCES api_keys(id),
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    PRIMARY KEY (key_id, project_id)
+  );
+  INSERT INTO api_key_projects (key_id, project_id) SELECT api_keys.id, projects.id FROM api_keys, projects WHERE api_keys.scope = 'device';
+  ALTER TABLE pairing_tokens ADD COLUMN project_ids TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE jobs ADD COLUMN key_id TEXT;
+  `,
 ];
