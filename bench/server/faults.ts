@@ -58,7 +58,7 @@ async function uploadFaults(): Promise<Row[]> {
     const adminKey = server.adminKey!;
     const project = await postJson<{ id: string }>(server, adminKey, '/projects', { name: 'faults', labels: ['a', 'b', 'c', 'd'] });
     const keys: string[] = [];
-    for (let d = 0; d < DEVICES; d++) keys.push(await pairDevice(server, adminKey, `phone-${d}`));
+    for (let d = 0; d < DEVICES; d++) keys.push(await pairDevice(server, adminKey, `phone-${d}`, [project.id]));
     const total = DEVICES * IMAGES_PER_DEVICE;
     log(`uploads: generating ${total} JPEGs (224x224)…`);
     const images = await Promise.all(Array.from({ length: total }, (_, i) => photo(500_000 + i)));

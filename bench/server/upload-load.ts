@@ -62,10 +62,10 @@ try {
     await jsonOf(await api(server, adminKey, `/projects/${trainProject.id}/samples?label=${i % 2 ? 'a' : 'b'}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await photo(100_000 + i, 32) }));
   }
   const keys: string[] = [];
-  for (let d = 0; d < DEVICES; d++) keys.push(await pairDevice(server, adminKey, `phone-${d}`));
+  for (let d = 0; d < DEVICES; d++) keys.push(await pairDevice(server, adminKey, `phone-${d}`, [project.id]));
   // Readers are clients too, each with its own key: one key polling flat out would only measure the per-key rate limit.
   const readerKeys: string[] = [];
-  for (let r = 0; r < READERS; r++) readerKeys.push(await pairDevice(server, adminKey, `reader-${r}`));
+  for (let r = 0; r < READERS; r++) readerKeys.push(await pairDevice(server, adminKey, `reader-${r}`, [project.id, trainProject.id]));
   process.stderr.write(`generating ${DEVICES * IMAGES_PER_DEVICE} JPEGs (224x224)…\n`);
   const images = await Promise.all(Array.from({ length: DEVICES * IMAGES_PER_DEVICE }, (_, i) => photo(i)));
   const meanKiB = images.reduce((sum, image) => sum + image.length, 0) / images.length / 1024;

@@ -91,9 +91,9 @@ export const postJson = async <T>(server: Pick<ServerProcess, 'baseUrl'>, key: s
   jsonOf<T>(await api(server, key, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
 
 /** Polls `probe` until it returns a value (not undefined); after `timeoutMs` throws an Error that says what never happened. */
-/** A device key, the way a phone gets one: a pairing token (admin) exchanged for a key. */
-export async function pairDevice(server: Pick<ServerProcess, 'baseUrl'>, adminKey: string, deviceName: string): Promise<string> {
-  const { token } = await postJson<{ token: string }>(server, adminKey, '/pairing/tokens', {});
+/** A device key, the way a phone gets one: a pairing token (admin) for these projects, exchanged for a key. */
+export async function pairDevice(server: Pick<ServerProcess, 'baseUrl'>, adminKey: string, deviceName: string, projectIds: string[] = []): Promise<string> {
+  const { token } = await postJson<{ token: string }>(server, adminKey, '/pairing/tokens', { projectIds });
   return (await postJson<{ apiKey: string }>(server, '', '/pairing/exchange', { token, deviceName })).apiKey;
 }
 

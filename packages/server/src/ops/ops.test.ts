@@ -39,7 +39,7 @@ describe('rate limits', () => {
     const jpeg = await jpegOf([1, 2, 3], 77);
     const deviceKeys: string[] = [];
     for (let d = 0; d < 20; d++) {
-      const { token } = (await (await t.api('/pairing/tokens', { method: 'POST' })).json()) as { token: string };
+      const { token } = (await (await t.api('/pairing/tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ projectIds: [project.id] }) })).json()) as { token: string };
       const paired = await t.api('/pairing/exchange', { key: null, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
       deviceKeys.push(((await paired.json()) as { apiKey: string }).apiKey);
     }
