@@ -155,10 +155,14 @@ test('phone: pair → project → capture → upload → train with live progres
   assert.match(shown[0].body ?? '', /Val accuracy \d+(\.\d+)?%/);
   assert.equal(await page.getByTestId('toast').count(), 0, 'no toast when the notification was shown');
 
+  const downloads: string[] = [];
+  page.on('request', (request) => { if (request.url().includes('/download?')) downloads.push(new URL(request.url()).searchParams.get('variant') ?? ''); });
   await byId('tab-predict').click();
   await byId('model-load-button').click();
-  await textOf(byId('model-status'), /Model v1 ready/, 30_000);
-  assert.match((await byId('model-accelerator').textContent()) ?? '', /^(wasm|webgpu)$/);
+  await textOf(byId('model-status'), /Model v1 ready \(int8 on wasm\)/, 30_000);
+  assert.equal(await byId('model-status').getAttribute('data-variant'), 'int8', 'the phone runs the int8 file by default');
+  assert.equal(await byId('model-accelerator').textContent(), 'wasm');
+  assert.deepEqual(downloads.sort(), ['float32', 'int8', 'probes'], 'both files and the probe samples, once each, to measure');
   await byId('predict-button').click();
   const label = await textOf(byId('predict-label'), new RegExp(`^(${LABELS.join('|')})$`));
   const confidence = Number(/([\d.]+)%/.exec(await textOf(byId('predict-confidence'), /%$/))![1]);
@@ -169,5 +173,31 @@ test('phone: pair → project → capture → upload → train with live progres
 
   const stored = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
   assert.ok(stored > 1000, 'the model is kept on the phone');
+  // Only the chosen file is kept (encrypted): one record, int8, the size of the server's int8 file.
+  const kept = await page.evaluate(`new Promise((resolve, reject) => {
+    const open = indexedDB.open('offgrid');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const all = open.result.transaction('models').objectStore('models').getAll();
+      all.onsuccess = () => resolve(all.result.map((r) => ({ variant: r.variant, sizeBytes: r.sizeBytes, sealed: !!r.sealed, plain: 'bytes' in r })));
+      all.onerror = () => reject(all.error);
+    };
+  })`) as { variant: string; sizeBytes: number; sealed: boolean; plain: boolean }[];
+  const { models } = await (await server.api(`/projects/${projects[0].id}/models`)).json() as { models: { artifacts: { variant: string; sizeBytes: number }[] }[] };
+  const int8Size = models[0].artifacts.find((a) => a.variant === 'int8')!.sizeBytes;
+  assert.deepEqual(kept, [{ variant: 'int8', sizeBytes: int8Size, sealed: true, plain: false }]);
+
+  // The Models screen shows the choice and what was measured: both files on wasm, each with its latency and
+  // its agreement with float32 on the model's held-out probe samples.
+  await byId('tab-models').click();
+  const choice = byId('variant-choice');
+  await textOf(choice, /Runs here: int8 on wasm/, 10_000);
+  const rows = await page.getByTestId('variant-measurement').evaluateAll((elements) => elements.map((e) => ({ ...(e as HTMLElement).dataset })));
+  for (const variant of ['float32', 'int8']) {
+    const row = rows.find((r) => r.variant === variant && r.accelerator === 'wasm');
+    assert.ok(row && Number(row.latencyMs) > 0, `${variant} on wasm has a measured latency: ${JSON.stringify(rows)}`);
+    assert.ok(Number(row.probes) >= 1 && Number(row.agreeing) >= 0.9 * Number(row.probes), `${variant} agrees with float32 on the probe samples: ${JSON.stringify(row)}`);
+  }
+  await screenshot(page, '5-models-variants');
   assert.deepEqual(phone.consoleErrors, [], 'no errors in the page console');
 });

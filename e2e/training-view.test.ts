@@ -120,7 +120,8 @@ test('train: live leaderboard and curves over the WebSocket; models: report with
   const diagonal = await matrix.locator('td.diagonal').evaluateAll((cells) => cells.map((c) => Number((c as HTMLElement).dataset.count)));
   assert.ok(Math.abs(diagonal.reduce((a, b) => a + b, 0) / report.split.test - report.metrics.test.float32.accuracy) < 1e-9, 'the diagonal is the test accuracy');
   assert.deepEqual(await row.getByTestId('report-per-class-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.label)), report.labels);
-  await textOf(row.getByTestId('report-test-int8'), new RegExp(`^${pct(report.metrics.test.int8.accuracy).replace('.', '\\.')}$`));
+  await textOf(row.getByTestId('report-test-int8'), new RegExp(`^${pct(report.metrics.test.int8.accuracy).replace('.', '\\.')} of ${report.split.test}$`));
+  await textOf(row.getByTestId('report-rough'), new RegExp(`^The test accuracy is a rough figure: it was measured on only ${report.split.test} sample`));
   assert.equal(Number(await row.getByTestId('report-learning-curve').getAttribute('data-points')), reportPoints);
   // Below the sticky header: the row's head, metrics and the report's first part; then the matrix; then the curves.
   const scrollBelowHeader = (testid: string) => row.getByTestId(testid).evaluate((element) => window.scrollBy(0, element.getBoundingClientRect().top - 80));

@@ -4,11 +4,15 @@ import type { ModelVersion } from '@offgrid/sdk';
 import { generateAtRestKey, seal, unseal } from './at-rest.ts';
 import type { Sealed } from './at-rest.ts';
 import { deleteItem, getItem, listItems, setItem } from './storage.ts';
+import type { PhoneVariant, VariantChoice } from './variant-choice.ts';
 
 /** What the phone knows about a saved model, without its bytes. */
 export interface StoredModel {
   model: ModelVersion;
-  variant: 'float32';
+  /** The one file kept (versions saved before the measured choice are float32 and have no `choice`). */
+  variant: PhoneVariant;
+  /** How the variant and accelerator were chosen, with every measurement (variant-choice.ts). */
+  choice?: VariantChoice;
   sha256: string;
   sizeBytes: number;
   savedAt: string;
@@ -39,8 +43,8 @@ function modelKey(): Promise<CryptoKey> {
   return atRestKey;
 }
 
-function withoutBytes({ model, variant, sha256, sizeBytes, savedAt }: ModelRecord): StoredModel {
-  return { model, variant, sha256, sizeBytes, savedAt };
+function withoutBytes({ model, variant, choice, sha256, sizeBytes, savedAt }: ModelRecord): StoredModel {
+  return { model, variant, ...(choice ? { choice } : {}), sha256, sizeBytes, savedAt };
 }
 
 export async function listStoredModels(projectId: string): Promise<StoredModel[]> {
@@ -56,9 +60,12 @@ export async function getStoredModel(modelId: string): Promise<StoredModel | und
   return record && withoutBytes(record);
 }
 
-/** Encrypts and saves verified bytes (the caller checked them against the server's sha256). */
-export async function saveModel(model: ModelVersion, bytes: Uint8Array, sha256: string): Promise<StoredModel> {
-  const stored: StoredModel = { model, variant: 'float32', sha256, sizeBytes: bytes.byteLength, savedAt: new Date().toISOString() };
+/**
+ * Encrypts and saves verified bytes (the caller checked them against the server's sha256). One file per version:
+ * saving another variant replaces the one kept.
+ */
+export async function saveModel(model: ModelVersion, bytes: Uint8Array, sha256: string, variant: PhoneVariant = 'float32', choice?: VariantChoice): Promise<StoredModel> {
+  const stored: StoredModel = { model, variant, ...(choice ? { choice } : {}), sha256, sizeBytes: bytes.byteLength, savedAt: new Date().toISOString() };
   const record: ModelRecord = { ...stored, sealed: await seal(await modelKey(), bytes, context(stored)) };
   await setItem('models', model.id, record);
   return stored;

@@ -6,14 +6,14 @@
 import { Tensor, getWebGpuDevice, isWebGPUSupported, loadAndCompile, loadLiteRt, supportsFeature } from '@litertjs/core';
 import type { CompiledModel } from '@litertjs/core';
 import type { ModelInput } from '@offgrid/sdk';
+import type { Accelerator } from './variant-rule.ts';
 
 /** Where vite-litert-wasm.ts puts LiteRT.js's wasm files. */
 const LITERT_WASM_URL = new URL(`${import.meta.env.BASE_URL}litert/`, location.origin).href;
 
 let runtime: Promise<void> | undefined;
 
-/** Where a model runs. */
-export type Accelerator = 'webnn' | 'webgpu' | 'wasm';
+export type { Accelerator } from './variant-rule.ts';
 
 interface MlLike {
   createContext(options?: object): Promise<unknown>;
@@ -99,6 +99,20 @@ export function ensureLiteRt(): Promise<void> {
   return runtime;
 }
 
+/** The accelerators this browser can try, best first (wasm always), and why the others are out. */
+export async function availableAccelerators(): Promise<{ usable: Accelerator[]; unavailable: string[] }> {
+  await ensureLiteRt();
+  const usable: Accelerator[] = [];
+  const unavailable: string[] = [];
+  const webNnState = await probeWebNn();
+  if (webNnState.ok) usable.push('webnn');
+  else unavailable.push(`webnn: ${webNnState.reason}`);
+  if (isWebGPUSupported() && getWebGpuDevice()) usable.push('webgpu');
+  else unavailable.push('webgpu: not available in this browser');
+  usable.push('wasm');
+  return { usable, unavailable };
+}
+
 export interface Prediction {
   output: Float32Array;
   latencyMs: number;
@@ -139,32 +153,39 @@ export class Predictor {
   }
 
   /**
-   * Compiles on the first accelerator that works: WebNN, WebGPU, wasm. Each is checked with one run on a blank
-   * input, so one that compiles but cannot run falls back too.
+   * Compiles on `preferred` when given (the phone's measured choice), else on the first accelerator that works:
+   * WebNN, WebGPU, wasm. Each is checked with one run on a blank input, so one that compiles but cannot run falls
+   * back too.
    */
-  static async load(bytes: Uint8Array, input: ModelInput): Promise<Predictor> {
-    await ensureLiteRt();
-    const errors: string[] = [];
-    const webNnState = await probeWebNn();
-    const candidates: Accelerator[] = [];
-    if (webNnState.ok) candidates.push('webnn');
-    else errors.push(`webnn: ${webNnState.reason}`);
-    if (isWebGPUSupported() && getWebGpuDevice()) candidates.push('webgpu');
-    else errors.push('webgpu: not available in this browser');
-    candidates.push('wasm');
-    for (const accelerator of candidates) {
-      let compiled: CompiledModel | undefined;
+  static async load(bytes: Uint8Array, input: ModelInput, preferred?: Accelerator): Promise<Predictor> {
+    const { usable, unavailable } = await availableAccelerators();
+    const errors = [...unavailable];
+    const order = preferred && usable.includes(preferred) ? [preferred, ...usable.filter((a) => a !== preferred)] : usable;
+    for (const accelerator of order) {
       try {
-        compiled = await loadAndCompile(bytes, { accelerator });
-        const predictor = new Predictor(compiled, input, inputDetailsOf(compiled), errors);
-        await predictor.run();
+        const predictor = await Predictor.loadOn(bytes, input, accelerator);
+        predictor.fallbacks.push(...errors);
         return predictor;
       } catch (error) {
-        compiled?.delete();
         errors.push(`${accelerator}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
     throw new Error(`LiteRT.js could not run the model (${errors.join('; ')}).`);
+  }
+
+  /** Compiles on exactly this accelerator and runs once on a blank input; throws if either fails. */
+  static async loadOn(bytes: Uint8Array, input: ModelInput, accelerator: Accelerator): Promise<Predictor> {
+    await ensureLiteRt();
+    let compiled: CompiledModel | undefined;
+    try {
+      compiled = await loadAndCompile(bytes, { accelerator });
+      const predictor = new Predictor(compiled, input, inputDetailsOf(compiled), []);
+      await predictor.run();
+      return predictor;
+    } catch (error) {
+      compiled?.delete();
+      throw error;
+    }
   }
 
   /** Runs one preprocessed image (H×W×3 floats, as `preprocessImage` returns it). */

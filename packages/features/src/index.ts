@@ -5,3 +5,4 @@ export * from './motion-csv.ts';
 export * from './text.ts';
 export * from './tabular.ts';
 export { fft, powerSpectrum, nextPowerOfTwo, isPowerOfTwo } from './fft.ts';
+export * from './probes.ts';

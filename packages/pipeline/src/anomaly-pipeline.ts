@@ -16,6 +16,7 @@
 import { auroc, classificationReport, createRandom, groupedStratifiedSplit, scoreWithTflite, trainAnomalyInWorker } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import type { FeatureDescription } from '@offgrid/tflite';
+import { encodeProbes } from '@offgrid/features';
 import type { ModelFiles } from './model-files.ts';
 import { featureDescriptions, inputPreprocessing, spectralMatrix } from './model-input.ts';
 import type { AnomalyMetrics, MotionFeatures, TrainReport, TrialSummary } from './report.ts';
@@ -94,7 +95,7 @@ export async function trainAnomalyPipeline(dataset: LoadedDataset, options: Trai
       emit({ type: 'trialProgress', trialNumber: 0, family: 'autoencoder', progress });
     },
   });
-  const files = { float32: detector.float32, int8: detector.int8 };
+  const files: ModelFiles = { float32: detector.float32, int8: detector.int8, probes: encodeProbes(testX, testX.length / size, [...testNormal, ...knownAnomalies], [size], 'float32') };
 
   emit({ type: 'phase', phase: 'evaluating', detail: `${testNormal.length} held-out normal and ${knownAnomalies.length} known anomalous samples through LiteRT.js` });
   const samplesOf = (from: Float32Array, indices: number[]) => indices.map((i) => from.subarray(i * size, (i + 1) * size));

@@ -11,6 +11,8 @@ import type { MotionFeatures } from './report.ts';
 export interface ModelFiles {
   float32: Uint8Array;
   int8: Uint8Array;
+  /** Held-out samples as the model takes them (probes.ts), for a phone's choice of variant. */
+  probes?: Uint8Array;
 }
 
 /**

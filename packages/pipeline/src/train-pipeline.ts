@@ -4,6 +4,7 @@ import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type
 import { createRandom, groupedStratifiedSplit, trainInWorker, type Random, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
+import { encodeProbes } from '@offgrid/features';
 import { trainAnomalyPipeline } from './anomaly-pipeline.ts';
 import { readCheckpoint, readTrialModel, writeCheckpoint, writeTrialModel } from './checkpoint-files.ts';
 import { CALIBRATION_SAMPLES, calibrationSamples, evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
@@ -215,6 +216,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out samples through LiteRT.js` });
   const testView = options.testData ? modelView(testData, winner.family) : winnerView;
   const test = await evaluateOnTest(files, { x: testView.x, targets: testData.targets, labels: dataset.labels }, testIndices);
+  files.probes = encodeProbes(testView.x, testData.targets.length, testIndices, winnerView.shape, kind === 'text' ? 'int32' : 'float32');
 
   const report: TrainReport = {
     createdAt: new Date().toISOString(),

@@ -6,3 +6,4 @@ export { ensureTls, fingerprintOf, lanAddresses, rotateCa, TLS_LIFETIMES, TLS_SE
 export { ERRORS, OffgridError } from './errors.ts';
 export { ADMIN_KEY_FILE, announceAdminKey, type AdminKeyNotice } from './admin-key.ts';
 export type { ServerContext } from './context.ts';
+export { formatBytes } from './storage/disk-full.ts';

@@ -195,6 +195,7 @@ export const modelSchema = {
       description: 'Headline numbers of the training report (GET /models/{modelId}/report has all of it). Versions trained before the search have only valAccuracy and epochs.',
       properties: {
         valAccuracy: { type: 'number', description: "The winning trial's validation accuracy (anomaly models: the share of threshold-setting normal data under the threshold)." },
+        valSamples: { type: 'integer', description: 'How many validation samples valAccuracy was measured on: below about 50 it is a rough figure.' },
         epochs: { type: 'integer', description: 'Epochs the shipped model was trained for.' },
         test: {
           type: 'object', required: ['samples', 'float32', 'int8'], description: 'Held-out test split, both files run through LiteRT.js (anomaly models: the normal-vs-anomaly decision at their thresholds).',
@@ -215,7 +216,7 @@ export const modelSchema = {
       items: {
         type: 'object', title: 'ModelArtifact', required: ['variant', 'sizeBytes', 'sha256'],
         properties: {
-          variant: { type: 'string', enum: ['float32', 'int8', 'report', 'report-html'], description: 'float32 | int8 (.tflite, GET …/download?variant=), report | report-html (GET …/report, …/report.html)' },
+          variant: { type: 'string', enum: ['float32', 'int8', 'probes', 'report', 'report-html'], description: 'float32 | int8 (.tflite) and probes (held-out samples as the model takes them, JSON: GET …/download?variant=), report | report-html (GET …/report, …/report.html)' },
           sizeBytes: { type: 'integer' }, sha256: { type: 'string' },
         },
       },

@@ -43,9 +43,13 @@ export function requirePreprocessing<K extends keyof ModelPreprocessing>(model: 
   return spec;
 }
 
-/** The anomaly threshold of an anomaly model (`model.metrics.anomaly`), else undefined. */
-export function anomalyMetrics(model: ModelVersion): AnomalyMetrics | undefined {
+/**
+ * The anomaly threshold of an anomaly model (`model.metrics.anomaly`), else undefined. Each file was calibrated on
+ * its own scores: `threshold` is the one for `variant` (the int8 file's, where the server measured one).
+ */
+export function anomalyMetrics(model: ModelVersion, variant: 'float32' | 'int8' = 'float32'): AnomalyMetrics | undefined {
   const anomaly = (model.metrics as unknown as { anomaly?: Partial<AnomalyMetrics> }).anomaly;
   if (!anomaly || typeof anomaly.threshold !== 'number' || !Number.isFinite(anomaly.threshold)) return undefined;
-  return { threshold: anomaly.threshold, falseAlarmRate: anomaly.falseAlarmRate ?? Number.NaN, ...(anomaly.thresholdInt8 === undefined ? {} : { thresholdInt8: anomaly.thresholdInt8 }) };
+  const threshold = variant === 'int8' && typeof anomaly.thresholdInt8 === 'number' ? anomaly.thresholdInt8 : anomaly.threshold;
+  return { threshold, falseAlarmRate: anomaly.falseAlarmRate ?? Number.NaN, ...(anomaly.thresholdInt8 === undefined ? {} : { thresholdInt8: anomaly.thresholdInt8 }) };
 }

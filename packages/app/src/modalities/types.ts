@@ -1,3 +1,4 @@
+import type { PhoneVariant } from '../variant-choice.ts';
 // The contract between the project screen and a modality's capture and predict modules (motion, tabular, audio,
 // text). Image projects keep the camera panels; every other modality mounts one of these into the tab's panel.
 import type { ModelVersion } from '@offgrid/sdk';
@@ -23,6 +24,8 @@ export type MountCapture = (panel: HTMLElement, context: CaptureContext, project
 export interface LoadedModel {
   predictor: Predictor;
   model: ModelVersion;
+  /** Which file runs: an anomaly model has a threshold per file. */
+  variant: PhoneVariant;
 }
 
 /** Predict: the predict panel loads models (server's choice / phone's choice) and hands each one over. */

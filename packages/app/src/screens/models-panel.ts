@@ -10,8 +10,10 @@ import type { AppServices, Dispose } from '../context.ts';
 import { h, percent } from '../dom.ts';
 import { deleteStoredModel, getActiveModelId, listStoredModels, setActiveModelId } from '../model-store.ts';
 import type { StoredModel } from '../model-store.ts';
-import { downloadToPhone, formatBytes, formatDate } from '../model-sync.ts';
+import { downloadToPhone, formatBytes, formatDate, useVariant } from '../model-sync.ts';
+import { variantView, type VariantPick } from './variant-view.ts';
 import { reportView } from '../training/report-view.ts';
+import { accuracyOf, roughNote } from '../training/sample-counts.ts';
 
 export interface ModelsPanelOptions extends AppServices {
   project: Project;
@@ -154,7 +156,7 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
         'div',
         { class: 'model-row-head' },
         h('strong', { testid: 'model-version' }, `v${model.version}`),
-        saved ? h('span', { class: 'badge', testid: 'model-badge-saved' }, 'On phone') : null,
+        saved ? h('span', { class: 'badge', testid: 'model-badge-saved' }, `On phone · ${saved.variant}`) : null,
         active ? h('span', { class: 'badge active', testid: 'model-badge-active', title: 'The version Predict uses on this phone' }, 'Predicts here') : null,
         serverActiveRow ? h('span', { class: 'badge server', testid: 'model-badge-server-active' }, serverProject.modelPinned ? 'Server’s choice · pinned' : 'Server’s choice') : null,
         onServer ? null : h('span', { class: 'badge', testid: 'model-badge-phone-only' }, 'Only on phone'),
@@ -167,20 +169,27 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
           'dd',
           { class: 'model-tests', testid: 'model-test-accuracy' },
           ...(test
-            ? [h('span', { testid: 'model-test-float32' }, `float32 ${percent(test.float32.accuracy)}`), ' · ', h('span', { testid: 'model-test-int8' }, `int8 ${percent(test.int8.accuracy)}`)]
+            ? [h('span', { testid: 'model-test-float32' }, `float32 ${percent(test.float32.accuracy)}`), ' · ', h('span', { testid: 'model-test-int8' }, `int8 ${percent(test.int8.accuracy)}`), ` of ${test.samples}`]
             : ['—']),
         ),
-        h('dt', {}, 'Val accuracy'), h('dd', { testid: 'model-val-accuracy' }, percent(model.metrics.valAccuracy)),
+        h('dt', {}, 'Val accuracy'), h('dd', { testid: 'model-val-accuracy' }, accuracyOf(model.metrics.valAccuracy, model.metrics.valSamples)),
         h('dt', {}, 'Size'),
         h('dd', { testid: 'model-size' }, sizes ? `float32 ${formatBytes(sizes.float32Bytes)} · int8 ${formatBytes(sizes.int8Bytes)}` : formatBytes(saved?.sizeBytes ?? artifact?.sizeBytes)),
         h('dt', {}, 'Trained'), h('dd', { testid: 'model-date' }, formatDate(model.createdAt)),
       ),
+      roughLine(model),
+      saved ? variantView(saved, busy, (pick) => void act(model, () => pickVariant(saved, pick))) : null,
       h('div', { class: 'model-row-actions' }, saved ? null : download, saved && !active ? activate : null, saved ? remove : null, details),
       onServer && !serverActiveRow && !confirming ? h('div', { class: 'model-row-actions server-actions' }, serverActivate, serverDelete) : null,
       confirmation,
       message ? h('p', { class: 'status', testid: 'model-row-status', role: 'status' }, message) : null,
       detailsOpen ? detailsOf(model) : null,
     );
+  }
+
+  function roughLine(model: ModelVersion): HTMLElement | null {
+    const note = model.metrics.anomaly ? undefined : roughNote(Math.min(model.metrics.valSamples ?? Infinity, model.metrics.test?.samples ?? Infinity), 'Accuracy');
+    return note ? h('p', { class: 'note-small warning', testid: 'model-rough', role: 'note' }, note) : null;
   }
 
   function detailsOf(model: ModelVersion): HTMLElement {
@@ -249,8 +258,17 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
 
   async function downloadModel(model: ModelVersion): Promise<string> {
     rowStatus.set(model.id, 'Downloading…');
-    const saved = await downloadToPhone(client, model, controller.signal);
-    return `Downloaded and verified (${formatBytes(saved.sizeBytes)}).`;
+    const saved = await downloadToPhone(client, model, controller.signal, (step) => {
+      rowStatus.set(model.id, step);
+      void render();
+    });
+    return `Downloaded and verified; measured here, keeps ${saved.variant} (${formatBytes(saved.sizeBytes)}) on ${saved.choice?.accelerator ?? 'wasm'}.`;
+  }
+
+  async function pickVariant(saved: StoredModel, pick: VariantPick): Promise<string> {
+    await useVariant(client, saved, pick, controller.signal);
+    if ((await getActiveModelId(project.id)) === saved.model.id) onActivate(saved.model.id);
+    return `Now runs ${pick.variant} on ${pick.accelerator} on this phone.`;
   }
 
   async function activateModel(model: ModelVersion): Promise<string> {

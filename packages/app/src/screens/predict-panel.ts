@@ -13,6 +13,7 @@ import { FrameGrabber, canvasToJpeg } from '../frame.ts';
 import { getActiveModelId, listStoredModels, loadModelBytes, setActiveModelId } from '../model-store.ts';
 import type { StoredModel } from '../model-store.ts';
 import { downloadToPhone } from '../model-sync.ts';
+import { accuracyOf } from '../training/sample-counts.ts';
 import { Predictor } from '../predictor.ts';
 import type { Accelerator } from '../predictor.ts';
 import { anomalyMetrics, imageSpecOf } from '../modalities/model-fields.ts';
@@ -139,12 +140,12 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     const { stored, bytes } = await loadModelBytes(modelId);
     if (disposed) return;
     modelStatus.textContent = `Starting LiteRT.js for model v${stored.model.version}…`;
-    const next = await Predictor.load(bytes, stored.model.input);
+    const next = await Predictor.load(bytes, stored.model.input, stored.choice?.accelerator);
     if (disposed) return next.dispose();
     predictor?.dispose();
     predictor = next;
     loaded = stored;
-    if (modality) modality.setModel({ predictor: next, model: stored.model });
+    if (modality) modality.setModel({ predictor: next, model: stored.model, variant: stored.variant });
     else preprocessor = new FramePreprocessor(grabber.size, imageSpecOf(stored.model));
     scores = new Float32Array(stored.model.labels.length);
     drift.reset();
@@ -152,9 +153,10 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     accelerator.textContent = next.accelerator;
     acceleratorDetail.textContent = ` ${ACCELERATOR_DETAIL[next.accelerator]}.${next.fallbacks.length > 0 ? ` Not used: ${next.fallbacks.join('; ')}.` : ''}`;
     acceleratorNote.hidden = false;
-    const anomaly = anomalyMetrics(stored.model);
-    const quality = anomaly ? `anomaly threshold ${anomaly.threshold.toPrecision(4)}` : `val accuracy ${percent(stored.model.metrics.valAccuracy)}`;
-    modelStatus.textContent = `Model v${stored.model.version} ready (${next.accelerator}) · ${quality}`;
+    const anomaly = anomalyMetrics(stored.model, stored.variant);
+    const quality = anomaly ? `anomaly threshold ${anomaly.threshold.toPrecision(4)}` : `val accuracy ${accuracyOf(stored.model.metrics.valAccuracy, stored.model.metrics.valSamples)}`;
+    modelStatus.textContent = `Model v${stored.model.version} ready (${stored.variant} on ${next.accelerator}) · ${quality}`;
+    modelStatus.dataset.variant = stored.variant;
     modelStatus.dataset.modelId = stored.model.id;
     showSource(source, stored.model.version);
     setReady(true);
@@ -186,8 +188,7 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
     const target = chosen;
     const saved = (await listStoredModels(project.id)).some((s) => s.model.id === target.id);
     if (!saved) {
-      modelStatus.textContent = `Downloading model v${target.version}…`;
-      await downloadToPhone(client, target, controller.signal);
+      await downloadToPhone(client, target, controller.signal, (step) => { modelStatus.textContent = step; });
     }
     await setActiveModelId(project.id, target.id);
     await loadLocal(target.id, { kind: 'server', pinned });

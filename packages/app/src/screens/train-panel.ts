@@ -4,6 +4,7 @@ import type { Job, JobConnection, ModelVersion, OffgridClient, Project } from '@
 import { describeApiError } from '../api-errors.ts';
 import type { Dispose } from '../context.ts';
 import { h, percent } from '../dom.ts';
+import { accuracyOf, roughNote } from '../training/sample-counts.ts';
 import { askNotificationPermission, notifyDone } from '../notify.ts';
 import { routeHash } from '../routes.ts';
 import { BUDGETS, DEFAULT_BUDGET_SECONDS } from '../training/budgets.ts';
@@ -65,6 +66,7 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
   const valAccuracy = h('dd', { testid: 'train-val-accuracy' }, '—');
   const eta = h('dd', { testid: 'train-eta' }, '—');
   const result = h('p', { class: 'result', testid: 'train-result', hidden: true });
+  const rough = h('p', { class: 'note-small warning', testid: 'train-result-rough', role: 'note', hidden: true });
   const notifyNote = h('p', { class: 'muted', testid: 'train-notify-note', hidden: true });
   const leaderboard = new LeaderboardView();
   const chart = new LearningCurveChart();
@@ -96,6 +98,7 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
     ),
     notifyNote,
     result,
+    rough,
     searchView,
   );
 
@@ -169,6 +172,9 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
         result.textContent = `Model v${model.version} · ${modelQuality(model)}`;
         result.dataset.modelId = model.id;
         result.hidden = false;
+        const note = model.metrics.anomaly ? undefined : roughNote(Math.min(model.metrics.valSamples ?? Infinity, model.metrics.test?.samples ?? Infinity), 'Accuracy');
+        rough.textContent = note ?? '';
+        rough.hidden = !note;
         onModelReady(model);
         void showReportCurves(model.id);
         void notifyDone({
@@ -194,6 +200,7 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
     askNotificationPermission();
     setRunning(true);
     result.hidden = true;
+    rough.hidden = true;
     status.textContent = 'Starting…';
     progress.value = 0;
     curves = new LiveCurves();
@@ -232,7 +239,7 @@ export function mountTrainPanel(root: HTMLElement, { client, project, onModelRea
 function modelQuality(model: ModelVersion): string {
   const { anomaly, test, valAccuracy } = model.metrics;
   if (anomaly) return `anomaly threshold ${anomaly.threshold.toPrecision(4)}, calibrated for ${percent(anomaly.falseAlarmRate)} false alarms`;
-  return `val accuracy ${percent(valAccuracy)}${test ? ` · int8 test accuracy ${percent(test.int8.accuracy)}` : ''}`;
+  return `val accuracy ${accuracyOf(valAccuracy, model.metrics.valSamples)}${test ? ` · int8 test accuracy ${accuracyOf(test.int8.accuracy, test.samples)}` : ''}`;
 }
 
 const capitalized = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

@@ -3,6 +3,7 @@
 import type { ModelReport } from '@offgrid/sdk';
 import { h, percent } from '../dom.ts';
 import { formatBytes } from '../model-sync.ts';
+import { accuracyOf, roughNote } from './sample-counts.ts';
 import { confusionMatrixView } from './confusion-view.ts';
 import { curvesFromReport } from './curves.ts';
 import { LearningCurveChart } from './learning-curve-chart.ts';
@@ -25,7 +26,7 @@ export function reportView(report: ModelReport): HTMLElement {
     const metrics = test[variant];
     variantArea.dataset.variant = variant;
     variantArea.replaceChildren(
-      h('p', { class: 'muted note-small' }, `Test set, ${variant}: ${percent(metrics.accuracy)} accuracy, macro-F1 ${percent(metrics.macroF1)}. Rows: the real label; columns: what the model said.`),
+      h('p', { class: 'muted note-small' }, `Test set, ${variant}: ${accuracyOf(metrics.accuracy, report.split.test)} right, macro-F1 ${percent(metrics.macroF1)}. Rows: the real label; columns: what the model said.`),
       confusionMatrixView(report.labels, metrics.confusion),
       h(
         'table',
@@ -47,11 +48,12 @@ export function reportView(report: ModelReport): HTMLElement {
     h(
       'div',
       { class: 'report-cards' },
-      card('Test accuracy, float32', percent(test.float32.accuracy), 'report-test-float32', 'the file this phone runs'),
-      card('Test accuracy, int8', percent(test.int8.accuracy), 'report-test-int8', `agrees with float32 on ${percent(report.metrics.int8AgreementWithFloat32)}`),
+      card('Test accuracy, float32', accuracyOf(test.float32.accuracy, split.test), 'report-test-float32', 'as trained'),
+      card('Test accuracy, int8', accuracyOf(test.int8.accuracy, split.test), 'report-test-int8', `agrees with float32 on ${percent(report.metrics.int8AgreementWithFloat32)}`),
       card('Size, float32', formatBytes(report.sizes.float32Bytes), 'report-size-float32'),
       card('Size, int8', formatBytes(report.sizes.int8Bytes), 'report-size-int8', `${Math.round(report.sizes.int8Ratio * 100)}% of float32`),
     ),
+    ...[roughNote(split.test, 'The test accuracy')].filter(Boolean).map((note) => h('p', { class: 'note-small warning', testid: 'report-rough', role: 'note' }, note!)),
     h('h4', {}, 'Confusion matrix'),
     h('div', { class: 'segments two', role: 'radiogroup', 'aria-label': 'Which file' }, ...variantButtons),
     variantArea,

@@ -112,7 +112,7 @@ export type DatasetUploadResult = StoredSampleResult | RefusedSampleResult;
 
 export interface DownloadModelQuery {
   /** @default "float32" */
-  variant?: 'float32' | 'int8';
+  variant?: 'float32' | 'int8' | 'probes';
 }
 
 /** Every 4xx/5xx answer; switch on error.code (OFFGRID_ERR_*), show error.message. */
@@ -253,8 +253,11 @@ export interface Model {
 }
 
 export interface ModelArtifact {
-  /** float32 | int8 (.tflite, GET …/download?variant=), report | report-html (GET …/report, …/report.html) */
-  variant: 'float32' | 'int8' | 'report' | 'report-html';
+  /**
+   * float32 | int8 (.tflite) and probes (held-out samples as the model takes them, JSON: GET …/download?variant=),
+   * report | report-html (GET …/report, …/report.html)
+   */
+  variant: 'float32' | 'int8' | 'probes' | 'report' | 'report-html';
   sizeBytes: number;
   sha256: string;
 }
@@ -291,6 +294,8 @@ export interface ModelMetrics {
    * threshold).
    */
   valAccuracy?: number;
+  /** How many validation samples valAccuracy was measured on: below about 50 it is a rough figure. */
+  valSamples?: number;
   /** Epochs the shipped model was trained for. */
   epochs: number;
   /**
@@ -747,7 +752,10 @@ export interface ApiRoutes {
     body: ActivateModelRequest;
     responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
-  /** Download a model file (.tflite); supports ETag/If-None-Match and single byte ranges */
+  /**
+   * Download a model file (.tflite), or its probe samples (JSON); supports ETag/If-None-Match and single byte
+   * ranges
+   */
   'GET /models/{modelId}/download': {
     params: { modelId: string };
     query: DownloadModelQuery;

@@ -7,7 +7,7 @@ import type { TrainReport, trainPipeline } from '@offgrid/pipeline';
 import { SearchProgressTracker } from '@offgrid/pipeline/progress';
 import { renderReportHtml } from '@offgrid/pipeline/report-html';
 import type { BlobStore } from '../storage/blob-store.ts';
-import type { AnomalyMetrics, ModelInput, ModelMetrics, ModelStore } from '../models/model-store.ts';
+import type { AnomalyMetrics, ArtifactVariant, ModelInput, ModelMetrics, ModelStore } from '../models/model-store.ts';
 import type { Project, ProjectStore } from '../projects/project-store.ts';
 import { buildDataset } from '../datasets/index.ts';
 import type { SampleStore } from '../samples/sample-store.ts';
@@ -151,21 +151,22 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
     return buildDataset({ ...project, labels }, samples, (sha256) => this.options.blobs.get(sha256), { signal });
   }
 
-  /** Stores both .tflite files and the report (JSON + HTML) as blobs, then the model row that references them. */
-  private async register(job: Job, labels: string[], files: { float32: Uint8Array; int8: Uint8Array }, report: TrainReport) {
+  /** Stores both .tflite files, the probe samples and the report (JSON + HTML) as blobs, then the model row that references them. */
+  private async register(job: Job, labels: string[], files: { float32: Uint8Array; int8: Uint8Array; probes?: Uint8Array }, report: TrainReport) {
     const encoder = new TextEncoder();
-    const artifacts = {
+    const artifacts: Partial<Record<ArtifactVariant, Uint8Array>> = {
       float32: files.float32,
       int8: files.int8,
+      ...(files.probes ? { probes: files.probes } : {}),
       report: encoder.encode(JSON.stringify(report)),
       'report-html': encoder.encode(renderReportHtml(report)),
-    } as const;
-    const variants = Object.keys(artifacts) as (keyof typeof artifacts)[];
-    return this.options.blobs.putAllThen(variants.map((v) => artifacts[v]), (sha256s) => this.options.models.register({
+    };
+    const variants = Object.keys(artifacts) as ArtifactVariant[];
+    return this.options.blobs.putAllThen(variants.map((v) => artifacts[v]!), (sha256s) => this.options.models.register({
       projectId: job.projectId, jobId: job.id, datasetId: job.datasetId, labels,
       input: modelInputOf(report),
       metrics: metricsOf(report),
-      artifacts: variants.map((variant, i) => ({ variant, sha256: sha256s[i], sizeBytes: artifacts[variant].byteLength })),
+      artifacts: variants.map((variant, i) => ({ variant, sha256: sha256s[i], sizeBytes: artifacts[variant]!.byteLength })),
     }));
   }
 }
@@ -193,6 +194,7 @@ export function metricsOf(report: TrainReport): ModelMetrics {
   const { test, anomaly } = report.metrics;
   return {
     valAccuracy: report.metrics.validation.accuracy,
+    valSamples: report.split.validation,
     epochs: report.winner.epochs,
     test: {
       samples: report.split.test,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_IMAGE_SPEC, preprocessImage } from '@offgrid/features';
+import { decodeProbes, DEFAULT_IMAGE_SPEC, MAX_PROBES, preprocessImage } from '@offgrid/features';
 import { readLabels, readMetadata, runTflite } from '@offgrid/tflite';
 import { decodeImage } from '@offgrid/engine/data';
 import { startTestServer, type TestServer } from '../test-server.ts';
@@ -64,7 +64,8 @@ test('upload → search job with live leaderboard → model with float32 + int8 
     width: 32, height: 32, channels: 3, mean: 127.5, std: 127.5,
   });
   assert.equal(model.task, 'classify');
-  assert.deepEqual(model.artifacts.map((a: { variant: string }) => a.variant), ['float32', 'int8', 'report', 'report-html']);
+  assert.deepEqual(model.artifacts.map((a: { variant: string }) => a.variant), ['float32', 'int8', 'probes', 'report', 'report-html']);
+  assert.ok(Number.isInteger(model.metrics.valSamples) && model.metrics.valSamples >= 1, 'the validation count comes with the accuracy');
   const sizeOf = (variant: string) => model.artifacts.find((a: { variant: string }) => a.variant === variant).sizeBytes;
   assert.deepEqual(model.metrics.sizes, { float32Bytes: sizeOf('float32'), int8Bytes: sizeOf('int8'), int8Ratio: sizeOf('int8') / sizeOf('float32') });
   assert.ok(model.metrics.valAccuracy >= 0.75, JSON.stringify(model.metrics));
@@ -85,6 +86,14 @@ test('upload → search job with live leaderboard → model with float32 + int8 
   assert.match(await html.text(), /<svg[^>]*aria-label="confusion matrix"/);
   assert.equal((await t.api(`/models/${model.id}/download?variant=float16`)).status, 400, 'no float16 file: the pipeline ships float32 and int8');
 
+  // The probe samples a phone checks variants on: held-out samples exactly as the model takes them. Both files
+  // give the same answers on them in LiteRT.js (what the phone checks before it keeps int8).
+  const probeDownload = await t.api(`/models/${model.id}/download?variant=probes`);
+  assert.match(probeDownload.headers.get('content-type') ?? '', /^application\/json/);
+  const probes = decodeProbes(new Uint8Array(await probeDownload.arrayBuffer()));
+  assert.deepEqual([probes.dtype, probes.shape], ['float32', [1, 32, 32, 3]]);
+  assert.equal(probes.samples.length, Math.min(MAX_PROBES, model.metrics.test.samples));
+
   // Both files load in LiteRT.js and tell fresh pictures apart, preprocessed exactly as the phone does.
   const files: Record<string, Uint8Array> = {};
   for (const variant of ['float32', 'int8']) {
@@ -100,6 +109,15 @@ test('upload → search job with live leaderboard → model with float32 + int8 
     }
   }
   assert.ok(files.int8.length < 0.5 * files.float32.length, `int8 ${files.int8.length} B vs float32 ${files.float32.length} B`);
+  const top = async (variant: string) => {
+    const answers: number[] = [];
+    for (const sample of probes.samples) {
+      const [p] = await runTflite(files[variant], [sample as Float32Array]);
+      answers.push(p.indexOf(Math.max(...p)));
+    }
+    return answers;
+  };
+  assert.deepEqual(await top('int8'), await top('float32'), 'int8 agrees with float32 on every probe sample');
   context.diagnostic(`job ${seconds.toFixed(1)} s of ${BUDGET_SECONDS} s; ${report.trials.length} trials; winner ${report.winner.family} (${report.winner.epochs} epochs, retrained ${report.winner.retrained}); test int8 ${model.metrics.test.int8.accuracy} float32 ${model.metrics.test.float32.accuracy}; int8 ${files.int8.length} B = ${(model.metrics.sizes.int8Ratio * 100).toFixed(0)}% of float32`);
 });
 

@@ -5,8 +5,9 @@ import { OffgridError } from '../errors.ts';
 import type { Modality, Task } from '../projects/project-fields.ts';
 
 /** The two .tflite files phones download, and the search's report (JSON and HTML). */
-export type ArtifactVariant = 'float32' | 'int8' | 'report' | 'report-html';
-export const MODEL_FILE_VARIANTS = ['float32', 'int8'] as const;
+export type ArtifactVariant = 'float32' | 'int8' | 'probes' | 'report' | 'report-html';
+/** Files a phone downloads: the two .tflite files, and the held-out probe samples it checks them on (`@offgrid/features` probes). */
+export const MODEL_FILE_VARIANTS = ['float32', 'int8', 'probes'] as const;
 
 /** The exact `@offgrid/features` specs the phone must run before the model (docs/modalities.md), as the report has them. */
 export type ModelPreprocessing = TrainReport['input']['preprocessing'];
@@ -54,6 +55,8 @@ export interface ModelVersion {
 export interface ModelMetrics {
   /** The winning trial's validation accuracy in the search. */
   valAccuracy?: number;
+  /** How many samples valAccuracy was measured on. */
+  valSamples?: number;
   /** Epochs the shipped model was trained for. */
   epochs: number;
   /** On the held-out test split, both files run through LiteRT.js. */

@@ -31,8 +31,8 @@ function freeBytes(dataDir: string): number | undefined {
   }
 }
 
-/** "1.25 MB" (as the CLI writes sizes) */
-function formatBytes(bytes: number): string {
+/** "1.25 MB": sizes as the server's messages and the CLI write them. */
+export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
   const units = ['kB', 'MB', 'GB', 'TB'];
   let value = bytes;

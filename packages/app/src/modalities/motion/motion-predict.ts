@@ -30,9 +30,9 @@ export const mountMotionPredict: MountPredict = (panel, _context, project) => {
 
   function setModel(loaded: LoadedModel): void {
     if (live) setLive(false);
-    const { model, predictor } = loaded;
+    const { model, predictor, variant } = loaded;
     const spec = requirePreprocessing(model, 'motion');
-    const metrics = anomalyMetrics(model);
+    const metrics = anomalyMetrics(model, variant);
     if (project.task === 'anomaly' && !metrics) throw new Error(`Model v${model.version} has no anomaly threshold (metrics.anomaly).`);
     const scores = metrics ? undefined : new ScoreView();
     const anomaly = metrics ? new AnomalyView(metrics, { live: true }) : undefined;

@@ -56,7 +56,7 @@ export const mountTabularPredict: MountPredict = (panel, _context, project) => {
         if (scaler.mean.length !== width || predictor.inputSize !== width) {
           throw new Error(`Model v${model.version} takes ${predictor.inputSize} features (scaler ${scaler.mean.length}); this project has ${width}.`);
         }
-        const metrics = anomalyMetrics(model);
+        const metrics = anomalyMetrics(model, loaded.variant);
         if (project.task === 'anomaly' && !metrics) throw new Error(`Model v${model.version} has no anomaly threshold (metrics.anomaly).`);
         const scores = metrics ? undefined : new ScoreView();
         const anomaly = metrics ? new AnomalyView(metrics, { live: false }) : undefined;
