@@ -15,8 +15,11 @@ import { projectOfParams } from './auth/project-of-params.ts';
 import { keyRoutes } from './auth/key-routes.ts';
 import { ProjectStore } from './projects/project-store.ts';
 import { projectRoutes } from './projects/routes.ts';
+import { projectEditRoutes } from './projects/edit-routes.ts';
 import { SampleStore } from './samples/sample-store.ts';
 import { sampleRoutes } from './samples/routes.ts';
+import { sampleReviewRoutes } from './samples/review-routes.ts';
+import { Thumbnails } from './samples/thumbnails.ts';
 import { JobStore } from './jobs/job-store.ts';
 import { JobRunner, type SearchPipeline } from './jobs/job-runner.ts';
 import { jobRoutes } from './jobs/routes.ts';
@@ -83,7 +86,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   const models = new ModelStore(db);
   const projects = new ProjectStore(db);
   const context: ServerContext = {
-    db, blobs, samples, jobStore, models, projects,
+    db, blobs, samples, jobStore, models, projects, thumbnails: new Thumbnails(join(options.dataDir, 'thumbnails')),
     keys: new KeyStore(db),
     jobs: new JobRunner({
       jobs: jobStore, samples, models, blobs, projects,
@@ -134,7 +137,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   await registerOpenApi(app);
 
   await app.register(async (api) => {
-    for (const routes of [opsRoutes, pairingRoutes, keyRoutes, projectRoutes, sampleRoutes, jobRoutes, modelRoutes]) await api.register(routes, context);
+    for (const routes of [opsRoutes, pairingRoutes, keyRoutes, projectRoutes, projectEditRoutes, sampleRoutes, sampleReviewRoutes, jobRoutes, modelRoutes]) await api.register(routes, context);
   }, { prefix: '/api/v1' });
 
   app.get('/ca.crt', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {

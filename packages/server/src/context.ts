@@ -6,6 +6,7 @@ import type { JobStore } from './jobs/job-store.ts';
 import type { ModelStore } from './models/model-store.ts';
 import type { ProjectStore } from './projects/project-store.ts';
 import type { SampleStore } from './samples/sample-store.ts';
+import type { Thumbnails } from './samples/thumbnails.ts';
 
 /** The shared infrastructure every domain plugin receives. */
 export interface ServerContext {
@@ -17,6 +18,7 @@ export interface ServerContext {
   jobStore: JobStore;
   jobs: JobRunner;
   models: ModelStore;
+  thumbnails: Thumbnails;
   /** Base URL the phone opens (pairing links point here). */
   publicUrl: string;
   /** Origins the served app is reached at (CORS answers only these, plus configured extras). */

@@ -36,6 +36,7 @@ export const sampleSchema = {
   required: ['id', 'projectId', 'label', 'sha256', 'mediaType', 'meta', 'createdAt'],
   properties: {
     id: { type: 'string' }, projectId: { type: 'string' }, label: { type: 'string' },
+    deletedAt: { type: 'string', description: 'Set while the sample is deleted (restore brings it back); it is left out of lists, counts and new snapshots.' },
     sha256: { type: 'string', description: 'sha256 of the stored blob: the uploaded bytes, except tabular rows (stored as canonical {"features":[…]} JSON).' },
     mediaType: { type: 'string', description: 'image/jpeg|png|webp, audio/wav, application/json (motion recording or tabular row), text/plain' },
     width: { type: 'integer', description: 'Images only.' }, height: { type: 'integer', description: 'Images only.' },
@@ -177,6 +178,7 @@ export const modelSchema = {
   properties: {
     id: { type: 'string' }, projectId: { type: 'string' }, version: { type: 'integer' }, createdAt: { type: 'string' },
     active: { type: 'boolean', description: "Whether this is the project's active model (the one phones should use)." },
+    purgedSamples: { type: 'integer', description: 'Samples it was trained on that have since been purged (erased everywhere for privacy): retrain to forget them.' },
     task: { ...taskSchema, description: 'classify: outputs one probability per label; anomaly: outputs one score (see metrics.anomaly).' },
     labels: { type: 'array', items: { type: 'string' } },
     input: {

@@ -6,6 +6,11 @@ export interface ActivateModelRequest {
   pin?: boolean;
 }
 
+export interface AddLabelRequest {
+  /** Length 1..200. */
+  label: string;
+}
+
 /**
  * Anomaly models: a score above the threshold of the file in use is an anomaly; calibrated on held-out normal
  * data for falseAlarmRate.
@@ -113,6 +118,14 @@ export type DatasetUploadResult = StoredSampleResult | RefusedSampleResult;
 export interface DownloadModelQuery {
   /** @default "float32" */
   variant?: 'float32' | 'int8' | 'probes';
+}
+
+export interface EditSamplesRequest {
+  /** Items 1..1000. */
+  sampleIds: string[];
+  action: 'delete' | 'restore' | 'relabel';
+  /** With relabel: the label to move them to. */
+  label?: string;
 }
 
 /** Every 4xx/5xx answer; switch on error.code (OFFGRID_ERR_*), show error.message. */
@@ -239,6 +252,8 @@ export interface Model {
   createdAt: string;
   /** Whether this is the project's active model (the one phones should use). */
   active: boolean;
+  /** Samples it was trained on that have since been purged (erased everywhere for privacy): retrain to forget them. */
+  purgedSamples?: number;
   /** classify: outputs one probability per label; anomaly: outputs one score (see metrics.anomaly). */
   task: 'classify' | 'anomaly';
   labels: string[];
@@ -564,6 +579,19 @@ export interface ProjectSettings {
   falseAlarmRate?: number;
 }
 
+export interface PurgeResult {
+  purged: string[];
+  missing: string[];
+  filesDeleted: number;
+  modelsMarked: number;
+  project: Project;
+}
+
+export interface PurgeSamplesRequest {
+  /** Items 1..1000. */
+  sampleIds: string[];
+}
+
 export interface Readiness {
   ready: boolean;
   checks: {
@@ -596,10 +624,27 @@ export interface RefusedSampleResult {
   };
 }
 
+export interface RemoveLabelRequest {
+  /** Length 1..200. */
+  label: string;
+  samples: 'delete' | 'move';
+  /** Length 1..200. */
+  to?: string;
+}
+
+export interface RenameLabelRequest {
+  /** Length 1..200. */
+  from: string;
+  /** Length 1..200. */
+  to: string;
+}
+
 export interface Sample {
   id: string;
   projectId: string;
   label: string;
+  /** Set while the sample is deleted (restore brings it back); it is left out of lists, counts and new snapshots. */
+  deletedAt?: string;
   /**
    * sha256 of the stored blob: the uploaded bytes, except tabular rows (stored as canonical {"features":[…]}
    * JSON).
@@ -626,6 +671,13 @@ export interface Sample {
     characters?: number;
   };
   createdAt: string;
+}
+
+export interface SampleEditResult {
+  changed: string[];
+  unchanged: string[];
+  missing: string[];
+  project: Project;
 }
 
 export interface SamplePage {
@@ -802,6 +854,11 @@ export interface ApiRoutes {
     params: { projectId: string };
     responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
+  /** Delete a project with all its samples, training jobs and model versions */
+  'DELETE /projects/{projectId}': {
+    params: { projectId: string };
+    responses: { 204: null; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
   /** Export a project as one tar archive (manifest.json + every image and model file) for backup or moving machines */
   'GET /projects/{projectId}/export': {
     params: { projectId: string };
@@ -812,6 +869,24 @@ export interface ApiRoutes {
     params: { projectId: string };
     query: GetProjectsJobsQuery;
     responses: { 200: GetProjectsJobsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Add a label */
+  'POST /projects/{projectId}/labels': {
+    params: { projectId: string };
+    body: AddLabelRequest;
+    responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Remove a label: its samples are deleted or moved to another label (say which) */
+  'POST /projects/{projectId}/labels/remove': {
+    params: { projectId: string };
+    body: RemoveLabelRequest;
+    responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Rename a label; its samples follow */
+  'POST /projects/{projectId}/labels/rename': {
+    params: { projectId: string };
+    body: RenameLabelRequest;
+    responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List a project's model versions, newest first */
   'GET /projects/{projectId}/models': {
@@ -833,6 +908,31 @@ export interface ApiRoutes {
     query: UploadSamplesQuery;
     headers: { 'idempotency-key'?: string; 'x-checksum-sha256'?: string };
     responses: { 200: DatasetUpload; 201: SampleUpload; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Delete, restore (undo a delete) or move selected samples to another label */
+  'POST /projects/{projectId}/samples/edits': {
+    params: { projectId: string };
+    body: EditSamplesRequest;
+    responses: { 200: SampleEditResult; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /**
+   * Erase samples everywhere: rows, stored training snapshots and their bytes (for privacy); models trained on
+   * them are marked
+   */
+  'POST /projects/{projectId}/samples/purge': {
+    params: { projectId: string };
+    body: PurgeSamplesRequest;
+    responses: { 200: PurgeResult; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** A sample as stored: the image, WAV clip, motion or tabular JSON, or text (deleted samples too, for an undo) */
+  'GET /projects/{projectId}/samples/{sampleId}/content': {
+    params: { projectId: string; sampleId: string };
+    responses: { 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** A 96×96 JPEG of an image sample (made once, cached); other modalities: GET …/content */
+  'GET /projects/{projectId}/samples/{sampleId}/thumbnail': {
+    params: { projectId: string; sampleId: string };
+    responses: { 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Snapshot the project's samples and queue a training job */
   'POST /projects/{projectId}/train': {

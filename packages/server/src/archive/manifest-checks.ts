@@ -41,7 +41,7 @@ export const manifestSchema = {
         properties: {
           id: idParam, label: labelSchema, sha256, mediaType: { type: 'string', enum: ALL_MEDIA_TYPES },
           width: nullable({ type: 'integer', minimum: 1 }), height: nullable({ type: 'integer', minimum: 1 }), meta: sampleSchema.properties.meta,
-          idempotencyKey: nullable({ type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX }), createdAt: time,
+          idempotencyKey: nullable({ type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX }), createdAt: time, deletedAt: nullable(time),
         },
       },
     },
@@ -67,7 +67,7 @@ export const manifestSchema = {
         properties: {
           id: idParam, version: { type: 'integer', minimum: 1 }, jobId: idParam, datasetId: idParam, labels,
           input: { type: 'object' }, // checked as the API serves it (image models from before `kind` are upgraded)
-          metrics: modelSchema.properties.metrics, createdAt: time,
+          metrics: modelSchema.properties.metrics, createdAt: time, purgedSamples: { type: 'integer', minimum: 0 },
           artifacts: {
             type: 'array',
             items: {

@@ -29,10 +29,11 @@ export interface ArchiveManifest {
   exportedAt: string;
   // modality/task/featureNames/settings and sample meta: absent in archives from before modalities (an image project then).
   project: { id: string; name: string; labels: string[]; createdAt: string; activeModelId: string | null; modelPinned: boolean } & Partial<Pick<Project, 'modality' | 'task' | 'featureNames' | 'settings'>>;
-  samples: { id: string; label: string; sha256: string; mediaType: string; width: number | null; height: number | null; meta?: unknown; idempotencyKey: string | null; createdAt: string }[];
+  /** `deletedAt`: deleted on the phone but not purged (stored snapshots still name it). */
+  samples: { id: string; label: string; sha256: string; mediaType: string; width: number | null; height: number | null; meta?: unknown; idempotencyKey: string | null; createdAt: string; deletedAt?: string | null }[];
   datasets: { id: string; labels: string[]; sampleIds: string[]; createdAt: string }[];
   jobs: { id: string; datasetId: string; request: unknown; status: string; progress: unknown; modelId: string | null; error: string | null; createdAt: string; updatedAt: string }[];
-  models: { id: string; version: number; jobId: string; datasetId: string; labels: string[]; input: unknown; metrics: unknown; createdAt: string; artifacts: { variant: string; sha256: string; sizeBytes: number }[] }[];
+  models: { id: string; version: number; jobId: string; datasetId: string; labels: string[]; input: unknown; metrics: unknown; createdAt: string; purgedSamples?: number; artifacts: { variant: string; sha256: string; sizeBytes: number }[] }[];
   /** Each distinct file once, as `blobs/<sha256>` in the archive. */
   blobs: { sha256: string; sizeBytes: number }[];
 }
@@ -41,9 +42,9 @@ export interface ArchiveManifest {
 export async function manifestOf({ db, projects, blobs: store }: ServerContext, projectId: string): Promise<ArchiveManifest> {
   const project = projects.get(projectId);
   const rows = <T>(sql: string) => db.prepare(sql).all(project.id) as T[];
-  const samples = rows<{ id: string; label: string; sha256: string; media_type: string; width: number | null; height: number | null; meta: string; idempotency_key: string | null; created_at: string }>(
+  const samples = rows<{ id: string; label: string; sha256: string; media_type: string; width: number | null; height: number | null; meta: string; idempotency_key: string | null; created_at: string; deleted_at: string | null }>(
     'SELECT * FROM samples WHERE project_id = ? ORDER BY created_at, id').map((r) => ({
-    id: r.id, label: r.label, sha256: r.sha256, mediaType: r.media_type, width: r.width, height: r.height, meta: JSON.parse(r.meta) as unknown, idempotencyKey: r.idempotency_key, createdAt: r.created_at,
+    id: r.id, label: r.label, sha256: r.sha256, mediaType: r.media_type, width: r.width, height: r.height, meta: JSON.parse(r.meta) as unknown, idempotencyKey: r.idempotency_key, createdAt: r.created_at, deletedAt: r.deleted_at,
   }));
   const datasets = rows<{ id: string; labels: string; sample_ids: string; created_at: string }>('SELECT * FROM dataset_snapshots WHERE project_id = ? ORDER BY created_at, id')
     .map((r) => ({ id: r.id, labels: JSON.parse(r.labels), sampleIds: JSON.parse(r.sample_ids), createdAt: r.created_at }));
@@ -52,9 +53,9 @@ export async function manifestOf({ db, projects, blobs: store }: ServerContext, 
     id: r.id, datasetId: r.dataset_id, request: JSON.parse(r.request), status: r.status, progress: JSON.parse(r.progress), modelId: r.model_id, error: r.error, createdAt: r.created_at, updatedAt: r.updated_at,
   }));
   const artifactsOf = db.prepare('SELECT variant, sha256, size_bytes FROM model_artifacts WHERE model_id = ? ORDER BY variant');
-  const models = rows<{ id: string; version: number; job_id: string; dataset_id: string; labels: string; input: string; metrics: string; created_at: string }>(
+  const models = rows<{ id: string; version: number; job_id: string; dataset_id: string; labels: string; input: string; metrics: string; created_at: string; purged_samples: number }>(
     'SELECT * FROM models WHERE project_id = ? ORDER BY version').map((r) => ({
-    id: r.id, version: r.version, jobId: r.job_id, datasetId: r.dataset_id, labels: JSON.parse(r.labels), input: JSON.parse(r.input), metrics: JSON.parse(r.metrics), createdAt: r.created_at,
+    id: r.id, version: r.version, jobId: r.job_id, datasetId: r.dataset_id, labels: JSON.parse(r.labels), input: JSON.parse(r.input), metrics: JSON.parse(r.metrics), createdAt: r.created_at, purgedSamples: r.purged_samples,
     artifacts: (artifactsOf.all(r.id) as { variant: string; sha256: string; size_bytes: number }[]).map((a) => ({ variant: a.variant, sha256: a.sha256, sizeBytes: a.size_bytes })),
   }));
   const digests = [...new Set([...samples.map((s) => s.sha256), ...models.flatMap((m) => m.artifacts.map((a) => a.sha256))])];
@@ -317,11 +318,11 @@ function insertRows({ db }: ServerContext, m: ArchiveManifest, files: Map<string
     const p = m.project;
     db.prepare('INSERT INTO projects (id, name, labels, modality, task, feature_names, settings, created_at, active_model_id, model_pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)')
       .run(p.id, p.name, JSON.stringify(p.labels), p.modality ?? 'image', p.task ?? 'classify', p.featureNames ? JSON.stringify(p.featureNames) : null, JSON.stringify(p.settings ?? {}), p.createdAt, p.modelPinned ? 1 : 0);
-    const sample = db.prepare(`INSERT INTO samples (id, project_id, label, sha256, media_type, width, height, meta, idempotency_key, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const sample = db.prepare(`INSERT INTO samples (id, project_id, label, sha256, media_type, width, height, meta, idempotency_key, created_at, deleted_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     for (const s of m.samples) {
       const meta = s.meta ?? (s.width !== null && s.height !== null ? { width: s.width, height: s.height } : {});
-      sample.run(s.id, p.id, s.label, s.sha256, s.mediaType, s.width ?? null, s.height ?? null, JSON.stringify(meta), s.idempotencyKey ?? null, s.createdAt);
+      sample.run(s.id, p.id, s.label, s.sha256, s.mediaType, s.width ?? null, s.height ?? null, JSON.stringify(meta), s.idempotencyKey ?? null, s.createdAt, s.deletedAt ?? null);
     }
     const dataset = db.prepare('INSERT INTO dataset_snapshots (id, project_id, labels, sample_ids, created_at) VALUES (?, ?, ?, ?, ?)');
     for (const d of m.datasets) dataset.run(d.id, p.id, JSON.stringify(d.labels), JSON.stringify(d.sampleIds), d.createdAt);
@@ -333,10 +334,10 @@ function insertRows({ db }: ServerContext, m: ArchiveManifest, files: Map<string
       job.run(j.id, p.id, j.datasetId, JSON.stringify(j.request), final ? j.status : 'cancelled', JSON.stringify(j.progress), j.modelId ?? null,
         final ? j.error ?? null : 'interrupted by a project export/import; start training again', j.createdAt, j.updatedAt);
     }
-    const model = db.prepare(`INSERT INTO models (id, project_id, version, job_id, dataset_id, labels, input, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const model = db.prepare(`INSERT INTO models (id, project_id, version, job_id, dataset_id, labels, input, metrics, created_at, purged_samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const artifact = db.prepare('INSERT INTO model_artifacts (model_id, variant, sha256, size_bytes) VALUES (?, ?, ?, ?)');
     for (const x of m.models) {
-      model.run(x.id, p.id, x.version, x.jobId, x.datasetId, JSON.stringify(x.labels), JSON.stringify(x.input), JSON.stringify(x.metrics), x.createdAt);
+      model.run(x.id, p.id, x.version, x.jobId, x.datasetId, JSON.stringify(x.labels), JSON.stringify(x.input), JSON.stringify(x.metrics), x.createdAt, x.purgedSamples ?? 0);
       for (const a of x.artifacts) artifact.run(x.id, a.variant, a.sha256, files.get(a.sha256)!.size);
     }
     db.prepare('UPDATE projects SET active_model_id = ? WHERE id = ?').run(p.activeModelId ?? null, p.id);

@@ -2,7 +2,10 @@ import type { RouteOptions } from 'fastify';
 import { errorSchema } from '../schemas.ts';
 
 /** Routes that can answer 409 (a conflict with what is stored), by `METHOD url`. */
-const CONFLICT_ROUTES = new Set(['POST /api/v1/keys/:keyId/revoke', 'DELETE /api/v1/models/:modelId', 'POST /api/v1/projects/import']);
+const CONFLICT_ROUTES = new Set([
+  'POST /api/v1/keys/:keyId/revoke', 'DELETE /api/v1/models/:modelId', 'POST /api/v1/projects/import',
+  'POST /api/v1/projects/:projectId/labels', 'POST /api/v1/projects/:projectId/labels/rename',
+]);
 /** Other statuses only one route gives. */
 const SPECIAL_STATUSES: Record<string, number[]> = {
   'GET /api/v1/models/:modelId/download': [416],

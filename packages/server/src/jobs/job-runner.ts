@@ -66,6 +66,13 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
     });
   }
 
+  /** Cancels a project's queued and running jobs; resolves once none of them runs (its rows can then go). */
+  async stopProject(projectId: string): Promise<void> {
+    for (const job of this.options.jobs.listForProject(projectId, { active: true, limit: 1000 })) this.cancel(job.id);
+    const running = this.running;
+    if (running && this.options.jobs.get(running.jobId).projectId === projectId) await this.idle;
+  }
+
   cancel(jobId: string): Job {
     const job = this.options.jobs.get(jobId);
     if (FINAL_STATUSES.includes(job.status)) return job;

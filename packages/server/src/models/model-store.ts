@@ -49,6 +49,8 @@ export interface ModelVersion {
   artifacts: ModelArtifact[];
   /** Whether this is the project's active model. */
   active: boolean;
+  /** Samples it was trained on that have since been purged (erased for privacy): retrain to forget them. */
+  purgedSamples?: number;
 }
 
 /** Headline numbers of a training report (the full report: GET /models/:id/report). */
@@ -83,6 +85,7 @@ interface ModelRow {
   input: string;
   metrics: string;
   created_at: string;
+  purged_samples: number;
 }
 
 export interface NewModel {
@@ -162,7 +165,7 @@ export class ModelStore {
     return {
       id: row.id, projectId: row.project_id, version: row.version, createdAt: row.created_at,
       task: project?.task ?? 'classify', labels: JSON.parse(row.labels), input: upgradeInput(JSON.parse(row.input)), metrics: JSON.parse(row.metrics), artifacts,
-      active: project?.active_model_id === row.id,
+      active: project?.active_model_id === row.id, ...(row.purged_samples > 0 ? { purgedSamples: row.purged_samples } : {}),
     };
   }
 }

@@ -11,6 +11,8 @@ export type Task = (typeof TASKS)[number];
 
 /** Anomaly projects learn "normal" from the samples with this label; other labels are known anomalies. */
 export const NORMAL_LABEL = 'normal';
+/** The most labels a project has (a phone screen of capture buttons). */
+export const MAX_LABELS = 50;
 /** Modalities an anomaly model (one anomaly score) exists for. */
 export const ANOMALY_MODALITIES: readonly Modality[] = ['motion', 'tabular'];
 
@@ -75,7 +77,7 @@ export const createProjectBodySchema = {
   properties: {
     name: projectNameSchema,
     // One label is enough for an anomaly project ("normal"); classification needs two (checked in code).
-    labels: { type: 'array', minItems: 1, maxItems: 50, items: labelSchema },
+    labels: { type: 'array', minItems: 1, maxItems: MAX_LABELS, items: labelSchema },
     modality: { type: 'string', enum: [...MODALITIES], default: 'image' },
     task: { type: 'string', enum: [...TASKS], default: 'classify' },
     featureNames: { type: 'array', minItems: 1, maxItems: MAX_FEATURES, items: labelSchema },

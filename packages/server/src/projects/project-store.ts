@@ -78,7 +78,7 @@ export class ProjectStore {
 
   private toProject(row: ProjectRow): Project {
     const labels = JSON.parse(row.labels) as string[];
-    const counts = this.db.prepare('SELECT label, COUNT(*) AS n FROM samples WHERE project_id = ? GROUP BY label').all(row.id) as { label: string; n: number }[];
+    const counts = this.db.prepare('SELECT label, COUNT(*) AS n FROM samples WHERE project_id = ? AND deleted_at IS NULL GROUP BY label').all(row.id) as { label: string; n: number }[];
     const sampleCounts = Object.fromEntries(labels.map((label) => [label, counts.find((c) => c.label === label)?.n ?? 0]));
     return {
       id: row.id, name: row.name, labels, modality: row.modality as Modality, task: row.task as Task,

@@ -17,6 +17,8 @@ export interface Sample {
   height?: number;
   meta: SampleMeta;
   createdAt: string;
+  /** Set while the sample is deleted (it can still be restored); such samples are in no list, count or new snapshot. */
+  deletedAt?: string;
 }
 
 export interface AddOptions {
@@ -37,6 +39,7 @@ interface SampleRow {
   meta: string;
   idempotency_key: string | null;
   created_at: string;
+  deleted_at: string | null;
 }
 
 export class SampleStore {
@@ -102,12 +105,17 @@ export class SampleStore {
   async store(project: Project, label: string, inspected: InspectedSample, idempotencyKey?: string): Promise<{ sample: Sample; duplicate: boolean }> {
     const stored = await this.blobs.putThen(inspected.bytes, (sha256) => commitWithoutFsync(this.db, () => {
       const existing = this.db.prepare('SELECT * FROM samples WHERE project_id = ? AND sha256 = ?').get(project.id, sha256) as SampleRow | undefined;
+      if (existing?.deleted_at) {
+        // The same content uploaded after its sample was deleted: the sample comes back, under the label sent now.
+        this.db.prepare('UPDATE samples SET deleted_at = NULL, label = ? WHERE id = ?').run(label, existing.id);
+        return { sample: toSample({ ...existing, deleted_at: null, label }), duplicate: false };
+      }
       if (existing) return { sample: toSample(existing), duplicate: true };
       const { meta } = inspected;
       const row: SampleRow = {
         id: randomUUID(), project_id: project.id, label, sha256, media_type: inspected.mediaType,
         width: meta.width ?? null, height: meta.height ?? null, meta: JSON.stringify(meta),
-        idempotency_key: idempotencyKey ?? null, created_at: new Date().toISOString(),
+        idempotency_key: idempotencyKey ?? null, created_at: new Date().toISOString(), deleted_at: null,
       };
       this.db.prepare(`INSERT INTO samples (id, project_id, label, sha256, media_type, width, height, meta, idempotency_key, created_at)
         VALUES (@id, @project_id, @label, @sha256, @media_type, @width, @height, @meta, @idempotency_key, @created_at)`).run(row);
@@ -123,9 +131,9 @@ export class SampleStore {
     return fsyncWal(this.db);
   }
 
-  /** One page of a project's samples, oldest first; `after` is the last id of the previous page. */
+  /** One page of a project's samples (deleted ones left out), oldest first; `after` is the last id of the previous page. */
   page(projectId: string, options: { label?: string; limit: number; after?: string }): { samples: Sample[]; nextAfter?: string } {
-    const rows = this.db.prepare(`SELECT * FROM samples WHERE project_id = @projectId AND (@label IS NULL OR label = @label)
+    const rows = this.db.prepare(`SELECT * FROM samples WHERE project_id = @projectId AND deleted_at IS NULL AND (@label IS NULL OR label = @label)
       AND (@after IS NULL OR (created_at, id) > (SELECT created_at, id FROM samples WHERE id = @after))
       ORDER BY created_at, id LIMIT @limit`).all({ projectId, label: options.label ?? null, after: options.after ?? null, limit: options.limit + 1 }) as SampleRow[];
     const samples = rows.slice(0, options.limit).map(toSample);
@@ -137,8 +145,9 @@ export class SampleStore {
     return ids.map((id) => byId.get(id)!).filter(Boolean);
   }
 
+  /** The samples a new snapshot takes: every one not deleted. */
   idsOf(projectId: string): string[] {
-    return (this.db.prepare('SELECT id FROM samples WHERE project_id = ? ORDER BY created_at, id').all(projectId) as { id: string }[]).map((r) => r.id);
+    return (this.db.prepare('SELECT id FROM samples WHERE project_id = ? AND deleted_at IS NULL ORDER BY created_at, id').all(projectId) as { id: string }[]).map((r) => r.id);
   }
 }
 
@@ -146,6 +155,6 @@ function toSample(row: SampleRow): Sample {
   return {
     id: row.id, projectId: row.project_id, label: row.label, sha256: row.sha256, mediaType: row.media_type,
     ...(row.width !== null ? { width: row.width } : {}), ...(row.height !== null ? { height: row.height } : {}),
-    meta: JSON.parse(row.meta) as SampleMeta, createdAt: row.created_at,
+    meta: JSON.parse(row.meta) as SampleMeta, createdAt: row.created_at, ...(row.deleted_at ? { deletedAt: row.deleted_at } : {}),
   };
 }

@@ -15,7 +15,7 @@ export interface SecurityFixture {
   t: TestServer;
   keys: Record<Exclude<KeyKind, 'none'>, string>;
   /** The first phone's project, its job and model, and the spare key. */
-  ids: { projectId: string; otherProjectId: string; jobId: string; modelId: string; keyId: string };
+  ids: { projectId: string; otherProjectId: string; sampleId: string; jobId: string; modelId: string; keyId: string };
   pair(projectIds?: string[]): Promise<{ apiKey: string; keyId: string }>;
 }
 
@@ -41,10 +41,12 @@ export async function securityFixture(): Promise<SecurityFixture> {
 
   const project = await call(device.apiKey, 'POST', '/projects', { name: 'mine', labels: ['red', 'blue'] });
   const otherProject = await call(other.apiKey, 'POST', '/projects', { name: 'theirs', labels: ['a', 'b'] });
+  const sampleIds: string[] = [];
   for (const [label, rgb] of [['red', [220, 20, 20]], ['blue', [20, 20, 220]]] as const) {
     for (const seed of [1, 2]) {
       const upload = await t.api(`/projects/${project.id}/samples?label=${label}`, { method: 'POST', key: device.apiKey, headers: { 'content-type': 'image/jpeg' }, body: await jpegOf([...rgb], seed) });
       assert.equal(upload.status, 201);
+      sampleIds.push(((await upload.json()) as { sample: { id: string } }).sample.id);
     }
   }
   const job = await call(device.apiKey, 'POST', `/projects/${project.id}/train`, { budgetSeconds: 10 });
@@ -59,6 +61,6 @@ export async function securityFixture(): Promise<SecurityFixture> {
   return {
     t, pair,
     keys: { wrong: 'og_wrong', revoked: revoked.apiKey, 'other device': other.apiKey, device: device.apiKey, admin: t.adminKey },
-    ids: { projectId: project.id, otherProjectId: otherProject.id, jobId: job.id, modelId: finished.modelId, keyId: spare.keyId },
+    ids: { projectId: project.id, otherProjectId: otherProject.id, sampleId: sampleIds[0], jobId: job.id, modelId: finished.modelId, keyId: spare.keyId },
   };
 }

@@ -50,11 +50,20 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function writeRoutes(): Promise<[string, string][]> {
-  const document = await jsonOf<{ paths: Record<string, Record<string, unknown>> }>(await fetch(`${server.baseUrl}/api/docs/json`));
-  return Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations)
-    .filter((method) => ['post', 'put', 'patch', 'delete'].includes(method))
-    .map((method): [string, string] => [method.toUpperCase(), path.replace('{projectId}', projectId).replace(/\{\w+\}/g, ID)]));
+/** [method, path, whether it declares a request body]. */
+async function writeRoutes(): Promise<[string, string, boolean][]> {
+  const document = await jsonOf<{ paths: Record<string, Record<string, { requestBody?: unknown }>> }>(await fetch(`${server.baseUrl}/api/docs/json`));
+  return Object.entries(document.paths).flatMap(([path, operations]) => Object.entries(operations)
+    .filter(([method]) => ['post', 'put', 'patch', 'delete'].includes(method))
+    .map(([method, operation]): [string, string, boolean] => [method.toUpperCase(), path, operation.requestBody !== undefined]));
+}
+
+/** The fixture project, or for deleting a project a fresh one each time (the fuzz must not delete what later cases use). */
+async function target(method: string, path: string): Promise<string> {
+  const project = method === 'DELETE' && path.endsWith('/projects/{projectId}')
+    ? (await postJson<{ id: string }>(server, adminKey, '/projects', { name: 'doomed', labels: ['a', 'b'] })).id
+    : projectId;
+  return path.replace('{projectId}', project).replace(/\{\w+\}/g, ID);
 }
 
 async function alive(what: string): Promise<void> {
@@ -66,15 +75,18 @@ test('every write route answers 4xx to every malformed body, and the server live
   const routes = await writeRoutes();
   assert.ok(routes.length >= 8, `write routes: ${routes.map(([m, p]) => `${m} ${p}`).join(', ')}`);
   const wrong: string[] = [];
-  for (const [method, path] of routes) {
+  for (const [method, route, takesBody] of routes) {
     for (const [what, contentType, encoding, body] of MALFORMED) {
+      const path = await target(method, route);
       const name = `${what} → ${method} ${path}`;
       const answer = await fetch(`${server.baseUrl}${path}`, {
         method, body, headers: { authorization: `Bearer ${adminKey}`, 'content-type': contentType, ...(encoding ? { 'content-encoding': encoding } : {}) },
       }).catch((error: Error) => error);
       await alive(name);
+      // Well-formed JSON sent to a route that takes no body (deleting a project) is ignored, not an error.
+      const ignorable = !takesBody && what === 'JSON that is not an object';
       if (answer instanceof Error) wrong.push(`${name}: ${answer.message}`);
-      else if (answer.status < 400 || answer.status >= 500) wrong.push(`${name}: ${answer.status} ${(await answer.text()).slice(0, 200)}`);
+      else if ((answer.status < 400 && !ignorable) || answer.status >= 500) wrong.push(`${name}: ${answer.status} ${(await answer.text()).slice(0, 200)}`);
     }
   }
   assert.deepEqual(wrong, []);

@@ -131,4 +131,11 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE pairing_tokens ADD COLUMN project_ids TEXT NOT NULL DEFAULT '[]';
   ALTER TABLE jobs ADD COLUMN key_id TEXT;
   `,
+  // 6: reviewing data. A deleted sample keeps its row (deleted_at) so stored snapshots still resolve and an undo can
+  // bring it back; new snapshots, lists and counts skip it. A purge removes it everywhere and counts, per model
+  // version, the samples it was trained on that are gone.
+  `
+  ALTER TABLE samples ADD COLUMN deleted_at TEXT;
+  ALTER TABLE models ADD COLUMN purged_samples INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
