@@ -11,6 +11,7 @@ import type {
   CreateProjectInput,
   DatasetUpload,
   DatasetUploadResult,
+  EditSamplesRequest,
   Health,
   Job,
   ListSamplesOptions,
@@ -21,7 +22,10 @@ import type {
   PairingToken,
   Project,
   ProjectImport,
+  PurgeResult,
   Readiness,
+  RemoveLabelRequest,
+  SampleEditResult,
   SamplePage,
   SampleUpload,
   TrainingRequest,
@@ -229,6 +233,46 @@ export class OffgridClient {
   async listSamples(projectId: string, query: ListSamplesOptions = {}, options?: RequestOptions): Promise<SamplePage> {
     const page = await this.json('GET /projects/{projectId}/samples', { ...options, params: { projectId }, query });
     return page.nextAfter === undefined ? { samples: page.samples } : { samples: page.samples, nextAfter: page.nextAfter };
+  }
+
+  /** A sample's stored bytes (image, WAV, motion or tabular JSON, text), deleted samples too. */
+  async sampleContent(projectId: string, sampleId: string, options?: RequestOptions): Promise<Blob> {
+    return (await this.call('GET /projects/{projectId}/samples/{sampleId}/content', { ...options, params: { projectId, sampleId } })).blob();
+  }
+
+  /** A 96×96 JPEG of an image sample (made once on the server). */
+  async sampleThumbnail(projectId: string, sampleId: string, options?: RequestOptions): Promise<Blob> {
+    return (await this.call('GET /projects/{projectId}/samples/{sampleId}/thumbnail', { ...options, params: { projectId, sampleId } })).blob();
+  }
+
+  /** Deletes (undoable), restores (the undo) or moves samples to another label. */
+  editSamples(projectId: string, edit: EditSamplesRequest, options?: RequestOptions): Promise<SampleEditResult> {
+    return this.json('POST /projects/{projectId}/samples/edits', { ...options, params: { projectId }, json: edit });
+  }
+
+  /** Erases samples everywhere (rows, stored snapshots, bytes); models trained on them are marked. Cannot be undone. */
+  purgeSamples(projectId: string, sampleIds: string[], options?: RequestOptions): Promise<PurgeResult> {
+    return this.json('POST /projects/{projectId}/samples/purge', { ...options, params: { projectId }, json: { sampleIds } });
+  }
+
+  addLabel(projectId: string, label: string, options?: RequestOptions): Promise<Project> {
+    return this.json('POST /projects/{projectId}/labels', { ...options, params: { projectId }, json: { label } });
+  }
+
+  /** Renames a label; its samples follow. */
+  renameLabel(projectId: string, from: string, to: string, options?: RequestOptions): Promise<Project> {
+    return this.json('POST /projects/{projectId}/labels/rename', { ...options, params: { projectId }, json: { from, to } });
+  }
+
+  /** Removes a label; its samples are deleted or moved (`{ samples: 'move', to }`). */
+  removeLabel(projectId: string, removal: RemoveLabelRequest, options?: RequestOptions): Promise<Project> {
+    return this.json('POST /projects/{projectId}/labels/remove', { ...options, params: { projectId }, json: removal });
+  }
+
+  /** Deletes a project with all its samples, jobs and model versions (a running job is cancelled first). */
+  async deleteProject(projectId: string, options?: RequestOptions): Promise<void> {
+    const response = await this.call('DELETE /projects/{projectId}', { ...options, params: { projectId } });
+    await response.body?.cancel();
   }
 
   /** Uploads one labelled image (raw body). */

@@ -183,3 +183,19 @@ test('deleting a project removes its data, cancels its running job and keeps wha
   assert.deepEqual(await counts(keeper.id), { a: 1, b: 0 });
   assert.equal(existsSync(join(t.dataDir, 'jobs', job.body.id)), false, 'no work folder left');
 });
+
+test('the SDK drives every review route against the real server', async () => {
+  const { OffgridClient } = await import('@offgrid/sdk');
+  const client = new OffgridClient({ baseUrl: t.baseUrl, apiKey: t.adminKey });
+  const { project, ids } = await projectWith(['red', 'green'], 2);
+  assert.equal((await client.sampleThumbnail(project.id, ids.red[0])).type, 'image/jpeg');
+  assert.equal((await client.sampleContent(project.id, ids.red[0])).size > 100, true);
+  const edited = await client.editSamples(project.id, { sampleIds: [ids.red[0]], action: 'relabel', label: 'green' });
+  assert.deepEqual(edited.project.sampleCounts, { red: 1, green: 3 });
+  assert.deepEqual((await client.purgeSamples(project.id, [ids.red[1]])).project.sampleCounts, { red: 0, green: 3 });
+  assert.deepEqual((await client.addLabel(project.id, 'blue')).labels, ['red', 'green', 'blue']);
+  assert.deepEqual((await client.renameLabel(project.id, 'blue', 'navy')).labels, ['red', 'green', 'navy']);
+  assert.deepEqual((await client.removeLabel(project.id, { label: 'red', samples: 'delete' })).labels, ['green', 'navy']);
+  await client.deleteProject(project.id);
+  await assert.rejects(client.getProject(project.id), (error: { status?: number }) => error.status === 404);
+});
