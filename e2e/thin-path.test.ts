@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { type TestServer } from '@offgrid/server/testing';
 import { type Phone } from './browser.ts';
-import { pair, screenshot, startServerAndPhone, textOf } from './helpers.ts';
+import { apiFromPage, pair, screenshot, startServerAndPhone, textOf } from './helpers.ts';
 
 const LABELS = ['apple', 'banana', 'cherry'];
 const SHOTS_PER_LABEL = 4;
@@ -183,7 +183,7 @@ test('phone: pair → project → capture → upload → train with live progres
       all.onerror = () => reject(all.error);
     };
   })`) as { variant: string; sizeBytes: number; sealed: boolean; plain: boolean }[];
-  const { models } = await (await server.api(`/projects/${projects[0].id}/models`)).json() as { models: { artifacts: { variant: string; sizeBytes: number }[] }[] };
+  const { models } = await apiFromPage<{ models: { artifacts: { variant: string; sizeBytes: number }[] }[] }>(page, server.adminKey, `/projects/${projects[0].id}/models`);
   const int8Size = models[0].artifacts.find((a) => a.variant === 'int8')!.sizeBytes;
   assert.deepEqual(kept, [{ variant: 'int8', sizeBytes: int8Size, sealed: true, plain: false }]);
 
@@ -199,5 +199,13 @@ test('phone: pair → project → capture → upload → train with live progres
     assert.ok(Number(row.probes) >= 1 && Number(row.agreeing) >= 0.9 * Number(row.probes), `${variant} agrees with float32 on the probe samples: ${JSON.stringify(row)}`);
   }
   await screenshot(page, '5-models-variants');
+
+  // The user overrides the choice: float32 on wasm replaces the kept file, and Predict runs it.
+  await byId('variant-select').selectOption('float32/wasm');
+  await byId('variant-use-button').click();
+  await textOf(byId('model-row-status'), /Now runs float32 on wasm on this phone/, 10_000);
+  assert.equal(await byId('variant-choice').getAttribute('data-how'), 'user');
+  await byId('tab-predict').click();
+  await textOf(byId('model-status'), /Model v1 ready \(float32 on wasm\)/, 30_000);
   assert.deepEqual(phone.consoleErrors, [], 'no errors in the page console');
 });

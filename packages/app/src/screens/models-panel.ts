@@ -169,7 +169,7 @@ export function mountModelsPanel(root: HTMLElement, { client, project, reachabil
           'dd',
           { class: 'model-tests', testid: 'model-test-accuracy' },
           ...(test
-            ? [h('span', { testid: 'model-test-float32' }, `float32 ${percent(test.float32.accuracy)}`), ' · ', h('span', { testid: 'model-test-int8' }, `int8 ${percent(test.int8.accuracy)}`), ` of ${test.samples}`]
+            ? [h('span', { testid: 'model-test-float32' }, `float32 ${percent(test.float32.accuracy)}`), ' · ', h('span', { testid: 'model-test-int8' }, `int8 ${percent(test.int8.accuracy)}`), ` · ${test.samples} test samples`]
             : ['—']),
         ),
         h('dt', {}, 'Val accuracy'), h('dd', { testid: 'model-val-accuracy' }, accuracyOf(model.metrics.valAccuracy, model.metrics.valSamples)),
