@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export function writeFakeVideo(options: { width?: number; height?: number; frames?: number; fps?: number } = {}): string {
-  const { width = 160, height = 120, frames = 300, fps = 30 } = options;
+  // 900 frames = a 30 s loop: a capture exactly one loop after another would repeat its bytes (and count once).
+  const { width = 160, height = 120, frames = 900, fps = 30 } = options;
   const file = join(tmpdir(), `offgrid-fake-camera-${width}x${height}-${frames}.y4m`);
   const header = Buffer.from(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`);
   const frameHeader = Buffer.from('FRAME\n');
