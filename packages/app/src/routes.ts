@@ -1,7 +1,7 @@
 // Hash routes: `#/` (projects) and `#/projects/<id>/<tab>`.
 
-export type ProjectTab = 'capture' | 'train' | 'predict' | 'models';
-export const PROJECT_TABS: readonly ProjectTab[] = ['capture', 'train', 'predict', 'models'];
+export type ProjectTab = 'capture' | 'data' | 'train' | 'predict' | 'models';
+export const PROJECT_TABS: readonly ProjectTab[] = ['capture', 'data', 'train', 'predict', 'models'];
 
 export type Route = { name: 'projects' } | { name: 'project'; projectId: string; tab: ProjectTab };
 

@@ -12,11 +12,12 @@ import { cachedProject, rememberProject } from '../projects-cache.ts';
 import { PROJECT_TABS, routeHash } from '../routes.ts';
 import type { ProjectTab } from '../routes.ts';
 import { mountCapturePanel } from './capture-panel.ts';
+import { mountDataPanel } from './data-panel.ts';
 import { mountModelsPanel } from './models-panel.ts';
 import { mountPredictPanel } from './predict-panel.ts';
 import { mountTrainPanel } from './train-panel.ts';
 
-const TAB_TITLES: Record<ProjectTab, string> = { capture: 'Capture', train: 'Train', predict: 'Predict', models: 'Models' };
+const TAB_TITLES: Record<ProjectTab, string> = { capture: 'Capture', data: 'Data', train: 'Train', predict: 'Predict', models: 'Models' };
 
 /** The project from the server, or (server unreachable) as this phone last saw it. */
 async function loadProject(context: AppContext, projectId: string, signal: AbortSignal): Promise<{ project: Project; offline: boolean }> {
@@ -45,7 +46,14 @@ export function renderProjectScreen(root: HTMLElement, context: AppContext, proj
     .then(({ project, offline }) => {
       if (controller.signal.aborted) return;
       status.textContent = offline ? 'Server offline: captures are kept on this phone, prediction works.' : '';
-      disposers.push(mountProject(root, context, modalProject(project), initialTab, back, status));
+      // Labels changed on the Data tab: the whole screen is mounted again, so capture buttons and the rest follow.
+      let unmount: Dispose = () => {};
+      const mount = (current: Project, tab: ProjectTab) => {
+        unmount();
+        unmount = mountProject(root, context, modalProject(current), tab, back, status, (next) => mount(next, 'data'));
+      };
+      mount(project, initialTab);
+      disposers.push(() => unmount());
     })
     .catch((error: unknown) => {
       if (!controller.signal.aborted) status.textContent = `Could not open the project: ${describeApiError(error)}`;
@@ -54,7 +62,7 @@ export function renderProjectScreen(root: HTMLElement, context: AppContext, proj
   return () => disposers.forEach((dispose) => dispose());
 }
 
-function mountProject(root: HTMLElement, context: AppContext, project: ModalProject, initialTab: ProjectTab, back: HTMLElement, status: HTMLElement): Dispose {
+function mountProject(root: HTMLElement, context: AppContext, project: ModalProject, initialTab: ProjectTab, back: HTMLElement, status: HTMLElement, onLabelsChanged: (project: Project) => void): Dispose {
   const video = h('video', { testid: 'camera-video', autoplay: true, muted: true, playsinline: true });
   const cameraStatus = h('p', { class: 'camera-status', testid: 'camera-status', role: 'status' }, 'Starting camera…');
   const camera = h('div', { class: 'camera', testid: 'camera' }, video, cameraStatus);
@@ -84,17 +92,27 @@ function mountProject(root: HTMLElement, context: AppContext, project: ModalProj
     project,
     onActivate: (modelId) => void predict.useModel(modelId),
   });
+  const data = mountDataPanel(panels.data, {
+    ...services,
+    project,
+    onProjectChanged: (next) => {
+      void rememberProject(next);
+      if (next.labels.join('\n') !== project.labels.join('\n')) queueMicrotask(() => onLabelsChanged(next));
+    },
+    onProjectDeleted: () => context.navigate({ name: 'projects' }),
+  });
   let current: ProjectTab | undefined;
   const select = (tab: ProjectTab) => {
     PROJECT_TABS.forEach((name, i) => {
       tabButtons[i].setAttribute('aria-selected', String(name === tab));
       panels[name].hidden = name !== tab;
     });
-    camera.hidden = tab === 'train' || tab === 'models';
+    camera.hidden = tab !== 'capture' && tab !== 'predict';
     history.replaceState(history.state, '', routeHash({ name: 'project', projectId: project.id, tab }));
     if (current === 'predict' && tab !== 'predict') predict.hide();
     if (tab === 'predict') predict.show();
     if (tab === 'models') models.show();
+    if (tab === 'data') data.show();
     current = tab;
   };
 
@@ -116,6 +134,7 @@ function mountProject(root: HTMLElement, context: AppContext, project: ModalProj
     mountTrainPanel(panels.train, { client: context.client, project, onModelReady: predict.offerModel }),
     predict.dispose,
     models.dispose,
+    data.dispose,
   ];
   select(initialTab);
 
