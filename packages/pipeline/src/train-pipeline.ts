@@ -102,6 +102,8 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
 
   /** Best validation accuracy of each trial's stored model in this run (the model itself is on disk). */
   const keptAccuracy = new Map<number, number>();
+  /** How many validation samples each trial of this run was measured on (what the report's accuracy rests on). */
+  const validationCounts = new Map<number, number>();
   const trialModelPath = (trialNumber: number) => join(options.workDir, 'models', `trial-${trialNumber}.tflite`);
   const checkpointPathOf = (trialNumber: number) => join(options.workDir, 'checkpoints', `trial-${trialNumber}.ckpt`);
   await mkdir(options.workDir, { recursive: true });
@@ -152,6 +154,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
           if (epoch.epoch > (checkpoint?.epoch ?? 0)) await ctx.report(epoch.epoch, { valAccuracy: epoch.valAccuracy ?? 0, valLoss: epoch.valLoss ?? 0 });
         }
         const valAccuracyFloat32 = result.metrics.validation?.accuracy ?? result.history.at(-1)?.valAccuracy ?? 0;
+        validationCounts.set(ctx.trialNumber, result.validationIndices.length);
         const measured = await measureTrialModel(result.tflite, {
           dataset, view: viewFor(family), searchIndices, validationIndices: result.validationIndices, name: options.name,
           objective, limits: options.limits, seed: options.seed + ctx.trialNumber,
@@ -228,7 +231,8 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
       ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: dataset.featureScaling } : {}),
     },
     labels: dataset.labels,
-    split: { train: Math.round(trainIndices.length * 0.8), validation: trainIndices.length - Math.round(trainIndices.length * 0.8), test: testIndices.length, searchSamples: searchIndices.length, seed: options.seed },
+    // validation: the winner's own validation set when this run trained it (a resumed run may not have), else the 80/20 estimate.
+    split: { train: Math.round(trainIndices.length * 0.8), validation: validationCounts.get(best.trialNumber) ?? trainIndices.length - Math.round(trainIndices.length * 0.8), test: testIndices.length, searchSamples: searchIndices.length, seed: options.seed },
     budgetSeconds: options.budgetSeconds,
     elapsedSeconds: (Date.now() - started) / 1000,
     winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained, macs: countMacs(parseModel(files.float32)) },

@@ -20,7 +20,7 @@ export function variantView(saved: StoredModel, busy: boolean, onPick: (pick: Va
     h('td', {}, m.accelerator),
     h('td', { class: 'number' }, m.latencyMs === undefined ? '—' : `${m.latencyMs.toFixed(2)} ms`),
     h('td', { class: 'number' }, m.probes ? `${m.agreeing}/${m.probes}` : m.error ? '' : '—'),
-    h('td', {}, runs(m) ? '✓ runs here' : m.error ? `failed: ${m.error}` : ''),
+    h('td', { title: runs(m) ? 'runs on this phone' : undefined }, runs(m) ? '✓' : m.error ? `failed: ${m.error}` : ''),
   ));
   const usable = choice.measurements.filter((m) => m.latencyMs !== undefined && !runs(m));
   const select = h('select', { testid: 'variant-select', 'aria-label': 'Run another variant on this phone', disabled: busy || usable.length === 0 || undefined },

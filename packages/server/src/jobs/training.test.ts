@@ -66,6 +66,8 @@ test('upload → search job with live leaderboard → model with float32 + int8 
   assert.equal(model.task, 'classify');
   assert.deepEqual(model.artifacts.map((a: { variant: string }) => a.variant), ['float32', 'int8', 'probes', 'report', 'report-html']);
   assert.ok(Number.isInteger(model.metrics.valSamples) && model.metrics.valSamples >= 1, 'the validation count comes with the accuracy');
+  const rightOnes = model.metrics.valAccuracy * model.metrics.valSamples;
+  assert.ok(Math.abs(rightOnes - Math.round(rightOnes)) < 1e-6, `val accuracy ${model.metrics.valAccuracy} is a share of the ${model.metrics.valSamples} samples it names`);
   const sizeOf = (variant: string) => model.artifacts.find((a: { variant: string }) => a.variant === variant).sizeBytes;
   assert.deepEqual(model.metrics.sizes, { float32Bytes: sizeOf('float32'), int8Bytes: sizeOf('int8'), int8Ratio: sizeOf('int8') / sizeOf('float32') });
   assert.ok(model.metrics.valAccuracy >= 0.75, JSON.stringify(model.metrics));
