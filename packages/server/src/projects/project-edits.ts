@@ -4,6 +4,7 @@ import { echo, OffgridError } from '../errors.ts';
 import { checkProjectFields, MAX_LABELS, NORMAL_LABEL } from './project-fields.ts';
 import { findLabel, parseLabel } from './labels.ts';
 import type { Project } from './project-store.ts';
+import { deleteUnneededFiles } from '../samples/sample-edits.ts';
 
 /**
  * Changes to a project's labels and the project itself, each in one transaction. Samples move with their label;
@@ -49,7 +50,7 @@ export class ProjectEdits {
    * in one transaction; files no other project needs are deleted afterwards, with the jobs' work folders.
    */
   async deleteProject(project: Project): Promise<void> {
-    const { db, jobs, blobs, models, thumbnails } = this.context;
+    const { db, jobs } = this.context;
     await jobs.stopProject(project.id);
     const ids = (sql: string) => (db.prepare(sql).pluck().all(project.id) as string[]);
     const sampleFiles = ids('SELECT sha256 FROM samples WHERE project_id = ?');
@@ -67,9 +68,7 @@ export class ProjectEdits {
         'DELETE FROM projects WHERE id = ?',
       ]) db.prepare(sql).run(project.id);
     })();
-    for (const sha256 of new Set([...sampleFiles, ...modelFiles])) {
-      if (blobs.deleteIfUnreferenced(sha256, () => models.blobReferenced(sha256))) await thumbnails.remove(sha256);
-    }
+    await deleteUnneededFiles(this.context, [...sampleFiles, ...modelFiles]);
     for (const jobId of jobIds) await rm(jobs.workDirOf(jobId), { recursive: true, force: true });
   }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import { idParam, projectSchema } from '../schemas.ts';
-import { SampleEdits, type SampleEdit } from './sample-edits.ts';
+import { deleteUnneededFiles, SampleEdits, type SampleEdit } from './sample-edits.ts';
 
 const sampleParams = { type: 'object', properties: { projectId: idParam, sampleId: idParam } } as const;
 const projectParams = { type: 'object', properties: { projectId: idParam } } as const;
@@ -72,12 +72,7 @@ export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, s
     const project = projects.get(request.params.projectId);
     const { purged, missing, sha256s, modelsMarked } = edits.purge(project, request.body.sampleIds);
     await samples.whenDurable();
-    let filesDeleted = 0;
-    for (const sha256 of sha256s) {
-      if (!blobs.deleteIfUnreferenced(sha256, () => models.blobReferenced(sha256))) continue;
-      filesDeleted++;
-      await thumbnails.remove(sha256);
-    }
+    const filesDeleted = await deleteUnneededFiles({ blobs, models, thumbnails }, sha256s);
     return { purged, missing, filesDeleted, modelsMarked, project: projects.get(project.id) };
   });
 }

@@ -1,3 +1,4 @@
+import type { ServerContext } from '../context.ts';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
 import type { Project } from '../projects/project-store.ts';
@@ -20,6 +21,20 @@ export interface PurgeResult {
   sha256s: string[];
   /** Model versions trained on a snapshot that held a purged sample (now marked with purgedSamples). */
   modelsMarked: number;
+}
+
+/**
+ * After samples or a project are gone: deletes the files (and thumbnails) no remaining sample or model file needs.
+ * Returns how many were deleted.
+ */
+export async function deleteUnneededFiles({ blobs, models, thumbnails }: Pick<ServerContext, 'blobs' | 'models' | 'thumbnails'>, sha256s: Iterable<string>): Promise<number> {
+  let deleted = 0;
+  for (const sha256 of new Set(sha256s)) {
+    if (!blobs.deleteIfUnreferenced(sha256, () => models.blobReferenced(sha256))) continue;
+    deleted++;
+    await thumbnails.remove(sha256);
+  }
+  return deleted;
 }
 
 /**
