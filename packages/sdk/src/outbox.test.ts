@@ -238,6 +238,66 @@ describe('Outbox', () => {
   });
 });
 
+describe('Outbox edits', () => {
+  /** Records uploads and edits in the order the server saw them; a label named "gone" is refused for good. */
+  function editServer() {
+    const seen: string[] = [];
+    const state = { up: true };
+    const { fetch } = fakeFetch(async (request: RecordedRequest) => {
+      if (!state.up) throw new TypeError('fetch failed: connect ECONNREFUSED');
+      const url = new URL(request.url);
+      if (url.pathname.endsWith('/samples/edits')) {
+        const edit = JSON.parse(await new Response(request.body).text()) as { action: string; sampleIds: string[]; label?: string };
+        if (edit.label === 'gone') return jsonResponse({ error: { code: 'OFFGRID_ERR_UNKNOWN_LABEL', message: 'no label "gone"' } }, 400);
+        seen.push(`${edit.action} ${edit.sampleIds.join(',')}${edit.label ? ` → ${edit.label}` : ''}`);
+        return jsonResponse({ changed: edit.sampleIds, unchanged: [], missing: [], project: { id: 'p1', labels: ['a', 'b'], sampleCounts: {} } });
+      }
+      seen.push(`upload ${url.searchParams.get('label')}`);
+      return jsonResponse({ sample: { id: request.headers['Idempotency-Key'], label: url.searchParams.get('label') }, duplicate: false }, 201);
+    });
+    return { client: new OffgridClient({ baseUrl: BASE, apiKey: 'k', fetch }), seen, state };
+  }
+
+  it('keeps edits made offline across a restart and sends them with the captures, in the order they were made', async () => {
+    const server = editServer();
+    server.state.up = false;
+    const store = new MemoryOutboxStore();
+    const first = new Outbox({ uploader: server.client, store, baseDelayMs: 60_000 });
+    await first.start();
+    await first.addEdit('p1', { action: 'delete', sampleIds: ['s1', 's2'] });
+    await first.add({ projectId: 'p1', label: 'a', data: JPEG });
+    await first.addEdit('p1', { action: 'restore', sampleIds: ['s1'] });
+    await first.addEdit('p1', { action: 'relabel', sampleIds: ['s3'], label: 'b' });
+    await first.flush();
+    assert.deepEqual([first.snapshot().pendingEdits, first.snapshot().pending, first.snapshot().failed], [3, 1, 0]);
+    first.stop();
+
+    server.state.up = true;
+    const second = new Outbox({ uploader: server.client, store });
+    const edited: OutboxEvent[] = [];
+    second.subscribe((event) => event.type === 'edited' && edited.push(event));
+    await second.start();
+    assert.deepEqual(server.seen, [], 'the first edit is still backing off, and nothing overtakes it');
+    await second.flush({ force: true }); // what the app does when the server is reachable again
+    await until(second, () => second.snapshot().pendingEdits + second.snapshot().pending === 0);
+    assert.deepEqual(server.seen, ['delete s1,s2', 'upload a', 'restore s1', 'relabel s3 → b']);
+    assert.equal(edited.length, 3, 'each sent edit is reported with the server\'s result');
+    assert.equal(store.entries.size, 0);
+  });
+
+  it('marks an edit the server refuses as failed and goes on with the next', async () => {
+    const server = editServer();
+    const outbox = new Outbox({ uploader: server.client, store: new MemoryOutboxStore() });
+    await outbox.start();
+    await outbox.addEdit('p1', { action: 'relabel', sampleIds: ['s1'], label: 'gone' });
+    await outbox.addEdit('p1', { action: 'delete', sampleIds: ['s2'] });
+    await until(outbox, () => outbox.snapshot().pendingEdits === 0);
+    assert.deepEqual(server.seen, ['delete s2']);
+    assert.equal(outbox.snapshot().failed, 1);
+    assert.match(outbox.list()[0].lastError ?? '', /no label "gone"/);
+  });
+});
+
 describe('backoffDelay', () => {
   it('doubles per attempt with half of it jittered, up to the cap', () => {
     assert.equal(backoffDelay(1, 1000, 60_000, () => 0), 500);

@@ -1,22 +1,19 @@
-// A durable upload queue for captured samples: every capture is stored before it is sent, uploads are
-// idempotent (the entry id is the Idempotency-Key), transient failures are retried with exponential backoff
-// and jitter, and what the server refuses for good is kept as "failed" for the user to retry or discard.
+// A durable queue of what the phone sends: captured samples and edits to stored ones (delete, restore, move).
+// Everything is stored before it is sent, sent in the order it was made, idempotent (a sample's entry id is
+// its Idempotency-Key; an edit states its end result, so sending it twice changes nothing), retried with
+// exponential backoff and jitter on transient failures, and kept as "failed" when the server refuses it for
+// good, for the user to retry or discard.
 import { sha256Hex } from './checksum.ts';
 import { ErrorCodes, OffgridApiError, isAbortError } from './errors.ts';
-import type { SampleUpload } from './types.ts';
-import type { UploadSampleOptions } from './client.ts';
+import type { EditSamplesRequest, SampleEditResult, SampleUpload } from './types.ts';
+import type { RequestOptions, UploadSampleOptions } from './client.ts';
 
 export type OutboxEntryState = 'pending' | 'failed';
 
-export interface OutboxEntry {
-  /** Random UUID, sent as `Idempotency-Key`: a retried upload is never stored twice. */
+interface QueuedWork {
+  /** Random UUID; for samples also the `Idempotency-Key`: a retried upload is never stored twice. */
   id: string;
   projectId: string;
-  label: string;
-  contentType: string;
-  data: Uint8Array;
-  /** Hex SHA-256 of `data`, taken when it was captured; sent as `X-Checksum-Sha256` (absent in older entries). */
-  sha256?: string;
   createdAt: string;
   state: OutboxEntryState;
   attempts: number;
@@ -24,6 +21,28 @@ export interface OutboxEntry {
   nextAttemptAt: number;
   lastError?: string;
   lastErrorCode?: string;
+}
+
+/** A captured sample waiting to be uploaded (`kind` is absent in entries stored by older app versions). */
+export interface SampleEntry extends QueuedWork {
+  kind?: 'sample';
+  label: string;
+  contentType: string;
+  data: Uint8Array;
+  /** Hex SHA-256 of `data`, taken when it was captured; sent as `X-Checksum-Sha256` (absent in older entries). */
+  sha256?: string;
+}
+
+/** An edit of stored samples made on the phone, possibly offline. */
+export interface EditEntry extends QueuedWork {
+  kind: 'edit';
+  edit: EditSamplesRequest;
+}
+
+export type OutboxEntry = SampleEntry | EditEntry;
+
+export function isEditEntry(entry: OutboxEntry): entry is EditEntry {
+  return entry.kind === 'edit';
 }
 
 /** Where entries live between sessions (IndexedDB in the app, memory in tests). */
@@ -34,13 +53,18 @@ export interface OutboxStore {
 }
 
 /** The part of `OffgridClient` the outbox needs. */
-export interface SampleUploader {
+export interface OutboxServer {
   uploadSample(projectId: string, label: string, image: Blob | Uint8Array, options?: UploadSampleOptions): Promise<SampleUpload>;
+  editSamples(projectId: string, edit: EditSamplesRequest, options?: RequestOptions): Promise<SampleEditResult>;
 }
 
 export interface OutboxCounts {
+  /** Samples not yet uploaded. */
   pending: number;
+  /** Samples and edits the server refused for good. */
   failed: number;
+  /** Edits not yet sent. */
+  pendingEdits: number;
 }
 
 export interface OutboxSnapshot extends OutboxCounts {
@@ -51,16 +75,17 @@ export interface OutboxSnapshot extends OutboxCounts {
   /** Epoch ms of the next automatic retry, when waiting after a failure. */
   retryAt: number | undefined;
   lastError: string | undefined;
-  /** Per project and label: entries not yet uploaded. */
+  /** Per project and label: samples not yet uploaded. */
   pendingByLabel: Record<string, Record<string, number>>;
 }
 
 export type OutboxEvent =
   | { type: 'change'; snapshot: OutboxSnapshot }
-  | { type: 'uploaded'; entry: OutboxEntry; result: SampleUpload };
+  | { type: 'uploaded'; entry: SampleEntry; result: SampleUpload }
+  | { type: 'edited'; entry: EditEntry; result: SampleEditResult };
 
 export interface OutboxOptions {
-  uploader: SampleUploader;
+  uploader: OutboxServer;
   store: OutboxStore;
   /**
    * Gzip bodies (`Content-Encoding: gzip`). Default false. Decided again at run time: when a gzipped upload is
@@ -110,6 +135,7 @@ export class Outbox {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
   private gzipping: boolean;
+  private lastCreatedAt = 0;
 
   constructor(options: OutboxOptions) {
     this.options = { ...DEFAULTS, ...options };
@@ -141,22 +167,28 @@ export class Outbox {
   }
 
   /** Stores the sample first (it survives reloads and crashes), then tries to upload it. */
-  async add(sample: NewSample): Promise<OutboxEntry> {
+  async add(sample: NewSample): Promise<SampleEntry> {
     await this.loaded;
     const data = sample.data instanceof Uint8Array ? sample.data : new Uint8Array(await sample.data.arrayBuffer());
     const contentType = sample.contentType ?? (sample.data instanceof Blob && sample.data.type ? sample.data.type : 'image/jpeg');
-    const entry: OutboxEntry = {
-      id: (this.options.randomId ?? (() => crypto.randomUUID()))(),
-      projectId: sample.projectId,
-      label: sample.label,
-      contentType,
-      data,
-      sha256: await sha256Hex(data),
-      createdAt: new Date(this.now()).toISOString(),
-      state: 'pending',
-      attempts: 0,
-      nextAttemptAt: 0,
-    };
+    return this.enqueue({ ...this.newWork(sample.projectId), kind: 'sample', label: sample.label, contentType, data, sha256: await sha256Hex(data) });
+  }
+
+  /** Stores an edit of stored samples, then sends it after everything queued before it. */
+  async addEdit(projectId: string, edit: EditSamplesRequest): Promise<EditEntry> {
+    await this.loaded;
+    return this.enqueue({ ...this.newWork(projectId), kind: 'edit', edit: structuredClone(edit) });
+  }
+
+  private newWork(projectId: string): QueuedWork {
+    const id = (this.options.randomId ?? (() => crypto.randomUUID()))();
+    // Strictly increasing, so two entries made in the same millisecond keep the order they were made in.
+    const latest = Math.max(this.lastCreatedAt, ...[...this.entries.values()].map((e) => Date.parse(e.createdAt)));
+    this.lastCreatedAt = Math.max(this.now(), latest + 1);
+    return { id, projectId, createdAt: new Date(this.lastCreatedAt).toISOString(), state: 'pending', attempts: 0, nextAttemptAt: 0 };
+  }
+
+  private async enqueue<T extends OutboxEntry>(entry: T): Promise<T> {
     await this.options.store.put(entry);
     this.entries.set(entry.id, entry);
     this.emitChange();
@@ -223,9 +255,10 @@ export class Outbox {
     await this.flush({ force: true });
   }
 
-  async discardFailed(): Promise<void> {
+  /** Drops refused entries for good: all of them, or those `which` picks (e.g. one project's edits). */
+  async discardFailed(which: (entry: OutboxEntry) => boolean = () => true): Promise<void> {
     for (const entry of [...this.entries.values()]) {
-      if (entry.state !== 'failed') continue;
+      if (entry.state !== 'failed' || !which(entry)) continue;
       await this.options.store.delete(entry.id);
       this.entries.delete(entry.id);
     }
@@ -239,17 +272,22 @@ export class Outbox {
   snapshot(): OutboxSnapshot {
     let pending = 0;
     let failed = 0;
+    let pendingEdits = 0;
     const pendingByLabel: Record<string, Record<string, number>> = {};
     for (const entry of this.entries.values()) {
       if (entry.state === 'failed') {
         failed++;
         continue;
       }
+      if (isEditEntry(entry)) {
+        pendingEdits++;
+        continue;
+      }
       pending++;
       const labels = (pendingByLabel[entry.projectId] ??= {});
       labels[entry.label] = (labels[entry.label] ?? 0) + 1;
     }
-    return { pending, failed, uploading: this.uploading, pausedBy: [...this.pauses], retryAt: this.retryAt, lastError: this.lastError, pendingByLabel };
+    return { pending, failed, pendingEdits, uploading: this.uploading, pausedBy: [...this.pauses], retryAt: this.retryAt, lastError: this.lastError, pendingByLabel };
   }
 
   subscribe(listener: (event: OutboxEvent) => void): () => void {
@@ -267,10 +305,11 @@ export class Outbox {
     const stored = await this.options.store.list();
     this.entries.clear();
     for (const entry of stored) this.entries.set(entry.id, entry);
-    const due = stored.filter((e) => e.state === 'pending' && (force || e.nextAttemptAt <= this.now())).sort(byCreation);
-    for (const entry of due) {
+    // In order, stopping at the first entry still backing off: an edit must not overtake what was queued before it.
+    const queue = stored.filter((e) => e.state === 'pending').sort(byCreation);
+    for (const entry of queue) {
       if (!this.canUpload()) return;
-      if (!force && this.retryAt !== undefined && this.retryAt > this.now()) return;
+      if (!force && (entry.nextAttemptAt > this.now() || (this.retryAt !== undefined && this.retryAt > this.now()))) return;
       if (!(await this.uploadOne(entry))) return; // transient failure: the server is likely away, stop this round
     }
   }
@@ -280,22 +319,14 @@ export class Outbox {
     this.uploading = true;
     this.emitChange();
     try {
-      const sha256 = entry.sha256 ?? (await sha256Hex(entry.data));
-      const send = (gzip: boolean) =>
-        this.options.uploader.uploadSample(entry.projectId, entry.label, entry.data, { idempotencyKey: entry.id, contentType: entry.contentType, gzip, sha256 });
-      let result: SampleUpload;
-      try {
-        result = await send(this.gzipping);
-      } catch (error) {
-        if (!this.gzipping || !refusesGzip(error)) throw error;
-        this.gzipping = false; // this server does not inflate request bodies: send as is from now on
-        result = await send(false);
-      }
+      const event: OutboxEvent = isEditEntry(entry)
+        ? { type: 'edited', entry, result: await this.options.uploader.editSamples(entry.projectId, entry.edit) }
+        : { type: 'uploaded', entry, result: await this.uploadSample(entry) };
       await this.options.store.delete(entry.id);
       this.entries.delete(entry.id);
       this.retryAt = undefined;
       this.lastError = undefined;
-      this.emit({ type: 'uploaded', entry, result });
+      this.emit(event);
       return true;
     } catch (error) {
       if (isAbortError(error)) return false;
@@ -324,17 +355,26 @@ export class Outbox {
     }
   }
 
+  private async uploadSample(entry: SampleEntry): Promise<SampleUpload> {
+    const sha256 = entry.sha256 ?? (await sha256Hex(entry.data));
+    const send = (gzip: boolean) =>
+      this.options.uploader.uploadSample(entry.projectId, entry.label, entry.data, { idempotencyKey: entry.id, contentType: entry.contentType, gzip, sha256 });
+    try {
+      return await send(this.gzipping);
+    } catch (error) {
+      if (!this.gzipping || !refusesGzip(error)) throw error;
+      this.gzipping = false; // this server does not inflate request bodies: send as is from now on
+      return await send(false);
+    }
+  }
+
   private scheduleNext(): void {
     this.clearTimer();
     if (!this.canUpload()) return;
-    let earliest: number | undefined;
-    for (const entry of this.entries.values()) {
-      if (entry.state !== 'pending') continue;
-      const at = Math.max(entry.nextAttemptAt, this.retryAt ?? 0);
-      earliest = earliest === undefined ? at : Math.min(earliest, at);
-    }
-    if (earliest === undefined) return;
-    const delay = Math.max(0, earliest - this.now());
+    // The queue moves in order, so the next round is due when its first entry is.
+    const head = [...this.entries.values()].filter((e) => e.state === 'pending').sort(byCreation)[0];
+    if (!head) return;
+    const delay = Math.max(0, Math.max(head.nextAttemptAt, this.retryAt ?? 0) - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.flush();

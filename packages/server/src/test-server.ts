@@ -31,3 +31,5 @@ export async function startTestServer(options: Partial<ServeOptions> & { dataDir
     },
   };
 }
+
+export { motionBytes, motionRecording, wavTone } from './samples/test-samples.ts';

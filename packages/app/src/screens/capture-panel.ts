@@ -2,7 +2,7 @@
 // modality's own capture. Images: one big button per label; each tap grabs a 128x128 centre square, encodes JPEG
 // and puts it in the outbox (IndexedDB first, then uploaded; queued while the server is away). Other modalities
 // mount their module (modalities/registry.ts) and put their samples in the same outbox.
-import type { OutboxSnapshot } from '@offgrid/sdk';
+import { type OutboxSnapshot, isEditEntry } from '@offgrid/sdk';
 import type { AppServices, Dispose } from '../context.ts';
 import { errorMessage, h } from '../dom.ts';
 import { SAMPLE_SIZE, canvasToJpeg, grabSquareFrame, squareFromImageFile } from '../frame.ts';
@@ -94,7 +94,7 @@ export function mountCapturePanel(root: HTMLElement, options: CapturePanelOption
   const render = (snapshot: OutboxSnapshot) => {
     const pendingByLabel = snapshot.pendingByLabel[project.id] ?? {};
     const failedByLabel: Record<string, number> = {};
-    for (const entry of outbox.list()) if (entry.projectId === project.id && entry.state === 'failed') failedByLabel[entry.label] = (failedByLabel[entry.label] ?? 0) + 1;
+    for (const entry of outbox.list()) if (entry.projectId === project.id && entry.state === 'failed' && !isEditEntry(entry)) failedByLabel[entry.label] = (failedByLabel[entry.label] ?? 0) + 1;
     for (const row of rows) {
       row.count.textContent = String(uploaded[row.label] ?? 0);
       const pending = pendingByLabel[row.label] ?? 0;

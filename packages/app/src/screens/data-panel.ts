@@ -1,12 +1,15 @@
 // Data: review and fix what the project holds. Per label, a paged grid of samples (thumbnails for photos, the
-// text for texts, a play button for clips, the values for rows and recordings); select some → delete (with a few
-// seconds to undo), move to another label, or purge (erased everywhere, for privacy). Labels: add, rename, remove
-// (saying what happens to their samples). The project itself can be deleted with its data.
-import type { Project, Sample } from '@offgrid/sdk';
+// text for texts, a play button for clips, the values for rows, a small plot for motion recordings); select
+// some → delete (with a few seconds to undo) or move to another label. Those edits go through the outbox like
+// captures: shown at once, sent in order, kept across reloads and offline spells. Purge (erased everywhere, for
+// privacy) and label or project changes need the workstation and say so. Labels: add, rename, remove (saying
+// what happens to their samples). The project itself can be deleted with its data.
+import { type EditSamplesRequest, type OutboxSnapshot, type Project, type Sample, isEditEntry } from '@offgrid/sdk';
 import { describeApiError } from '../api-errors.ts';
 import type { AppServices, Dispose } from '../context.ts';
-import { h } from '../dom.ts';
+import { errorMessage, h } from '../dom.ts';
 import type { ModalProject } from '../modalities/project-fields.ts';
+import { motionPlot } from './motion-plot.ts';
 
 export interface DataPanelOptions extends AppServices {
   project: ModalProject;
@@ -21,19 +24,29 @@ export interface DataPanel {
 }
 
 const PAGE = 60;
+/** The server's largest page. */
+const MAX_PAGE = 1000;
 export const UNDO_SECONDS = 6;
 
-export function mountDataPanel(root: HTMLElement, { client, project: initial, onProjectChanged, onProjectDeleted }: DataPanelOptions): DataPanel {
+export function mountDataPanel(root: HTMLElement, { client, outbox, project: initial, onProjectChanged, onProjectDeleted }: DataPanelOptions): DataPanel {
   const controller = new AbortController();
   const signal = controller.signal;
   let project: Project = initial;
   let label = initial.labels[0];
   let samples: Sample[] = [];
   let nextAfter: string | undefined;
+  let listFailed = false;
   const selected = new Set<string>();
+  /** Every sample listed since the panel opened: an undone delete or a move here shows it before the server has it. */
+  const known = new Map<string, Sample>();
+  const cells = new Map<string, HTMLElement>();
   const objectUrls: string[] = [];
 
+  /** What the last action did; the listing has its own line, so a refresh never hides it. */
   const status = h('p', { class: 'status', testid: 'data-status', role: 'status' });
+  const listStatus = h('p', { class: 'status', testid: 'data-list-status' });
+  const queueNote = h('p', { class: 'status', testid: 'data-queue', role: 'status', hidden: true });
+  const dismissFailed = h('button', { type: 'button', class: 'secondary small', testid: 'data-queue-dismiss', hidden: true }, 'Dismiss');
   const labelBar = h('div', { class: 'data-labels', role: 'tablist', testid: 'data-labels' });
   const grid = h('ul', { class: 'data-grid', testid: 'data-grid' });
   const more = h('button', { type: 'button', class: 'secondary small', testid: 'data-more-button', hidden: true }, 'Show more');
@@ -49,7 +62,7 @@ export function mountDataPanel(root: HTMLElement, { client, project: initial, on
   const projectTools = projectDeleter();
   root.replaceChildren(
     h('div', { class: 'panel-header' }, h('h2', {}, 'Review data')),
-    status, labelBar, actions, undo, confirmArea, grid, more, labelTools, projectTools,
+    status, h('div', { class: 'model-row-actions' }, queueNote, dismissFailed), labelBar, actions, undo, confirmArea, listStatus, grid, more, labelTools, projectTools,
   );
 
   function setProject(next: Project): void {
@@ -63,7 +76,7 @@ export function mountDataPanel(root: HTMLElement, { client, project: initial, on
     labelBar.replaceChildren(...project.labels.map((name) => {
       const button = h('button', { type: 'button', role: 'tab', class: 'label-chip', testid: 'data-label', 'data-label': name, 'aria-selected': String(name === label) },
         name, ' ', h('span', { class: 'count', testid: 'data-label-count' }, String(project.sampleCounts[name] ?? 0)));
-      button.addEventListener('click', () => { label = name; selected.clear(); void load(); });
+      button.addEventListener('click', () => { label = name; clearSelection(); void load(); });
       return button;
     }));
     moveTarget.replaceChildren(...project.labels.filter((name) => name !== label).map((name) => h('option', { value: name }, `to ${name}`)));
@@ -71,27 +84,75 @@ export function mountDataPanel(root: HTMLElement, { client, project: initial, on
 
   async function load(): Promise<void> {
     renderLabels();
-    revokeUrls();
     samples = [];
     nextAfter = undefined;
-    grid.replaceChildren();
+    renderGrid();
     await loadMore();
   }
 
-  async function loadMore(): Promise<void> {
-    status.textContent = 'Loading…';
+  /** Lists again what is loaded (after queued edits reached the server), keeping the previews already made. */
+  async function refresh(): Promise<void> {
+    const loaded = samples.length;
+    samples = [];
+    nextAfter = undefined;
+    await loadMore(Math.min(MAX_PAGE, Math.max(PAGE, loaded)));
+  }
+
+  async function loadMore(limit = PAGE): Promise<void> {
+    listStatus.textContent = 'Loading…';
+    listFailed = false;
     try {
-      const page = await client.listSamples(project.id, { label, limit: PAGE, ...(nextAfter ? { after: nextAfter } : {}) }, { signal });
+      const page = await client.listSamples(project.id, { label, limit, ...(nextAfter ? { after: nextAfter } : {}) }, { signal });
       samples.push(...page.samples);
+      for (const sample of page.samples) known.set(sample.id, sample);
       nextAfter = page.nextAfter;
-      grid.append(...page.samples.map(cell));
       more.hidden = !nextAfter;
-      status.textContent = samples.length === 0 ? `No samples labelled “${label}”.` : '';
-      grid.dataset.count = String(samples.length);
+      renderGrid();
     } catch (error) {
-      if (!signal.aborted) status.textContent = `Could not list the samples: ${describeApiError(error)}`;
+      listFailed = true;
+      if (!signal.aborted) listStatus.textContent = `Could not list the samples: ${describeApiError(error)}`;
     }
     renderSelection();
+  }
+
+  /**
+   * What the server listed, with this project's edits still in the outbox applied on top: a deleted or moved
+   * sample leaves the grid at once (also after a reload, offline), an undone one comes back.
+   */
+  function renderGrid(): void {
+    const fates = queuedFates();
+    const visible = (sample: Sample, listed: boolean) => {
+      const fate = fates.get(sample.id);
+      if (!fate) return listed;
+      if (fate.deleted) return false;
+      return (fate.label ?? sample.label) === label && (listed || fate.deleted === false || fate.label === label);
+    };
+    const listedIds = new Set(samples.map((sample) => sample.id));
+    const comingBack = [...fates.keys()].filter((id) => !listedIds.has(id)).map((id) => known.get(id)).filter((sample): sample is Sample => sample !== undefined && visible(sample, false));
+    const shown = [...samples.filter((sample) => visible(sample, true)), ...comingBack];
+    grid.replaceChildren(...shown.map((sample) => {
+      let item = cells.get(sample.id);
+      if (!item) cells.set(sample.id, (item = cell(sample)));
+      return item;
+    }));
+    grid.dataset.count = String(shown.length);
+    if (!listFailed) listStatus.textContent = shown.length === 0 && !nextAfter ? `No samples labelled “${label}”.` : '';
+  }
+
+  /** Sample id → where this project's queued edits leave it (deleted or not, and its label), in the order made. */
+  function queuedFates(): Map<string, { deleted?: boolean; label?: string }> {
+    const fates = new Map<string, { deleted?: boolean; label?: string }>();
+    for (const entry of outbox.list()) {
+      if (!isEditEntry(entry) || entry.projectId !== project.id || entry.state !== 'pending') continue;
+      for (const id of entry.edit.sampleIds) {
+        const fate = fates.get(id) ?? {};
+        if (entry.edit.action === 'delete') fate.deleted = true;
+        else if (entry.edit.action === 'restore') fate.deleted = false;
+        else fate.label = entry.edit.label;
+        fates.set(id, fate);
+      }
+    }
+    return fates;
   }
 
   function cell(sample: Sample): HTMLElement {
@@ -121,16 +182,21 @@ export function mountDataPanel(root: HTMLElement, { client, project: initial, on
           event.stopPropagation();
           const url = URL.createObjectURL(await client.sampleContent(project.id, sample.id, { signal }));
           objectUrls.push(url);
-          void new Audio(url).play();
+          new Audio(url).play().catch((error: unknown) => slot.append(h('span', { class: 'muted' }, ` cannot play: ${errorMessage(error)}`)));
         });
         slot.replaceChildren(play, h('span', { class: 'muted' }, `${sample.meta.durationSeconds?.toFixed(1) ?? '?'} s`));
       } else {
         const text = await (await client.sampleContent(project.id, sample.id, { signal })).text();
-        slot.replaceChildren(h('span', { class: 'data-text', testid: 'data-text' }, summary(sample, text)));
+        slot.replaceChildren(motionPlot(text) ?? h('span', { class: 'data-text', testid: 'data-text' }, summary(sample, text)));
       }
     };
     show().catch(() => slot.replaceChildren(h('span', { class: 'muted' }, 'unavailable')));
     return slot;
+  }
+
+  function clearSelection(): void {
+    for (const id of selected) cells.get(id)?.setAttribute('aria-checked', 'false');
+    selected.clear();
   }
 
   function renderSelection(): void {
@@ -139,14 +205,53 @@ export function mountDataPanel(root: HTMLElement, { client, project: initial, on
     moveButton.disabled = moveTarget.options.length === 0;
   }
 
-  /** Runs an edit, refreshes counts and the grid; returns the ids it changed. */
-  async function edit(action: 'delete' | 'restore' | 'relabel', ids: string[], to?: string): Promise<string[]> {
-    const result = await client.editSamples(project.id, { sampleIds: ids, action, ...(to ? { label: to } : {}) }, { signal });
-    selected.clear();
-    setProject(result.project);
-    await load();
-    return result.changed;
+  /**
+   * Queues an edit in the outbox (sent now when the workstation answers, later when it does not) and shows
+   * its effect at once: the grid and the counts. The server's counts replace these once the queue is empty.
+   */
+  async function edit(action: EditSamplesRequest['action'], ids: string[], to?: string): Promise<void> {
+    await outbox.addEdit(project.id, { sampleIds: ids, action, ...(to ? { label: to } : {}) });
+    clearSelection();
+    // Counts move at once too; the server's replace them when the queue is empty.
+    const counts = { ...project.sampleCounts };
+    const shift = (name: string, by: number) => { counts[name] = Math.max(0, (counts[name] ?? 0) + by); };
+    for (const id of ids) {
+      const from = known.get(id)?.label ?? label;
+      if (action === 'delete') shift(from, -1);
+      else if (action === 'restore') shift(from, 1);
+      else if (to) { shift(from, -1); shift(to, 1); }
+    }
+    setProject({ ...project, sampleCounts: counts });
+    renderGrid();
+    renderSelection();
   }
+
+  let waitingBefore = 0;
+  function showQueue(snapshot: OutboxSnapshot): void {
+    const mine = outbox.list().filter((entry) => isEditEntry(entry) && entry.projectId === project.id);
+    const waiting = mine.filter((entry) => entry.state === 'pending').length;
+    const refused = mine.filter((entry) => entry.state === 'failed');
+    const parts: string[] = [];
+    if (waiting > 0) parts.push(`${waiting} change${waiting === 1 ? '' : 's'} waiting for the workstation${snapshot.pausedBy.length > 0 ? ` (paused: ${snapshot.pausedBy.join(', ')})` : ''}.`);
+    if (refused.length > 0) parts.push(`${refused.length} change${refused.length === 1 ? ' was' : 's were'} refused: ${refused[0].lastError ?? 'unknown error'}`);
+    queueNote.textContent = parts.join(' ');
+    queueNote.hidden = parts.length === 0;
+    queueNote.dataset.waiting = String(waiting);
+    dismissFailed.hidden = refused.length === 0;
+    // All sent (by this tab or another one): the server's counts and listing are the whole truth again.
+    if (waitingBefore > 0 && waiting === 0) {
+      void client.getProject(project.id, { signal }).then((fresh) => {
+        setProject(fresh);
+        return refresh();
+      }, () => undefined);
+    }
+    waitingBefore = waiting;
+  }
+  dismissFailed.addEventListener('click', () => void outbox.discardFailed((entry) => isEditEntry(entry) && entry.projectId === project.id).then(refresh));
+  const unsubscribe = outbox.subscribe((event) => {
+    if (event.type === 'change') showQueue(event.snapshot);
+  });
+  showQueue(outbox.snapshot());
 
   let undoTimer: ReturnType<typeof setTimeout> | undefined;
   function offerUndo(ids: string[]): void {
@@ -157,7 +262,10 @@ export function mountDataPanel(root: HTMLElement, { client, project: initial, on
     button.addEventListener('click', () => {
       clearTimeout(undoTimer);
       undo.hidden = true;
-      void act(async () => `Restored ${(await edit('restore', ids)).length}.`);
+      void act(async () => {
+        await edit('restore', ids);
+        return `Restored ${ids.length}.`;
+      });
     });
     undoTimer = setTimeout(() => { undo.hidden = true; }, UNDO_SECONDS * 1000);
   }
@@ -172,20 +280,23 @@ export function mountDataPanel(root: HTMLElement, { client, project: initial, on
   }
 
   deleteButton.addEventListener('click', () => void act(async () => {
-    const changed = await edit('delete', [...selected]);
-    offerUndo(changed);
+    const ids = [...selected];
+    await edit('delete', ids);
+    offerUndo(ids);
     return '';
   }));
   moveButton.addEventListener('click', () => void act(async () => {
+    const ids = [...selected];
     const to = moveTarget.value;
-    return `Moved ${(await edit('relabel', [...selected], to)).length} to “${to}”.`;
+    await edit('relabel', ids, to);
+    return `Moved ${ids.length} to “${to}”.`;
   }));
   purgeButton.addEventListener('click', () => {
     const ids = [...selected];
     confirm(`Erase ${ids.length} sample${ids.length === 1 ? '' : 's'} everywhere? They leave this project, every stored training snapshot and the workstation's disk. This cannot be undone; models trained on them stay until you retrain.`,
       'Erase', async () => {
         const result = await client.purgeSamples(project.id, ids, { signal });
-        selected.clear();
+        clearSelection();
         setProject(result.project);
         await load();
         return `Erased ${result.purged.length} everywhere${result.modelsMarked > 0 ? `; ${result.modelsMarked} model version${result.modelsMarked === 1 ? ' was' : 's were'} trained on them: retrain to forget them` : ''}.`;
@@ -270,6 +381,7 @@ export function mountDataPanel(root: HTMLElement, { client, project: initial, on
   return {
     show: () => void client.getProject(project.id, { signal }).then((fresh) => { project = fresh; return load(); }, () => load()),
     dispose: () => {
+      unsubscribe();
       controller.abort();
       clearTimeout(undoTimer);
       revokeUrls();
@@ -277,15 +389,14 @@ export function mountDataPanel(root: HTMLElement, { client, project: initial, on
   };
 }
 
-/** One line for a text, a table row or a motion recording. */
+/** One line for a text or a table row. */
 function summary(sample: Sample, content: string): string {
   if (sample.mediaType.startsWith('text/')) return content.length > 80 ? `${content.slice(0, 79)}…` : content;
   try {
-    const json = JSON.parse(content) as { features?: number[]; samples?: unknown[]; rateHz?: number };
+    const json = JSON.parse(content) as { features?: number[] };
     if (json.features) return json.features.map((v) => Number(v.toPrecision(4))).join(', ');
-    if (json.samples) return `motion · ${json.samples.length} readings${json.rateHz ? ` at ${json.rateHz} Hz` : ''}`;
   } catch {
-    // fall through
+    // not JSON: say what it is
   }
   return sample.mediaType;
 }

@@ -1,22 +1,14 @@
 // Validation accuracy per epoch, one line per trial, as inline SVG (no chart library); the best trial is drawn
 // last, thick and in the accent colour, the others thin and muted.
-import { h, percent } from '../dom.ts';
+import { h, percent, svg } from '../dom.ts';
 import type { TrialCurve } from './curves.ts';
 import { familyName } from './names.ts';
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
 const WIDTH = 320;
 const HEIGHT = 170;
 const PAD = { left: 34, right: 8, top: 8, bottom: 24 };
 const BEST_COLOR = '#15803d';
 const PALETTE = ['#2563eb', '#d97706', '#9333ea', '#0891b2', '#be123c', '#4d7c0f', '#7c3aed', '#a16207'];
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attributes: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const element = document.createElementNS(SVG_NS, tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  if (text !== undefined) element.textContent = text;
-  return element;
-}
 
 export class LearningCurveChart {
   readonly element: HTMLElement;
