@@ -1,0 +1,75 @@
+/**
+ * Fashion-MNIST the way a user gets there: the 60,000 training images as PNG files in label folders, then
+ * `offgrid train <folder> --budget B` as a child process (the budget includes loading and decoding), then the
+ * int8 and float32 files it wrote scored on the official 10,000 test images through LiteRT.js. The test
+ * images go through the product's own preprocessing (report.json's input spec), as `offgrid predict` does.
+ *   node --import tsx bench/automl/fashion-mnist-folder.ts --budget 5m [--pngs /tmp/offgrid-fmnist-png] [-- extra train flags]
+ * Needs Debian's dataset-fashion-mnist. The PNG folders are written once and reused.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+import { preprocessImage } from '@offgrid/features';
+import { evaluateOnTest, type TrainReport } from '@offgrid/pipeline';
+import { FASHION_MNIST_LABELS, readFashionMnist, type GrayImages } from './fashion-mnist-data.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { budget: { type: 'string', default: '5m' }, pngs: { type: 'string', default: join(tmpdir(), 'offgrid-fmnist-png') }, out: { type: 'string' } },
+});
+const folderOf = (label: string) => label.replace(/\//g, '-');
+
+/** The training split as `<dir>/<label>/<n>.png`, written to a temporary name first so a cut-off run is not reused. */
+async function writePngFolders(dir: string): Promise<void> {
+  if (existsSync(dir)) return;
+  const partial = `${dir}.partial`;
+  const images = readFashionMnist('train');
+  for (const label of FASHION_MNIST_LABELS) mkdirSync(join(partial, folderOf(label)), { recursive: true });
+  const size = images.rows * images.cols;
+  for (let i = 0; i < images.count; i++) {
+    const gray = images.pixels.subarray(i * size, (i + 1) * size);
+    await sharp(gray, { raw: { width: images.cols, height: images.rows, channels: 1 } }).png().toFile(join(partial, folderOf(FASHION_MNIST_LABELS[images.labels[i]]), `${i}.png`));
+  }
+  renameSync(partial, dir);
+}
+
+/** The test split as the model takes it: gray → RGB pixels (what decoding its PNGs gives), then the report's preprocessing. */
+function testInputs(images: GrayImages, report: TrainReport): Float32Array {
+  const spec = report.input.preprocessing?.image;
+  if (!spec) throw new Error('report.json has no image preprocessing');
+  const size = images.rows * images.cols;
+  const per = spec.width * spec.height * 3;
+  const x = new Float32Array(images.count * per);
+  for (let i = 0; i < images.count; i++) {
+    const rgb = new Uint8Array(size * 3);
+    for (let p = 0; p < size; p++) rgb.fill(images.pixels[i * size + p], p * 3, p * 3 + 3);
+    x.set(preprocessImage({ width: images.cols, height: images.rows, data: rgb }, spec), i * per);
+  }
+  return x;
+}
+
+await writePngFolders(values.pngs);
+const out = values.out ?? mkdtempSync(join(tmpdir(), 'offgrid-fmnist-cli-'));
+const load = loadavg()[0];
+const started = Date.now();
+const code = await new Promise<number>((resolve) => {
+  const child = spawn(process.execPath, ['packages/cli/bin/offgrid.mjs', 'train', values.pngs, '--out', out, '--budget', values.budget, ...positionals], { stdio: ['ignore', 'inherit', 'inherit'] });
+  child.on('exit', (status) => resolve(status ?? 1));
+});
+const wallSeconds = (Date.now() - started) / 1000;
+if (code !== 0) throw new Error(`offgrid train exited with ${code}`);
+const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as TrainReport;
+const test = readFashionMnist('t10k');
+const scores = await evaluateOnTest(
+  { int8: readFileSync(join(out, 'model.tflite')), float32: readFileSync(join(out, 'model_float32.tflite')) },
+  { x: testInputs(test, report), targets: Int32Array.from(test.labels), labels: FASHION_MNIST_LABELS },
+  Array.from({ length: test.count }, (_, i) => i),
+);
+console.log(JSON.stringify({
+  budget: values.budget, flags: positionals.join(' '), input: report.input.shape, int8: scores.int8.accuracy, float32: scores.float32.accuracy, agreement: scores.agreement,
+  winner: `${report.winner.family} ${report.winner.epochs} ep${report.winner.retrained ? ' (retrained)' : ''}`, trials: report.trials.length,
+  wallSeconds, loadAverageBefore: load, cpu: cpus()[0]?.model, cores: cpus().length, out,
+}));
