@@ -3,7 +3,8 @@
  * `offgrid train <folder> --budget B` as a child process (the budget includes loading and decoding), then the
  * int8 and float32 files it wrote scored on the official 10,000 test images through LiteRT.js. The test
  * images go through the product's own preprocessing (report.json's input spec), as `offgrid predict` does.
- *   node --import tsx bench/automl/fashion-mnist-folder.ts --budget 5m [--pngs /tmp/offgrid-fmnist-png] [-- extra train flags]
+ *   node --import tsx bench/automl/fashion-mnist-folder.ts --budget 5m [--pngs /tmp/offgrid-fmnist-png] [--out dir] [-- extra train flags]
+ *   node --import tsx bench/automl/fashion-mnist-folder.ts --score <dir>   (score what an earlier run wrote)
  * Needs Debian's dataset-fashion-mnist. The PNG folders are written once and reused.
  */
 import { spawn } from 'node:child_process';
@@ -18,7 +19,7 @@ import { FASHION_MNIST_LABELS, readFashionMnist, type GrayImages } from './fashi
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { budget: { type: 'string', default: '5m' }, pngs: { type: 'string', default: join(tmpdir(), 'offgrid-fmnist-png') }, out: { type: 'string' } },
+  options: { budget: { type: 'string', default: '5m' }, pngs: { type: 'string', default: join(tmpdir(), 'offgrid-fmnist-png') }, out: { type: 'string' }, score: { type: 'string' } },
 });
 const folderOf = (label: string) => label.replace(/\//g, '-');
 
@@ -51,21 +52,28 @@ function testInputs(images: GrayImages, report: TrainReport): Float32Array {
   return x;
 }
 
-await writePngFolders(values.pngs);
-const out = values.out ?? mkdtempSync(join(tmpdir(), 'offgrid-fmnist-cli-'));
 const load = loadavg()[0];
-const started = Date.now();
-const code = await new Promise<number>((resolve) => {
-  const child = spawn(process.execPath, ['packages/cli/bin/offgrid.mjs', 'train', values.pngs, '--out', out, '--budget', values.budget, ...positionals], { stdio: ['ignore', 'inherit', 'inherit'] });
-  child.on('exit', (status) => resolve(status ?? 1));
-});
-const wallSeconds = (Date.now() - started) / 1000;
-if (code !== 0) throw new Error(`offgrid train exited with ${code}`);
+let out = values.score;
+let wallSeconds: number | undefined;
+if (!out) {
+  await writePngFolders(values.pngs);
+  out = values.out ?? mkdtempSync(join(tmpdir(), 'offgrid-fmnist-cli-'));
+  const started = Date.now();
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['packages/cli/bin/offgrid.mjs', 'train', values.pngs, '--out', out!, '--budget', values.budget, ...positionals], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (status) => resolve(status ?? 1));
+  });
+  wallSeconds = (Date.now() - started) / 1000;
+  if (code !== 0) throw new Error(`offgrid train exited with ${code}`);
+}
 const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as TrainReport;
 const test = readFashionMnist('t10k');
+// The model's classes are its folders' names in its own (sorted) order; the test file numbers them the official way.
+const classOf = FASHION_MNIST_LABELS.map((label) => report.labels.indexOf(folderOf(label)));
+if (classOf.includes(-1)) throw new Error(`the model's labels ${report.labels.join(', ')} are not Fashion-MNIST's`);
 const scores = await evaluateOnTest(
   { int8: readFileSync(join(out, 'model.tflite')), float32: readFileSync(join(out, 'model_float32.tflite')) },
-  { x: testInputs(test, report), targets: Int32Array.from(test.labels), labels: FASHION_MNIST_LABELS },
+  { x: testInputs(test, report), targets: Int32Array.from(test.labels, (label) => classOf[label]), labels: report.labels },
   Array.from({ length: test.count }, (_, i) => i),
 );
 console.log(JSON.stringify({

@@ -11,7 +11,7 @@ const USAGE = `offgrid — offline AutoML for phones
 Usage:
   offgrid serve [--port 8000] [--host 0.0.0.0] [--data ./offgrid-data] [--config file.json] [--log-level warn] [--insecure-http]
       Start the LAN server: stores data, trains models, serves the phone app.
-  offgrid train <folder | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2]
+  offgrid train <folder | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2]
                [--task classify|anomaly] [--false-alarm-rate 0.01]
       Search model families within the budget, retrain the winner, export model.tflite (int8),
       model_float32.tflite, report.json and report.html. A folder holds one sub-folder per label of images,

@@ -6,7 +6,7 @@ import { loadDataset } from '@offgrid/engine/data';
 import { renderReportHtml, SearchProgressTracker, trainPipeline, type PipelineEvent } from '@offgrid/pipeline';
 import { formatSeconds, LiveBlock, parseDuration, progressBar } from './terminal/progress-bar.ts';
 
-const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size 32] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01] [--objective float32|int8] [--max-size 64kb] [--max-macs 5M]`;
+const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01] [--objective float32|int8] [--max-size 64kb] [--max-macs 5M]`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -16,7 +16,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       out: { type: 'string' },
       budget: { type: 'string', default: '10m' },
       seed: { type: 'string', default: '0' },
-      size: { type: 'string', default: String(DEFAULT_IMAGE_SPEC.width) },
+      size: { type: 'string' },
       concurrency: { type: 'string', default: '2' },
       task: { type: 'string', default: 'classify' },
       'false-alarm-rate': { type: 'string' },
@@ -31,7 +31,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const budgetSeconds = parseDuration(values.budget);
-  const size = Number(values.size);
+  // Without --size, pictures smaller than the default keep their own size (28×28 stays 28×28).
+  const size = Number(values.size ?? DEFAULT_IMAGE_SPEC.width);
   const seed = Number(values.seed);
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(size) || size < 8 || size > 512) throw new Error(`--size must be an integer from 8 to 512 (pixels), got "${values.size}".`);
@@ -56,7 +57,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const started = Date.now();
   const dataset = await loadDataset(resolve(input), { ...DEFAULT_IMAGE_SPEC, width: size, height: size }, ({ done, total }) => {
     live.update([`Loading ${basename(input)} ${progressBar(done / total)} ${done}/${total}`]);
-  }, {}, { minLabels: task === 'anomaly' ? 1 : 2 });
+  }, {}, { minLabels: task === 'anomaly' ? 1 : 2, smallImagesNative: values.size === undefined });
   live.log(`Loaded ${dataset.targets.length} samples, ${dataset.labels.length} labels (${dataset.labels.join(', ')}), sample shape [${dataset.shape}].`);
   for (const { source, reason } of dataset.skipped.slice(0, 10)) live.log(`  skipped ${source}: ${reason}`);
   if (dataset.skipped.length > 10) live.log(`  … and ${dataset.skipped.length - 10} more skipped`);

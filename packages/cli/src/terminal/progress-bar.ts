@@ -5,11 +5,15 @@
 export class LiveBlock {
   private drawnLines = 0;
   private lastPlain = 0;
+  private lastDrawn = 0;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly plainIntervalMs = 5000) {}
+  /** A terminal is redrawn at most every `ttyIntervalMs` (loading calls this once per file, 60,000 times). */
+  constructor(private readonly out: NodeJS.WriteStream = process.stderr, private readonly plainIntervalMs = 5000, private readonly ttyIntervalMs = 100) {}
 
   update(lines: string[]): void {
     if (this.out.isTTY) {
+      if (Date.now() - this.lastDrawn < this.ttyIntervalMs) return;
+      this.lastDrawn = Date.now();
       const width = this.out.columns || 100;
       const clipped = lines.map((line) => (line.length > width - 1 ? line.slice(0, width - 2) + '…' : line));
       this.out.write(`${this.drawnLines ? `\x1b[${this.drawnLines}F` : ''}\x1b[0J${clipped.join('\n')}\n`);

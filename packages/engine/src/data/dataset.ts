@@ -54,6 +54,11 @@ export interface ModalitySpecs {
 export interface LoadOptions {
   /** Fewest distinct labels accepted (default 2; anomaly datasets may hold only `normal`: pass 1). */
   minLabels?: number;
+  /**
+   * Images: when every picture is smaller than the spec's size, keep their own size (the largest of them) instead
+   * of upscaling; otherwise every picture becomes the spec's size. Default false (the size is exactly the spec's).
+   */
+  smallImagesNative?: boolean;
 }
 
 export interface LoadProgress {

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { RgbImage } from '@offgrid/features';
+import { decodeSimplePng } from './decode-png.ts';
 
 /** Beyond this many pixels an input is refused before decoding (decompression bombs). */
 export const MAX_IMAGE_PIXELS = 40_000_000;
@@ -9,6 +10,8 @@ export const MAX_IMAGE_PIXELS = 40_000_000;
  * alpha dropped, grayscale and palette images expanded to three channels.
  */
 export async function decodeImage(bytes: Uint8Array): Promise<RgbImage> {
+  const simple = decodeSimplePng(bytes);
+  if (simple) return simple;
   const { data, info } = await sharp(bytes, { limitInputPixels: MAX_IMAGE_PIXELS })
     .rotate()
     .removeAlpha()

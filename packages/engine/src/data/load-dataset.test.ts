@@ -34,6 +34,33 @@ test('an image folder: one label per sub-folder, sorted; unreadable files are sk
   }
 });
 
+test('small pictures keep their own size when asked (the input follows the data), in file order, decoded several at a time', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'offgrid-small-'));
+  const picture = (width: number, height: number, gray: number) => sharp({ create: { width, height, channels: 3, background: { r: gray, g: gray, b: gray } } }).png().toBuffer();
+  try {
+    mkdirSync(join(root, 'a'));
+    mkdirSync(join(root, 'b'));
+    // Enough files that decoding overlaps; each one's gray level says where it came from.
+    for (let i = 0; i < 12; i++) writeFileSync(join(root, i % 2 ? 'b' : 'a', `${String(i).padStart(2, '0')}.png`), await picture(i === 3 ? 7 : 6, 6, 10 * i));
+    writeFileSync(join(root, 'a', '05-broken.png'), 'not a picture');
+    const native = await loadDataset(root, spec, undefined, {}, { smallImagesNative: true });
+    assert.deepEqual(native.shape, [6, 6, 3], 'the largest cropped square of pictures all smaller than 8×8');
+    assert.equal(native.targets.length, 12);
+    assert.equal(native.skipped.length, 1);
+    const firstValues = Array.from({ length: 12 }, (_, n) => Math.round(native.x[n * 6 * 6 * 3] * 127.5 + 127.5));
+    assert.deepEqual(firstValues, [0, 20, 40, 60, 80, 100, 10, 30, 50, 70, 90, 110], 'a/00, a/02 … then b/01 … : file order kept');
+
+    const fixed = await loadDataset(root, spec);
+    assert.deepEqual(fixed.shape, [8, 8, 3], 'without the option every picture becomes the spec\'s size');
+    writeFileSync(join(root, 'b', 'big.png'), await picture(20, 20, 255));
+    const mixed = await loadDataset(root, spec, undefined, {}, { smallImagesNative: true });
+    assert.deepEqual(mixed.shape, [8, 8, 3], 'one picture at least the spec\'s size: all become the spec\'s size');
+    assert.deepEqual([mixed.x[0], mixed.x[mixed.x.length - 1]], [-1, 1]);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('a CSV: numeric features standardized, a label column, bad rows reported', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'offgrid-csv-'));
   try {

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
-import { preprocessImage, type ImageSpec } from '@offgrid/features';
+import { centerCropSquare, preprocessImage, type ImageSpec, type RgbImage } from '@offgrid/features';
 import { decodeImage } from './decode-image.ts';
 import { listLabelFolders, requireEveryLabel, type LabelFolders, type LoadedDataset, type LoadOptions, type LoadProgress, type ModalitySpecs } from './dataset.ts';
 import { loadCsv } from './load-csv.ts';
@@ -15,27 +16,61 @@ export async function loadImageFolder(root: string, spec: ImageSpec, onProgress?
   return loadImageFiles(folders, root, spec, onProgress);
 }
 
-async function loadImageFiles({ labels, files }: LabelFolders, root: string, spec: ImageSpec, onProgress?: (p: LoadProgress) => void): Promise<LoadedDataset> {
-  const size = spec.width * spec.height * 3;
-  // Preallocated: image datasets are the large ones (60k Fashion-MNIST pictures), so no per-sample arrays.
-  const x = new Float32Array(files.length * size);
+/** Files decoded at once: sharp decodes on libuv's thread pool, so this keeps both cores (and the disk) busy. */
+const DECODE_CONCURRENCY = Math.max(4, availableParallelism() * 2);
+
+/**
+ * Decodes and preprocesses every image, several at a time, keeping file order. With `options.smallImagesNative`
+ * the input follows the data when every image is smaller than the spec (28×28 pictures become 28×28 inputs, not
+ * upscaled 32×32 ones); larger or mixed sizes all become the spec's size.
+ */
+async function loadImageFiles({ labels, files }: LabelFolders, root: string, spec: ImageSpec, onProgress?: (p: LoadProgress) => void, options: LoadOptions = {}): Promise<LoadedDataset> {
+  const fullSize = spec.width * spec.height * 3;
+  // Preallocated at the spec's size: image datasets are the large ones (60k Fashion-MNIST pictures). Images that
+  // may stay at their own size wait as their (small) cropped pixels until every size is known.
+  let x = new Float32Array(files.length * fullSize);
+  const small = new Map<number, RgbImage>();
+  const failed = new Map<number, string>();
+  let done = 0;
+  let next = 0;
+  const decodeNext = async (): Promise<void> => {
+    for (let i = next++; i < files.length; i = next++) {
+      try {
+        const square = centerCropSquare(await decodeImage(await readFile(files[i].path)));
+        if (options.smallImagesNative && square.width < spec.width && square.height < spec.height) small.set(i, square);
+        else x.set(preprocessImage(square, spec), i * fullSize);
+      } catch (error) {
+        failed.set(i, (error as Error).message);
+      }
+      onProgress?.({ done: ++done, total: files.length });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, files.length) }, decodeNext));
+
+  const allSmall = small.size + failed.size === files.length && small.size > 0;
+  const side = allSmall ? Math.max(...[...small.values()].map((image) => image.width)) : spec.width;
+  const sized = { ...spec, width: allSmall ? side : spec.width, height: allSmall ? side : spec.height };
+  const size = sized.width * sized.height * 3;
+  if (allSmall) x = new Float32Array(files.length * size);
+  for (const [i, image] of small) x.set(preprocessImage(image, sized), i * size);
+
+  // Compact: samples that decoded, in file order.
   const targets: number[] = [];
   const sources: string[] = [];
   const skipped: LoadedDataset['skipped'] = [];
   for (const [i, file] of files.entries()) {
-    try {
-      const input = preprocessImage(await decodeImage(await readFile(file.path)), spec);
-      x.set(input, targets.length * size);
-      targets.push(file.target);
-      sources.push(file.path);
-    } catch (error) {
-      skipped.push({ source: file.path, reason: (error as Error).message });
+    const reason = failed.get(i);
+    if (reason !== undefined) {
+      skipped.push({ source: file.path, reason });
+      continue;
     }
-    onProgress?.({ done: i + 1, total: files.length });
+    if (targets.length !== i) x.copyWithin(targets.length * size, i * size, (i + 1) * size);
+    targets.push(file.target);
+    sources.push(file.path);
   }
   requireEveryLabel(labels, targets, 'images', root);
   return {
-    kind: 'image', labels, shape: [spec.height, spec.width, 3], x: x.slice(0, targets.length * size), targets: Int32Array.from(targets),
+    kind: 'image', labels, shape: [sized.height, sized.width, 3], x: x.slice(0, targets.length * size), targets: Int32Array.from(targets),
     sources, imageNormalization: { mean: spec.mean, std: spec.std }, skipped,
   };
 }
@@ -53,7 +88,7 @@ export async function loadDataset(input: string, spec: ImageSpec, onProgress?: (
   if (!info.isDirectory()) throw new Error(`${input} is neither a folder of label sub-folders nor a .csv file.`);
   const folders = await listLabelFolders(input, options);
   switch (folders.kind) {
-    case 'image': return loadImageFiles(folders, input, spec, onProgress);
+    case 'image': return loadImageFiles(folders, input, spec, onProgress, options);
     case 'audio': return loadAudioFiles(folders, input, specs.audio, onProgress);
     case 'motion': return loadMotionFiles(folders, input, specs.motion, onProgress);
     case 'text': return loadTextFiles(folders, input, specs.text, onProgress);

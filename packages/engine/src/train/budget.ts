@@ -31,3 +31,22 @@ export function shouldStartEpoch(elapsedSeconds: number, meanEpochSeconds: numbe
   if (epochsDone === 0) return true;
   return elapsedSeconds + meanEpochSeconds <= budgetSeconds;
 }
+
+/** What is left of a budget goes to part of a last epoch when at least this share of an epoch fits. */
+export const MIN_LAST_EPOCH_SHARE = 0.2;
+/** Keeps a partial epoch inside the budget although its end-of-epoch work (validation) was timed with whole epochs. */
+const PARTIAL_EPOCH_MARGIN = 0.95;
+
+/** Batches of a last, partial epoch that fit in `secondsLeft`; 0 when less than MIN_LAST_EPOCH_SHARE of an epoch fits. */
+export function lastEpochBatches(secondsLeft: number, meanEpochSeconds: number, batchesPerEpoch: number): number {
+  if (!(meanEpochSeconds > 0)) return 0;
+  const share = (secondsLeft / meanEpochSeconds) * PARTIAL_EPOCH_MARGIN;
+  return share >= MIN_LAST_EPOCH_SHARE ? Math.min(batchesPerEpoch, Math.floor(share * batchesPerEpoch)) : 0;
+}
+
+/** Epochs to plan once one is measured: the whole ones that fit, and a last partial one when enough of it fits. */
+export function plannedEpochsWithin(budgetSeconds: number, epochSeconds: number): number {
+  const fitting = (budgetSeconds / Math.max(epochSeconds, 1e-3)) * PARTIAL_EPOCH_MARGIN;
+  const whole = Math.floor(fitting);
+  return Math.min(MAX_DEFAULT_EPOCHS, Math.max(MIN_DEFAULT_EPOCHS, whole + (fitting - whole >= MIN_LAST_EPOCH_SHARE ? 1 : 0)));
+}

@@ -172,3 +172,16 @@ test('augmentation is refused for non-image samples; a checkpoint from another m
   );
   assert.equal(tf.memory().numTensors, before, 'a failed resume leaks nothing');
 });
+
+test('training by budget spends what is left on part of a last epoch (time from a clock that each batch moves 1 s)', async () => {
+  let clock = 0;
+  const result = await fit(images(48), smallCnn, {
+    numClasses: 2, budgetSeconds: 15, batchSize: 8, seed: 3, validationSplit: 0, now: () => clock,
+    onProgress: (progress) => { if (progress.event === 'batch') clock += 1000; },
+  });
+  // 48 samples in batches of 6 (effectiveBatchSize): 8 batches (8 s) an epoch. After one, 7 s are left: not a
+  // whole epoch, so 6 batches (7/8 of one, less the 5% margin) instead of stopping with 7 s unused.
+  assert.deepEqual(result.history.map((h) => h.share), [undefined, 6 / 8]);
+  assert.equal(result.stoppedBy, 'epochs');
+  assert.equal(clock, 14_000);
+});

@@ -8,7 +8,7 @@ import { reseedDropout } from '../models/small-cnn.ts';
 import { createRandom, shuffleInPlace, type Random } from '../util/random.ts';
 import { hasAugmentation, type ImageAugmentation } from './augment.ts';
 import { chunk } from './batches.ts';
-import { HARD_STOP_FACTOR, assumedEpochSeconds, defaultEpochs, shouldStartEpoch } from './budget.ts';
+import { HARD_STOP_FACTOR, assumedEpochSeconds, defaultEpochs, lastEpochBatches, plannedEpochsWithin, shouldStartEpoch } from './budget.ts';
 import {
   adamArrays, adamStep, decodeCheckpoint, encodeCheckpoint, restoreAdam, takeArrays, tensorArrays, type TrainingCheckpoint,
 } from './checkpoint.ts';
@@ -61,6 +61,8 @@ export interface FitOptions {
    */
   initialWeights?: Uint8Array;
   signal?: AbortSignal;
+  /** Milliseconds since any fixed point; default performance.now. Tests pass their own to make time exact. */
+  now?: () => number;
 }
 
 export const FIT_DEFAULTS = { batchSize: 32, validationSplit: 0.2, seed: 0, learningRate: 1e-3 } as const;
@@ -87,6 +89,8 @@ export interface EpochMetrics {
   valAccuracy?: number;
   learningRate?: number;
   seconds: number;
+  /** Share of the epoch's batches that ran, when the budget left room for only part of a last epoch. */
+  share?: number;
 }
 
 export interface FitResult {
@@ -191,8 +195,9 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
   validate(data, options);
   const { batchSize: maxBatchSize, validationSplit, seed, learningRate } = { ...FIT_DEFAULTS, ...withoutUndefined(options) };
   const { budgetSeconds, signal, onProgress, lrSchedule, earlyStopping } = options;
-  const started = performance.now();
-  const elapsed = (): number => (performance.now() - started) / 1000;
+  const now = options.now ?? (() => performance.now());
+  const started = now();
+  const elapsed = (): number => (now() - started) / 1000;
 
   let random: Random = createRandom(seed);
   const split = groupedStratifiedSplit(Array.from(data.targets), data.groups, validationSplit, random);
@@ -280,9 +285,14 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
   try {
     for (let epoch = startEpoch + 1; epoch <= plannedEpochs; epoch++) {
       const meanEpochSeconds = sessionEpochs ? elapsed() / sessionEpochs : 0;
+      // Budget-driven training spends what is left on part of a last epoch rather than leaving it unused.
+      let batchLimit = batchesPerEpoch;
       if (!shouldStartEpoch(elapsed(), meanEpochSeconds, budgetSeconds, sessionEpochs)) {
-        stoppedBy = 'budget';
-        break;
+        batchLimit = userEpochs === undefined ? lastEpochBatches(budgetSeconds - elapsed(), meanEpochSeconds, batchesPerEpoch) : 0;
+        if (batchLimit === 0) {
+          stoppedBy = 'budget';
+          break;
+        }
       }
       const epochStart = elapsed();
       rate = rateForEpoch(lrSchedule, learningRate, epoch, plannedEpochs, schedule);
@@ -295,6 +305,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
       let hardStopped = false;
       for (const batch of chunk(order, batchSize)) {
         if (signal?.aborted) throw abortError(signal);
+        if (batchesDone === batchLimit) break;
         reseedDropout(model, random);
         const [loss, hits] = tf.tidy(() => {
           const x = sampleBatch(data, batch, augment && { options: augment, random });
@@ -324,6 +335,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
       const metrics: EpochMetrics = {
         epoch, loss: lossSum / seen, accuracy: correct / seen,
         valLoss: lastValidation?.loss, valAccuracy: lastValidation?.accuracy, learningRate: rate, seconds: elapsed() - epochStart,
+        ...(batchesDone < batchesPerEpoch ? { share: batchesDone / batchesPerEpoch } : {}),
       };
       history = [...history, metrics];
       sessionEpochs++;
@@ -342,7 +354,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
           stopEarly = early.badEpochs >= earlyStopping.patience;
         }
       }
-      if (userEpochs === undefined) plannedEpochs = Math.max(epoch, startEpoch + defaultEpochs(budgetSeconds, elapsed() / sessionEpochs));
+      if (userEpochs === undefined) plannedEpochs = Math.max(epoch, startEpoch + plannedEpochsWithin(budgetSeconds, elapsed() / sessionEpochs));
       report('epoch', epoch, metrics.loss, metrics.accuracy, batchesPerEpoch);
       await checkpoint(epoch);
       if (hardStopped) {
