@@ -212,7 +212,6 @@ export function mountDataPanel(root: HTMLElement, { client, outbox, project: ini
   async function edit(action: EditSamplesRequest['action'], ids: string[], to?: string): Promise<void> {
     await outbox.addEdit(project.id, { sampleIds: ids, action, ...(to ? { label: to } : {}) });
     clearSelection();
-    // Counts move at once too; the server's replace them when the queue is empty.
     const counts = { ...project.sampleCounts };
     const shift = (name: string, by: number) => { counts[name] = Math.max(0, (counts[name] ?? 0) + by); };
     for (const id of ids) {
