@@ -26,7 +26,7 @@ export function featuresFor(kind: Modality, family: string): MotionFeatures {
 export function modelView(dataset: LoadedDataset, family: string): ModelView {
   const features = featuresFor(dataset.kind, family);
   if (features === 'spectral') return { x: spectralMatrix(dataset), shape: [spectralFeatureCount(motionSpec(dataset))], features };
-  if (dataset.kind === 'audio' && getFamily(family).sampleKind === 'image') return { x: dataset.x, shape: [...dataset.shape, 1], features };
+  if (dataset.kind === 'audio' && getFamily(family).sampleKind === 'grid') return { x: dataset.x, shape: [...dataset.shape, 1], features };
   return { x: dataset.x, shape: [...dataset.shape], features };
 }
 

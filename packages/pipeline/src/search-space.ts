@@ -15,9 +15,9 @@ const FAMILIES_FOR: Record<Modality, readonly (keyof typeof MODEL_FAMILIES)[]> =
   text: ['text'],
 };
 
-/** The sample kinds a family may take for each modality (motion windows become vectors for mlp). */
+/** The sample kinds a family may take for each modality (motion windows become vectors for mlp, audio's log-mel a one-channel grid). */
 const SAMPLE_KINDS: Record<Modality, readonly SampleKind[]> = {
-  image: ['image'], tabular: ['vector'], audio: ['sequence', 'image'], motion: ['sequence', 'vector'], text: ['text'],
+  image: ['grid'], tabular: ['vector'], audio: ['sequence', 'grid'], motion: ['sequence', 'vector'], text: ['tokens'],
 };
 
 /**
