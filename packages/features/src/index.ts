@@ -1,3 +1,4 @@
+export * from './modalities.ts';
 export * from './image.ts';
 export * from './audio.ts';
 export * from './motion.ts';

@@ -16,13 +16,12 @@
 import { auroc, classificationReport, createRandom, groupedStratifiedSplit, scoreWithTflite, trainAnomalyInWorker } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import type { FeatureDescription } from '@offgrid/tflite';
-import { encodeProbes } from '@offgrid/features';
+import { encodeProbes, NORMAL_LABEL } from '@offgrid/features';
 import type { ModelFiles } from './model-files.ts';
 import { featureDescriptions, inputPreprocessing, spectralMatrix } from './model-input.ts';
 import type { AnomalyMetrics, MotionFeatures, TrainReport, TrialSummary } from './report.ts';
 import { holdOutTest, summary, type TrainPipelineOptions } from './train-pipeline.ts';
 
-export const NORMAL_LABEL = 'normal';
 const DEFAULT_FALSE_ALARM_RATE = 0.01;
 /** Share of the normal training samples (whole recordings) that sets the threshold. */
 const CALIBRATION_FRACTION = 0.25;

@@ -1,10 +1,10 @@
 export { trainPipeline, trialSummary, holdOutTest, type PipelineEvent, type PipelinePhase, type TrainPipelineOptions } from './train-pipeline.ts';
-export { anomalyFeatures, NORMAL_LABEL } from './anomaly-pipeline.ts';
+export { anomalyFeatures } from './anomaly-pipeline.ts';
 export { CALIBRATION_SAMPLES, evaluateOnTest, inputConverter, packageModel, type ModelFiles, type TestEvaluation } from './model-files.ts';
 export { featuresFor, modelView, inputPreprocessing, type ModelView } from './model-input.ts';
 export { inputsFromFile, type FileInput } from './input-from-file.ts';
 export { renderReportHtml } from './report-html.ts';
-export type { AnomalyMetrics, DataKind, EvaluationSummary, InputPreprocessing, MotionFeatures, PipelineTask, TrainReport, TrialSummary } from './report.ts';
-export { defaultConfigsFor, searchSpaceFor, splitConfig, type SearchKind } from './search-space.ts';
+export type { AnomalyMetrics, EvaluationSummary, InputPreprocessing, MotionFeatures, TrainReport, TrialSummary } from './report.ts';
+export { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 export { readCheckpoint, writeCheckpoint } from './checkpoint-files.ts';
 export { SearchProgressTracker, type LeaderboardRow, type SearchProgress } from './search-progress.ts';

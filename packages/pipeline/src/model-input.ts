@@ -1,8 +1,8 @@
 import { getFamily } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
-import { spectralFeatureCount, spectralFeatures, type MotionSpec } from '@offgrid/features';
+import { spectralFeatureCount, spectralFeatures, type Modality, type MotionSpec } from '@offgrid/features';
 import type { FeatureDescription } from '@offgrid/tflite';
-import type { DataKind, InputPreprocessing, MotionFeatures } from './report.ts';
+import type { InputPreprocessing, MotionFeatures } from './report.ts';
 
 /** Samples back to back as one model takes them. */
 export interface ModelView {
@@ -18,7 +18,7 @@ export interface ModelView {
  * itself — so picking a family in the search also picks the featurization. Audio: image families take the
  * log-mel as a one-channel picture [frames, melBands, 1] (same values, same order).
  */
-export function featuresFor(kind: DataKind, family: string): MotionFeatures {
+export function featuresFor(kind: Modality, family: string): MotionFeatures {
   return kind === 'motion' && getFamily(family).sampleKind === 'vector' ? 'spectral' : 'raw';
 }
 
@@ -26,7 +26,7 @@ export function featuresFor(kind: DataKind, family: string): MotionFeatures {
 export function modelView(dataset: LoadedDataset, family: string): ModelView {
   const features = featuresFor(dataset.kind, family);
   if (features === 'spectral') return { x: spectralMatrix(dataset), shape: [spectralFeatureCount(motionSpec(dataset))], features };
-  if (dataset.kind === 'audio' && getFamily(family).sampleKind === 'image') return { x: dataset.x, shape: [...dataset.shape, 1], features };
+  if (dataset.kind === 'audio' && getFamily(family).sampleKind === 'grid') return { x: dataset.x, shape: [...dataset.shape, 1], features };
   return { x: dataset.x, shape: [...dataset.shape], features };
 }
 

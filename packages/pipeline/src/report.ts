@@ -1,7 +1,5 @@
-import type { AudioSpec, MotionSpec, TextSpec } from '@offgrid/features';
+import type { AudioSpec, Modality, MotionSpec, TextSpec, Task } from '@offgrid/features';
 
-export type PipelineTask = 'classify' | 'anomaly';
-export type DataKind = 'image' | 'tabular' | 'audio' | 'motion' | 'text';
 /** Motion models take the normalized window itself (`raw`) or its `spectralFeatures` (`spectral`). */
 export type MotionFeatures = 'raw' | 'spectral';
 
@@ -42,10 +40,10 @@ export interface AnomalyMetrics {
 /** What `offgrid train` writes to report.json, and what report.html shows. */
 export interface TrainReport {
   createdAt: string;
-  task: PipelineTask;
+  task: Task;
   input: {
     source: string;
-    kind: DataKind;
+    kind: Modality;
     /** One model input without the batch dimension (motion spectral: [features]; anomaly: [features] flattened). */
     shape: number[];
     /** int32 for text (token ids). */

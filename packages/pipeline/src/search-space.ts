@@ -1,14 +1,13 @@
 import { categoricalParam, conditionalParam, defineSpace, floatParam, intParam } from '@offgrid/automl';
 import { defaultConfig, MODEL_FAMILIES, TRAINING_SPACE, type HyperParameter, type SampleKind } from '@offgrid/engine';
-
-export type SearchKind = 'image' | 'tabular' | 'audio' | 'motion' | 'text';
+import type { Modality } from '@offgrid/features';
 
 /**
  * Families worth searching for each kind of data; the order is the order of the first trials. Motion: cnn1d on
  * the raw windows and mlp on their spectral features (see model-input.ts). Audio: cnn1d over the log-mel frames
  * and small-cnn over the log-mel as a one-channel picture.
  */
-const FAMILIES_FOR: Record<SearchKind, readonly (keyof typeof MODEL_FAMILIES)[]> = {
+const FAMILIES_FOR: Record<Modality, readonly (keyof typeof MODEL_FAMILIES)[]> = {
   image: ['small-cnn', 'mobilenet'],
   tabular: ['linear', 'mlp'],
   audio: ['cnn1d', 'small-cnn'],
@@ -16,9 +15,9 @@ const FAMILIES_FOR: Record<SearchKind, readonly (keyof typeof MODEL_FAMILIES)[]>
   text: ['text'],
 };
 
-/** The sample kinds a family may take for each kind of data (motion windows become vectors for mlp). */
-const SAMPLE_KINDS: Record<SearchKind, readonly SampleKind[]> = {
-  image: ['image'], tabular: ['vector'], audio: ['sequence', 'image'], motion: ['sequence', 'vector'], text: ['text'],
+/** The sample kinds a family may take for each modality (motion windows become vectors for mlp, audio's log-mel a one-channel grid). */
+const SAMPLE_KINDS: Record<Modality, readonly SampleKind[]> = {
+  image: ['grid'], tabular: ['vector'], audio: ['sequence', 'grid'], motion: ['sequence', 'vector'], text: ['tokens'],
 };
 
 /**
@@ -40,7 +39,7 @@ function paramsOf(space: readonly HyperParameter[], skip: (p: HyperParameter) =>
 export const TRAINING_KEYS = new Set(TRAINING_SPACE.map((p) => p.name));
 
 /** The engine's family spaces and trainer space as one conditional automl space: `family` picks the branch. */
-export function searchSpaceFor(kind: SearchKind) {
+export function searchSpaceFor(kind: Modality) {
   const families = FAMILIES_FOR[kind];
   for (const name of families) {
     if (!SAMPLE_KINDS[kind].includes(MODEL_FAMILIES[name].sampleKind)) throw new Error(`family ${name} does not take ${kind} data`);
@@ -67,12 +66,12 @@ export function splitConfig(config: Record<string, unknown>): { family: string; 
  * defaults (average over mostly-padding positions, lr 1e-3) barely move in a short budget (measured: 50% on
  * two topics after 27 epochs, where this start reaches 100%).
  */
-const EXTRA_STARTS: Partial<Record<SearchKind, Record<string, number | string | boolean>[]>> = {
+const EXTRA_STARTS: Partial<Record<Modality, Record<string, number | string | boolean>[]>> = {
   text: [{ family: 'text', pooling: 'max', learningRate: 0.01 }],
 };
 
 /** Each family at its defaults (the engine's known-good settings), then EXTRA_STARTS: the first trials of every search. */
-export function defaultConfigsFor(kind: SearchKind): Record<string, number | string | boolean>[] {
+export function defaultConfigsFor(kind: Modality): Record<string, number | string | boolean>[] {
   const training = defaultConfig(TRAINING_SPACE);
   if (kind !== 'image') delete training.augment;
   const atDefaults = (family: string) => ({ ...training, family, ...defaultConfig(MODEL_FAMILIES[family as keyof typeof MODEL_FAMILIES].space) });

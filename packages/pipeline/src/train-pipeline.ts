@@ -4,14 +4,14 @@ import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type
 import { createRandom, groupedStratifiedSplit, trainInWorker, type Random, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
-import { encodeProbes } from '@offgrid/features';
+import { encodeProbes, type Task } from '@offgrid/features';
 import { trainAnomalyPipeline } from './anomaly-pipeline.ts';
 import { readCheckpoint, readTrialModel, writeCheckpoint, writeTrialModel } from './checkpoint-files.ts';
 import { CALIBRATION_SAMPLES, calibrationSamples, evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
 import { inputPreprocessing, modelView, type ModelView } from './model-input.ts';
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 import { limitConstraints, measureTrialModel, type ModelLimits, type SearchObjective } from './trial-measures.ts';
-import type { EvaluationSummary, PipelineTask, TrainReport, TrialSummary } from './report.ts';
+import type { EvaluationSummary, TrainReport, TrialSummary } from './report.ts';
 
 export interface TrainPipelineOptions {
   budgetSeconds: number;
@@ -37,7 +37,7 @@ export interface TrainPipelineOptions {
    */
   searchSampleLimit?: number;
   /** 'classify' (default), or 'anomaly': learn what `normal` samples look like; other labels are known anomalies. */
-  task?: PipelineTask;
+  task?: Task;
   /** Anomaly: share of normal samples allowed to raise an alarm; sets the threshold (default 0.01). */
   falseAlarmRate?: number;
   onEvent?: (event: PipelineEvent) => void;

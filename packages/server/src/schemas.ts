@@ -2,12 +2,12 @@
  * JSON schemas shared by routes: the one source for validation, response serialization (Fastify's serializer
  * drops every property a response schema does not list) and the SDK's generated types (a `title` names the type).
  */
-import { MOTION_CHANNELS } from '@offgrid/features';
+import { MODALITIES, MOTION_CHANNELS, TASKS } from '@offgrid/features';
 
 export const idParam = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
 
-const modalitySchema = { type: 'string', enum: ['image', 'audio', 'motion', 'text', 'tabular'], description: 'What one sample is (docs/modalities.md).' } as const;
-const taskSchema = { type: 'string', enum: ['classify', 'anomaly'] } as const;
+const modalitySchema = { type: 'string', enum: [...MODALITIES], description: 'What one sample is (docs/modalities.md).' } as const;
+const taskSchema = { type: 'string', enum: [...TASKS] } as const;
 
 export const projectSchema = {
   type: 'object', title: 'Project',

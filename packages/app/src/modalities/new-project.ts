@@ -2,8 +2,8 @@
 // checks, said in the form's words before anything is sent.
 import type { CreateProjectInput } from '@offgrid/sdk';
 import { parseLabels } from '../labels.ts';
-import { ANOMALY_MODALITIES, NORMAL_LABEL } from './project-fields.ts';
-import type { Modality, ProjectSettings, Task } from './project-fields.ts';
+import { ANOMALY_MODALITIES, NORMAL_LABEL, type Modality, type Task } from '@offgrid/features';
+import type { ProjectSettings } from './project-fields.ts';
 
 /** The form as typed: settings are text fields, empty = the modality's default. */
 export interface NewProjectForm {

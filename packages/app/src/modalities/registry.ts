@@ -1,10 +1,10 @@
 // Which capture and predict modules each modality mounts. Images keep the camera panels (capture-panel.ts,
 // predict-panel.ts), so they are not listed here.
+import type { Modality } from '@offgrid/features';
 import { mountAudioCapture } from './audio/audio-capture.ts';
 import { mountAudioPredict } from './audio/audio-predict.ts';
 import { mountMotionCapture } from './motion/motion-capture.ts';
 import { mountMotionPredict } from './motion/motion-predict.ts';
-import type { Modality } from './project-fields.ts';
 import { mountTabularCapture } from './tabular/tabular-capture.ts';
 import { mountTabularPredict } from './tabular/tabular-predict.ts';
 import { mountTextCapture } from './text/text-capture.ts';

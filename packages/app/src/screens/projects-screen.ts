@@ -1,12 +1,12 @@
 // Projects: list them, open one, create one: a name, what a sample is (modality), classify or detect anomalies
 // (motion and tabular), the labels, the feature columns (tabular) and optional settings.
+import { ANOMALY_MODALITIES, MODALITIES, NORMAL_LABEL, type Modality, type Task } from '@offgrid/features';
 import type { Project } from '@offgrid/sdk';
 import type { AppContext, Dispose } from '../context.ts';
 import { errorMessage, h } from '../dom.ts';
 import { describeApiError } from '../api-errors.ts';
 import { MODALITY_TITLES, newProjectInput } from '../modalities/new-project.ts';
-import { ANOMALY_MODALITIES, MODALITIES, NORMAL_LABEL, modalProject } from '../modalities/project-fields.ts';
-import type { Modality, Task } from '../modalities/project-fields.ts';
+import { modalProject } from '../modalities/project-fields.ts';
 import { cachedProjects, rememberProjects } from '../projects-cache.ts';
 import { OffgridApiError } from '@offgrid/sdk';
 

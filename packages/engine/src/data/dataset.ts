@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { AudioSpec, MotionSpec, TextSpec } from '@offgrid/features';
+import type { AudioSpec, Modality, MotionSpec, TextSpec } from '@offgrid/features';
 
 /** A labelled dataset in the form the trainer takes: samples back to back in one float32 array. */
 export interface LoadedDataset {
-  kind: 'image' | 'tabular' | 'audio' | 'motion' | 'text';
+  kind: Modality;
   labels: string[];
   /**
    * Shape of one sample: [H, W, 3] for images, [features] for tables, [frames, melBands] for audio (log-mel),
@@ -70,14 +70,16 @@ export type Skipped = LoadedDataset['skipped'];
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.bmp']);
 
+/** The modalities a folder of label sub-folders can hold: tabular data is one CSV file instead (load-csv.ts). */
+export type FolderKind = Exclude<Modality, 'tabular'>;
+
 /** File extensions per kind of folder dataset. `.txt` counts only when no other kind is present (notes beside data). */
-export const FOLDER_KINDS = Object.freeze({
+export const FOLDER_KINDS: Readonly<Record<FolderKind, ReadonlySet<string>>> = Object.freeze({
   image: IMAGE_EXTENSIONS,
   audio: new Set(['.wav']),
   motion: new Set(['.json', '.csv']),
   text: new Set(['.txt']),
 });
-export type FolderKind = keyof typeof FOLDER_KINDS;
 
 export interface LabelledFile {
   path: string;

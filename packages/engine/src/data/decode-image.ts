@@ -1,9 +1,6 @@
 import sharp from 'sharp';
-import type { RgbImage } from '@offgrid/features';
+import { MAX_IMAGE_PIXELS, type RgbImage } from '@offgrid/features';
 import { decodeSimplePng } from './decode-png.ts';
-
-/** Beyond this many pixels an input is refused before decoding (decompression bombs). */
-export const MAX_IMAGE_PIXELS = 40_000_000;
 
 /**
  * Upright 8-bit RGB pixels from JPEG/PNG/WebP/GIF/TIFF bytes: EXIF orientation applied (phone photos),

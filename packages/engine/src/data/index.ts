@@ -1,4 +1,4 @@
-export { decodeImage, MAX_IMAGE_PIXELS } from './decode-image.ts';
+export { decodeImage } from './decode-image.ts';
 export { loadDataset, loadImageFolder } from './load-dataset.ts';
 export { loadCsv } from './load-csv.ts';
 export { standardizeAll, standardizeChannels } from './standardize.ts';

@@ -83,7 +83,7 @@ test('mobilenet resolution choice sets the model input; blocks and width scale i
 
 for (const family of Object.values(MODEL_FAMILIES)) {
   const shape = SHAPES[family.name];
-  const ids = family.sampleKind === 'text';
+  const ids = family.sampleKind === 'tokens';
 
   test(`${family.name}: seeded build, output [batch, classes]`, async () => {
     const a = family.build({}, shape, 4, 7, CONTEXT);

@@ -2,10 +2,11 @@ import type * as tf from '@tensorflow/tfjs';
 import type { Config, SearchSpace } from './space.ts';
 
 /**
- * What one sample looks like: an image [H, W, C], a sequence/window [T, C], a feature vector [F],
- * or text as token ids [seqLength] (ids stored as floats in training data; int32 in the export).
+ * The tensor one sample is, whatever its modality: a grid [H, W, C] (an image, or a log-mel as a one-channel
+ * picture), a sequence/window [T, C], a feature vector [F], or token ids [seqLength] (ids stored as floats in
+ * training data; int32 in the export). Its own words, so that it is not mistaken for a `Modality`.
  */
-export type SampleKind = 'image' | 'sequence' | 'vector' | 'text';
+export type SampleKind = 'grid' | 'sequence' | 'vector' | 'tokens';
 
 /** Build inputs beyond the sample shape and class count, which only some families need. */
 export interface BuildContext {

@@ -31,7 +31,7 @@ function inputShapeFor(config: Config, dataShape: readonly number[]): number[] {
 export const mobileNetFamily = Object.freeze<ModelFamily>({
   name: 'mobilenet',
   description: 'MobileNet-like CNN from scratch for images (width multiplier, input resolution, depthwise-separable blocks with BN + ReLU6).',
-  sampleKind: 'image',
+  sampleKind: 'grid',
   space: SPACE,
   modelInputShape: inputShapeFor,
   build(config, inputShape, numClasses, seed) {

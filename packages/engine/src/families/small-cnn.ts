@@ -20,7 +20,7 @@ const SPACE: SearchSpace = [
 export const smallCnnFamily = Object.freeze<ModelFamily>({
   name: 'small-cnn',
   description: 'Small CNN from scratch for images (conv/pool blocks, dense head).',
-  sampleKind: 'image',
+  sampleKind: 'grid',
   space: SPACE,
   modelInputShape: (_config, dataShape) => [...dataShape],
   build(config, inputShape, numClasses, seed) {

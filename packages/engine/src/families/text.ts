@@ -20,7 +20,7 @@ const SPACE: SearchSpace = [
 export const textFamily = Object.freeze<ModelFamily>({
   name: 'text',
   description: 'Text classifier: token embedding, optional 1-D convolution, global pooling, dense softmax.',
-  sampleKind: 'text',
+  sampleKind: 'tokens',
   space: SPACE,
   modelInputShape: (_config, dataShape) => [...dataShape],
   build(config, inputShape, numClasses, seed, context = {}) {

@@ -1,8 +1,9 @@
 import type { FastifySchemaCompiler, ValidationResult } from 'fastify';
+import type { Modality, Task } from '@offgrid/features';
 import { OffgridError } from '../errors.ts';
 import { INITIAL_PROGRESS } from '../jobs/job-store.ts';
 import { upgradeInput } from '../models/model-store.ts';
-import { checkProjectFields, createProjectBodySchema, type Modality, type ProjectSettings, type Task } from '../projects/project-fields.ts';
+import { checkProjectFields, createProjectBodySchema, type ProjectSettings } from '../projects/project-fields.ts';
 import { cleanLabels, labelSchema } from '../projects/labels.ts';
 import { UPLOAD_FORMATS } from '../samples/upload-formats.ts';
 import { idParam, jobSchema, modelSchema, sampleSchema, trainReportSchema } from '../schemas.ts';

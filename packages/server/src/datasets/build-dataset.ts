@@ -1,12 +1,11 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
-  DEFAULT_IMAGE_SPEC, decodeWav, encodeText, fitStandardScaler, learnVocabulary, motionWindowShape, motionWindows, parseMotionRecording,
+  DEFAULT_IMAGE_SPEC, decodeWav, encodeText, fitStandardScaler, learnVocabulary, motionWindowShape, motionWindows, NORMAL_LABEL, parseMotionRecording,
   preprocessAudio, preprocessImage, recordingSteps, scaleFeatures, spectrogramShape, tokenize, type AudioSpec, type MotionSpec,
 } from '@offgrid/features';
 import { decodeImage, standardizeAll, standardizeChannels, type LoadedDataset } from '@offgrid/engine/data';
 import type { Project } from '../projects/project-store.ts';
 import { audioSpecOf, motionSpecOf, textSpecOf } from '../projects/project-specs.ts';
-import { NORMAL_LABEL } from '../projects/project-fields.ts';
 import type { Sample } from '../samples/sample-store.ts';
 
 /** What of a project shapes its dataset; a job passes its snapshot's labels. */

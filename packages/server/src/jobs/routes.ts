@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { NORMAL_LABEL } from '@offgrid/features';
 import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import { idParam, jobSchema } from '../schemas.ts';
@@ -6,7 +7,6 @@ import { isWebSocketUpgrade, offeredProtocols, WS_KEY_PREFIX, WS_PROTOCOL } from
 import { FINAL_STATUSES, type Job, type JobStore, type TrainRequest } from './job-store.ts';
 import type { JobRunner } from './job-runner.ts';
 import type { ApiKeyRecord } from '../auth/keys.ts';
-import { NORMAL_LABEL } from '../projects/project-fields.ts';
 
 const MIN_SAMPLES_PER_LABEL = 2;
 const DEFAULT_REQUEST: TrainRequest = { budgetSeconds: 120, seed: 0 };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TrainReport } from '@offgrid/pipeline';
+import type { Modality, Task } from '@offgrid/features';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
-import type { Modality, Task } from '../projects/project-fields.ts';
 
 /** The two .tflite files phones download, and the search's report (JSON and HTML). */
 export type ArtifactVariant = 'float32' | 'int8' | 'probes' | 'report' | 'report-html';

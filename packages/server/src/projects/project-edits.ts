@@ -1,7 +1,8 @@
 import { rm } from 'node:fs/promises';
+import { NORMAL_LABEL } from '@offgrid/features';
 import type { ServerContext } from '../context.ts';
 import { echo, OffgridError } from '../errors.ts';
-import { checkProjectFields, MAX_LABELS, NORMAL_LABEL } from './project-fields.ts';
+import { checkProjectFields, MAX_LABELS } from './project-fields.ts';
 import { findLabel, parseLabel } from './labels.ts';
 import type { Project } from './project-store.ts';
 import { deleteUnneededFiles } from '../samples/sample-edits.ts';

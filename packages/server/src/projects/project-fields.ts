@@ -1,20 +1,10 @@
+import { ANOMALY_MODALITIES, MODALITIES, NORMAL_LABEL, TASKS, type Modality, type Task } from '@offgrid/features';
 import { echoList, OffgridError } from '../errors.ts';
 import { audioSpecOf, motionSpecOf } from './project-specs.ts';
 import { labelSchema } from './labels.ts';
 
-/** What one sample of a project is (docs/modalities.md); fixed at creation. */
-export const MODALITIES = ['image', 'audio', 'motion', 'text', 'tabular'] as const;
-export type Modality = (typeof MODALITIES)[number];
-
-export const TASKS = ['classify', 'anomaly'] as const;
-export type Task = (typeof TASKS)[number];
-
-/** Anomaly projects learn "normal" from the samples with this label; other labels are known anomalies. */
-export const NORMAL_LABEL = 'normal';
 /** The most labels a project has (a phone screen of capture buttons). */
 export const MAX_LABELS = 50;
-/** Modalities an anomaly model (one anomaly score) exists for. */
-export const ANOMALY_MODALITIES: readonly Modality[] = ['motion', 'tabular'];
 
 /** Optional overrides of the modality's preprocessing defaults (the `@offgrid/features` specs). */
 export interface ProjectSettings {

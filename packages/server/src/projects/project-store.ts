@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { Modality, Task } from '@offgrid/features';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
-import { checkProjectFields, type Modality, type ProjectSettings, type Task } from './project-fields.ts';
+import { checkProjectFields, type ProjectSettings } from './project-fields.ts';
 import { checkUnique, cleanLabels, parseLabel } from './labels.ts';
 
-export type { Modality, ProjectSettings, Task } from './project-fields.ts';
+export type { ProjectSettings } from './project-fields.ts';
 
 export interface Project {
   id: string;

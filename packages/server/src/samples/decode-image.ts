@@ -1,10 +1,11 @@
 import sharp, { type Metadata } from 'sharp';
+import { MAX_IMAGE_PIXELS } from '@offgrid/features';
 import { OffgridError } from '../errors.ts';
 
 export const IMAGE_LIMITS = {
   /** Phones downsample before upload; anything larger than this is a mistake or an attack. */
   maxBytes: 10 * 1024 * 1024,
-  maxPixels: 40_000_000,
+  maxPixels: MAX_IMAGE_PIXELS,
   minSide: 8,
 } as const;
 

@@ -1,4 +1,5 @@
-import type { Modality, Project } from '../projects/project-store.ts';
+import type { Modality } from '@offgrid/features';
+import type { Project } from '../projects/project-store.ts';
 import { IMAGE_LIMITS, IMAGE_MEDIA_TYPES } from './decode-image.ts';
 
 /** What a raw upload body may be, per modality (docs/modalities.md), and the cap on its decoded size. */
