@@ -50,7 +50,7 @@ export function csvSamples(project: Project, bytes: Uint8Array): CsvRow[] {
       return { line, label, sample: make() };
     } catch (error) {
       if (!(error instanceof OffgridError)) throw error;
-      return { line, ...(label !== undefined ? { label } : {}), error: new OffgridError(error.code === 'OFFGRID_ERR_BAD_TEXT' ? 'BAD_TEXT' : 'BAD_ROW', `Line ${line}: ${error.message}`) };
+      return { line, ...(label !== undefined ? { label } : {}), error: new OffgridError(error.kind === 'BAD_TEXT' ? 'BAD_TEXT' : 'BAD_ROW', `Line ${line}: ${error.message}`) };
     }
   };
   if (project.modality === 'text') {
