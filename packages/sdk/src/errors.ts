@@ -1,3 +1,4 @@
+import { ServerErrorCodes } from './generated/error-codes.ts';
 import type { ErrorBody } from './types.ts';
 
 /** An error answered by the Offgrid server (or a failure to reach it: status 0). */
@@ -38,34 +39,14 @@ export const NETWORK_ERROR_CODE = 'OFFGRID_ERR_NETWORK';
 export const UNEXPECTED_RESPONSE_CODE = 'OFFGRID_ERR_UNEXPECTED_RESPONSE';
 
 /**
- * Every `code` an `OffgridApiError` can carry: the server's registry (packages/server/src/errors.ts) plus the two
- * the SDK makes up (unreachable server, non-Offgrid answer). Switch on these, show `message` to people.
+ * Every `code` an `OffgridApiError` can carry: the server's registry (generated from packages/server/src/errors.ts)
+ * plus the two the SDK makes up (unreachable server, non-Offgrid answer). Switch on these, show `message` to people.
  */
 export const ErrorCodes = {
-  VALIDATION: 'OFFGRID_ERR_VALIDATION',
-  /** An upload's `X-Checksum-Sha256` (or multipart `checksums`) did not match what arrived; nothing was stored. */
-  CHECKSUM_MISMATCH: 'OFFGRID_ERR_CHECKSUM_MISMATCH',
-  BAD_IMAGE: 'OFFGRID_ERR_BAD_IMAGE',
-  UNKNOWN_LABEL: 'OFFGRID_ERR_UNKNOWN_LABEL',
-  NOT_ENOUGH_DATA: 'OFFGRID_ERR_NOT_ENOUGH_DATA',
-  UNAUTHORIZED: 'OFFGRID_ERR_UNAUTHORIZED',
-  FORBIDDEN: 'OFFGRID_ERR_FORBIDDEN',
-  NOT_FOUND: 'OFFGRID_ERR_NOT_FOUND',
-  /** E.g. deleting the active model version, revoking the last admin key. */
-  CONFLICT: 'OFFGRID_ERR_CONFLICT',
-  /** A body past its cap (after decompression); nothing was stored. */
-  TOO_LARGE: 'OFFGRID_ERR_TOO_LARGE',
-  /** Wrong Content-Type, or a Content-Encoding other than gzip. */
-  UNSUPPORTED_MEDIA_TYPE: 'OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE',
-  RANGE_NOT_SATISFIABLE: 'OFFGRID_ERR_RANGE_NOT_SATISFIABLE',
-  /** See `retryAfterSeconds`. */
-  RATE_LIMITED: 'OFFGRID_ERR_RATE_LIMITED',
-  INTERNAL: 'OFFGRID_ERR_INTERNAL',
-  /** `GET /ready`: the database or blob folder refuses writes. */
-  NOT_READY: 'OFFGRID_ERR_NOT_READY',
-  /** 507: the server's disk is full; nothing was stored, the same request works once its operator frees space. */
-  INSUFFICIENT_STORAGE: 'OFFGRID_ERR_INSUFFICIENT_STORAGE',
+  ...ServerErrorCodes,
+  /** Status 0: the server could not be reached (DNS, TLS, refused connection); the message says why. */
   NETWORK: NETWORK_ERROR_CODE,
+  /** The answer was not an Offgrid error body (a proxy, another server); the message shows what came back. */
   UNEXPECTED_RESPONSE: UNEXPECTED_RESPONSE_CODE,
 } as const;
 

@@ -33,7 +33,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import { declareErrorResponses } from './http/error-responses.ts';
 import { withRedactedUrls } from './http/log-redaction.ts';
 import { diskFullError, isDiskFull } from './storage/disk-full.ts';
-import { errorBody, OffgridError, shorten } from './errors.ts';
+import { errorBody, kindOfStatus, OffgridError, shorten } from './errors.ts';
 import { VERSION } from './version.ts';
 import type { ServerContext } from './context.ts';
 
@@ -101,6 +101,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     https: options.https ?? null,
     // Graceful close: idle keep-alive sockets are closed, in-flight requests (an upload being written) finish.
     forceCloseConnections: 'idle',
+    // What Fastify refuses before routing (a malformed URL) gets the same { error: { code, message } } body as the rest.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply, options.dataDir),
   } as FastifyServerOptions);
 
   const routes: RegisteredRoute[] = [];
@@ -113,7 +115,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
 
   app.setErrorHandler((error: FastifyError | OffgridError, request, reply) => sendError(error, request, reply, options.dataDir));
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody('OFFGRID_ERR_NOT_FOUND', `No route ${request.method} ${shorten(request.url.split('?')[0])}. The API lives under /api/v1; its documentation under /api/docs.`));
+    reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${shorten(request.url.split('?')[0])}. The API lives under /api/v1; its documentation under /api/docs.`));
   });
   let closing = false;
   securityHeaders(app, { https: options.https !== undefined });
@@ -169,21 +171,23 @@ function sendError(error: FastifyError | OffgridError, _request: FastifyRequest,
     reply.log.warn({ err: error }, 'disk full');
     error = diskFullError(dataDir);
   }
-  if (error instanceof OffgridError) return reply.code(error.status).headers(error.headers).send(errorBody(error.code, error.message));
+  if (error instanceof OffgridError) return reply.code(error.status).headers(error.headers).send(error.toBody());
   const fastifyError = error as FastifyError;
-  if (fastifyError.validation) return reply.code(400).send(errorBody('OFFGRID_ERR_VALIDATION', `Invalid request: ${shorten(fastifyError.message)}.`));
+  if (fastifyError.validation) return reply.code(400).send(errorBody('VALIDATION', `Invalid request: ${shorten(fastifyError.message)}.`));
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
     case 'FST_REQ_FILE_TOO_LARGE':
-      return reply.code(413).send(errorBody('OFFGRID_ERR_TOO_LARGE', 'The upload is too large. Images are limited to 10 MiB (after decompression); phones should downsample before uploading.'));
+      return reply.code(413).send(errorBody('TOO_LARGE', 'The upload is too large. Images are limited to 10 MiB (after decompression); phones should downsample before uploading.'));
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return reply.code(415).send(errorBody('OFFGRID_ERR_UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Type. Send JSON, an image (image/jpeg, image/png, image/webp) or multipart/form-data.`));
+      return reply.code(415).send(errorBody('UNSUPPORTED_MEDIA_TYPE', `Unsupported Content-Type. Send JSON, an image (image/jpeg, image/png, image/webp) or multipart/form-data.`));
+    case 'FST_ERR_BAD_URL':
+      return reply.code(400).send(errorBody('REQUEST', `The URL cannot be read (${shorten(fastifyError.message)}). Percent-encode it: "%" is %25, a space %20.`));
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return reply.code(400).send(errorBody('OFFGRID_ERR_VALIDATION', `Invalid request body: ${shorten(fastifyError.message)}.`));
+      return reply.code(400).send(errorBody('VALIDATION', `Invalid request body: ${shorten(fastifyError.message)}.`));
   }
   const status = fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500 ? fastifyError.statusCode : 500;
   if (status === 500) reply.log.error(error);
-  return reply.code(status).send(errorBody(status === 500 ? 'OFFGRID_ERR_INTERNAL' : 'OFFGRID_ERR_REQUEST', status === 500 ? 'Something went wrong on the server; details are in its log.' : shorten(fastifyError.message)));
+  return reply.code(status).send(status === 500 ? errorBody('INTERNAL', 'Something went wrong on the server; details are in its log.') : errorBody(kindOfStatus(status), shorten(fastifyError.message)));
 }

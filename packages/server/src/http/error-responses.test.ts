@@ -31,7 +31,7 @@ test('every /api/v1 route declares the error answers it can give, as ErrorBody i
 
 test('declared error answers are sent whole: code and message survive the response serializer', async () => {
   const missing = await t.api('/models/00000000-0000-0000-0000-000000000000');
-  assert.deepEqual([missing.status, await missing.json()], [404, { error: { code: 'OFFGRID_ERR_NOT_FOUND', message: 'No model with id 00000000-0000-0000-0000-000000000000.' } }]);
+  assert.deepEqual([missing.status, await missing.json()], [404, { error: { code: 'OFFGRID_ERR_NOT_FOUND', message: "No model with id 00000000-0000-0000-0000-000000000000. List a project's models with GET /api/v1/projects/<projectId>/models." } }]);
   const unauthorized = await t.api('/projects', { key: null });
   assert.equal(unauthorized.status, 401);
   assert.equal(((await unauthorized.json()) as { error: { code: string } }).error.code, 'OFFGRID_ERR_UNAUTHORIZED');

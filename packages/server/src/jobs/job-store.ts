@@ -78,7 +78,7 @@ export class JobStore {
 
   get(id: string): Job {
     const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
-    if (!row) throw new OffgridError('NOT_FOUND', `No training job with id ${id}.`);
+    if (!row) throw new OffgridError('NOT_FOUND', `No training job with id ${id}. List a project's jobs with GET /api/v1/projects/<projectId>/jobs.`);
     return toJob(row);
   }
 

@@ -43,7 +43,7 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
     }
     const { objective, maxInt8Kb, maxMacs } = request.body ?? {};
     if (project.task === 'anomaly' && (objective === 'int8' || maxInt8Kb !== undefined || maxMacs !== undefined)) {
-      throw new OffgridError('VALIDATION', 'objective, maxInt8Kb and maxMacs apply to classifiers; an anomaly detector has one model and a calibrated threshold.');
+      throw new OffgridError('VALIDATION', 'objective, maxInt8Kb and maxMacs apply to classifiers; an anomaly detector has one model and a calibrated threshold. Leave them out.');
     }
     checkJobCaps(jobStore, request.apiKey);
     const job = jobStore.create(project.id, project.labels, samples.idsOf(project.id), { ...DEFAULT_REQUEST, ...request.body }, request.apiKey?.id);

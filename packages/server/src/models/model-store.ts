@@ -126,7 +126,7 @@ export class ModelStore {
 
   get(id: string): ModelVersion {
     const row = this.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
-    if (!row) throw new OffgridError('NOT_FOUND', `No model with id ${id}.`);
+    if (!row) throw new OffgridError('NOT_FOUND', `No model with id ${id}. List a project's models with GET /api/v1/projects/<projectId>/models.`);
     return this.toModel(row);
   }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
+import { errorBody } from '../errors.ts';
 import { VERSION } from '../version.ts';
 
 interface Check {
@@ -64,7 +65,7 @@ export async function opsRoutes(app: FastifyInstance, { db, blobs }: ServerConte
     if (failed.length === 0) return { ready: true, checks };
     return reply.code(503).send({
       ready: false, checks,
-      error: { code: 'OFFGRID_ERR_NOT_READY', message: `The server cannot store data (${failed.join('; ')}). Check the data directory's disk space and permissions.` },
+      ...errorBody('NOT_READY', `The server cannot store data (${failed.join('; ')}). Check the data directory's disk space and permissions.`),
     });
   });
 }

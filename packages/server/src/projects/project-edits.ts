@@ -38,7 +38,7 @@ export class ProjectEdits {
     if (project.task === 'anomaly' && removed === NORMAL_LABEL) throw new OffgridError('VALIDATION', `An anomaly project learns from "${NORMAL_LABEL}": that label cannot be removed.`);
     if ((samples === 'move') !== (to !== undefined)) throw new OffgridError('VALIDATION', 'Say where the samples go: samples "move" needs "to" (another label); samples "delete" takes no "to".');
     const target = to === undefined ? undefined : this.existing(project, to, 'The label to move samples to');
-    if (target === removed) throw new OffgridError('VALIDATION', `The samples cannot move to ${echo(removed)}: that is the label being removed.`);
+    if (target === removed) throw new OffgridError('VALIDATION', `The samples cannot move to ${echo(removed)}: that is the label being removed. Give another label as "to".`);
     return this.context.db.transaction(() => {
       if (target) this.context.db.prepare('UPDATE samples SET label = ? WHERE project_id = ? AND label = ?').run(target, project.id, removed);
       else this.context.db.prepare('UPDATE samples SET deleted_at = ? WHERE project_id = ? AND label = ? AND deleted_at IS NULL').run(new Date().toISOString(), project.id, removed);
@@ -75,7 +75,7 @@ export class ProjectEdits {
 
   private existing(project: Project, label: string, subject = 'The label'): string {
     const known = findLabel(project.labels, parseLabel(label, subject));
-    if (known === undefined) throw new OffgridError('UNKNOWN_LABEL', `${subject} ${echo(label)} is not one of this project's labels (${project.labels.join(', ')}).`);
+    if (known === undefined) throw new OffgridError('UNKNOWN_LABEL', `${subject} ${echo(label)} is not one of this project's labels (${project.labels.join(', ')}). Use one of them, or add it first (POST /api/v1/projects/${project.id}/labels).`);
     return known;
   }
 

@@ -73,7 +73,7 @@ export class ProjectStore {
 
   get(id: string): Project {
     const row = this.db.prepare('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
-    if (!row) throw new OffgridError('NOT_FOUND', `No project with id ${id}.`);
+    if (!row) throw new OffgridError('NOT_FOUND', `No project with id ${id}. List projects with GET /api/v1/projects.`);
     return this.toProject(row);
   }
 

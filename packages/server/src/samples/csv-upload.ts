@@ -50,7 +50,7 @@ export function csvSamples(project: Project, bytes: Uint8Array): CsvRow[] {
       return { line, label, sample: make() };
     } catch (error) {
       if (!(error instanceof OffgridError)) throw error;
-      return { line, ...(label !== undefined ? { label } : {}), error: new OffgridError(error.code === 'OFFGRID_ERR_BAD_TEXT' ? 'BAD_TEXT' : 'BAD_ROW', `Line ${line}: ${error.message}`) };
+      return { line, ...(label !== undefined ? { label } : {}), error: new OffgridError(error.kind === 'BAD_TEXT' ? 'BAD_TEXT' : 'BAD_ROW', `Line ${line}: ${error.message}`) };
     }
   };
   if (project.modality === 'text') {
@@ -61,7 +61,7 @@ export function csvSamples(project: Project, bytes: Uint8Array): CsvRow[] {
       return { bytes: new TextEncoder().encode(text), mediaType: 'text/plain; charset=utf-8', meta: { characters } };
     }));
   }
-  if (project.modality !== 'tabular') throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `CSV uploads are for tabular and text projects; this one is ${project.modality}.`);
+  if (project.modality !== 'tabular') throw new OffgridError('UNSUPPORTED_MEDIA_TYPE', `CSV uploads are for tabular and text projects; this one is ${project.modality}. Upload its samples one at a time, or as multipart/form-data.`);
   const featureNames = project.featureNames ?? [];
   const columns = featureNames.map((name) => names.indexOf(columnKey(name)));
   const missing = featureNames.filter((_, i) => columns[i] < 0);

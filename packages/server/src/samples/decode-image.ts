@@ -18,15 +18,15 @@ export async function inspectImage(bytes: Uint8Array): Promise<{ width: number; 
     // Header only: dimensions are checked below, before any pixel is decoded.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new OffgridError('BAD_IMAGE', `The file is not a readable JPEG, PNG or WebP image (${(error as Error).message}).`);
+    throw new OffgridError('BAD_IMAGE', `The file is not a readable JPEG, PNG or WebP image (${(error as Error).message}). Capture or export it again in one of those formats.`);
   }
   const mediaType = `image/${meta.format === 'jpeg' ? 'jpeg' : meta.format}`;
   if (!(IMAGE_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
-    throw new OffgridError('BAD_IMAGE', `Images must be JPEG, PNG or WebP; this one is ${meta.format ?? 'unknown'}.`);
+    throw new OffgridError('BAD_IMAGE', `Images must be JPEG, PNG or WebP; this one is ${meta.format ?? 'unknown'}. Convert it to one of those first.`);
   }
   const { width = 0, height = 0 } = meta;
-  if (width * height > IMAGE_LIMITS.maxPixels) throw new OffgridError('BAD_IMAGE', `The image is ${width}x${height}; at most ${IMAGE_LIMITS.maxPixels} pixels are accepted.`);
-  if (Math.min(width, height) < IMAGE_LIMITS.minSide) throw new OffgridError('BAD_IMAGE', `The image is ${width}x${height}; each side must be at least ${IMAGE_LIMITS.minSide} pixels.`);
+  if (width * height > IMAGE_LIMITS.maxPixels) throw new OffgridError('BAD_IMAGE', `The image is ${width}x${height}; at most ${IMAGE_LIMITS.maxPixels} pixels are accepted. Downscale it first.`);
+  if (Math.min(width, height) < IMAGE_LIMITS.minSide) throw new OffgridError('BAD_IMAGE', `The image is ${width}x${height}; each side must be at least ${IMAGE_LIMITS.minSide} pixels. Send a larger image.`);
   // Decoding the whole file catches truncated uploads that still have a valid header. The pixels stay inside libvips
   // (shrunk to one, without shrink-on-load, so every pixel is decoded): returned as a JS Buffer they were 150 KB per
   // 224x224 upload of external memory that drove V8's major GCs on the API thread (bench/server/RESULTS.md).

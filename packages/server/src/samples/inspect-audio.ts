@@ -19,7 +19,7 @@ export function inspectAudio(bytes: Uint8Array): { sampleRate: number; durationS
   try {
     audio = decodeWav(bytes);
   } catch (error) {
-    throw new OffgridError('BAD_AUDIO', `The file is not a readable WAV clip: ${(error as Error).message}.`);
+    throw new OffgridError('BAD_AUDIO', `The file is not a readable WAV clip: ${(error as Error).message}. Export it as a PCM or float WAV file.`);
   }
   const { sampleRate, samples, channels } = audio;
   if (channels > AUDIO_LIMITS.maxChannels) {
@@ -38,7 +38,7 @@ export function inspectAudio(bytes: Uint8Array): { sampleRate: number; durationS
   }
   // Float WAVs can carry NaN/Infinity, which would poison every spectrogram they touch.
   const bad = samples.findIndex((value) => !Number.isFinite(value));
-  if (bad >= 0) throw new OffgridError('BAD_AUDIO', `Sample ${bad} of the clip is not a finite number (${samples[bad]}); the file is damaged.`);
+  if (bad >= 0) throw new OffgridError('BAD_AUDIO', `Sample ${bad} of the clip is not a finite number (${samples[bad]}); the file is damaged. Record or export it again.`);
   return { sampleRate, durationSeconds: round(durationSeconds) };
 }
 

@@ -49,7 +49,7 @@ export async function readMultipart(body: Readable, headers: IncomingHttpHeaders
       stream.on('end', () => enqueue({ type: 'file', fieldname, filename, bytes: Buffer.concat(chunks), truncated }));
     });
     parser.on('field', (fieldname, value) => enqueue({ type: 'field', fieldname, value }));
-    parser.on('error', (error: Error) => fail(new OffgridError('VALIDATION', `The multipart body is malformed (${error.message}).`)));
+    parser.on('error', (error: Error) => fail(new OffgridError('VALIDATION', `The multipart body is malformed (${error.message}). Send it as multipart/form-data with the boundary its Content-Type names.`)));
     parser.on('finish', () => { chain.then(() => { if (!failed) resolve(); }, fail); });
     body.on('data', (chunk: Buffer) => {
       received += chunk.length;

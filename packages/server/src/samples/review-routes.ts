@@ -14,7 +14,7 @@ export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, s
   const edits = new SampleEdits(db);
   const sampleOf = (projectId: string, sampleId: string) => {
     const [sample] = samples.listByIds([sampleId]);
-    if (!sample || sample.projectId !== projects.get(projectId).id) throw new OffgridError('NOT_FOUND', `No sample ${sampleId} in project ${projectId}.`);
+    if (!sample || sample.projectId !== projects.get(projectId).id) throw new OffgridError('NOT_FOUND', `No sample ${sampleId} in project ${projectId}. List its samples with GET /api/v1/projects/${projectId}/samples.`);
     return sample;
   };
 

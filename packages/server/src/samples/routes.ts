@@ -124,7 +124,7 @@ export async function sampleRoutes(app: FastifyInstance, { projects, samples }: 
           results.push({ ok: true, filename, label: stored.sample.label, ...stored });
         } catch (error) {
           if (!(error instanceof OffgridError)) throw error;
-          results.push({ ok: false, filename, label: shorten(fieldname), error: { code: error.code, message: error.message } });
+          results.push({ ok: false, filename, label: shorten(fieldname), ...error.toBody() });
         }
       });
       return reply.code(200).send({ results });
@@ -166,7 +166,7 @@ async function addCsv(samples: SampleStore, project: Project, body: Buffer, opti
       results.push({ ok: true, line: row.line, label, ...stored });
     } catch (error) {
       if (!(error instanceof OffgridError)) throw error;
-      results.push({ ok: false, line: row.line, ...(row.label !== undefined ? { label: shorten(row.label) } : {}), error: { code: error.code, message: error.message } });
+      results.push({ ok: false, line: row.line, ...(row.label !== undefined ? { label: shorten(row.label) } : {}), ...error.toBody() });
     }
   }
   return results;

@@ -76,7 +76,7 @@ export class SampleStore {
   static checkLabel(project: Project, label: string, subject = 'The label'): string {
     const known = findLabel(project.labels, parseLabel(label, subject));
     if (known === undefined) {
-      throw new OffgridError('UNKNOWN_LABEL', `Label ${echo(normalizeLabel(label))} is not one of this project's labels (${project.labels.join(', ')}).`);
+      throw new OffgridError('UNKNOWN_LABEL', `Label ${echo(normalizeLabel(label))} is not one of this project's labels (${project.labels.join(', ')}). Use one of them, or add it first (POST /api/v1/projects/${project.id}/labels).`);
     }
     return known;
   }

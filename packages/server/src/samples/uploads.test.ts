@@ -125,7 +125,7 @@ describe('compressed uploads', () => {
     for (const [body, gzipped] of [[Buffer.from(cutInFile), false], [gzipSync(cutInFile), true], [Buffer.from(cutInHeaders), false]] as const) {
       const answer = await t.api(`/projects/${project.id}/samples`, { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b', ...(gzipped ? { 'content-encoding': 'gzip' } : {}) }, body });
       assert.equal(answer.status, 400);
-      assert.deepEqual(await answer.json(), { error: { code: 'OFFGRID_ERR_VALIDATION', message: 'The multipart body is malformed (Unexpected end of multipart data).' } });
+      assert.deepEqual(await answer.json(), { error: { code: 'OFFGRID_ERR_VALIDATION', message: 'The multipart body is malformed (Unexpected end of multipart data). Send it as multipart/form-data with the boundary its Content-Type names.' } });
       assert.equal((await t.api('/health')).status, 200, 'the server is still alive');
     }
     assert.deepEqual(await counts(project.id), { cat: 1, dog: 0 });
