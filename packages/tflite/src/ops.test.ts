@@ -12,6 +12,7 @@ import { TfliteSession, loadLiteRtNode } from './litert-node.ts';
 import type { Activation } from './schema.ts';
 import type { OpName, OpOptions } from './ops.ts';
 import { evaluate } from './interpreter.ts';
+import { createRandom } from '@offgrid/features';
 
 /**
  * A runtime float32 input (shape), a random float32 constant ({ weights }), an int32 constant, or
@@ -21,15 +22,6 @@ type Input = number[] | { weights: number[] } | { int32: number[]; shape: number
 /** QUANTIZE/DEQUANTIZE are type conversions, covered by quantize.test.ts and float16.test.ts. */
 type FloatOp = Exclude<OpName, 'QUANTIZE' | 'DEQUANTIZE'>;
 type Reference<K extends OpName> = (inputs: tf.Tensor[], options: OpOptions[K]) => tf.Tensor;
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValues(shape: number[], random: () => number): Float32Array {
   return Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => random() * 2 - 1);
@@ -82,7 +74,7 @@ let caseNumber = 0;
 function opCase<K extends FloatOp>(op: K, inputs: Input[], options: Partial<OpOptions[K]> = {}, tolerance = 1e-5): void {
   const seed = ++caseNumber;
   test(`${op} #${seed} ${JSON.stringify(options)} ${JSON.stringify(inputs)}`, async () => {
-    const random = mulberry32(seed);
+    const random = createRandom(seed).next;
     const g = new GraphBuilder();
     const feeds: (Float32Array | Int32Array)[] = [];
     const refs: TensorRef[] = [];

@@ -19,20 +19,12 @@ import { parseModel } from './reader.ts';
 import { serializeModel } from './writer.ts';
 import type { OpName, OpOptions } from './ops.ts';
 import type { TfliteModel } from './model.ts';
+import { createRandom } from '@offgrid/features';
 
 /** As in ops.test.ts; `{ ids, below }` is a runtime int32 input of random ids in [0, below). */
 type Input = number[] | { weights: number[] } | { int32: number[]; shape: number[] } | { ids: number[]; below: number };
 type Feed = Float32Array | Int32Array;
 type RuntimeInput = { shape: number[]; below?: number };
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 /** Inputs in [-1, 3): asymmetric on purpose, so zero points are not trivially 0. */
@@ -65,7 +57,7 @@ let caseNumber = 0;
 function int8Case<K extends OpName>(op: K, inputs: Input[], options: Partial<OpOptions[K]> = {}, tolerance = 0.02): void {
   const seed = 1000 + ++caseNumber;
   test(`int8 ${op} #${seed} ${JSON.stringify(options)} ${JSON.stringify(inputs)}`, async () => {
-    const random = mulberry32(seed);
+    const random = createRandom(seed).next;
     const { model, runtimeInputs } = oneOpModel(op, inputs, options, random);
     const sample = () => runtimeInputs.map((input) => runtimeValues(input, random));
     const calibration = Array.from({ length: MIN_CALIBRATION_SAMPLES }, sample);
@@ -139,7 +131,7 @@ int8Case('CONCATENATION', [[1, 3, 3, 2], [1, 3, 3, 5]], { axis: 3 });
 int8Case('CONCATENATION', [[1, 4], [1, 6], { weights: [1, 2] }], { axis: -1 });
 
 test('quantizeInt8 follows the int8 spec: per-channel weights, int32 bias, fixed softmax output', () => {
-  const random = mulberry32(7);
+  const random = createRandom(7).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 6, 6, 3]);
   const conv = g.op('CONV_2D', [x, g.constant('cw', [4, 3, 3, 3], randomValues([4, 3, 3, 3], random)), g.constant('cb', [4], randomValues([4], random))], { padding: 'same' });
@@ -178,7 +170,7 @@ test('quantizeInt8 follows the int8 spec: per-channel weights, int32 bias, fixed
 });
 
 test('uint8 I/O: uint8 input and output tensors around an int8 graph, runnable in LiteRT.js', async () => {
-  const random = mulberry32(9);
+  const random = createRandom(9).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 16]);
   g.output(g.op('SOFTMAX', [g.op('FULLY_CONNECTED', [x, g.constant('w', [4, 16], randomValues([4, 16], random)), g.constant('b', [4], randomValues([4], random))])]));
@@ -203,7 +195,7 @@ test('uint8 I/O: uint8 input and output tensors around an int8 graph, runnable i
 });
 
 test('calibrateLiteRt finds the ranges the reference interpreter finds, and quantizeInt8 takes them', async () => {
-  const random = mulberry32(11);
+  const random = createRandom(11).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 6, 6, 3]);
   const conv = g.op('CONV_2D', [x, g.constant('cw', [4, 3, 3, 3], randomValues([4, 3, 3, 3], random)), g.constant('cb', [4], randomValues([4], random))], { padding: 'same', activation: 'relu6' });
@@ -232,7 +224,7 @@ test('calibrateLiteRt finds the ranges the reference interpreter finds, and quan
 });
 
 test('text model: int32 ids stay the model input (no QUANTIZE), GATHER reads an asymmetric int8 table and keeps its parameters', async () => {
-  const random = mulberry32(21);
+  const random = createRandom(21).next;
   const [vocab, dim, steps] = [30, 8, 10];
   const g = new GraphBuilder();
   const ids = g.input('ids', [1, steps], { dtype: 'int32' });
@@ -271,7 +263,7 @@ test('text model: int32 ids stay the model input (no QUANTIZE), GATHER reads an 
 });
 
 test('floatOperators: an int8 autoencoder with a float32 score tail (DEQUANTIZE, SQUARED_DIFFERENCE, MEAN in float)', async () => {
-  const random = mulberry32(23);
+  const random = createRandom(23).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 12]);
   const small = (shape: number[]) => Float32Array.from(randomValues(shape, random), (v) => (v - 1) / 4);
@@ -310,7 +302,7 @@ test('floatOperators: an int8 autoencoder with a float32 score tail (DEQUANTIZE,
 });
 
 test('activation ranges: mse and percentile clip rare outliers that minmax covers, keep a uniform range, and channel means are per last axis', () => {
-  const random = mulberry32(31);
+  const random = createRandom(31).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 2500, 4]);
   g.output(g.op('RELU', [x]));
@@ -337,7 +329,7 @@ test('activation ranges: mse and percentile clip rare outliers that minmax cover
 });
 
 test('bias correction removes the mean output shift that rounding the weights causes (LiteRT.js)', async () => {
-  const random = mulberry32(37);
+  const random = createRandom(37).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 8, 8, 16]);
   // One large weight per output channel makes the channel's int8 step coarse, so the other 15
@@ -370,7 +362,7 @@ test('bias correction removes the mean output shift that rounding the weights ca
 });
 
 test('sequential empirical bias correction removes a mean shift the analytical one cannot (clipped activations, LiteRT.js)', async (t) => {
-  const random = mulberry32(41);
+  const random = createRandom(41).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 16]);
   // Layer 1 passes a heavy-tailed positive input through (identity plus noise); its output range is
@@ -415,7 +407,7 @@ test('sequential empirical bias correction removes a mean shift the analytical o
 });
 
 test('a dead (always zero) activation gets a usable scale: the int8 model still compiles in LiteRT.js and runs', async () => {
-  const random = mulberry32(21);
+  const random = createRandom(21).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 8]);
   // The bias drives every unit far below zero, so the ReLU output is 0 for every calibration sample.
