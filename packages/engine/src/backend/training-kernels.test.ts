@@ -205,6 +205,49 @@ for (const [shape, axis, keepDims] of [
   }
 }
 
+// UnsortedSegmentSum (unsorted-segment-sum.ts) is GATHER's gradient, so the Embedding layer's: repeated ids
+// add up, segments no id names stay 0, ids outside [0, numSegments) are dropped (TF semantics, as on cpu).
+for (const [xShape, ids, numSegments] of [
+  [[12, 8], [3, 0, 3, 4, 1, 3, 0, 0, 4, 2, 3, 1], 5],
+  [[10, 3, 4], [6, 6, 0, 2, 6, 2, 0, 6, 2, 0], 7],
+  [[6, 5], [-1, 2, 9, 2, 0, 5], 5],
+] as [number[], number[], number][]) {
+  test(`UnsortedSegmentSum x=[${xShape}] ids=[${ids}] numSegments=${numSegments}`, async () => {
+    const run = async (backend: string): Promise<{ values: Float32Array; shape: number[] }> => {
+      assert.ok(await tf.setBackend(backend));
+      const [x, segmentIds] = [tf.tensor(randomValues(xShape, 11), xShape), tf.tensor1d(ids, 'int32')];
+      const before = tf.memory().numTensors;
+      const out = tf.engine().runKernel('UnsortedSegmentSum', { x, segmentIds }, { numSegments }) as tf.Tensor;
+      assert.equal(tf.memory().numTensors, before + 1, `${backend} UnsortedSegmentSum leaked tensors`);
+      const result = { values: (await out.data()) as Float32Array, shape: out.shape };
+      tf.dispose([x, segmentIds, out]);
+      return result;
+    };
+    assert.ok(tf.getKernel('UnsortedSegmentSum', 'wasm'), 'the wasm kernel is registered, so the wasm run uses it');
+    const expected = await run('cpu');
+    const actual = await run('wasm');
+    assert.deepEqual(actual.shape, expected.shape);
+    const error = relativeError(actual.values, expected.values);
+    assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
+  });
+}
+
+test('Embedding gradient (tf.gather\'s, through UnsortedSegmentSum) on wasm matches cpu', async () => {
+  const [vocabulary, dim, ids] = [9, 4, [[1, 4, 4, 0, 8], [4, 2, 1, 1, 7]]];
+  const run = async (backend: string): Promise<Float32Array> => {
+    assert.ok(await tf.setBackend(backend));
+    const [table, indices, upstream] = [tf.tensor2d(randomValues([vocabulary, dim], 12), [vocabulary, dim]), tf.tensor2d(ids, [2, 5], 'int32'), tf.tensor(randomValues([2, 5, dim], 13), [2, 5, dim])];
+    const dTable = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, indices), upstream)))(table);
+    const values = (await dTable.data()) as Float32Array;
+    tf.dispose([table, indices, upstream, dTable]);
+    return values;
+  };
+  const expected = await run('cpu');
+  const error = relativeError(await run('wasm'), expected);
+  assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
+  assert.deepEqual([...expected.slice(3 * dim, 4 * dim)], [0, 0, 0, 0], 'id 3 never occurs: its row gets no gradient');
+});
+
 test('ClipByValue (ReLU6) gradient on wasm matches cpu, bounds and NaN included', async () => {
   const xs = [-1, 0, 0, 3, 6, 6.5, Number.NaN, 5.99, -0, 7];
   const run = async (backend: string): Promise<Float32Array> => {
