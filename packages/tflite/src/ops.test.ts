@@ -1,5 +1,5 @@
 /**
- * Operator conformance, for every case of ops.test-data.ts: build a one-op model with seeded inputs and weights,
+ * Operator conformance, for every case of test-op-cases.ts: build a one-op model with seeded inputs and weights,
  * run it in LiteRT.js, and compare with the same computation on TF.js's `cpu` backend. Each case
  * also checks our reference interpreter (used for int8 calibration) against the same numbers.
  */
@@ -13,8 +13,8 @@ import type { Activation } from './schema.ts';
 import type { OpOptions } from './ops.ts';
 import { evaluate } from './interpreter.ts';
 import { createRandom } from '@offgrid/features';
-import { OP_CASES } from './ops.test-data.ts';
-import type { FloatOp, OpCase } from './ops.test-data.ts';
+import { OP_CASES } from './test-op-cases.ts';
+import type { FloatOp, OpCase } from './test-op-cases.ts';
 
 type Reference<K extends FloatOp> = (inputs: tf.Tensor[], options: OpOptions[K]) => tf.Tensor;
 
@@ -134,7 +134,7 @@ before(async () => {
 });
 after(() => tf.disposeVariables());
 
-// The cases live in ops.test-data.ts, shared with the int8 harness (quantize.test.ts).
+// The cases live in test-op-cases.ts, shared with the int8 harness (quantize.test.ts).
 OP_CASES.forEach((c, i) => opCase(c, i + 1));
 
 test('CONCATENATION refuses a fused activation, which LiteRT silently ignores', () => {

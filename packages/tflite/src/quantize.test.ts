@@ -1,5 +1,5 @@
 /**
- * int8 conformance, for every case of ops.test-data.ts: a one-op float model is quantized (calibrated on 100
+ * int8 conformance, for every case of test-op-cases.ts: a one-op float model is quantized (calibrated on 100
  * seeded samples), run in LiteRT.js, and compared with the float reference interpreter on
  * calibration samples — inputs inside the calibrated ranges, so what is measured is the int8
  * arithmetic, not range clipping (which the model-level tests in engine cover). Tolerance is a
@@ -18,8 +18,8 @@ import { ActivationStats } from './activation-ranges.ts';
 import { parseModel } from './reader.ts';
 import { serializeModel } from './writer.ts';
 import type { OpName, OpOptions } from './ops.ts';
-import { OP_CASES, hasNaN } from './ops.test-data.ts';
-import type { Input, OpCase } from './ops.test-data.ts';
+import { OP_CASES, hasNaN } from './test-op-cases.ts';
+import type { Input, OpCase } from './test-op-cases.ts';
 import type { TfliteModel } from './model.ts';
 import { createRandom } from '@offgrid/features';
 
@@ -109,7 +109,7 @@ before(async () => {
   await loadLiteRtNode();
 });
 
-// The cases live in ops.test-data.ts, shared with the float harness (ops.test.ts).
+// The cases live in test-op-cases.ts, shared with the float harness (ops.test.ts).
 OP_CASES.forEach((c, i) => int8Case(c, 1001 + i));
 
 test('quantizeInt8 follows the int8 spec: per-channel weights, int32 bias, fixed softmax output', () => {
