@@ -8,6 +8,8 @@ import { initWasmBackend } from './init-wasm.ts';
 import { CLIP_BY_VALUE_GRAD } from './clip-by-value-grad.ts';
 import { createRandom } from '../util/random.ts';
 
+// Every assert.ok below carries a message: without one, node's assert re-reads and parses this file to
+// describe a failure, which under tsx ran for over 9 minutes here: a failing case looked like a hang.
 const TOLERANCE = 1e-4;
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid';
@@ -131,7 +133,7 @@ for (const [transposeA, transposeB] of [[false, false], [true, false], [false, t
       const b = [...outer, ...(transposeB ? [n, k] : [k, n])];
       test(`${fused ? '_FusedMatMul' : 'BatchMatMul'} a=[${a}] b=[${b}] transposeA=${transposeA} transposeB=${transposeB}`, async () => {
         const run = async (backend: string): Promise<Float32Array> => {
-          assert.ok(await tf.setBackend(backend));
+          assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
           const [ta, tb, bias] = [tf.tensor(randomValues(a, 1), a), tf.tensor(randomValues(b, 2), b), tf.tensor1d(randomValues([n], 3))];
           const before = tf.memory().numTensors;
           const out = fused
@@ -143,7 +145,8 @@ for (const [transposeA, transposeB] of [[false, false], [true, false], [false, t
           return values;
         };
         const expected = await run('cpu');
-        assert.ok(relativeError(await run('wasm'), expected) <= TOLERANCE);
+        const error = relativeError(await run('wasm'), expected);
+        assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
       });
     }
   }
@@ -156,7 +159,7 @@ for (const shape of [[4, 5, 6, 3], [6, 7]]) {
     const channels = shape[shape.length - 1];
     const axes = shape.map((_, i) => i).slice(0, -1);
     const grads = async (backend: string, fused: boolean): Promise<Float32Array[]> => {
-      assert.ok(await tf.setBackend(backend));
+      assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
       const x = tf.tensor(randomValues(shape, 1), shape);
       const scale = tf.tensor1d(randomValues([channels], 2));
       const offset = tf.tensor1d(randomValues([channels], 3));
@@ -190,7 +193,7 @@ for (const [shape, axis, keepDims] of [
   for (const kernel of ['Sum', 'Mean']) {
     test(`${kernel} x=[${shape}] axis=${JSON.stringify(axis)} keepDims=${keepDims}`, async () => {
       const run = async (backend: string): Promise<{ values: Float32Array; shape: number[] }> => {
-        assert.ok(await tf.setBackend(backend));
+        assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
         const x = tf.tensor(randomValues(shape, 7), shape);
         const out = tf.engine().runKernel(kernel, { x }, { axis, keepDims }) as tf.Tensor;
         const result = { values: (await out.data()) as Float32Array, shape: out.shape };
@@ -200,7 +203,8 @@ for (const [shape, axis, keepDims] of [
       const expected = await run('cpu');
       const actual = await run('wasm');
       assert.deepEqual(actual.shape, expected.shape);
-      assert.ok(relativeError(actual.values, expected.values) <= TOLERANCE);
+      const error = relativeError(actual.values, expected.values);
+      assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
     });
   }
 }
@@ -214,7 +218,7 @@ for (const [xShape, ids, numSegments] of [
 ] as [number[], number[], number][]) {
   test(`UnsortedSegmentSum x=[${xShape}] ids=[${ids}] numSegments=${numSegments}`, async () => {
     const run = async (backend: string): Promise<{ values: Float32Array; shape: number[] }> => {
-      assert.ok(await tf.setBackend(backend));
+      assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
       const [x, segmentIds] = [tf.tensor(randomValues(xShape, 11), xShape), tf.tensor1d(ids, 'int32')];
       const before = tf.memory().numTensors;
       const out = tf.engine().runKernel('UnsortedSegmentSum', { x, segmentIds }, { numSegments }) as tf.Tensor;
@@ -235,7 +239,7 @@ for (const [xShape, ids, numSegments] of [
 test('Embedding gradient (tf.gather\'s, through UnsortedSegmentSum) on wasm matches cpu', async () => {
   const [vocabulary, dim, ids] = [9, 4, [[1, 4, 4, 0, 8], [4, 2, 1, 1, 7]]];
   const run = async (backend: string): Promise<Float32Array> => {
-    assert.ok(await tf.setBackend(backend));
+    assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
     const [table, indices, upstream] = [tf.tensor2d(randomValues([vocabulary, dim], 12), [vocabulary, dim]), tf.tensor2d(ids, [2, 5], 'int32'), tf.tensor(randomValues([2, 5, dim], 13), [2, 5, dim])];
     const dTable = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, indices), upstream)))(table);
     const values = (await dTable.data()) as Float32Array;
@@ -251,7 +255,7 @@ test('Embedding gradient (tf.gather\'s, through UnsortedSegmentSum) on wasm matc
 test('ClipByValue (ReLU6) gradient on wasm matches cpu, bounds and NaN included', async () => {
   const xs = [-1, 0, 0, 3, 6, 6.5, Number.NaN, 5.99, -0, 7];
   const run = async (backend: string): Promise<Float32Array> => {
-    assert.ok(await tf.setBackend(backend));
+    assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
     const x = tf.tensor2d(xs, [2, 5]);
     const dy = tf.tensor2d(xs.map((_, i) => i + 1), [2, 5]);
     const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(t, 0, 6), dy)))(x);
@@ -266,7 +270,7 @@ test('ClipByValue (ReLU6) gradient on wasm matches cpu, bounds and NaN included'
 });
 
 test('Identity (tf.clone) on wasm shares data safely: the clone outlives its source, nothing leaks', async () => {
-  assert.ok(await tf.setBackend('wasm'));
+  assert.ok(await tf.setBackend('wasm'), 'backend wasm unavailable');
   const before = tf.memory().numTensors;
   const source = tf.tensor(randomValues([3, 4, 5], 9), [3, 4, 5]);
   const expected = [...((await source.data()) as Float32Array)];
