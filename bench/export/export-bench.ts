@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeResultsSection } from '../results-section.ts';
 import type * as tf from '@tensorflow/tfjs';
-import { createSmallCnn, exportTflite, initWasmBackend } from '@offgrid/engine';
+import { createRandom, createSmallCnn, exportTflite, initWasmBackend } from '@offgrid/engine';
 import type { Precision } from '@offgrid/engine';
 import { TfliteSession, loadLiteRtNode } from '@offgrid/tflite';
 import { mobileNetLike, randomizeWeights } from '../../packages/engine/src/export/test-models.ts';
@@ -20,15 +20,6 @@ const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 300;
 const EXPORT_REPEATS = 3;
 const PRECISIONS: Precision[] = ['float32', 'float16', 'int8'];
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
 
@@ -42,7 +33,7 @@ interface Row {
 
 async function benchModel(name: string, model: tf.LayersModel): Promise<Row[]> {
   randomizeWeights(model, 1);
-  const random = mulberry32(2);
+  const random = createRandom(2).next;
   const inputSize = (model.inputs[0].shape.slice(1) as number[]).reduce((p, d) => p * d, 1);
   const representativeData = Array.from({ length: 100 }, () => Float32Array.from({ length: inputSize }, random));
   const rows: Row[] = [];

@@ -7,3 +7,4 @@ export * from './text.ts';
 export * from './tabular.ts';
 export { fft, powerSpectrum, nextPowerOfTwo, isPowerOfTwo } from './fft.ts';
 export * from './probes.ts';
+export * from './random.ts';

@@ -7,7 +7,7 @@ import { loadDataset } from '@offgrid/engine/data';
 import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import { readAnomalyThreshold, readMetadata, TfliteSession } from '@offgrid/tflite';
 import { inputsFromFile } from './input-from-file.ts';
-import { writeMotion, writeTexts } from './modality-data.test-data.ts';
+import { writeMotion, writeTexts } from './test-modality-data.ts';
 import { renderReportHtml } from './report-html.ts';
 import { trainPipeline } from './train-pipeline.ts';
 

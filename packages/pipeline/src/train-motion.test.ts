@@ -9,7 +9,7 @@ import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import { readLabels, readMetadata, TfliteSession } from '@offgrid/tflite';
 import { inputsFromFile } from './input-from-file.ts';
 import { modelView } from './model-input.ts';
-import { writeMotion } from './modality-data.test-data.ts';
+import { writeMotion } from './test-modality-data.ts';
 import { renderReportHtml } from './report-html.ts';
 import { holdOutTest, trainPipeline } from './train-pipeline.ts';
 

@@ -8,7 +8,7 @@ import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import { parseModel, readLabels, readVocabulary, TfliteSession } from '@offgrid/tflite';
 import { inputsFromFile } from './input-from-file.ts';
 import { inputConverter } from './model-files.ts';
-import { writeTexts, writeTones } from './modality-data.test-data.ts';
+import { writeTexts, writeTones } from './test-modality-data.ts';
 import { trainPipeline } from './train-pipeline.ts';
 import type { TrainReport } from './report.ts';
 

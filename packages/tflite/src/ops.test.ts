@@ -1,5 +1,5 @@
 /**
- * Operator conformance, one line per case: build a one-op model with seeded inputs and weights,
+ * Operator conformance, for every case of test-op-cases.ts: build a one-op model with seeded inputs and weights,
  * run it in LiteRT.js, and compare with the same computation on TF.js's `cpu` backend. Each case
  * also checks our reference interpreter (used for int8 calibration) against the same numbers.
  */
@@ -10,26 +10,13 @@ import { GraphBuilder } from './graph-builder.ts';
 import type { TensorRef } from './graph-builder.ts';
 import { TfliteSession, loadLiteRtNode } from './litert-node.ts';
 import type { Activation } from './schema.ts';
-import type { OpName, OpOptions } from './ops.ts';
+import type { OpOptions } from './ops.ts';
 import { evaluate } from './interpreter.ts';
+import { createRandom } from '@offgrid/features';
+import { OP_CASES } from './test-op-cases.ts';
+import type { FloatOp, OpCase } from './test-op-cases.ts';
 
-/**
- * A runtime float32 input (shape), a random float32 constant ({ weights }), an int32 constant, or
- * a runtime int32 input of random ids in [0, below) ({ ids: shape, below }).
- */
-type Input = number[] | { weights: number[] } | { int32: number[]; shape: number[] } | { ids: number[]; below: number };
-/** QUANTIZE/DEQUANTIZE are type conversions, covered by quantize.test.ts and float16.test.ts. */
-type FloatOp = Exclude<OpName, 'QUANTIZE' | 'DEQUANTIZE'>;
-type Reference<K extends OpName> = (inputs: tf.Tensor[], options: OpOptions[K]) => tf.Tensor;
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+type Reference<K extends FloatOp> = (inputs: tf.Tensor[], options: OpOptions[K]) => tf.Tensor;
 
 function randomValues(shape: number[], random: () => number): Float32Array {
   return Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => random() * 2 - 1);
@@ -77,12 +64,19 @@ const REFERENCES: { [K in FloatOp]: Reference<K> } = {
   CONCATENATION: (inputs, o) => activate(tf.concat(inputs, o.axis), o.activation),
 };
 
-let caseNumber = 0;
+/** Largest |actual - want|; a NaN must meet a NaN (and counts as an infinite error otherwise). */
+function maxAbsError(actual: ArrayLike<number>, want: ArrayLike<number>): number {
+  let max = 0;
+  for (let i = 0; i < want.length; i++) {
+    const error = Number.isNaN(want[i]) && Number.isNaN(actual[i]) ? 0 : Math.abs(actual[i] - want[i]);
+    max = Math.max(max, Number.isNaN(error) ? Infinity : error);
+  }
+  return max;
+}
 
-function opCase<K extends FloatOp>(op: K, inputs: Input[], options: Partial<OpOptions[K]> = {}, tolerance = 1e-5): void {
-  const seed = ++caseNumber;
+function opCase({ op, inputs, options, tolerance }: OpCase, seed: number): void {
   test(`${op} #${seed} ${JSON.stringify(options)} ${JSON.stringify(inputs)}`, async () => {
-    const random = mulberry32(seed);
+    const random = createRandom(seed).next;
     const g = new GraphBuilder();
     const feeds: (Float32Array | Int32Array)[] = [];
     const refs: TensorRef[] = [];
@@ -97,6 +91,11 @@ function opCase<K extends FloatOp>(op: K, inputs: Input[], options: Partial<OpOp
         const values = randomValues(input.weights, random);
         refs.push(g.constant(`w${i}`, input.weights, values));
         references.push(tf.tensor(values, input.weights));
+      } else if ('values' in input) {
+        const values = Float32Array.from(input.values);
+        feeds.push(values);
+        refs.push(g.input(`in${i}`, input.shape));
+        references.push(tf.tensor(values, input.shape));
       } else if ('ids' in input) {
         const ids = Int32Array.from({ length: input.ids.reduce((p, d) => p * d, 1) }, () => Math.floor(random() * input.below));
         feeds.push(ids);
@@ -112,15 +111,14 @@ function opCase<K extends FloatOp>(op: K, inputs: Input[], options: Partial<OpOp
     const session = await TfliteSession.create(g.build());
     try {
       const [actual] = await session.run(feeds);
-      const expected = tf.tidy(() => REFERENCES[op](references, g.toModel().operators[0].options as never));
+      const expected = tf.tidy(() => (REFERENCES[op] as Reference<FloatOp>)(references, g.toModel().operators[0].options as never));
       assert.deepEqual(session.outputShapes[0], expected.shape, 'runtime output shape');
       assert.deepEqual([...y.shape], expected.shape, 'inferred output shape');
       const want = expected.dataSync();
-      let maxError = 0;
-      for (let i = 0; i < want.length; i++) maxError = Math.max(maxError, Math.abs(actual[i] - want[i]));
-      assert.ok(maxError <= tolerance, `max abs error ${maxError} > ${tolerance}`);
+      const error = maxAbsError(actual, want);
+      assert.ok(error <= tolerance, `max abs error ${error} > ${tolerance}`);
       const [interpreted] = evaluate(g.toModel(), feeds);
-      const interpreterError = Math.max(...want.map((v, i) => Math.abs(interpreted[i] - v)));
+      const interpreterError = maxAbsError(interpreted, want);
       assert.ok(interpreterError <= tolerance, `reference interpreter: max abs error ${interpreterError} > ${tolerance}`);
       expected.dispose();
     } finally {
@@ -136,49 +134,8 @@ before(async () => {
 });
 after(() => tf.disposeVariables());
 
-// op, inputs, options, tolerance
-opCase('CONV_2D', [[1, 6, 6, 3], { weights: [4, 3, 3, 3] }, { weights: [4] }], { padding: 'same' });
-opCase('CONV_2D', [[1, 7, 7, 3], { weights: [5, 3, 3, 3] }, { weights: [5] }], { padding: 'same', strideH: 2, strideW: 2, activation: 'relu' });
-opCase('CONV_2D', [[1, 8, 8, 2], { weights: [3, 3, 3, 2] }, { weights: [3] }], { padding: 'valid', strideH: 2, strideW: 2, activation: 'relu6' });
-opCase('CONV_2D', [[1, 9, 9, 2], { weights: [3, 5, 3, 2] }, { weights: [3] }], { padding: 'valid', strideH: 1, strideW: 2 });
-opCase('CONV_2D', [[1, 9, 9, 2], { weights: [3, 3, 3, 2] }, { weights: [3] }], { padding: 'same', dilationH: 2, dilationW: 2 });
-opCase('CONV_2D', [[1, 5, 5, 8], { weights: [6, 1, 1, 8] }, { weights: [6] }], { activation: 'relu' });
-opCase('DEPTHWISE_CONV_2D', [[1, 6, 6, 4], { weights: [1, 3, 3, 4] }, { weights: [4] }], { padding: 'same', activation: 'relu6' });
-opCase('DEPTHWISE_CONV_2D', [[1, 7, 7, 3], { weights: [1, 3, 3, 3] }, { weights: [3] }], { padding: 'same', strideH: 2, strideW: 2 });
-opCase('DEPTHWISE_CONV_2D', [[1, 6, 6, 2], { weights: [1, 3, 3, 6] }, { weights: [6] }], { padding: 'valid', depthMultiplier: 3, activation: 'relu' });
-opCase('FULLY_CONNECTED', [[1, 10], { weights: [4, 10] }, { weights: [4] }]);
-opCase('FULLY_CONNECTED', [[1, 16], { weights: [8, 16] }, { weights: [8] }], { activation: 'relu' });
-opCase('FULLY_CONNECTED', [[1, 3, 3, 5], { weights: [2, 5] }, { weights: [2] }], { keepNumDims: true, activation: 'relu6' });
-opCase('MAX_POOL_2D', [[1, 8, 8, 3]]);
-opCase('MAX_POOL_2D', [[1, 7, 7, 3]], { padding: 'same', filterH: 3, filterW: 3 });
-opCase('AVERAGE_POOL_2D', [[1, 8, 8, 3]]);
-opCase('AVERAGE_POOL_2D', [[1, 7, 7, 2]], { padding: 'same', filterH: 3, filterW: 3, strideH: 2, strideW: 2 });
-opCase('AVERAGE_POOL_2D', [[1, 7, 7, 2]], { padding: 'valid', filterH: 7, filterW: 7, strideH: 1, strideW: 1 });
-opCase('MEAN', [[1, 5, 5, 6], { int32: [1, 2], shape: [2] }]);
-opCase('MEAN', [[1, 4, 4, 3], { int32: [1, 2], shape: [2] }], { keepDims: true });
-opCase('REDUCE_MAX', [[1, 4, 4, 3], { int32: [1, 2], shape: [2] }]);
-opCase('RESHAPE', [[1, 4, 4, 3]], { newShape: [1, 48] });
-opCase('RESHAPE', [[1, 4, 4, 3], { int32: [1, -1], shape: [2] }], { newShape: [1, -1] });
-opCase('SOFTMAX', [[1, 10]]);
-opCase('SOFTMAX', [[1, 7]], { beta: 2 });
-opCase('ADD', [[1, 4, 4, 3], [1, 4, 4, 3]]);
-opCase('ADD', [[1, 4, 4, 3], { weights: [3] }], { activation: 'relu' });
-opCase('MUL', [[1, 4, 4, 3], { weights: [3] }]);
-opCase('RELU', [[1, 3, 3, 4]]);
-opCase('RELU6', [[1, 20]]);
-opCase('LOGISTIC', [[1, 20]]);
-opCase('TANH', [[1, 20]]);
-opCase('PAD', [[1, 4, 4, 2], { int32: [0, 0, 1, 2, 2, 1, 0, 0], shape: [4, 2] }]);
-opCase('SUB', [[1, 4, 4, 3], [1, 4, 4, 3]]);
-opCase('SUB', [[1, 12], { weights: [12] }], { activation: 'relu' });
-opCase('SQUARED_DIFFERENCE', [[1, 16], [1, 16]]);
-opCase('SQUARED_DIFFERENCE', [[1, 4, 4, 3], { weights: [3] }]);
-opCase('GATHER', [{ weights: [20, 8] }, { ids: [1, 12], below: 20 }]);
-opCase('GATHER', [{ weights: [50, 16] }, { ids: [1, 5], below: 50 }], { axis: 0 });
-opCase('GATHER', [[1, 6, 4], { int32: [3, 0, 5, 5], shape: [4] }], { axis: 1 });
-opCase('CONCATENATION', [[1, 3, 3, 2], [1, 3, 3, 5]], { axis: 3 });
-opCase('CONCATENATION', [[1, 4], [1, 6], { weights: [1, 2] }], { axis: -1 });
-opCase('CONCATENATION', [[1, 2, 2, 4], [1, 3, 2, 4]], { axis: -3 });
+// The cases live in test-op-cases.ts, shared with the int8 harness (quantize.test.ts).
+OP_CASES.forEach((c, i) => opCase(c, i + 1));
 
 test('CONCATENATION refuses a fused activation, which LiteRT silently ignores', () => {
   const g = new GraphBuilder();
@@ -186,3 +143,20 @@ test('CONCATENATION refuses a fused activation, which LiteRT silently ignores', 
   g.output(g.op('CONCATENATION', [a, a], { activation: 'relu' }));
   assert.throws(() => g.build(), /CONCATENATION.*fused activation/);
 });
+
+// Inputs an op legitimately cannot take are refused while the model is built or written, with the fix, rather
+// than by LiteRT.js at load time with a message that names neither the op nor the tensor.
+test('SOFTMAX refuses a scalar: it normalizes over the last axis', () => {
+  const g = new GraphBuilder();
+  assert.throws(() => g.op('SOFTMAX', [g.input('x', [])]), /SOFTMAX needs an input of rank 1 or more .*reshape a scalar to \[1\]/);
+});
+
+test('empty tensors (a dimension of 0) are refused when the model is written: LiteRT.js cannot run them', () => {
+  for (const [op, shape] of [['RELU', [1, 0]], ['SOFTMAX', [0, 4]], ['ADD', [1, 0, 3]]] as const) {
+    const g = new GraphBuilder();
+    const x = g.input('x', shape);
+    g.output(op === 'ADD' ? g.op(op, [x, x]) : g.op(op, [x]));
+    assert.throws(() => g.build(), new RegExp(`Tensor 0 "x": shape \\[${shape}\\] holds no values; LiteRT.js cannot run empty tensors`), op);
+  }
+});
+

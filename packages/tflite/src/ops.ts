@@ -286,7 +286,11 @@ const softmax = op<SoftmaxOptions>({
     },
     decode: (t) => ({ beta: t?.float32(0) ?? 0 }),
   },
-  outputShape: sameAsInput,
+  outputShape(inputs) {
+    // As TFLite's kernel requires; XNNPACK would only fail to prepare ("failed to reshape runtime").
+    if (inputs[0].shape.length === 0) throw new Error('SOFTMAX needs an input of rank 1 or more (it normalizes over the last axis): reshape a scalar to [1]');
+    return sameAsInput(inputs);
+  },
 });
 
 /** Elementwise binary ops whose only option is a fused activation (AddOptions, MulOptions, SubOptions). */

@@ -1,5 +1,5 @@
 /**
- * int8 conformance, one line per case: a one-op float model is quantized (calibrated on 100
+ * int8 conformance, for every case of test-op-cases.ts: a one-op float model is quantized (calibrated on 100
  * seeded samples), run in LiteRT.js, and compared with the float reference interpreter on
  * calibration samples — inputs inside the calibrated ranges, so what is measured is the int8
  * arithmetic, not range clipping (which the model-level tests in engine cover). Tolerance is a
@@ -18,21 +18,14 @@ import { ActivationStats } from './activation-ranges.ts';
 import { parseModel } from './reader.ts';
 import { serializeModel } from './writer.ts';
 import type { OpName, OpOptions } from './ops.ts';
+import { OP_CASES, hasNaN } from './test-op-cases.ts';
+import type { Input, OpCase } from './test-op-cases.ts';
 import type { TfliteModel } from './model.ts';
+import { createRandom } from '@offgrid/features';
 
-/** As in ops.test.ts; `{ ids, below }` is a runtime int32 input of random ids in [0, below). */
-type Input = number[] | { weights: number[] } | { int32: number[]; shape: number[] } | { ids: number[]; below: number };
 type Feed = Float32Array | Int32Array;
-type RuntimeInput = { shape: number[]; below?: number };
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A runtime input: random floats, random ids in [0, below), or the given values. */
+type RuntimeInput = { shape: number[]; below?: number; values?: number[] };
 
 const size = (shape: number[]) => shape.reduce((p, d) => p * d, 1);
 /** Inputs in [-1, 3): asymmetric on purpose, so zero points are not trivially 0. */
@@ -46,6 +39,10 @@ function oneOpModel<K extends OpName>(op: K, inputs: Input[], options: Partial<O
       runtimeInputs.push({ shape: input });
       return g.input(`in${i}`, input);
     }
+    if ('values' in input) {
+      runtimeInputs.push({ shape: input.shape, values: input.values });
+      return g.input(`in${i}`, input.shape);
+    }
     if ('ids' in input) {
       runtimeInputs.push({ shape: input.ids, below: input.below });
       return g.input(`ids${i}`, input.ids, { dtype: 'int32' });
@@ -57,18 +54,26 @@ function oneOpModel<K extends OpName>(op: K, inputs: Input[], options: Partial<O
   return { model: g.toModel(), runtimeInputs };
 }
 
-const runtimeValues = (input: RuntimeInput, random: () => number): Feed =>
-  input.below === undefined ? randomValues(input.shape, random) : Int32Array.from({ length: size(input.shape) }, () => Math.floor(random() * (input.below as number)));
+function runtimeValues(input: RuntimeInput, random: () => number): Feed {
+  if (input.values) return Float32Array.from(input.values);
+  if (input.below === undefined) return randomValues(input.shape, random);
+  return Int32Array.from({ length: size(input.shape) }, () => Math.floor(random() * (input.below as number)));
+}
 
-let caseNumber = 0;
+/** Max error as a fraction of the output's float range (see above). */
+const TOLERANCE = 0.02;
 
-function int8Case<K extends OpName>(op: K, inputs: Input[], options: Partial<OpOptions[K]> = {}, tolerance = 0.02): void {
-  const seed = 1000 + ++caseNumber;
+function int8Case({ op, inputs, options }: OpCase, seed: number): void {
   test(`int8 ${op} #${seed} ${JSON.stringify(options)} ${JSON.stringify(inputs)}`, async () => {
-    const random = mulberry32(seed);
+    const random = createRandom(seed).next;
     const { model, runtimeInputs } = oneOpModel(op, inputs, options, random);
     const sample = () => runtimeInputs.map((input) => runtimeValues(input, random));
     const calibration = Array.from({ length: MIN_CALIBRATION_SAMPLES }, sample);
+    if (hasNaN(inputs)) {
+      // int8 has no NaN: calibrating on one is refused, not turned into a range that hides it.
+      assert.throws(() => quantizeInt8(model, { representativeData: calibration }), /holds NaN at index \d+; int8 ranges need finite values/);
+      return;
+    }
     const quantized = quantizeInt8(model, { representativeData: calibration });
     const bytes = serializeModel(quantized);
     // Every op inside works on int8; only the boundary converts.
@@ -93,7 +98,7 @@ function int8Case<K extends OpName>(op: K, inputs: Input[], options: Partial<OpO
         });
       }
       const relative = maxError / Math.max(hi - lo, 1e-6);
-      assert.ok(relative <= tolerance, `max abs error ${maxError.toFixed(5)} = ${(relative * 100).toFixed(2)}% of the output range > ${tolerance * 100}%`);
+      assert.ok(relative <= TOLERANCE, `max abs error ${maxError.toFixed(5)} = ${(relative * 100).toFixed(2)}% of the output range > ${TOLERANCE * 100}%`);
     } finally {
       session.close();
     }
@@ -104,42 +109,11 @@ before(async () => {
   await loadLiteRtNode();
 });
 
-// op, inputs, options, tolerance (fraction of the output range)
-int8Case('CONV_2D', [[1, 6, 6, 3], { weights: [4, 3, 3, 3] }, { weights: [4] }], { padding: 'same' });
-int8Case('CONV_2D', [[1, 7, 7, 3], { weights: [5, 3, 3, 3] }, { weights: [5] }], { padding: 'same', strideH: 2, strideW: 2, activation: 'relu' });
-int8Case('CONV_2D', [[1, 8, 8, 2], { weights: [3, 3, 3, 2] }, { weights: [3] }], { padding: 'valid', activation: 'relu6' });
-int8Case('CONV_2D', [[1, 5, 5, 8], { weights: [6, 1, 1, 8] }, { weights: [6] }], { activation: 'relu' });
-int8Case('DEPTHWISE_CONV_2D', [[1, 6, 6, 4], { weights: [1, 3, 3, 4] }, { weights: [4] }], { padding: 'same', activation: 'relu6' });
-int8Case('DEPTHWISE_CONV_2D', [[1, 7, 7, 3], { weights: [1, 3, 3, 3] }, { weights: [3] }], { padding: 'same', strideH: 2, strideW: 2 });
-int8Case('DEPTHWISE_CONV_2D', [[1, 6, 6, 2], { weights: [1, 3, 3, 6] }, { weights: [6] }], { padding: 'valid', depthMultiplier: 3, activation: 'relu' });
-int8Case('FULLY_CONNECTED', [[1, 16], { weights: [8, 16] }, { weights: [8] }]);
-int8Case('FULLY_CONNECTED', [[1, 32], { weights: [10, 32] }, { weights: [10] }], { activation: 'relu' });
-int8Case('MAX_POOL_2D', [[1, 8, 8, 3]]);
-int8Case('AVERAGE_POOL_2D', [[1, 7, 7, 2]], { padding: 'same', filterH: 3, filterW: 3, strideH: 2, strideW: 2 });
-int8Case('MEAN', [[1, 5, 5, 6], { int32: [1, 2], shape: [2] }]);
-int8Case('MEAN', [[1, 4, 4, 3], { int32: [1, 2], shape: [2] }], { keepDims: true });
-int8Case('REDUCE_MAX', [[1, 4, 4, 3], { int32: [1, 2], shape: [2] }]);
-int8Case('RESHAPE', [[1, 4, 4, 3]], { newShape: [1, 48] });
-int8Case('SOFTMAX', [[1, 10]]);
-int8Case('ADD', [[1, 4, 4, 3], [1, 4, 4, 3]]);
-int8Case('ADD', [[1, 4, 4, 3], { weights: [3] }], { activation: 'relu' });
-int8Case('MUL', [[1, 4, 4, 3], { weights: [3] }]);
-int8Case('RELU', [[1, 3, 3, 4]]);
-int8Case('RELU6', [[1, 20]]);
-int8Case('LOGISTIC', [[1, 20]]);
-int8Case('TANH', [[1, 20]]);
-int8Case('PAD', [[1, 4, 4, 2], { int32: [0, 0, 1, 2, 2, 1, 0, 0], shape: [4, 2] }]);
-int8Case('SUB', [[1, 4, 4, 3], [1, 4, 4, 3]]);
-int8Case('SUB', [[1, 12], { weights: [12] }], { activation: 'relu' });
-int8Case('SQUARED_DIFFERENCE', [[1, 16], [1, 16]]);
-int8Case('SQUARED_DIFFERENCE', [[1, 4, 4, 3], { weights: [3] }]);
-int8Case('GATHER', [{ weights: [20, 8] }, { ids: [1, 12], below: 20 }]);
-int8Case('GATHER', [{ weights: [64, 16] }, { ids: [1, 5], below: 64 }]);
-int8Case('CONCATENATION', [[1, 3, 3, 2], [1, 3, 3, 5]], { axis: 3 });
-int8Case('CONCATENATION', [[1, 4], [1, 6], { weights: [1, 2] }], { axis: -1 });
+// The cases live in test-op-cases.ts, shared with the float harness (ops.test.ts).
+OP_CASES.forEach((c, i) => int8Case(c, 1001 + i));
 
 test('quantizeInt8 follows the int8 spec: per-channel weights, int32 bias, fixed softmax output', () => {
-  const random = mulberry32(7);
+  const random = createRandom(7).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 6, 6, 3]);
   const conv = g.op('CONV_2D', [x, g.constant('cw', [4, 3, 3, 3], randomValues([4, 3, 3, 3], random)), g.constant('cb', [4], randomValues([4], random))], { padding: 'same' });
@@ -178,7 +152,7 @@ test('quantizeInt8 follows the int8 spec: per-channel weights, int32 bias, fixed
 });
 
 test('uint8 I/O: uint8 input and output tensors around an int8 graph, runnable in LiteRT.js', async () => {
-  const random = mulberry32(9);
+  const random = createRandom(9).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 16]);
   g.output(g.op('SOFTMAX', [g.op('FULLY_CONNECTED', [x, g.constant('w', [4, 16], randomValues([4, 16], random)), g.constant('b', [4], randomValues([4], random))])]));
@@ -203,7 +177,7 @@ test('uint8 I/O: uint8 input and output tensors around an int8 graph, runnable i
 });
 
 test('calibrateLiteRt finds the ranges the reference interpreter finds, and quantizeInt8 takes them', async () => {
-  const random = mulberry32(11);
+  const random = createRandom(11).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 6, 6, 3]);
   const conv = g.op('CONV_2D', [x, g.constant('cw', [4, 3, 3, 3], randomValues([4, 3, 3, 3], random)), g.constant('cb', [4], randomValues([4], random))], { padding: 'same', activation: 'relu6' });
@@ -232,7 +206,7 @@ test('calibrateLiteRt finds the ranges the reference interpreter finds, and quan
 });
 
 test('text model: int32 ids stay the model input (no QUANTIZE), GATHER reads an asymmetric int8 table and keeps its parameters', async () => {
-  const random = mulberry32(21);
+  const random = createRandom(21).next;
   const [vocab, dim, steps] = [30, 8, 10];
   const g = new GraphBuilder();
   const ids = g.input('ids', [1, steps], { dtype: 'int32' });
@@ -271,7 +245,7 @@ test('text model: int32 ids stay the model input (no QUANTIZE), GATHER reads an 
 });
 
 test('floatOperators: an int8 autoencoder with a float32 score tail (DEQUANTIZE, SQUARED_DIFFERENCE, MEAN in float)', async () => {
-  const random = mulberry32(23);
+  const random = createRandom(23).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 12]);
   const small = (shape: number[]) => Float32Array.from(randomValues(shape, random), (v) => (v - 1) / 4);
@@ -310,7 +284,7 @@ test('floatOperators: an int8 autoencoder with a float32 score tail (DEQUANTIZE,
 });
 
 test('activation ranges: mse and percentile clip rare outliers that minmax covers, keep a uniform range, and channel means are per last axis', () => {
-  const random = mulberry32(31);
+  const random = createRandom(31).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 2500, 4]);
   g.output(g.op('RELU', [x]));
@@ -337,7 +311,7 @@ test('activation ranges: mse and percentile clip rare outliers that minmax cover
 });
 
 test('bias correction removes the mean output shift that rounding the weights causes (LiteRT.js)', async () => {
-  const random = mulberry32(37);
+  const random = createRandom(37).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 8, 8, 16]);
   // One large weight per output channel makes the channel's int8 step coarse, so the other 15
@@ -370,7 +344,7 @@ test('bias correction removes the mean output shift that rounding the weights ca
 });
 
 test('sequential empirical bias correction removes a mean shift the analytical one cannot (clipped activations, LiteRT.js)', async (t) => {
-  const random = mulberry32(41);
+  const random = createRandom(41).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 16]);
   // Layer 1 passes a heavy-tailed positive input through (identity plus noise); its output range is
@@ -415,7 +389,7 @@ test('sequential empirical bias correction removes a mean shift the analytical o
 });
 
 test('a dead (always zero) activation gets a usable scale: the int8 model still compiles in LiteRT.js and runs', async () => {
-  const random = mulberry32(21);
+  const random = createRandom(21).next;
   const g = new GraphBuilder();
   const x = g.input('x', [1, 8]);
   // The bias drives every unit far below zero, so the ReLU output is 0 for every calibration sample.

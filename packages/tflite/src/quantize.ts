@@ -70,7 +70,13 @@ export function sampleInputs(model: TfliteModel, sample: QuantizeInt8Options['re
   return list.map((values, i) => {
     const dtype = model.tensors[model.inputs[i]].dtype;
     if (dtype === 'int32') return values instanceof Int32Array ? values : Int32Array.from(values);
-    if (dtype === 'float32') return values instanceof Float32Array ? values : Float32Array.from(values);
+    if (dtype === 'float32') {
+      const floats = values instanceof Float32Array ? values : Float32Array.from(values);
+      // int8 has no NaN or infinity, and one such value would silently spoil a range or a channel mean.
+      const at = floats.findIndex((v) => !Number.isFinite(v));
+      if (at >= 0) throw new Error(`Calibration sample: input ${i} holds ${floats[at]} at index ${at}; int8 ranges need finite values (drop or impute such samples)`);
+      return floats;
+    }
     throw new Error(`Model input ${i} is ${dtype}: only float32 and int32 inputs can be calibrated`);
   });
 }

@@ -207,6 +207,10 @@ function validate(model: TfliteModel): void {
     if (!Number.isInteger(i) || i < 0 || i >= count) throw new Error(`${where}: tensor index ${i} out of range 0..${count - 1}`);
   };
   model.tensors.forEach((t, i) => {
+    // LiteRT.js cannot allocate a zero-byte buffer and says only "Failed to get num packed bytes".
+    if (!t.data && t.shape.includes(0)) {
+      throw new Error(`Tensor ${i} "${t.name}": shape [${t.shape}] holds no values; LiteRT.js cannot run empty tensors (give every dimension at least 1)`);
+    }
     if (!t.data) return;
     const elements = t.shape.reduce((p, d) => p * d, 1);
     const expected = elements * DTYPE_BYTES[t.dtype];

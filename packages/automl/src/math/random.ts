@@ -3,6 +3,8 @@
  * configuration does not depend on how many other trials ran before it in this process: a resumed search
  * proposes the same random configurations as an uninterrupted one.
  */
+import { createRandom } from '@offgrid/features';
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -24,16 +26,9 @@ export function mixSeed(...parts: readonly number[]): number {
   return h >>> 0;
 }
 
-/** mulberry32: tiny, fast, and good enough for sampling hyperparameters (not for cryptography). */
+/** The tree's seeded generator (mulberry32, `@offgrid/features`), with the draws samplers need. */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const { next } = createRandom(seed);
   return {
     next,
     int: (n) => Math.min(n - 1, Math.floor(next() * n)),

@@ -12,10 +12,10 @@ import { join } from 'node:path';
 import { randomSampler } from '../samplers/random-sampler.ts';
 import { SqliteTrialStorage } from '../storage/sqlite-storage.ts';
 import { runSearch } from './run-search.ts';
-import { CRASH_STUDY, crashScheduler } from './testing/crash-fixture.ts';
-import { toyObjective, type ToyCall } from './testing/toy-objective.ts';
+import { CRASH_STUDY, crashScheduler } from './test-crash-fixture.ts';
+import { toyObjective, type ToyCall } from './test-toy-objective.ts';
 
-const fixture = join(import.meta.dirname, 'testing', 'crash-fixture.ts');
+const fixture = join(import.meta.dirname, 'test-crash-fixture.ts');
 
 /** Starts the fixture and SIGKILLs it as soon as `finishedBeforeKill` trials have finished. */
 function runChildUntilKilled(dbFile: string, finishedBeforeKill: number): Promise<{ output: string; signal: NodeJS.Signals | null }> {

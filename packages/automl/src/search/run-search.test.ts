@@ -10,7 +10,7 @@ import { MemoryTrialStorage } from '../storage/memory-storage.ts';
 import type { Metrics } from '../storage/trial-storage.ts';
 import { runSearch } from './run-search.ts';
 import type { SearchEvent } from './search-types.ts';
-import { toyObjective, toySpace, type ToyCall } from './testing/toy-objective.ts';
+import { toyObjective, toySpace, type ToyCall } from './test-toy-objective.ts';
 
 const base = { space: toySpace, metric: 'loss', direction: 'minimize' } as const;
 

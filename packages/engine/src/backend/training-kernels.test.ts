@@ -8,6 +8,8 @@ import { initWasmBackend } from './init-wasm.ts';
 import { CLIP_BY_VALUE_GRAD } from './clip-by-value-grad.ts';
 import { createRandom } from '../util/random.ts';
 
+// Every assert.ok below carries a message: without one, node's assert re-reads and parses this file to
+// describe a failure, which under tsx ran for over 9 minutes here: a failing case looked like a hang.
 const TOLERANCE = 1e-4;
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid';
@@ -131,7 +133,7 @@ for (const [transposeA, transposeB] of [[false, false], [true, false], [false, t
       const b = [...outer, ...(transposeB ? [n, k] : [k, n])];
       test(`${fused ? '_FusedMatMul' : 'BatchMatMul'} a=[${a}] b=[${b}] transposeA=${transposeA} transposeB=${transposeB}`, async () => {
         const run = async (backend: string): Promise<Float32Array> => {
-          assert.ok(await tf.setBackend(backend));
+          assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
           const [ta, tb, bias] = [tf.tensor(randomValues(a, 1), a), tf.tensor(randomValues(b, 2), b), tf.tensor1d(randomValues([n], 3))];
           const before = tf.memory().numTensors;
           const out = fused
@@ -143,7 +145,8 @@ for (const [transposeA, transposeB] of [[false, false], [true, false], [false, t
           return values;
         };
         const expected = await run('cpu');
-        assert.ok(relativeError(await run('wasm'), expected) <= TOLERANCE);
+        const error = relativeError(await run('wasm'), expected);
+        assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
       });
     }
   }
@@ -156,7 +159,7 @@ for (const shape of [[4, 5, 6, 3], [6, 7]]) {
     const channels = shape[shape.length - 1];
     const axes = shape.map((_, i) => i).slice(0, -1);
     const grads = async (backend: string, fused: boolean): Promise<Float32Array[]> => {
-      assert.ok(await tf.setBackend(backend));
+      assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
       const x = tf.tensor(randomValues(shape, 1), shape);
       const scale = tf.tensor1d(randomValues([channels], 2));
       const offset = tf.tensor1d(randomValues([channels], 3));
@@ -190,7 +193,7 @@ for (const [shape, axis, keepDims] of [
   for (const kernel of ['Sum', 'Mean']) {
     test(`${kernel} x=[${shape}] axis=${JSON.stringify(axis)} keepDims=${keepDims}`, async () => {
       const run = async (backend: string): Promise<{ values: Float32Array; shape: number[] }> => {
-        assert.ok(await tf.setBackend(backend));
+        assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
         const x = tf.tensor(randomValues(shape, 7), shape);
         const out = tf.engine().runKernel(kernel, { x }, { axis, keepDims }) as tf.Tensor;
         const result = { values: (await out.data()) as Float32Array, shape: out.shape };
@@ -200,15 +203,59 @@ for (const [shape, axis, keepDims] of [
       const expected = await run('cpu');
       const actual = await run('wasm');
       assert.deepEqual(actual.shape, expected.shape);
-      assert.ok(relativeError(actual.values, expected.values) <= TOLERANCE);
+      const error = relativeError(actual.values, expected.values);
+      assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
     });
   }
 }
 
+// UnsortedSegmentSum (unsorted-segment-sum.ts) is GATHER's gradient, so the Embedding layer's: repeated ids
+// add up, segments no id names stay 0, ids outside [0, numSegments) are dropped (TF semantics, as on cpu).
+for (const [xShape, ids, numSegments] of [
+  [[12, 8], [3, 0, 3, 4, 1, 3, 0, 0, 4, 2, 3, 1], 5],
+  [[10, 3, 4], [6, 6, 0, 2, 6, 2, 0, 6, 2, 0], 7],
+  [[6, 5], [-1, 2, 9, 2, 0, 5], 5],
+] as [number[], number[], number][]) {
+  test(`UnsortedSegmentSum x=[${xShape}] ids=[${ids}] numSegments=${numSegments}`, async () => {
+    const run = async (backend: string): Promise<{ values: Float32Array; shape: number[] }> => {
+      assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
+      const [x, segmentIds] = [tf.tensor(randomValues(xShape, 11), xShape), tf.tensor1d(ids, 'int32')];
+      const before = tf.memory().numTensors;
+      const out = tf.engine().runKernel('UnsortedSegmentSum', { x, segmentIds }, { numSegments }) as tf.Tensor;
+      assert.equal(tf.memory().numTensors, before + 1, `${backend} UnsortedSegmentSum leaked tensors`);
+      const result = { values: (await out.data()) as Float32Array, shape: out.shape };
+      tf.dispose([x, segmentIds, out]);
+      return result;
+    };
+    assert.ok(tf.getKernel('UnsortedSegmentSum', 'wasm'), 'the wasm kernel is registered, so the wasm run uses it');
+    const expected = await run('cpu');
+    const actual = await run('wasm');
+    assert.deepEqual(actual.shape, expected.shape);
+    const error = relativeError(actual.values, expected.values);
+    assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
+  });
+}
+
+test('Embedding gradient (tf.gather\'s, through UnsortedSegmentSum) on wasm matches cpu', async () => {
+  const [vocabulary, dim, ids] = [9, 4, [[1, 4, 4, 0, 8], [4, 2, 1, 1, 7]]];
+  const run = async (backend: string): Promise<Float32Array> => {
+    assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
+    const [table, indices, upstream] = [tf.tensor2d(randomValues([vocabulary, dim], 12), [vocabulary, dim]), tf.tensor2d(ids, [2, 5], 'int32'), tf.tensor(randomValues([2, 5, dim], 13), [2, 5, dim])];
+    const dTable = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, indices), upstream)))(table);
+    const values = (await dTable.data()) as Float32Array;
+    tf.dispose([table, indices, upstream, dTable]);
+    return values;
+  };
+  const expected = await run('cpu');
+  const error = relativeError(await run('wasm'), expected);
+  assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
+  assert.deepEqual([...expected.slice(3 * dim, 4 * dim)], [0, 0, 0, 0], 'id 3 never occurs: its row gets no gradient');
+});
+
 test('ClipByValue (ReLU6) gradient on wasm matches cpu, bounds and NaN included', async () => {
   const xs = [-1, 0, 0, 3, 6, 6.5, Number.NaN, 5.99, -0, 7];
   const run = async (backend: string): Promise<Float32Array> => {
-    assert.ok(await tf.setBackend(backend));
+    assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
     const x = tf.tensor2d(xs, [2, 5]);
     const dy = tf.tensor2d(xs.map((_, i) => i + 1), [2, 5]);
     const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.clipByValue(t, 0, 6), dy)))(x);
@@ -223,7 +270,7 @@ test('ClipByValue (ReLU6) gradient on wasm matches cpu, bounds and NaN included'
 });
 
 test('Identity (tf.clone) on wasm shares data safely: the clone outlives its source, nothing leaks', async () => {
-  assert.ok(await tf.setBackend('wasm'));
+  assert.ok(await tf.setBackend('wasm'), 'backend wasm unavailable');
   const before = tf.memory().numTensors;
   const source = tf.tensor(randomValues([3, 4, 5], 9), [3, 4, 5]);
   const expected = [...((await source.data()) as Float32Array)];

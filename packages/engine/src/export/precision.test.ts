@@ -9,21 +9,13 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { TfliteSession, loadLiteRtNode, parseModel, readLabels, readMetadata } from '@offgrid/tflite';
 import { initWasmBackend } from '../backend/index.ts';
+import { createRandom } from '../util/random.ts';
 import { createSmallCnn } from '../models/index.ts';
 import { exportTflite, exportTfliteVariants } from './index.ts';
 import { NUM_CLASSES, randomizeWeights, residualModel } from './test-models.ts';
 
 const LABELS = ['red', 'green', 'blue', 'yellow', 'stripes'];
 const PIXELS = 32 * 32 * 3;
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Class k: a randomly placed 10x10 patch of colour/pattern k on noise, values in [0, 1]. */
 function syntheticImage(label: number, random: () => number): Float32Array {
@@ -41,7 +33,7 @@ function syntheticImage(label: number, random: () => number): Float32Array {
 }
 
 function dataset(count: number, seed: number): { images: Float32Array[]; labels: number[] } {
-  const random = mulberry32(seed);
+  const random = createRandom(seed).next;
   const labels = Array.from({ length: count }, (_, i) => i % NUM_CLASSES);
   return { images: labels.map((l) => syntheticImage(l, random)), labels };
 }
@@ -129,7 +121,7 @@ test('trained CNN: uint8 I/O int8 export runs in LiteRT.js and agrees with float
 });
 
 test('residual model (BatchNorm, depthwise, Add, pad, concat) quantizes; int8 stays close to float32', async () => {
-  const random = mulberry32(5);
+  const random = createRandom(5).next;
   const image = () => Float32Array.from({ length: PIXELS }, () => random() * 3 - 1);
   const calibration = Array.from({ length: 100 }, image);
   for (const output of ['featureMap', 'probabilities'] as const) {

@@ -10,7 +10,7 @@ import { fromSamples, predictSamples } from './data.ts';
 import { effectiveBatchSize, fit, MIN_STEPS_PER_EPOCH, type FitOptions } from './fit.ts';
 import type { TrainerProgress } from './progress.ts';
 import { afterEpoch, initialScheduleState, rateForEpoch } from './schedule.ts';
-import { brightVersusDark } from './synthetic.test-data.ts';
+import { brightVersusDark } from './test-images.ts';
 
 await initWasmBackend();
 

@@ -6,7 +6,7 @@ import { createRandom } from '../util/random.ts';
 import { stratifiedSplit } from './split.ts';
 import { trainImageClassifier } from './trainer.ts';
 import type { TrainerProgress } from './progress.ts';
-import { brightVersusDark } from './synthetic.test-data.ts';
+import { brightVersusDark } from './test-images.ts';
 
 await initWasmBackend();
 

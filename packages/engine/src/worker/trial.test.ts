@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadLiteRtNode, runTflite } from '@offgrid/tflite';
-import { brightVersusDark } from '../train/synthetic.test-data.ts';
+import { brightVersusDark } from '../train/test-images.ts';
 import { fromSamples } from '../train/data.ts';
 import type { TrainingCheckpoint } from '../train/checkpoint.ts';
 import { createRandom } from '../util/random.ts';

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { openDatabase } from '../storage/database.ts';
 import { MIGRATIONS } from '../storage/migrations.ts';
 import { KeyStore } from './keys.ts';
-import { securityFixture, type SecurityFixture } from '../security/fixture.ts';
+import { securityFixture, type SecurityFixture } from '../security/test-fixture.ts';
 import { jpegOf } from '../test-images.ts';
 import { JOB_CAPS } from '../jobs/routes.ts';
 

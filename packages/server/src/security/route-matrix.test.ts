@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pathSpellings, rawRequest } from '../auth/raw-request.ts';
 import { openSocket } from '../ws-client.ts';
-import { securityFixture, type KeyKind, type SecurityFixture } from './fixture.ts';
+import { securityFixture, type KeyKind, type SecurityFixture } from './test-fixture.ts';
 
 // Every route of the OpenAPI document × every kind of key × every spelling of its path, with the status each
 // must get. A new route falls under this test by existing; a spelling the router folds into a route must be

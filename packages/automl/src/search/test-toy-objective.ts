@@ -3,10 +3,10 @@
  * is a 2-D quadratic that improves with epochs, and a checkpoint reference is saved after every epoch.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineSpace } from '../../space/define.ts';
-import { floatParam } from '../../space/params.ts';
-import type { Metrics } from '../../storage/trial-storage.ts';
-import type { TrialContext } from '../search-types.ts';
+import { defineSpace } from '../space/define.ts';
+import { floatParam } from '../space/params.ts';
+import type { Metrics } from '../storage/trial-storage.ts';
+import type { TrialContext } from './search-types.ts';
 
 export const toySpace = defineSpace({ x: floatParam(-3, 3), y: floatParam(-3, 3) });
 

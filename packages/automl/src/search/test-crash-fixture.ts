@@ -2,11 +2,11 @@
  * Child process for the crash-and-resume test: runs a search on the SQLite file given as argv[2] and
  * prints one line per finished trial, so the parent knows when to SIGKILL it.
  */
-import { randomSampler } from '../../samplers/random-sampler.ts';
-import { asha } from '../../schedulers/asha.ts';
-import { SqliteTrialStorage } from '../../storage/sqlite-storage.ts';
-import { runSearch } from '../run-search.ts';
-import { toyObjective, toySpace } from './toy-objective.ts';
+import { randomSampler } from '../samplers/random-sampler.ts';
+import { asha } from '../schedulers/asha.ts';
+import { SqliteTrialStorage } from '../storage/sqlite-storage.ts';
+import { runSearch } from './run-search.ts';
+import { toyObjective, toySpace } from './test-toy-objective.ts';
 
 export const CRASH_STUDY = {
   studyName: 'crash-test',
