@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { ClassificationReport } from '../eval/metrics.ts';
 import type { Config } from '../families/space.ts';
 import type { TrainingCheckpoint } from '../train/checkpoint.ts';
@@ -73,7 +74,7 @@ export interface TrialWorkerInput {
   startedAt: number;
   /** With `request.cores` 2: the leader trains and reports; the follower computes half of each batch. */
   role?: 'leader' | 'follower';
-  pairPort?: import('node:worker_threads').MessagePort;
+  pairPort?: MessagePort;
 }
 
 export type TrialWorkerMessage =
