@@ -61,6 +61,8 @@ export type PipelineEvent =
  */
 const SEARCH_SHARE = { small: 0.75, large: 0.5 };
 const SEARCH_SAMPLE_LIMIT = 8000;
+/** Below this, batches are small (effectiveBatchSize) and halving them would change training more than it saves. */
+const DATA_PARALLEL_MIN_SAMPLES = 2000;
 const TEST_FRACTION = 0.15;
 /** ASHA rungs in epochs: 1, 3, 9, 27. */
 const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
@@ -200,11 +202,14 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     // A subsampled search's winner continues from its trial's weights: the epochs it trained on the sample are
     // worth keeping when the time left covers only a few epochs over everything.
     const initialWeights = large ? await readCheckpoint(checkpointPathOf(best.trialNumber)).then((c) => c.bytes, () => undefined) : undefined;
-    emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainIndices.length} training samples${initialWeights ? ', from the trial\'s weights' : ''}` });
+    // The search is over, so its cores are free: large sets retrain on two (each computes half of every batch).
+    const cores = options.concurrency >= 2 && trainIndices.length >= DATA_PARALLEL_MIN_SAMPLES ? 2 : 1;
+    emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainIndices.length} training samples${initialWeights ? ', from the trial\'s weights' : ''}${cores === 2 ? ', on two cores' : ''}` });
     const result = await trainInWorker(
       {
         family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: subset(winnerView, dataset, trainIndices),
         labels: dataset.labels, vocabularySize, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: Math.max(1, secondsLeft), initialWeights,
+        cores,
       },
       { signal: options.signal, onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: -1, family: winner.family, progress }) },
     );

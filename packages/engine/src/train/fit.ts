@@ -17,6 +17,7 @@ import { correctCount } from './evaluate.ts';
 import { abortError, type TrainerProgress } from './progress.ts';
 import { afterEpoch, initialScheduleState, rateForEpoch, type LrSchedule, type ScheduleState } from './schedule.ts';
 import { groupedStratifiedSplit, type TrainValidationSplit } from './split.ts';
+import type { GradientPairLeader, HalfBatch } from './gradient-pair.ts';
 
 export interface EarlyStopping {
   /** Epochs without improvement of the monitored loss (validation loss, else training loss) before stopping. */
@@ -63,6 +64,11 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Milliseconds since any fixed point; default performance.now. Tests pass their own to make time exact. */
   now?: () => number;
+  /**
+   * Train on two cores: a follower replica (another worker, see gradient-pair.ts) computes half of every batch.
+   * Not with `resumeFrom` (the follower cannot restore the optimizer's state).
+   */
+  pair?: GradientPairLeader;
 }
 
 export const FIT_DEFAULTS = { batchSize: 32, validationSplit: 0.2, seed: 0, learningRate: 1e-3 } as const;
@@ -129,6 +135,7 @@ function validate(data: TrainingData, options: FitOptions): void {
   if (Array.isArray(options.classWeights) && options.classWeights.length !== options.numClasses) {
     throw new Error(`classWeights has ${options.classWeights.length} entries; numClasses is ${options.numClasses}.`);
   }
+  if (options.pair && options.resumeFrom) throw new Error('Data-parallel training (pair) cannot resume from a checkpoint: train on one worker to resume.');
   if (options.labelSmoothing !== undefined && !(options.labelSmoothing >= 0 && options.labelSmoothing < 1)) {
     throw new Error(`labelSmoothing must be in [0, 1) (got ${options.labelSmoothing}).`);
   }
@@ -154,6 +161,22 @@ export function weightedCrossEntropy(probabilities: tf.Tensor2D, labels: tf.Tens
     const perSample = tf.neg(tf.sum(tf.mul(target, tf.log(tf.clipByValue(probabilities, 1e-7, 1 - 1e-7))), -1));
     return tf.mean<tf.Scalar>(classWeights ? tf.mul(perSample, tf.gather(classWeights, labels)) : perSample);
   });
+}
+
+/**
+ * Gradients (nothing applied), mean loss and correct predictions of one batch in training mode. The data-parallel
+ * follower computes its half of every batch with this; `hits` is kept out of the caller's tidy: dispose it.
+ */
+export function batchGradients(model: tf.LayersModel, data: TrainingData, indices: readonly number[], variables: tf.Variable[], options: { augment?: { options: ImageAugmentation; random: Random }; classWeights?: tf.Tensor1D; labelSmoothing?: number }): HalfBatch {
+  const x = sampleBatch(data, indices, options.augment);
+  const labels = targetBatch(data.targets, indices);
+  let hits: tf.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
+    hits = tf.keep(correctCount(probabilities, labels));
+    return weightedCrossEntropy(probabilities, labels, options.classWeights, options.labelSmoothing);
+  }, variables);
+  return { grads, loss: value, hits: hits! };
 }
 
 /** Loss and accuracy in inference mode over `indices`. */
@@ -282,7 +305,9 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
     await options.onCheckpoint({ epoch, optimizerStep: adamStep(optimizer), bytes });
   };
 
+  const pair = options.pair;
   try {
+    if (pair) await pair.connect(model, variables, batchSize, weights);
     for (let epoch = startEpoch + 1; epoch <= plannedEpochs; epoch++) {
       const meanEpochSeconds = sessionEpochs ? elapsed() / sessionEpochs : 0;
       // Budget-driven training spends what is left on part of a last epoch rather than leaving it unused.
@@ -307,20 +332,30 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
         if (signal?.aborted) throw abortError(signal);
         if (batchesDone === batchLimit) break;
         reseedDropout(model, random);
-        const [loss, hits] = tf.tidy(() => {
-          const x = sampleBatch(data, batch, augment && { options: augment, random });
-          const labels = targetBatch(data.targets, batch);
-          let batchHits: tf.Scalar | undefined;
-          const batchLoss = optimizer.minimize(() => {
-            const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
-            batchHits = tf.keep(correctCount(probabilities, labels));
-            return weightedCrossEntropy(probabilities, labels, classWeights, options.labelSmoothing);
-          }, true, variables)!;
-          return [batchLoss, batchHits!];
-        });
-        lossSum += (await loss.data())[0] * batch.length;
-        correct += (await hits.data())[0];
-        tf.dispose([loss, hits]);
+        if (pair && batch.length > 1) {
+          // Half the batch here, half on the follower's core; both apply the averaged gradients.
+          const split = Math.ceil(batch.length / 2);
+          const seeds = { dropout: random.nextSeed(), augment: random.nextSeed() };
+          const both = pair.run(optimizer, variables, batch.slice(0, split), batch.slice(split), rate, seeds,
+            (mine) => batchGradients(model, data, mine, variables, { augment: augment && { options: augment, random }, classWeights, labelSmoothing: options.labelSmoothing }));
+          lossSum += both.loss * batch.length;
+          correct += both.hits;
+        } else {
+          const [loss, hits] = tf.tidy(() => {
+            const x = sampleBatch(data, batch, augment && { options: augment, random });
+            const labels = targetBatch(data.targets, batch);
+            let batchHits: tf.Scalar | undefined;
+            const batchLoss = optimizer.minimize(() => {
+              const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
+              batchHits = tf.keep(correctCount(probabilities, labels));
+              return weightedCrossEntropy(probabilities, labels, classWeights, options.labelSmoothing);
+            }, true, variables)!;
+            return [batchLoss, batchHits!];
+          });
+          lossSum += (await loss.data())[0] * batch.length;
+          correct += (await hits.data())[0];
+          tf.dispose([loss, hits]);
+        }
         seen += batch.length;
         batchesDone++;
         report('batch', epoch, lossSum / seen, correct / seen, batchesDone);
@@ -386,6 +421,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
     model.dispose();
     throw error;
   } finally {
+    pair?.stop();
     optimizer.dispose();
     tf.dispose(bestWeights);
     classWeights?.dispose();

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type Transferable } from 'node:worker_threads';
 
 const BOOTSTRAP_URL = new URL('./bootstrap.mjs', import.meta.url);
 
@@ -28,10 +28,11 @@ export function runWorker<U extends { type: string }, R>(
   name: string,
   onUpdate: (update: U) => void,
   signal?: AbortSignal,
+  transferList: Transferable[] = [],
 ): Promise<R> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise<R>((resolve, reject) => {
-    const worker = new Worker(BOOTSTRAP_URL, { workerData, name });
+    const worker = new Worker(BOOTSTRAP_URL, { workerData, name, transferList: transferList as never });
     let settled = false;
     const settle = (outcome: () => void): void => {
       if (settled) return;

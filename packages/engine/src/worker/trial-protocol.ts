@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { ClassificationReport } from '../eval/metrics.ts';
 import type { Config } from '../families/space.ts';
 import type { TrainingCheckpoint } from '../train/checkpoint.ts';
@@ -34,6 +35,11 @@ export interface TrialRequest {
   checkpoint?: TrainingCheckpoint;
   /** Start from the weights of another run's checkpoint bytes (same family and config), e.g. the search's winning trial; see `FitOptions.initialWeights`. */
   initialWeights?: Uint8Array;
+  /**
+   * 2: train data-parallel on two worker threads (two cores), each computing half of every batch; not with
+   * `checkpoint`. Default 1.
+   */
+  cores?: 1 | 2;
 }
 
 /** A trial's progress: JobProgress plus the trainer's batch position and learning rate. */
@@ -66,6 +72,9 @@ export interface TrialWorkerInput {
   entry: string;
   request: TrialRequest;
   startedAt: number;
+  /** With `request.cores` 2: the leader trains and reports; the follower computes half of each batch. */
+  role?: 'leader' | 'follower';
+  pairPort?: MessagePort;
 }
 
 export type TrialWorkerMessage =

@@ -8,8 +8,12 @@ import { exportTflite } from '../export/index.ts';
 import { getFamily } from '../families/registry.ts';
 import { trainingOptionsFromConfig } from '../families/training-space.ts';
 import { predictSamples, sampleSize, type TrainingData } from '../train/data.ts';
-import { fit } from '../train/fit.ts';
-import type { TrialProgress, TrialWorkerInput, TrialWorkerMessage } from './trial-protocol.ts';
+import { hasAugmentation } from '../train/augment.ts';
+import { batchGradients, fit, FIT_DEFAULTS } from '../train/fit.ts';
+import { GradientPairLeader, followGradientPair } from '../train/gradient-pair.ts';
+import { reseedDropout } from '../models/small-cnn.ts';
+import { createRandom } from '../util/random.ts';
+import type { TrialProgress, TrialRequest, TrialWorkerInput, TrialWorkerMessage } from './trial-protocol.ts';
 
 const EXPORT_RESERVE_SECONDS = 0.5;
 const BATCH_REPORT_INTERVAL_MS = 100;
@@ -35,19 +39,48 @@ function resizeImages(data: TrainingData, target: number[]): TrainingData {
   return { x, shape: target, targets: data.targets, groups: data.groups };
 }
 
-async function run({ request, startedAt }: TrialWorkerInput): Promise<void> {
-  progress({ phase: 'preparing', epoch: 0, epochs: request.epochs ?? 0, fraction: 0 });
-  await initWasmBackend();
+/** The family, its input and the samples as the model takes them: the same on a leader and its follower. */
+function prepare(request: TrialRequest) {
   const family = getFamily(request.family);
-  const numClasses = request.labels.length;
   let data: TrainingData = { x: request.data.x, shape: request.data.shape, targets: request.data.targets, groups: request.data.groups };
   const inputShape = family.modelInputShape(request.config ?? {}, data.shape);
   if (inputShape.join() !== data.shape.join()) data = resizeImages(data, inputShape);
+  const build = (seed: number) => family.build(request.config ?? {}, inputShape, request.labels.length, seed, { vocabularySize: request.vocabularySize });
+  return { family, data, inputShape, build, trainer: { ...trainingOptionsFromConfig(request.training), ...request.trainer } };
+}
+
+/** The second core of a data-parallel run: half of every batch, until the leader says stop. */
+async function follow({ request, pairPort }: TrialWorkerInput): Promise<void> {
+  await initWasmBackend();
+  const { data, build, trainer } = prepare(request);
+  const augment = hasAugmentation(trainer.augment) ? trainer.augment : undefined;
+  await followGradientPair(pairPort!, (weights, classWeights) => {
+    const model = build(0);
+    model.setWeights(weights);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const weighting = classWeights ? tf.tensor1d(classWeights) : undefined;
+    return {
+      model,
+      optimizer: tf.train.adam(trainer.learningRate ?? FIT_DEFAULTS.learningRate),
+      half: (indices, seeds) => {
+        reseedDropout(model, createRandom(seeds.dropout));
+        return batchGradients(model, data, indices, variables, { augment: augment && { options: augment, random: createRandom(seeds.augment) }, classWeights: weighting });
+      },
+    };
+  });
+  post({ type: 'result', result: null as never });
+}
+
+async function run({ request, startedAt, role, pairPort }: TrialWorkerInput): Promise<void> {
+  progress({ phase: 'preparing', epoch: 0, epochs: request.epochs ?? 0, fraction: 0 });
+  await initWasmBackend();
+  const { family, data, inputShape, build, trainer } = prepare(request);
+  const numClasses = request.labels.length;
   const spentSeconds = (Date.now() - startedAt) / 1000;
   let lastBatchReport = 0;
-  const trained = await fit(data, (seed) => family.build(request.config ?? {}, inputShape, numClasses, seed, { vocabularySize: request.vocabularySize }), {
-    ...trainingOptionsFromConfig(request.training),
-    ...request.trainer,
+  const trained = await fit(data, build, {
+    ...trainer,
+    ...(role === 'leader' ? { pair: new GradientPairLeader(pairPort!) } : {}),
     numClasses,
     budgetSeconds: Math.max(0.1, request.budgetSeconds - spentSeconds - EXPORT_RESERVE_SECONDS),
     epochs: request.epochs,
@@ -85,7 +118,8 @@ async function run({ request, startedAt }: TrialWorkerInput): Promise<void> {
 }
 
 try {
-  await run(workerData as TrialWorkerInput);
+  const input = workerData as TrialWorkerInput;
+  await (input.role === 'follower' ? follow(input) : run(input));
 } catch (error) {
   const e = error instanceof Error ? error : new Error(String(error));
   post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
