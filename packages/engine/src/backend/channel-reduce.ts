@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { float32Output, float32View, wasmBackend } from './wasm-heap.ts';
+import { address, simdKernels } from './simd-kernels.ts';
+import { wasmBackend } from './wasm-heap.ts';
 import { wrapWasmKernel } from './wrap-wasm-kernel.ts';
 
 /**
  * Sum and Mean over every axis but the last (per-channel statistics of an NHWC tensor: BatchNorm's
- * moments and gradients, conv bias gradients) as one loop over the wasm heap. wasm's own kernels
+ * moments and gradients, conv bias gradients) in one pass (simd-kernels.c `channel_sum`). wasm's own kernels
  * first transpose the reduced axes innermost, a full copy that made these reductions ~20% of a
  * MobileNet-like step. Any other reduction goes to wasm's kernel.
  */
@@ -23,20 +24,19 @@ function channelReduction(kernelName: string, mean: boolean, original: tf.Kernel
     const backend = wasmBackend(args.backend, kernelName);
     const channels = x.shape[x.shape.length - 1];
     const rows = x.shape.slice(0, -1).reduce((a, b) => a * b, 1);
-    const out = float32Output(backend, keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels]);
-    const values = float32View(backend, x, 'x');
-    const totals = new Float64Array(channels); // float64 accumulators: 65k-row sums stay exact to ~1e-7
-    for (let row = 0, at = 0; row < rows; row++) {
-      for (let c = 0; c < channels; c++, at++) totals[c] += values[at];
+    const out = backend.makeOutput(keepDims ? [...x.shape.slice(0, -1).map(() => 1), channels] : [channels], 'float32');
+    const totals = backend.makeOutput([2 * channels], 'float32'); // scratch: one float64 total per channel
+    try {
+      simdKernels(backend).channel_sum(address(backend, x, 'x'), rows, channels, address(backend, totals, 'totals'), address(backend, out, 'out'), mean ? 1 : 0);
+    } finally {
+      backend.disposeData(totals.dataId);
     }
-    const result = float32View(backend, out, 'out');
-    for (let c = 0; c < channels; c++) result[c] = mean ? totals[c] / rows : totals[c];
     return out;
   };
 }
 
 /** Wraps wasm's Sum and Mean as above. Idempotent. */
-export function reduceChannelsInJs(): void {
+export function reduceChannelsInOnePass(): void {
   wrapWasmKernel(tf.Sum, (original) => channelReduction(tf.Sum, false, original));
   wrapWasmKernel(tf.Mean, (original) => channelReduction(tf.Mean, true, original));
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClipByValueAttrs } from '@tensorflow/tfjs';
-import { float32Output, float32View, wasmBackend } from './wasm-heap.ts';
+import { address, simdKernels } from './simd-kernels.ts';
+import { wasmBackend } from './wasm-heap.ts';
 
 /** A kernel of ours (tfjs has none): dx = dy where min ≤ x ≤ max, else 0. Registered for wasm only. */
 export const CLIP_BY_VALUE_GRAD = 'OffgridClipByValueGrad';
@@ -8,7 +9,7 @@ export const CLIP_BY_VALUE_GRAD = 'OffgridClipByValueGrad';
 /**
  * ReLU6's gradient (tf.layers.reLU({ maxValue: 6 }) is a clipByValue) is, in tfjs, five full-size
  * ops: greaterEqual, lessEqual, logicalAnd, zerosLike, where: ~12% of a MobileNet-like step on
- * wasm. This kernel is one pass over the heap with the same result (NaN gets no gradient).
+ * wasm. This kernel is one SIMD pass (simd-kernels.c) with the same result (NaN gets no gradient).
  */
 export const clipByValueGradKernelConfig: tf.KernelConfig = {
   kernelName: CLIP_BY_VALUE_GRAD,
@@ -18,11 +19,8 @@ export const clipByValueGradKernelConfig: tf.KernelConfig = {
     if (!dy || !x) throw new Error(`${CLIP_BY_VALUE_GRAD} needs inputs dy and x.`);
     const { clipValueMin: min, clipValueMax: max } = attrs as unknown as ClipByValueAttrs;
     const wasm = wasmBackend(backend, CLIP_BY_VALUE_GRAD);
-    const out = float32Output(wasm, x.shape);
-    const values = float32View(wasm, x, 'x');
-    const gradient = float32View(wasm, dy, 'dy');
-    const dx = float32View(wasm, out, 'dx');
-    for (let i = 0; i < values.length; i++) if (values[i] >= min && values[i] <= max) dx[i] = gradient[i];
+    const out = wasm.makeOutput(x.shape, 'float32');
+    simdKernels(wasm).clip_by_value_grad(address(wasm, x, 'x'), address(wasm, dy, 'dy'), address(wasm, out, 'dx'), tf.util.sizeFromShape(x.shape), min, max);
     return out;
   },
 };

@@ -3,9 +3,12 @@ import type {
   DepthwiseConv2dNativeBackpropFilterAttrs,
   DepthwiseConv2dNativeBackpropInputAttrs,
 } from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asTensor4D } from './as-tensor.ts';
 import { fullCorrelationPadding } from './conv2d-backprop-input.ts';
 import { convGeometry, insertZeros } from './conv-geometry.ts';
+import { address, simdKernels } from './simd-kernels.ts';
+import { wasmBackend } from './wasm-heap.ts';
 
 function requireUnitDilation(dilations: [number, number] | number, kernel: string): void {
   const [dh, dw] = typeof dilations === 'number' ? [dilations, dilations] : dilations;
@@ -68,12 +71,34 @@ export function depthwiseBackpropInput(
   });
 }
 
+/**
+ * The same gradient with channel multiplier 1 (every depthwise layer the families build) as one
+ * SIMD pass over x and dy (simd-kernels.c `depthwise_filter_grad`): no transposes, no folded conv.
+ */
+function depthwiseBackpropFilterSimd(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, attrs: DepthwiseConv2dNativeBackpropFilterAttrs): tf.TensorInfo {
+  const xShape = x.shape as [number, number, number, number];
+  const g = convGeometry(xShape, attrs.filterShape, attrs.strides, attrs.pad, attrs.dimRoundingMode, true);
+  const out = backend.makeOutput(attrs.filterShape, 'float32');
+  simdKernels(backend).depthwise_filter_grad(
+    address(backend, x, 'x'), address(backend, dy, 'dy'), address(backend, out, 'dw'),
+    xShape[0], g.inHeight, g.inWidth, xShape[3], g.outHeight, g.outWidth,
+    g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft,
+  );
+  return out;
+}
+
 export const depthwiseBackpropFilterConfig: tf.KernelConfig = {
   kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
   backendName: 'wasm',
-  kernelFunc: ({ inputs, attrs }) => depthwiseBackpropFilter(
-    asTensor4D(inputs.x, 'x'), asTensor4D(inputs.dy, 'dy'), attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs,
-  ),
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const filterAttrs = attrs as unknown as DepthwiseConv2dNativeBackpropFilterAttrs;
+    requireUnitDilation(filterAttrs.dilations, 'DepthwiseConv2dNativeBackpropFilter');
+    const { x, dy } = inputs;
+    if (x && dy && filterAttrs.filterShape[3] === 1 && x.dtype === 'float32' && dy.dtype === 'float32') {
+      return depthwiseBackpropFilterSimd(wasmBackend(backend, 'DepthwiseConv2dNativeBackpropFilter'), x, dy, filterAttrs);
+    }
+    return depthwiseBackpropFilter(asTensor4D(x, 'x'), asTensor4D(dy, 'dy'), filterAttrs);
+  },
 };
 
 export const depthwiseBackpropInputConfig: tf.KernelConfig = {

@@ -76,6 +76,8 @@ function buildCases(): KernelCase[] {
         { kernel: 'Conv2DBackpropInput', label: geometry, inputs: { dy: [n, oh, ow, co], filter: [k, k, ci, co] }, attrs: { ...base, dataFormat: 'NHWC', inputShape: [n, h, w, ci] } },
         // 9 input channels (or stride 1) takes the conv2d path, 4 at stride 2 the col2im path (conv2d-backprop-input.ts).
         { kernel: 'Conv2DBackpropInput', label: `${geometry} ci=9`, inputs: { dy: [n, oh, ow, co], filter: [k, k, 9, co] }, attrs: { ...base, dataFormat: 'NHWC', inputShape: [n, h, w, 9] } },
+        // m=1 takes the SIMD kernel (6 channels: one 4-lane vector and a scalar tail), m=2 the op composition.
+        { kernel: 'DepthwiseConv2dNativeBackpropFilter', label: `${geometry} m=1 ci=6`, inputs: { x: [n, h, w, 6], dy: [n, oh, ow, 6] }, attrs: { ...base, dilations: [1, 1], filterShape: [k, k, 6, 1] } },
         { kernel: 'DepthwiseConv2dNativeBackpropFilter', label: `${geometry} m=${m}`, inputs: { x: [n, h, w, ci], dy: [n, oh, ow, ci * m] }, attrs: { ...base, dilations: [1, 1], filterShape: [k, k, ci, m] } },
         { kernel: 'DepthwiseConv2dNativeBackpropInput', label: `${geometry} m=${m}`, inputs: { dy: [n, oh, ow, ci * m], filter: [k, k, ci, m] }, attrs: { ...base, dilations: [1, 1], inputShape: [n, h, w, ci] } },
         { kernel: 'DepthwiseConv2dNativeBackpropInput', label: `${geometry} m=1`, inputs: { dy: [n, oh, ow, ci], filter: [k, k, ci, 1] }, attrs: { ...base, dilations: [1, 1], inputShape: [n, h, w, ci] } },
@@ -84,7 +86,7 @@ function buildCases(): KernelCase[] {
   }
   for (const k of [2, 3]) for (const s of [k, 1]) for (const pad of ['same', 'valid'] as Pad[]) {
     for (const [h, w] of sizes) {
-      const [n, c] = [3, 4];
+      const [n, c] = [3, 6]; // one 4-lane vector and a scalar tail (simd-kernels.c)
       const out: Shape4 = [n, outputSize(h, k, s, pad), outputSize(w, k, s, pad), c];
       const path = s === k ? 'stride = window' : 'overlapping';
       cases.push({
@@ -185,9 +187,9 @@ for (const shape of [[4, 5, 6, 3], [6, 7]]) {
   });
 }
 
-// Per-channel Sum/Mean run as a JS loop on the heap (channel-reduce.ts); other reductions stay wasm's.
+// Per-channel Sum/Mean run in one SIMD pass (channel-reduce.ts); other reductions stay wasm's.
 for (const [shape, axis, keepDims] of [
-  [[5, 6, 7, 3], [0, 1, 2], false], [[5, 6, 7, 3], [2, 0, -3], true], [[9, 4], 0, false], [[9, 4], [-2], true],
+  [[5, 6, 7, 3], [0, 1, 2], false], [[9, 13, 6], [0, 1], false], [[70, 1], 0, true], [[3, 2, 17], [0, 1], true], [[5, 6, 7, 3], [2, 0, -3], true], [[9, 4], 0, false], [[9, 4], [-2], true],
   [[5, 6, 7, 3], [1, 2], false], [[5, 6, 7, 3], 3, true], // not channel reductions: wasm's kernels
 ] as [number[], number | number[], boolean][]) {
   for (const kernel of ['Sum', 'Mean']) {

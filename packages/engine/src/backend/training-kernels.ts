@@ -8,7 +8,7 @@ import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './d
 import { maxPoolGradConfig } from './max-pool-grad.ts';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 import { routeTransposedMatMulsToXnnpack } from './xnnpack-matmul.ts';
-import { reduceChannelsInJs } from './channel-reduce.ts';
+import { reduceChannelsInOnePass } from './channel-reduce.ts';
 import { shareDataInIdentity } from './shared-identity.ts';
 
 /**
@@ -45,7 +45,7 @@ export function registerWasmTrainingKernels(): void {
     tf.registerKernel(config);
   }
   routeTransposedMatMulsToXnnpack();
-  reduceChannelsInJs();
+  reduceChannelsInOnePass();
   shareDataInIdentity();
   for (const gradient of [fusedBatchNormGradConfig, clipByValueGradConfig]) {
     if (tf.getGradient(gradient.kernelName) !== gradient) tf.registerGradient(gradient);

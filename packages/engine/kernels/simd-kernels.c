@@ -1,0 +1,183 @@
+/*
+ * Training kernels for the tfjs wasm backend, in WebAssembly SIMD (128-bit).
+ *
+ * The module imports the backend's own memory (`env.memory`), so a kernel reads its inputs and
+ * writes its output where tfjs keeps the tensors: every pointer below is a byte offset into that
+ * memory, taken from the backend's tensor records. The module owns no memory: no data segment and
+ * no stack (scripts/build-kernels.mjs refuses a build that uses either), so it can never write
+ * outside the tensors it is given.
+ *
+ * Each kernel matches the cpu backend's result (the reference harness in training-kernels.test.ts).
+ */
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+/* Lane indices 0..3, added to a base index to get each lane's own index. */
+static inline v128_t lane_indices(int base) {
+  return wasm_i32x4_add(wasm_i32x4_splat(base), wasm_i32x4_make(0, 1, 2, 3));
+}
+
+/*
+ * ReLU6's gradient (a clipByValue's): dx = dy where lo <= x <= hi, else 0. NaN compares false and
+ * gets no gradient, as in TensorFlow.
+ */
+EXPORT(clip_by_value_grad)
+void clip_by_value_grad(const float *x, const float *dy, float *dx, int n, float lo, float hi) {
+  const v128_t low = wasm_f32x4_splat(lo), high = wasm_f32x4_splat(hi);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t v = wasm_v128_load(x + i);
+    const v128_t inside = wasm_v128_and(wasm_f32x4_ge(v, low), wasm_f32x4_le(v, high));
+    wasm_v128_store(dx + i, wasm_v128_and(inside, wasm_v128_load(dy + i)));
+  }
+  for (; i < n; i++) dx[i] = (x[i] >= lo && x[i] <= hi) ? dy[i] : 0.0f;
+}
+
+/*
+ * Per-channel sum (or mean) of a [rows, channels] matrix: BatchNorm's moments and gradients and
+ * bias gradients of NHWC tensors. Rows are taken in blocks that stay in L1; each block is summed in
+ * float32 and added to float64 totals (`totals`: `channels` doubles of scratch), so sums over 100k
+ * rows keep float32 precision.
+ */
+#define SUM_BLOCK_ROWS 64
+
+EXPORT(channel_sum)
+void channel_sum(const float *x, int rows, int channels, double *totals, float *out, int mean) {
+  const int vector_end = channels & ~3;
+  for (int c = 0; c < channels; c++) totals[c] = 0.0;
+  for (int first = 0; first < rows; first += SUM_BLOCK_ROWS) {
+    const int last = first + SUM_BLOCK_ROWS < rows ? first + SUM_BLOCK_ROWS : rows;
+    for (int c = 0; c < vector_end; c += 4) {
+      const float *at = x + first * channels + c;
+      v128_t sum = wasm_f32x4_splat(0.0f);
+      for (int row = first; row < last; row++, at += channels) sum = wasm_f32x4_add(sum, wasm_v128_load(at));
+      const v128_t high = wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1);
+      wasm_v128_store(totals + c, wasm_f64x2_add(wasm_v128_load(totals + c), wasm_f64x2_promote_low_f32x4(sum)));
+      wasm_v128_store(totals + c + 2, wasm_f64x2_add(wasm_v128_load(totals + c + 2), wasm_f64x2_promote_low_f32x4(high)));
+    }
+    for (int c = vector_end; c < channels; c++) {
+      float sum = 0.0f;
+      for (int row = first; row < last; row++) sum += x[row * channels + c];
+      totals[c] += sum;
+    }
+  }
+  for (int c = 0; c < channels; c++) out[c] = (float)(mean ? totals[c] / rows : totals[c]);
+}
+
+/*
+ * MaxPool's gradient, NHWC. Each window's dy goes to its first maximum in row-major window order,
+ * as the cpu backend does; padding never wins (the window is clipped to the input). `dx` must be
+ * zero on entry (windows may overlap, so gradients are added).
+ */
+EXPORT(max_pool_grad)
+void max_pool_grad(const float *x, const float *dy, float *dx, int batch, int in_height, int in_width,
+                   int channels, int out_height, int out_width, int filter_height, int filter_width,
+                   int stride_height, int stride_width, int pad_top, int pad_left) {
+  const int vector_end = channels & ~3;
+  for (int n = 0; n < batch; n++) {
+    const int image = n * in_height * in_width * channels;
+    for (int oh = 0; oh < out_height; oh++) {
+      const int row_start = oh * stride_height - pad_top;
+      const int row_from = row_start > 0 ? row_start : 0;
+      const int row_to = row_start + filter_height < in_height ? row_start + filter_height : in_height;
+      for (int ow = 0; ow < out_width; ow++) {
+        const int col_start = ow * stride_width - pad_left;
+        const int col_from = col_start > 0 ? col_start : 0;
+        const int col_to = col_start + filter_width < in_width ? col_start + filter_width : in_width;
+        const int first = image + (row_from * in_width + col_from) * channels;
+        const int dy_at = ((n * out_height + oh) * out_width + ow) * channels;
+        for (int c = 0; c < vector_end; c += 4) {
+          /* The window's first pixel seeds the maximum; a strictly greater value replaces it. */
+          v128_t best = wasm_v128_load(x + first + c);
+          v128_t best_at = lane_indices(first + c);
+          for (int h = row_from; h < row_to; h++) {
+            for (int w = col_from; w < col_to; w++) {
+              const int at = image + (h * in_width + w) * channels + c;
+              const v128_t value = wasm_v128_load(x + at);
+              const v128_t greater = wasm_f32x4_gt(value, best);
+              best = wasm_v128_bitselect(value, best, greater);
+              best_at = wasm_v128_bitselect(lane_indices(at), best_at, greater);
+            }
+          }
+          const v128_t gradient = wasm_v128_load(dy + dy_at + c);
+          dx[wasm_i32x4_extract_lane(best_at, 0)] += wasm_f32x4_extract_lane(gradient, 0);
+          dx[wasm_i32x4_extract_lane(best_at, 1)] += wasm_f32x4_extract_lane(gradient, 1);
+          dx[wasm_i32x4_extract_lane(best_at, 2)] += wasm_f32x4_extract_lane(gradient, 2);
+          dx[wasm_i32x4_extract_lane(best_at, 3)] += wasm_f32x4_extract_lane(gradient, 3);
+        }
+        for (int c = vector_end; c < channels; c++) {
+          float best = x[first + c];
+          int best_at = first + c;
+          for (int h = row_from; h < row_to; h++) {
+            for (int w = col_from; w < col_to; w++) {
+              const int at = image + (h * in_width + w) * channels + c;
+              if (x[at] > best) {
+                best = x[at];
+                best_at = at;
+              }
+            }
+          }
+          dx[best_at] += dy[dy_at + c];
+        }
+      }
+    }
+  }
+}
+
+/* The output positions [*from, *to) whose input position o·stride + k − pad lies in [0, size). */
+static inline void valid_outputs(int k, int pad, int stride, int size, int outputs, int *from, int *to) {
+  int o = 0;
+  while (o < outputs && o * stride + k - pad < 0) o++;
+  *from = o;
+  while (o < outputs && o * stride + k - pad < size) o++;
+  *to = o;
+}
+
+/*
+ * Depthwise convolution's filter gradient, channel multiplier 1, dilation 1, NHWC:
+ *   dw[kh, kw, c] = Σ_{n, oh, ow} x[n, oh·sh + kh − top, ow·sw + kw − left, c] · dy[n, oh, ow, c].
+ * One image at a time (its x and dy stay in L2), each filter tap summed in float32 registers over
+ * the image, then added to dw.
+ */
+EXPORT(depthwise_filter_grad)
+void depthwise_filter_grad(const float *x, const float *dy, float *dw, int batch, int in_height, int in_width,
+                           int channels, int out_height, int out_width, int filter_height, int filter_width,
+                           int stride_height, int stride_width, int pad_top, int pad_left) {
+  const int vector_end = channels & ~3;
+  for (int i = 0; i < filter_height * filter_width * channels; i++) dw[i] = 0.0f;
+  for (int n = 0; n < batch; n++) {
+    const float *image = x + n * in_height * in_width * channels;
+    const float *gradient = dy + n * out_height * out_width * channels;
+    for (int kh = 0; kh < filter_height; kh++) {
+      int oh_from, oh_to;
+      valid_outputs(kh, pad_top, stride_height, in_height, out_height, &oh_from, &oh_to);
+      for (int kw = 0; kw < filter_width; kw++) {
+        int ow_from, ow_to;
+        valid_outputs(kw, pad_left, stride_width, in_width, out_width, &ow_from, &ow_to);
+        float *tap = dw + (kh * filter_width + kw) * channels;
+        for (int c = 0; c < vector_end; c += 4) {
+          v128_t sum = wasm_f32x4_splat(0.0f);
+          for (int oh = oh_from; oh < oh_to; oh++) {
+            const float *in = image + ((oh * stride_height + kh - pad_top) * in_width + ow_from * stride_width + kw - pad_left) * channels + c;
+            const float *g = gradient + (oh * out_width + ow_from) * channels + c;
+            for (int ow = ow_from; ow < ow_to; ow++, in += stride_width * channels, g += channels) {
+              sum = wasm_f32x4_add(sum, wasm_f32x4_mul(wasm_v128_load(in), wasm_v128_load(g)));
+            }
+          }
+          wasm_v128_store(tap + c, wasm_f32x4_add(wasm_v128_load(tap + c), sum));
+        }
+        for (int c = vector_end; c < channels; c++) {
+          float sum = 0.0f;
+          for (int oh = oh_from; oh < oh_to; oh++) {
+            for (int ow = ow_from; ow < ow_to; ow++) {
+              sum += image[((oh * stride_height + kh - pad_top) * in_width + ow * stride_width + kw - pad_left) * channels + c] *
+                     gradient[(oh * out_width + ow) * channels + c];
+            }
+          }
+          tap[c] += sum;
+        }
+      }
+    }
+  }
+}
