@@ -8,11 +8,11 @@ import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initWasmBackend } from '@offgrid/engine';
-import { depthwiseBackpropFilter } from '../../packages/engine/src/backend/depthwise-backprop.ts';
+import { depthwiseBackpropFilter, depthwiseBackpropInput } from '../../packages/engine/src/backend/depthwise-backprop.ts';
 import { NETS, buildBenchNet } from './nets.ts';
 import { BEFORE } from './simd-kernels-before.ts';
 
-const KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'OffgridClipByValueGrad', 'DepthwiseConv2dNativeBackpropFilter'];
+const KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'OffgridClipByValueGrad', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
 interface Call { kernel: string; inputs: Record<string, number[]>; attrs: tf.NamedAttrMap }
 
 const repeats = Number(process.argv[2] ?? 10);
@@ -50,7 +50,8 @@ function before(call: Call, inputs: Record<string, tf.Tensor>): tf.TensorInfo {
     case 'MaxPoolGrad': return BEFORE.maxPoolGrad(backend, inputs.dy, inputs.input, attrs);
     case 'Sum': case 'Mean': return BEFORE.channelReduction(backend, inputs.x, call.kernel === 'Mean', (call.attrs as { keepDims: boolean }).keepDims);
     case 'OffgridClipByValueGrad': return BEFORE.clipByValueGrad(backend, inputs.dy, inputs.x, attrs);
-    default: return depthwiseBackpropFilter(inputs.x as tf.Tensor4D, inputs.dy as tf.Tensor4D, attrs);
+    case 'DepthwiseConv2dNativeBackpropFilter': return depthwiseBackpropFilter(inputs.x as tf.Tensor4D, inputs.dy as tf.Tensor4D, attrs);
+    default: return depthwiseBackpropInput(inputs.dy as tf.Tensor4D, inputs.filter as tf.Tensor4D, attrs);
   }
 }
 

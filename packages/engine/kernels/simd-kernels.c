@@ -181,3 +181,40 @@ void depthwise_filter_grad(const float *x, const float *dy, float *dw, int batch
     }
   }
 }
+
+/*
+ * Depthwise convolution's input gradient, channel multiplier 1, dilation 1, NHWC: every output
+ * position sends dy · w back to the input pixels its window read,
+ *   dx[n, oh·sh + kh − top, ow·sw + kw − left, c] += dy[n, oh, ow, c] · w[kh, kw, c],
+ * skipping taps that fell on padding. `dx` must be zero on entry.
+ */
+EXPORT(depthwise_input_grad)
+void depthwise_input_grad(const float *dy, const float *w, float *dx, int batch, int in_height, int in_width,
+                          int channels, int out_height, int out_width, int filter_height, int filter_width,
+                          int stride_height, int stride_width, int pad_top, int pad_left) {
+  const int vector_end = channels & ~3;
+  for (int n = 0; n < batch; n++) {
+    float *image = dx + n * in_height * in_width * channels;
+    const float *gradient = dy + n * out_height * out_width * channels;
+    for (int kh = 0; kh < filter_height; kh++) {
+      int oh_from, oh_to;
+      valid_outputs(kh, pad_top, stride_height, in_height, out_height, &oh_from, &oh_to);
+      for (int kw = 0; kw < filter_width; kw++) {
+        int ow_from, ow_to;
+        valid_outputs(kw, pad_left, stride_width, in_width, out_width, &ow_from, &ow_to);
+        const float *tap = w + (kh * filter_width + kw) * channels;
+        for (int oh = oh_from; oh < oh_to; oh++) {
+          float *in = image + ((oh * stride_height + kh - pad_top) * in_width + ow_from * stride_width + kw - pad_left) * channels;
+          const float *g = gradient + (oh * out_width + ow_from) * channels;
+          for (int ow = ow_from; ow < ow_to; ow++, in += stride_width * channels, g += channels) {
+            int c = 0;
+            for (; c < vector_end; c += 4) {
+              wasm_v128_store(in + c, wasm_f32x4_add(wasm_v128_load(in + c), wasm_f32x4_mul(wasm_v128_load(g + c), wasm_v128_load(tap + c))));
+            }
+            for (; c < channels; c++) in[c] += g[c] * tap[c];
+          }
+        }
+      }
+    }
+  }
+}

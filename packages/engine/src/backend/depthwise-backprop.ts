@@ -8,7 +8,7 @@ import { asTensor4D } from './as-tensor.ts';
 import { fullCorrelationPadding } from './conv2d-backprop-input.ts';
 import { convGeometry, insertZeros } from './conv-geometry.ts';
 import { address, simdKernels } from './simd-kernels.ts';
-import { wasmBackend } from './wasm-heap.ts';
+import { float32Output, wasmBackend } from './wasm-heap.ts';
 
 function requireUnitDilation(dilations: [number, number] | number, kernel: string): void {
   const [dh, dw] = typeof dilations === 'number' ? [dilations, dilations] : dilations;
@@ -101,10 +101,28 @@ export const depthwiseBackpropFilterConfig: tf.KernelConfig = {
   },
 };
 
+/** The same gradient with channel multiplier 1 as one SIMD pass (simd-kernels.c `depthwise_input_grad`). */
+function depthwiseBackpropInputSimd(backend: BackendWasm, dy: tf.TensorInfo, filter: tf.TensorInfo, attrs: DepthwiseConv2dNativeBackpropInputAttrs): tf.TensorInfo {
+  const g = convGeometry(attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, attrs.pad, attrs.dimRoundingMode, true);
+  const out = float32Output(backend, attrs.inputShape); // zeroed: overlapping windows add into it
+  simdKernels(backend).depthwise_input_grad(
+    address(backend, dy, 'dy'), address(backend, filter, 'filter'), address(backend, out, 'dx'),
+    attrs.inputShape[0], g.inHeight, g.inWidth, attrs.inputShape[3], g.outHeight, g.outWidth,
+    g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft,
+  );
+  return out;
+}
+
 export const depthwiseBackpropInputConfig: tf.KernelConfig = {
   kernelName: tf.DepthwiseConv2dNativeBackpropInput,
   backendName: 'wasm',
-  kernelFunc: ({ inputs, attrs }) => depthwiseBackpropInput(
-    asTensor4D(inputs.dy, 'dy'), asTensor4D(inputs.filter, 'filter'), attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs,
-  ),
+  kernelFunc: ({ inputs, attrs, backend }) => {
+    const inputAttrs = attrs as unknown as DepthwiseConv2dNativeBackpropInputAttrs;
+    requireUnitDilation(inputAttrs.dilations, 'DepthwiseConv2dNativeBackpropInput');
+    const { dy, filter } = inputs;
+    if (dy && filter && filter.shape[3] === 1 && dy.dtype === 'float32' && filter.dtype === 'float32') {
+      return depthwiseBackpropInputSimd(wasmBackend(backend, 'DepthwiseConv2dNativeBackpropInput'), dy, filter, inputAttrs);
+    }
+    return depthwiseBackpropInput(asTensor4D(dy, 'dy'), asTensor4D(filter, 'filter'), inputAttrs);
+  },
 };

@@ -11,12 +11,13 @@ import { float32View } from './wasm-heap.ts';
 export interface SimdKernels {
   clip_by_value_grad(x: number, dy: number, dx: number, n: number, lo: number, hi: number): void;
   channel_sum(x: number, rows: number, channels: number, totals: number, out: number, mean: number): void;
-  max_pool_grad(x: number, dy: number, dx: number, ...geometry: PoolGeometry): void;
-  depthwise_filter_grad(x: number, dy: number, dw: number, ...geometry: PoolGeometry): void;
+  max_pool_grad(x: number, dy: number, dx: number, ...geometry: WindowGeometry): void;
+  depthwise_filter_grad(x: number, dy: number, dw: number, ...geometry: WindowGeometry): void;
+  depthwise_input_grad(dy: number, w: number, dx: number, ...geometry: WindowGeometry): void;
 }
 
 /** batch, in height, in width, channels, out height, out width, filter height, filter width, strides, pad top, pad left. */
-export type PoolGeometry = [number, number, number, number, number, number, number, number, number, number, number, number];
+export type WindowGeometry = [number, number, number, number, number, number, number, number, number, number, number, number];
 
 /** The part of the WebAssembly API used here: Node has it, but its types live in lib.dom, which the engine does not load. */
 interface WasmApi {

@@ -81,6 +81,7 @@ function buildCases(): KernelCase[] {
         { kernel: 'DepthwiseConv2dNativeBackpropFilter', label: `${geometry} m=${m}`, inputs: { x: [n, h, w, ci], dy: [n, oh, ow, ci * m] }, attrs: { ...base, dilations: [1, 1], filterShape: [k, k, ci, m] } },
         { kernel: 'DepthwiseConv2dNativeBackpropInput', label: `${geometry} m=${m}`, inputs: { dy: [n, oh, ow, ci * m], filter: [k, k, ci, m] }, attrs: { ...base, dilations: [1, 1], inputShape: [n, h, w, ci] } },
         { kernel: 'DepthwiseConv2dNativeBackpropInput', label: `${geometry} m=1`, inputs: { dy: [n, oh, ow, ci], filter: [k, k, ci, 1] }, attrs: { ...base, dilations: [1, 1], inputShape: [n, h, w, ci] } },
+        { kernel: 'DepthwiseConv2dNativeBackpropInput', label: `${geometry} m=1 ci=6`, inputs: { dy: [n, oh, ow, 6], filter: [k, k, 6, 1] }, attrs: { ...base, dilations: [1, 1], inputShape: [n, h, w, 6] } },
       );
     }
   }
