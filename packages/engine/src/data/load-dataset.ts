@@ -1,8 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { centerCropSquare, preprocessImage, type ImageSpec, type RgbImage } from '@offgrid/features';
-import { decodeImage } from './decode-image.ts';
+import { preprocessImage, type ImageSpec, type RgbImage } from '@offgrid/features';
+import { decodeFiles } from './decode-files.ts';
 import { listLabelFolders, requireEveryLabel, type LabelFolders, type LoadedDataset, type LoadOptions, type LoadProgress, type ModalitySpecs } from './dataset.ts';
 import { loadCsv } from './load-csv.ts';
 import { loadAudioFiles } from './load-audio.ts';
@@ -16,13 +15,10 @@ export async function loadImageFolder(root: string, spec: ImageSpec, onProgress?
   return loadImageFiles(folders, root, spec, onProgress);
 }
 
-/** Files decoded at once: sharp decodes on libuv's thread pool, so this keeps both cores (and the disk) busy. */
-const DECODE_CONCURRENCY = Math.max(4, availableParallelism() * 2);
-
 /**
- * Decodes and preprocesses every image, several at a time, keeping file order. With `options.smallImagesNative`
- * the input follows the data when every image is smaller than the spec (28×28 pictures become 28×28 inputs, not
- * upscaled 32×32 ones); larger or mixed sizes all become the spec's size.
+ * Decodes and preprocesses every image (decoding split over the cores for large sets: decode-files.ts), keeping
+ * file order. With `options.smallImagesNative` the input follows the data when every image is smaller than the
+ * spec (28×28 pictures become 28×28 inputs, not upscaled 32×32 ones); larger or mixed sizes all become the spec's size.
  */
 async function loadImageFiles({ labels, files }: LabelFolders, root: string, spec: ImageSpec, onProgress?: (p: LoadProgress) => void, options: LoadOptions = {}): Promise<LoadedDataset> {
   const fullSize = spec.width * spec.height * 3;
@@ -32,20 +28,12 @@ async function loadImageFiles({ labels, files }: LabelFolders, root: string, spe
   const small = new Map<number, RgbImage>();
   const failed = new Map<number, string>();
   let done = 0;
-  let next = 0;
-  const decodeNext = async (): Promise<void> => {
-    for (let i = next++; i < files.length; i = next++) {
-      try {
-        const square = centerCropSquare(await decodeImage(await readFile(files[i].path)));
-        if (options.smallImagesNative && square.width < spec.width && square.height < spec.height) small.set(i, square);
-        else x.set(preprocessImage(square, spec), i * fullSize);
-      } catch (error) {
-        failed.set(i, (error as Error).message);
-      }
-      onProgress?.({ done: ++done, total: files.length });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DECODE_CONCURRENCY, files.length) }, decodeNext));
+  await decodeFiles(files.map((file) => file.path), (file) => {
+    if ('error' in file) failed.set(file.index, file.error);
+    else if (options.smallImagesNative && file.image.width < spec.width && file.image.height < spec.height) small.set(file.index, file.image);
+    else x.set(preprocessImage(file.image, spec), file.index * fullSize);
+    onProgress?.({ done: ++done, total: files.length });
+  }, options.decodeWorkers);
 
   const allSmall = small.size + failed.size === files.length && small.size > 0;
   const side = allSmall ? Math.max(...[...small.values()].map((image) => image.width)) : spec.width;
