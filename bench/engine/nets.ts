@@ -1,7 +1,7 @@
 // The two reference nets of issue #4 / DESIGN §3 and one Adam training step on them, shared by the
 // throughput benchmark (throughput.ts, in workers) and the per-kernel profile (profile.ts).
 import * as tf from '@tensorflow/tfjs';
-import { MODEL_FAMILIES, weightedCrossEntropy, type Config } from '@offgrid/engine';
+import { MODEL_FAMILIES, createAdam, weightedCrossEntropy, type Config } from '@offgrid/engine';
 
 export interface BenchJob { family: 'small-cnn' | 'mobilenet'; config: Config; shape: number[]; batchSize: number; trainSteps: number; inferSteps: number }
 
@@ -12,10 +12,9 @@ export const NETS: { name: 'cnn' | 'mobilenet'; label: string; job: BenchJob }[]
 
 export interface BenchNet { model: tf.LayersModel; x: tf.Tensor; trainStep: () => void }
 
-/** Builds the net with the engine's family, random data (seeded) and an Adam step with cross-entropy. */
-export function buildBenchNet(job: BenchJob): BenchNet {
+/** Builds the net with the engine's family, random data (seeded) and an Adam step (the engine's) with cross-entropy. */
+export function buildBenchNet(job: BenchJob, optimizer: tf.Optimizer = createAdam(1e-3)): BenchNet {
   const model = MODEL_FAMILIES[job.family].build(job.config, job.shape, 10, 1);
-  const optimizer = tf.train.adam(1e-3);
   const x = tf.randomUniform([job.batchSize, ...job.shape], -1, 1, 'float32', 2);
   const y = tf.tensor1d(Array.from({ length: job.batchSize }, (_, i) => i % 10), 'int32');
   const trainStep = (): void => {

@@ -218,3 +218,36 @@ void depthwise_input_grad(const float *dy, const float *w, float *dx, int batch,
     }
   }
 }
+
+/*
+ * One Adam step for one variable, the same float32 operations in the same order as tfjs' AdamOptimizer
+ * (so the result is bit for bit tfjs'): m' = m·β1 + g·(1−β1), v' = v·β2 + g²·(1−β2),
+ * w' = (m'/(1−β1ᵗ)) / (√(v'/(1−β2ᵗ)) + ε) · (−lr) + w. One pass instead of twelve full-size ops.
+ */
+EXPORT(adam_update)
+void adam_update(const float *w, const float *m, const float *v, const float *g, float *w_out, float *m_out,
+                 float *v_out, int n, float beta1, float one_minus_beta1, float beta2, float one_minus_beta2,
+                 float one_minus_acc_beta1, float one_minus_acc_beta2, float epsilon, float negative_rate) {
+  const v128_t b1 = wasm_f32x4_splat(beta1), c1 = wasm_f32x4_splat(one_minus_beta1);
+  const v128_t b2 = wasm_f32x4_splat(beta2), c2 = wasm_f32x4_splat(one_minus_beta2);
+  const v128_t a1 = wasm_f32x4_splat(one_minus_acc_beta1), a2 = wasm_f32x4_splat(one_minus_acc_beta2);
+  const v128_t eps = wasm_f32x4_splat(epsilon), rate = wasm_f32x4_splat(negative_rate);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t gradient = wasm_v128_load(g + i);
+    const v128_t first = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), b1), wasm_f32x4_mul(gradient, c1));
+    const v128_t second = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), b2), wasm_f32x4_mul(wasm_f32x4_mul(gradient, gradient), c2));
+    const v128_t denominator = wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(second, a2)), eps);
+    const v128_t step = wasm_f32x4_mul(wasm_f32x4_div(wasm_f32x4_div(first, a1), denominator), rate);
+    wasm_v128_store(m_out + i, first);
+    wasm_v128_store(v_out + i, second);
+    wasm_v128_store(w_out + i, wasm_f32x4_add(step, wasm_v128_load(w + i)));
+  }
+  for (; i < n; i++) {
+    const float first = m[i] * beta1 + g[i] * one_minus_beta1;
+    const float second = v[i] * beta2 + (g[i] * g[i]) * one_minus_beta2;
+    m_out[i] = first;
+    v_out[i] = second;
+    w_out[i] = ((first / one_minus_acc_beta1) / (__builtin_sqrtf(second / one_minus_acc_beta2) + epsilon)) * negative_rate + w[i];
+  }
+}

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TfliteSession, MIN_CALIBRATION_SAMPLES, serializeModel } from '@offgrid/tflite';
 import type { FeatureDescription } from '@offgrid/tflite';
+import { createAdam } from '../train/adam.ts';
 import { chunk } from '../train/batches.ts';
 import { HARD_STOP_FACTOR, shouldStartEpoch } from '../train/budget.ts';
 import { abortError, type TrainProgress } from '../train/progress.ts';
@@ -135,7 +136,7 @@ export async function trainAnomalyDetector(options: TrainAnomalyOptions): Promis
   };
 
   const model = buildAutoencoder(options.config ?? {}, features, random.nextSeed());
-  const optimizer = tf.train.adam(learningRate);
+  const optimizer = createAdam(learningRate);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const heldOutLoss = async () => {
     let sum = 0;

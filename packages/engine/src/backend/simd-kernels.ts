@@ -14,6 +14,11 @@ export interface SimdKernels {
   max_pool_grad(x: number, dy: number, dx: number, ...geometry: WindowGeometry): void;
   depthwise_filter_grad(x: number, dy: number, dw: number, ...geometry: WindowGeometry): void;
   depthwise_input_grad(dy: number, w: number, dx: number, ...geometry: WindowGeometry): void;
+  adam_update(
+    w: number, m: number, v: number, g: number, wOut: number, mOut: number, vOut: number, n: number,
+    beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    oneMinusAccBeta1: number, oneMinusAccBeta2: number, epsilon: number, negativeRate: number,
+  ): void;
 }
 
 /** batch, in height, in width, channels, out height, out width, filter height, filter width, strides, pad top, pad left. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm'; // registers wasm's kernels, which the wrappers below wrap
+import { adamUpdateKernelConfig } from './adam-update.ts';
 import { fusedBatchNormGradConfig } from './batch-norm-grad.ts';
 import { clipByValueGradConfig, clipByValueGradKernelConfig } from './clip-by-value-grad.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
@@ -14,7 +15,8 @@ import { shareDataInIdentity } from './shared-identity.ts';
 /**
  * Gradient kernels tfjs-backend-wasm 4.22 lacks (the first three, and UnsortedSegmentSum: the
  * Embedding gradient), runs slowly (Conv2DBackpropInput) or wrongly (MaxPoolGrad), plus our
- * ReLU6-gradient kernel: each composed from ops wasm runs fast or a loop over the wasm heap. One
+ * ReLU6-gradient and Adam-step kernels: each composed from ops wasm runs fast, or a SIMD kernel
+ * (simd-kernels.c), or a loop over the wasm heap. One
  * list, so adding a kernel touches one place.
  */
 export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
@@ -25,6 +27,7 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
   maxPoolGradConfig,
   unsortedSegmentSumConfig,
   clipByValueGradKernelConfig,
+  adamUpdateKernelConfig,
 ];
 
 /**

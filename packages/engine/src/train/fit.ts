@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { reseedDropout } from '../models/small-cnn.ts';
 import { createRandom, shuffleInPlace, type Random } from '../util/random.ts';
 import { hasAugmentation, type ImageAugmentation } from './augment.ts';
+import { createAdam } from './adam.ts';
 import { chunk } from './batches.ts';
 import { HARD_STOP_FACTOR, assumedEpochSeconds, defaultEpochs, lastEpochBatches, plannedEpochsWithin, shouldStartEpoch } from './budget.ts';
 import {
@@ -225,7 +226,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
   let random: Random = createRandom(seed);
   const split = groupedStratifiedSplit(Array.from(data.targets), data.groups, validationSplit, random);
   const model = buildModel(random.nextSeed());
-  const optimizer = tf.train.adam(learningRate);
+  const optimizer = createAdam(learningRate);
   const setRate = (rate: number): void => {
     (optimizer as unknown as { learningRate: number }).learningRate = rate;
   };

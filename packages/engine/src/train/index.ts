@@ -1,6 +1,7 @@
 export { trainImageClassifier, TRAIN_DEFAULTS } from './trainer.ts';
 export type { ImageDataset, TrainOptions, TrainedImageClassifier } from './trainer.ts';
 export { fit, FIT_DEFAULTS, weightedCrossEntropy } from './fit.ts';
+export { createAdam, FusedAdam } from './adam.ts';
 export type { FitOptions, FitResult, EpochMetrics, EarlyStopping } from './fit.ts';
 export { fromSamples, predictSamples, sampleBatch } from './data.ts';
 export type { TrainingData } from './data.ts';

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initWasmBackend } from '../backend/init-wasm.ts';
 import { classificationReport } from '../eval/metrics.ts';
+import { createAdam } from '../train/adam.ts';
 import { exportTflite } from '../export/index.ts';
 import { getFamily } from '../families/registry.ts';
 import { trainingOptionsFromConfig } from '../families/training-space.ts';
@@ -61,7 +62,7 @@ async function follow({ request, pairPort }: TrialWorkerInput): Promise<void> {
     const weighting = classWeights ? tf.tensor1d(classWeights) : undefined;
     return {
       model,
-      optimizer: tf.train.adam(trainer.learningRate ?? FIT_DEFAULTS.learningRate),
+      optimizer: createAdam(trainer.learningRate ?? FIT_DEFAULTS.learningRate),
       half: (indices, seeds) => {
         reseedDropout(model, createRandom(seeds.dropout));
         return batchGradients(model, data, indices, variables, { augment: augment && { options: augment, random: createRandom(seeds.augment) }, classWeights: weighting });
