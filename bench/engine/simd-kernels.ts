@@ -9,10 +9,11 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { createAdam, initWasmBackend } from '@offgrid/engine';
 import { depthwiseBackpropFilter, depthwiseBackpropInput } from '../../packages/engine/src/backend/depthwise-backprop.ts';
+import { originalWasmKernel } from '../../packages/engine/src/backend/wrap-wasm-kernel.ts';
 import { NETS, buildBenchNet } from './nets.ts';
 import { BEFORE } from './simd-kernels-before.ts';
 
-const KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'OffgridClipByValueGrad', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
+const KERNELS = ['MaxPoolGrad', 'Sum', 'Mean', 'OffgridClipByValueGrad', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput', 'FusedBatchNorm'];
 interface Call { kernel: string; inputs: Record<string, number[]>; attrs: tf.NamedAttrMap }
 
 const repeats = Number(process.argv[2] ?? 10);
@@ -28,7 +29,7 @@ function recordStep(trainStep: () => void): Call[] {
     tf.registerKernel({
       ...config,
       kernelFunc: (args) => {
-        const inputs = Object.fromEntries(Object.entries(args.inputs).map(([key, info]) => [key, info!.shape]));
+        const inputs = Object.fromEntries(Object.entries(args.inputs).filter(([, info]) => info).map(([key, info]) => [key, info!.shape]));
         if (!['Sum', 'Mean'].includes(config.kernelName) || BEFORE.isChannelReduction(inputs.x, (args.attrs as { axis: number | number[] }).axis)) {
           calls.push({ kernel: config.kernelName, inputs, attrs: args.attrs ?? {} });
         }
@@ -50,6 +51,7 @@ function before(call: Call, inputs: Record<string, tf.Tensor>): tf.TensorInfo {
     case 'MaxPoolGrad': return BEFORE.maxPoolGrad(backend, inputs.dy, inputs.input, attrs);
     case 'Sum': case 'Mean': return BEFORE.channelReduction(backend, inputs.x, call.kernel === 'Mean', (call.attrs as { keepDims: boolean }).keepDims);
     case 'OffgridClipByValueGrad': return BEFORE.clipByValueGrad(backend, inputs.dy, inputs.x, attrs);
+    case 'FusedBatchNorm': return originalWasmKernel('FusedBatchNorm')!({ inputs, attrs: call.attrs, backend }) as tf.TensorInfo;
     case 'DepthwiseConv2dNativeBackpropFilter': return depthwiseBackpropFilter(inputs.x as tf.Tensor4D, inputs.dy as tf.Tensor4D, attrs);
     default: return depthwiseBackpropInput(inputs.dy as tf.Tensor4D, inputs.filter as tf.Tensor4D, attrs);
   }
@@ -70,7 +72,7 @@ for (const net of NETS) {
   const calls = recordStep(trainStep);
   const perKernel = new Map<string, { calls: number; before: number; after: number }>();
   for (const call of calls) {
-    const inputs = Object.fromEntries(Object.entries(call.inputs).map(([key, shape], i) => [key, tf.randomUniform(shape, -1, 1, 'float32', i + 1)]));
+    const inputs = Object.fromEntries(Object.entries(call.inputs).map(([key, shape], i) => [key, tf.randomUniform(shape, key === 'variance' ? 0.1 : -1, 1, 'float32', i + 1)]));
     const times = { before: [] as number[], after: [] as number[] };
     for (let r = 0; r < repeats; r++) {
       times.before.push(time(() => before(call, inputs)));

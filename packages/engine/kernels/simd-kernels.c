@@ -251,3 +251,26 @@ void adam_update(const float *w, const float *m, const float *v, const float *g,
     w_out[i] = ((first / one_minus_acc_beta1) / (__builtin_sqrtf(second / one_minus_acc_beta2) + epsilon)) * negative_rate + w[i];
   }
 }
+
+/*
+ * BatchNorm over the last axis: out = (x − mean)·(scale/√(variance + ε)) + offset. The per-channel factor is
+ * computed once into `factors` (scratch, `channels` floats), not a division and a square root per element as in
+ * wasm's own kernel. A missing offset is 0, a missing scale 1.
+ */
+EXPORT(batch_norm)
+void batch_norm(const float *x, const float *mean, const float *variance, const float *offset, const float *scale,
+                float *out, int rows, int channels, float epsilon, float *factors, int has_offset, int has_scale) {
+  const int vector_end = channels & ~3;
+  for (int c = 0; c < channels; c++) factors[c] = (has_scale ? scale[c] : 1.0f) / __builtin_sqrtf(variance[c] + epsilon);
+  for (int row = 0; row < rows; row++) {
+    const float *in = x + row * channels;
+    float *o = out + row * channels;
+    int c = 0;
+    for (; c < vector_end; c += 4) {
+      v128_t value = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(in + c), wasm_v128_load(mean + c)), wasm_v128_load(factors + c));
+      if (has_offset) value = wasm_f32x4_add(value, wasm_v128_load(offset + c));
+      wasm_v128_store(o + c, value);
+    }
+    for (; c < channels; c++) o[c] = (in[c] - mean[c]) * factors[c] + (has_offset ? offset[c] : 0.0f);
+  }
+}

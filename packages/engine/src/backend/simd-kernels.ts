@@ -14,6 +14,10 @@ export interface SimdKernels {
   max_pool_grad(x: number, dy: number, dx: number, ...geometry: WindowGeometry): void;
   depthwise_filter_grad(x: number, dy: number, dw: number, ...geometry: WindowGeometry): void;
   depthwise_input_grad(dy: number, w: number, dx: number, ...geometry: WindowGeometry): void;
+  batch_norm(
+    x: number, mean: number, variance: number, offset: number, scale: number, out: number, rows: number, channels: number,
+    epsilon: number, factors: number, hasOffset: number, hasScale: number,
+  ): void;
   adam_update(
     w: number, m: number, v: number, g: number, wOut: number, mOut: number, vOut: number, n: number,
     beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,

@@ -155,6 +155,33 @@ for (const [transposeA, transposeB] of [[false, false], [true, false], [false, t
   }
 }
 
+// FusedBatchNorm forward (batch-norm.ts): per-channel statistics take the SIMD kernel (6 channels: a vector and a
+// tail), with or without offset and scale; statistics of another shape go to wasm's own kernel.
+for (const [shape, statsShape, withOffset, withScale] of [
+  [[4, 5, 6], [6], true, true], [[3, 7, 6], [6], false, true], [[9, 6], [6], true, false], [[2, 3, 3, 5], [5], false, false],
+  [[4, 6], [4, 6], true, true], // not per channel: wasm's kernel
+] as [number[], number[], boolean, boolean][]) {
+  test(`FusedBatchNorm x=[${shape}] statistics=[${statsShape}] offset=${withOffset} scale=${withScale}`, async () => {
+    const run = async (backend: string): Promise<{ values: Float32Array; shape: number[] }> => {
+      assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
+      const x = tf.tensor(randomValues(shape, 21), shape);
+      const mean = tf.tensor(randomValues(statsShape, 22), statsShape);
+      const variance = tf.abs(tf.tensor(randomValues(statsShape, 23), statsShape));
+      const offset = withOffset ? tf.tensor(randomValues(statsShape, 24), statsShape) : undefined;
+      const scale = withScale ? tf.tensor(randomValues(statsShape, 25), statsShape) : undefined;
+      const out = tf.batchNorm(x, mean, variance, offset, scale, 1e-3);
+      const result = { values: (await out.data()) as Float32Array, shape: out.shape };
+      tf.dispose([x, mean, variance, out, ...(offset ? [offset] : []), ...(scale ? [scale] : [])]);
+      return result;
+    };
+    const expected = await run('cpu');
+    const actual = await run('wasm');
+    assert.deepEqual(actual.shape, expected.shape);
+    const error = relativeError(actual.values, expected.values);
+    assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
+  });
+}
+
 // The BatchNorm gradient without tf.tile (batch-norm-grad.ts), through tf.batchNorm on wasm,
 // against cpu autodiff of the formula written out in elementary ops (no FusedBatchNorm involved).
 for (const shape of [[4, 5, 6, 3], [6, 7]]) {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm'; // registers wasm's kernels, which the wrappers below wrap
 import { adamUpdateKernelConfig } from './adam-update.ts';
+import { batchNormPerChannel } from './batch-norm.ts';
 import { fusedBatchNormGradConfig } from './batch-norm-grad.ts';
 import { clipByValueGradConfig, clipByValueGradKernelConfig } from './clip-by-value-grad.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
@@ -36,6 +37,7 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
  * - registers the kernels above (replacing wasm's own Conv2DBackpropInput and MaxPoolGrad);
  * - wraps wasm kernels where a case of theirs is slow: matMul with transposed operands goes to
  *   XNNPACK (xnnpack-matmul.ts), per-channel Sum/Mean skip a transpose (channel-reduce.ts),
+ *   per-channel BatchNorm computes its factor once per channel (batch-norm.ts),
  *   Identity shares data instead of copying (shared-identity.ts);
  * - replaces two tfjs gradients, for every backend and with the same results: BatchNorm's without
  *   `tf.tile` (batch-norm-grad.ts) and ClipByValue's (ReLU6) through the kernel above on wasm
@@ -49,6 +51,7 @@ export function registerWasmTrainingKernels(): void {
   }
   routeTransposedMatMulsToXnnpack();
   reduceChannelsInOnePass();
+  batchNormPerChannel();
   shareDataInIdentity();
   for (const gradient of [fusedBatchNormGradConfig, clipByValueGradConfig]) {
     if (tf.getGradient(gradient.kernelName) !== gradient) tf.registerGradient(gradient);
