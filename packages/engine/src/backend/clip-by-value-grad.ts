@@ -40,3 +40,24 @@ export const clipByValueGradConfig: tf.GradConfig = {
     };
   },
 };
+
+/** The smallest positive float32: x ≥ it is exactly x > 0 for float32 values. */
+const SMALLEST_POSITIVE_FLOAT32 = 1.401298464324817e-45;
+
+/**
+ * ReLU's gradient, which tfjs writes as three full-size ops (step, a cast, a multiply): on wasm it is our
+ * clip gradient over (0, ∞), one pass; elsewhere tfjs' formula. As in TensorFlow, x = 0 and NaN get no gradient.
+ */
+export const reluGradConfig: tf.GradConfig = {
+  kernelName: tf.Relu,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    const gradient = dy as tf.Tensor;
+    return {
+      x: () => tf.getKernel(CLIP_BY_VALUE_GRAD, tf.getBackend()) && x.dtype === 'float32' && gradient.dtype === 'float32'
+        ? tf.engine().runKernel(CLIP_BY_VALUE_GRAD, { dy: gradient, x }, { clipValueMin: SMALLEST_POSITIVE_FLOAT32, clipValueMax: Infinity }) as tf.Tensor
+        : tf.mul(gradient, tf.cast(tf.step(x), 'float32')),
+    };
+  },
+};

@@ -310,3 +310,35 @@ test('Identity (tf.clone) on wasm shares data safely: the clone outlives its sou
   clone.dispose();
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('Cast to the same dtype on wasm shares data safely; a real cast still converts', async () => {
+  assert.ok(await tf.setBackend('wasm'), 'backend wasm unavailable');
+  const before = tf.memory().numTensors;
+  const source = tf.tensor([1.5, -2, 0, 7.25], [2, 2]);
+  const same = tf.cast(source, 'float32');
+  const counts = tf.tensor([3, -1, 0, 9], [4], 'int32');
+  const converted = tf.cast(counts, 'float32');
+  source.dispose();
+  counts.dispose();
+  assert.deepEqual([...((await same.data()) as Float32Array)], [1.5, -2, 0, 7.25]);
+  assert.equal(converted.dtype, 'float32');
+  assert.deepEqual([...((await converted.data()) as Float32Array)], [3, -1, 0, 9]);
+  tf.dispose([same, converted]);
+  assert.equal(tf.memory().numTensors, before, 'nothing leaks');
+});
+
+test('ReLU gradient on wasm (our clip kernel over (0, ∞)) matches cpu; x = 0 gets none', async () => {
+  const xs = [-1, 0, 1e-30, 3, -0, 1e-45, 2.5, -7, 0.5, 9];
+  const run = async (backend: string): Promise<Float32Array> => {
+    assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
+    const x = tf.tensor2d(xs, [2, 5]);
+    const dy = tf.tensor2d(xs.map((_, i) => i + 1), [2, 5]);
+    const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), dy)))(x);
+    const values = (await dx.data()) as Float32Array;
+    tf.dispose([x, dy, dx]);
+    return values;
+  };
+  const expected = await run('cpu');
+  assert.deepEqual([...expected], [0, 0, 3, 4, 0, 6, 7, 0, 9, 10]); // the reference: the smallest float32 above 0 (1e-45) still passes
+  assert.deepEqual([...(await run('wasm'))], [...expected]);
+});

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm'; // registers wasm's kernels, which the w
 import { adamUpdateKernelConfig } from './adam-update.ts';
 import { batchNormPerChannel } from './batch-norm.ts';
 import { fusedBatchNormGradConfig } from './batch-norm-grad.ts';
-import { clipByValueGradConfig, clipByValueGradKernelConfig } from './clip-by-value-grad.ts';
+import { clipByValueGradConfig, clipByValueGradKernelConfig, reluGradConfig } from './clip-by-value-grad.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop.ts';
@@ -39,9 +39,9 @@ export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
  *   XNNPACK (xnnpack-matmul.ts), per-channel Sum/Mean skip a transpose (channel-reduce.ts),
  *   per-channel BatchNorm computes its factor once per channel (batch-norm.ts),
  *   Identity shares data instead of copying (shared-identity.ts);
- * - replaces two tfjs gradients, for every backend and with the same results: BatchNorm's without
- *   `tf.tile` (batch-norm-grad.ts) and ClipByValue's (ReLU6) through the kernel above on wasm
- *   (clip-by-value-grad.ts).
+ * - replaces three tfjs gradients, for every backend and with the same results: BatchNorm's without
+ *   `tf.tile` (batch-norm-grad.ts), and ClipByValue's (ReLU6) and Relu's through the kernel above on
+ *   wasm (clip-by-value-grad.ts).
  */
 export function registerWasmTrainingKernels(): void {
   for (const config of wasmTrainingKernels) {
@@ -53,7 +53,7 @@ export function registerWasmTrainingKernels(): void {
   reduceChannelsInOnePass();
   batchNormPerChannel();
   shareDataInIdentity();
-  for (const gradient of [fusedBatchNormGradConfig, clipByValueGradConfig]) {
+  for (const gradient of [fusedBatchNormGradConfig, clipByValueGradConfig, reluGradConfig]) {
     if (tf.getGradient(gradient.kernelName) !== gradient) tf.registerGradient(gradient);
   }
 }
