@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# Installs what Offgrid's tests need on a fresh Debian machine: Chromium for the browser tests, clang and lld to
-# check that the committed SIMD kernels rebuild byte for byte (npm run build:kernels), then the npm packages.
+# Installs what Offgrid's tests need on a fresh Debian 12 machine: Chromium for the browser tests, clang and lld to
+# check that the committed SIMD kernels rebuild byte for byte (npm run build:kernels), Mesa's Vulkan drivers from
+# bookworm-backports (a software GPU, lavapipe, for the WebGPU training tests: Debian 12's own Mesa is too old for
+# Dawn), then the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v clang >/dev/null 2>&1 || missing="$missing clang"
 command -v wasm-ld >/dev/null 2>&1 || missing="$missing lld"
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if [ -n "$missing" ]; then
   echo "Installing Debian packages for the tests:$missing…"
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+fi
+if ! dpkg-query -W -f '${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q bpo12; then
+  echo "Installing Mesa's Vulkan drivers from bookworm-backports (software WebGPU adapter for the tests)…"
+  printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    | $SUDO tee /etc/apt/sources.list.d/offgrid-backports.sources >/dev/null
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libdrm2 libdrm-amdgpu1 >/dev/null
 fi
 npm ci --no-audit --no-fund

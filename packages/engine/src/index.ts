@@ -1,4 +1,5 @@
 // @offgrid/engine: training on TensorFlow.js (wasm backend) and TF.js → TFLite export.
+export * from './accelerator/index.ts';
 export * from './backend/index.ts';
 export * from './models/index.ts';
 export * from './families/index.ts';

@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { TrainingBackend } from '../accelerator/choose.ts';
 import type { ClassificationReport } from '../eval/metrics.ts';
 import type { Config } from '../families/space.ts';
 import type { TrainingCheckpoint } from '../train/checkpoint.ts';
@@ -40,6 +41,8 @@ export interface TrialRequest {
    * `checkpoint`. Default 1.
    */
   cores?: 1 | 2;
+  /** What trains: `wasm` (default) or `webgpu` (pick with chooseAccelerator; one GPU device per trial worker). */
+  accelerator?: TrainingBackend;
 }
 
 /** A trial's progress: JobProgress plus the trainer's batch position and learning rate. */

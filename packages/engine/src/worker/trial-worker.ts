@@ -2,6 +2,7 @@
 // its own wasm backend, then the TFLite export. Never import this from the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { initWebGpuBackend } from '../accelerator/webgpu.ts';
 import { initWasmBackend } from '../backend/init-wasm.ts';
 import { classificationReport } from '../eval/metrics.ts';
 import { createAdam } from '../train/adam.ts';
@@ -74,7 +75,8 @@ async function follow({ request, pairPort }: TrialWorkerInput): Promise<void> {
 
 async function run({ request, startedAt, role, pairPort }: TrialWorkerInput): Promise<void> {
   progress({ phase: 'preparing', epoch: 0, epochs: request.epochs ?? 0, fraction: 0 });
-  await initWasmBackend();
+  if (request.accelerator === 'webgpu') await initWebGpuBackend();
+  else await initWasmBackend();
   const { family, data, inputShape, build, trainer } = prepare(request);
   const numClasses = request.labels.length;
   const spentSeconds = (Date.now() - startedAt) / 1000;

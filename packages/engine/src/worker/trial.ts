@@ -13,12 +13,13 @@ export interface TrialHandlers {
 
 /**
  * Runs one trial — `request.family` with `request.config` on `request.data` — in its own worker
- * thread (own wasm backend; run one per core in parallel) and resolves with float32 TFLite bytes,
+ * thread (own wasm backend, or own GPU device with `accelerator: 'webgpu'`; run one per core in parallel) and resolves with float32 TFLite bytes,
  * validation metrics and the epoch history.
  */
 export function trainInWorker(request: TrialRequest, handlers: TrialHandlers = {}): Promise<TrialResult> {
   const { onProgress, onCheckpoint, signal } = handlers;
   if (request.labels.length < 2) return Promise.reject(new Error(`Training needs at least 2 labels (got ${request.labels.length}).`));
+  if (request.cores === 2 && request.accelerator === 'webgpu') return Promise.reject(new Error('Training on two cores splits work between wasm threads; with accelerator webgpu use cores: 1.'));
   if (request.cores === 2) return trainOnTwoCores(request, handlers);
   const workerData: TrialWorkerInput = { entry: './trial-worker.ts', request, startedAt: Date.now() };
   return runWorker<Exclude<TrialWorkerMessage, { type: 'result' | 'error' }>, TrialResult>(

@@ -1,0 +1,48 @@
+import { runWorker } from '../worker/run-worker.ts';
+import type { SelfTestResult } from './self-test.ts';
+
+/** What a user asks for: `auto` lets the self-test decide. */
+export type AcceleratorRequest = 'auto' | 'webgpu' | 'wasm';
+export const ACCELERATOR_REQUESTS: readonly AcceleratorRequest[] = ['auto', 'webgpu', 'wasm'];
+/** What training then runs on. */
+export type TrainingBackend = 'wasm' | 'webgpu';
+
+export interface AcceleratorChoice {
+  backend: TrainingBackend;
+  /** One sentence a person can act on: what was chosen and why (or why not WebGPU). */
+  reason: string;
+  adapter?: string;
+  gradientError?: number;
+  /** WebGPU steps per second ÷ wasm's on the reference CNN. */
+  speedup?: number;
+}
+
+/** WebGPU's gradients may differ from cpu's by this much (relative to the largest): float32 sums in another order. */
+export const GRADIENT_TOLERANCE = 1e-3;
+/** Timed steps per backend in the self-test (after one warm-up each): a few seconds on a software adapter. */
+const TIMED_STEPS = 3;
+
+/**
+ * Picks the training backend. `wasm`: wasm. Otherwise a self-test in its own thread checks WebGPU's gradients
+ * against the cpu backend and times the reference CNN on both: `webgpu` uses WebGPU when its gradients are right,
+ * `auto` only when they are right and it trains faster than wasm. Any failure falls back to wasm, with the reason.
+ */
+export async function chooseAccelerator(request: AcceleratorRequest = 'auto'): Promise<AcceleratorChoice> {
+  if (request === 'wasm') return { backend: 'wasm', reason: 'wasm, as asked' };
+  let test: SelfTestResult;
+  try {
+    test = await runWorker<never, SelfTestResult>({ entry: '../accelerator/self-test-worker.ts', timedSteps: TIMED_STEPS } as { entry: string }, 'offgrid-accelerator-self-test', () => {});
+  } catch (error) {
+    return { backend: 'wasm', reason: `wasm: the WebGPU self-test failed (${(error as Error).message})` };
+  }
+  if (!test.available) return { backend: 'wasm', reason: `wasm: ${test.reason}` };
+  const { adapter, gradientError, speedup } = test;
+  const measured = { adapter, gradientError, speedup };
+  if (!(gradientError <= GRADIENT_TOLERANCE)) {
+    return { backend: 'wasm', ...measured, reason: `wasm: WebGPU on ${adapter} computed gradients ${gradientError.toExponential(1)} away from the cpu reference (at most ${GRADIENT_TOLERANCE} allowed)` };
+  }
+  const pace = `${speedup!.toFixed(2)}x wasm's training speed`;
+  if (request === 'webgpu') return { backend: 'webgpu', ...measured, reason: `webgpu, as asked: ${adapter}, gradients match cpu, ${pace}` };
+  if (speedup! <= 1) return { backend: 'wasm', ...measured, reason: `wasm: WebGPU on ${adapter} is correct but slower (${pace})` };
+  return { backend: 'webgpu', ...measured, reason: `webgpu: ${adapter}, gradients match cpu, ${pace}` };
+}
