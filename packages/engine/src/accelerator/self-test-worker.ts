@@ -3,7 +3,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { selfTest } from './self-test.ts';
 
 try {
-  parentPort!.postMessage({ type: 'result', result: await selfTest((workerData as { timedSteps: number }).timedSteps) });
+  const { timedSteps, skipSoftware } = workerData as { timedSteps: number; skipSoftware: boolean };
+  parentPort!.postMessage({ type: 'result', result: await selfTest(timedSteps, skipSoftware) });
 } catch (error) {
   const { name, message, stack } = error as Error;
   parentPort!.postMessage({ type: 'error', name, message, stack });

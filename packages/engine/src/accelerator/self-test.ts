@@ -5,15 +5,16 @@ import type { Config } from '../families/space.ts';
 import { createAdam } from '../train/adam.ts';
 import { weightedCrossEntropy } from '../train/fit.ts';
 import { createRandom } from '../util/random.ts';
-import { initWebGpuBackend } from './webgpu.ts';
+import { initWebGpuBackend, type WebGpuAdapter } from './webgpu.ts';
 
 export type SelfTestResult = { available: false; reason: string } | WebGpuMeasurements;
 
 export interface WebGpuMeasurements {
   available: true;
   adapter: string;
-  /** Largest gradient difference from the cpu reference, relative to the largest reference value, over every check net. */
-  gradientError: number;
+  software: boolean;
+  /** Largest gradient difference from the cpu reference, relative to the largest reference value, over every check net (absent when not checked). */
+  gradientError?: number;
   /** Training steps per second on webgpu ÷ on wasm, on the reference CNN (absent when not timed). */
   speedup?: number;
   stepMs?: { wasm: number; webgpu: number };
@@ -79,25 +80,29 @@ async function stepMs(steps: number): Promise<number> {
 }
 
 /**
- * Checks WebGPU against the cpu backend (gradients of GRADIENT_NETS) and, with `timedSteps`, times the reference
- * CNN on WebGPU and on wasm. Without an adapter it says why. Run it in a worker of its own (self-test-worker.ts):
- * it switches backends and holds a GPU device.
+ * Finds the adapter; then, unless `skipSoftware` and the adapter is a software one (it cannot beat wasm, so there is
+ * nothing to check), compares WebGPU's gradients of GRADIENT_NETS with the cpu backend's and times `timedSteps` of the
+ * reference CNN on WebGPU and on wasm. Without an adapter it says why. Run it in a worker of its own
+ * (self-test-worker.ts): it switches backends and holds a GPU device.
  */
-export async function selfTest(timedSteps: number): Promise<SelfTestResult> {
-  await tf.setBackend('cpu');
-  const expected = await Promise.all(GRADIENT_NETS.map(gradients));
-  let adapter: string;
+export async function selfTest(timedSteps: number, skipSoftware: boolean): Promise<SelfTestResult> {
+  let found: WebGpuAdapter;
   try {
-    adapter = await initWebGpuBackend();
+    found = await initWebGpuBackend();
   } catch (error) {
     return { available: false, reason: (error as Error).message };
   }
+  const adapter = found.description;
+  if (found.software && skipSoftware) return { available: true, adapter, software: true };
+  await tf.setBackend('cpu');
+  const expected = await Promise.all(GRADIENT_NETS.map(gradients));
+  await tf.setBackend('webgpu');
   let gradientError = 0;
   for (const [i, net] of GRADIENT_NETS.entries()) gradientError = Math.max(gradientError, relativeError(await gradients(net), expected[i]));
-  if (timedSteps <= 0) return { available: true, adapter, gradientError };
+  if (timedSteps <= 0) return { available: true, adapter, software: found.software, gradientError };
   const webgpu = await stepMs(timedSteps);
   await initWasmBackend();
   await tf.setBackend('wasm');
   const wasm = await stepMs(timedSteps);
-  return { available: true, adapter, gradientError, speedup: wasm / webgpu, stepMs: { wasm, webgpu } };
+  return { available: true, adapter, software: found.software, gradientError, speedup: wasm / webgpu, stepMs: { wasm, webgpu } };
 }

@@ -1,13 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
 
-let ready: Promise<string> | undefined;
+export interface WebGpuAdapter {
+  description: string;
+  /** A software adapter (Mesa's lavapipe, SwiftShader): it runs on the CPU, slower than wasm. */
+  software: boolean;
+}
+
+let ready: Promise<WebGpuAdapter> | undefined;
 
 /**
  * Makes `webgpu` the active tfjs backend in this thread, on the first adapter Dawn finds (npm `webgpu`: Dawn for
  * Node, prebuilt for Linux, macOS and Windows; it drives Vulkan, Metal or D3D12, so any vendor's GPU and no CUDA).
- * Resolves to the adapter's description; rejects, with what to install, when there is none. Idempotent per thread.
+ * Resolves to the adapter; rejects, with what to install, when there is none. Idempotent per thread.
  */
-export function initWebGpuBackend(): Promise<string> {
+export function initWebGpuBackend(): Promise<WebGpuAdapter> {
   ready ??= (async () => {
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals); // GPUBufferUsage and friends, which the tfjs backend reads as globals
@@ -23,7 +29,8 @@ export function initWebGpuBackend(): Promise<string> {
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its webgpu backend on this adapter.');
     await tf.ready();
-    return describeAdapter(adapter.info);
+    const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+    return { description: describeAdapter(info), software: info.isFallbackAdapter === true || info.architecture === 'software' };
   })().catch((error: unknown) => {
     ready = undefined;
     throw error;
