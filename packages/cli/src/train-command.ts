@@ -2,11 +2,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
+import { ACCELERATOR_REQUESTS, chooseAccelerator, type AcceleratorRequest } from '@offgrid/engine';
 import { loadDataset } from '@offgrid/engine/data';
 import { renderReportHtml, SearchProgressTracker, trainPipeline, type PipelineEvent } from '@offgrid/pipeline';
 import { formatSeconds, LiveBlock, parseDuration, progressBar } from './terminal/progress-bar.ts';
 
-const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01] [--objective float32|int8] [--max-size 64kb] [--max-macs 5M]`;
+const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01] [--objective float32|int8] [--max-size 64kb] [--max-macs 5M] [--accelerator auto|webgpu|wasm]`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -23,6 +24,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       objective: { type: 'string', default: 'float32' },
       'max-size': { type: 'string' },
       'max-macs': { type: 'string' },
+      accelerator: { type: 'string', default: 'auto' },
     },
   });
   const [input] = positionals;
@@ -50,8 +52,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ...(values['max-macs'] === undefined ? {} : { maxMacs: parseCount(values['max-macs']) }),
   };
   if (task === 'anomaly' && (objective !== 'float32' || Object.keys(limits).length > 0)) throw new Error('--objective, --max-size and --max-macs are for --task classify.');
+  const requested = values.accelerator as AcceleratorRequest;
+  if (!ACCELERATOR_REQUESTS.includes(requested)) throw new Error(`--accelerator must be one of ${ACCELERATOR_REQUESTS.join(', ')}, got "${values.accelerator}".`);
   const out = resolve(values.out);
   await mkdir(out, { recursive: true });
+  // The self-test (a few seconds, in its own thread) runs while the data loads. Anomaly detectors train on wasm.
+  const choosing = task === 'anomaly' ? Promise.resolve({ backend: 'wasm' as const, reason: 'wasm (anomaly detectors train on wasm)' }) : chooseAccelerator(requested);
 
   const live = new LiveBlock();
   const started = Date.now();
@@ -61,6 +67,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   live.log(`Loaded ${dataset.targets.length} samples, ${dataset.labels.length} labels (${dataset.labels.join(', ')}), sample shape [${dataset.shape}].`);
   for (const { source, reason } of dataset.skipped.slice(0, 10)) live.log(`  skipped ${source}: ${reason}`);
   if (dataset.skipped.length > 10) live.log(`  … and ${dataset.skipped.length - 10} more skipped`);
+
+  const accelerator = await choosing;
+  live.log(`Training on ${accelerator.reason}.`);
 
   const abort = new AbortController();
   process.once('SIGINT', () => {
@@ -74,7 +83,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     budgetSeconds: budgetSeconds - (Date.now() - started) / 1000, seed, concurrency, workDir,
     name: basename(resolve(input)).replace(/\.csv$/i, ''), source: resolve(input), signal: abort.signal, task,
     ...(falseAlarmRate === undefined ? {} : { falseAlarmRate }),
-    objective, ...(Object.keys(limits).length > 0 ? { limits } : {}),
+    objective, ...(Object.keys(limits).length > 0 ? { limits } : {}), accelerator,
     onEvent: (event) => view.handle(event),
   }).finally(() => view.stop());
 

@@ -29,7 +29,7 @@ ${report.metrics.anomaly ? anomalyCards(report.metrics.anomaly, report) : `<div 
 </div>`}
 <h2>Winner</h2>
 <p>Trial ${report.winner.trialNumber}: <b>${escape(report.winner.family)}</b>, ${report.winner.epochs} epochs, ${report.task === 'anomaly' ? `trained on ${report.split.train} normal samples, threshold set on ${report.split.validation} more` : report.winner.retrained ? 'retrained on train+validation' : 'as trained in the search (too little budget left to retrain)'}. <code>${escape(JSON.stringify(report.winner.config))}</code></p>
-<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget${searchGoals(report)}. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).</p>
+<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget${searchGoals(report)}. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).${report.accelerator ? ` Trained on ${escape(report.accelerator.reason)}.` : ''}</p>
 <h2>Leaderboard</h2>
 ${leaderboard(ranked)}
 ${report.metrics.anomaly ? `<h2>Anomaly scores (test set, int8)</h2>

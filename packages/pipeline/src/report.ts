@@ -68,6 +68,8 @@ export interface TrainReport {
   winner: { trialNumber: number; family: string; config: Record<string, unknown>; epochs: number; retrained: boolean; macs?: number };
   /** What the trials were ranked by, and the limits they had to meet. */
   search?: { objective: 'float32' | 'int8'; limits?: { maxInt8Kb?: number; maxMacs?: number } };
+  /** What the trials trained on, and why (absent in reports from before accelerators were chosen). */
+  accelerator?: { backend: 'wasm' | 'webgpu'; reason: string };
   metrics: {
     /** Anomaly: share of the threshold-setting normal samples under the float32 threshold. */
     validation: { accuracy: number };

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
-import { createRandom, groupedStratifiedSplit, trainInWorker, type Random, type TrialProgress } from '@offgrid/engine';
+import { createRandom, groupedStratifiedSplit, trainInWorker, type AcceleratorChoice, type Random, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
 import { encodeProbes, type Task } from '@offgrid/features';
@@ -40,6 +40,8 @@ export interface TrainPipelineOptions {
   task?: Task;
   /** Anomaly: share of normal samples allowed to raise an alarm; sets the threshold (default 0.01). */
   falseAlarmRate?: number;
+  /** What trials train on (engine chooseAccelerator; default wasm). Shown in the report. */
+  accelerator?: AcceleratorChoice;
   onEvent?: (event: PipelineEvent) => void;
   signal?: AbortSignal;
 }
@@ -94,6 +96,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     ? { trainIndices: [...dataset.targets.keys()], testIndices: [...options.testData.targets.keys()] }
     : holdOutTest(dataset, random);
   const objective = options.objective ?? 'float32';
+  const accelerator = options.accelerator?.backend ?? 'wasm';
   const sampleLimit = options.searchSampleLimit ?? SEARCH_SAMPLE_LIMIT;
   const large = trainIndices.length > sampleLimit;
   const searchIndices = large ? subsample(dataset, trainIndices, sampleLimit / trainIndices.length, random) : trainIndices;
@@ -140,7 +143,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
         const result = await trainInWorker(
           {
             family, config: familyConfig, training, data: subset(viewFor(family), dataset, searchIndices), labels: dataset.labels, vocabularySize,
-            epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000),
+            epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000), accelerator,
           },
           {
             signal: ctx.signal,
@@ -202,14 +205,14 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     // A subsampled search's winner continues from its trial's weights: the epochs it trained on the sample are
     // worth keeping when the time left covers only a few epochs over everything.
     const initialWeights = large ? await readCheckpoint(checkpointPathOf(best.trialNumber)).then((c) => c.bytes, () => undefined) : undefined;
-    // The search is over, so its cores are free: large sets retrain on two (each computes half of every batch).
-    const cores = options.concurrency >= 2 && trainIndices.length >= DATA_PARALLEL_MIN_SAMPLES ? 2 : 1;
+    // The search is over, so its cores are free: large sets retrain on two (each computes half of every batch; wasm only).
+    const cores = accelerator === 'wasm' && options.concurrency >= 2 && trainIndices.length >= DATA_PARALLEL_MIN_SAMPLES ? 2 : 1;
     emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainIndices.length} training samples${initialWeights ? ', from the trial\'s weights' : ''}${cores === 2 ? ', on two cores' : ''}` });
     const result = await trainInWorker(
       {
         family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: subset(winnerView, dataset, trainIndices),
         labels: dataset.labels, vocabularySize, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: Math.max(1, secondsLeft), initialWeights,
-        cores,
+        cores, accelerator,
       },
       { signal: options.signal, onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: -1, family: winner.family, progress }) },
     );
@@ -242,6 +245,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     elapsedSeconds: (Date.now() - started) / 1000,
     winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained, macs: countMacs(parseModel(files.float32)) },
     search: { objective, ...(options.limits ? { limits: options.limits } : {}) },
+    accelerator: { backend: accelerator, reason: options.accelerator?.reason ?? 'wasm (the default)' },
     metrics: {
       validation: { accuracy: best.value },
       test: { float32: summary(test.float32, dataset.labels), int8: summary(test.int8, dataset.labels) },

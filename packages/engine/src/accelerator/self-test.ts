@@ -5,7 +5,7 @@ import type { Config } from '../families/space.ts';
 import { createAdam } from '../train/adam.ts';
 import { weightedCrossEntropy } from '../train/fit.ts';
 import { createRandom } from '../util/random.ts';
-import { initWebGpuBackend, type WebGpuAdapter } from './webgpu.ts';
+import { findAdapter, initWebGpuBackend, type WebGpuAdapter } from './webgpu.ts';
 
 export type SelfTestResult = { available: false; reason: string } | WebGpuMeasurements;
 
@@ -82,18 +82,19 @@ async function stepMs(steps: number): Promise<number> {
 /**
  * Finds the adapter; then, unless `skipSoftware` and the adapter is a software one (it cannot beat wasm, so there is
  * nothing to check), compares WebGPU's gradients of GRADIENT_NETS with the cpu backend's and times `timedSteps` of the
- * reference CNN on WebGPU and on wasm. Without an adapter it says why. Run it in a worker of its own
- * (self-test-worker.ts): it switches backends and holds a GPU device.
+ * reference CNN on WebGPU and on wasm. Without an adapter it says why. Run it in a process of its own
+ * (self-test-process.ts): it switches backends, holds a GPU device, and Dawn writes warnings to stderr.
  */
 export async function selfTest(timedSteps: number, skipSoftware: boolean): Promise<SelfTestResult> {
   let found: WebGpuAdapter;
   try {
-    found = await initWebGpuBackend();
+    found = await findAdapter();
   } catch (error) {
     return { available: false, reason: (error as Error).message };
   }
   const adapter = found.description;
   if (found.software && skipSoftware) return { available: true, adapter, software: true };
+  await initWebGpuBackend();
   await tf.setBackend('cpu');
   const expected = await Promise.all(GRADIENT_NETS.map(gradients));
   await tf.setBackend('webgpu');

@@ -8,6 +8,19 @@ export interface WebGpuAdapter {
 
 let ready: Promise<WebGpuAdapter> | undefined;
 
+/** Dawn's first adapter, without creating a device (which is when Dawn prints its limit warnings). */
+export async function findAdapter(): Promise<WebGpuAdapter & { gpu: GPU; adapter: GPUAdapter }> {
+  const { create, globals } = await import('webgpu');
+  Object.assign(globalThis, globals); // GPUBufferUsage and friends, which the tfjs backend reads as globals
+  const gpu = create([]);
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) {
+    throw new Error('No WebGPU adapter: this machine has no GPU driver with Vulkan (Linux), Metal (macOS) or D3D12 (Windows). Install the GPU vendor\'s driver, or Mesa\'s (mesa-vulkan-drivers) for a software adapter.');
+  }
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
+  return { gpu, adapter, description: describeAdapter(info), software: info.isFallbackAdapter === true || info.architecture === 'software' };
+}
+
 /**
  * Makes `webgpu` the active tfjs backend in this thread, on the first adapter Dawn finds (npm `webgpu`: Dawn for
  * Node, prebuilt for Linux, macOS and Windows; it drives Vulkan, Metal or D3D12, so any vendor's GPU and no CUDA).
@@ -15,13 +28,7 @@ let ready: Promise<WebGpuAdapter> | undefined;
  */
 export function initWebGpuBackend(): Promise<WebGpuAdapter> {
   ready ??= (async () => {
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals); // GPUBufferUsage and friends, which the tfjs backend reads as globals
-    const gpu = create([]);
-    const adapter = await gpu.requestAdapter();
-    if (!adapter) {
-      throw new Error('No WebGPU adapter: this machine has no GPU driver with Vulkan (Linux), Metal (macOS) or D3D12 (Windows). Install the GPU vendor\'s driver, or Mesa\'s (mesa-vulkan-drivers) for a software adapter.');
-    }
+    const { gpu, description, software } = await findAdapter();
     // tfjs-backend-webgpu looks for navigator.gpu when it loads (Node 20 has no navigator).
     const host = globalThis as unknown as { navigator?: { gpu?: unknown } };
     if (host.navigator) host.navigator.gpu = gpu;
@@ -29,8 +36,7 @@ export function initWebGpuBackend(): Promise<WebGpuAdapter> {
     await import('@tensorflow/tfjs-backend-webgpu');
     if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its webgpu backend on this adapter.');
     await tf.ready();
-    const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-    return { description: describeAdapter(info), software: info.isFallbackAdapter === true || info.architecture === 'software' };
+    return { description, software };
   })().catch((error: unknown) => {
     ready = undefined;
     throw error;
