@@ -68,6 +68,23 @@ test('offgrid train on a folder of images writes an int8 model with metadata, a 
   assert.ok(predictions.every((p: { confidence: number }) => p.confidence > 0.5 && p.confidence <= 1));
 });
 
+test('offgrid train --accelerator webgpu trains on the GPU adapter (lavapipe in CI) as well as on wasm', { timeout: 300_000 }, async () => {
+  const data = join(root, 'colours-gpu');
+  await colourFolder(data, 12);
+  const reports: Record<string, { accelerator: { backend: string; reason: string }; metrics: { test: { int8: { accuracy: number } } } }> = {};
+  for (const accelerator of ['webgpu', 'wasm']) {
+    const out = join(root, `out-${accelerator}`);
+    const { stderr } = await run(process.execPath, [BIN, 'train', data, '--out', out, '--budget', '60s', '--seed', '3', '--size', '12', '--accelerator', accelerator], { timeout: 280_000 });
+    assert.match(stderr, new RegExp(`^Training on ${accelerator}`, 'm'));
+    reports[accelerator] = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  }
+  assert.equal(reports.webgpu.accelerator.backend, 'webgpu', reports.webgpu.accelerator.reason);
+  assert.match(reports.webgpu.accelerator.reason, /gradients match cpu/);
+  assert.equal(reports.wasm.accelerator.backend, 'wasm');
+  // Three well-separated colours: both reach (nearly) every held-out sample; LiteRT.js scored both int8 files.
+  for (const [backend, report] of Object.entries(reports)) assert.ok(report.metrics.test.int8.accuracy >= 0.8, `${backend}: int8 accuracy ${report.metrics.test.int8.accuracy}`);
+});
+
 test('bad input gets a message, not a stack trace', async () => {
   await assert.rejects(run(process.execPath, [BIN, 'train', join(root, 'missing'), '--out', join(root, 'x')]), (error: { stderr: string; code: number }) => {
     assert.equal(error.code, 1);
