@@ -9,13 +9,6 @@ import { loadAudioFiles } from './load-audio.ts';
 import { loadMotionFiles } from './load-motion.ts';
 import { loadTextFiles } from './load-text.ts';
 
-/** A folder with one sub-folder of images per label (the sub-folder name is the label). */
-export async function loadImageFolder(root: string, spec: ImageSpec, onProgress?: (p: LoadProgress) => void): Promise<LoadedDataset> {
-  const folders = await listLabelFolders(root);
-  if (folders.kind !== 'image') throw new Error(`${root} holds ${folders.kind} files, not images.`);
-  return loadImageFiles(folders, root, spec, onProgress);
-}
-
 /** Files decoded at once: sharp decodes on libuv's thread pool, so this keeps both cores (and the disk) busy. */
 const DECODE_CONCURRENCY = Math.max(4, availableParallelism() * 2);
 
