@@ -1,9 +1,9 @@
-import type { PhoneVariant } from '../variant-choice.ts';
+import type { PhoneVariant } from '../device/variant-choice.ts';
 // The contract between the project screen and a modality's capture and predict modules (motion, tabular, audio,
 // text). Image projects keep the camera panels; every other modality mounts one of these into the tab's panel.
 import type { ModelVersion } from '@offgrid/sdk';
 import type { AppServices, Dispose } from '../context.ts';
-import type { Predictor } from '../predictor.ts';
+import type { Predictor } from '../device/predictor.ts';
 import type { ModalProject } from './project-fields.ts';
 
 /** What a modality module gets: the shell's services (client, outbox, reachability, battery). */
