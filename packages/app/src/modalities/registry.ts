@@ -1,8 +1,9 @@
-// Which capture and predict modules each modality mounts. Images keep the camera panels (capture-panel.ts,
-// predict-panel.ts), so they are not listed here.
+// Which capture and predict modules each modality mounts. Image capture keeps the camera panel (capture-panel.ts)
+// for now; image prediction is a module like the others.
 import type { Modality } from '@offgrid/features';
 import { mountAudioCapture } from './audio/audio-capture.ts';
 import { mountAudioPredict } from './audio/audio-predict.ts';
+import { mountImagePredict } from './image/image-predict.ts';
 import { mountMotionCapture } from './motion/motion-capture.ts';
 import { mountMotionPredict } from './motion/motion-predict.ts';
 import { mountTabularCapture } from './tabular/tabular-capture.ts';
@@ -19,7 +20,8 @@ export const CAPTURE_MODULES: Record<Exclude<Modality, 'image'>, MountCapture> =
   tabular: mountTabularCapture,
 };
 
-export const PREDICT_MODULES: Record<Exclude<Modality, 'image'>, MountPredict> = {
+export const PREDICT_MODULES: Record<Modality, MountPredict> = {
+  image: mountImagePredict,
   audio: mountAudioPredict,
   motion: mountMotionPredict,
   text: mountTextPredict,
