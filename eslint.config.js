@@ -19,7 +19,7 @@ const OVER_BUDGET = [
   { files: ['packages/engine/src/anomaly/train.ts'], reason: 'trainAnomalyDetector: the same loop for the autoencoder, to be split with fit' },
   { files: ['packages/tflite/src/quantize.ts'], reason: 'quantizeInt8: one pass over the graph keeping scales per tensor' },
   { files: ['bench/server/faults.ts'], reason: 'a benchmark script: each fault scenario reads top to bottom' },
-  { files: ['packages/app/src/screens/data-panel.ts', 'packages/app/src/screens/capture-panel.ts', 'packages/app/src/screens/projects-screen.ts'], reason: 'one mount closure: split into state and view as the other panels' },
+  { files: ['packages/app/src/screens/data-panel.ts'], reason: 'mountDataPanel: one closure over the review state; split into state and view as the other panels' },
   { files: ['packages/app/src/modalities/audio/*.ts', 'packages/app/src/modalities/motion/*.ts'], reason: 'capture and predict views in one mount closure: split into state and view as the panels' },
   { files: ['packages/cli/src/train-command.ts'], reason: 'trainCommand: split with the pipeline stages' },
 ];

@@ -1,8 +1,9 @@
-// Which capture and predict modules each modality mounts. Image capture keeps the camera panel (capture-panel.ts)
-// for now; image prediction is a module like the others.
+// Which capture and predict modules each modality mounts: the capture and predict panels keep what all share
+// (counts, outbox, model loading) and mount these into their area.
 import type { Modality } from '@offgrid/features';
 import { mountAudioCapture } from './audio/audio-capture.ts';
 import { mountAudioPredict } from './audio/audio-predict.ts';
+import { mountImageCapture } from './image/image-capture.ts';
 import { mountImagePredict } from './image/image-predict.ts';
 import { mountMotionCapture } from './motion/motion-capture.ts';
 import { mountMotionPredict } from './motion/motion-predict.ts';
@@ -13,7 +14,8 @@ import { mountTextPredict } from './text/text-predict.ts';
 import type { MountCapture, MountPredict } from './types.ts';
 import './modalities.css';
 
-export const CAPTURE_MODULES: Record<Exclude<Modality, 'image'>, MountCapture> = {
+export const CAPTURE_MODULES: Record<Modality, MountCapture> = {
+  image: mountImageCapture,
   audio: mountAudioCapture,
   motion: mountMotionCapture,
   text: mountTextCapture,

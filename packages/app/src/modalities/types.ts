@@ -15,6 +15,11 @@ export interface ModalityContext extends AppServices {
 /** Capture modules also get a way to count samples that reached the server without the outbox (CSV imports). */
 export interface CaptureContext extends ModalityContext {
   addUploaded(label: string, count: number): void;
+  /**
+   * A label's counts (uploaded, queued, failed) to show inside the module's own controls (image: each capture
+   * button). The capture panel lists the counts of the labels no module took.
+   */
+  takeCounts(label: string): HTMLElement;
 }
 
 /**
