@@ -93,7 +93,9 @@ export function mountCapturePanel(root: HTMLElement, options: CapturePanelOption
   });
   queue.discardButton.addEventListener('click', () => void outbox.discardFailed());
 
+  // The module mounts into its area already in the tab panel (audio watches the panel to turn the microphone off).
   const area = h('div', { class: 'modality-capture', testid: `capture-${project.modality}` });
+  root.replaceChildren(area);
   const disposeModule = CAPTURE_MODULES[project.modality](area, {
     ...options,
     addUploaded: (label, count) => {
@@ -109,7 +111,7 @@ export function mountCapturePanel(root: HTMLElement, options: CapturePanelOption
   const listed = rows.filter((r) => !r.taken);
   const list = listed.length > 0 ? h('ul', { class: 'label-counts', testid: 'label-counts' }, ...listed.map((r) => h('li', { 'data-label': r.label }, h('span', {}, r.label), r.queued, r.errors, r.count))) : '';
   const legend = h('p', { class: 'muted legend' }, 'The green number is how many examples of that label the server has.');
-  root.replaceChildren(area, list, legend, queue.element);
+  root.append(list, legend, queue.element);
   render(outbox.snapshot());
   return () => {
     unsubscribe();

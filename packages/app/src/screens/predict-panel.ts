@@ -31,8 +31,9 @@ export function mountPredictPanel(root: HTMLElement, options: PredictPanelOption
   const { project } = options;
   const section = new ModelSection();
   const area = h('div', { class: 'modality-predict', testid: `predict-${project.modality}` });
+  root.replaceChildren(area, ...section.elements); // the module mounts into an area already in the tab panel
   const modality = PREDICT_MODULES[project.modality](area, options, project);
-  root.replaceChildren(area, ...section.elements, modality.settings ?? '');
+  if (modality.settings) root.append(modality.settings);
 
   const loader = new ModelLoader(options, project.id, {
     status: (text) => section.showStatus(text),
