@@ -14,13 +14,11 @@ const OVER_BUDGET = [
   { files: ['packages/sdk/src/generated/**'], rule: 'max-lines', reason: 'generated from the OpenAPI document (npm run generate:sdk)' },
   { files: ['packages/pipeline/src/train-pipeline.ts'], reason: 'classify: split planned in #20 pipeline stages' },
   { files: ['packages/pipeline/src/anomaly-pipeline.ts'], reason: 'trainAnomalyPipeline: split planned in #20 pipeline stages' },
-  { files: ['packages/server/src/*/routes.ts'], reason: 'one Fastify plugin registers its routes in one function (each handler is short)' },
-  { files: ['packages/engine/src/train/fit.ts'], reason: 'fit: one training loop whose state (budget, schedule, early stopping, checkpoints) the steps share' },
-  { files: ['packages/engine/src/anomaly/train.ts'], reason: 'trainAnomalyDetector: the same loop for the autoencoder, to be split with fit' },
+  { files: ['packages/server/src/jobs/routes.ts', 'packages/server/src/models/routes.ts', 'packages/server/src/samples/routes.ts'], reason: 'one Fastify plugin registers its routes in one function (each handler is short)' },
+  { files: ['packages/engine/src/train/fit.ts'], reason: 'fit: one training loop sharing its state (budget, schedule, early stopping, checkpoints); split after the k-fold work on it lands' },
   { files: ['packages/tflite/src/quantize.ts'], reason: 'quantizeInt8: one pass over the graph keeping scales per tensor' },
   { files: ['bench/server/faults.ts'], reason: 'a benchmark script: each fault scenario reads top to bottom' },
-  { files: ['packages/app/src/screens/data-panel.ts'], reason: 'mountDataPanel: one closure over the review state; split into state and view as the other panels' },
-  { files: ['packages/app/src/modalities/audio/*.ts', 'packages/app/src/modalities/motion/*.ts'], reason: 'capture and predict views in one mount closure: split into state and view as the panels' },
+  { files: ['packages/app/src/modalities/audio/audio-capture.ts', 'packages/app/src/modalities/audio/audio-predict.ts', 'packages/app/src/modalities/motion/motion-capture.ts', 'packages/app/src/modalities/motion/motion-predict.ts'], reason: 'capture and predict views in one mount closure: split into state and view as the panels' },
   { files: ['packages/cli/src/train-command.ts'], reason: 'trainCommand: split with the pipeline stages' },
 ];
 
