@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeResultsSection } from '../results-section.ts';
 import type * as tf from '@tensorflow/tfjs';
-import { createRandom, createSmallCnn, exportTflite, initWasmBackend } from '@offgrid/engine';
+import { createRandom, exportTflite, initWasmBackend, MODEL_FAMILIES } from '@offgrid/engine';
 import type { Precision } from '@offgrid/engine';
 import { TfliteSession, loadLiteRtNode } from '@offgrid/tflite';
 import { mobileNetLike, randomizeWeights } from '../../packages/engine/src/export/test-models.ts';
@@ -78,7 +78,7 @@ function machine(): string {
 await initWasmBackend();
 await loadLiteRtNode();
 const rows = [
-  ...(await benchModel('small CNN 32x32x3 (conv16-pool-conv32-pool-dense32-dense10)', createSmallCnn({ numClasses: 10, seed: 1 }))),
+  ...(await benchModel('small CNN 32x32x3 (conv16-pool-conv32-pool-dense32-dense10)', MODEL_FAMILIES['small-cnn'].build({}, [32, 32, 3], 10, 1))),
   ...(await benchModel('MobileNet-like 32x32x3 (conv32 + 5 dw-separable blocks, BN, ReLU)', mobileNetLike(10))),
 ];
 

@@ -1,6 +1,6 @@
 // Registers the service worker and has it keep the one LiteRT.js build this phone uses, so that after the
 // first visit the app opens and predicts without the server.
-import { liteRtRuntimeFiles } from './predictor.ts';
+import { liteRtRuntimeFiles } from './device/predictor.ts';
 
 export type OfflineState = 'unsupported' | 'preparing' | 'ready' | 'failed';
 

@@ -86,113 +86,123 @@ export function minParserVersionOf(metadata: ModelMetadata): string {
 const keyOf = <T extends Record<string, number>>(table: T, value: number): keyof T =>
   (Object.keys(table).find((k) => table[k] === value) ?? Object.keys(table)[0]) as keyof T;
 
-export function encodeMetadata(metadata: ModelMetadata): Uint8Array {
-  const b = new Builder(1024);
-  const str = (s: string | undefined) => (s === undefined ? 0 : b.createString(s));
+const str = (b: Builder, s: string | undefined) => (s === undefined ? 0 : b.createString(s));
 
-  const associatedFiles = (files: AssociatedFile[] | undefined) => {
-    if (!files || files.length === 0) return 0;
-    const tables = files.map((f) => {
-      const [name, description, locale] = [str(f.name), str(f.description), str(f.locale)];
-      // AssociatedFile: name 0, description 1, type 2, locale 3
-      b.startObject(4);
-      if (name) b.addFieldOffset(0, name, 0);
-      if (description) b.addFieldOffset(1, description, 0);
-      b.addFieldInt8(2, ASSOCIATED_FILE_TYPE[f.type], null);
-      if (locale) b.addFieldOffset(3, locale, 0);
-      return b.endObject();
-    });
-    return offsetVector(b, tables);
-  };
-
-  const content = (c: TensorContent) => {
-    let properties: Offset;
-    if (c.kind === 'image') {
-      let size = 0;
-      if (c.width !== undefined && c.height !== undefined) {
-        // ImageSize: width 0, height 1
-        b.startObject(2);
-        b.addFieldInt32(0, c.width, null);
-        b.addFieldInt32(1, c.height, null);
-        size = b.endObject();
-      }
-      // ImageProperties: color_space 0, default_size 1
-      b.startObject(2);
-      b.addFieldInt8(0, COLOR_SPACE[c.colorSpace], null);
-      if (size) b.addFieldOffset(1, size, 0);
-      properties = b.endObject();
-    } else {
-      b.startObject(0); // FeatureProperties has no fields
-      properties = b.endObject();
-    }
-    // Content: content_properties_type 0, content_properties 1, range 2
-    b.startObject(3);
-    b.addFieldInt8(0, c.kind === 'image' ? CONTENT_PROPERTIES.ImageProperties : CONTENT_PROPERTIES.FeatureProperties, null);
-    b.addFieldOffset(1, properties, 0);
-    return b.endObject();
-  };
-
-  const tensor = (t: TensorMetadata) => {
-    const [name, description] = [str(t.name), str(t.description)];
-    const contentOffset = t.content ? content(t.content) : 0;
-    const units: Offset[] = [];
-    const processUnit = (type: number, options: Offset) => {
-      // ProcessUnit: options_type 0, options 1
-      b.startObject(2);
-      b.addFieldInt8(0, type, null);
-      b.addFieldOffset(1, options, 0);
-      units.push(b.endObject());
-    };
-    if (t.normalization) {
-      const mean = float32Vector(b, t.normalization.mean);
-      const std = float32Vector(b, t.normalization.std);
-      // NormalizationOptions: mean 0, std 1
-      b.startObject(2);
-      b.addFieldOffset(0, mean, 0);
-      b.addFieldOffset(1, std, 0);
-      processUnit(PROCESS_UNIT_OPTIONS.NormalizationOptions, b.endObject());
-    }
-    if (t.regexTokenizer) {
-      const pattern = b.createString(t.regexTokenizer.delimRegexPattern);
-      const vocab = associatedFiles([t.regexTokenizer.vocabFile]);
-      // RegexTokenizerOptions: delim_regex_pattern 0, vocab_file 1
-      b.startObject(2);
-      b.addFieldOffset(0, pattern, 0);
-      b.addFieldOffset(1, vocab, 0);
-      processUnit(PROCESS_UNIT_OPTIONS.RegexTokenizerOptions, b.endObject());
-    }
-    if (t.scoreThreshold !== undefined) {
-      // ScoreThresholdingOptions: global_score_threshold 0
-      b.startObject(1);
-      b.addFieldFloat32(0, t.scoreThreshold, null);
-      processUnit(PROCESS_UNIT_OPTIONS.ScoreThresholdingOptions, b.endObject());
-    }
-    const processUnits = units.length > 0 ? offsetVector(b, units) : 0;
-    let stats = 0;
-    if (t.stats) {
-      const max = float32Vector(b, t.stats.max);
-      const min = float32Vector(b, t.stats.min);
-      // Stats: max 0, min 1
-      b.startObject(2);
-      b.addFieldOffset(0, max, 0);
-      b.addFieldOffset(1, min, 0);
-      stats = b.endObject();
-    }
-    const files = associatedFiles(t.associatedFiles);
-    // TensorMetadata: name 0, description 1, dimension_names 2, content 3, process_units 4,
-    // stats 5, associated_files 6
-    b.startObject(7);
+function associatedFiles(b: Builder, files: AssociatedFile[] | undefined): Offset {
+  if (!files || files.length === 0) return 0;
+  const tables = files.map((f) => {
+    const [name, description, locale] = [str(b, f.name), str(b, f.description), str(b, f.locale)];
+    // AssociatedFile: name 0, description 1, type 2, locale 3
+    b.startObject(4);
     if (name) b.addFieldOffset(0, name, 0);
     if (description) b.addFieldOffset(1, description, 0);
-    if (contentOffset) b.addFieldOffset(3, contentOffset, 0);
-    if (processUnits) b.addFieldOffset(4, processUnits, 0);
-    if (stats) b.addFieldOffset(5, stats, 0);
-    if (files) b.addFieldOffset(6, files, 0);
+    b.addFieldInt8(2, ASSOCIATED_FILE_TYPE[f.type], null);
+    if (locale) b.addFieldOffset(3, locale, 0);
     return b.endObject();
-  };
+  });
+  return offsetVector(b, tables);
+}
 
-  const inputs = offsetVector(b, metadata.inputs.map(tensor));
-  const outputs = offsetVector(b, metadata.outputs.map(tensor));
+function contentProperties(b: Builder, c: TensorContent): Offset {
+  if (c.kind !== 'image') {
+    b.startObject(0); // FeatureProperties has no fields
+    return b.endObject();
+  }
+  let size = 0;
+  if (c.width !== undefined && c.height !== undefined) {
+    // ImageSize: width 0, height 1
+    b.startObject(2);
+    b.addFieldInt32(0, c.width, null);
+    b.addFieldInt32(1, c.height, null);
+    size = b.endObject();
+  }
+  // ImageProperties: color_space 0, default_size 1
+  b.startObject(2);
+  b.addFieldInt8(0, COLOR_SPACE[c.colorSpace], null);
+  if (size) b.addFieldOffset(1, size, 0);
+  return b.endObject();
+}
+
+function content(b: Builder, c: TensorContent): Offset {
+  const properties = contentProperties(b, c);
+  // Content: content_properties_type 0, content_properties 1, range 2
+  b.startObject(3);
+  b.addFieldInt8(0, c.kind === 'image' ? CONTENT_PROPERTIES.ImageProperties : CONTENT_PROPERTIES.FeatureProperties, null);
+  b.addFieldOffset(1, properties, 0);
+  return b.endObject();
+}
+
+function processUnit(b: Builder, type: number, options: Offset): Offset {
+  // ProcessUnit: options_type 0, options 1
+  b.startObject(2);
+  b.addFieldInt8(0, type, null);
+  b.addFieldOffset(1, options, 0);
+  return b.endObject();
+}
+
+/** The tensor's process units, in the order readers apply them: normalization, tokenizer, score threshold. */
+function processUnits(b: Builder, t: TensorMetadata): Offset {
+  const units: Offset[] = [];
+  if (t.normalization) {
+    const mean = float32Vector(b, t.normalization.mean);
+    const std = float32Vector(b, t.normalization.std);
+    // NormalizationOptions: mean 0, std 1
+    b.startObject(2);
+    b.addFieldOffset(0, mean, 0);
+    b.addFieldOffset(1, std, 0);
+    units.push(processUnit(b, PROCESS_UNIT_OPTIONS.NormalizationOptions, b.endObject()));
+  }
+  if (t.regexTokenizer) {
+    const pattern = b.createString(t.regexTokenizer.delimRegexPattern);
+    const vocab = associatedFiles(b, [t.regexTokenizer.vocabFile]);
+    // RegexTokenizerOptions: delim_regex_pattern 0, vocab_file 1
+    b.startObject(2);
+    b.addFieldOffset(0, pattern, 0);
+    b.addFieldOffset(1, vocab, 0);
+    units.push(processUnit(b, PROCESS_UNIT_OPTIONS.RegexTokenizerOptions, b.endObject()));
+  }
+  if (t.scoreThreshold !== undefined) {
+    // ScoreThresholdingOptions: global_score_threshold 0
+    b.startObject(1);
+    b.addFieldFloat32(0, t.scoreThreshold, null);
+    units.push(processUnit(b, PROCESS_UNIT_OPTIONS.ScoreThresholdingOptions, b.endObject()));
+  }
+  return units.length > 0 ? offsetVector(b, units) : 0;
+}
+
+function stats(b: Builder, t: TensorMetadata): Offset {
+  if (!t.stats) return 0;
+  const max = float32Vector(b, t.stats.max);
+  const min = float32Vector(b, t.stats.min);
+  // Stats: max 0, min 1
+  b.startObject(2);
+  b.addFieldOffset(0, max, 0);
+  b.addFieldOffset(1, min, 0);
+  return b.endObject();
+}
+
+function tensor(b: Builder, t: TensorMetadata): Offset {
+  const [name, description] = [str(b, t.name), str(b, t.description)];
+  const contentOffset = t.content ? content(b, t.content) : 0;
+  const units = processUnits(b, t);
+  const statsOffset = stats(b, t);
+  const files = associatedFiles(b, t.associatedFiles);
+  // TensorMetadata: name 0, description 1, dimension_names 2, content 3, process_units 4,
+  // stats 5, associated_files 6
+  b.startObject(7);
+  if (name) b.addFieldOffset(0, name, 0);
+  if (description) b.addFieldOffset(1, description, 0);
+  if (contentOffset) b.addFieldOffset(3, contentOffset, 0);
+  if (units) b.addFieldOffset(4, units, 0);
+  if (statsOffset) b.addFieldOffset(5, statsOffset, 0);
+  if (files) b.addFieldOffset(6, files, 0);
+  return b.endObject();
+}
+
+export function encodeMetadata(metadata: ModelMetadata): Uint8Array {
+  const b = new Builder(1024);
+  const inputs = offsetVector(b, metadata.inputs.map((t) => tensor(b, t)));
+  const outputs = offsetVector(b, metadata.outputs.map((t) => tensor(b, t)));
   // SubGraphMetadata: name 0, description 1, input_tensor_metadata 2, output_tensor_metadata 3,
   // associated_files 4, input_process_units 5, output_process_units 6
   b.startObject(7);
@@ -200,9 +210,9 @@ export function encodeMetadata(metadata: ModelMetadata): Uint8Array {
   b.addFieldOffset(3, outputs, 0);
   const subgraphs = offsetVector(b, [b.endObject()]);
 
-  const [name, description, version, author, license] = [metadata.name, metadata.description, metadata.version, metadata.author, metadata.license].map(str);
-  const files = associatedFiles(metadata.associatedFiles);
-  const minParserVersion = str(metadata.minParserVersion ?? minParserVersionOf(metadata));
+  const [name, description, version, author, license] = [metadata.name, metadata.description, metadata.version, metadata.author, metadata.license].map((text) => str(b, text));
+  const files = associatedFiles(b, metadata.associatedFiles);
+  const minParserVersion = str(b, metadata.minParserVersion ?? minParserVersionOf(metadata));
   // ModelMetadata: name 0, description 1, version 2, subgraph_metadata 3, author 4, license 5,
   // associated_files 6, min_parser_version 7
   b.startObject(8);

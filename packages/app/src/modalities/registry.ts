@@ -1,8 +1,10 @@
-// Which capture and predict modules each modality mounts. Images keep the camera panels (capture-panel.ts,
-// predict-panel.ts), so they are not listed here.
+// Which capture and predict modules each modality mounts: the capture and predict panels keep what all share
+// (counts, outbox, model loading) and mount these into their area.
 import type { Modality } from '@offgrid/features';
 import { mountAudioCapture } from './audio/audio-capture.ts';
 import { mountAudioPredict } from './audio/audio-predict.ts';
+import { mountImageCapture } from './image/image-capture.ts';
+import { mountImagePredict } from './image/image-predict.ts';
 import { mountMotionCapture } from './motion/motion-capture.ts';
 import { mountMotionPredict } from './motion/motion-predict.ts';
 import { mountTabularCapture } from './tabular/tabular-capture.ts';
@@ -12,14 +14,16 @@ import { mountTextPredict } from './text/text-predict.ts';
 import type { MountCapture, MountPredict } from './types.ts';
 import './modalities.css';
 
-export const CAPTURE_MODULES: Record<Exclude<Modality, 'image'>, MountCapture> = {
+export const CAPTURE_MODULES: Record<Modality, MountCapture> = {
+  image: mountImageCapture,
   audio: mountAudioCapture,
   motion: mountMotionCapture,
   text: mountTextCapture,
   tabular: mountTabularCapture,
 };
 
-export const PREDICT_MODULES: Record<Exclude<Modality, 'image'>, MountPredict> = {
+export const PREDICT_MODULES: Record<Modality, MountPredict> = {
+  image: mountImagePredict,
   audio: mountAudioPredict,
   motion: mountMotionPredict,
   text: mountTextPredict,

@@ -1,122 +1,84 @@
 // Capture: per-label counts (uploaded, queued, failed) and the outbox queue for every modality, around the
-// modality's own capture. Images: one big button per label; each tap grabs a 128x128 centre square, encodes JPEG
-// and puts it in the outbox (IndexedDB first, then uploaded; queued while the server is away). Other modalities
-// mount their module (modalities/registry.ts) and put their samples in the same outbox.
-import { type OutboxSnapshot, isEditEntry } from '@offgrid/sdk';
-import type { AppServices, Dispose } from '../context.ts';
-import { errorMessage, h } from '../dom.ts';
-import { SAMPLE_SIZE, canvasToJpeg, grabSquareFrame, squareFromImageFile } from '../frame.ts';
+// modality's own capture module (modalities/registry.ts: image buttons on the camera, sensors, microphone, forms),
+// which puts its samples in the outbox (IndexedDB first, then uploaded; queued while the server is away).
+import { type Outbox, type OutboxSnapshot, isEditEntry } from '@offgrid/sdk';
+import type { Dispose } from '../context.ts';
+import { h } from '../dom.ts';
 import type { ModalProject } from '../modalities/project-fields.ts';
 import { CAPTURE_MODULES } from '../modalities/registry.ts';
+import type { ModalityContext } from '../modalities/types.ts';
 import { rememberProject } from '../projects-cache.ts';
 
-export interface CapturePanelOptions extends AppServices {
+export interface CapturePanelOptions extends ModalityContext {
   project: ModalProject;
-  video: HTMLVideoElement;
 }
 
-export function mountCapturePanel(root: HTMLElement, options: CapturePanelOptions): Dispose {
-  const { project, video, outbox, reachability } = options;
-  const status = h('p', { class: 'status', testid: 'capture-status', role: 'status' }, 'Point the camera at an example, then tap its label. Capture at least 5 per label, from different angles.');
+/** One label's counts: uploaded (the server's), queued in the outbox, failed. */
+function labelCounts(label: string, uploaded: number) {
+  const count = h('span', { class: 'count', testid: `capture-count-${label}`, 'data-label': label, title: 'uploaded' }, String(uploaded));
+  const queued = h('span', { class: 'queued', testid: `capture-pending-${label}`, 'data-label': label, hidden: true });
+  const errors = h('span', { class: 'errors', testid: `capture-errors-${label}`, 'data-label': label, hidden: true });
+  return { label, count, queued, errors, taken: false };
+}
+type LabelCounts = ReturnType<typeof labelCounts>;
+
+function queueView() {
   const pendingCount = h('strong', { testid: 'outbox-pending' }, '0');
   const failedCount = h('strong', { testid: 'outbox-failed' }, '0');
+  const note = h('span', { class: 'queue-note muted', testid: 'outbox-note' });
   const retryButton = h('button', { type: 'button', class: 'secondary small', testid: 'outbox-retry-button' }, 'Retry now');
   const discardButton = h('button', { type: 'button', class: 'small', testid: 'outbox-discard-button', hidden: true }, 'Discard failed');
-  const queue = h(
+  const element = h(
     'div',
     { class: 'queue', testid: 'outbox' },
     h('span', {}, 'Waiting to upload: ', pendingCount, ' · failed: ', failedCount),
-    h('span', { class: 'queue-note muted', testid: 'outbox-note' }),
+    note,
     h('div', { class: 'queue-actions' }, retryButton, discardButton),
   );
+  return { element, pendingCount, failedCount, note, retryButton, discardButton };
+}
 
-  // Gallery / file import: each photo is cropped and downsampled on the phone exactly like a capture.
-  const importLabel = h('select', { testid: 'import-label-select', 'aria-label': 'Label for the imported photos' }, ...project.labels.map((name) => h('option', { value: name }, name)));
-  const importInput = h('input', { type: 'file', accept: 'image/*', multiple: true, class: 'visually-hidden', testid: 'import-input' });
-  const importButton = h('label', { class: 'button secondary small', testid: 'import-button' }, 'Choose photos…', importInput);
-  const importStatus = h('p', { class: 'muted import-status', testid: 'import-status', role: 'status' });
-  const importer = h(
-    'div',
-    { class: 'import', testid: 'import' },
-    h('span', {}, 'Or import photos from the gallery as'),
-    h('div', { class: 'import-row' }, importLabel, importButton),
-    importStatus,
-  );
-  importInput.addEventListener('change', async () => {
-    const files = [...(importInput.files ?? [])];
-    importInput.value = '';
-    if (files.length === 0) return;
-    const label = importLabel.value;
-    importInput.disabled = true;
-    const failed: string[] = [];
-    let added = 0;
-    for (const [n, file] of files.entries()) {
-      importStatus.textContent = `Importing ${n + 1} of ${files.length}…`;
-      try {
-        const jpeg = await canvasToJpeg(await squareFromImageFile(file));
-        await outbox.add({ projectId: project.id, label, data: jpeg });
-        added++;
-      } catch (error) {
-        failed.push(`${file.name} (${errorMessage(error)})`);
-      }
-    }
-    importInput.disabled = false;
-    importStatus.textContent =
-      `Added ${added} photo${added === 1 ? '' : 's'} as “${label}” (${SAMPLE_SIZE}×${SAMPLE_SIZE}, like captures).` +
-      (failed.length > 0 ? ` Skipped: ${failed.join(', ')}.` : '');
-    importStatus.dataset.added = String(added);
-  });
+function queueNote(snapshot: OutboxSnapshot): string {
+  if (snapshot.pausedBy.includes('battery')) return 'Paused: battery low. Uploads resume when charging.';
+  if (snapshot.pending > 0 && snapshot.retryAt) return `Server unreachable; retrying at ${new Date(snapshot.retryAt).toLocaleTimeString()}.`;
+  if (snapshot.failed > 0) return `The server refused some samples: ${snapshot.lastError ?? 'see the log'}`;
+  if (snapshot.uploading) return 'Uploading…';
+  return snapshot.pending === 0 ? 'All captures uploaded.' : '';
+}
 
+function showQueue(queue: ReturnType<typeof queueView>, snapshot: OutboxSnapshot): void {
+  queue.pendingCount.textContent = String(snapshot.pending);
+  queue.failedCount.textContent = String(snapshot.failed);
+  queue.element.dataset.pending = String(snapshot.pending);
+  queue.discardButton.hidden = snapshot.failed === 0;
+  queue.retryButton.hidden = snapshot.pending === 0 && snapshot.failed === 0;
+  queue.note.textContent = queueNote(snapshot);
+}
+
+function showCounts(rows: readonly LabelCounts[], uploaded: Record<string, number>, snapshot: OutboxSnapshot, outbox: Outbox, projectId: string): void {
+  const pendingByLabel = snapshot.pendingByLabel[projectId] ?? {};
+  const failedByLabel: Record<string, number> = {};
+  for (const entry of outbox.list()) if (entry.projectId === projectId && entry.state === 'failed' && !isEditEntry(entry)) failedByLabel[entry.label] = (failedByLabel[entry.label] ?? 0) + 1;
+  for (const row of rows) {
+    row.count.textContent = String(uploaded[row.label] ?? 0);
+    const pending = pendingByLabel[row.label] ?? 0;
+    row.queued.hidden = pending === 0;
+    row.queued.textContent = `+${pending} queued`;
+    const failed = failedByLabel[row.label] ?? 0;
+    row.errors.hidden = failed === 0;
+    row.errors.textContent = `${failed} failed`;
+  }
+}
+
+export function mountCapturePanel(root: HTMLElement, options: CapturePanelOptions): Dispose {
+  const { project, outbox, reachability } = options;
   const uploaded: Record<string, number> = { ...project.sampleCounts };
-  const rows = project.labels.map((label) => {
-    const count = h('span', { class: 'count', testid: `capture-count-${label}`, 'data-label': label, title: 'uploaded' }, String(uploaded[label] ?? 0));
-    const queued = h('span', { class: 'queued', testid: `capture-pending-${label}`, 'data-label': label, hidden: true });
-    const errors = h('span', { class: 'errors', testid: `capture-errors-${label}`, 'data-label': label, hidden: true });
-    if (project.modality !== 'image') return { label, item: h('li', { 'data-label': label }, h('span', {}, label), queued, errors, count), count, queued, errors };
-    const button = h(
-      'button',
-      { type: 'button', class: 'capture-button', testid: `capture-button-${label}`, 'data-label': label },
-      h('span', { class: 'capture-label' }, label),
-      h('span', { class: 'capture-counts' }, queued, errors, count),
-    );
-    button.addEventListener('click', async () => {
-      try {
-        const jpeg = await canvasToJpeg(grabSquareFrame(video));
-        await outbox.add({ projectId: project.id, label, data: jpeg });
-        status.textContent = reachability.state === 'offline' ? `Saved on the phone; uploads when the server is back.` : `Captured ${label}.`;
-      } catch (error) {
-        status.textContent = errorMessage(error);
-      }
-    });
-    return { label, item: button, count, queued, errors };
-  });
-
+  const rows = project.labels.map((label) => labelCounts(label, uploaded[label] ?? 0));
+  const queue = queueView();
   const render = (snapshot: OutboxSnapshot) => {
-    const pendingByLabel = snapshot.pendingByLabel[project.id] ?? {};
-    const failedByLabel: Record<string, number> = {};
-    for (const entry of outbox.list()) if (entry.projectId === project.id && entry.state === 'failed' && !isEditEntry(entry)) failedByLabel[entry.label] = (failedByLabel[entry.label] ?? 0) + 1;
-    for (const row of rows) {
-      row.count.textContent = String(uploaded[row.label] ?? 0);
-      const pending = pendingByLabel[row.label] ?? 0;
-      row.queued.hidden = pending === 0;
-      row.queued.textContent = `+${pending} queued`;
-      const failed = failedByLabel[row.label] ?? 0;
-      row.errors.hidden = failed === 0;
-      row.errors.textContent = `${failed} failed`;
-    }
-    pendingCount.textContent = String(snapshot.pending);
-    failedCount.textContent = String(snapshot.failed);
-    queue.dataset.pending = String(snapshot.pending);
-    discardButton.hidden = snapshot.failed === 0;
-    retryButton.hidden = snapshot.pending === 0 && snapshot.failed === 0;
-    const note = queue.querySelector<HTMLElement>('[data-testid="outbox-note"]')!;
-    if (snapshot.pausedBy.includes('battery')) note.textContent = 'Paused: battery low. Uploads resume when charging.';
-    else if (snapshot.pending > 0 && snapshot.retryAt) note.textContent = `Server unreachable; retrying at ${new Date(snapshot.retryAt).toLocaleTimeString()}.`;
-    else if (snapshot.failed > 0) note.textContent = `The server refused some samples: ${snapshot.lastError ?? 'see the log'}`;
-    else if (snapshot.uploading) note.textContent = 'Uploading…';
-    else note.textContent = snapshot.pending === 0 ? 'All captures uploaded.' : '';
+    showCounts(rows, uploaded, snapshot, outbox, project.id);
+    showQueue(queue, snapshot);
   };
-
   const addUploaded = (label: string, count: number) => {
     uploaded[label] = (uploaded[label] ?? 0) + count;
     void rememberProject({ ...project, sampleCounts: { ...uploaded } }); // offline, counts start from here
@@ -125,23 +87,31 @@ export function mountCapturePanel(root: HTMLElement, options: CapturePanelOption
     if (event.type === 'uploaded' && event.entry.projectId === project.id && !event.result.duplicate) addUploaded(event.entry.label, 1);
     if (event.type === 'change') render(event.snapshot);
   });
-  retryButton.addEventListener('click', () => {
+  queue.retryButton.addEventListener('click', () => {
     void reachability.checkNow();
     void outbox.retryFailed();
   });
-  discardButton.addEventListener('click', () => void outbox.discardFailed());
+  queue.discardButton.addEventListener('click', () => void outbox.discardFailed());
 
-  const legend = h('p', { class: 'muted legend' }, 'The green number is how many examples of that label the server has.');
-  let disposeModule: Dispose = () => undefined;
-  if (project.modality === 'image') root.replaceChildren(h('div', { class: 'capture-grid' }, ...rows.map((r) => r.item)), legend, status, importer, queue);
-  else {
-    const area = h('div', { class: 'modality-capture', testid: `capture-${project.modality}` });
-    root.replaceChildren(area, h('ul', { class: 'label-counts', testid: 'label-counts' }, ...rows.map((r) => r.item)), legend, queue);
-    disposeModule = CAPTURE_MODULES[project.modality](area, { ...options, addUploaded: (label, count) => {
+  // The module mounts into its area already in the tab panel (audio watches the panel to turn the microphone off).
+  const area = h('div', { class: 'modality-capture', testid: `capture-${project.modality}` });
+  root.replaceChildren(area);
+  const disposeModule = CAPTURE_MODULES[project.modality](area, {
+    ...options,
+    addUploaded: (label, count) => {
       addUploaded(label, count);
       render(outbox.snapshot());
-    } }, project);
-  }
+    },
+    takeCounts: (label) => {
+      const row = rows.find((r) => r.label === label)!;
+      row.taken = true;
+      return h('span', { class: 'capture-counts' }, row.queued, row.errors, row.count);
+    },
+  }, project);
+  const listed = rows.filter((r) => !r.taken);
+  const list = listed.length > 0 ? h('ul', { class: 'label-counts', testid: 'label-counts' }, ...listed.map((r) => h('li', { 'data-label': r.label }, h('span', {}, r.label), r.queued, r.errors, r.count))) : '';
+  const legend = h('p', { class: 'muted legend' }, 'The green number is how many examples of that label the server has.');
+  root.append(list, legend, queue.element);
   render(outbox.snapshot());
   return () => {
     unsubscribe();

@@ -1,9 +1,9 @@
 // The phone's own choice for one saved version: every variant × accelerator it measured (latency on a blank
 // input, agreement with float32 on the model's probe samples), which one runs and why, and a way to pick another.
 import { h } from '../dom.ts';
-import type { StoredModel } from '../model-store.ts';
-import type { Accelerator } from '../predictor.ts';
-import type { PhoneVariant, VariantMeasurement } from '../variant-choice.ts';
+import type { StoredModel } from '../device/model-store.ts';
+import type { Accelerator } from '../device/predictor.ts';
+import type { PhoneVariant, VariantMeasurement } from '../device/variant-choice.ts';
 
 export type VariantPick = { variant: PhoneVariant; accelerator: Accelerator };
 

@@ -2,7 +2,7 @@
 // precision/recall (float32 or int8), the learning curves of every trial, and how the search went.
 import type { ModelReport } from '@offgrid/sdk';
 import { h, percent } from '../dom.ts';
-import { formatBytes } from '../model-sync.ts';
+import { formatBytes } from '../device/model-sync.ts';
 import { accuracyOf, roughNote } from './sample-counts.ts';
 import { confusionMatrixView } from './confusion-view.ts';
 import { curvesFromReport } from './curves.ts';

@@ -7,9 +7,10 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MIN_CALIBRATION_SAMPLES, parseModel, quantizeInt8, readAnomalyThreshold, readMetadata, serializeModel } from '@offgrid/tflite';
-import { initWasmBackend } from '../backend/index.ts';
+import { initWasmBackend } from '../backend/init-wasm.ts';
 import { createRandom } from '../util/random.ts';
-import { auroc, calibrateThreshold, scoreWithTflite, trainAnomalyDetector } from './index.ts';
+import { auroc, calibrateThreshold } from './threshold.ts';
+import { scoreWithTflite, trainAnomalyDetector } from './train.ts';
 
 const WINDOW = 32;
 

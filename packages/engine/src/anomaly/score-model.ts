@@ -11,7 +11,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { anomalyDetectorMetadata, quantizeInt8, serializeWithMetadata } from '@offgrid/tflite';
 import type { FeatureDescription, OperatorDef, TensorDef, TfliteModel } from '@offgrid/tflite';
-import { lowerToTflite } from '../export/index.ts';
+import { lowerToTflite } from '../export/export-tflite.ts';
 
 export interface Standardization {
   mean: Float32Array;

@@ -8,13 +8,6 @@ import { loadAudioFiles } from './load-audio.ts';
 import { loadMotionFiles } from './load-motion.ts';
 import { loadTextFiles } from './load-text.ts';
 
-/** A folder with one sub-folder of images per label (the sub-folder name is the label). */
-export async function loadImageFolder(root: string, spec: ImageSpec, onProgress?: (p: LoadProgress) => void): Promise<LoadedDataset> {
-  const folders = await listLabelFolders(root);
-  if (folders.kind !== 'image') throw new Error(`${root} holds ${folders.kind} files, not images.`);
-  return loadImageFiles(folders, root, spec, onProgress);
-}
-
 /**
  * Decodes and preprocesses every image (decoding split over the cores for large sets: decode-files.ts), keeping
  * file order. With `options.smallImagesNative` the input follows the data when every image is smaller than the

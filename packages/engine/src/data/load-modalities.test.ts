@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import {
   DEFAULT_IMAGE_SPEC, decodeWav, encodeText, encodeWav, motionWindows, parseMotionRecording, preprocessAudio, type MotionSpec,
 } from '@offgrid/features';
-import { loadDataset } from './index.ts';
+import { loadDataset } from './load-dataset.ts';
 
 function withFolder(files: Record<string, string | Uint8Array>, run: (root: string) => Promise<void>): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'offgrid-modal-'));

@@ -2,7 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { TfliteSession, loadLiteRtNode, parseModel } from '@offgrid/tflite';
-import { UnsupportedLayerError, exportTflite } from './index.ts';
+import { UnsupportedLayerError } from './errors.ts';
+import { exportTflite } from './export-tflite.ts';
 import { NUM_CLASSES, nestedModel, productModel, randomizeWeights, residualModel } from './test-models.ts';
 
 async function assertMatches(model: tf.LayersModel, seed: number, runs = 4, tolerance = 1e-4): Promise<void> {

@@ -8,9 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { TfliteSession, loadLiteRtNode, parseModel, readLabels, readMetadata } from '@offgrid/tflite';
-import { initWasmBackend } from '../backend/index.ts';
+import { initWasmBackend } from '../backend/init-wasm.ts';
 import { loadBackbone } from '../transfer/backbones.ts';
-import { exportTfliteVariants } from './index.ts';
+import { exportTfliteVariants } from './export-tflite.ts';
 import { loadRealImages } from './real-images.ts';
 
 /** Images compared against TF.js (float32), and the most used to calibrate int8 (the rest are held out). */

@@ -8,10 +8,10 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { TfliteSession, loadLiteRtNode, parseModel, readLabels, readMetadata } from '@offgrid/tflite';
-import { initWasmBackend } from '../backend/index.ts';
+import { initWasmBackend } from '../backend/init-wasm.ts';
 import { createRandom } from '../util/random.ts';
-import { createSmallCnn } from '../models/index.ts';
-import { exportTflite, exportTfliteVariants } from './index.ts';
+import { MODEL_FAMILIES } from '../families/registry.ts';
+import { exportTflite, exportTfliteVariants } from './export-tflite.ts';
 import { NUM_CLASSES, randomizeWeights, residualModel } from './test-models.ts';
 
 const LABELS = ['red', 'green', 'blue', 'yellow', 'stripes'];
@@ -58,7 +58,7 @@ const heldOut = dataset(250, 2);
 before(async () => {
   await initWasmBackend();
   await loadLiteRtNode();
-  trained = createSmallCnn({ numClasses: NUM_CLASSES, seed: 3 });
+  trained = MODEL_FAMILIES['small-cnn'].build({}, [32, 32, 3], NUM_CLASSES, 3);
   trained.compile({ optimizer: tf.train.adam(0.003), loss: 'sparseCategoricalCrossentropy' });
   const xs = tf.tensor4d(Float32Array.from(train.images.flatMap((i) => Array.from(i))), [train.images.length, 32, 32, 3]);
   const ys = tf.tensor1d(train.labels, 'float32');

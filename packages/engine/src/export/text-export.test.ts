@@ -7,7 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { TfliteSession, loadLiteRtNode, parseModel } from '@offgrid/tflite';
-import { UnsupportedLayerError, exportTflite } from './index.ts';
+import { UnsupportedLayerError } from './errors.ts';
+import { exportTflite } from './export-tflite.ts';
 import { randomizeWeights } from './test-models.ts';
 import { createRandom } from '../util/random.ts';
 

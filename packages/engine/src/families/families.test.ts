@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadLiteRtNode, runTflite } from '@offgrid/tflite';
-import { initWasmBackend } from '../backend/index.ts';
-import { exportTflite } from '../export/index.ts';
+import { initWasmBackend } from '../backend/init-wasm.ts';
+import { exportTflite } from '../export/export-tflite.ts';
 import { crossEntropy } from '../train/evaluate.ts';
-import { createSmallCnn } from '../models/small-cnn.ts';
 import { createRandom } from '../util/random.ts';
 import { MODEL_FAMILIES, getFamily } from './registry.ts';
 import { defaultConfig, resolveConfig, type Config } from './space.ts';
@@ -59,13 +58,12 @@ test('configs are checked against the space', () => {
   assert.throws(() => resolveConfig(space, { kernelSize: 4 }), /kernelSize = 4 is not one of \[3,5\]/);
 });
 
-test('small-cnn defaults are the product CNN', () => {
-  const a = MODEL_FAMILIES['small-cnn'].build({}, [32, 32, 3], 5, 0);
-  const b = createSmallCnn({ numClasses: 5 });
-  assert.deepEqual(a.layers.map((l) => l.getClassName()), b.layers.map((l) => l.getClassName()));
-  assert.equal(a.countParams(), b.countParams());
-  a.dispose();
-  b.dispose();
+test('small-cnn defaults: conv16-pool-conv32-pool-dense32-dropout-dense', () => {
+  const model = MODEL_FAMILIES['small-cnn'].build({}, [32, 32, 3], 5, 0);
+  assert.deepEqual(model.layers.map((l) => l.getClassName()), ['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dropout', 'Dense']);
+  assert.deepEqual(model.outputs[0].shape, [null, 5]);
+  assert.equal(model.countParams(), 3 * 3 * 3 * 16 + 16 + 3 * 3 * 16 * 32 + 32 + 8 * 8 * 32 * 32 + 32 + 32 * 5 + 5);
+  model.dispose();
 });
 
 test('mobilenet resolution choice sets the model input; blocks and width scale it', () => {

@@ -14,7 +14,7 @@ const SPACE: SearchSpace = [
 
 /**
  * The product's small CNN generalised: `blocks` × [conv k×k same relu → maxpool 2] → flatten →
- * dense relu → dropout → dense softmax. The defaults are exactly `createSmallCnn`'s architecture.
+ * dense relu → dropout → dense softmax. The defaults are the first product CNN (conv16-pool-conv32-pool-dense32).
  * A block pools only while the feature map is at least 2 pixels high and wide.
  */
 export const smallCnnFamily = Object.freeze<ModelFamily>({

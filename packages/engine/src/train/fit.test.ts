@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initWasmBackend } from '../backend/index.ts';
+import { initWasmBackend } from '../backend/init-wasm.ts';
 import { MODEL_FAMILIES } from '../families/registry.ts';
 import { createRandom } from '../util/random.ts';
 import { augmentImage } from './augment.ts';

@@ -4,7 +4,7 @@
  * schedules, early stopping, per-epoch checkpoints with exact resume, progress and cancellation.
  */
 import * as tf from '@tensorflow/tfjs';
-import { reseedDropout } from '../models/small-cnn.ts';
+import { reseedDropout } from './dropout.ts';
 import { createRandom, shuffleInPlace, type Random } from '../util/random.ts';
 import { hasAugmentation, type ImageAugmentation } from './augment.ts';
 import { createAdam } from './adam.ts';

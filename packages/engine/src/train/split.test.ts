@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initWasmBackend } from '../backend/index.ts';
+import { initWasmBackend } from '../backend/init-wasm.ts';
 import { mlpFamily } from '../families/mlp.ts';
 import { createRandom } from '../util/random.ts';
 import { fit } from './fit.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initWasmBackend } from '../backend/index.ts';
+import { initWasmBackend } from '../backend/init-wasm.ts';
 import { defaultConfig } from '../families/space.ts';
 import { fit, weightedCrossEntropy } from '../train/fit.ts';
 import { createRandom } from '../util/random.ts';

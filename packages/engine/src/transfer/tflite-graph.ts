@@ -4,7 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { parseModel, type OperatorDef, type TfliteModel } from '@offgrid/tflite';
-import { lowerToTflite } from '../export/index.ts';
+import { lowerToTflite } from '../export/export-tflite.ts';
 import type { TfliteBackbone } from './embed.ts';
 
 /** Drops tensors no operator, input or output refers to (what cutting a graph leaves behind) and renumbers. */

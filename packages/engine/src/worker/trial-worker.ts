@@ -6,14 +6,14 @@ import { initWebGpuBackend } from '../accelerator/webgpu.ts';
 import { initWasmBackend } from '../backend/init-wasm.ts';
 import { classificationReport } from '../eval/metrics.ts';
 import { createAdam } from '../train/adam.ts';
-import { exportTflite } from '../export/index.ts';
+import { exportTflite } from '../export/export-tflite.ts';
 import { getFamily } from '../families/registry.ts';
 import { trainingOptionsFromConfig } from '../families/training-space.ts';
 import { predictSamples, sampleSize, type TrainingData } from '../train/data.ts';
 import { hasAugmentation } from '../train/augment.ts';
 import { batchGradients, fit, FIT_DEFAULTS } from '../train/fit.ts';
 import { GradientPairLeader, followGradientPair } from '../train/gradient-pair.ts';
-import { reseedDropout } from '../models/small-cnn.ts';
+import { reseedDropout } from '../train/dropout.ts';
 import { createRandom } from '../util/random.ts';
 import type { TrialProgress, TrialRequest, TrialWorkerInput, TrialWorkerMessage } from './trial-protocol.ts';
 

@@ -3,7 +3,7 @@ import { sha256Hex } from '@offgrid/sdk';
 import type { ModelVersion } from '@offgrid/sdk';
 import { generateAtRestKey, seal, unseal } from './at-rest.ts';
 import type { Sealed } from './at-rest.ts';
-import { deleteItem, getItem, listItems, setItem } from './storage.ts';
+import { deleteItem, getItem, listItems, setItem } from '../storage.ts';
 import type { PhoneVariant, VariantChoice } from './variant-choice.ts';
 
 /** What the phone knows about a saved model, without its bytes. */

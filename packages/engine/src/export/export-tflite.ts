@@ -6,22 +6,20 @@
  * before any byte is produced.
  */
 import type * as tf from '@tensorflow/tfjs';
-import {
-  calibrateLiteRt, featureClassifierMetadata, imageClassifierMetadata, quantizeInt8, serializeModel, serializeWithMetadata, textClassifierMetadata, toFloat16Weights,
-} from '@offgrid/tflite';
-import type { FeatureDescription, InterpreterInput, ModelMetadata, TfliteModel } from '@offgrid/tflite';
+import { calibrateLiteRt, imageClassifierMetadata, quantizeInt8, serializeModel, serializeWithMetadata, toFloat16Weights } from '@offgrid/tflite';
+import type { InterpreterInput, TfliteModel } from '@offgrid/tflite';
 import { lowerModel } from './walk.ts';
 import { optimize } from './optimize.ts';
 import { emitModel } from './emit.ts';
 
-export { UnsupportedLayerError } from './errors.ts';
-export { LAYER_CONVERTERS } from './layers.ts';
-
 export type Precision = 'float32' | 'float16' | 'int8';
 
-/** Image-classifier metadata (the default kind); the model input must be [1, H, W, 3] and the output [1, labels]. */
+/**
+ * Image-classifier metadata (MediaPipe ImageClassifier, Task Library); the model input must be
+ * [1, H, W, 3] and the output [1, labels]. The pipeline writes the product's metadata for every
+ * modality itself (`@offgrid/pipeline` model-files.ts), from the dataset.
+ */
 export interface ClassifierMetadataOptions {
-  kind?: 'image';
   /** Model name in the metadata (default: the TF.js model's name). */
   name?: string;
   version?: string;
@@ -32,31 +30,6 @@ export interface ClassifierMetadataOptions {
   /** How pixels in [0, 255] become model inputs: (pixel - mean) / std. E.g. inputs in [0, 1]: mean 0, std 255. */
   normalization: { mean: number[]; std: number[] };
 }
-
-interface CommonMetadataOptions {
-  name?: string;
-  version?: string;
-  author?: string;
-  license?: string;
-  /** Class names in output order (labels.txt, TENSOR_AXIS_LABELS). */
-  labels: readonly string[];
-}
-
-/** Text-classifier metadata (Task Library NLClassifier): RegexTokenizer + vocab.txt on the int32 ids input. */
-export interface TextMetadataOptions extends CommonMetadataOptions {
-  kind: 'text';
-  /** Tokens by id (vocabulary[id]); ids 0..2 are <PAD>, <START>, <UNKNOWN>. */
-  vocabulary: readonly string[];
-  delimRegexPattern?: string;
-}
-
-/** Feature-vector classifier metadata: feature names, units and ranges on the input. */
-export interface FeatureMetadataOptions extends CommonMetadataOptions {
-  kind: 'features';
-  features: readonly FeatureDescription[];
-}
-
-export type ExportMetadataOptions = ClassifierMetadataOptions | TextMetadataOptions | FeatureMetadataOptions;
 
 export interface ExportOptions {
   /** Stored as the TFLite model description (and the metadata description). */
@@ -76,8 +49,8 @@ export interface ExportOptions {
   calibration?: 'interpreter' | 'litert';
   /** int8 only: type of the model's input and output (default float32; LiteRT.js refuses int8 I/O). */
   io?: 'float32' | 'uint8';
-  /** Embeds TFLite Metadata and appends its files (labels.txt; vocab.txt for text; features.txt for features). */
-  metadata?: ExportMetadataOptions;
+  /** Embeds TFLite image-classifier Metadata and appends labels.txt. */
+  metadata?: ClassifierMetadataOptions;
 }
 
 export type ExportVariants = Record<Precision, Uint8Array>;
@@ -105,18 +78,14 @@ async function finish(model: TfliteModel, precision: Precision, options: ExportO
   if (converted.outputs.length !== 1 || outputShape[outputShape.length - 1] !== options.metadata.labels.length) {
     throw new Error(`Metadata has ${options.metadata.labels.length} labels but the model output is [${outputShape}]`);
   }
-  const { metadata, files } = metadataFor(options.metadata, converted, modelName, precision === 'int8' && options.io === 'uint8' ? 'uint8' : 'float32');
+  const { metadata, files } = imageClassifierMetadata({
+    ...options.metadata,
+    name: options.metadata.name ?? modelName,
+    description: converted.description,
+    inputShape: converted.tensors[converted.inputs[0]].shape,
+    inputType: precision === 'int8' && options.io === 'uint8' ? 'uint8' : 'float32',
+  });
   return serializeWithMetadata(converted, metadata, files);
-}
-
-function metadataFor(options: ExportMetadataOptions, model: TfliteModel, modelName: string, inputType: 'float32' | 'uint8'): { metadata: ModelMetadata; files: Record<string, Uint8Array> } {
-  const common = { name: options.name ?? modelName, description: model.description, inputShape: model.tensors[model.inputs[0]].shape };
-  if (options.kind === 'text') {
-    if (model.tensors[model.inputs[0]].dtype !== 'int32') throw new Error('Text metadata needs a model whose input is int32 token ids (an Embedding first)');
-    return textClassifierMetadata({ ...options, ...common });
-  }
-  if (options.kind === 'features') return featureClassifierMetadata({ ...options, ...common });
-  return imageClassifierMetadata({ ...options, ...common, inputType });
 }
 
 /** Precision and metadata for a float32 TFLite graph built elsewhere (e.g. an imported .tflite backbone + a lowered head). */

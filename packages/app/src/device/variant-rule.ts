@@ -1,7 +1,7 @@
 // The rule that picks the file and accelerator a phone runs, from its measurements (variant-choice.ts measures).
 // Pure, so it is tested without a browser.
 import type { ModelVersion } from '@offgrid/sdk';
-import { anomalyMetrics } from './modalities/model-fields.ts';
+import { anomalyMetrics } from '../modalities/model-fields.ts';
 
 /** Where a model runs (LiteRT.js accelerators). */
 export type Accelerator = 'webnn' | 'webgpu' | 'wasm';

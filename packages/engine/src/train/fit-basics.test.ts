@@ -1,14 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { initWasmBackend } from '../backend/index.ts';
+import { initWasmBackend } from '../backend/init-wasm.ts';
+import { MODEL_FAMILIES } from '../families/registry.ts';
 import { createRandom } from '../util/random.ts';
+import { fromSamples } from './data.ts';
+import { fit, type FitOptions, type FitResult } from './fit.ts';
 import { stratifiedSplit } from './split.ts';
-import { trainImageClassifier } from './trainer.ts';
 import type { TrainerProgress } from './progress.ts';
 import { brightVersusDark } from './test-images.ts';
 
 await initWasmBackend();
+
+const SHAPE: [number, number, number] = [32, 32, 3];
+
+/** The default small CNN through `fit`, on two classes of 32x32x3 images. */
+async function train(data: { images: readonly Float32Array[]; targets: readonly number[] }, options: Omit<FitOptions, 'numClasses'>): Promise<FitResult> {
+  return fit(fromSamples(data.images, data.targets, SHAPE), (seed) => MODEL_FAMILIES['small-cnn'].build({}, SHAPE, 2, seed), { numClasses: 2, ...options });
+}
 
 test('stratified split keeps every class on both sides and is seeded', () => {
   const targets = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2];
@@ -24,8 +33,8 @@ test('stratified split keeps every class on both sides and is seeded', () => {
 test('learns bright vs dark images to ≥ 90% validation accuracy, reporting progress', async () => {
   const data = brightVersusDark(60);
   const events: TrainerProgress[] = [];
-  const result = await trainImageClassifier(data, {
-    inputShape: [32, 32, 3], numClasses: 2, budgetSeconds: 10, epochs: 8, batchSize: 16, seed: 1, augmentFlip: true,
+  const result = await train(data, {
+    budgetSeconds: 10, epochs: 8, batchSize: 16, seed: 1, augment: { flip: true },
     onProgress: (p) => events.push(p),
   });
   assert.ok(result.metrics.valAccuracy! >= 0.9, `valAccuracy ${result.metrics.valAccuracy}`);
@@ -41,10 +50,10 @@ test('learns bright vs dark images to ≥ 90% validation accuracy, reporting pro
 
 test('same seed, same training, no leaked tensors', async () => {
   const data = brightVersusDark(20);
-  const options = { inputShape: [32, 32, 3] as [number, number, number], numClasses: 2, budgetSeconds: 10, epochs: 2, batchSize: 8, seed: 5 };
+  const options = { budgetSeconds: 10, epochs: 2, batchSize: 8, seed: 5 };
   const tensorsBefore = tf.memory().numTensors;
-  const a = await trainImageClassifier(data, options);
-  const b = await trainImageClassifier(data, options);
+  const a = await train(data, options);
+  const b = await train(data, options);
   assert.deepEqual(a.history.map((h) => [h.loss, h.valLoss]), b.history.map((h) => [h.loss, h.valLoss]));
   a.model.dispose();
   b.model.dispose();
@@ -54,7 +63,7 @@ test('same seed, same training, no leaked tensors', async () => {
 test('stops when the next epoch would exceed the time budget', async () => {
   const data = brightVersusDark(200);
   const started = performance.now();
-  const result = await trainImageClassifier(data, { inputShape: [32, 32, 3], numClasses: 2, budgetSeconds: 1, epochs: 1000, seed: 2 });
+  const result = await train(data, { budgetSeconds: 1, epochs: 1000, seed: 2 });
   const seconds = (performance.now() - started) / 1000;
   assert.equal(result.stoppedBy, 'budget');
   assert.ok(result.epochs >= 1 && result.epochs < 1000);
@@ -65,7 +74,7 @@ test('stops when the next epoch would exceed the time budget', async () => {
 test('chooses epochs from the budget when none are given', async () => {
   const data = brightVersusDark(40);
   const planned: number[] = [];
-  const result = await trainImageClassifier(data, { inputShape: [32, 32, 3], numClasses: 2, budgetSeconds: 1.5, seed: 3, onProgress: (p) => planned.push(p.epochs) });
+  const result = await train(data, { budgetSeconds: 1.5, seed: 3, onProgress: (p) => planned.push(p.epochs) });
   assert.ok(planned[0] > 1, `planned ${planned[0]} epochs`);
   assert.ok(result.epochs >= 2, `trained ${result.epochs} epochs`);
   result.model.dispose();
@@ -74,8 +83,8 @@ test('chooses epochs from the budget when none are given', async () => {
 test('aborts between batches with an AbortError', async () => {
   const data = brightVersusDark(64);
   const controller = new AbortController();
-  const training = trainImageClassifier(data, {
-    inputShape: [32, 32, 3], numClasses: 2, budgetSeconds: 30, epochs: 100, batchSize: 8, seed: 4,
+  const training = train(data, {
+    budgetSeconds: 30, epochs: 100, batchSize: 8, seed: 4,
     signal: controller.signal, onProgress: () => controller.abort(),
   });
   await assert.rejects(training, { name: 'AbortError' });
@@ -83,7 +92,7 @@ test('aborts between batches with an AbortError', async () => {
 
 test('rejects inconsistent input with a useful message', async () => {
   await assert.rejects(
-    trainImageClassifier({ images: [new Float32Array(10), new Float32Array(10)], targets: [0, 1] }, { inputShape: [32, 32, 3], numClasses: 2, budgetSeconds: 1 }),
-    /image 0 has 10 values; inputShape 32x32x3 needs 3072/,
+    train({ images: [new Float32Array(10), new Float32Array(10)], targets: [0, 1] }, { budgetSeconds: 1 }),
+    /sample 0 has 10 values; shape 32x32x3 needs 3072/,
   );
 });

@@ -1,2 +1,0 @@
-export { initWasmBackend, wasmBinaryDirectory } from './init-wasm.ts';
-export { registerWasmTrainingKernels, wasmTrainingKernels } from './training-kernels.ts';

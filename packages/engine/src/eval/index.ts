@@ -1,2 +1,0 @@
-export { classificationReport, argMaxRows } from './metrics.ts';
-export type { ClassificationReport, ClassMetrics } from './metrics.ts';

@@ -1,3 +1,0 @@
-export { trainInWorker } from './trial.ts';
-export type { TrialHandlers } from './trial.ts';
-export type { TrialProgress, TrialRequest, TrialResult } from './trial-protocol.ts';
