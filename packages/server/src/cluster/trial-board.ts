@@ -1,0 +1,106 @@
+import type { TrialHandlers, TrialProgress, TrialResult } from '@offgrid/engine';
+
+/** A checkpoint as the engine makes it (epoch, optimizer step, opaque bytes). */
+export interface Checkpoint {
+  epoch: number;
+  optimizerStep: number;
+  bytes: Uint8Array;
+}
+
+interface OpenTrial {
+  handlers: TrialHandlers;
+  resolve: (result: TrialResult) => void;
+  reject: (error: Error) => void;
+  /** The newest checkpoint: where a trial resumes when its worker died (or an ASHA promotion's starting point). */
+  checkpoint?: Checkpoint;
+  /** The worker that last reported on it. */
+  worker?: string;
+}
+
+/** How a delivered result was taken: counted now, counted before (a redelivery), or no longer wanted. */
+export type Commit = 'counted' | 'duplicate' | 'unwanted';
+
+/**
+ * The coordinator's record of queued trials: who waits for each result, its newest checkpoint, and which
+ * inputs workers may download. Results are counted once per trial id, however often they arrive (a worker
+ * that finished but died before acknowledging the job, and the one that redid it, both deliver).
+ */
+export class TrialBoard {
+  private readonly open = new Map<string, OpenTrial>();
+  private readonly counted = new Set<string>();
+  private readonly inputs = new Set<string>();
+
+  /** Waits for the trial's result; `handlers` get its progress and checkpoints from whichever worker runs it. */
+  expect(trialId: string, handlers: TrialHandlers, checkpoint?: Checkpoint): Promise<TrialResult> {
+    return new Promise<TrialResult>((resolve, reject) => {
+      this.open.set(trialId, { handlers, resolve, reject, ...(checkpoint ? { checkpoint } : {}) });
+    });
+  }
+
+  /** Stops waiting (the search no longer wants it): later reports are answered "unwanted", so workers stop. */
+  drop(trialId: string, reason: Error): void {
+    const trial = this.open.get(trialId);
+    this.open.delete(trialId);
+    trial?.reject(reason);
+  }
+
+  isOpen(trialId: string): boolean {
+    return this.open.has(trialId);
+  }
+
+  allowInput(sha256: string): void {
+    this.inputs.add(sha256);
+  }
+
+  /** Only what queued work needs is readable with a worker key: not any blob of the store. */
+  mayRead(sha256: string): boolean {
+    return this.inputs.has(sha256);
+  }
+
+  progress(trialId: string, progress: TrialProgress, worker?: string): boolean {
+    const trial = this.open.get(trialId);
+    if (!trial) return false;
+    if (worker) trial.worker = worker;
+    trial.handlers.onProgress?.(progress);
+    return true;
+  }
+
+  checkpoint(trialId: string, checkpoint: Checkpoint): boolean {
+    const trial = this.open.get(trialId);
+    if (!trial) return false;
+    // An older epoch arriving late (a worker presumed dead) must not rewind the trial.
+    if (trial.checkpoint && trial.checkpoint.epoch >= checkpoint.epoch) return true;
+    trial.checkpoint = checkpoint;
+    trial.handlers.onCheckpoint?.(checkpoint);
+    return true;
+  }
+
+  latestCheckpoint(trialId: string): Checkpoint | undefined {
+    return this.open.get(trialId)?.checkpoint;
+  }
+
+  commit(trialId: string, result: TrialResult): Commit {
+    if (this.counted.has(trialId)) return 'duplicate';
+    const trial = this.open.get(trialId);
+    if (!trial) return 'unwanted';
+    this.counted.add(trialId);
+    this.open.delete(trialId);
+    trial.resolve(result);
+    return 'counted';
+  }
+
+  fail(trialId: string, message: string): Commit {
+    if (this.counted.has(trialId)) return 'duplicate';
+    const trial = this.open.get(trialId);
+    if (!trial) return 'unwanted';
+    this.counted.add(trialId);
+    this.open.delete(trialId);
+    trial.reject(new Error(message));
+    return 'counted';
+  }
+
+  /** Which worker runs each open trial (for /ready and the logs). */
+  running(): { trialId: string; worker?: string }[] {
+    return [...this.open].map(([trialId, trial]) => ({ trialId, ...(trial.worker ? { worker: trial.worker } : {}) }));
+  }
+}
