@@ -83,6 +83,13 @@ test('a search runs on two worker processes; one killed mid-trial has its trial 
   const workerA = startWorker('worker-a', a.apiKey);
   const workerB = startWorker('worker-b', b.apiKey);
   await Promise.all([workerA.waitFor(/takes trials from/), workerB.waitFor(/takes trials from/)]);
+  // Both are listed by /ready on the coordinator (their first heartbeat goes out as they start).
+  let ready = await api('/ready');
+  for (let i = 0; i < 20 && ready.workers.length < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    ready = await api('/ready');
+  }
+  assert.deepEqual(ready.workers.map((w: { name: string; concurrency: number }) => `${w.name}/${w.concurrency}`).sort(), ['worker-a/1', 'worker-b/1']);
   const job = await api(`/projects/${project.id}/train`, { method: 'POST', body: JSON.stringify({ budgetSeconds: 50, seed: 1 }) });
 
   // Both workers deliver, then A is killed at the start of its next trial.

@@ -551,6 +551,17 @@ export interface PairingToken {
   expiresAt: string;
 }
 
+export interface PostWorkerHeartbeatRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  name: string;
+  /** 1..4096. */
+  cores: number;
+  /** 1..64. */
+  concurrency: number;
+  /** Length at most 100. */
+  accelerator: string;
+}
+
 export interface PostWorkerTrialsFailureRequest {
   /** The machine that ran it, for the coordinator's view. Length at most 200. */
   worker?: string;
@@ -681,6 +692,18 @@ export interface Readiness {
     code: string;
     message: string;
   };
+  /**
+   * Only on a coordinator (`--queue`): the machines working its queue, heard from in the last 30 s, with the
+   * trials each runs now.
+   */
+  workers?: Array<{
+    name: string;
+    cores: number;
+    concurrency: number;
+    accelerator: string;
+    lastHeartbeatAt: string;
+    trials: string[];
+  }>;
 }
 
 export interface ReadinessCheck {
@@ -1026,6 +1049,11 @@ export interface ApiRoutes {
   /** Readiness: the database and the blob folder accept writes (no key needed) */
   'GET /ready': {
     responses: { 200: Readiness; 400: ErrorBody; 500: ErrorBody; 503: Readiness };
+  };
+  /** A worker is alive, and what it offers (worker key); /ready lists it */
+  'POST /worker/heartbeat': {
+    body: PostWorkerHeartbeatRequest;
+    responses: { 204: null; 400: ErrorBody; 401: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** A queued trial's input (its samples), by sha256 (worker key); check the digest before use */
   'GET /worker/inputs/{sha256}': {

@@ -10,7 +10,8 @@ import { startTestRedis, type TestRedis } from './test-redis.ts';
 let redis: TestRedis;
 let t: TestServer;
 before(async () => {
-  redis = await startTestRedis();
+  // appendonly: what is queued survives the Redis restart below.
+  redis = await startTestRedis({ appendonly: true });
   t = await startTestServer({ queue: redis.url, trainingConcurrency: 1, queueTrials: 2 });
 });
 after(async () => {
@@ -31,4 +32,28 @@ test('a job on a coordinator trains through the queue on its own core: trials an
   const model = await json(await t.api(`/models/${job.modelId}`));
   assert.ok(model.metrics.trials >= 1, `${model.metrics.trials} trials`);
   assert.ok(model.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${model.metrics.test.int8.accuracy}`);
+});
+
+test('Redis stopped and restarted mid-search: the coordinator and its worker reconnect and the job finishes', { timeout: 120_000 }, async () => {
+  const project = await json(await postJson(t, '/projects', { name: 'restart', labels: ['low', 'high'], modality: 'tabular', featureNames: ['level'] }));
+  const rows = Array.from({ length: 60 }, (_, i) => (i % 2 ? `high,${(80 + i / 10).toFixed(1)}` : `low,${(10 + i / 10).toFixed(1)}`));
+  assert.equal((await t.api(`/projects/${project.id}/samples`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: `label,level\n${rows.join('\n')}\n` })).status, 200);
+  const started = await json(await postJson(t, `/projects/${project.id}/train`, { budgetSeconds: 35, seed: 4 }));
+  // Mid-search: once the job runs, Redis goes away for two seconds.
+  for (let i = 0; i < 100 && (await json(await t.api(`/jobs/${started.id}`))).status !== 'running'; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await redis.stop();
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await redis.start();
+  const restartedAt = Date.now();
+  let job = await json(await t.api(`/jobs/${started.id}`));
+  for (let i = 0; i < 200 && !['succeeded', 'failed', 'cancelled'].includes(job.status); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    job = await json(await t.api(`/jobs/${started.id}`));
+  }
+  assert.equal(job.status, 'succeeded', JSON.stringify(job));
+  const report = await json(await t.api(`/models/${job.modelId}/report`));
+  const statuses = report.trials.map((trial: { status: string; startedAt: string; seconds: number }) => `${trial.status}@${Math.round(Date.parse(trial.startedAt) + trial.seconds * 1000 - restartedAt)}ms`);
+  assert.ok(report.trials.every((trial: { status: string }) => !trial.status.startsWith('failed')), `no trial failed: ${statuses.join(', ')}`);
+  assert.ok(report.trials.some((trial: { status: string; startedAt: string; seconds: number }) => /^(completed|pruned)/.test(trial.status) && Date.parse(trial.startedAt) + trial.seconds * 1000 > restartedAt), `a trial finished after the restart: ${statuses.join(', ')}`);
 });

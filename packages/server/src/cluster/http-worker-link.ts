@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, fetch, type Response } from 'undici';
 import type { TrialProgress, TrialResult } from '@offgrid/engine';
-import type { Checkpoint } from './trial-board.ts';
+import type { Checkpoint, WorkerInfo } from './trial-board.ts';
 import { resultToWire, sha256Of } from './trial-wire.ts';
 import type { WorkerLink } from './worker-link.ts';
 
@@ -78,6 +78,10 @@ export class HttpWorkerLink implements WorkerLink {
 
   async failure(trialId: string, message: string): Promise<void> {
     await this.call('POST', `/worker/trials/${trialId}/failure`, { json: { worker: this.options.worker, message } });
+  }
+
+  async heartbeat(info: Omit<WorkerInfo, 'lastHeartbeatAt'>): Promise<void> {
+    await this.call('POST', '/worker/heartbeat', { json: info });
   }
 
   async close(): Promise<void> {

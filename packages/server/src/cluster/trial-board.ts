@@ -17,6 +17,21 @@ interface OpenTrial {
   worker?: string;
 }
 
+/** A machine that works the queue, as it last described itself. */
+export interface WorkerInfo {
+  name: string;
+  cores: number;
+  /** Trials it takes at once. */
+  concurrency: number;
+  /** What trains there ('wasm' today: TF.js on the CPU). */
+  accelerator: string;
+  lastHeartbeatAt: string;
+}
+
+/** A worker silent for this long is no longer listed (it sends a heartbeat every WORKER_HEARTBEAT_MS). */
+export const WORKER_HEARTBEAT_MS = 10_000;
+const WORKER_GONE_MS = 3 * WORKER_HEARTBEAT_MS;
+
 /** How a delivered result was taken: counted now, counted before (a redelivery), or no longer wanted. */
 export type Commit = 'counted' | 'duplicate' | 'unwanted';
 
@@ -29,6 +44,19 @@ export class TrialBoard {
   private readonly open = new Map<string, OpenTrial>();
   private readonly counted = new Set<string>();
   private readonly inputs = new Set<string>();
+  private readonly workers = new Map<string, WorkerInfo>();
+
+  heartbeat(worker: Omit<WorkerInfo, 'lastHeartbeatAt'>, now = Date.now()): void {
+    this.workers.set(worker.name, { ...worker, lastHeartbeatAt: new Date(now).toISOString() });
+  }
+
+  /** The workers heard from lately, each with the trials it runs now. */
+  connectedWorkers(now = Date.now()): (WorkerInfo & { trials: string[] })[] {
+    const running = this.running();
+    return [...this.workers.values()]
+      .filter((worker) => now - Date.parse(worker.lastHeartbeatAt) < WORKER_GONE_MS)
+      .map((worker) => ({ ...worker, trials: running.filter((trial) => trial.worker === worker.name).map((trial) => trial.trialId) }));
+  }
 
   /** Waits for the trial's result; `handlers` get its progress and checkpoints from whichever worker runs it. */
   expect(trialId: string, handlers: TrialHandlers, checkpoint?: Checkpoint): Promise<TrialResult> {

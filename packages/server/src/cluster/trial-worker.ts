@@ -1,7 +1,8 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { Worker } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
 import { closeClient, redisClient } from './redis-url.ts';
+import { WORKER_HEARTBEAT_MS } from './trial-board.ts';
 import { runTrialJob } from './trial-job.ts';
 import type { TrialJobData } from './trial-wire.ts';
 import type { WorkerLink } from './worker-link.ts';
@@ -45,11 +46,17 @@ export function startTrialWorker(options: TrialWorkerOptions): { close(): Promis
     lockDuration: LOCK_MS, stalledInterval: STALLED_CHECK_MS, maxStalledCount: MAX_STALLS,
   });
   worker.on('error', options.onError);
+  // The heartbeat says what this machine offers; a failed one is only logged (the next one may get through).
+  const beat = () => options.link.heartbeat({ name, cores: availableParallelism(), concurrency: options.concurrency, accelerator: 'wasm' }).catch(options.onError);
+  void beat();
+  const heartbeat = setInterval(beat, WORKER_HEARTBEAT_MS);
+  heartbeat.unref();
   worker.on('failed', (job, error) => { if (job) options.onTrial?.({ trialId: job.data.trialId, outcome: 'failed', detail: error.message }); });
   return {
     name,
     async close() {
       // Running trials stop at once; they stay active in Redis until their lock lapses, then another worker resumes them.
+      clearInterval(heartbeat);
       closing.abort(new Error('worker shutting down'));
       await worker.close(true);
       await closeClient(client);

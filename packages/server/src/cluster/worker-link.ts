@@ -1,6 +1,6 @@
 import type { TrialProgress, TrialResult } from '@offgrid/engine';
 import type { BlobStore } from '../storage/blob-store.ts';
-import type { Checkpoint, TrialBoard } from './trial-board.ts';
+import type { Checkpoint, TrialBoard, WorkerInfo } from './trial-board.ts';
 
 /**
  * What a worker needs from the coordinator while it runs a trial. Remote workers speak HTTPS with their worker
@@ -15,6 +15,8 @@ export interface WorkerLink {
   checkpoint(trialId: string, checkpoint: Checkpoint): Promise<boolean>;
   result(trialId: string, result: TrialResult): Promise<void>;
   failure(trialId: string, message: string): Promise<void>;
+  /** Says this machine is alive and what it offers (listed by /ready); sent every WORKER_HEARTBEAT_MS. */
+  heartbeat(info: Omit<WorkerInfo, 'lastHeartbeatAt'>): Promise<void>;
 }
 
 /** The coordinator's own worker: same job handling, no network. */
@@ -26,5 +28,6 @@ export function localLink(board: TrialBoard, blobs: BlobStore, worker: string): 
     checkpoint: async (trialId, checkpoint) => board.checkpoint(trialId, checkpoint),
     result: async (trialId, result) => { board.commit(trialId, result); },
     failure: async (trialId, message) => { board.fail(trialId, message); },
+    heartbeat: async (info) => board.heartbeat(info),
   };
 }

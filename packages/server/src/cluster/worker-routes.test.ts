@@ -86,6 +86,15 @@ test('checkpoints and results: the newest checkpoint resumes a trial; a result d
   assert.equal(await worker.progress('run-7', { epoch: 3, epochs: 3 } as never), false, 'a finished trial is no longer wanted');
 });
 
+test('/ready lists the workers heard from, with what they offer', async () => {
+  const before = await (await fetch(`${baseUrl}/api/v1/ready`)).json() as { workers: unknown[] };
+  assert.deepEqual(before.workers, []);
+  await link().heartbeat({ name: 'lab-pc-2', cores: 8, concurrency: 7, accelerator: 'wasm' });
+  const ready = await (await fetch(`${baseUrl}/api/v1/ready`)).json() as { ready: boolean; workers: { name: string; cores: number; concurrency: number; accelerator: string; lastHeartbeatAt: string; trials: string[] }[] };
+  assert.equal(ready.ready, true);
+  assert.deepEqual(ready.workers.map(({ lastHeartbeatAt, ...worker }) => ({ ...worker, recent: Date.now() - Date.parse(lastHeartbeatAt) < 5000 })), [{ name: 'lab-pc-2', cores: 8, concurrency: 7, accelerator: 'wasm', trials: [], recent: true }]);
+});
+
 test('a revoked worker key is refused at once', async () => {
   const revoked = await fetch(`${baseUrl}/api/v1/keys/${workerKeyId}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } });
   assert.equal(revoked.status, 200);

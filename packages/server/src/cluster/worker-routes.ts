@@ -33,6 +33,21 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
     },
   }, async () => coordinator().queue);
 
+  app.post<{ Body: { name: string; cores: number; concurrency: number; accelerator: string } }>('/worker/heartbeat', {
+    config: { access: 'worker' },
+    schema: {
+      summary: 'A worker is alive, and what it offers (worker key); /ready lists it', tags: ['workers'],
+      body: {
+        type: 'object', required: ['name', 'cores', 'concurrency', 'accelerator'], additionalProperties: false,
+        properties: { name: workerName, cores: { type: 'integer', minimum: 1, maximum: 4096 }, concurrency: { type: 'integer', minimum: 1, maximum: 64 }, accelerator: { type: 'string', maxLength: 100 } },
+      },
+      response: { 204: { type: 'null' } },
+    },
+  }, async (request, reply) => {
+    coordinator().board.heartbeat(request.body);
+    return reply.code(204).send();
+  });
+
   app.get<{ Params: { sha256: string } }>('/worker/inputs/:sha256', {
     config: { access: 'worker' },
     schema: {
