@@ -9,11 +9,12 @@ import { startCli, type CliProcess } from './test-processes.ts';
 
 // A coordinator and two workers as real processes (real Redis, real HTTPS with the coordinator's own CA): a search
 // spreads its trials over both workers; a worker killed mid-trial has its trial finished by the other, counted
-// once; a worker whose key was revoked is refused.
+// once; a worker whose key was revoked is refused; the coordinator killed mid-search resumes the job on restart.
 
 let redis: TestRedis;
 let root: string;
 let coordinator: CliProcess;
+let coordinatorArgs: string[];
 let server: string;
 let adminKey: string;
 let ca: string;
@@ -50,7 +51,8 @@ before(async () => {
   const port = await freePort();
   const data = join(root, 'coordinator');
   // --training-concurrency 0: this machine only coordinates, so every trial is seen on a worker.
-  coordinator = startCli(['serve', '--port', String(port), '--host', '127.0.0.1', '--data', data, '--queue', redis.url, '--training-concurrency', '0', '--queue-trials', '2']);
+  coordinatorArgs = ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', data, '--queue', redis.url, '--training-concurrency', '0', '--queue-trials', '2'];
+  coordinator = startCli(coordinatorArgs);
   await coordinator.waitFor(/Offgrid is running/, 60_000);
   server = `https://127.0.0.1:${port}`;
   adminKey = readFileSync(join(data, 'admin-key.txt'), 'utf8').trim().split(/\s+/).find((word) => word.startsWith('og_'))!;
@@ -101,11 +103,7 @@ test('a search runs on two worker processes; one killed mid-trial has its trial 
   // Its lock lapses (LOCK_MS), BullMQ hands the trial to B, which resumes and delivers it.
   await workerB.waitFor(new RegExp(` trial ${killedTrial} started: retry after 0 failure\\(s\\), 1 stall\\(s\\)`), 60_000);
   await workerB.waitFor(new RegExp(` trial ${killedTrial} delivered`), 60_000);
-  let finished = job;
-  for (let i = 0; i < 240 && !['succeeded', 'failed', 'cancelled'].includes(finished.status); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    finished = await api(`/jobs/${job.id}`);
-  }
+  const finished = await finish(job.id);
   assert.equal(finished.status, 'succeeded', JSON.stringify(finished));
   const all = [...delivered(workerA), ...delivered(workerB)];
   assert.equal(all.filter((id) => id === killedTrial).length, 1, 'the killed trial was delivered once, by B');
@@ -119,4 +117,33 @@ test('a search runs on two worker processes; one killed mid-trial has its trial 
   const revoked = startWorker('worker-a-again', a.apiKey);
   await revoked.waitFor(/The coordinator refused this worker: .*401/, 30_000);
   assert.equal(await revoked.exited, 1);
+});
+
+async function finish(jobId: string): Promise<{ status: string; modelId?: string }> {
+  let job = await api(`/jobs/${jobId}`);
+  for (let i = 0; i < 240 && !['succeeded', 'failed', 'cancelled'].includes(job.status); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    job = await api(`/jobs/${jobId}`);
+  }
+  return job;
+}
+
+test('the coordinator killed mid-search and restarted: the job resumes with its finished trials and worker B carries on', { timeout: 180_000 }, async () => {
+  const workerB = workers.find((worker) => worker.lines.some((line) => line.includes('worker "worker-b"')))!;
+  assert.equal(workerB.child.exitCode, null, 'worker B from the first test still runs');
+  const [project] = (await api('/projects')).projects;
+  const job = await api(`/projects/${project.id}/train`, { method: 'POST', body: JSON.stringify({ budgetSeconds: 40, seed: 2 }) });
+  const from = workerB.lines.length;
+  await workerB.waitFor(/ trial \S+ delivered/, 90_000, from);
+  coordinator.child.kill('SIGKILL');
+  await coordinator.exited;
+  coordinator = startCli(coordinatorArgs);
+  await coordinator.waitFor(/Offgrid is running/, 60_000);
+  // The restarted search queues new trials (new ids); B, which kept running, takes them.
+  const after = workerB.lines.length;
+  await workerB.waitFor(/ trial \S+ delivered/, 90_000, after);
+  const finished = await finish(job.id);
+  assert.equal(finished.status, 'succeeded', JSON.stringify(finished));
+  const report = await api(`/models/${finished.modelId}/report`);
+  assert.ok(report.trials.length >= 2, `${report.trials.length} trials: the ones before the kill were kept`);
 });
