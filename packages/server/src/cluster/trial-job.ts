@@ -38,7 +38,9 @@ export async function runTrialJob(data: TrialJobData, link: WorkerLink, signal?:
     if (progressInFlight || now - lastProgress < PROGRESS_INTERVAL_MS) return;
     lastProgress = now;
     progressInFlight = true;
-    link.progress(data.trialId, progress).then(keep, lost).finally(() => { progressInFlight = false; });
+    // A lost progress report costs nothing but a stale bar (a revoked key stops the worker through onRefused); a lost
+    // checkpoint (below) would leave the coordinator unable to resume the trial, so that one stops it.
+    link.progress(data.trialId, progress).then(keep, () => undefined).finally(() => { progressInFlight = false; });
   };
   try {
     const result = await trainInWorker(
