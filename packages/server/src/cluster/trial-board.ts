@@ -80,6 +80,11 @@ export class TrialBoard {
     this.inputs.add(sha256);
   }
 
+  /** No open trial needs it any more. */
+  forgetInput(sha256: string): void {
+    this.inputs.delete(sha256);
+  }
+
   /** Only what queued work needs is readable with a worker key: not any blob of the store. */
   mayRead(sha256: string): boolean {
     return this.inputs.has(sha256);
