@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HttpWorkerLink, redactRedisUrl, redisConnection, startTrialWorker, WorkerRefusedError } from '@offgrid/server';
 
+const CACHE_DAYS = 7;
+
 export const WORKER_USAGE = 'Usage: offgrid worker --server https://<coordinator>:8000 --key <worker key> [--ca ca.crt] [--concurrency N] [--name <machine>] [--cache <dir>]\n';
 
 export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -44,6 +46,9 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv = pro
     server, key, ...(ca ? { ca } : {}), worker: name, cacheDir: values.cache ?? join(homedir(), '.cache', 'offgrid-worker'),
     onRefused: (error) => refused?.(error),
   });
+  // Inputs of past searches: kept a week (a search resumed or repeated on the same data downloads nothing), then dropped.
+  const pruned = await link.pruneCache(CACHE_DAYS * 24 * 3600 * 1000);
+  if (pruned > 0) say(`removed ${pruned} cached trial input(s) unused for ${CACHE_DAYS} days`);
   let queue;
   try {
     queue = await link.queue();

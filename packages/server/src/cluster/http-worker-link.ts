@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, fetch, type Response } from 'undici';
 import type { TrialProgress, TrialResult } from '@offgrid/engine';
@@ -35,6 +35,20 @@ export class HttpWorkerLink implements WorkerLink {
     if (options.ca) this.dispatcher = new Agent({ connect: { ca: options.ca } });
   }
 
+  /** Removes cached inputs unused for `maxAgeMs` (and partial downloads a crash left); returns how many went. */
+  async pruneCache(maxAgeMs: number, now = Date.now()): Promise<number> {
+    const names = await readdir(this.options.cacheDir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      const path = join(this.options.cacheDir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (!info?.isFile() || (!name.endsWith('.partial') && now - info.mtimeMs < maxAgeMs)) continue;
+      await rm(path, { force: true });
+      removed++;
+    }
+    return removed;
+  }
+
   /** The queue's connection as the coordinator hands it out: the Redis password is never typed on a worker. */
   async queue(): Promise<{ redisUrl: string; queueName: string }> {
     return (await this.call('GET', '/worker/queue')).json() as Promise<{ redisUrl: string; queueName: string }>;
@@ -44,7 +58,12 @@ export class HttpWorkerLink implements WorkerLink {
     const cached = join(this.options.cacheDir, sha256);
     const kept = await readFile(cached).catch(() => undefined);
     // The cache is checked like a download: a torn or tampered file is fetched again.
-    if (kept && sha256Of(kept) === sha256) return new Uint8Array(kept);
+    if (kept && sha256Of(kept) === sha256) {
+      // Marks it used, for pruneCache.
+      const now = new Date();
+      await utimes(cached, now, now).catch(() => undefined);
+      return new Uint8Array(kept);
+    }
     const bytes = new Uint8Array(await (await this.call('GET', `/worker/inputs/${sha256}`)).arrayBuffer());
     const actual = sha256Of(bytes);
     if (actual !== sha256) throw new Error(`The trial input downloaded from ${this.options.server} has sha256 ${actual}, not ${sha256}: it was corrupted on the way; the job will be retried.`);

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -64,6 +64,9 @@ test('inputs: only a queued trial\'s, checked by sha256 and cached; a corrupt ca
   assert.deepEqual(decodeTrialData(fetched), { x: data.x, shape: [3], targets: Int32Array.from([0, 1]), groups: Int32Array.from([7, 8]) });
   writeFileSync(join(root, 'cache', sha256), 'torn');
   assert.deepEqual(await link().input(sha256), fetched);
+  assert.equal(await link().pruneCache(60_000), 0, 'a file just used is kept');
+  assert.equal(await link().pruneCache(60_000, Date.now() + 120_000), 1, 'one unused for longer goes');
+  assert.equal(existsSync(join(root, 'cache', sha256)), false);
 });
 
 test('checkpoints and results: the newest checkpoint resumes a trial; a result delivered twice is counted once', async () => {
