@@ -110,6 +110,9 @@ test('a search runs on two worker processes; one killed mid-trial has its trial 
   assert.equal(all.filter((id) => id === killedTrial).length, 1, 'the killed trial was delivered once, by B');
   assert.equal(new Set(all).size, all.length, 'no trial was delivered twice');
   assert.ok(delivered(workerA).length >= 1 && delivered(workerB).length >= 1, `A ${delivered(workerA).length}, B ${delivered(workerB).length}`);
+  // The coordinator's terminal says which machine ran which trial: the killed one, delivered on B.
+  await coordinator.waitFor(new RegExp(` trial ${killedTrial} delivered on worker-b$`), 5000);
+  assert.ok(coordinator.lines.some((line) => / trial \S+ delivered on worker-a$/.test(line)), 'A\'s trials too');
   const model = await api(`/models/${finished.modelId}`);
   assert.ok(model.metrics.test.int8.accuracy >= 0.8, `int8 test accuracy ${model.metrics.test.int8.accuracy}`);
 

@@ -27,6 +27,7 @@ import { ModelStore } from './models/model-store.ts';
 import { modelRoutes } from './models/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { workerRoutes } from './cluster/worker-routes.ts';
+import type { TrialEvent } from './cluster/trial-board.ts';
 import { corsForOrigins } from './http/cors.ts';
 import { decompressBodies } from './http/decompress.ts';
 import { registerOpenApi } from './http/openapi.ts';
@@ -63,6 +64,8 @@ export interface BuildOptions {
   queue?: string;
   /** With `queue`: trials a search keeps in flight across all machines (default 4). */
   queueTrials?: number;
+  /** With `queue`: which machine runs which trial, as it happens. */
+  onTrial?: (event: TrialEvent) => void;
   /** Per-key and per-address request budgets; false turns them off. */
   rateLimits?: RateLimitOptions | false;
   /** Origins besides the server's own that may call the API from a browser (e.g. a Vite dev server). */
@@ -98,6 +101,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   const coordinator = options.queue
     ? await (await import('./cluster/coordinator.ts')).startCoordinator({
       redisUrl: options.queue, inputsDir: join(options.dataDir, 'trial-inputs'), localConcurrency: options.trainingConcurrency ?? 1,
+      ...(options.onTrial ? { onTrial: options.onTrial } : {}),
       // Redis errors can come before the app (and its logger) exists: they go to stderr until then.
       log: (level, message, error) => (logger.app ? logger.app.log[level]({ err: error }, message) : process.stderr.write(`${message}\n`)),
     }).catch((error: unknown) => { db.close(); throw error; })

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import type { TrialExecutor, TrialHandlers, TrialRequest, TrialResult } from '@offgrid/engine';
 import { BlobStore } from '../storage/blob-store.ts';
-import { TrialBoard, type Checkpoint } from './trial-board.ts';
+import { TrialBoard, type Checkpoint, type TrialEvent } from './trial-board.ts';
 import { encodeTrialData, sha256Of, type TrialJobData } from './trial-wire.ts';
 import { QUEUE_NAME, startTrialWorker } from './trial-worker.ts';
 import { localLink } from './worker-link.ts';
@@ -17,6 +17,8 @@ export interface CoordinatorOptions {
   /** Trials the coordinator's own cores take from the queue (0: only other machines train). */
   localConcurrency: number;
   log: (level: 'warn' | 'error', message: string, error?: Error) => void;
+  /** Which machine runs which trial (`offgrid serve` prints them). */
+  onTrial?: (event: TrialEvent) => void;
 }
 
 export interface Coordinator {
@@ -40,7 +42,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
   const connection = redisConnection(options.redisUrl);
-  const board = new TrialBoard();
+  const board = new TrialBoard(options.onTrial);
   await rm(options.inputsDir, { recursive: true, force: true });
   const inputs = new BlobStore(options.inputsDir);
   const where = redactRedisUrl(options.redisUrl);

@@ -32,6 +32,13 @@ export interface WorkerInfo {
 export const WORKER_HEARTBEAT_MS = 10_000;
 const WORKER_GONE_MS = 3 * WORKER_HEARTBEAT_MS;
 
+/** What the coordinator's terminal shows: which machine runs which trial, and how it ended. */
+export interface TrialEvent {
+  trialId: string;
+  worker: string;
+  what: 'running' | 'delivered' | 'failed';
+}
+
 /** How a delivered result was taken: counted now, counted before (a redelivery), or no longer wanted. */
 export type Commit = 'counted' | 'duplicate' | 'unwanted';
 
@@ -45,6 +52,8 @@ export class TrialBoard {
   private readonly counted = new Set<string>();
   private readonly inputs = new Set<string>();
   private readonly workers = new Map<string, WorkerInfo>();
+
+  constructor(private readonly onEvent: (event: TrialEvent) => void = () => {}) {}
 
   heartbeat(worker: Omit<WorkerInfo, 'lastHeartbeatAt'>, now = Date.now()): void {
     this.workers.set(worker.name, { ...worker, lastHeartbeatAt: new Date(now).toISOString() });
@@ -93,7 +102,10 @@ export class TrialBoard {
   progress(trialId: string, progress: TrialProgress, worker?: string): boolean {
     const trial = this.open.get(trialId);
     if (!trial) return false;
-    if (worker) trial.worker = worker;
+    if (worker && trial.worker !== worker) {
+      trial.worker = worker;
+      this.onEvent({ trialId, worker, what: 'running' });
+    }
     trial.handlers.onProgress?.(progress);
     return true;
   }
@@ -112,22 +124,24 @@ export class TrialBoard {
     return this.open.get(trialId)?.checkpoint;
   }
 
-  commit(trialId: string, result: TrialResult): Commit {
+  commit(trialId: string, result: TrialResult, worker?: string): Commit {
     if (this.counted.has(trialId)) return 'duplicate';
     const trial = this.open.get(trialId);
     if (!trial) return 'unwanted';
     this.counted.add(trialId);
     this.open.delete(trialId);
+    this.onEvent({ trialId, worker: worker ?? trial.worker ?? 'a worker', what: 'delivered' });
     trial.resolve(result);
     return 'counted';
   }
 
-  fail(trialId: string, message: string): Commit {
+  fail(trialId: string, message: string, worker?: string): Commit {
     if (this.counted.has(trialId)) return 'duplicate';
     const trial = this.open.get(trialId);
     if (!trial) return 'unwanted';
     this.counted.add(trialId);
     this.open.delete(trialId);
+    this.onEvent({ trialId, worker: worker ?? trial.worker ?? 'a worker', what: 'failed' });
     trial.reject(new Error(message));
     return 'counted';
   }

@@ -26,8 +26,8 @@ export function localLink(board: TrialBoard, blobs: BlobStore, worker: string): 
     checkpointOf: async (trialId) => board.latestCheckpoint(trialId),
     progress: async (trialId, progress) => board.progress(trialId, progress, worker),
     checkpoint: async (trialId, checkpoint) => board.checkpoint(trialId, checkpoint),
-    result: async (trialId, result) => { board.commit(trialId, result); },
-    failure: async (trialId, message) => { board.fail(trialId, message); },
+    result: async (trialId, result) => { board.commit(trialId, result, worker); },
+    failure: async (trialId, message) => { board.fail(trialId, message, worker); },
     heartbeat: async (info) => board.heartbeat(info),
   };
 }

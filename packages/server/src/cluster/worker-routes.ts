@@ -106,7 +106,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
       },
       response: { 200: commitSchema },
     },
-  }, async (request) => ({ outcome: coordinator().board.commit(request.params.trialId, resultFromWire(request.body.result)) }));
+  }, async (request) => ({ outcome: coordinator().board.commit(request.params.trialId, resultFromWire(request.body.result), request.body.worker) }));
 
   app.post<{ Params: { trialId: string }; Body: { worker?: string; message: string } }>('/worker/trials/:trialId/failure', {
     config: { access: 'worker' },
@@ -115,5 +115,5 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
       body: { type: 'object', required: ['message'], properties: { worker: workerName, message: { type: 'string', maxLength: 10_000 } } },
       response: { 200: commitSchema },
     },
-  }, async (request) => ({ outcome: coordinator().board.fail(request.params.trialId, `${request.body.message} (on ${request.body.worker ?? 'a worker'})`) }));
+  }, async (request) => ({ outcome: coordinator().board.fail(request.params.trialId, `${request.body.message} (on ${request.body.worker ?? 'a worker'})`, request.body.worker) }));
 }
