@@ -29,6 +29,7 @@ export const NAMING_PLAN: NamingPlan = {
     'POST /pairing/tokens': 'CreatePairingToken',
     'POST /pairing/exchange': 'ExchangePairingToken',
     'GET /keys': 'ListKeys',
+    'POST /keys': 'CreateKey',
     'POST /keys/{keyId}/revoke': 'RevokeKey',
     'PUT /keys/{keyId}/projects': 'SetKeyProjects',
     'GET /projects': 'ListProjects',

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Installs what Offgrid's tests need on a fresh Debian 12 machine: Chromium for the browser tests, clang and lld to
-# check that the committed SIMD kernels rebuild byte for byte (npm run build:kernels), Mesa's Vulkan drivers from
-# bookworm-backports (a software GPU, lavapipe, for the WebGPU training tests: Debian 12's own Mesa is too old for
-# Dawn), then the npm packages.
+# check that the committed SIMD kernels rebuild byte for byte (npm run build:kernels), redis-server for the queue
+# tests, Mesa's Vulkan drivers from bookworm-backports (a software GPU, lavapipe, for the WebGPU training tests:
+# Debian 12's own Mesa is too old for Dawn), then the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# redis-server: the queue tests (offgrid serve --queue, offgrid worker) start their own on a free loopback port with a
+# password and stop it; nothing here starts the system service. The product without --queue never needs it.
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v clang >/dev/null 2>&1 || missing="$missing clang"
 command -v wasm-ld >/dev/null 2>&1 || missing="$missing lld"
+command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if [ -n "$missing" ]; then
   echo "Installing Debian packages for the tests:$missing…"
   $SUDO apt-get update -qq
+  # shellcheck disable=SC2086 # the package list is meant to split
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 if ! dpkg-query -W -f '${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q bpo12; then

@@ -5,12 +5,20 @@ import { predictCommand } from './predict-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { trainCommand } from './train-command.ts';
 import { tlsCommand } from './tls-command.ts';
+import { keysCommand } from './keys-command.ts';
+import { workerCommand } from './worker-command.ts';
 
 const USAGE = `offgrid — offline AutoML for phones
 
 Usage:
   offgrid serve [--port 8000] [--host 0.0.0.0] [--data ./offgrid-data] [--config file.json] [--log-level warn] [--insecure-http]
-      Start the LAN server: stores data, trains models, serves the phone app.
+               [--queue redis://:<password>@<LAN address>:6379] [--queue-trials 4]
+      Start the LAN server: stores data, trains models, serves the phone app. With --queue it coordinates
+      \`offgrid worker\`s on other machines: trials become BullMQ jobs on that Redis; its own cores train too.
+  offgrid worker --server https://<coordinator>:8000 --key <worker key> [--ca ca.crt] [--concurrency N] [--name n]
+      Train trials for a coordinator on this machine (the queue's address comes from the coordinator).
+  offgrid keys create --scope worker|admin --name <n> | list | revoke <id>  --server <url> --key <adminKey> [--ca ca.crt]
+      API keys of a server: a worker key per worker machine, revoked on its own when the machine is lost.
   offgrid train <folder | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2]
                [--task classify|anomaly] [--false-alarm-rate 0.01]
       Search model families within the budget, retrain the winner, export model.tflite (int8),
@@ -62,6 +70,10 @@ async function run(argv: string[]): Promise<number> {
       return backbonesCommand(rest);
     case 'tls':
       return tlsCommand(rest);
+    case 'worker':
+      return workerCommand(rest);
+    case 'keys':
+      return keysCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -6,7 +6,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
   // The server's one configuration table (flags > environment > --config file > defaults); in a terminal
   // the JSON logs stay quiet unless asked for, so the banner below is readable.
   const config = resolveConfig(argv, { OFFGRID_LOG_LEVEL: 'warn', ...process.env });
-  const options = serveOptionsOf(config);
+  // With --queue, the terminal shows which machine runs which trial (the job's leaderboard shows the trials themselves).
+  const options = { ...serveOptionsOf(config), onTrial: (event: { trialId: string; worker: string; what: string }) => {
+    process.stdout.write(`${new Date().toLocaleTimeString()} trial ${event.trialId} ${event.what} on ${event.worker}\n`);
+  } };
   const server = await startServer(options);
 
   const lines = [

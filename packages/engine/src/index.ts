@@ -28,6 +28,7 @@ export { groupedStratifiedSplit, stratifiedSplit } from './train/split.ts';
 // Trials in worker threads (what the search runs)
 export { trainInWorker } from './worker/trial.ts';
 export type { TrialHandlers } from './worker/trial.ts';
+export { localTrials, type TrialExecutor } from './worker/trial-executor.ts';
 export type { TrialProgress, TrialRequest, TrialResult } from './worker/trial-protocol.ts';
 
 // Evaluation

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
-import { createRandom, groupedStratifiedSplit, trainInWorker, type AcceleratorChoice, type Random, type TrialProgress } from '@offgrid/engine';
+import { createRandom, groupedStratifiedSplit, localTrials, type AcceleratorChoice, type Random, type TrialExecutor, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
 import { encodeProbes, type Task } from '@offgrid/features';
@@ -42,6 +42,11 @@ export interface TrainPipelineOptions {
   falseAlarmRate?: number;
   /** What trials train on (engine chooseAccelerator; default wasm). Shown in the report. */
   accelerator?: AcceleratorChoice;
+  /**
+   * Where trials and the winner's retraining train (default `localTrials`: worker threads of this process). A
+   * coordinator passes one that queues them for other machines; the search still decides here.
+   */
+  executor?: TrialExecutor;
   onEvent?: (event: PipelineEvent) => void;
   signal?: AbortSignal;
 }
@@ -90,6 +95,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   const started = Date.now();
   const deadline = started + options.budgetSeconds * 1000;
   const emit = options.onEvent ?? (() => {});
+  const executor = options.executor ?? localTrials;
   const random = createRandom(options.seed);
   const testData = options.testData ?? dataset;
   const { trainIndices, testIndices } = options.testData
@@ -140,7 +146,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
         // no-op catch only keeps it from counting as unhandled meanwhile), and a trial that ends early (deadline,
         // cancel) still waits for its queued writes: none may reach the trial storage after the search closed it.
         let saving = Promise.resolve();
-        const result = await trainInWorker(
+        const result = await executor.train(
           {
             family, config: familyConfig, training, data: subset(viewFor(family), dataset, searchIndices), labels: dataset.labels, vocabularySize,
             epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000), accelerator,
@@ -208,7 +214,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     // The search is over, so its cores are free: large sets retrain on two (each computes half of every batch; wasm only).
     const cores = accelerator === 'wasm' && options.concurrency >= 2 && trainIndices.length >= DATA_PARALLEL_MIN_SAMPLES ? 2 : 1;
     emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainIndices.length} training samples${initialWeights ? ', from the trial\'s weights' : ''}${cores === 2 ? ', on two cores' : ''}` });
-    const result = await trainInWorker(
+    const result = await executor.train(
       {
         family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: subset(winnerView, dataset, trainIndices),
         labels: dataset.labels, vocabularySize, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: Math.max(1, secondsLeft), initialWeights,

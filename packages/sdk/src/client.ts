@@ -172,6 +172,11 @@ export class OffgridClient {
     return (await this.json('GET /keys', options)).keys;
   }
 
+  /** Needs an admin key. A key for a worker machine (`offgrid worker`) or another admin; the secret is in this answer only. */
+  createKey(scope: 'worker' | 'admin', name: string, options?: RequestOptions): Promise<{ apiKey: string; key: ApiKeyInfo }> {
+    return this.json('POST /keys', { ...options, json: { scope, name } });
+  }
+
   /** Needs an admin key. The key's next request gets 401; revoking the last admin key is refused (409). */
   revokeKey(keyId: string, options?: RequestOptions): Promise<ApiKeyInfo> {
     return this.json('POST /keys/{keyId}/revoke', { ...options, params: { keyId } });

@@ -26,6 +26,8 @@ import { jobRoutes } from './jobs/routes.ts';
 import { ModelStore } from './models/model-store.ts';
 import { modelRoutes } from './models/routes.ts';
 import { opsRoutes } from './ops/routes.ts';
+import { workerRoutes } from './cluster/worker-routes.ts';
+import type { TrialEvent } from './cluster/trial-board.ts';
 import { corsForOrigins } from './http/cors.ts';
 import { decompressBodies } from './http/decompress.ts';
 import { registerOpenApi } from './http/openapi.ts';
@@ -55,6 +57,15 @@ export interface BuildOptions {
   pipeline?: SearchPipeline;
   /** Trials a job runs in parallel, one core each (default 1: the other core keeps the API responsive). */
   trainingConcurrency?: number;
+  /**
+   * redis://[:password@]host:port: this server becomes the coordinator of `offgrid worker`s on other machines
+   * (trials are BullMQ jobs; this machine's own `trainingConcurrency` cores work the queue too). Unset: no Redis at all.
+   */
+  queue?: string;
+  /** With `queue`: trials a search keeps in flight across all machines (default 4). */
+  queueTrials?: number;
+  /** With `queue`: which machine runs which trial, as it happens. */
+  onTrial?: (event: TrialEvent) => void;
   /** Per-key and per-address request budgets; false turns them off. */
   rateLimits?: RateLimitOptions | false;
   /** Origins besides the server's own that may call the API from a browser (e.g. a Vite dev server). */
@@ -85,15 +96,28 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   const jobStore = new JobStore(db);
   const models = new ModelStore(db);
   const projects = new ProjectStore(db);
+  // Loaded only with --queue: the embedded default never loads BullMQ or needs Redis.
+  const logger: { app?: FastifyInstance } = {};
+  const coordinator = options.queue
+    ? await (await import('./cluster/coordinator.ts')).startCoordinator({
+      redisUrl: options.queue, inputsDir: join(options.dataDir, 'trial-inputs'), localConcurrency: options.trainingConcurrency ?? 1,
+      ...(options.onTrial ? { onTrial: options.onTrial } : {}),
+      // Redis errors can come before the app (and its logger) exists: they go to stderr until then.
+      log: (level, message, error) => (logger.app ? logger.app.log[level]({ err: error }, message) : process.stderr.write(`${message}\n`)),
+    }).catch((error: unknown) => { db.close(); throw error; })
+    : undefined;
   const context: ServerContext = {
     db, blobs, samples, jobStore, models, projects, thumbnails: new Thumbnails(join(options.dataDir, 'thumbnails')),
     keys: new KeyStore(db),
     jobs: new JobRunner({
       jobs: jobStore, samples, models, blobs, projects,
-      workRoot: join(options.dataDir, 'jobs'), concurrency: options.trainingConcurrency ?? 1, pipeline: options.pipeline,
+      workRoot: join(options.dataDir, 'jobs'), pipeline: options.pipeline,
+      // A coordinator keeps trials in flight for every machine; alone, one per core of this one.
+      ...(coordinator ? { executor: coordinator.executor, concurrency: options.queueTrials ?? 4 } : { concurrency: options.trainingConcurrency ?? 1 }),
     }),
     publicUrl: options.publicUrl,
     origins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
+    ...(coordinator ? { coordinator } : {}),
   };
 
   const app = Fastify({
@@ -105,6 +129,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply, options.dataDir),
   } as FastifyServerOptions);
 
+  logger.app = app;
   const routes: RegisteredRoute[] = [];
   app.addHook('onRoute', (route) => {
     declareErrorResponses(route);
@@ -139,7 +164,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   await registerOpenApi(app);
 
   await app.register(async (api) => {
-    for (const routes of [opsRoutes, pairingRoutes, keyRoutes, projectRoutes, projectEditRoutes, sampleRoutes, sampleReviewRoutes, jobRoutes, modelRoutes]) await api.register(routes, context);
+    for (const routes of [opsRoutes, pairingRoutes, keyRoutes, projectRoutes, projectEditRoutes, sampleRoutes, sampleReviewRoutes, jobRoutes, modelRoutes, workerRoutes]) await api.register(routes, context);
   }, { prefix: '/api/v1' });
 
   app.get('/ca.crt', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
@@ -159,6 +184,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   });
   app.addHook('onClose', async () => {
     await context.jobs.stop();
+    await coordinator?.close();
     db.close();
   });
   return { app, context, routes };

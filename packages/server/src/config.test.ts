@@ -18,14 +18,20 @@ test('config: flags beat environment, which beats the file, which beats the defa
   assert.equal(DEFAULT_CONFIG.trainingConcurrency, 1, 'one trial at a time: the other core keeps the API responsive');
   assert.equal(resolveConfig(['--training-concurrency', '2'], { OFFGRID_TRAINING_CONCURRENCY: '3' }).trainingConcurrency, 2);
   assert.equal(resolveConfig([], { OFFGRID_TRAINING_CONCURRENCY: '3' }).trainingConcurrency, 3);
+  assert.equal(resolveConfig(['--queue', 'redis://:pw@10.0.0.2:6379'], { OFFGRID_QUEUE: 'redis://:other@10.0.0.3:6379' }).queue, 'redis://:pw@10.0.0.2:6379');
+  assert.equal(resolveConfig([], { OFFGRID_QUEUE: 'redis://:other@10.0.0.3:6379' }).queue, 'redis://:other@10.0.0.3:6379');
 });
 
 test('config: mistakes are refused with the fix in the message', () => {
   const dir = mkdtempSync(join(tmpdir(), 'offgrid-config-'));
   const file = join(dir, 'bad.json');
   writeFileSync(file, JSON.stringify({ prot: 8000 }));
-  assert.throws(() => resolveConfig(['--config', file], {}), { name: 'ConfigError', message: `Unknown key(s) in ${file}: prot. Known keys: port, host, data, insecureHttp, logLevel, corsOrigins, trainingConcurrency, rateLimits.` });
+  assert.throws(() => resolveConfig(['--config', file], {}), { name: 'ConfigError', message: `Unknown key(s) in ${file}: prot. Known keys: port, host, data, insecureHttp, logLevel, corsOrigins, trainingConcurrency, queueTrials, rateLimits, queue.` });
   assert.throws(() => resolveConfig(['--port', 'eighty'], {}), { message: '--port must be a number from 0 to 65535, got "eighty".' });
-  assert.throws(() => resolveConfig(['--training-concurrency', '0'], {}), { message: '--training-concurrency must be a whole number of trials from 1 to 64, got "0".' });
+  assert.throws(() => resolveConfig(['--training-concurrency=-1'], {}), { message: '--training-concurrency must be a whole number of trials from 0 to 64, got "-1".' });
+  assert.throws(() => resolveConfig(['--training-concurrency', '0'], {}), { message: 'A training concurrency of 0 needs --queue (this machine then only coordinates workers); alone, give 1 or more.' });
+  assert.equal(resolveConfig(['--training-concurrency', '0', '--queue', 'redis://:pw@10.0.0.2:6379'], {}).trainingConcurrency, 0);
+  assert.throws(() => resolveConfig(['--queue', 'localhost:6379'], {}), { message: '--queue must start with redis:// (or rediss:// for TLS), e.g. redis://:<password>@192.168.1.10:6379.' });
+  assert.throws(() => resolveConfig(['--queue', 'redis://192.168.1.10:6379'], {}), { message: '--queue has no password: workers on the LAN connect to this Redis, so protect it (requirepass) and give redis://:<password>@host:6379.' });
   assert.throws(() => resolveConfig([], { OFFGRID_LOG_LEVEL: 'loud' }), { message: 'OFFGRID_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud".' });
 });

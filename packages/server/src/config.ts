@@ -15,10 +15,14 @@ export interface ServerConfig {
   rateLimits?: RateLimitOptions | false;
   /** Trials a training job runs in parallel, one core each; 1 keeps a core free for the API. */
   trainingConcurrency: number;
+  /** redis://[:password@]host:port: coordinate `offgrid worker`s on other machines through BullMQ (unset: no Redis). */
+  queue?: string;
+  /** With `queue`: trials a search keeps in flight across all machines. */
+  queueTrials: number;
 }
 
 export const DEFAULT_CONFIG = {
-  port: 8000, host: '0.0.0.0', data: './offgrid-data', insecureHttp: false, logLevel: 'info', corsOrigins: [], trainingConcurrency: 1,
+  port: 8000, host: '0.0.0.0', data: './offgrid-data', insecureHttp: false, logLevel: 'info', corsOrigins: [], trainingConcurrency: 1, queueTrials: 4,
 } as const satisfies ServerConfig;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -37,7 +41,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
     options: {
       config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' },
       'insecure-http': { type: 'boolean' }, 'log-level': { type: 'string' }, 'cors-origin': { type: 'string', multiple: true },
-      'training-concurrency': { type: 'string' },
+      'training-concurrency': { type: 'string' }, queue: { type: 'string' }, 'queue-trials': { type: 'string' },
     },
   });
   const configPath = values.config ?? env.OFFGRID_CONFIG;
@@ -48,7 +52,9 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
     ...(env.OFFGRID_DATA ? { data: env.OFFGRID_DATA } : {}),
     ...(env.OFFGRID_INSECURE_HTTP ? { insecureHttp: env.OFFGRID_INSECURE_HTTP === '1' || env.OFFGRID_INSECURE_HTTP === 'true' } : {}),
     ...(env.OFFGRID_LOG_LEVEL ? { logLevel: toLogLevel(env.OFFGRID_LOG_LEVEL, 'OFFGRID_LOG_LEVEL') } : {}),
-    ...(env.OFFGRID_TRAINING_CONCURRENCY ? { trainingConcurrency: toConcurrency(env.OFFGRID_TRAINING_CONCURRENCY, 'OFFGRID_TRAINING_CONCURRENCY') } : {}),
+    ...(env.OFFGRID_TRAINING_CONCURRENCY ? { trainingConcurrency: toConcurrency(env.OFFGRID_TRAINING_CONCURRENCY, 'OFFGRID_TRAINING_CONCURRENCY', 0) } : {}),
+    ...(env.OFFGRID_QUEUE ? { queue: toQueue(env.OFFGRID_QUEUE, 'OFFGRID_QUEUE') } : {}),
+    ...(env.OFFGRID_QUEUE_TRIALS ? { queueTrials: toConcurrency(env.OFFGRID_QUEUE_TRIALS, 'OFFGRID_QUEUE_TRIALS') } : {}),
     ...(env.OFFGRID_CORS_ORIGINS ? { corsOrigins: env.OFFGRID_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
   };
   const fromFlags: Partial<ServerConfig> = {
@@ -58,9 +64,14 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
     ...(values['insecure-http'] !== undefined ? { insecureHttp: values['insecure-http'] } : {}),
     ...(values['log-level'] !== undefined ? { logLevel: toLogLevel(values['log-level'], '--log-level') } : {}),
     ...(values['cors-origin'] !== undefined ? { corsOrigins: values['cors-origin'] } : {}),
-    ...(values['training-concurrency'] !== undefined ? { trainingConcurrency: toConcurrency(values['training-concurrency'], '--training-concurrency') } : {}),
+    ...(values['training-concurrency'] !== undefined ? { trainingConcurrency: toConcurrency(values['training-concurrency'], '--training-concurrency', 0) } : {}),
+    ...(values.queue !== undefined ? { queue: toQueue(values.queue, '--queue') } : {}),
+    ...(values['queue-trials'] !== undefined ? { queueTrials: toConcurrency(values['queue-trials'], '--queue-trials') } : {}),
   };
-  return { ...DEFAULT_CONFIG, ...file, ...fromEnv, ...fromFlags };
+  const config = { ...DEFAULT_CONFIG, ...file, ...fromEnv, ...fromFlags };
+  // 0 cores for trials: the coordinator of a queue may leave the training to its workers; alone, nothing would ever train.
+  if (config.trainingConcurrency === 0 && !config.queue) throw new ConfigError('A training concurrency of 0 needs --queue (this machine then only coordinates workers); alone, give 1 or more.');
+  return config;
 }
 
 /** What `startServer` takes, from a resolved config. */
@@ -68,6 +79,7 @@ export function serveOptionsOf(config: ServerConfig): ServeOptions {
   return {
     dataDir: resolve(config.data), port: config.port, host: config.host, insecureHttp: config.insecureHttp,
     corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, trainingConcurrency: config.trainingConcurrency,
+    ...(config.queue ? { queue: config.queue, queueTrials: config.queueTrials } : {}),
     // Structured JSON logs (pino); the Authorization header never reaches them.
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'] },
   };
@@ -81,13 +93,15 @@ function readConfigFile(path: string): Partial<ServerConfig> {
     throw new ConfigError(`Cannot read the config file ${path}: ${(error as Error).message}`);
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`The config file ${path} must hold a JSON object.`);
-  const allowed = [...Object.keys(DEFAULT_CONFIG), 'rateLimits'];
+  const allowed = [...Object.keys(DEFAULT_CONFIG), 'rateLimits', 'queue'];
   const unknown = Object.keys(parsed).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) throw new ConfigError(`Unknown key(s) in ${path}: ${unknown.join(', ')}. Known keys: ${allowed.join(', ')}.`);
   const config = parsed as Partial<ServerConfig>;
   if (config.port !== undefined) toPort(String(config.port), `"port" in ${path}`);
   if (config.logLevel !== undefined) toLogLevel(config.logLevel, `"logLevel" in ${path}`);
-  if (config.trainingConcurrency !== undefined) toConcurrency(String(config.trainingConcurrency), `"trainingConcurrency" in ${path}`);
+  if (config.trainingConcurrency !== undefined) toConcurrency(String(config.trainingConcurrency), `"trainingConcurrency" in ${path}`, 0);
+  if (config.queue !== undefined) toQueue(String(config.queue), `"queue" in ${path}`);
+  if (config.queueTrials !== undefined) toConcurrency(String(config.queueTrials), `"queueTrials" in ${path}`);
   return config;
 }
 
@@ -97,10 +111,23 @@ function toPort(value: string, where: string): number {
   return port;
 }
 
-function toConcurrency(value: string, where: string): number {
+function toConcurrency(value: string, where: string, min = 1): number {
   const concurrency = Number(value);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ConfigError(`${where} must be a whole number of trials from 1 to 64, got "${value}".`);
+  if (!Number.isInteger(concurrency) || concurrency < min || concurrency > 64) throw new ConfigError(`${where} must be a whole number of trials from ${min} to 64, got "${value}".`);
   return concurrency;
+}
+
+/** A queue URL that cannot work is refused when the config is read, not as a reconnect loop later. */
+function toQueue(value: string, where: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${where} must be a URL like redis://:<password>@<LAN address>:6379, got something that is not a URL.`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(`${where} must start with redis:// (or rediss:// for TLS), e.g. redis://:<password>@192.168.1.10:6379.`);
+  if (!url.password) throw new ConfigError(`${where} has no password: workers on the LAN connect to this Redis, so protect it (requirepass) and give redis://:<password>@host:6379.`);
+  return value;
 }
 
 function toLogLevel(value: string, where: string): ServerConfig['logLevel'] {

@@ -7,6 +7,7 @@ import type { ModelStore } from './models/model-store.ts';
 import type { ProjectStore } from './projects/project-store.ts';
 import type { SampleStore } from './samples/sample-store.ts';
 import type { Thumbnails } from './samples/thumbnails.ts';
+import type { Coordinator } from './cluster/coordinator.ts';
 
 /** The shared infrastructure every domain plugin receives. */
 export interface ServerContext {
@@ -23,4 +24,6 @@ export interface ServerContext {
   publicUrl: string;
   /** Origins the served app is reached at (CORS answers only these, plus configured extras). */
   origins: string[];
+  /** With `--queue`: the BullMQ queue trials go through and the board of trials waiting for workers. */
+  coordinator?: Coordinator;
 }

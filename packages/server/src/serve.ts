@@ -16,6 +16,9 @@ export interface ServeOptions {
   logger?: BuildOptions['logger'];
   pipeline?: BuildOptions['pipeline'];
   trainingConcurrency?: number;
+  queue?: BuildOptions['queue'];
+  queueTrials?: BuildOptions['queueTrials'];
+  onTrial?: BuildOptions['onTrial'];
   rateLimits?: BuildOptions['rateLimits'];
   corsOrigins?: BuildOptions['corsOrigins'];
   /** How often a running server re-checks its certificate (renewal, new address) and serves a re-issued one; default 12 h. */
@@ -47,7 +50,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const hosts = options.host === '0.0.0.0' || options.host === '::' ? [...lanAddresses(), `${hostname()}.local`, 'localhost'] : [options.host];
   const { app, context, routes } = await buildApp({
     dataDir: options.dataDir, appDir: options.appDir, logger: options.logger, pipeline: options.pipeline,
-    trainingConcurrency: options.trainingConcurrency,
+    trainingConcurrency: options.trainingConcurrency, queue: options.queue, queueTrials: options.queueTrials, onTrial: options.onTrial,
     rateLimits: options.rateLimits, corsOrigins: options.corsOrigins,
     // The port may be 0 (tests): the public URL is known only after listening.
     publicUrl: '', caCert: tls?.caCert, https: tls ? { ...TLS_SERVER_OPTIONS, key: tls.key, cert: tls.cert } : undefined,

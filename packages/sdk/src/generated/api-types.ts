@@ -45,11 +45,14 @@ export interface ApiKeyInfo {
   createdAt: string;
   lastUsedAt?: string;
   revokedAt?: string;
-  /** Device keys: the projects the key may reach. Absent on admin keys, which reach every project. */
+  /**
+   * Device keys: the projects the key may reach; worker keys: none. Absent on admin keys, which reach every
+   * project.
+   */
   projectIds?: string[];
 }
 
-export type ApiKeyScope = 'admin' | 'device';
+export type ApiKeyScope = 'admin' | 'device' | 'worker';
 
 /**
  * AudioSpec: decodeWav → resampleLinear to sampleRate → fitClip to clipSeconds → logMelSpectrogram → (value -
@@ -69,6 +72,18 @@ export interface AudioPreprocessing {
     mean: number;
     std: number;
   };
+}
+
+export interface CreateKeyRequest {
+  /** worker: for `offgrid worker` on another machine. Device keys come from pairing. */
+  scope: 'worker' | 'admin';
+  /** Which machine or person holds it, shown in the key list. Length 1..100. */
+  name: string;
+}
+
+export interface CreateKeyResponse {
+  apiKey: string;
+  key: ApiKeyInfo;
 }
 
 export type CreatePairingTokenRequest = {
@@ -152,6 +167,11 @@ export interface GetProjectsJobsQuery {
 
 export interface GetProjectsJobsResponse {
   jobs: Job[];
+}
+
+export interface GetWorkerQueueResponse {
+  redisUrl: string;
+  queueName: string;
 }
 
 export interface Health {
@@ -522,13 +542,70 @@ export interface MotionPreprocessing {
 export interface PairingExchange {
   apiKey: string;
   keyId: string;
-  scope: ApiKeyScope;
+  scope: 'admin' | 'device';
 }
 
 export interface PairingToken {
   token: string;
   url: string;
   expiresAt: string;
+}
+
+export interface PostWorkerHeartbeatRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  name: string;
+  /** 1..4096. */
+  cores: number;
+  /** 1..64. */
+  concurrency: number;
+  /** Length at most 100. */
+  accelerator: string;
+}
+
+export interface PostWorkerTrialsFailureRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  worker?: string;
+  /** Length at most 10000. */
+  message: string;
+}
+
+export interface PostWorkerTrialsFailureResponse {
+  /**
+   * counted now; duplicate: counted before (this delivery is ignored); unwanted: the search stopped waiting for
+   * it.
+   */
+  outcome: 'counted' | 'duplicate' | 'unwanted';
+}
+
+export interface PostWorkerTrialsProgressRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  worker?: string;
+  progress: {
+    [key: string]: unknown;
+  };
+}
+
+export interface PostWorkerTrialsProgressResponse {
+  /** false: the search no longer wants this trial (pruned, cancelled or past the deadline): stop training it. */
+  wanted: boolean;
+}
+
+export interface PostWorkerTrialsResultRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  worker?: string;
+  result: {
+    /** Format byte. */
+    tflite: string;
+    [key: string]: unknown;
+  };
+}
+
+export interface PostWorkerTrialsResultResponse {
+  /**
+   * counted now; duplicate: counted before (this delivery is ignored); unwanted: the search stopped waiting for
+   * it.
+   */
+  outcome: 'counted' | 'duplicate' | 'unwanted';
 }
 
 export interface Project {
@@ -592,6 +669,18 @@ export interface PurgeSamplesRequest {
   sampleIds: string[];
 }
 
+export interface PutWorkerTrialsCheckpointQuery {
+  /** at least 1. */
+  epoch: number;
+  /** at least 0. */
+  optimizerStep: number;
+}
+
+export interface PutWorkerTrialsCheckpointResponse {
+  /** false: the search no longer wants this trial (pruned, cancelled or past the deadline): stop training it. */
+  wanted: boolean;
+}
+
 export interface Readiness {
   ready: boolean;
   checks: {
@@ -603,6 +692,18 @@ export interface Readiness {
     code: string;
     message: string;
   };
+  /**
+   * Only on a coordinator (`--queue`): the machines working its queue, heard from in the last 30 s, with the
+   * trials each runs now.
+   */
+  workers?: Array<{
+    name: string;
+    cores: number;
+    concurrency: number;
+    accelerator: string;
+    lastHeartbeatAt: string;
+    trials: string[];
+  }>;
 }
 
 export interface ReadinessCheck {
@@ -777,6 +878,11 @@ export interface ApiRoutes {
   'GET /keys': {
     responses: { 200: ListKeysResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
+  /** Create a worker or admin key (admin); the secret is returned only in this answer */
+  'POST /keys': {
+    body: CreateKeyRequest;
+    responses: { 201: CreateKeyResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
   /** Set the projects a device key may reach (admin) */
   'PUT /keys/{keyId}/projects': {
     params: { keyId: string };
@@ -943,5 +1049,48 @@ export interface ApiRoutes {
   /** Readiness: the database and the blob folder accept writes (no key needed) */
   'GET /ready': {
     responses: { 200: Readiness; 400: ErrorBody; 500: ErrorBody; 503: Readiness };
+  };
+  /** A worker is alive, and what it offers (worker key); /ready lists it */
+  'POST /worker/heartbeat': {
+    body: PostWorkerHeartbeatRequest;
+    responses: { 204: null; 400: ErrorBody; 401: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** A queued trial's input (its samples), by sha256 (worker key); check the digest before use */
+  'GET /worker/inputs/{sha256}': {
+    params: { sha256: string };
+    responses: { 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** The queue workers pull trials from (worker key); its Redis password never has to be typed on a worker */
+  'GET /worker/queue': {
+    responses: { 200: GetWorkerQueueResponse; 400: ErrorBody; 401: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** The newest checkpoint of a trial, to resume it (worker key); 204 when it starts from scratch */
+  'GET /worker/trials/{trialId}/checkpoint': {
+    params: { trialId: string };
+    responses: { 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Store a trial's checkpoint after an epoch (worker key; body: the checkpoint bytes) */
+  'PUT /worker/trials/{trialId}/checkpoint': {
+    params: { trialId: string };
+    query: PutWorkerTrialsCheckpointQuery;
+    responses: { 200: PutWorkerTrialsCheckpointResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Deliver a trial's training error (worker key); it is the trial's outcome, not retried */
+  'POST /worker/trials/{trialId}/failure': {
+    params: { trialId: string };
+    body: PostWorkerTrialsFailureRequest;
+    responses: { 200: PostWorkerTrialsFailureResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Report a running trial's progress (worker key) */
+  'POST /worker/trials/{trialId}/progress': {
+    params: { trialId: string };
+    body: PostWorkerTrialsProgressRequest;
+    responses: { 200: PostWorkerTrialsProgressResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Deliver a trial's result (worker key); counted once however often it is delivered */
+  'POST /worker/trials/{trialId}/result': {
+    params: { trialId: string };
+    body: PostWorkerTrialsResultRequest;
+    responses: { 200: PostWorkerTrialsResultResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
 }

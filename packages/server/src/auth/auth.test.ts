@@ -4,7 +4,8 @@ import { startTestServer, type TestServer } from '../test-server.ts';
 import { openSocket } from '../ws-client.ts';
 
 let t: TestServer;
-before(async () => { t = await startTestServer(); });
+// Two requests without a valid key per route outgrow the per-address burst (120) as routes are added: the rate limits are tested on their own.
+before(async () => { t = await startTestServer({ rateLimits: false }); });
 after(async () => { await t.stop(); });
 
 const NO_KEY = { error: { code: 'OFFGRID_ERR_UNAUTHORIZED', message: 'This request needs an API key: send "Authorization: Bearer <key>". Pair the device by opening the link that `offgrid serve` prints.' } };

@@ -6,9 +6,9 @@ export const keySchema = {
   type: 'object',
   required: ['id', 'scope', 'name', 'createdAt'],
   properties: {
-    id: { type: 'string' }, scope: { type: 'string', enum: ['admin', 'device'] }, name: { type: 'string' },
+    id: { type: 'string' }, scope: { type: 'string', enum: ['admin', 'device', 'worker'] }, name: { type: 'string' },
     createdAt: { type: 'string' }, lastUsedAt: { type: 'string' }, revokedAt: { type: 'string' },
-    projectIds: { type: 'array', items: { type: 'string' }, description: 'Device keys: the projects the key may reach. Absent on admin keys, which reach every project.' },
+    projectIds: { type: 'array', items: { type: 'string' }, description: 'Device keys: the projects the key may reach; worker keys: none. Absent on admin keys, which reach every project.' },
   },
 } as const;
 
@@ -21,6 +21,26 @@ export async function keyRoutes(app: FastifyInstance, { keys }: ServerContext): 
       response: { 200: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: keySchema } } } },
     },
   }, async () => ({ keys: keys.list() }));
+
+  // Phones get device keys by pairing; this makes the keys a person hands out: one per worker machine (so a lost
+  // machine is revoked alone), or another admin key (so the first can be retired).
+  app.post<{ Body: { scope: 'admin' | 'worker'; name: string } }>('/keys', {
+    config: { access: 'admin' },
+    schema: {
+      summary: 'Create a worker or admin key (admin); the secret is returned only in this answer', tags: ['keys'],
+      body: {
+        type: 'object', required: ['scope', 'name'], additionalProperties: false,
+        properties: {
+          scope: { type: 'string', enum: ['worker', 'admin'], description: 'worker: for `offgrid worker` on another machine. Device keys come from pairing.' },
+          name: { type: 'string', minLength: 1, maxLength: 100, description: 'Which machine or person holds it, shown in the key list.' },
+        },
+      },
+      response: { 201: { type: 'object', required: ['apiKey', 'key'], properties: { apiKey: { type: 'string' }, key: keySchema } } },
+    },
+  }, async (request, reply) => {
+    const { apiKey, record } = keys.create(request.body.scope, request.body.name);
+    return reply.code(201).send({ apiKey, key: keys.get(record.id) });
+  });
 
   app.post<{ Params: { keyId: string } }>('/keys/:keyId/revoke', {
     config: { access: 'admin' },

@@ -2,13 +2,17 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { commitWithoutFsync, type Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
 
-export type KeyScope = 'admin' | 'device';
+/**
+ * admin: everything but the worker routes; device: a phone, its projects; worker: an \`offgrid worker\` on another
+ * machine, which takes queued training work and reads only what that work needs (never a project, key or model).
+ */
+export type KeyScope = 'admin' | 'device' | 'worker';
 
 export interface ApiKeyRecord {
   id: string;
   scope: KeyScope;
   name: string;
-  /** Device keys: the projects the key may reach. Admin keys reach every project and carry none. */
+  /** Device keys: the projects the key may reach; worker keys: none ([]). Admin keys reach every project and carry none. */
   projectIds?: string[];
 }
 

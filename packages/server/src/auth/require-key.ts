@@ -59,9 +59,21 @@ export function keyReaches(key: ApiKeyRecord | undefined, projectId: string): bo
 /** The project a request's path parameters name, directly (:projectId) or through what belongs to it (:jobId, :modelId). */
 export type ProjectOfParams = (params: Record<string, string | undefined>) => string | undefined;
 
-/** Whether a key of `scope` may call a route open to `access`. */
+/**
+ * Whether a key of `scope` may call a route open to `access`. Admin keys call every route except the worker
+ * routes: those hand out the queue's Redis password and take trial results, and only a key made for a worker
+ * machine (revocable on its own when that machine is lost) may do that. Worker keys call only worker routes.
+ */
 export function keyMayCall(scope: KeyScope, access: RouteAccess): boolean {
-  return access === 'public' || scope === 'admin' || scope === access;
+  if (access === 'public' || scope === access) return true;
+  return scope === 'admin' && access !== 'worker';
+}
+
+/** Why a key of `scope` is refused on a route open to `access`, and what to use instead. */
+function refusal(scope: KeyScope, access: RouteAccess): string {
+  if (access === 'worker') return `This route is for \`offgrid worker\` processes and needs a worker key; a ${scope} key cannot call it. An admin creates one with \`offgrid keys create --scope worker --name <machine>\` (POST /api/v1/keys).`;
+  if (scope === 'worker') return 'A worker key only takes queued training work (the /api/v1/worker routes); use an admin or device key for this.';
+  return access === 'admin' ? 'This action needs an admin key; device keys cannot do it.' : `This action needs a ${access} key; a ${scope} key cannot do it.`;
 }
 
 /**
@@ -103,7 +115,7 @@ export function requireApiKeys(app: FastifyInstance, keys: KeyStore, limits: Rat
     const wait = byKey ? byKey.take(record.id) : 0;
     if (wait && limits) throw rateLimited('with this API key', wait, limits.perKey);
     if (!keyMayCall(record.scope, access)) {
-      throw new OffgridError('FORBIDDEN', access === 'admin' ? 'This action needs an admin key; device keys cannot do it.' : `This action needs a ${access} key; a ${record.scope} key cannot do it.`);
+      throw new OffgridError('FORBIDDEN', refusal(record.scope, access));
     }
     // Params are known once the router matched, before the body is read: an upload to another project is refused unread.
     const projectId = projectOf(request.params as Record<string, string | undefined>);

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TrialExecutor } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import type { TrainReport, trainPipeline } from '@offgrid/pipeline';
 // Entry points without TF.js: the server loads the search itself only when a job runs.
@@ -27,6 +28,8 @@ export interface JobRunnerOptions {
   /** Trials in parallel, one worker thread (one core) each. */
   concurrency: number;
   pipeline?: SearchPipeline;
+  /** Where trials train (default: worker threads here); a coordinator's queue when `--queue` is set. */
+  executor?: TrialExecutor;
 }
 
 /** Progress is streamed on every event but written to SQLite at most this often. */
@@ -130,6 +133,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
         name: project.name, source: `project "${project.name}", dataset snapshot ${job.datasetId}`, signal,
         task: project.task, ...(project.settings.falseAlarmRate === undefined ? {} : { falseAlarmRate: project.settings.falseAlarmRate }),
         ...searchGoals(job.request),
+        ...(this.options.executor ? { executor: this.options.executor } : {}),
         onEvent: (event) => report(tracker.handle(event)),
       });
       clearInterval(ticker);

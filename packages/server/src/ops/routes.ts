@@ -15,6 +15,13 @@ const readySchema = {
     ready: { type: 'boolean' },
     checks: { type: 'object', required: ['database', 'blobs'], properties: { database: checkSchema, blobs: checkSchema } },
     error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } }, description: 'Only when not ready.' },
+    workers: {
+      type: 'array', description: 'Only on a coordinator (`--queue`): the machines working its queue, heard from in the last 30 s, with the trials each runs now.',
+      items: {
+        type: 'object', required: ['name', 'cores', 'concurrency', 'accelerator', 'lastHeartbeatAt', 'trials'],
+        properties: { name: { type: 'string' }, cores: { type: 'integer' }, concurrency: { type: 'integer' }, accelerator: { type: 'string' }, lastHeartbeatAt: { type: 'string' }, trials: { type: 'array', items: { type: 'string' } } },
+      },
+    },
   },
 } as const;
 
@@ -46,7 +53,8 @@ function sharedProbe<T>(probe: () => Promise<T>, ttlMs: number): () => Promise<T
 }
 
 /** Liveness (the process answers) and readiness (it can actually store what phones send). */
-export async function opsRoutes(app: FastifyInstance, { db, blobs }: ServerContext): Promise<void> {
+export async function opsRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+  const { db, blobs } = context;
   app.get('/health', {
     config: { access: 'public' },
     schema: { summary: 'Liveness: the process answers (no key needed)', tags: ['operations'], response: { 200: { type: 'object', required: ['ok', 'version'], properties: { ok: { type: 'boolean' }, version: { type: 'string' } } } } },
@@ -62,9 +70,10 @@ export async function opsRoutes(app: FastifyInstance, { db, blobs }: ServerConte
   }, async (_request, reply) => {
     const checks = await probeChecks();
     const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.error}`);
-    if (failed.length === 0) return { ready: true, checks };
+    const workers = context.coordinator ? { workers: context.coordinator.board.connectedWorkers() } : {};
+    if (failed.length === 0) return { ready: true, checks, ...workers };
     return reply.code(503).send({
-      ready: false, checks,
+      ready: false, checks, ...workers,
       ...errorBody('NOT_READY', `The server cannot store data (${failed.join('; ')}). Check the data directory's disk space and permissions.`),
     });
   });

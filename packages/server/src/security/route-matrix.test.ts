@@ -12,7 +12,7 @@ let f: SecurityFixture;
 before(async () => { f = await securityFixture(); });
 after(async () => { await f.t.stop(); });
 
-const KINDS: KeyKind[] = ['none', 'wrong', 'revoked', 'other device', 'device', 'admin'];
+const KINDS: KeyKind[] = ['none', 'wrong', 'revoked', 'other device', 'device', 'worker', 'admin'];
 /** Path parameters that tie a route to one project: the other phone's key must be refused there. */
 const PROJECT_BOUND = /\{(projectId|jobId|modelId)\}/;
 
@@ -22,6 +22,9 @@ type Expected = 401 | 403 | 'allowed';
 function expectedFor(access: string | undefined, path: string, kind: KeyKind): Expected {
   if (access === 'public') return 'allowed';
   if (kind === 'none' || kind === 'wrong' || kind === 'revoked') return 401;
+  // Worker routes take worker keys only (not even admin: see docs/security.md); worker keys take nothing else.
+  if (access === 'worker') return kind === 'worker' ? 'allowed' : 403;
+  if (kind === 'worker') return 403;
   if (kind === 'admin') return 'allowed';
   if (access === 'admin') return 403;
   return kind === 'other device' && PROJECT_BOUND.test(path) ? 403 : 'allowed';
@@ -59,6 +62,7 @@ test('every route × every key × every path spelling gets the status its access
   for (const { method, path, access } of routes) {
     const destroysProject = method === 'DELETE' && path === '/api/v1/projects/{projectId}';
     const fill = (project: string) => path.replace('{projectId}', project).replace('{sampleId}', sampleId).replace('{jobId}', jobId).replace('{modelId}', modelId).replace('{keyId}', keyId)
+      .replace('{sha256}', '0'.repeat(64)).replace('{trialId}', 'run-1')
       + (path.endsWith('/download') ? '?variant=int8' : '');
     const body = ['POST', 'PUT', 'PATCH'].includes(method) ? '{}' : undefined;
     for (const spelling of Object.keys(pathSpellings(fill(projectId), f.t.baseUrl))) {

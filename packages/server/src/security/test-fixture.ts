@@ -4,12 +4,12 @@ import { instantPipeline } from '../jobs/instant-pipeline.ts';
 import { jpegOf } from '../test-images.ts';
 
 /** The keys an attacker on the LAN might hold, from none to admin. */
-export type KeyKind = 'none' | 'wrong' | 'revoked' | 'other device' | 'device' | 'admin';
+export type KeyKind = 'none' | 'wrong' | 'revoked' | 'other device' | 'device' | 'worker' | 'admin';
 
 /**
  * A server with one of everything a route can name, for the security tests: a phone ("device") that owns a
  * project with samples, a finished job and a model; a second phone ("other device") with a project of its own;
- * a revoked phone key; and a spare device key that key routes may act on.
+ * a revoked phone key; a worker key (an `offgrid worker` machine); and a spare device key that key routes may act on.
  */
 export interface SecurityFixture {
   t: TestServer;
@@ -38,6 +38,7 @@ export async function securityFixture(): Promise<SecurityFixture> {
   const revoked = await pair();
   const spare = await pair();
   await call(t.adminKey, 'POST', `/keys/${revoked.keyId}/revoke`);
+  const worker = await call(t.adminKey, 'POST', '/keys', { scope: 'worker', name: 'lab-pc-2' }) as { apiKey: string };
 
   const project = await call(device.apiKey, 'POST', '/projects', { name: 'mine', labels: ['red', 'blue'] });
   const otherProject = await call(other.apiKey, 'POST', '/projects', { name: 'theirs', labels: ['a', 'b'] });
@@ -60,7 +61,7 @@ export async function securityFixture(): Promise<SecurityFixture> {
   await call(device.apiKey, 'POST', `/models/${finished.modelId}/activate`, { pin: true });
   return {
     t, pair,
-    keys: { wrong: 'og_wrong', revoked: revoked.apiKey, 'other device': other.apiKey, device: device.apiKey, admin: t.adminKey },
+    keys: { wrong: 'og_wrong', revoked: revoked.apiKey, 'other device': other.apiKey, device: device.apiKey, worker: worker.apiKey, admin: t.adminKey },
     ids: { projectId: project.id, otherProjectId: otherProject.id, sampleId: sampleIds[0], jobId: job.id, modelId: finished.modelId, keyId: spare.keyId },
   };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { commitWithoutFsync, fsyncWal, openDatabase } from './database.ts';
+import { MIGRATIONS } from './migrations.ts';
 
 const FULL = 2;
 const NORMAL = 1;
@@ -46,6 +47,34 @@ test('fsyncWal: concurrent callers all resolve; a failed fsync is reported and t
     // …and once it is back, syncing works again (a failure does not wedge the shared queue).
     renameSync(join(dir, 'moved-wal'), join(dir, 'offgrid.db-wal'));
     await Promise.all([fsyncWal(db), fsyncWal(db)]);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('migration 7 (worker keys) rebuilds api_keys and keeps every key, its projects and foreign-key enforcement', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'offgrid-db-'));
+  try {
+    const file = join(dir, 'offgrid.db');
+    // A database as version 6 left it, with a device key granted a project.
+    const old = new Database(file);
+    old.pragma('foreign_keys = ON');
+    for (const step of MIGRATIONS.slice(0, 6)) old.exec(step);
+    old.pragma('user_version = 6');
+    old.prepare("INSERT INTO projects (id, name, labels, created_at) VALUES ('p1', 'farm', '[\"a\",\"b\"]', '2026-01-01')").run();
+    old.prepare("INSERT INTO api_keys (id, hash, scope, name, created_at, last_used_at) VALUES ('k1', 'h1', 'device', 'phone', '2026-01-01', '2026-01-02')").run();
+    old.prepare("INSERT INTO api_key_projects (key_id, project_id) VALUES ('k1', 'p1')").run();
+    assert.throws(() => old.prepare("INSERT INTO api_keys (id, hash, scope, name, created_at) VALUES ('w', 'hw', 'worker', 'pc', '2026-01-01')").run(), /CHECK/);
+    old.close();
+
+    const db = openDatabase(file);
+    assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+    assert.deepEqual(db.prepare('SELECT id, scope, name, last_used_at FROM api_keys').all(), [{ id: 'k1', scope: 'device', name: 'phone', last_used_at: '2026-01-02' }]);
+    assert.deepEqual(db.prepare('SELECT key_id, project_id FROM api_key_projects').all(), [{ key_id: 'k1', project_id: 'p1' }]);
+    db.prepare("INSERT INTO api_keys (id, hash, scope, name, created_at) VALUES ('w', 'hw', 'worker', 'pc', '2026-01-01')").run();
+    assert.equal(db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are on again after migrating');
+    assert.throws(() => db.prepare("INSERT INTO api_key_projects (key_id, project_id) VALUES ('nobody', 'p1')").run(), /FOREIGN KEY/);
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

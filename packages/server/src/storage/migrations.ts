@@ -138,4 +138,20 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE samples ADD COLUMN deleted_at TEXT;
   ALTER TABLE models ADD COLUMN purged_samples INTEGER NOT NULL DEFAULT 0;
   `,
+  // 7: worker keys (\`offgrid worker\` on other machines): they take queued training work and reach no project. SQLite
+  // cannot change a CHECK in place, so the table is rebuilt (migrate() runs this with foreign keys off and checks them after).
+  `
+  CREATE TABLE api_keys_v7 (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    scope TEXT NOT NULL CHECK (scope IN ('admin', 'device', 'worker')),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+  );
+  INSERT INTO api_keys_v7 SELECT id, hash, scope, name, created_at, last_used_at, revoked_at FROM api_keys;
+  DROP TABLE api_keys;
+  ALTER TABLE api_keys_v7 RENAME TO api_keys;
+  `,
 ];
