@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
@@ -63,7 +64,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const started = Date.now();
   const dataset = await loadDataset(resolve(input), { ...DEFAULT_IMAGE_SPEC, width: size, height: size }, ({ done, total }) => {
     live.update([`Loading ${basename(input)} ${progressBar(done / total)} ${done}/${total}`]);
-  }, {}, { minLabels: task === 'anomaly' ? 1 : 2, smallImagesNative: values.size === undefined });
+  }, {}, { minLabels: task === 'anomaly' ? 1 : 2, smallImagesNative: values.size === undefined, decodedCache: decodedCacheDir() });
   live.log(`Loaded ${dataset.targets.length} samples, ${dataset.labels.length} labels (${dataset.labels.join(', ')}), sample shape [${dataset.shape}].`);
   for (const { source, reason } of dataset.skipped.slice(0, 10)) live.log(`  skipped ${source}: ${reason}`);
   if (dataset.skipped.length > 10) live.log(`  … and ${dataset.skipped.length - 10} more skipped`);
@@ -112,6 +113,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
     `Wrote ${join(out, 'model.tflite')} (int8), model_float32.tflite, report.json, report.html in ${formatSeconds((Date.now() - started) / 1000)}.`,
   ].join('\n'));
   return 0;
+}
+
+/** Decoded pictures kept between runs (the newest three folders), where the platform keeps caches. */
+function decodedCacheDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'offgrid', 'decoded');
 }
 
 /** Progress bar for the budget, the trials running now, and the top of the leaderboard (from the pipeline's tracker). */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -80,6 +80,40 @@ test('decoding split over worker threads gives exactly what one thread gives, sk
     assert.equal(inWorkers.skipped.length, 1);
     assert.deepEqual(inWorkers.x, here.x, 'the same pixels, in file order');
     assert.deepEqual(progress, Array.from({ length: 10 }, (_, i) => i + 1), 'progress counts every file once');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a decoded cache: the second load of a folder reads it back; a changed file or a damaged cache decodes again', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'offgrid-cached-'));
+  const cache = join(root, 'cache');
+  const data = join(root, 'data');
+  const picture = (gray: number) => sharp({ create: { width: 6, height: 6, channels: 3, background: { r: gray, g: gray, b: gray } } }).png().toBuffer();
+  try {
+    for (const label of ['a', 'b']) mkdirSync(join(data, label), { recursive: true });
+    for (let i = 0; i < 6; i++) writeFileSync(join(data, i % 2 ? 'b' : 'a', `${i}.png`), await picture(40 * i));
+    writeFileSync(join(data, 'a', 'broken.png'), 'not a picture');
+    const options = { smallImagesNative: true, decodedCache: cache };
+    const first = await loadDataset(data, spec, undefined, {}, options);
+    const [entry] = readdirSync(cache);
+    assert.match(entry, /^[0-9a-f]{32}\.bin$/);
+
+    // Mark the cached pixels: a load that shows the mark read the cache instead of decoding.
+    const bytes = readFileSync(join(cache, entry));
+    bytes[bytes.length - 1] = 255;
+    writeFileSync(join(cache, entry), bytes);
+    const second = await loadDataset(data, spec, undefined, {}, options);
+    assert.deepEqual(second.skipped, first.skipped, 'failures are cached too');
+    assert.equal(second.x[second.x.length - 1], 1, 'the marked pixel came from the cache');
+    assert.notEqual(first.x[first.x.length - 1], 1);
+
+    writeFileSync(join(data, 'b', '5.png'), await picture(7)); // another picture in place of one: a new key
+    const changed = await loadDataset(data, spec, undefined, {}, options);
+    assert.equal(Math.round(changed.x[changed.x.length - 1] * 127.5 + 127.5), 7);
+    writeFileSync(join(cache, readdirSync(cache).sort((a, b) => statSync(join(cache, b)).mtimeMs - statSync(join(cache, a)).mtimeMs)[0]), 'damaged');
+    const again = await loadDataset(data, spec, undefined, {}, options);
+    assert.deepEqual(again.x, changed.x, 'a damaged entry is decoded again');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

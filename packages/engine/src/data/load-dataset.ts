@@ -26,7 +26,7 @@ async function loadImageFiles({ labels, files }: LabelFolders, root: string, spe
     else if (options.smallImagesNative && file.image.width < spec.width && file.image.height < spec.height) small.set(file.index, file.image);
     else x.set(preprocessImage(file.image, spec), file.index * fullSize);
     onProgress?.({ done: ++done, total: files.length });
-  }, options.decodeWorkers);
+  }, options.decodeWorkers, options.decodedCache);
 
   const allSmall = small.size + failed.size === files.length && small.size > 0;
   const side = allSmall ? Math.max(...[...small.values()].map((image) => image.width)) : spec.width;
