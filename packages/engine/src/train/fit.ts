@@ -16,6 +16,7 @@ import { checkData, sampleBatch, sampleSize, targetBatch, type TrainingData } fr
 import { correctCount } from './evaluate.ts';
 import { abortError, type TrainerProgress } from './progress.ts';
 import { afterEpoch, initialScheduleState, rateForEpoch, type LrSchedule, type ScheduleState } from './schedule.ts';
+import { regularizationLoss } from './regularization.ts';
 import { groupedStratifiedSplit, type TrainValidationSplit } from './split.ts';
 import type { GradientPairLeader, HalfBatch } from './gradient-pair.ts';
 
@@ -163,6 +164,12 @@ export function weightedCrossEntropy(probabilities: tf.Tensor2D, labels: tf.Tens
   });
 }
 
+/** The training objective: cross-entropy plus the model's weight penalties (see regularizationLoss). */
+function withPenalties(model: tf.LayersModel, loss: tf.Scalar): tf.Scalar {
+  const penalty = regularizationLoss(model);
+  return penalty ? tf.add(loss, penalty) : loss;
+}
+
 /**
  * Gradients (nothing applied), mean loss and correct predictions of one batch in training mode. The data-parallel
  * follower computes its half of every batch with this; `hits` is kept out of the caller's tidy: dispose it.
@@ -174,7 +181,7 @@ export function batchGradients(model: tf.LayersModel, data: TrainingData, indice
   const { value, grads } = tf.variableGrads(() => {
     const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
     hits = tf.keep(correctCount(probabilities, labels));
-    return weightedCrossEntropy(probabilities, labels, options.classWeights, options.labelSmoothing);
+    return withPenalties(model, weightedCrossEntropy(probabilities, labels, options.classWeights, options.labelSmoothing));
   }, variables);
   return { grads, loss: value, hits: hits! };
 }
@@ -348,7 +355,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
             const batchLoss = optimizer.minimize(() => {
               const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
               batchHits = tf.keep(correctCount(probabilities, labels));
-              return weightedCrossEntropy(probabilities, labels, classWeights, options.labelSmoothing);
+              return withPenalties(model, weightedCrossEntropy(probabilities, labels, classWeights, options.labelSmoothing));
             }, true, variables)!;
             return [batchLoss, batchHits!];
           });
