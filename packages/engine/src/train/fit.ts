@@ -38,6 +38,11 @@ export interface FitOptions {
   /** Upper bound: tiny training sets get smaller batches (see `effectiveBatchSize`). */
   batchSize?: number;
   validationSplit?: number;
+  /**
+   * Explicit training and validation samples (indices into the data) instead of a seeded `validationSplit`:
+   * one fold of a k-fold cross-validation (`stratifiedFolds`).
+   */
+  split?: TrainValidationSplit;
   seed?: number;
   learningRate?: number;
   lrSchedule?: LrSchedule;
@@ -136,6 +141,12 @@ function validate(data: TrainingData, options: FitOptions): void {
   if (Array.isArray(options.classWeights) && options.classWeights.length !== options.numClasses) {
     throw new Error(`classWeights has ${options.classWeights.length} entries; numClasses is ${options.numClasses}.`);
   }
+  if (options.split) {
+    const n = data.targets.length;
+    const outside = [...options.split.trainIndices, ...options.split.validationIndices].find((i) => !(Number.isInteger(i) && i >= 0 && i < n));
+    if (outside !== undefined) throw new Error(`split holds index ${outside}; the data has ${n} samples.`);
+    if (options.split.trainIndices.length === 0) throw new Error('split has no training samples.');
+  }
   if (options.pair && options.resumeFrom) throw new Error('Data-parallel training (pair) cannot resume from a checkpoint: train on one worker to resume.');
   if (options.labelSmoothing !== undefined && !(options.labelSmoothing >= 0 && options.labelSmoothing < 1)) {
     throw new Error(`labelSmoothing must be in [0, 1) (got ${options.labelSmoothing}).`);
@@ -230,7 +241,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
   const elapsed = (): number => (now() - started) / 1000;
 
   let random: Random = createRandom(seed);
-  const split = groupedStratifiedSplit(Array.from(data.targets), data.groups, validationSplit, random);
+  const split = options.split ?? groupedStratifiedSplit(Array.from(data.targets), data.groups, validationSplit, random);
   const model = buildModel(random.nextSeed());
   const optimizer = tf.train.adam(learningRate);
   const setRate = (rate: number): void => {

@@ -9,5 +9,5 @@ export type { ImageAugmentation } from './augment.ts';
 export type { LrSchedule } from './schedule.ts';
 export type { TrainingCheckpoint } from './checkpoint.ts';
 export type { TrainProgress, TrainerProgress } from './progress.ts';
-export { groupedStratifiedSplit, stratifiedSplit } from './split.ts';
+export { groupedStratifiedSplit, stratifiedFolds, stratifiedSplit } from './split.ts';
 export type { TrainValidationSplit } from './split.ts';
