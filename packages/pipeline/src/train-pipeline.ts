@@ -68,6 +68,18 @@ const TEST_FRACTION = 0.15;
 const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
 
 /**
+ * Tables this small are ranked by k-fold cross-validation (TrialRequest.folds) instead of one 20% validation split:
+ * on a few hundred rows, the split's few dozen rows decided between near-equal trials by one or two rows
+ * (bench/automl/RESULTS.md). The folds run in one worker, so they add training time, not worker start-ups.
+ */
+const CROSS_VALIDATION = { maxSamples: 3000, folds: (samples: number) => (samples < 500 ? 5 : 3) };
+
+/** Folds for a trial on `samples` search samples of `kind` data; undefined: one validation split. */
+export function foldsFor(kind: LoadedDataset['kind'], samples: number): number | undefined {
+  return kind === 'tabular' && samples <= CROSS_VALIDATION.maxSamples ? CROSS_VALIDATION.folds(samples) : undefined;
+}
+
+/**
  * Classify: search → winner retrained on train+validation → float32 + int8 TFLite with metadata → held-out test
  * report. Anomaly: see anomaly-pipeline.ts. Every kind of LoadedDataset (image, tabular, audio, motion, text).
  */
@@ -101,6 +113,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   const views = new Map<string, ModelView>();
   const viewFor = (family: string) => views.get(family) ?? views.set(family, modelView(dataset, family)).get(family)!;
   const vocabularySize = dataset.preprocessing?.text?.vocabulary.length;
+  const folds = foldsFor(kind, searchIndices.length);
+  /** Epochs each trial has reported: a cross-validated trial has no checkpoint and trains its folds again from epoch 1 at every rung. */
+  const reportedEpochs = new Map<number, number>();
 
   /** Best validation accuracy of each trial's stored model in this run (the model itself is on disk). */
   const keptAccuracy = new Map<number, number>();
@@ -140,7 +155,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
         const result = await trainInWorker(
           {
             family, config: familyConfig, training, data: subset(viewFor(family), dataset, searchIndices), labels: dataset.labels, vocabularySize,
-            epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000),
+            epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000), ...(folds ? { folds } : {}),
           },
           {
             signal: ctx.signal,
@@ -152,9 +167,11 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
           },
         ).finally(() => saving.catch(() => undefined));
         await saving;
+        const reported = Math.max(checkpoint?.epoch ?? 0, reportedEpochs.get(ctx.trialNumber) ?? 0);
         for (const epoch of result.history) {
-          if (epoch.epoch > (checkpoint?.epoch ?? 0)) await ctx.report(epoch.epoch, { valAccuracy: epoch.valAccuracy ?? 0, valLoss: epoch.valLoss ?? 0 });
+          if (epoch.epoch > reported) await ctx.report(epoch.epoch, { valAccuracy: epoch.valAccuracy ?? 0, valLoss: epoch.valLoss ?? 0 });
         }
+        reportedEpochs.set(ctx.trialNumber, Math.max(reported, result.history.length));
         const valAccuracyFloat32 = result.metrics.validation?.accuracy ?? result.history.at(-1)?.valAccuracy ?? 0;
         validationCounts.set(ctx.trialNumber, result.validationIndices.length);
         const measured = await measureTrialModel(result.tflite, {
@@ -171,6 +188,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
         return {
           valAccuracy, valAccuracyFloat32, ...(valAccuracyInt8 !== undefined ? { valAccuracyInt8 } : {}), ...sizes,
           parameters: result.metrics.parameters, seconds: result.metrics.seconds, modelSizeKb: result.tflite.byteLength / 1024,
+          // Training seconds of one epoch over the trial's training samples (one fold's share when cross-validated),
+          // without the worker's start-up and export: what the retraining's time estimate scales.
+          epochSeconds: result.history.reduce((sum, e) => sum + e.seconds, 0) / Math.max(1, result.history.length) / (folds ?? 1),
         };
       },
     });
@@ -194,7 +214,10 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   // search retrains for as many epochs as the budget allows.
   let float32 = await readTrialModel(trialModelPath(best.trialNumber));
   const winnerView = viewFor(winner.family);
-  const secondsPerEpoch = (Number(best.metrics.seconds ?? Infinity) / epochs) * (trainIndices.length / (searchIndices.length * 0.8));
+  // Training samples per epoch in the trial: 80% of the search samples, or (k − 1)/k of them when cross-validated.
+  const trialTrainShare = folds ? (folds - 1) / folds : 0.8;
+  const trialEpochSeconds = best.metrics.epochSeconds !== undefined ? Number(best.metrics.epochSeconds) : Number(best.metrics.seconds ?? Infinity) / epochs;
+  const secondsPerEpoch = trialEpochSeconds * (trainIndices.length / (searchIndices.length * trialTrainShare));
   const secondsLeft = (deadline - Date.now()) / 1000 - 5;
   let retrained = false;
   // Without a stored model (a search folder from an older version) retraining is the only way to a model.
@@ -237,7 +260,11 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     },
     labels: dataset.labels,
     // validation: the winner's own validation set when this run trained it (a resumed run may not have), else the 80/20 estimate.
-    split: { train: Math.round(trainIndices.length * 0.8), validation: validationCounts.get(best.trialNumber) ?? trainIndices.length - Math.round(trainIndices.length * 0.8), test: testIndices.length, searchSamples: searchIndices.length, seed: options.seed },
+    split: {
+      train: Math.round(trainIndices.length * trialTrainShare),
+      validation: folds ? searchIndices.length : validationCounts.get(best.trialNumber) ?? trainIndices.length - Math.round(trainIndices.length * 0.8),
+      test: testIndices.length, searchSamples: searchIndices.length, seed: options.seed, ...(folds ? { folds } : {}),
+    },
     budgetSeconds: options.budgetSeconds,
     elapsedSeconds: (Date.now() - started) / 1000,
     winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained, macs: countMacs(parseModel(files.float32)) },
