@@ -194,11 +194,15 @@ def run(splits, cpu_seconds, text_cpu_seconds, only):
             for name, candidates in (text_models() if kind == "text" else table_models()):
                 model, tried, used = grid_search(candidates, xtr, ytr, text_cpu_seconds if kind == "text" else cpu_seconds)
                 accuracy = float(np.mean(model.predict(xte) == np.asarray(yte)))
-                results.append({"dataset": dataset.name, "fold": fold.name, "model": name, "accuracy": accuracy,
-                                "candidates": tried, "of": len(candidates), "cpuSeconds": round(used, 2)})
+                results.append({"dataset": dataset.name, "fold": fold.name, "model": name, "accuracy": accuracy, "candidates": tried,
+                                "of": len(candidates), "cpuSeconds": round(used, 2), "cpuCap": text_cpu_seconds if kind == "text" else cpu_seconds})
                 print(f"{dataset.name} {fold.name} {name}: {accuracy:.4f} ({tried}/{len(candidates)} candidates, {used:.1f} CPU s)", flush=True)
     out = Path(splits) / "sklearn-results.json"
-    out.write_text(json.dumps({"cpuSecondsPerSearch": {"table": cpu_seconds, "text": text_cpu_seconds}, "results": results}, indent=1))
+    if only and out.exists():
+        # A partial run (--only) replaces those datasets' rows and keeps the others.
+        kept = [r for r in json.loads(out.read_text())["results"] if r["dataset"] not in only]
+        results = kept + results
+    out.write_text(json.dumps({"results": results}, indent=1))
     print(f"wrote {out}")
 
 
