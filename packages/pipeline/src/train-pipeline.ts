@@ -66,6 +66,12 @@ const DATA_PARALLEL_MIN_SAMPLES = 2000;
 const TEST_FRACTION = 0.15;
 /** ASHA rungs in epochs: 1, 3, 9, 27. */
 const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
+/**
+ * Cross-validated trials start at 3 epochs (rungs 3, 9, 27): on a small table an epoch is a few optimizer steps, so
+ * after one the MLP is compared with softmax regression before either has learned much, and each rung costs a worker
+ * start-up (seconds, more than the folds' training: bench/automl/RESULTS.md), which a fourth rung would add again.
+ */
+const CROSS_VALIDATED_RUNGS = { ...EPOCH_RUNGS, minResource: 3 };
 
 /**
  * Tables this small are ranked by k-fold cross-validation (TrialRequest.folds) instead of one 20% validation split:
@@ -135,7 +141,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
       studyName,
       space: searchSpaceFor(kind),
       sampler: warmStartSampler(defaultConfigsFor(kind), tpeSampler({ seed: options.seed, startupTrials: 6 })),
-      scheduler: asha(EPOCH_RUNGS),
+      scheduler: asha(folds ? CROSS_VALIDATED_RUNGS : EPOCH_RUNGS),
       metric: 'valAccuracy',
       direction: 'maximize',
       constraints: limitConstraints(options.limits),
@@ -241,9 +247,13 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
       },
       { signal: options.signal, onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: -1, family: winner.family, progress }) },
     );
-    float32 = result.tflite;
-    epochs = result.epochs;
-    retrained = true;
+    // A retraining from scratch that the deadline cut below the trial's own epochs (seen on a loaded machine: 1 epoch
+    // against the trial's 3) is worse than the trial's model, which ships instead when there is one.
+    if (large || !float32 || result.epochs >= epochs) {
+      float32 = result.tflite;
+      epochs = result.epochs;
+      retrained = true;
+    }
   }
 
   options.signal?.throwIfAborted();
