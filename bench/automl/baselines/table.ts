@@ -11,7 +11,7 @@ const { values, positionals } = parseArgs({ allowPositionals: true, options: { s
 interface SklearnRow { dataset: string; fold: string; model: string; accuracy: number; cpuSeconds: number }
 interface OffgridRow { dataset: string; fold: string; int8: number; float32: number; winner: string; trials: number }
 const sklearn = JSON.parse(readFileSync(join(values.splits!, 'sklearn-results.json'), 'utf8')) as { results: SklearnRow[] };
-const runs = positionals.map((tag) => ({ tag, ...(JSON.parse(readFileSync(join(values.splits!, `offgrid-${tag}.json`), 'utf8')) as { results: OffgridRow[]; loadAverage: { min: number; max: number } }) }));
+const allRuns = positionals.map((tag) => ({ tag, ...(JSON.parse(readFileSync(join(values.splits!, `offgrid-${tag}.json`), 'utf8')) as { results: OffgridRow[]; loadAverage: { min: number; max: number } }) }));
 
 const stats = (xs: number[]) => {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -30,6 +30,8 @@ for (const kind of ['table', 'text'] as const) {
   const isText = (d: string) => sklearn.results.some((r) => r.dataset === d && r.model.includes('TF-IDF'));
   const rows = datasets.filter((d) => isText(d) === (kind === 'text'));
   const kindModels = models.filter((m) => rows.some((d) => sklearn.results.some((r) => r.dataset === d && r.model === m)));
+  // Only the runs that trained on this kind of data (a run may cover tables or texts alone).
+  const runs = allRuns.filter((run) => run.results.some((r) => rows.includes(r.dataset)));
   console.log(`\n| dataset | folds | ${kindModels.join(' | ')} | ${runs.map((r) => `offgrid int8 (${r.tag}) | float32 (${r.tag})`).join(' | ')} | winners (${runs.at(-1)?.tag ?? ''}) |`);
   console.log(`|---|---|${kindModels.map(() => '---|').join('')}${runs.map(() => '---|---|').join('')}---|`);
   for (const d of rows) {
@@ -48,4 +50,4 @@ for (const kind of ['table', 'text'] as const) {
 }
 const cpu = (d: string, m: string) => stats(sklearn.results.filter((r) => r.dataset === d && r.model === m).map((r) => r.cpuSeconds)).mean;
 console.log(`\nsklearn CPU seconds per grid search (mean over folds): ${datasets.map((d) => `${d}: ${models.filter((m) => sklearn.results.some((r) => r.dataset === d && r.model === m)).map((m) => `${m} ${cpu(d, m).toFixed(1)}`).join(', ')}`).join('; ')}.`);
-for (const run of runs) console.log(`offgrid ${run.tag}: load average ${run.loadAverage.min.toFixed(1)}–${run.loadAverage.max.toFixed(1)} while it ran.`);
+for (const run of allRuns) console.log(`offgrid ${run.tag}: load average ${run.loadAverage.min.toFixed(1)}–${run.loadAverage.max.toFixed(1)} while it ran.`);
