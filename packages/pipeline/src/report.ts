@@ -58,10 +58,11 @@ export interface TrainReport {
   labels: string[];
   /**
    * Classify: trials split train+validation 80/20 inside the trainer; `searchSamples` of them were used by the
-   * search. Anomaly: `train` normal samples fitted, `validation` normal samples that set the threshold, `test` =
-   * held-out normal + known anomalies.
+   * search. With `folds` (small tables), trials were cross-validated: each fold model trained on `train` samples and
+   * every one of the `validation` (= `searchSamples`) samples was validated once. Anomaly: `train` normal samples
+   * fitted, `validation` normal samples that set the threshold, `test` = held-out normal + known anomalies.
    */
-  split: { train: number; validation: number; test: number; searchSamples: number; seed: number };
+  split: { train: number; validation: number; test: number; searchSamples: number; seed: number; folds?: number };
   budgetSeconds: number;
   elapsedSeconds: number;
   /** `retrained`: on train+validation after the search; otherwise the trial's own model ships (budget too short). */

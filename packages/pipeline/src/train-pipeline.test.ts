@@ -127,6 +127,13 @@ test('a CSV: standardized numeric features and a label column, in metadata and r
   assert.deepEqual(report.input.preprocessing, { tabular: { featureNames: ['temperature', 'vibration'], ...dataset.featureScaling! } });
   assert.deepEqual(report.labels, ['fault', 'idle', 'running']);
   assert.ok(report.trials.every((t) => ['linear', 'mlp'].includes(t.family)), 'table families only');
+  // 127 training rows: trials are ranked by 5-fold cross-validation, every row validated once.
+  assert.equal(report.split.folds, 5);
+  assert.equal(report.split.validation, report.split.searchSamples);
+  for (const trial of report.trials) {
+    const epochs = trial.history.map((h) => h.epoch);
+    assert.deepEqual(epochs, epochs.map((_, i) => i + 1), `trial ${trial.number} reports each epoch once, in order (its folds restart at every rung)`);
+  }
   assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
   assert.deepEqual(readLabels(files.int8), ['fault', 'idle', 'running']);
 });

@@ -73,6 +73,24 @@ const DATA_PARALLEL_MIN_SAMPLES = 2000;
 const TEST_FRACTION = 0.15;
 /** ASHA rungs in epochs: 1, 3, 9, 27. */
 const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
+/**
+ * Cross-validated trials start at 3 epochs (rungs 3, 9, 27): on a small table an epoch is a few optimizer steps, so
+ * after one the MLP is compared with softmax regression before either has learned much, and each rung costs a worker
+ * start-up (seconds, more than the folds' training: bench/automl/RESULTS.md), which a fourth rung would add again.
+ */
+const CROSS_VALIDATED_RUNGS = { ...EPOCH_RUNGS, minResource: 3 };
+
+/**
+ * Tables this small are ranked by k-fold cross-validation (TrialRequest.folds) instead of one 20% validation split:
+ * on a few hundred rows, the split's few dozen rows decided between near-equal trials by one or two rows
+ * (bench/automl/RESULTS.md). The folds run in one worker, so they add training time, not worker start-ups.
+ */
+const CROSS_VALIDATION = { maxSamples: 3000, folds: (samples: number) => (samples < 500 ? 5 : 3) };
+
+/** Folds for a trial on `samples` search samples of `kind` data; undefined: one validation split. */
+export function foldsFor(kind: LoadedDataset['kind'], samples: number): number | undefined {
+  return kind === 'tabular' && samples <= CROSS_VALIDATION.maxSamples ? CROSS_VALIDATION.folds(samples) : undefined;
+}
 
 /**
  * Classify: search → winner retrained on train+validation → float32 + int8 TFLite with metadata → held-out test
@@ -110,6 +128,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   const views = new Map<string, ModelView>();
   const viewFor = (family: string) => views.get(family) ?? views.set(family, modelView(dataset, family)).get(family)!;
   const vocabularySize = dataset.preprocessing?.text?.vocabulary.length;
+  const folds = foldsFor(kind, searchIndices.length);
+  /** Epochs each trial has reported: a cross-validated trial has no checkpoint and trains its folds again from epoch 1 at every rung. */
+  const reportedEpochs = new Map<number, number>();
 
   /** Best validation accuracy of each trial's stored model in this run (the model itself is on disk). */
   const keptAccuracy = new Map<number, number>();
@@ -129,7 +150,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
       studyName,
       space: searchSpaceFor(kind),
       sampler: warmStartSampler(defaultConfigsFor(kind), tpeSampler({ seed: options.seed, startupTrials: 6 })),
-      scheduler: asha(EPOCH_RUNGS),
+      scheduler: asha(folds ? CROSS_VALIDATED_RUNGS : EPOCH_RUNGS),
       metric: 'valAccuracy',
       direction: 'maximize',
       constraints: limitConstraints(options.limits),
@@ -149,7 +170,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
         const result = await executor.train(
           {
             family, config: familyConfig, training, data: subset(viewFor(family), dataset, searchIndices), labels: dataset.labels, vocabularySize,
-            epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000), accelerator,
+            epochs, seed: options.seed, checkpoint, budgetSeconds: Math.max(1, (ctx.deadline - Date.now()) / 1000), accelerator, ...(folds ? { folds } : {}),
           },
           {
             signal: ctx.signal,
@@ -161,9 +182,11 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
           },
         ).finally(() => saving.catch(() => undefined));
         await saving;
+        const reported = Math.max(checkpoint?.epoch ?? 0, reportedEpochs.get(ctx.trialNumber) ?? 0);
         for (const epoch of result.history) {
-          if (epoch.epoch > (checkpoint?.epoch ?? 0)) await ctx.report(epoch.epoch, { valAccuracy: epoch.valAccuracy ?? 0, valLoss: epoch.valLoss ?? 0 });
+          if (epoch.epoch > reported) await ctx.report(epoch.epoch, { valAccuracy: epoch.valAccuracy ?? 0, valLoss: epoch.valLoss ?? 0 });
         }
+        reportedEpochs.set(ctx.trialNumber, Math.max(reported, result.history.length));
         const valAccuracyFloat32 = result.metrics.validation?.accuracy ?? result.history.at(-1)?.valAccuracy ?? 0;
         validationCounts.set(ctx.trialNumber, result.validationIndices.length);
         const measured = await measureTrialModel(result.tflite, {
@@ -180,6 +203,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
         return {
           valAccuracy, valAccuracyFloat32, ...(valAccuracyInt8 !== undefined ? { valAccuracyInt8 } : {}), ...sizes,
           parameters: result.metrics.parameters, seconds: result.metrics.seconds, modelSizeKb: result.tflite.byteLength / 1024,
+          // Training seconds of one epoch over the trial's training samples (one fold's share when cross-validated),
+          // without the worker's start-up and export: what the retraining's time estimate scales.
+          epochSeconds: result.history.reduce((sum, e) => sum + e.seconds, 0) / Math.max(1, result.history.length) / (folds ?? 1),
         };
       },
     });
@@ -203,9 +229,17 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   // search retrains for as many epochs as the budget allows.
   let float32 = await readTrialModel(trialModelPath(best.trialNumber));
   const winnerView = viewFor(winner.family);
-  const secondsPerEpoch = (Number(best.metrics.seconds ?? Infinity) / epochs) * (trainIndices.length / (searchIndices.length * 0.8));
-  const secondsLeft = (deadline - Date.now()) / 1000 - 5;
+  // Training samples per epoch in the trial: 80% of the search samples, or (k − 1)/k of them when cross-validated.
+  const trialTrainShare = folds ? (folds - 1) / folds : 0.8;
+  const trialEpochSeconds = best.metrics.epochSeconds !== undefined ? Number(best.metrics.epochSeconds) : Number(best.metrics.seconds ?? Infinity) / epochs;
+  const secondsPerEpoch = trialEpochSeconds * (trainIndices.length / (searchIndices.length * trialTrainShare));
+  // Kept for quantizing and the test report: 5 s for large sets, down to ~1 s for a small table (measured: 0.1 s for 150 rows).
+  const secondsLeft = (deadline - Date.now()) / 1000 - Math.min(5, 1 + (trainIndices.length + testIndices.length) / 1000);
   let retrained = false;
+  // A cross-validated winner that the deadline stopped before the last rung has not shown where its validation curve
+  // turns: its epoch count is where the search ran out of time, not an optimum (on a loaded machine: 1 epoch). It
+  // retrains for as many epochs as the time left allows (the trainer's budget-driven mode, at most 50).
+  const cutShort = folds !== undefined && best.resource < EPOCH_RUNGS.maxResource;
   // Without a stored model (a search folder from an older version) retraining is the only way to a model.
   if (secondsLeft > secondsPerEpoch * 1.3 + 5 || !float32) {
     // A subsampled search's winner continues from its trial's weights: the epochs it trained on the sample are
@@ -217,14 +251,18 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     const result = await executor.train(
       {
         family: winner.family, config: winner.familyConfig, training: winner.training, trainer: { validationSplit: 0 }, data: subset(winnerView, dataset, trainIndices),
-        labels: dataset.labels, vocabularySize, epochs: large ? undefined : epochs, seed: options.seed, budgetSeconds: Math.max(1, secondsLeft), initialWeights,
+        labels: dataset.labels, vocabularySize, epochs: large || cutShort ? undefined : epochs, seed: options.seed, budgetSeconds: Math.max(1, secondsLeft), initialWeights,
         cores, accelerator,
       },
       { signal: options.signal, onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: -1, family: winner.family, progress }) },
     );
-    float32 = result.tflite;
-    epochs = result.epochs;
-    retrained = true;
+    // A retraining from scratch that the deadline cut below the trial's own epochs (seen on a loaded machine: 1 epoch
+    // against the trial's 3) is worse than the trial's model, which ships instead when there is one.
+    if (large || !float32 || result.epochs >= epochs) {
+      float32 = result.tflite;
+      epochs = result.epochs;
+      retrained = true;
+    }
   }
 
   options.signal?.throwIfAborted();
@@ -246,7 +284,11 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     },
     labels: dataset.labels,
     // validation: the winner's own validation set when this run trained it (a resumed run may not have), else the 80/20 estimate.
-    split: { train: Math.round(trainIndices.length * 0.8), validation: validationCounts.get(best.trialNumber) ?? trainIndices.length - Math.round(trainIndices.length * 0.8), test: testIndices.length, searchSamples: searchIndices.length, seed: options.seed },
+    split: {
+      train: Math.round(trainIndices.length * trialTrainShare),
+      validation: folds ? searchIndices.length : validationCounts.get(best.trialNumber) ?? trainIndices.length - Math.round(trainIndices.length * 0.8),
+      test: testIndices.length, searchSamples: searchIndices.length, seed: options.seed, ...(folds ? { folds } : {}),
+    },
     budgetSeconds: options.budgetSeconds,
     elapsedSeconds: (Date.now() - started) / 1000,
     winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained, macs: countMacs(parseModel(files.float32)) },

@@ -216,3 +216,41 @@ test('text: every structural choice exports ≤ 1e-4 (float32) and int8 agrees o
   }
   assert.throws(() => family.build({}, shape, 4, 0), /text: needs the vocabulary size at build time: pass \{ vocabularySize \}/);
 });
+
+test('mlp: input noise is seeded and only in training, exports as an identity; l2 puts a penalty on every dense kernel', async () => {
+  await loadLiteRtNode();
+  const shape = SHAPES.mlp;
+  const config = { inputNoise: 0.3, l2: 1e-3 };
+  const model = MODEL_FAMILIES.mlp.build(config, shape, 3, 4);
+  assert.equal(model.layers[0].getClassName(), 'GaussianNoise');
+  const x = randomInput([2, ...shape], 12);
+  const noisy = (seed: number) => {
+    (model.layers[0] as unknown as { seed: number }).seed = seed;
+    return tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor).dataSync());
+  };
+  assert.deepEqual(noisy(1), noisy(1), 'same seed, same noise');
+  assert.notDeepEqual(noisy(1), noisy(2), 'another seed, other noise');
+  const expected = tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync());
+  assert.deepEqual(tf.tidy(() => (model.apply(x, { training: false }) as tf.Tensor).dataSync()), expected, 'no noise at inference');
+  const bytes = await exportTflite(model);
+  const [actual] = await runTflite(bytes, [x.slice([0, 0], [1, shape[0]]).dataSync() as Float32Array]);
+  const error = Math.max(...actual.map((v, i) => Math.abs(v - expected[i])));
+  assert.ok(error <= 1e-4, `export max abs error ${error}`);
+  // int8: top-1 agrees with float32 on held-out inputs (weights moved off their initial values first).
+  model.setWeights(model.getWeights().map((w, i) => tf.randomUniform(w.shape, -0.6, 0.6, 'float32', 60 + i)));
+  const sample = (seed: number) => randomInput([shape[0]], seed).dataSync() as Float32Array;
+  const float32 = await exportTflite(model);
+  const int8 = await exportTflite(model, { quantize: 'int8', representativeData: Array.from({ length: 100 }, (_, i) => sample(100 + i)) });
+  let agree = 0;
+  for (let i = 0; i < 50; i++) {
+    const input = sample(300 + i);
+    const [f] = await runTflite(float32, [input]);
+    const [q] = await runTflite(int8, [input]);
+    if (q.indexOf(Math.max(...q)) === f.indexOf(Math.max(...f))) agree++;
+  }
+  assert.ok(agree >= 48, `int8 top-1 agreement ${agree}/50`);
+  const penalties = model.layers.flatMap((layer) => layer.calculateLosses());
+  assert.equal(penalties.length, model.layers.filter((layer) => layer.getClassName() === 'Dense').length, 'one penalty per dense kernel');
+  tf.dispose([x, ...penalties]);
+  model.dispose();
+});

@@ -139,6 +139,23 @@ test('balanced class weights lift the minority class\'s recall on imbalanced dat
   assert.ok(weighted > plain + 0.2, `minority recall ${plain} → ${weighted}`);
 });
 
+test('weight penalties are part of the training loss (tf.layers adds them only inside model.fit)', async () => {
+  const random = createRandom(9);
+  const count = 64;
+  const x = Float32Array.from({ length: count * 4 }, () => random.next() * 2 - 1);
+  const targets = Array.from({ length: count }, (_, i) => (x[i * 4] > 0 ? 1 : 0));
+  const data = { x, shape: [4], targets };
+  const kernelNorm = async (l2: number) => {
+    const r = await fit(data, (seed) => MODEL_FAMILIES.linear.build({ l2 }, [4], 2, seed), { numClasses: 2, budgetSeconds: 30, epochs: 30, seed: 1, validationSplit: 0, learningRate: 0.05 });
+    const norm = tf.tidy(() => tf.norm(r.model.getWeights()[0]).dataSync()[0]);
+    r.model.dispose();
+    return norm;
+  };
+  const weak = await kernelNorm(1e-6);
+  const strong = await kernelNorm(0.1);
+  assert.ok(strong < weak / 2, `kernel norm with l2 0.1 (${strong}) should be well under the one with l2 1e-6 (${weak})`);
+});
+
 test('augmentation: flip mirrors exactly, zero-strength transforms are identities, seeded', () => {
   const shape = [3, 4, 2];
   const image = Float32Array.from({ length: 24 }, (_, i) => i);

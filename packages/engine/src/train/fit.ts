@@ -17,6 +17,7 @@ import { checkData, sampleBatch, sampleSize, targetBatch, type TrainingData } fr
 import { correctCount } from './evaluate.ts';
 import { abortError, type TrainerProgress } from './progress.ts';
 import { afterEpoch, initialScheduleState, rateForEpoch, type LrSchedule, type ScheduleState } from './schedule.ts';
+import { regularizationLoss } from './regularization.ts';
 import { groupedStratifiedSplit, type TrainValidationSplit } from './split.ts';
 import type { GradientPairLeader, HalfBatch } from './gradient-pair.ts';
 
@@ -38,6 +39,11 @@ export interface FitOptions {
   /** Upper bound: tiny training sets get smaller batches (see `effectiveBatchSize`). */
   batchSize?: number;
   validationSplit?: number;
+  /**
+   * Explicit training and validation samples (indices into the data) instead of a seeded `validationSplit`:
+   * one fold of a k-fold cross-validation (`stratifiedFolds`).
+   */
+  split?: TrainValidationSplit;
   seed?: number;
   learningRate?: number;
   lrSchedule?: LrSchedule;
@@ -136,6 +142,12 @@ function validate(data: TrainingData, options: FitOptions): void {
   if (Array.isArray(options.classWeights) && options.classWeights.length !== options.numClasses) {
     throw new Error(`classWeights has ${options.classWeights.length} entries; numClasses is ${options.numClasses}.`);
   }
+  if (options.split) {
+    const n = data.targets.length;
+    const outside = [...options.split.trainIndices, ...options.split.validationIndices].find((i) => !(Number.isInteger(i) && i >= 0 && i < n));
+    if (outside !== undefined) throw new Error(`split holds index ${outside}; the data has ${n} samples.`);
+    if (options.split.trainIndices.length === 0) throw new Error('split has no training samples.');
+  }
   if (options.pair && options.resumeFrom) throw new Error('Data-parallel training (pair) cannot resume from a checkpoint: train on one worker to resume.');
   if (options.labelSmoothing !== undefined && !(options.labelSmoothing >= 0 && options.labelSmoothing < 1)) {
     throw new Error(`labelSmoothing must be in [0, 1) (got ${options.labelSmoothing}).`);
@@ -164,6 +176,12 @@ export function weightedCrossEntropy(probabilities: tf.Tensor2D, labels: tf.Tens
   });
 }
 
+/** The training objective: cross-entropy plus the model's weight penalties (see regularizationLoss). */
+function withPenalties(model: tf.LayersModel, loss: tf.Scalar): tf.Scalar {
+  const penalty = regularizationLoss(model);
+  return penalty ? tf.add(loss, penalty) : loss;
+}
+
 /**
  * Gradients (nothing applied), mean loss and correct predictions of one batch in training mode. The data-parallel
  * follower computes its half of every batch with this; `hits` is kept out of the caller's tidy: dispose it.
@@ -175,7 +193,7 @@ export function batchGradients(model: tf.LayersModel, data: TrainingData, indice
   const { value, grads } = tf.variableGrads(() => {
     const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
     hits = tf.keep(correctCount(probabilities, labels));
-    return weightedCrossEntropy(probabilities, labels, options.classWeights, options.labelSmoothing);
+    return withPenalties(model, weightedCrossEntropy(probabilities, labels, options.classWeights, options.labelSmoothing));
   }, variables);
   return { grads, loss: value, hits: hits! };
 }
@@ -224,7 +242,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
   const elapsed = (): number => (now() - started) / 1000;
 
   let random: Random = createRandom(seed);
-  const split = groupedStratifiedSplit(Array.from(data.targets), data.groups, validationSplit, random);
+  const split = options.split ?? groupedStratifiedSplit(Array.from(data.targets), data.groups, validationSplit, random);
   const model = buildModel(random.nextSeed());
   const optimizer = createAdam(learningRate);
   const setRate = (rate: number): void => {
@@ -349,7 +367,7 @@ export async function fit(data: TrainingData, buildModel: (seed: number) => tf.L
             const batchLoss = optimizer.minimize(() => {
               const probabilities = model.apply(x, { training: true }) as tf.Tensor2D;
               batchHits = tf.keep(correctCount(probabilities, labels));
-              return weightedCrossEntropy(probabilities, labels, classWeights, options.labelSmoothing);
+              return withPenalties(model, weightedCrossEntropy(probabilities, labels, classWeights, options.labelSmoothing));
             }, true, variables)!;
             return [batchLoss, batchHits!];
           });

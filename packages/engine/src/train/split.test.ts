@@ -4,7 +4,7 @@ import { initWasmBackend } from '../backend/init-wasm.ts';
 import { mlpFamily } from '../families/mlp.ts';
 import { createRandom } from '../util/random.ts';
 import { fit } from './fit.ts';
-import { groupedStratifiedSplit, stratifiedSplit } from './split.ts';
+import { groupedStratifiedSplit, stratifiedFolds, stratifiedSplit } from './split.ts';
 
 /** 12 recordings (6 per label) of 3–7 windows each. */
 function recordings(): { targets: number[]; groups: number[] } {
@@ -41,4 +41,28 @@ test("fit's validation split follows data.groups", async () => {
   assert.deepEqual(straddling(groups, result.split.trainIndices, result.split.validationIndices), []);
   assert.ok(result.split.validationIndices.length > 0);
   result.model.dispose();
+});
+
+test('stratifiedFolds: every sample validated exactly once, classes spread evenly, groups kept whole, seeded', () => {
+  const targets = Array.from({ length: 53 }, (_, i) => (i < 40 ? 0 : i < 50 ? 1 : 2));
+  const folds = stratifiedFolds(targets, undefined, 5, createRandom(3));
+  assert.equal(folds.length, 5);
+  const validated = folds.flatMap((f) => f.validationIndices).sort((a, b) => a - b);
+  assert.deepEqual(validated, targets.map((_, i) => i), 'each sample in exactly one validation fold');
+  for (const fold of folds) {
+    assert.equal(fold.trainIndices.length + fold.validationIndices.length, targets.length);
+    assert.ok(!fold.trainIndices.some((i) => fold.validationIndices.includes(i)), 'train and validation disjoint');
+    const count = (label: number) => fold.validationIndices.filter((i) => targets[i] === label).length;
+    assert.equal(count(0), 8, '40 of class 0 over 5 folds');
+    assert.equal(count(1), 2, '10 of class 1 over 5 folds');
+  }
+  const sizes = folds.map((f) => f.validationIndices.length);
+  assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `fold sizes ${sizes}`);
+  assert.deepEqual(stratifiedFolds(targets, undefined, 5, createRandom(3)), folds, 'same seed, same folds');
+
+  const { targets: windows, groups } = recordings();
+  for (const fold of stratifiedFolds(windows, groups, 3, createRandom(4))) {
+    assert.deepEqual(straddling(groups, fold.trainIndices, fold.validationIndices), []);
+  }
+  assert.throws(() => stratifiedFolds(targets, undefined, 1, createRandom(0)), /folds must be an integer ≥ 2/);
 });

@@ -52,3 +52,39 @@ export function groupedStratifiedSplit(targets: readonly number[], groups: Array
   const expand = (positions: number[]) => shuffleInPlace(positions.flatMap((p) => members.get(keys[p])!), random);
   return { trainIndices: expand(byGroup.trainIndices), validationIndices: expand(byGroup.validationIndices) };
 }
+
+/**
+ * Stratified k-fold: `k` disjoint validation folds covering every sample once, each class dealt round-robin over
+ * the folds (from a rotating start, so fold sizes differ by at most one), whole groups on one side as in
+ * groupedStratifiedSplit. Fold i's split trains on the other k − 1 folds.
+ */
+export function stratifiedFolds(targets: readonly number[], groups: ArrayLike<number> | undefined, k: number, random: Random): TrainValidationSplit[] {
+  if (!(Number.isInteger(k) && k >= 2)) throw new Error(`folds must be an integer ≥ 2 (got ${k}).`);
+  if (groups && groups.length !== targets.length) throw new Error(`groups has ${groups.length} entries; there are ${targets.length} samples.`);
+  // Units are samples, or groups of samples (a recording's windows) when groups are given.
+  const units = new Map<number, number[]>();
+  targets.forEach((_, i) => {
+    const key = groups ? groups[i] : i;
+    const list = units.get(key);
+    if (list) list.push(i);
+    else units.set(key, [i]);
+  });
+  const byClass = new Map<number, number[][]>();
+  for (const key of [...units.keys()].sort((a, b) => a - b)) {
+    const members = units.get(key)!;
+    const label = targets[members[0]];
+    byClass.set(label, [...(byClass.get(label) ?? []), members]);
+  }
+  const folds: number[][] = Array.from({ length: k }, () => []);
+  let next = 0;
+  for (const label of [...byClass.keys()].sort((a, b) => a - b)) {
+    for (const members of shuffleInPlace(byClass.get(label)!, random)) {
+      folds[next].push(...members);
+      next = (next + 1) % k;
+    }
+  }
+  return folds.map((validation, i) => ({
+    trainIndices: shuffleInPlace(folds.flatMap((fold, j) => (j === i ? [] : fold)), random),
+    validationIndices: shuffleInPlace(validation, random),
+  }));
+}

@@ -37,6 +37,13 @@ export interface TrialRequest {
   /** Start from the weights of another run's checkpoint bytes (same family and config), e.g. the search's winning trial; see `FitOptions.initialWeights`. */
   initialWeights?: Uint8Array;
   /**
+   * k ≥ 2: k-fold cross-validation (`crossValidate`): k models trained one after the other in this worker, the
+   * history averaged over folds, `metrics.validation` over every sample's out-of-fold prediction; the result's model
+   * and `validationIndices` are the last fold's. No checkpoints are sent (not with `checkpoint`, `initialWeights`
+   * or `cores` 2). For small datasets, where one validation split is too few samples to rank configurations.
+   */
+  folds?: number;
+  /**
    * 2: train data-parallel on two worker threads (two cores), each computing half of every batch; not with
    * `checkpoint`. Default 1.
    */

@@ -4,17 +4,19 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { initWebGpuBackend } from '../accelerator/webgpu.ts';
 import { initWasmBackend } from '../backend/init-wasm.ts';
-import { classificationReport } from '../eval/metrics.ts';
+import { classificationReport, type ClassificationReport } from '../eval/metrics.ts';
 import { createAdam } from '../train/adam.ts';
 import { exportTflite } from '../export/export-tflite.ts';
 import { getFamily } from '../families/registry.ts';
 import { trainingOptionsFromConfig } from '../families/training-space.ts';
 import { predictSamples, sampleSize, type TrainingData } from '../train/data.ts';
 import { hasAugmentation } from '../train/augment.ts';
-import { batchGradients, fit, FIT_DEFAULTS } from '../train/fit.ts';
+import { crossValidate } from '../train/cross-validate.ts';
+import { batchGradients, fit, FIT_DEFAULTS, type FitResult } from '../train/fit.ts';
 import { GradientPairLeader, followGradientPair } from '../train/gradient-pair.ts';
 import { reseedDropout } from '../train/dropout.ts';
 import { createRandom } from '../util/random.ts';
+import type { TrainerProgress } from '../train/progress.ts';
 import type { TrialProgress, TrialRequest, TrialWorkerInput, TrialWorkerMessage } from './trial-protocol.ts';
 
 const EXPORT_RESERVE_SECONDS = 0.5;
@@ -81,31 +83,43 @@ async function run({ request, startedAt, role, pairPort }: TrialWorkerInput): Pr
   const numClasses = request.labels.length;
   const spentSeconds = (Date.now() - startedAt) / 1000;
   let lastBatchReport = 0;
-  const trained = await fit(data, build, {
+  const common = {
     ...trainer,
-    ...(role === 'leader' ? { pair: new GradientPairLeader(pairPort!) } : {}),
     numClasses,
     budgetSeconds: Math.max(0.1, request.budgetSeconds - spentSeconds - EXPORT_RESERVE_SECONDS),
     epochs: request.epochs,
     seed: request.seed,
-    resumeFrom: request.checkpoint,
-    initialWeights: request.initialWeights,
-    onCheckpoint: (checkpoint) => post({ type: 'checkpoint', checkpoint }, [checkpoint.bytes.buffer as ArrayBuffer]),
-    onProgress: ({ event, ...p }) => {
+    onProgress: ({ event, ...p }: TrainerProgress) => {
       const now = Date.now();
       if (event === 'batch' && now - lastBatchReport < BATCH_REPORT_INTERVAL_MS) return;
       lastBatchReport = now;
       progress({ ...p, fraction: p.fraction * TRAINING_SHARE });
     },
-  });
+  };
+  let trained: FitResult;
+  let validation: ClassificationReport | undefined;
+  if (request.folds !== undefined && request.folds > 1) {
+    if (request.checkpoint || request.initialWeights || role) throw new Error('Cross-validated trials (folds) cannot resume, start from initialWeights or train on two cores.');
+    const folded = await crossValidate(data, build, { ...common, folds: request.folds });
+    trained = folded;
+    const { indices, probabilities } = folded.outOfFold;
+    validation = classificationReport(probabilities, indices.map((i) => data.targets[i]), numClasses);
+  } else {
+    trained = await fit(data, build, {
+      ...common,
+      ...(role === 'leader' ? { pair: new GradientPairLeader(pairPort!) } : {}),
+      resumeFrom: request.checkpoint,
+      initialWeights: request.initialWeights,
+      onCheckpoint: (checkpoint) => post({ type: 'checkpoint', checkpoint }, [checkpoint.bytes.buffer as ArrayBuffer]),
+    });
+    const held = trained.split.validationIndices;
+    validation = held.length ? classificationReport(await predictSamples(trained.model, data, held), held.map((i) => data.targets[i]), numClasses) : undefined;
+  }
   const { epochs } = trained;
   const last = trained.history.at(-1);
-  const final = last ? { loss: last.loss, accuracy: last.accuracy, valLoss: trained.metrics.valLoss, valAccuracy: trained.metrics.valAccuracy } : {};
+  const final = last ? { loss: last.loss, accuracy: last.accuracy, valLoss: trained.metrics.valLoss, valAccuracy: validation?.accuracy ?? trained.metrics.valAccuracy } : {};
   progress({ phase: 'exporting', epoch: epochs, epochs, fraction: TRAINING_SHARE, ...final });
   const validationIndices = trained.split.validationIndices;
-  const validation = validationIndices.length
-    ? classificationReport(await predictSamples(trained.model, data, validationIndices), validationIndices.map((i) => data.targets[i]), numClasses)
-    : undefined;
   const exported = await exportTflite(trained.model, { description: `Offgrid ${family.name} classifier: ${request.labels.join(', ')}` });
   const tflite = exported.byteOffset === 0 && exported.byteLength === exported.buffer.byteLength && exported.buffer instanceof ArrayBuffer ? exported : exported.slice();
   const parameters = trained.model.countParams();

@@ -125,3 +125,16 @@ test('on two cores each worker computes half of every batch: the same first epoc
   assert.ok(cnn.metrics.validation!.accuracy >= 0.9, `val accuracy ${cnn.metrics.validation!.accuracy}`);
   await assert.rejects(trainInWorker({ ...request, cores: 2, checkpoint: { epoch: 1, optimizerStep: 1, bytes: new Uint8Array(8) } }), /cannot resume from a checkpoint/);
 });
+
+test('a cross-validated trial (folds) scores every sample out of fold, sends no checkpoints, and refuses to resume', async () => {
+  const data = blobs(60);
+  const checkpoints: TrainingCheckpoint[] = [];
+  const request: TrialRequest = { family: 'mlp', config: { layers: 1, units: 16 }, training: { learningRate: 0.02 }, data, labels: ['a', 'b', 'c'], epochs: 3, budgetSeconds: 60, seed: 1, folds: 3 };
+  const result = await trainInWorker(request, { onCheckpoint: (c) => checkpoints.push(c) });
+  assert.equal(result.metrics.validation?.confusion.flat().reduce((a, b) => a + b, 0), 60, 'all 60 samples validated');
+  assert.equal(result.validationIndices.length, 20, "the returned model's own fold");
+  assert.equal(result.history.length, 3);
+  assert.equal(checkpoints.length, 0);
+  assert.ok(result.tflite.byteLength > 0);
+  await assert.rejects(trainInWorker({ ...request, initialWeights: new Uint8Array(8) }), /Cross-validated trials \(folds\) cannot resume/);
+});
