@@ -1,6 +1,7 @@
 import { Worker, type Transferable } from 'node:worker_threads';
 
 const BOOTSTRAP_URL = new URL('./bootstrap.mjs', import.meta.url);
+const GRACE_MS = 60_000;
 
 /** What every training worker posts: updates while it works, then one result or one error. */
 export type WorkerReply<U, R> = U | { type: 'result'; result: R } | { type: 'error'; name: string; message: string; stack?: string };
@@ -29,6 +30,7 @@ export function runWorker<U extends { type: string }, R>(
   onUpdate: (update: U) => void,
   signal?: AbortSignal,
   transferList: Transferable[] = [],
+  { stopGracefully = false }: { stopGracefully?: boolean } = {},
 ): Promise<R> {
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   return new Promise<R>((resolve, reject) => {
@@ -40,9 +42,17 @@ export function runWorker<U extends { type: string }, R>(
       signal?.removeEventListener('abort', onAbort);
       outcome();
     };
+    // Graceful: ask the worker to stop (it ends at its next batch and exits by itself) instead of terminating the
+    // thread, which a native addon at work in it (Dawn, for WebGPU) may not survive. A worker that does not exit
+    // within GRACE_MS is terminated all the same.
+    const end = (): void => {
+      if (!stopGracefully) return void worker.terminate();
+      worker.postMessage({ type: 'stop' });
+      setTimeout(() => void worker.terminate(), GRACE_MS).unref();
+    };
     const onAbort = (): void => {
       settle(() => reject(abortReason(signal!)));
-      void worker.terminate();
+      end();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (message: WorkerReply<U, R>) => {
@@ -50,7 +60,7 @@ export function runWorker<U extends { type: string }, R>(
       if (message.type === 'result') settle(() => resolve((message as { result: R }).result));
       else if (message.type === 'error') settle(() => reject(workerFailure(message as { name: string; message: string; stack?: string })));
       else return onUpdate(message as U);
-      void worker.terminate();
+      end();
     });
     worker.on('error', (error) => settle(() => reject(new Error(`Training worker crashed: ${error.message}`, { cause: error }))));
     worker.on('exit', (code) => settle(() => reject(new Error(`Training worker exited with code ${code} before returning a model.`))));

@@ -26,6 +26,11 @@ const TRAINING_SHARE = 0.95;
 const port = parentPort;
 if (!port) throw new Error('trial-worker.ts must run in a worker thread; use trainInWorker().');
 const post = (message: TrialWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+// A 'stop' message ends training at the next batch (runWorker's graceful stop, used for WebGPU trials: terminating a
+// thread while Dawn works in it aborts the whole process). The port must not keep the thread alive by itself.
+const stop = new AbortController();
+port.on('message', (message: { type?: string }) => message?.type === 'stop' && stop.abort(new DOMException('Training was stopped.', 'AbortError')));
+port.unref();
 const progress = (p: TrialProgress): void => post({ type: 'progress', progress: p });
 
 /** Resizes image samples to `[h, w, c]` (bilinear, like tf.image.resizeBilinear on the phone side). */
@@ -89,6 +94,7 @@ async function run({ request, startedAt, role, pairPort }: TrialWorkerInput): Pr
     budgetSeconds: Math.max(0.1, request.budgetSeconds - spentSeconds - EXPORT_RESERVE_SECONDS),
     epochs: request.epochs,
     seed: request.seed,
+    signal: stop.signal,
     onProgress: ({ event, ...p }: TrainerProgress) => {
       const now = Date.now();
       if (event === 'batch' && now - lastBatchReport < BATCH_REPORT_INTERVAL_MS) return;

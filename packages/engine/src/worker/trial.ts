@@ -25,7 +25,7 @@ export function trainInWorker(request: TrialRequest, handlers: TrialHandlers = {
   return runWorker<Exclude<TrialWorkerMessage, { type: 'result' | 'error' }>, TrialResult>(
     workerData, `offgrid-trial-${request.family}`,
     (update) => (update.type === 'progress' ? onProgress?.(update.progress) : onCheckpoint?.(update.checkpoint)),
-    signal,
+    signal, [], { stopGracefully: request.accelerator === 'webgpu' },
   );
 }
 
