@@ -9,7 +9,7 @@ import { cacheKey, readDecoded, writeDecoded } from './decoded-cache.ts';
 export type DecodedFile = { index: number; image: RgbImage } | { index: number; error: string };
 
 /** From this many files on, decoding is split over worker threads: below it, starting them costs more than it saves. */
-export const DECODE_WORKERS_FROM_FILES = 2000;
+const DECODE_WORKERS_FROM_FILES = 2000;
 /** Files decoded at once per thread: sharp decodes on libuv's pool, so a few in flight keep it (and the disk) busy. */
 const IN_FLIGHT = 4;
 
