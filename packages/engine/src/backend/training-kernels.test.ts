@@ -59,6 +59,22 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
   return maxDiff / Math.max(maxRef, 1e-12);
 }
 
+/** Builds the same computation (inputs included) on cpu and on wasm; wasm's result must match cpu's in shape and values. */
+async function assertWasmMatchesCpu(compute: () => tf.Tensor): Promise<void> {
+  const run = async (backend: string): Promise<{ values: Float32Array; shape: number[] }> => {
+    assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
+    const out = tf.tidy(compute);
+    const result = { values: (await out.data()) as Float32Array, shape: out.shape };
+    out.dispose();
+    return result;
+  };
+  const expected = await run('cpu');
+  const actual = await run('wasm');
+  assert.deepEqual(actual.shape, expected.shape);
+  const error = relativeError(actual.values, expected.values);
+  assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
+}
+
 function buildCases(): KernelCase[] {
   const cases: KernelCase[] = [];
   const sizes: [number, number][] = [[7, 9], [11, 11]];
@@ -161,25 +177,10 @@ for (const [shape, statsShape, withOffset, withScale] of [
   [[4, 5, 6], [6], true, true], [[3, 7, 6], [6], false, true], [[9, 6], [6], true, false], [[2, 3, 3, 5], [5], false, false],
   [[4, 6], [4, 6], true, true], // not per channel: wasm's kernel
 ] as [number[], number[], boolean, boolean][]) {
-  test(`FusedBatchNorm x=[${shape}] statistics=[${statsShape}] offset=${withOffset} scale=${withScale}`, async () => {
-    const run = async (backend: string): Promise<{ values: Float32Array; shape: number[] }> => {
-      assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
-      const x = tf.tensor(randomValues(shape, 21), shape);
-      const mean = tf.tensor(randomValues(statsShape, 22), statsShape);
-      const variance = tf.abs(tf.tensor(randomValues(statsShape, 23), statsShape));
-      const offset = withOffset ? tf.tensor(randomValues(statsShape, 24), statsShape) : undefined;
-      const scale = withScale ? tf.tensor(randomValues(statsShape, 25), statsShape) : undefined;
-      const out = tf.batchNorm(x, mean, variance, offset, scale, 1e-3);
-      const result = { values: (await out.data()) as Float32Array, shape: out.shape };
-      tf.dispose([x, mean, variance, out, ...(offset ? [offset] : []), ...(scale ? [scale] : [])]);
-      return result;
-    };
-    const expected = await run('cpu');
-    const actual = await run('wasm');
-    assert.deepEqual(actual.shape, expected.shape);
-    const error = relativeError(actual.values, expected.values);
-    assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
-  });
+  test(`FusedBatchNorm x=[${shape}] statistics=[${statsShape}] offset=${withOffset} scale=${withScale}`, () => assertWasmMatchesCpu(() => {
+    const stats = (seed: number) => tf.tensor(randomValues(statsShape, seed), statsShape);
+    return tf.batchNorm(tf.tensor(randomValues(shape, 21), shape), stats(22), tf.abs(stats(23)), withOffset ? stats(24) : undefined, withScale ? stats(25) : undefined, 1e-3);
+  }));
 }
 
 // The BatchNorm gradient without tf.tile (batch-norm-grad.ts), through tf.batchNorm on wasm,
@@ -221,21 +222,8 @@ for (const [shape, axis, keepDims] of [
   [[5, 6, 7, 3], [1, 2], false], [[5, 6, 7, 3], 3, true], // not channel reductions: wasm's kernels
 ] as [number[], number | number[], boolean][]) {
   for (const kernel of ['Sum', 'Mean']) {
-    test(`${kernel} x=[${shape}] axis=${JSON.stringify(axis)} keepDims=${keepDims}`, async () => {
-      const run = async (backend: string): Promise<{ values: Float32Array; shape: number[] }> => {
-        assert.ok(await tf.setBackend(backend), `backend ${backend} unavailable`);
-        const x = tf.tensor(randomValues(shape, 7), shape);
-        const out = tf.engine().runKernel(kernel, { x }, { axis, keepDims }) as tf.Tensor;
-        const result = { values: (await out.data()) as Float32Array, shape: out.shape };
-        tf.dispose([x, out]);
-        return result;
-      };
-      const expected = await run('cpu');
-      const actual = await run('wasm');
-      assert.deepEqual(actual.shape, expected.shape);
-      const error = relativeError(actual.values, expected.values);
-      assert.ok(error <= TOLERANCE, `relative error ${error.toExponential(2)} > ${TOLERANCE}`);
-    });
+    test(`${kernel} x=[${shape}] axis=${JSON.stringify(axis)} keepDims=${keepDims}`, () => assertWasmMatchesCpu(() =>
+      tf.engine().runKernel(kernel, { x: tf.tensor(randomValues(shape, 7), shape) }, { axis, keepDims }) as tf.Tensor));
   }
 }
 
