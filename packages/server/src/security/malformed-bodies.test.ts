@@ -35,6 +35,7 @@ const MALFORMED: [string, string, string | undefined, Buffer][] = [
 
 let server: ServerProcess;
 let adminKey: string;
+let workerKey: string;
 let dataDir: string;
 let projectId: string;
 
@@ -43,6 +44,7 @@ before(async () => {
   server = await spawnServer(dataDir);
   adminKey = server.adminKey!;
   projectId = (await postJson<{ id: string }>(server, adminKey, '/projects', { name: 'fuzz', labels: ['a', 'b'] })).id;
+  workerKey = (await postJson<{ apiKey: string }>(server, adminKey, '/keys', { scope: 'worker', name: 'fuzz-worker' })).apiKey;
 });
 after(async () => {
   if (server.process.exitCode === null) await stopServer(server);
@@ -50,12 +52,12 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** [method, path, whether it declares a request body]. */
-async function writeRoutes(): Promise<[string, string, boolean][]> {
-  const document = await jsonOf<{ paths: Record<string, Record<string, { requestBody?: unknown }>> }>(await fetch(`${server.baseUrl}/api/docs/json`));
+/** [method, path, whether it declares a request body, the key that may call it (worker routes take worker keys only)]. */
+async function writeRoutes(): Promise<[string, string, boolean, string][]> {
+  const document = await jsonOf<{ paths: Record<string, Record<string, { requestBody?: unknown; tags?: string[] }>> }>(await fetch(`${server.baseUrl}/api/docs/json`));
   return Object.entries(document.paths).flatMap(([path, operations]) => Object.entries(operations)
     .filter(([method]) => ['post', 'put', 'patch', 'delete'].includes(method))
-    .map(([method, operation]): [string, string, boolean] => [method.toUpperCase(), path, operation.requestBody !== undefined]));
+    .map(([method, operation]): [string, string, boolean, string] => [method.toUpperCase(), path, operation.requestBody !== undefined, operation.tags?.includes('workers') ? workerKey : adminKey]));
 }
 
 /** The fixture project, or for deleting a project a fresh one each time (the fuzz must not delete what later cases use). */
@@ -74,19 +76,21 @@ async function alive(what: string): Promise<void> {
 test('every write route answers 4xx to every malformed body, and the server lives on', async () => {
   const routes = await writeRoutes();
   assert.ok(routes.length >= 8, `write routes: ${routes.map(([m, p]) => `${m} ${p}`).join(', ')}`);
+  assert.ok(routes.filter(([, , , key]) => key === workerKey).length >= 4, 'the worker routes are in the document and fuzzed with a worker key');
   const wrong: string[] = [];
-  for (const [method, route, takesBody] of routes) {
+  for (const [method, route, takesBody, key] of routes) {
     for (const [what, contentType, encoding, body] of MALFORMED) {
       const path = await target(method, route);
       const name = `${what} → ${method} ${path}`;
       const answer = await fetch(`${server.baseUrl}${path}`, {
-        method, body, headers: { authorization: `Bearer ${adminKey}`, 'content-type': contentType, ...(encoding ? { 'content-encoding': encoding } : {}) },
+        method, body, headers: { authorization: `Bearer ${key}`, 'content-type': contentType, ...(encoding ? { 'content-encoding': encoding } : {}) },
       }).catch((error: Error) => error);
       await alive(name);
       // Well-formed JSON sent to a route that takes no body (deleting a project) is ignored, not an error.
       const ignorable = !takesBody && what === 'JSON that is not an object';
       if (answer instanceof Error) wrong.push(`${name}: ${answer.message}`);
-      else if ((answer.status < 400 && !ignorable) || answer.status >= 500) wrong.push(`${name}: ${answer.status} ${(await answer.text()).slice(0, 200)}`);
+      // 401/403 would mean the body was never looked at: every route gets a key it accepts.
+      else if ((answer.status < 400 && !ignorable) || answer.status >= 500 || answer.status === 401 || answer.status === 403) wrong.push(`${name}: ${answer.status} ${(await answer.text()).slice(0, 200)}`);
     }
   }
   assert.deepEqual(wrong, []);
