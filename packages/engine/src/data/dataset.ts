@@ -59,8 +59,6 @@ export interface LoadOptions {
    * of upscaling; otherwise every picture becomes the spec's size. Default false (the size is exactly the spec's).
    */
   smallImagesNative?: boolean;
-  /** Images: worker threads that decode (default: one per core, up to 4, from 2,000 files on; 1 decodes on this thread). */
-  decodeWorkers?: number;
   /** Images: a folder that keeps decoded pictures between runs (decoded-cache.ts); default none. */
   decodedCache?: string;
 }

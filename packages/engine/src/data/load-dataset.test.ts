@@ -62,29 +62,6 @@ test('small pictures keep their own size when asked (the input follows the data)
   }
 });
 
-test('decoding split over worker threads gives exactly what one thread gives, skips included', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'offgrid-workers-'));
-  try {
-    for (const label of ['a', 'b']) mkdirSync(join(root, label));
-    for (let i = 0; i < 9; i++) {
-      const picture = sharp({ create: { width: 10 + i, height: 9, channels: 3, background: { r: 20 * i, g: 255 - 20 * i, b: 7 * i } } });
-      writeFileSync(join(root, i % 2 ? 'b' : 'a', `${i}.${i % 3 ? 'png' : 'jpg'}`), await (i % 3 ? picture.png() : picture.jpeg()).toBuffer());
-    }
-    writeFileSync(join(root, 'b', 'broken.png'), 'not a picture');
-    const progress: number[] = [];
-    const inWorkers = await loadDataset(root, spec, (p) => progress.push(p.done), {}, { decodeWorkers: 2 });
-    const here = await loadDataset(root, spec, undefined, {}, { decodeWorkers: 1 });
-    assert.deepEqual([...inWorkers.targets], [...here.targets]);
-    assert.deepEqual(inWorkers.sources, here.sources);
-    assert.deepEqual(inWorkers.skipped, here.skipped);
-    assert.equal(inWorkers.skipped.length, 1);
-    assert.deepEqual(inWorkers.x, here.x, 'the same pixels, in file order');
-    assert.deepEqual(progress, Array.from({ length: 10 }, (_, i) => i + 1), 'progress counts every file once');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
-
 test('a decoded cache: the second load of a folder reads it back; a changed file or a damaged cache decodes again', async () => {
   const root = mkdtempSync(join(tmpdir(), 'offgrid-cached-'));
   const cache = join(root, 'cache');

@@ -9,7 +9,7 @@ import { loadMotionFiles } from './load-motion.ts';
 import { loadTextFiles } from './load-text.ts';
 
 /**
- * Decodes and preprocesses every image (decoding split over the cores for large sets: decode-files.ts), keeping
+ * Decodes (decode-files.ts: several at a time, or from the decoded cache) and preprocesses every image, keeping
  * file order. With `options.smallImagesNative` the input follows the data when every image is smaller than the
  * spec (28×28 pictures become 28×28 inputs, not upscaled 32×32 ones); larger or mixed sizes all become the spec's size.
  */
@@ -26,7 +26,7 @@ async function loadImageFiles({ labels, files }: LabelFolders, root: string, spe
     else if (options.smallImagesNative && file.image.width < spec.width && file.image.height < spec.height) small.set(file.index, file.image);
     else x.set(preprocessImage(file.image, spec), file.index * fullSize);
     onProgress?.({ done: ++done, total: files.length });
-  }, options.decodeWorkers, options.decodedCache);
+  }, options.decodedCache);
 
   const allSmall = small.size + failed.size === files.length && small.size > 0;
   const side = allSmall ? Math.max(...[...small.values()].map((image) => image.width)) : spec.width;
