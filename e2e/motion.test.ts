@@ -17,12 +17,12 @@ type MotionPattern = 'shake' | 'still' | 'hum' | null;
 
 const FAKE_MOTION_SCRIPT = `
 (() => {
-  let step = 0;
   setInterval(() => {
     const pattern = window.__motionPattern;
     if (!pattern) return;
-    step++;
-    const t = step * 0.02, s = Math.sin, c = Math.cos, tau = 2 * Math.PI;
+    // The motion is a function of the clock, as a real one is: on a loaded machine the timer fires late, and a
+    // signal stepped per tick would slow down (a 2 Hz hum turning into 1.5 Hz reads as an anomaly).
+    const t = performance.now() / 1000, s = Math.sin, c = Math.cos, tau = 2 * Math.PI;
     let a, r;
     if (pattern === 'shake') {
       // Hand shaking: large accelerations at 4-7 Hz, fast rotations.

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelVersion } from '@offgrid/sdk';
-import { answerOf, chooseVariant, type VariantMeasurement } from './variant-rule.ts';
+import { agreesWithFloat32, answerOf, chooseVariant, type VariantMeasurement } from './variant-rule.ts';
 
 const m = (variant: 'int8' | 'float32', accelerator: 'wasm' | 'webgpu', latencyMs: number | undefined, agreeing = 16, probes = 16): VariantMeasurement =>
   latencyMs === undefined ? { variant, accelerator, error: 'no' } : { variant, accelerator, latencyMs, agreeing, probes };
@@ -37,3 +37,18 @@ function pick(measurements: VariantMeasurement[]): [string, string, string] {
   const { variant, accelerator, how } = chooseVariant(measurements);
   return [variant, accelerator, how];
 }
+
+test('agreement with float32: the same answer, or a near-tie that quantization may tip either way', () => {
+  const classifier = { metrics: {} } as unknown as ModelVersion;
+  const agrees = (reference: number[], scores: number[]) => agreesWithFloat32(classifier, 'int8', Float32Array.from(reference), Float32Array.from(scores));
+  assert.equal(agrees([0.1, 0.7, 0.2], [0.1, 0.6, 0.3]), true);
+  assert.equal(agrees([0.1, 0.7, 0.2], [0.1, 0.3, 0.6]), false, 'a clear answer changed');
+  // A model that has not learned: float32 itself can hardly tell the classes apart.
+  assert.equal(agrees([0.335, 0.333, 0.332], [0.332, 0.336, 0.332]), true);
+  assert.equal(agrees([0.36, 0.33, 0.31], [0.32, 0.34, 0.34]), false, '3 points apart is an answer');
+  const detector = { metrics: { anomaly: { threshold: 1.0, thresholdInt8: 1.5, falseAlarmRate: 0.01 } } } as unknown as ModelVersion;
+  const alarm = (reference: number, score: number) => agreesWithFloat32(detector, 'int8', Float32Array.from([reference]), Float32Array.from([score]));
+  assert.equal(alarm(1.2, 1.6), true, 'both alarm, each with its own threshold');
+  assert.equal(alarm(1.2, 1.2), false);
+  assert.equal(alarm(1.01, 1.2), true, 'float32 sits on its threshold');
+});

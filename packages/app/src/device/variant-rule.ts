@@ -14,7 +14,7 @@ export interface VariantMeasurement {
   accelerator: Accelerator;
   /** Median of TIMED_RUNS runs after one warm-up, ms. */
   latencyMs?: number;
-  /** Probe samples on which it gave float32-on-wasm's answer, of `probes`. */
+  /** Probe samples on which it gave float32-on-wasm's answer (or one float32 rates a near-tie), of `probes`. */
   agreeing?: number;
   probes?: number;
   /** Why it could not be measured (did not compile or run there). */
@@ -47,6 +47,23 @@ export function answerOf(model: ModelVersion, variant: PhoneVariant, scores: Flo
   let best = 0;
   for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
   return best;
+}
+
+/**
+ * Probabilities (or, for an anomaly score, a share of the threshold) closer than this to float32's answer are a
+ * near-tie: an int8 output moves in steps of 1/256 and quantization error adds up through the layers, so which
+ * side of a near-tie a variant lands on is a coin toss, not damage. A model that has not learned yet (every class
+ * near 1/n) would otherwise be refused its int8 file at random.
+ */
+export const NEAR_TIE = 0.02;
+
+/** Whether `scores` (a variant's output on one probe) gives float32's answer `reference`, near-ties allowed. */
+export function agreesWithFloat32(model: ModelVersion, variant: PhoneVariant, reference: Float32Array, scores: Float32Array): boolean {
+  const answer = answerOf(model, variant, scores);
+  if (answer === answerOf(model, 'float32', reference)) return true;
+  const anomaly = anomalyMetrics(model, 'float32');
+  if (anomaly) return Math.abs(reference[0] - anomaly.threshold) <= NEAR_TIE * Math.abs(anomaly.threshold);
+  return reference[answer] >= Math.max(...reference) - NEAR_TIE;
 }
 
 /** int8 unless a float file measured FLOAT_SPEEDUP_NEEDED× faster; only variants that agree with float32 count. */
