@@ -11,7 +11,7 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const source = join(root, 'packages/engine/kernels/simd-kernels.c');
 const target = join(root, 'packages/engine/src/backend/simd-kernels.wasm');
-const EXPORTS = ['adam_update', 'batch_norm', 'channel_sum', 'clip_by_value_grad', 'depthwise_filter_grad', 'depthwise_input_grad', 'max_pool_grad'];
+const EXPORTS = ['adam_update', 'batch_norm', 'batch_norm_training', 'batch_norm_training_grad', 'channel_sum', 'clip_by_value_grad', 'depthwise_filter_grad', 'depthwise_input_grad', 'max_pool_grad', 'transpose_2d', 'transpose_blocks'];
 const FLAGS = [
   '--target=wasm32', '-O3', '-msimd128', '-mbulk-memory', '-nostdlib',
   '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--strip-all',

@@ -274,3 +274,164 @@ void batch_norm(const float *x, const float *mean, const float *variance, const 
     for (; c < channels; c++) o[c] = (in[c] - mean[c]) * factors[c] + (has_offset ? offset[c] : 0.0f);
   }
 }
+
+/*
+ * Per-channel sum of squared deviations from `mean` (BatchNorm's biased variance, times rows), in
+ * blocks summed in float32 and added to float64 totals, as channel_sum does.
+ */
+static void channel_squared_deviations(const float *x, const float *mean, int rows, int channels, double *totals) {
+  const int vector_end = channels & ~3;
+  for (int c = 0; c < channels; c++) totals[c] = 0.0;
+  for (int first = 0; first < rows; first += SUM_BLOCK_ROWS) {
+    const int last = first + SUM_BLOCK_ROWS < rows ? first + SUM_BLOCK_ROWS : rows;
+    for (int c = 0; c < vector_end; c += 4) {
+      const float *at = x + first * channels + c;
+      const v128_t m = wasm_v128_load(mean + c);
+      v128_t sum = wasm_f32x4_splat(0.0f);
+      for (int row = first; row < last; row++, at += channels) {
+        const v128_t d = wasm_f32x4_sub(wasm_v128_load(at), m);
+        sum = wasm_f32x4_add(sum, wasm_f32x4_mul(d, d));
+      }
+      const v128_t high = wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1);
+      wasm_v128_store(totals + c, wasm_f64x2_add(wasm_v128_load(totals + c), wasm_f64x2_promote_low_f32x4(sum)));
+      wasm_v128_store(totals + c + 2, wasm_f64x2_add(wasm_v128_load(totals + c + 2), wasm_f64x2_promote_low_f32x4(high)));
+    }
+    for (int c = vector_end; c < channels; c++) {
+      float sum = 0.0f;
+      for (int row = first; row < last; row++) {
+        const float d = x[row * channels + c] - mean[c];
+        sum += d * d;
+      }
+      totals[c] += sum;
+    }
+  }
+}
+
+/*
+ * BatchNorm in training, one call instead of moments + normalize (about ten kernels): the batch's
+ * per-channel mean and biased variance of a [rows, channels] matrix, then
+ * out = (x - mean) / sqrt(variance + epsilon) * scale + offset. `totals`: `channels` doubles of
+ * scratch; `factors`: `channels` floats of scratch.
+ */
+EXPORT(batch_norm_training)
+void batch_norm_training(const float *x, const float *scale, const float *offset, float *out, float *mean,
+                         float *variance, int rows, int channels, float epsilon, double *totals, float *factors) {
+  channel_sum(x, rows, channels, totals, mean, 1);
+  channel_squared_deviations(x, mean, rows, channels, totals);
+  for (int c = 0; c < channels; c++) variance[c] = (float)(totals[c] / rows);
+  batch_norm(x, mean, variance, offset, scale, out, rows, channels, epsilon, factors, 1, 1);
+}
+
+/*
+ * The gradient of batch_norm_training through the batch statistics, in two passes. With
+ * r = 1 / sqrt(variance + epsilon), S1 = sum(dy), S2 = sum(dy * (x - mean)) per channel, M = rows:
+ *   doffset = S1,  dscale = r * S2,
+ *   dx = scale * r * dy - scale * r * S1 / M - (x - mean) * scale * r^3 * S2 / M.
+ * `totals`: 2 * `channels` doubles of scratch; `factors`: 3 * `channels` floats of scratch.
+ */
+EXPORT(batch_norm_training_grad)
+void batch_norm_training_grad(const float *dy, const float *x, const float *mean, const float *variance,
+                              const float *scale, float *dx, float *dscale, float *doffset, int rows, int channels,
+                              float epsilon, double *totals, float *factors) {
+  const int vector_end = channels & ~3;
+  double *sum_dy = totals, *sum_dy_centered = totals + channels;
+  for (int c = 0; c < 2 * channels; c++) totals[c] = 0.0;
+  for (int first = 0; first < rows; first += SUM_BLOCK_ROWS) {
+    const int last = first + SUM_BLOCK_ROWS < rows ? first + SUM_BLOCK_ROWS : rows;
+    for (int c = 0; c < vector_end; c += 4) {
+      const v128_t m = wasm_v128_load(mean + c);
+      v128_t s1 = wasm_f32x4_splat(0.0f), s2 = wasm_f32x4_splat(0.0f);
+      for (int row = first; row < last; row++) {
+        const v128_t g = wasm_v128_load(dy + row * channels + c);
+        s1 = wasm_f32x4_add(s1, g);
+        s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(g, wasm_f32x4_sub(wasm_v128_load(x + row * channels + c), m)));
+      }
+      const v128_t h1 = wasm_i32x4_shuffle(s1, s1, 2, 3, 0, 1), h2 = wasm_i32x4_shuffle(s2, s2, 2, 3, 0, 1);
+      wasm_v128_store(sum_dy + c, wasm_f64x2_add(wasm_v128_load(sum_dy + c), wasm_f64x2_promote_low_f32x4(s1)));
+      wasm_v128_store(sum_dy + c + 2, wasm_f64x2_add(wasm_v128_load(sum_dy + c + 2), wasm_f64x2_promote_low_f32x4(h1)));
+      wasm_v128_store(sum_dy_centered + c, wasm_f64x2_add(wasm_v128_load(sum_dy_centered + c), wasm_f64x2_promote_low_f32x4(s2)));
+      wasm_v128_store(sum_dy_centered + c + 2, wasm_f64x2_add(wasm_v128_load(sum_dy_centered + c + 2), wasm_f64x2_promote_low_f32x4(h2)));
+    }
+    for (int c = vector_end; c < channels; c++) {
+      float s1 = 0.0f, s2 = 0.0f;
+      for (int row = first; row < last; row++) {
+        const float g = dy[row * channels + c];
+        s1 += g;
+        s2 += g * (x[row * channels + c] - mean[c]);
+      }
+      sum_dy[c] += s1;
+      sum_dy_centered[c] += s2;
+    }
+  }
+  float *a = factors, *b = factors + channels, *k = factors + 2 * channels;
+  for (int c = 0; c < channels; c++) {
+    const double r = 1.0 / __builtin_sqrt((double)variance[c] + epsilon);
+    doffset[c] = (float)sum_dy[c];
+    dscale[c] = (float)(r * sum_dy_centered[c]);
+    a[c] = (float)(scale[c] * r);
+    b[c] = (float)(-scale[c] * r * sum_dy[c] / rows);
+    k[c] = (float)(-scale[c] * r * r * r * sum_dy_centered[c] / rows);
+  }
+  for (int row = 0; row < rows; row++) {
+    const float *g = dy + row * channels, *in = x + row * channels;
+    float *o = dx + row * channels;
+    int c = 0;
+    for (; c < vector_end; c += 4) {
+      const v128_t centered = wasm_f32x4_sub(wasm_v128_load(in + c), wasm_v128_load(mean + c));
+      v128_t value = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(g + c), wasm_v128_load(a + c)), wasm_v128_load(b + c));
+      wasm_v128_store(o + c, wasm_f32x4_add(value, wasm_f32x4_mul(centered, wasm_v128_load(k + c))));
+    }
+    for (; c < channels; c++) o[c] = g[c] * a[c] + b[c] + (in[c] - mean[c]) * k[c];
+  }
+}
+
+/*
+ * out[c, r] = in[r, c] for a [rows, cols] matrix: 4x4 blocks moved with shuffles, inside 64x64 tiles
+ * so both sides stay in cache. (wasm's Transpose moves one element at a time with index arithmetic;
+ * the transposed operands of weight gradients made it a third of a pointwise conv's filter gradient.)
+ */
+#define TRANSPOSE_TILE 64
+
+EXPORT(transpose_2d)
+void transpose_2d(const float *in, float *out, int rows, int cols) {
+  for (int r0 = 0; r0 < rows; r0 += TRANSPOSE_TILE) {
+    const int r1 = r0 + TRANSPOSE_TILE < rows ? r0 + TRANSPOSE_TILE : rows;
+    for (int c0 = 0; c0 < cols; c0 += TRANSPOSE_TILE) {
+      const int c1 = c0 + TRANSPOSE_TILE < cols ? c0 + TRANSPOSE_TILE : cols;
+      int r = r0;
+      for (; r + 4 <= r1; r += 4) {
+        int c = c0;
+        for (; c + 4 <= c1; c += 4) {
+          const v128_t a = wasm_v128_load(in + r * cols + c), b = wasm_v128_load(in + (r + 1) * cols + c);
+          const v128_t e = wasm_v128_load(in + (r + 2) * cols + c), f = wasm_v128_load(in + (r + 3) * cols + c);
+          const v128_t ab_low = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab_high = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+          const v128_t ef_low = wasm_i32x4_shuffle(e, f, 0, 4, 1, 5), ef_high = wasm_i32x4_shuffle(e, f, 2, 6, 3, 7);
+          wasm_v128_store(out + c * rows + r, wasm_i32x4_shuffle(ab_low, ef_low, 0, 1, 4, 5));
+          wasm_v128_store(out + (c + 1) * rows + r, wasm_i32x4_shuffle(ab_low, ef_low, 2, 3, 6, 7));
+          wasm_v128_store(out + (c + 2) * rows + r, wasm_i32x4_shuffle(ab_high, ef_high, 0, 1, 4, 5));
+          wasm_v128_store(out + (c + 3) * rows + r, wasm_i32x4_shuffle(ab_high, ef_high, 2, 3, 6, 7));
+        }
+        for (; c < c1; c++) {
+          for (int k = 0; k < 4; k++) out[c * rows + r + k] = in[(r + k) * cols + c];
+        }
+      }
+      for (; r < r1; r++) {
+        for (int c = c0; c < c1; c++) out[c * rows + r] = in[r * cols + c];
+      }
+    }
+  }
+}
+
+/*
+ * out[c, r, :] = in[r, c, :] for a [rows, cols, inner] tensor (inner > 1): each run of `inner` values
+ * moves as one copy, in tiles of rows so the reads stay in cache.
+ */
+EXPORT(transpose_blocks)
+void transpose_blocks(const float *in, float *out, int rows, int cols, int inner) {
+  for (int r0 = 0; r0 < rows; r0 += TRANSPOSE_TILE) {
+    const int r1 = r0 + TRANSPOSE_TILE < rows ? r0 + TRANSPOSE_TILE : rows;
+    for (int c = 0; c < cols; c++) {
+      for (int r = r0; r < r1; r++) __builtin_memcpy(out + (c * rows + r) * inner, in + (r * cols + c) * inner, inner * sizeof(float));
+    }
+  }
+}

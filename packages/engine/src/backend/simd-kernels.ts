@@ -18,6 +18,16 @@ export interface SimdKernels {
     x: number, mean: number, variance: number, offset: number, scale: number, out: number, rows: number, channels: number,
     epsilon: number, factors: number, hasOffset: number, hasScale: number,
   ): void;
+  batch_norm_training(
+    x: number, scale: number, offset: number, out: number, mean: number, variance: number, rows: number, channels: number,
+    epsilon: number, totals: number, factors: number,
+  ): void;
+  batch_norm_training_grad(
+    dy: number, x: number, mean: number, variance: number, scale: number, dx: number, dscale: number, doffset: number,
+    rows: number, channels: number, epsilon: number, totals: number, factors: number,
+  ): void;
+  transpose_2d(from: number, to: number, rows: number, cols: number): void;
+  transpose_blocks(from: number, to: number, rows: number, cols: number, inner: number): void;
   adam_update(
     w: number, m: number, v: number, g: number, wOut: number, mOut: number, vOut: number, n: number,
     beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,

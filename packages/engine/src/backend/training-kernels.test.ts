@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { initWasmBackend } from './init-wasm.ts';
 import { CLIP_BY_VALUE_GRAD } from './clip-by-value-grad.ts';
+import { asBlockTransposes } from './transpose.ts';
 import { createRandom } from '../util/random.ts';
 
 // Every assert.ok below carries a message: without one, node's assert re-reads and parses this file to
@@ -329,4 +330,26 @@ test('ReLU gradient on wasm (our clip kernel over (0, ∞)) matches cpu; x = 0 g
   const expected = await run('cpu');
   assert.deepEqual([...expected], [0, 0, 3, 4, 0, 6, 7, 0, 9, 10]); // the reference: the smallest float32 above 0 (1e-45) still passes
   assert.deepEqual([...(await run('wasm'))], [...expected]);
+});
+
+// Block-swap Transposes run in SIMD (transpose.ts); other permutations stay wasm's. Sizes off multiples of 4
+// and past one 64×64 tile.
+for (const [shape, perm] of [
+  [[5, 7], [1, 0]], [[67, 130], [1, 0]], [[3, 5, 9], [0, 2, 1]], [[2, 3, 4, 5], [2, 3, 0, 1]], [[2, 5, 6, 7], [0, 3, 1, 2]],
+  [[4, 6, 5, 3], [0, 2, 3, 1]], [[2, 5, 6, 7], [3, 1, 2, 0]], [[1, 9], [1, 0]],
+  [[3, 4, 5, 6], [1, 2, 0, 3]], [[70, 3, 5], [1, 0, 2]], [[2, 3, 4, 5, 3], [0, 2, 1, 3, 4]],
+] as [number[], number[]][]) {
+  test(`Transpose x=[${shape}] perm=[${perm}]`, () => assertWasmMatchesCpu(() => tf.transpose(tf.tensor(randomValues(shape, 8), shape), perm)));
+}
+
+test('which permutations are batches of block transposes', () => {
+  assert.deepEqual(asBlockTransposes([4, 5], [1, 0]), { batch: 1, rows: 4, cols: 5, inner: 1 });
+  assert.deepEqual(asBlockTransposes([2, 3, 4, 5], [2, 3, 0, 1]), { batch: 1, rows: 6, cols: 20, inner: 1 });
+  assert.deepEqual(asBlockTransposes([2, 3, 4, 5], [0, 3, 1, 2]), { batch: 2, rows: 12, cols: 5, inner: 1 });
+  assert.deepEqual(asBlockTransposes([2, 3, 4, 5], [0, 2, 3, 1]), { batch: 2, rows: 3, cols: 20, inner: 1 });
+  assert.deepEqual(asBlockTransposes([2, 3, 4, 5], [1, 2, 0, 3]), { batch: 1, rows: 2, cols: 12, inner: 5 });
+  assert.deepEqual(asBlockTransposes([2, 3, 4, 5], [0, 2, 1, 3]), { batch: 2, rows: 3, cols: 4, inner: 5 });
+  assert.equal(asBlockTransposes([2, 3, 4, 5], [3, 1, 2, 0]), undefined);
+  assert.equal(asBlockTransposes([2, 3, 4, 5], [1, 0, 3, 2]), undefined);
+  assert.equal(asBlockTransposes([2, 3, 4], [0, 1, 2]), undefined);
 });

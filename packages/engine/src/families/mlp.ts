@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRandom } from '../util/random.ts';
 import { checkClasses, type ModelFamily } from './family.ts';
+import { batchNormalization } from './batch-normalization.ts';
 import { SeededGaussianNoise } from './gaussian-noise.ts';
 import { num, resolveConfig, type SearchSpace } from './space.ts';
 
@@ -52,7 +53,7 @@ export const mlpFamily = Object.freeze<ModelFamily>({
       const layerInput = i === 0 ? first : {};
       if (c.batchNorm) {
         model.add(tf.layers.dense({ ...layerInput, name: `dense${i + 1}`, units, useBias: false, kernelInitializer: init(), kernelRegularizer: kernelRegularizer() }));
-        model.add(tf.layers.batchNormalization({ name: `bn${i + 1}` }));
+        model.add(batchNormalization({ name: `bn${i + 1}` }));
         model.add(tf.layers.activation({ name: `act${i + 1}`, activation }));
       } else {
         model.add(tf.layers.dense({ ...layerInput, name: `dense${i + 1}`, units, activation, kernelInitializer: init(), kernelRegularizer: kernelRegularizer() }));

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRandom } from '../util/random.ts';
 import { checkClasses, checkRank, type ModelFamily } from './family.ts';
+import { batchNormalization } from './batch-normalization.ts';
 import { num, resolveConfig, type Config, type SearchSpace } from './space.ts';
 
 /** MobileNetV1's pointwise filters and strides, block by block (width multiplier 1). */
@@ -43,7 +44,7 @@ export const mobileNetFamily = Object.freeze<ModelFamily>({
     const init = () => tf.initializers.glorotUniform({ seed: random.nextSeed() });
     const model = tf.sequential({ name: 'mobilenet_like' });
     const bnRelu6 = (name: string): void => {
-      model.add(tf.layers.batchNormalization({ name: `${name}_bn` }));
+      model.add(batchNormalization({ name: `${name}_bn` }));
       model.add(tf.layers.reLU({ name: `${name}_relu6`, maxValue: 6 }));
     };
     model.add(tf.layers.conv2d({ name: 'stem', inputShape: [...inputShape], filters: channels(32, alpha), kernelSize: 3, strides: 2, padding: 'same', useBias: false, kernelInitializer: init() }));

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRandom } from '../util/random.ts';
 import { checkClasses, checkRank, type ModelFamily } from './family.ts';
+import { batchNormalization } from './batch-normalization.ts';
 import { num, resolveConfig, type SearchSpace } from './space.ts';
 
 const SPACE: SearchSpace = [
@@ -36,7 +37,7 @@ export const smallCnnFamily = Object.freeze<ModelFamily>({
       const first = b === 0 ? { inputShape: [...inputShape] } : {};
       if (c.batchNorm) {
         model.add(tf.layers.conv2d({ ...first, name: `conv${b + 1}`, filters, kernelSize: num(c, 'kernelSize'), padding: 'same', useBias: false, kernelInitializer: kernel() }));
-        model.add(tf.layers.batchNormalization({ name: `bn${b + 1}` }));
+        model.add(batchNormalization({ name: `bn${b + 1}` }));
         model.add(tf.layers.reLU({ name: `relu${b + 1}` }));
       } else {
         model.add(tf.layers.conv2d({ ...first, name: `conv${b + 1}`, filters, kernelSize: num(c, 'kernelSize'), padding: 'same', activation: 'relu', kernelInitializer: kernel() }));
