@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SseParser, readSseEvents } from './sse.ts';
+import { MAX_SSE_LINE_CHARS, SseParser, readSseEvents } from './sse.ts';
 import { streamedResponse } from './test-fetch.ts';
 
 function parseAll(chunks: string[]) {
@@ -32,6 +32,14 @@ describe('SseParser', () => {
 
   it('removes only one leading space of a value', () => {
     assert.deepEqual(parseAll(['data:  two spaces\n\n']), [{ event: 'message', data: ' two spaces' }]);
+  });
+
+  it('refuses a stream that never ends its line instead of buffering it without limit', () => {
+    const parser = new SseParser();
+    assert.throws(() => {
+      parser.push('data: ');
+      for (let sent = 0; sent <= MAX_SSE_LINE_CHARS; sent += 1 << 20) parser.push('x'.repeat(1 << 20));
+    });
   });
 
   it('discards an event the stream cut off before its blank line', () => {
