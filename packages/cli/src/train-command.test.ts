@@ -38,8 +38,10 @@ test('offgrid train on a folder of images writes an int8 model with metadata, a 
   const out = join(root, 'out');
   await colourFolder(data, 25);
   writeFileSync(join(data, 'red', 'broken.jpg'), 'not an image');
-  const { stdout, stderr } = await run(process.execPath, [BIN, 'train', data, '--out', out, '--budget', '25s', '--seed', '3'], { timeout: 110_000 });
+  // Grouped by the file's last digit (10 groups across the labels), as photos of one session would be.
+  const { stdout, stderr } = await run(process.execPath, [BIN, 'train', data, '--out', out, '--budget', '25s', '--seed', '3', '--group-by', '(\\d)\\.jpg$'], { timeout: 110_000 });
   assert.match(stderr, /skipped .*broken\.jpg/);
+  assert.match(stderr, /Grouped by \/\(\\d\)\\\.jpg\$\/: 10 groups/);
   assert.match(stderr, /Test accuracy: int8 [\d.]+%, float32 [\d.]+%/);
   assert.equal(stdout, '');
 
@@ -54,6 +56,8 @@ test('offgrid train on a folder of images writes an int8 model with metadata, a 
   assert.ok(report.sizes.int8Bytes <= 0.3 * report.sizes.float32Bytes, JSON.stringify(report.sizes));
   assert.ok(report.trials.length >= 2, 'the search tried several configurations');
   assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<svg[^>]*aria-label="confusion matrix"/);
+  assert.deepEqual(report.split.grouping, { by: 'pattern', pattern: '(\\d)\\.jpg$', groups: 10 });
+  assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /Each of 10 groups named by <code>\(\\d\)\\\.jpg\$<\/code> stayed on one side/);
 
   const int8 = new Uint8Array(readFileSync(join(out, 'model.tflite')));
   assert.deepEqual(readLabels(int8), ['blue', 'green', 'red']);
@@ -95,6 +99,9 @@ test('bad input gets a message, not a stack trace', async () => {
   await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--objective', 'speed']), /--objective must be "float32" or "int8", got "speed"/);
   await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--max-size', 'small']), /--max-size "small" is not a size; write e.g. 64kb/);
   await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--max-macs', '0']), /--max-macs "0" is not a count/);
+  const few = join(root, 'few');
+  await colourFolder(few, 2);
+  await assert.rejects(run(process.execPath, [BIN, 'train', few, '--out', join(root, 'x'), '--group-by', '^red/']), /--group-by: 4 of 6 samples do not match \/\^red\/\/ \(e\.g\. blue\/0\.jpg/);
 });
 
 test('limits on the command line: sizes in KiB, counts with k/M/G', () => {

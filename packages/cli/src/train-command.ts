@@ -4,11 +4,11 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import { ACCELERATOR_REQUESTS, chooseAccelerator, type AcceleratorRequest } from '@offgrid/engine';
-import { loadDataset } from '@offgrid/engine/data';
+import { groupByPattern, loadDataset } from '@offgrid/engine/data';
 import { renderReportHtml, SearchProgressTracker, trainPipeline, type PipelineEvent } from '@offgrid/pipeline';
 import { formatSeconds, LiveBlock, parseDuration, progressBar } from './terminal/progress-bar.ts';
 
-const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01] [--objective float32|int8] [--max-size 64kb] [--max-macs 5M] [--accelerator auto|webgpu|wasm]`;
+const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01] [--objective float32|int8] [--max-size 64kb] [--max-macs 5M] [--accelerator auto|webgpu|wasm] [--group-by <regex>]`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -26,6 +26,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       'max-size': { type: 'string' },
       'max-macs': { type: 'string' },
       accelerator: { type: 'string', default: 'auto' },
+      'group-by': { type: 'string' },
     },
   });
   const [input] = positionals;
@@ -68,6 +69,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   live.log(`Loaded ${dataset.targets.length} samples, ${dataset.labels.length} labels (${dataset.labels.join(', ')}), sample shape [${dataset.shape}].`);
   for (const { source, reason } of dataset.skipped.slice(0, 10)) live.log(`  skipped ${source}: ${reason}`);
   if (dataset.skipped.length > 10) live.log(`  … and ${dataset.skipped.length - 10} more skipped`);
+  const groupBy = values['group-by'];
+  if (groupBy !== undefined) {
+    if (dataset.kind === 'tabular') throw new Error('--group-by groups the files of a folder dataset; a CSV file has no file paths to group.');
+    const { groups, names } = groupByPattern(dataset, groupBy, resolve(input));
+    Object.assign(dataset, { groups, groupedBy: { by: 'pattern', pattern: groupBy } });
+    live.log(`Grouped by /${groupBy}/: ${names.length} groups (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}); each stays on one side of every split.`);
+  }
 
   const accelerator = await choosing;
   live.log(`Training on ${accelerator.reason}.`);

@@ -19,7 +19,7 @@ import type { FeatureDescription } from '@offgrid/tflite';
 import { encodeProbes, NORMAL_LABEL } from '@offgrid/features';
 import type { ModelFiles } from './model-files.ts';
 import { featureDescriptions, inputPreprocessing, spectralMatrix } from './model-input.ts';
-import type { AnomalyMetrics, MotionFeatures, TrainReport, TrialSummary } from './report.ts';
+import { groupingOf, type AnomalyMetrics, type MotionFeatures, type TrainReport, type TrialSummary } from './report.ts';
 import { holdOutTest, summary, type TrainPipelineOptions } from './train-pipeline.ts';
 
 const DEFAULT_FALSE_ALARM_RATE = 0.01;
@@ -132,7 +132,7 @@ export async function trainAnomalyPipeline(dataset: LoadedDataset, options: Trai
       ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: dataset.featureScaling } : {}),
     },
     labels: dataset.labels,
-    split: { train: trainNormal.length - calibration.length, validation: calibration.length, test: truth.length, searchSamples: trainNormal.length, seed: options.seed },
+    split: { train: trainNormal.length - calibration.length, validation: calibration.length, test: truth.length, searchSamples: trainNormal.length, seed: options.seed, grouping: groupingOf(dataset) },
     budgetSeconds: options.budgetSeconds,
     elapsedSeconds: seconds,
     winner: { trialNumber: 0, family: 'autoencoder', config: configSummary, epochs: detector.epochs, retrained: false },

@@ -4,7 +4,7 @@ export { CALIBRATION_SAMPLES, evaluateOnTest, inputConverter, packageModel, type
 export { featuresFor, modelView, inputPreprocessing, type ModelView } from './model-input.ts';
 export { inputsFromFile, type FileInput } from './input-from-file.ts';
 export { renderReportHtml } from './report-html.ts';
-export type { AnomalyMetrics, EvaluationSummary, InputPreprocessing, MotionFeatures, TrainReport, TrialSummary } from './report.ts';
+export type { AnomalyMetrics, EvaluationSummary, InputPreprocessing, MotionFeatures, SplitGrouping, TrainReport, TrialSummary } from './report.ts';
 export { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 export { readCheckpoint, writeCheckpoint } from './checkpoint-files.ts';
 export { SearchProgressTracker, type LeaderboardRow, type SearchProgress } from './search-progress.ts';

@@ -29,7 +29,7 @@ ${report.metrics.anomaly ? anomalyCards(report.metrics.anomaly, report) : `<div 
 </div>`}
 <h2>Winner</h2>
 <p>Trial ${report.winner.trialNumber}: <b>${escape(report.winner.family)}</b>, ${report.winner.epochs} epochs, ${report.task === 'anomaly' ? `trained on ${report.split.train} normal samples, threshold set on ${report.split.validation} more` : report.winner.retrained ? 'retrained on train+validation' : 'as trained in the search (too little budget left to retrain)'}. <code>${escape(JSON.stringify(report.winner.config))}</code></p>
-<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget${searchGoals(report)}. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).${report.accelerator ? ` Trained on ${escape(report.accelerator.reason)}.` : ''}</p>
+<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget${searchGoals(report)}. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).${groupingNote(report)}${report.accelerator ? ` Trained on ${escape(report.accelerator.reason)}.` : ''}</p>
 <h2>Leaderboard</h2>
 ${leaderboard(ranked)}
 ${report.metrics.anomaly ? `<h2>Anomaly scores (test set, int8)</h2>
@@ -136,4 +136,13 @@ function perClass(int8: EvaluationSummary, float32: EvaluationSummary): string {
   const rows = int8.perClass.map((c, i) => `<tr><td>${escape(c.label)}</td><td class="num">${percent(c.precision)}</td><td class="num">${percent(c.recall)}</td><td class="num">${percent(float32.perClass[i]?.recall)}</td></tr>`);
   return `<table><tr><th>label</th><th class="num">precision</th><th class="num">recall</th><th class="num">recall, float32</th></tr>${rows.join('')}</table>
 <p class="muted">Macro-F1: int8 ${percent(int8.macroF1)}, float32 ${percent(float32.macroF1)}.</p>`;
+}
+
+/** What the splits kept together: honest test figures need a person's, session's or recording's samples on one side. */
+function groupingNote(report: TrainReport): string {
+  const grouping = report.split.grouping;
+  if (!grouping) return '';
+  if (grouping.by === 'pattern') return ` Each of ${grouping.groups} groups named by <code>${escape(grouping.pattern ?? '')}</code> stayed on one side.`;
+  if (grouping.by === 'recording') return ` Each of ${grouping.groups} recordings stayed on one side.`;
+  return ' <b>No grouping known:</b> samples were split one by one, so samples of one person, session or recording may be on both sides and the test accuracy can flatter (offgrid train --group-by).';
 }

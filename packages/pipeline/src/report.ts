@@ -1,3 +1,4 @@
+import type { LoadedDataset } from '@offgrid/engine/data';
 import type { AudioSpec, Modality, MotionSpec, TextSpec, Task } from '@offgrid/features';
 
 /** Motion models take the normalized window itself (`raw`) or its `spectralFeatures` (`spectral`). */
@@ -38,6 +39,13 @@ export interface AnomalyMetrics {
 }
 
 /** What `offgrid train` writes to report.json, and what report.html shows. */
+/**
+ * What the splits kept together: `none` (every sample on its own: samples of one person, session or recording may sit
+ * on both sides, so validation and test accuracy can flatter), one `recording`'s windows, or the groups a `pattern`
+ * over file paths named (`offgrid train --group-by`). `groups`: how many there were.
+ */
+export interface SplitGrouping { by: 'none' | 'recording' | 'pattern'; pattern?: string; groups?: number }
+
 export interface TrainReport {
   createdAt: string;
   task: Task;
@@ -62,7 +70,7 @@ export interface TrainReport {
    * every one of the `validation` (= `searchSamples`) samples was validated once. Anomaly: `train` normal samples
    * fitted, `validation` normal samples that set the threshold, `test` = held-out normal + known anomalies.
    */
-  split: { train: number; validation: number; test: number; searchSamples: number; seed: number; folds?: number };
+  split: { train: number; validation: number; test: number; searchSamples: number; seed: number; folds?: number; grouping?: SplitGrouping };
   budgetSeconds: number;
   elapsedSeconds: number;
   /** `retrained`: on train+validation after the search; otherwise the trial's own model ships (budget too short). */
@@ -108,4 +116,12 @@ export interface TrialSummary {
   startedAt: string;
   seconds?: number;
   history: { epoch: number; loss?: number; valLoss?: number; accuracy?: number; valAccuracy?: number }[];
+}
+
+/** What the splits kept together, for the report. */
+export function groupingOf(dataset: Pick<LoadedDataset, 'groups' | 'groupedBy'>): SplitGrouping {
+  if (!dataset.groups) return { by: 'none' };
+  const groups = new Set(dataset.groups).size;
+  const groupedBy = dataset.groupedBy ?? { by: 'recording' };
+  return groupedBy.by === 'pattern' ? { by: 'pattern', pattern: groupedBy.pattern, groups } : { by: 'recording', groups };
 }

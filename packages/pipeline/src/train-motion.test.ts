@@ -40,6 +40,7 @@ test('motion recordings: cnn1d on raw windows and mlp on spectral features compe
 
   assert.equal(report.task, 'classify');
   assert.deepEqual(report.labels, ['shake', 'walk']);
+  assert.deepEqual(report.split.grouping, { by: 'recording', groups: new Set(dataset.groups).size }, 'the report says recordings were kept together');
   const families = new Set(report.trials.map((t) => t.family));
   assert.ok(families.has('cnn1d') && families.has('mlp'), `both featurizations tried: ${[...families]}`);
   const motion = report.input.preprocessing.motion!;

@@ -41,10 +41,11 @@ test('image data: search → winner → float32 + int8 files with metadata that 
   const dataset = colourImages(20);
   const workDir = join(root, 'images');
   const events: PipelineEvent[] = [];
-  const tracker = new SearchProgressTracker(14);
+  // 24 s: on a loaded machine a trial's worker alone takes 5–8 s to start, and the search must finish two trials.
+  const tracker = new SearchProgressTracker(24);
   const fractions: number[] = [];
   const { files, report } = await trainPipeline(dataset, {
-    budgetSeconds: 14, seed: 3, concurrency: 1, workDir, name: 'colours', source: 'memory',
+    budgetSeconds: 24, seed: 3, concurrency: 1, workDir, name: 'colours', source: 'memory',
     onEvent: (event) => { events.push(event); fractions.push(tracker.handle(event).fraction); },
   });
 
@@ -64,6 +65,8 @@ test('image data: search → winner → float32 + int8 files with metadata that 
     normalization: { mean: 127.5, std: 127.5 },
   });
   assert.deepEqual([report.split.test, report.split.seed], [9, 3], '15% held out, stratified');
+  assert.deepEqual(report.split.grouping, { by: 'none' });
+  assert.match(renderReportHtml(report), /No grouping known:<\/b> samples were split one by one/);
   assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
   assert.ok(report.metrics.test.float32.accuracy >= 0.9);
   assert.deepEqual(report.sizes, { float32Bytes: files.float32.byteLength, int8Bytes: files.int8.byteLength, int8Ratio: files.int8.byteLength / files.float32.byteLength });
@@ -82,7 +85,7 @@ test('image data: search → winner → float32 + int8 files with metadata that 
   // Same folder, same seed: the stored trials come back as they were and the search goes on from them.
   const resumedEvents: PipelineEvent[] = [];
   const second = await trainPipeline(dataset, {
-    budgetSeconds: 10, seed: 3, concurrency: 1, workDir, name: 'colours', source: 'memory', onEvent: (event) => resumedEvents.push(event),
+    budgetSeconds: 14, seed: 3, concurrency: 1, workDir, name: 'colours', source: 'memory', onEvent: (event) => resumedEvents.push(event),
   });
   const resumed = resumedEvents.find((e) => e.type === 'resumed');
   assert.deepEqual(resumed?.trials.map((t) => t.number), report.trials.map((t) => t.number));

@@ -11,7 +11,7 @@ import { CALIBRATION_SAMPLES, calibrationSamples, evaluateOnTest, packageModel, 
 import { inputPreprocessing, modelView, type ModelView } from './model-input.ts';
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 import { limitConstraints, measureTrialModel, type ModelLimits, type SearchObjective } from './trial-measures.ts';
-import type { EvaluationSummary, TrainReport, TrialSummary } from './report.ts';
+import { groupingOf, type EvaluationSummary, type TrainReport, type TrialSummary } from './report.ts';
 
 export interface TrainPipelineOptions {
   budgetSeconds: number;
@@ -288,6 +288,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
       train: Math.round(trainIndices.length * trialTrainShare),
       validation: folds ? searchIndices.length : validationCounts.get(best.trialNumber) ?? trainIndices.length - Math.round(trainIndices.length * 0.8),
       test: testIndices.length, searchSamples: searchIndices.length, seed: options.seed, ...(folds ? { folds } : {}),
+      grouping: groupingOf(dataset),
     },
     budgetSeconds: options.budgetSeconds,
     elapsedSeconds: (Date.now() - started) / 1000,

@@ -256,7 +256,15 @@ export const trainReportSchema = {
     labels: { type: 'array', items: { type: 'string' } },
     split: {
       type: 'object', required: ['train', 'validation', 'test', 'searchSamples', 'seed'],
-      properties: { train: { type: 'integer' }, validation: { type: 'integer' }, test: { type: 'integer' }, searchSamples: { type: 'integer' }, seed: { type: 'integer' } },
+      properties: {
+        train: { type: 'integer' }, validation: { type: 'integer' }, test: { type: 'integer' }, searchSamples: { type: 'integer' }, seed: { type: 'integer' },
+        folds: { type: 'integer', description: 'Small tables: trials were ranked by k-fold cross-validation with this many folds.' },
+        grouping: {
+          type: 'object', required: ['by'],
+          description: 'What the splits kept together: none (samples of one person, session or recording may sit on both sides, so accuracy can flatter), a recording\'s windows, or the groups a pattern over file paths named (offgrid train --group-by).',
+          properties: { by: { type: 'string', enum: ['none', 'recording', 'pattern'] }, pattern: { type: 'string' }, groups: { type: 'integer' } },
+        },
+      },
     },
     budgetSeconds: { type: 'number' }, elapsedSeconds: { type: 'number' },
     winner: {

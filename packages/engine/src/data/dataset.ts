@@ -21,6 +21,8 @@ export interface LoadedDataset {
    * keep a recording's windows on one side. Absent: every sample is its own recording.
    */
   groups?: Int32Array;
+  /** How `groups` were formed: a recording's windows (motion), or a pattern over file paths (`groupByPattern`). */
+  groupedBy?: SampleGrouping;
   /** What the phone must replicate to build the same inputs; lands in the model metadata and the report. */
   preprocessing?: DatasetPreprocessing;
   /** Images only: how 0–255 pixels became model inputs, (pixel - mean) / std. */
@@ -31,6 +33,8 @@ export interface LoadedDataset {
   /** Inputs that could not be used, with the reason; loading goes on without them. */
   skipped: { source: string; reason: string }[];
 }
+
+export type SampleGrouping = { by: 'recording' } | { by: 'pattern'; pattern: string };
 
 export interface DatasetPreprocessing {
   /** With `normalization` ({ mean, std } over all log-mel values of the loaded data). */

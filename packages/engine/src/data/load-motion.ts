@@ -46,7 +46,7 @@ export async function loadMotionFiles({ labels, files }: LabelFolders, root: str
   const x = concatSamples(windows, steps * channels);
   const normalization = standardizeChannels(x, channels, given);
   return {
-    kind: 'motion', labels, shape, x, targets: Int32Array.from(targets), sources, groups: Int32Array.from(groups), skipped,
+    kind: 'motion', labels, shape, x, targets: Int32Array.from(targets), sources, groups: Int32Array.from(groups), groupedBy: { by: 'recording' }, skipped,
     preprocessing: { motion: { ...raw, normalization } },
   };
 }

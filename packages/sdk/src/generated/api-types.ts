@@ -422,6 +422,18 @@ export interface ModelReport {
     test: number;
     searchSamples: number;
     seed: number;
+    /** Small tables: trials were ranked by k-fold cross-validation with this many folds. */
+    folds?: number;
+    /**
+     * What the splits kept together: none (samples of one person, session or recording may sit on both sides, so
+     * accuracy can flatter), a recording's windows, or the groups a pattern over file paths named (offgrid train
+     * --group-by).
+     */
+    grouping?: {
+      by: 'none' | 'recording' | 'pattern';
+      pattern?: string;
+      groups?: number;
+    };
   };
   budgetSeconds: number;
   elapsedSeconds: number;

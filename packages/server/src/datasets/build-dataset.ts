@@ -156,7 +156,7 @@ function motionDataset(spec: MotionSpec, used: { sample: Sample; decoded: Decode
   const x = concat(windows);
   const normalization = standardizeChannels(x, channels);
   return {
-    kind: 'motion', labels, shape: [steps, channels], x, targets: Int32Array.from(targets), sources, groups: Int32Array.from(groups), skipped,
+    kind: 'motion', labels, shape: [steps, channels], x, targets: Int32Array.from(targets), sources, groups: Int32Array.from(groups), groupedBy: { by: 'recording' }, skipped,
     preprocessing: { motion: { ...spec, normalization } },
   };
 }
