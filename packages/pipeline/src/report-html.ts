@@ -29,7 +29,7 @@ ${report.metrics.anomaly ? anomalyCards(report.metrics.anomaly, report) : `<div 
 </div>`}
 <h2>Winner</h2>
 <p>Trial ${report.winner.trialNumber}: <b>${escape(report.winner.family)}</b>, ${report.winner.epochs} epochs, ${report.task === 'anomaly' ? `trained on ${report.split.train} normal samples, threshold set on ${report.split.validation} more` : report.winner.retrained ? 'retrained on train+validation' : 'as trained in the search (too little budget left to retrain)'}. <code>${escape(JSON.stringify(report.winner.config))}</code></p>
-<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget${searchGoals(report)}. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).${report.accelerator ? ` Trained on ${escape(report.accelerator.reason)}.` : ''}</p>
+<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget${searchGoals(report)}. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).${acceleratorNote(report)}</p>
 <h2>Leaderboard</h2>
 ${leaderboard(ranked)}
 ${report.metrics.anomaly ? `<h2>Anomaly scores (test set, int8)</h2>
@@ -136,4 +136,12 @@ function perClass(int8: EvaluationSummary, float32: EvaluationSummary): string {
   const rows = int8.perClass.map((c, i) => `<tr><td>${escape(c.label)}</td><td class="num">${percent(c.precision)}</td><td class="num">${percent(c.recall)}</td><td class="num">${percent(float32.perClass[i]?.recall)}</td></tr>`);
   return `<table><tr><th>label</th><th class="num">precision</th><th class="num">recall</th><th class="num">recall, float32</th></tr>${rows.join('')}</table>
 <p class="muted">Macro-F1: int8 ${percent(int8.macroF1)}, float32 ${percent(float32.macroF1)}.</p>`;
+}
+
+/** What trained the models, and where WebGPU failed and wasm took over. */
+function acceleratorNote({ accelerator }: TrainReport): string {
+  if (!accelerator) return '';
+  const { reason, fallback } = accelerator;
+  const after = fallback ? ` WebGPU failed during ${fallback.during} at ${fallback.at} (${fallback.error}); that training${fallback.resumedFromEpoch ? ` resumed from its epoch ${fallback.resumedFromEpoch} checkpoint` : ' started over'} on wasm, and so did everything after it.` : '';
+  return escape(` Trained on ${reason}.${after}`);
 }
