@@ -44,3 +44,17 @@ test('a GPU lost mid-trial: the trial trains again on wasm from its last checkpo
   await assert.rejects(trials.train({ ...request, labels: ['one'] }), /at least 2 labels/);
   assert.equal(fallbacks.length, 1, 'errors of the trial itself are not GPU failures');
 });
+
+test('an adapter gone by the time a trial starts: the trial trains on wasm all the same', { timeout: 120_000 }, async () => {
+  const saved = process.env.VK_ICD_FILENAMES;
+  process.env.VK_ICD_FILENAMES = '/nonexistent/icd.json'; // the Vulkan loader finds no driver: Dawn has no adapter
+  const fallbacks: AcceleratorFallback[] = [];
+  try {
+    const result = await new WasmFallbackTrials(localTrials, 'webgpu', (fallback) => fallbacks.push(fallback)).train({ ...request, epochs: 1 }, {}, 'trial 5');
+    assert.equal(result.epochs, 1);
+  } finally {
+    if (saved === undefined) delete process.env.VK_ICD_FILENAMES;
+    else process.env.VK_ICD_FILENAMES = saved;
+  }
+  assert.deepEqual(fallbacks.map(({ during, error, resumedFromEpoch }) => ({ during, error: error.replace(/: No WebGPU adapter: .*/, ''), resumedFromEpoch })), [{ during: 'trial 5', error: 'WebGPU could not start', resumedFromEpoch: undefined }]);
+});

@@ -87,7 +87,8 @@ async function follow({ request, pairPort }: TrialWorkerInput): Promise<void> {
 async function run({ request, startedAt, role, pairPort }: TrialWorkerInput): Promise<void> {
   progress({ phase: 'preparing', epoch: 0, epochs: request.epochs ?? 0, fraction: 0 });
   if (request.accelerator === 'webgpu') {
-    await initWebGpuBackend();
+    // The adapter the self-test found at start-up may be gone by now (a driver reset): wasm can still train this.
+    await initWebGpuBackend().catch((error: Error) => { throw Object.assign(new Error(`WebGPU could not start: ${error.message}`), { name: WEBGPU_FAILURE }); });
     gpu = watchGpu();
   } else await initWasmBackend();
   const { family, data, inputShape, build, trainer } = prepare(request);
