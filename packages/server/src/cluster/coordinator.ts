@@ -75,7 +75,12 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   events.on('failed', ({ jobId, failedReason }) => { board.fail(jobId, `The trial failed on ${ATTEMPTS} tries: ${failedReason}`); });
   await events.waitUntilReady();
   const local = options.localConcurrency > 0
-    ? startTrialWorker({ connection, link: localLink(board, inputs, 'coordinator'), concurrency: options.localConcurrency, name: 'coordinator', ...(options.accelerator ? { accelerator: options.accelerator } : {}), onError: (error) => options.log('warn', `local worker: ${error.message}`, error) })
+    ? startTrialWorker({
+      connection, link: localLink(board, inputs, 'coordinator'), concurrency: options.localConcurrency, name: 'coordinator',
+      ...(options.accelerator ? { accelerator: options.accelerator } : {}),
+      onFallback: (fallback) => options.log('warn', `WebGPU failed during ${fallback.during} on this machine (${fallback.error}): its trials train on wasm from now on`),
+      onError: (error) => options.log('warn', `local worker: ${error.message}`, error),
+    })
     : undefined;
 
   const run = randomBytes(4).toString('hex');
