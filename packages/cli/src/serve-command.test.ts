@@ -29,6 +29,8 @@ test('offgrid serve with stdout piped writes the admin key to a 0600 file and pr
       child.stderr.on('data', read);
       void exited.then(() => reject(new Error(`offgrid serve exited: ${output}`)));
     });
+    // The accelerator is chosen at start-up (default auto: on a software adapter or none, wasm), with its reason.
+    assert.match(output, /^Training on (wasm|webgpu)\b.*\.$/m);
     const keyFile = join(dataDir, ADMIN_KEY_FILE);
     assert.ok(output.includes(`Admin API key: saved in ${keyFile} (readable by this user only; not printed because the output is not a terminal).`), output);
     assert.equal(statSync(keyFile).mode & 0o777, 0o600);

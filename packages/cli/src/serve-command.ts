@@ -15,6 +15,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const lines = [
     '',
     `Offgrid is running. Data: ${resolve(config.data)}`,
+    `Training on ${server.accelerator.reason}.`,
     '',
     'Open on the phone (same Wi-Fi):',
     ...server.urls.map((url) => `  ${url}`),

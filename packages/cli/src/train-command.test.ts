@@ -89,6 +89,23 @@ test('offgrid train --accelerator webgpu trains on the GPU adapter (lavapipe in 
   for (const [backend, report] of Object.entries(reports)) assert.ok(report.metrics.test.int8.accuracy >= 0.8, `${backend}: int8 accuracy ${report.metrics.test.int8.accuracy}`);
 });
 
+test('offgrid train --accelerator webgpu with the GPU lost in a trial: the search goes on on wasm, the terminal and the report say so', { timeout: 300_000 }, async () => {
+  const data = join(root, 'colours-lost');
+  await colourFolder(data, 12);
+  const out = join(root, 'out-lost');
+  // A genuine device loss in Dawn: each WebGPU trial's worker destroys its device after 3 steps.
+  const { stderr } = await run(process.execPath, [BIN, 'train', data, '--out', out, '--budget', '30s', '--seed', '3', '--size', '12', '--accelerator', 'webgpu'], {
+    timeout: 280_000, env: { ...process.env, OFFGRID_TEST_LOSE_GPU_AFTER_STEPS: '3' },
+  });
+  assert.match(stderr, /^Training on webgpu/m);
+  assert.match(stderr, /^WebGPU failed during trial \d+ \(the GPU device was lost .*\): training goes on on wasm\.$/m);
+  const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  assert.equal(report.accelerator.backend, 'webgpu');
+  assert.match(report.accelerator.fallback.during, /^trial \d+$/);
+  assert.match(report.accelerator.fallback.error, /^the GPU device was lost/);
+  assert.ok(report.trials.length >= 2 && report.metrics.test.int8.accuracy >= 0.8, `${report.trials.length} trials, int8 accuracy ${report.metrics.test.int8.accuracy}`);
+});
+
 test('bad input gets a message, not a stack trace', async () => {
   await assert.rejects(run(process.execPath, [BIN, 'train', join(root, 'missing'), '--out', join(root, 'x')]), (error: { stderr: string; code: number }) => {
     assert.equal(error.code, 1);

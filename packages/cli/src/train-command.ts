@@ -149,6 +149,8 @@ class TrainingView {
       this.running.set(event.trialNumber, `${event.trialNumber < 0 ? 'final' : `#${event.trialNumber}`} ${event.family} epoch ${p.epoch}/${p.epochs} ${progressBar(p.fraction, 12)} ${metrics}`);
     } else if (event.type === 'search' && (event.event.type === 'trialFinished' || event.event.type === 'pruned')) {
       this.running.delete(event.event.trialNumber);
+    } else if (event.type === 'acceleratorFallback') {
+      this.live.log(`WebGPU failed during ${event.fallback.during} (${event.fallback.error}): training goes on on wasm.`);
     }
     this.draw();
   }

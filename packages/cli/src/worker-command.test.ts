@@ -151,3 +151,29 @@ test('the coordinator killed mid-search and restarted: the job resumes with its 
   const report = await api(`/models/${finished.modelId}/report`);
   assert.ok(report.trials.length >= 2, `${report.trials.length} trials: the ones before the kill were kept`);
 });
+
+test('a worker with --accelerator webgpu trains on its GPU and says so in /ready; a device lost there, it goes on on wasm', { timeout: 240_000 }, async () => {
+  for (const worker of workers) await worker.stop(); // only this worker takes the trials
+  const project = await api('/projects', { method: 'POST', body: JSON.stringify({ name: 'gpu-sensors', labels: ['low', 'high'], modality: 'tabular', featureNames: ['a', 'b'] }) });
+  const rows = Array.from({ length: 60 }, (_, i) => `${i % 2 ? 'high' : 'low'},${(i % 2) * 10 + (i % 7) / 7},${(i % 5) / 5}`);
+  await api(`/projects/${project.id}/samples`, { method: 'POST', contentType: 'text/csv', body: `label,a,b\n${rows.join('\n')}\n` });
+  const { apiKey } = await workerKey('gpu-worker');
+  // A genuine device loss in Dawn: the worker's WebGPU trials destroy their device after 3 steps.
+  const worker = startCli(['worker', '--server', server, '--key', apiKey, '--ca', ca, '--concurrency', '1', '--name', 'gpu-worker', '--cache', join(root, 'cache-gpu'), '--accelerator', 'webgpu'], { OFFGRID_TEST_LOSE_GPU_AFTER_STEPS: '3' });
+  workers.push(worker);
+  const [, reason] = await worker.waitFor(/ training on (webgpu, as asked: .*)$/, 120_000);
+  await worker.waitFor(/takes trials from/);
+  const listed = async () => (await api('/ready')).workers.find((w: { name: string }) => w.name === 'gpu-worker');
+  let entry = await listed();
+  for (let i = 0; i < 20 && !entry; i++) entry = await new Promise((resolve) => setTimeout(resolve, 250)).then(listed);
+  assert.deepEqual([entry.accelerator, entry.acceleratorReason], ['webgpu', reason]);
+
+  const job = await api(`/projects/${project.id}/train`, { method: 'POST', body: JSON.stringify({ budgetSeconds: 30, seed: 3 }) });
+  const [, during] = await worker.waitFor(/ WebGPU failed during (trial \S+) \(the GPU device was lost .*\): this worker trains on wasm from now on$/, 120_000);
+  entry = await listed();
+  assert.equal(entry.accelerator, 'wasm');
+  assert.match(entry.acceleratorReason, new RegExp(`^wasm: WebGPU failed during ${during} at \\S+ \\(the GPU device was lost`));
+  await worker.waitFor(new RegExp(` ${during} delivered`), 60_000);
+  const finished = await finish(job.id);
+  assert.equal(finished.status, 'succeeded', JSON.stringify(finished));
+});

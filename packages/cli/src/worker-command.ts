@@ -3,18 +3,19 @@ import { readFileSync } from 'node:fs';
 import { homedir, hostname, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ACCELERATOR_REQUESTS, chooseAccelerator, type AcceleratorRequest } from '@offgrid/engine/accelerator';
 import { HttpWorkerLink, redactRedisUrl, redisConnection, startTrialWorker, WorkerRefusedError } from '@offgrid/server';
 
 const CACHE_DAYS = 7;
 
-export const WORKER_USAGE = 'Usage: offgrid worker --server https://<coordinator>:8000 --key <worker key> [--ca ca.crt] [--concurrency N] [--name <machine>] [--cache <dir>]\n';
+export const WORKER_USAGE = 'Usage: offgrid worker --server https://<coordinator>:8000 --key <worker key> [--ca ca.crt] [--concurrency N] [--name <machine>] [--cache <dir>] [--accelerator auto|webgpu|wasm]\n';
 
 export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const { values } = parseArgs({
     args: argv, strict: true,
     options: {
       server: { type: 'string' }, key: { type: 'string' }, ca: { type: 'string' }, concurrency: { type: 'string' },
-      name: { type: 'string' }, cache: { type: 'string' },
+      name: { type: 'string' }, cache: { type: 'string' }, accelerator: { type: 'string' },
     },
   });
   const server = (values.server ?? env.OFFGRID_SERVER)?.replace(/\/+$/, '');
@@ -23,6 +24,8 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv = pro
   if (!key) throw new Error('Give a worker key with --key (or OFFGRID_KEY); an admin makes one with `offgrid keys create --scope worker --name <this machine>`.');
   const concurrency = Number(values.concurrency ?? Math.max(1, availableParallelism() - 1));
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new Error(`--concurrency must be a whole number of trials from 1 to 64, got "${values.concurrency}".`);
+  const requested = (values.accelerator ?? env.OFFGRID_ACCELERATOR ?? 'auto') as AcceleratorRequest;
+  if (!ACCELERATOR_REQUESTS.includes(requested)) throw new Error(`--accelerator must be one of ${ACCELERATOR_REQUESTS.join(', ')}, got "${requested}".`);
   const caFile = values.ca ?? env.OFFGRID_CA;
   let ca: string | undefined;
   if (caFile) {
@@ -35,6 +38,8 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv = pro
   }
   const name = values.name ?? hostname();
   const say = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  // This machine's own choice (its GPU, its self-test), whatever the coordinator trains on.
+  const choosing = chooseAccelerator(requested);
 
   let refused: ((error: Error) => void) | undefined;
   const stopped = new Promise<Error | undefined>((resolve) => {
@@ -57,8 +62,11 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv = pro
     if (error instanceof WorkerRefusedError) throw new Error(`The coordinator refused this worker: ${error.message}`, { cause: error });
     throw new Error(`Cannot reach the coordinator at ${server}: ${(error as Error).message}${/CERT|certificate/i.test(String((error as Error).cause ?? '')) ? ' (trust its certificate authority with --ca <its data dir>/tls/ca.crt)' : ''}`, { cause: error });
   }
+  const accelerator = await choosing;
+  say(`training on ${accelerator.reason}`);
   const worker = startTrialWorker({
-    connection: redisConnection(queue.redisUrl), link, concurrency, name,
+    connection: redisConnection(queue.redisUrl), link, concurrency, name, accelerator,
+    onFallback: (fallback) => say(`WebGPU failed during ${fallback.during} (${fallback.error}): this worker trains on wasm from now on`),
     onError: (error) => say(`queue ${redactRedisUrl(queue.redisUrl)}: ${error.message} (reconnecting)`),
     onTrial: (event) => say(`trial ${event.trialId} ${event.outcome}${event.detail ? `: ${event.detail}` : ''}`),
   });

@@ -7,6 +7,8 @@ export { initWasmBackend } from './backend/init-wasm.ts';
 export { chooseAccelerator, ACCELERATOR_REQUESTS, GRADIENT_TOLERANCE } from './accelerator/choose.ts';
 export type { AcceleratorChoice, AcceleratorRequest, TrainingBackend } from './accelerator/choose.ts';
 export { initWebGpuBackend } from './accelerator/webgpu.ts';
+export { LOSE_DEVICE_ENV, WasmFallbackTrials, WEBGPU_FAILURE } from './accelerator/fallback.ts';
+export type { AcceleratorFallback } from './accelerator/fallback.ts';
 
 // Model families: the architectures the search picks from, their spaces as plain data
 export { MODEL_FAMILIES, getFamily } from './families/registry.ts';

@@ -136,6 +136,8 @@ export async function trainAnomalyPipeline(dataset: LoadedDataset, options: Trai
     budgetSeconds: options.budgetSeconds,
     elapsedSeconds: seconds,
     winner: { trialNumber: 0, family: 'autoencoder', config: configSummary, epochs: detector.epochs, retrained: false },
+    // The anomaly pipeline takes no accelerator: its autoencoder always trains on wasm.
+    accelerator: { backend: 'wasm', reason: 'wasm (anomaly detectors train on wasm)' },
     metrics: {
       validation: { accuracy: validationAccuracy },
       test: { float32: summary(classificationReport(float32Decisions, truth, 2), decisionLabels), int8: summary(classificationReport(int8Decisions, truth, 2), decisionLabels) },

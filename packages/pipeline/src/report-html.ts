@@ -29,7 +29,7 @@ ${report.metrics.anomaly ? anomalyCards(report.metrics.anomaly, report) : `<div 
 </div>`}
 <h2>Winner</h2>
 <p>Trial ${report.winner.trialNumber}: <b>${escape(report.winner.family)}</b>, ${report.winner.epochs} epochs, ${report.task === 'anomaly' ? `trained on ${report.split.train} normal samples, threshold set on ${report.split.validation} more` : report.winner.retrained ? 'retrained on train+validation' : 'as trained in the search (too little budget left to retrain)'}. <code>${escape(JSON.stringify(report.winner.config))}</code></p>
-<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget${searchGoals(report)}. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).${groupingNote(report)}${report.accelerator ? ` Trained on ${escape(report.accelerator.reason)}.` : ''}</p>
+<p class="muted">Search: ${report.trials.length} trials in ${report.elapsedSeconds.toFixed(0)} s of a ${report.budgetSeconds.toFixed(0)} s budget${searchGoals(report)}. Split: ${report.split.train} train / ${report.split.validation} validation / ${report.split.test} test (seed ${report.split.seed}).${groupingNote(report)}${acceleratorNote(report)}</p>
 <h2>Leaderboard</h2>
 ${leaderboard(ranked)}
 ${report.metrics.anomaly ? `<h2>Anomaly scores (test set, int8)</h2>
@@ -145,4 +145,12 @@ function groupingNote(report: TrainReport): string {
   if (grouping.by === 'pattern') return ` Each of ${grouping.groups} groups named by <code>${escape(grouping.pattern ?? '')}</code> stayed on one side.`;
   if (grouping.by === 'recording') return ` Each of ${grouping.groups} recordings stayed on one side.`;
   return ' <b>No grouping known:</b> samples were split one by one, so samples of one person, session or recording may be on both sides and the test accuracy can flatter (offgrid train --group-by).';
+}
+
+/** What trained the models, and where WebGPU failed and wasm took over. */
+function acceleratorNote({ accelerator }: TrainReport): string {
+  if (!accelerator) return '';
+  const { reason, fallback } = accelerator;
+  const after = fallback ? ` WebGPU failed during ${fallback.during} at ${fallback.at} (${fallback.error}); that training${fallback.resumedFromEpoch ? ` resumed from its epoch ${fallback.resumedFromEpoch} checkpoint` : ' started over'} on wasm, and so did everything after it.` : '';
+  return escape(` Trained on ${reason}.${after}`);
 }

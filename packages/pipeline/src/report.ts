@@ -1,4 +1,5 @@
 import type { LoadedDataset } from '@offgrid/engine/data';
+import type { AcceleratorFallback } from '@offgrid/engine';
 import type { AudioSpec, Modality, MotionSpec, TextSpec, Task } from '@offgrid/features';
 
 /** Motion models take the normalized window itself (`raw`) or its `spectralFeatures` (`spectral`). */
@@ -77,8 +78,11 @@ export interface TrainReport {
   winner: { trialNumber: number; family: string; config: Record<string, unknown>; epochs: number; retrained: boolean; macs?: number };
   /** What the trials were ranked by, and the limits they had to meet. */
   search?: { objective: 'float32' | 'int8'; limits?: { maxInt8Kb?: number; maxMacs?: number } };
-  /** What the trials trained on, and why (absent in reports from before accelerators were chosen). */
-  accelerator?: { backend: 'wasm' | 'webgpu'; reason: string };
+  /**
+   * What the trials trained on, and why (absent in reports from before accelerators were chosen). `fallback`: WebGPU
+   * failed during the search (what, when, during which training); that training and all after it ran on wasm.
+   */
+  accelerator?: { backend: 'wasm' | 'webgpu'; reason: string; fallback?: AcceleratorFallback };
   metrics: {
     /** Anomaly: share of the threshold-setting normal samples under the float32 threshold. */
     validation: { accuracy: number };

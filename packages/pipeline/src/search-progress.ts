@@ -1,4 +1,5 @@
 import type { PipelineEvent, PipelinePhase } from './train-pipeline.ts';
+import type { AcceleratorFallback } from '@offgrid/engine';
 import type { TrialSummary } from './report.ts';
 
 /** One row of the live leaderboard. `epochs`: epochs trained so far (the trial's resource). */
@@ -33,6 +34,8 @@ export interface SearchProgress {
   trialsFinished: number;
   /** Best first by validation accuracy; at most `topN` rows. */
   leaderboard: LeaderboardRow[];
+  /** Set once WebGPU failed during the search: what failed, when, and during which training (it and all after it train on wasm). */
+  acceleratorFallback?: AcceleratorFallback;
 }
 
 const FINAL_TRIAL_STATUSES = new Set(['completed', 'pruned', 'infeasible', 'failed']);
@@ -55,6 +58,8 @@ export class SearchProgressTracker {
       for (const trial of event.trials) this.rows.set(trial.number, rowOf(trial));
     } else if (event.type === 'phase') {
       this.current = { ...this.current, phase: event.phase };
+    } else if (event.type === 'acceleratorFallback') {
+      this.current = { ...this.current, acceleratorFallback: event.fallback };
     } else if (event.type === 'trialProgress') {
       const { epoch, epochs, loss, accuracy, valLoss, valAccuracy } = event.progress;
       this.current = { ...this.current, trialNumber: event.trialNumber, family: event.family, epoch, epochs, loss, accuracy, valLoss, valAccuracy };

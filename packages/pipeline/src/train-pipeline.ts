@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
-import { createRandom, groupedStratifiedSplit, localTrials, type AcceleratorChoice, type Random, type TrialExecutor, type TrialProgress } from '@offgrid/engine';
+import { createRandom, groupedStratifiedSplit, localTrials, WasmFallbackTrials, type AcceleratorChoice, type AcceleratorFallback, type Random, type TrialExecutor, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
 import { encodeProbes, type Task } from '@offgrid/features';
@@ -59,7 +59,9 @@ export type PipelineEvent =
   | { type: 'search'; event: SearchEvent }
   /** `trialNumber` is -1 for the winner's retraining. */
   | { type: 'trialProgress'; trialNumber: number; family: string; progress: TrialProgress }
-  | { type: 'phase'; phase: PipelinePhase; detail: string };
+  | { type: 'phase'; phase: PipelinePhase; detail: string }
+  /** WebGPU failed (device lost, out of memory, a kernel error): that training reruns on wasm, and so does all that follows. */
+  | { type: 'acceleratorFallback'; fallback: AcceleratorFallback };
 
 /**
  * Share of the budget for the search; the rest retrains the winner, quantizes and evaluates. Large datasets
@@ -113,14 +115,14 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   const started = Date.now();
   const deadline = started + options.budgetSeconds * 1000;
   const emit = options.onEvent ?? (() => {});
-  const executor = options.executor ?? localTrials;
+  const accelerator = options.accelerator?.backend ?? 'wasm';
+  const executor = new WasmFallbackTrials(options.executor ?? localTrials, accelerator, (fallback) => emit({ type: 'acceleratorFallback', fallback }));
   const random = createRandom(options.seed);
   const testData = options.testData ?? dataset;
   const { trainIndices, testIndices } = options.testData
     ? { trainIndices: [...dataset.targets.keys()], testIndices: [...options.testData.targets.keys()] }
     : holdOutTest(dataset, random);
   const objective = options.objective ?? 'float32';
-  const accelerator = options.accelerator?.backend ?? 'wasm';
   const sampleLimit = options.searchSampleLimit ?? SEARCH_SAMPLE_LIMIT;
   const large = trainIndices.length > sampleLimit;
   const searchIndices = large ? subsample(dataset, trainIndices, sampleLimit / trainIndices.length, random) : trainIndices;
@@ -180,6 +182,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
               saving.catch(() => undefined);
             },
           },
+          `trial ${ctx.trialNumber}`,
         ).finally(() => saving.catch(() => undefined));
         await saving;
         const reported = Math.max(checkpoint?.epoch ?? 0, reportedEpochs.get(ctx.trialNumber) ?? 0);
@@ -246,7 +249,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     // worth keeping when the time left covers only a few epochs over everything.
     const initialWeights = large ? await readCheckpoint(checkpointPathOf(best.trialNumber)).then((c) => c.bytes, () => undefined) : undefined;
     // The search is over, so its cores are free: large sets retrain on two (each computes half of every batch; wasm only).
-    const cores = accelerator === 'wasm' && options.concurrency >= 2 && trainIndices.length >= DATA_PARALLEL_MIN_SAMPLES ? 2 : 1;
+    const cores = executor.backend === 'wasm' && options.concurrency >= 2 && trainIndices.length >= DATA_PARALLEL_MIN_SAMPLES ? 2 : 1;
     emit({ type: 'phase', phase: 'retraining', detail: `${winner.family} on all ${trainIndices.length} training samples${initialWeights ? ', from the trial\'s weights' : ''}${cores === 2 ? ', on two cores' : ''}` });
     const result = await executor.train(
       {
@@ -255,6 +258,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
         cores, accelerator,
       },
       { signal: options.signal, onProgress: (progress) => emit({ type: 'trialProgress', trialNumber: -1, family: winner.family, progress }) },
+      'the winner\'s retraining',
     );
     // A retraining from scratch that the deadline cut below the trial's own epochs (seen on a loaded machine: 1 epoch
     // against the trial's 3) is worse than the trial's model, which ships instead when there is one.
@@ -294,7 +298,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     elapsedSeconds: (Date.now() - started) / 1000,
     winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained, macs: countMacs(parseModel(files.float32)) },
     search: { objective, ...(options.limits ? { limits: options.limits } : {}) },
-    accelerator: { backend: accelerator, reason: options.accelerator?.reason ?? 'wasm (the default)' },
+    accelerator: { backend: accelerator, reason: options.accelerator?.reason ?? 'wasm (the default)', ...(executor.fallback ? { fallback: executor.fallback } : {}) },
     metrics: {
       validation: { accuracy: best.value },
       test: { float32: summary(test.float32, dataset.labels), int8: summary(test.int8, dataset.labels) },

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TlsOptions } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import type { AcceleratorChoice } from '@offgrid/engine/accelerator';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -70,6 +71,8 @@ export interface BuildOptions {
   rateLimits?: RateLimitOptions | false;
   /** Origins besides the server's own that may call the API from a browser (e.g. a Vite dev server). */
   corsOrigins?: string[];
+  /** What this machine's trials train on (chosen once, by startServer's self-test); default wasm. */
+  accelerator?: AcceleratorChoice;
 }
 
 /** One registered route, as collected by the onRoute hook (the auth test walks all of them). */
@@ -98,9 +101,10 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   const projects = new ProjectStore(db);
   // Loaded only with --queue: the embedded default never loads BullMQ or needs Redis.
   const logger: { app?: FastifyInstance } = {};
+  const accelerator = options.accelerator ?? { backend: 'wasm', reason: 'wasm (the default)' };
   const coordinator = options.queue
     ? await (await import('./cluster/coordinator.ts')).startCoordinator({
-      redisUrl: options.queue, inputsDir: join(options.dataDir, 'trial-inputs'), localConcurrency: options.trainingConcurrency ?? 1,
+      redisUrl: options.queue, inputsDir: join(options.dataDir, 'trial-inputs'), localConcurrency: options.trainingConcurrency ?? 1, accelerator,
       ...(options.onTrial ? { onTrial: options.onTrial } : {}),
       // Redis errors can come before the app (and its logger) exists: they go to stderr until then.
       log: (level, message, error) => (logger.app ? logger.app.log[level]({ err: error }, message) : process.stderr.write(`${message}\n`)),
@@ -111,12 +115,13 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     keys: new KeyStore(db),
     jobs: new JobRunner({
       jobs: jobStore, samples, models, blobs, projects,
-      workRoot: join(options.dataDir, 'jobs'), pipeline: options.pipeline,
+      workRoot: join(options.dataDir, 'jobs'), pipeline: options.pipeline, accelerator,
       // A coordinator keeps trials in flight for every machine; alone, one per core of this one.
       ...(coordinator ? { executor: coordinator.executor, concurrency: options.queueTrials ?? 4 } : { concurrency: options.trainingConcurrency ?? 1 }),
     }),
     publicUrl: options.publicUrl,
     origins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
+    accelerator,
     ...(coordinator ? { coordinator } : {}),
   };
 

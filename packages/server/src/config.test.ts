@@ -20,13 +20,21 @@ test('config: flags beat environment, which beats the file, which beats the defa
   assert.equal(resolveConfig([], { OFFGRID_TRAINING_CONCURRENCY: '3' }).trainingConcurrency, 3);
   assert.equal(resolveConfig(['--queue', 'redis://:pw@10.0.0.2:6379'], { OFFGRID_QUEUE: 'redis://:other@10.0.0.3:6379' }).queue, 'redis://:pw@10.0.0.2:6379');
   assert.equal(resolveConfig([], { OFFGRID_QUEUE: 'redis://:other@10.0.0.3:6379' }).queue, 'redis://:other@10.0.0.3:6379');
+  assert.equal(DEFAULT_CONFIG.accelerator, 'auto', 'as offgrid train: a self-test decides');
+  assert.equal(resolveConfig(['--accelerator', 'wasm'], { OFFGRID_ACCELERATOR: 'webgpu' }).accelerator, 'wasm');
+  assert.equal(resolveConfig([], { OFFGRID_ACCELERATOR: 'webgpu' }).accelerator, 'webgpu');
+  writeFileSync(file, JSON.stringify({ accelerator: 'webgpu' }));
+  assert.equal(resolveConfig(['--config', file], {}).accelerator, 'webgpu');
 });
 
 test('config: mistakes are refused with the fix in the message', () => {
   const dir = mkdtempSync(join(tmpdir(), 'offgrid-config-'));
   const file = join(dir, 'bad.json');
   writeFileSync(file, JSON.stringify({ prot: 8000 }));
-  assert.throws(() => resolveConfig(['--config', file], {}), { name: 'ConfigError', message: `Unknown key(s) in ${file}: prot. Known keys: port, host, data, insecureHttp, logLevel, corsOrigins, trainingConcurrency, queueTrials, rateLimits, queue.` });
+  assert.throws(() => resolveConfig(['--config', file], {}), { name: 'ConfigError', message: `Unknown key(s) in ${file}: prot. Known keys: port, host, data, insecureHttp, logLevel, corsOrigins, trainingConcurrency, queueTrials, accelerator, rateLimits, queue.` });
+  assert.throws(() => resolveConfig(['--accelerator', 'cuda'], {}), { message: '--accelerator must be one of auto, webgpu, wasm, got "cuda".' });
+  writeFileSync(file, JSON.stringify({ accelerator: 'gpu' }));
+  assert.throws(() => resolveConfig(['--config', file], {}), { message: `"accelerator" in ${file} must be one of auto, webgpu, wasm, got "gpu".` });
   assert.throws(() => resolveConfig(['--port', 'eighty'], {}), { message: '--port must be a number from 0 to 65535, got "eighty".' });
   assert.throws(() => resolveConfig(['--training-concurrency=-1'], {}), { message: '--training-concurrency must be a whole number of trials from 0 to 64, got "-1".' });
   assert.throws(() => resolveConfig(['--training-concurrency', '0'], {}), { message: 'A training concurrency of 0 needs --queue (this machine then only coordinates workers); alone, give 1 or more.' });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ACCELERATOR_REQUESTS, type AcceleratorRequest } from '@offgrid/engine/accelerator';
 import type { RateLimitOptions } from './auth/rate-limit.ts';
 import type { ServeOptions } from './serve.ts';
 
@@ -19,10 +20,12 @@ export interface ServerConfig {
   queue?: string;
   /** With `queue`: trials a search keeps in flight across all machines. */
   queueTrials: number;
+  /** What this machine's trials train on; `auto`: a self-test at start-up picks WebGPU where it is correct and faster. */
+  accelerator: AcceleratorRequest;
 }
 
 export const DEFAULT_CONFIG = {
-  port: 8000, host: '0.0.0.0', data: './offgrid-data', insecureHttp: false, logLevel: 'info', corsOrigins: [], trainingConcurrency: 1, queueTrials: 4,
+  port: 8000, host: '0.0.0.0', data: './offgrid-data', insecureHttp: false, logLevel: 'info', corsOrigins: [], trainingConcurrency: 1, queueTrials: 4, accelerator: 'auto',
 } as const satisfies ServerConfig;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -42,6 +45,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
       config: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' },
       'insecure-http': { type: 'boolean' }, 'log-level': { type: 'string' }, 'cors-origin': { type: 'string', multiple: true },
       'training-concurrency': { type: 'string' }, queue: { type: 'string' }, 'queue-trials': { type: 'string' },
+      accelerator: { type: 'string' },
     },
   });
   const configPath = values.config ?? env.OFFGRID_CONFIG;
@@ -55,6 +59,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
     ...(env.OFFGRID_TRAINING_CONCURRENCY ? { trainingConcurrency: toConcurrency(env.OFFGRID_TRAINING_CONCURRENCY, 'OFFGRID_TRAINING_CONCURRENCY', 0) } : {}),
     ...(env.OFFGRID_QUEUE ? { queue: toQueue(env.OFFGRID_QUEUE, 'OFFGRID_QUEUE') } : {}),
     ...(env.OFFGRID_QUEUE_TRIALS ? { queueTrials: toConcurrency(env.OFFGRID_QUEUE_TRIALS, 'OFFGRID_QUEUE_TRIALS') } : {}),
+    ...(env.OFFGRID_ACCELERATOR ? { accelerator: toAccelerator(env.OFFGRID_ACCELERATOR, 'OFFGRID_ACCELERATOR') } : {}),
     ...(env.OFFGRID_CORS_ORIGINS ? { corsOrigins: env.OFFGRID_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) } : {}),
   };
   const fromFlags: Partial<ServerConfig> = {
@@ -67,6 +72,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
     ...(values['training-concurrency'] !== undefined ? { trainingConcurrency: toConcurrency(values['training-concurrency'], '--training-concurrency', 0) } : {}),
     ...(values.queue !== undefined ? { queue: toQueue(values.queue, '--queue') } : {}),
     ...(values['queue-trials'] !== undefined ? { queueTrials: toConcurrency(values['queue-trials'], '--queue-trials') } : {}),
+    ...(values.accelerator !== undefined ? { accelerator: toAccelerator(values.accelerator, '--accelerator') } : {}),
   };
   const config = { ...DEFAULT_CONFIG, ...file, ...fromEnv, ...fromFlags };
   // 0 cores for trials: the coordinator of a queue may leave the training to its workers; alone, nothing would ever train.
@@ -78,7 +84,7 @@ export function resolveConfig(argv: string[], env: Record<string, string | undef
 export function serveOptionsOf(config: ServerConfig): ServeOptions {
   return {
     dataDir: resolve(config.data), port: config.port, host: config.host, insecureHttp: config.insecureHttp,
-    corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, trainingConcurrency: config.trainingConcurrency,
+    corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, trainingConcurrency: config.trainingConcurrency, accelerator: config.accelerator,
     ...(config.queue ? { queue: config.queue, queueTrials: config.queueTrials } : {}),
     // Structured JSON logs (pino); the Authorization header never reaches them.
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]'] },
@@ -102,6 +108,7 @@ function readConfigFile(path: string): Partial<ServerConfig> {
   if (config.trainingConcurrency !== undefined) toConcurrency(String(config.trainingConcurrency), `"trainingConcurrency" in ${path}`, 0);
   if (config.queue !== undefined) toQueue(String(config.queue), `"queue" in ${path}`);
   if (config.queueTrials !== undefined) toConcurrency(String(config.queueTrials), `"queueTrials" in ${path}`);
+  if (config.accelerator !== undefined) toAccelerator(String(config.accelerator), `"accelerator" in ${path}`);
   return config;
 }
 
@@ -128,6 +135,11 @@ function toQueue(value: string, where: string): string {
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(`${where} must start with redis:// (or rediss:// for TLS), e.g. redis://:<password>@192.168.1.10:6379.`);
   if (!url.password) throw new ConfigError(`${where} has no password: workers on the LAN connect to this Redis, so protect it (requirepass) and give redis://:<password>@host:6379.`);
   return value;
+}
+
+export function toAccelerator(value: string, where: string): AcceleratorRequest {
+  if (!(ACCELERATOR_REQUESTS as readonly string[]).includes(value)) throw new ConfigError(`${where} must be one of ${ACCELERATOR_REQUESTS.join(', ')}, got "${value}".`);
+  return value as AcceleratorRequest;
 }
 
 function toLogLevel(value: string, where: string): ServerConfig['logLevel'] {

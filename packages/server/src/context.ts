@@ -8,6 +8,7 @@ import type { ProjectStore } from './projects/project-store.ts';
 import type { SampleStore } from './samples/sample-store.ts';
 import type { Thumbnails } from './samples/thumbnails.ts';
 import type { Coordinator } from './cluster/coordinator.ts';
+import type { AcceleratorChoice } from '@offgrid/engine/accelerator';
 
 /** The shared infrastructure every domain plugin receives. */
 export interface ServerContext {
@@ -24,6 +25,8 @@ export interface ServerContext {
   publicUrl: string;
   /** Origins the served app is reached at (CORS answers only these, plus configured extras). */
   origins: string[];
+  /** What this machine's trials train on, chosen at start-up (workers choose their own). */
+  accelerator: AcceleratorChoice;
   /** With `--queue`: the BullMQ queue trials go through and the board of trials waiting for workers. */
   coordinator?: Coordinator;
 }

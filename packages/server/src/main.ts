@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const adminKey = server.adminKey ? announceAdminKey(options.dataDir, server.adminKey, process.stdout.isTTY === true) : {};
   process.stdout.write(`${JSON.stringify({
     offgrid: 'listening', urls: server.urls, port: server.port, pid: process.pid, caFingerprint: server.caFingerprint,
-    ...adminKey, pairingUrl: server.pairingUrl,
+    ...adminKey, pairingUrl: server.pairingUrl, accelerator: server.accelerator,
   })}\n`);
   const stop = async (signal: string) => {
     server.app.log.info({ signal }, 'closing: finishing in-flight requests');

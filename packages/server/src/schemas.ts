@@ -53,6 +53,13 @@ export const sampleSchema = {
 
 const optionalNumber = { type: 'number' } as const;
 
+/** When, during what and why WebGPU failed in a search (engine AcceleratorFallback). */
+const acceleratorFallbackSchema = {
+  type: 'object', required: ['at', 'during', 'error'],
+  description: 'What failed (device lost, out of memory, a kernel error), when, and during which training ("trial 3"): that training was rerun on wasm (from its checkpoint of epoch resumedFromEpoch, when it had one), and everything after it trained on wasm.',
+  properties: { at: { type: 'string' }, during: { type: 'string' }, error: { type: 'string' }, resumedFromEpoch: { type: 'integer' } },
+} as const;
+
 const leaderboardRowSchema = {
   type: 'object',
   required: ['trialNumber', 'family', 'status', 'epochs'],
@@ -86,6 +93,7 @@ export const jobSchema = {
         loss: optionalNumber, accuracy: optionalNumber, valLoss: optionalNumber, valAccuracy: optionalNumber,
         trialsFinished: { type: 'integer' },
         leaderboard: { type: 'array', items: leaderboardRowSchema, description: 'Top 10 trials by validation accuracy.' },
+        acceleratorFallback: { ...acceleratorFallbackSchema, description: `Set once WebGPU failed during the search. ${acceleratorFallbackSchema.description}` },
       },
     },
     createdAt: { type: 'string' }, updatedAt: { type: 'string' }, modelId: { type: 'string' }, error: { type: 'string' },
@@ -288,6 +296,10 @@ export const trainReportSchema = {
           },
         },
       },
+    },
+    accelerator: {
+      type: 'object', required: ['backend', 'reason'], description: 'What the trials trained on, and why (absent in reports from before accelerators were chosen).',
+      properties: { backend: { type: 'string', enum: ['wasm', 'webgpu'] }, reason: { type: 'string' }, fallback: acceleratorFallbackSchema },
     },
     sizes: sizesSchema,
     trials: {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
+import { chooseAccelerator, type AcceleratorChoice, type AcceleratorRequest } from '@offgrid/engine/accelerator';
 import { buildApp, type BuildOptions, type RegisteredRoute } from './app.ts';
 import { ensureTls, lanAddresses, TLS_SERVER_OPTIONS } from './tls/certificates.ts';
 import { pairingLink } from './auth/pairing-routes.ts';
@@ -21,6 +22,11 @@ export interface ServeOptions {
   onTrial?: BuildOptions['onTrial'];
   rateLimits?: BuildOptions['rateLimits'];
   corsOrigins?: BuildOptions['corsOrigins'];
+  /**
+   * What this machine's trials train on: `auto` and `webgpu` run the self-test once, at start-up (chooseAccelerator:
+   * gradients against cpu, a timed step against wasm); unset: wasm, without a self-test.
+   */
+  accelerator?: AcceleratorRequest;
   /** How often a running server re-checks its certificate (renewal, new address) and serves a re-issued one; default 12 h. */
   tlsCheckIntervalMs?: number;
 }
@@ -39,6 +45,8 @@ export interface RunningServer {
   adminKey?: string;
   pairingUrl: string;
   pairingExpiresAt: string;
+  /** What every search of this server trains on, and why. */
+  accelerator: AcceleratorChoice;
   close(): Promise<void>;
 }
 
@@ -46,12 +54,15 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const scheme = options.insecureHttp ? 'http' : 'https';
   const tlsDir = join(options.dataDir, 'tls');
+  // The self-test runs in its own process (seconds) while the certificates are checked.
+  const choosing = options.accelerator ? chooseAccelerator(options.accelerator) : Promise.resolve(DEFAULT_ACCELERATOR);
   const tls = options.insecureHttp ? undefined : await ensureTls(tlsDir);
+  const accelerator = await choosing;
   const hosts = options.host === '0.0.0.0' || options.host === '::' ? [...lanAddresses(), `${hostname()}.local`, 'localhost'] : [options.host];
   const { app, context, routes } = await buildApp({
     dataDir: options.dataDir, appDir: options.appDir, logger: options.logger, pipeline: options.pipeline,
     trainingConcurrency: options.trainingConcurrency, queue: options.queue, queueTrials: options.queueTrials, onTrial: options.onTrial,
-    rateLimits: options.rateLimits, corsOrigins: options.corsOrigins,
+    rateLimits: options.rateLimits, corsOrigins: options.corsOrigins, accelerator,
     // The port may be 0 (tests): the public URL is known only after listening.
     publicUrl: '', caCert: tls?.caCert, https: tls ? { ...TLS_SERVER_OPTIONS, key: tls.key, cert: tls.cert } : undefined,
   });
@@ -66,16 +77,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const pairing = context.keys.createPairingToken();
   context.jobs.start();
   for (const warning of tls?.warnings ?? []) app.log.warn({ tlsDir }, warning);
+  app.log.info({ accelerator }, `training on ${accelerator.reason}`);
   const renewal = tls ? renewTlsWhileRunning(app, tlsDir, tls.cert, options.tlsCheckIntervalMs ?? 12 * 3600 * 1000) : undefined;
   return {
     app, routes, urls, port, adminKey, caFingerprint: tls?.caFingerprint, tlsWarnings: tls?.warnings ?? [],
-    pairingUrl: pairingLink(context.publicUrl, pairing.token), pairingExpiresAt: pairing.expiresAt,
+    pairingUrl: pairingLink(context.publicUrl, pairing.token), pairingExpiresAt: pairing.expiresAt, accelerator,
     close: () => {
       clearInterval(renewal);
       return app.close();
     },
   };
 }
+
+const DEFAULT_ACCELERATOR: AcceleratorChoice = { backend: 'wasm', reason: 'wasm (the default)' };
 
 /** A server left running for months outlives its 90-day certificate: re-check it now and then and serve a re-issued one without a restart. */
 function renewTlsWhileRunning(app: FastifyInstance, tlsDir: string, served: string, intervalMs: number): NodeJS.Timeout {

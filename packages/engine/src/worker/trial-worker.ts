@@ -2,6 +2,8 @@
 // its own wasm backend, then the TFLite export. Never import this from the main thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { WEBGPU_FAILURE } from '../accelerator/fallback.ts';
+import { watchGpu, type GpuWatch } from '../accelerator/gpu-watch.ts';
 import { initWebGpuBackend } from '../accelerator/webgpu.ts';
 import { initWasmBackend } from '../backend/init-wasm.ts';
 import { classificationReport, type ClassificationReport } from '../eval/metrics.ts';
@@ -32,6 +34,8 @@ const stop = new AbortController();
 port.on('message', (message: { type?: string }) => message?.type === 'stop' && stop.abort(new DOMException('Training was stopped.', 'AbortError')));
 port.unref();
 const progress = (p: TrialProgress): void => post({ type: 'progress', progress: p });
+/** Set on a WebGPU trial: a GPU failure stops training and is reported as such (the caller retrains on wasm). */
+let gpu: GpuWatch | undefined;
 
 /** Resizes image samples to `[h, w, c]` (bilinear, like tf.image.resizeBilinear on the phone side). */
 function resizeImages(data: TrainingData, target: number[]): TrainingData {
@@ -82,8 +86,11 @@ async function follow({ request, pairPort }: TrialWorkerInput): Promise<void> {
 
 async function run({ request, startedAt, role, pairPort }: TrialWorkerInput): Promise<void> {
   progress({ phase: 'preparing', epoch: 0, epochs: request.epochs ?? 0, fraction: 0 });
-  if (request.accelerator === 'webgpu') await initWebGpuBackend();
-  else await initWasmBackend();
+  if (request.accelerator === 'webgpu') {
+    // The adapter the self-test found at start-up may be gone by now (a driver reset): wasm can still train this.
+    await initWebGpuBackend().catch((error: Error) => { throw Object.assign(new Error(`WebGPU could not start: ${error.message}`), { name: WEBGPU_FAILURE }); });
+    gpu = watchGpu();
+  } else await initWasmBackend();
   const { family, data, inputShape, build, trainer } = prepare(request);
   const numClasses = request.labels.length;
   const spentSeconds = (Date.now() - startedAt) / 1000;
@@ -94,8 +101,9 @@ async function run({ request, startedAt, role, pairPort }: TrialWorkerInput): Pr
     budgetSeconds: Math.max(0.1, request.budgetSeconds - spentSeconds - EXPORT_RESERVE_SECONDS),
     epochs: request.epochs,
     seed: request.seed,
-    signal: stop.signal,
+    signal: gpu ? AbortSignal.any([stop.signal, gpu.signal]) : stop.signal,
     onProgress: ({ event, ...p }: TrainerProgress) => {
+      if (event === 'batch') gpu?.step();
       const now = Date.now();
       if (event === 'batch' && now - lastBatchReport < BATCH_REPORT_INTERVAL_MS) return;
       lastBatchReport = now;
@@ -145,5 +153,8 @@ try {
   await (input.role === 'follower' ? follow(input) : run(input));
 } catch (error) {
   const e = error instanceof Error ? error : new Error(String(error));
-  post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
+  // A dead device often fails a read before its loss is announced: give the announcement a moment to arrive.
+  if (gpu && !gpu.failure) await new Promise((resolve) => setTimeout(resolve, 100));
+  if (gpu?.failure) post({ type: 'error', name: WEBGPU_FAILURE, message: `${gpu.failure} (then: ${e.message})`, stack: e.stack });
+  else post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
 }

@@ -226,6 +226,17 @@ export interface JobProgress {
   trialsFinished: number;
   /** Top 10 trials by validation accuracy. */
   leaderboard: LeaderboardRow[];
+  /**
+   * Set once WebGPU failed during the search. What failed (device lost, out of memory, a kernel error), when, and
+   * during which training ("trial 3"): that training was rerun on wasm (from its checkpoint of epoch
+   * resumedFromEpoch, when it had one), and everything after it trained on wasm.
+   */
+  acceleratorFallback?: {
+    at: string;
+    during: string;
+    error: string;
+    resumedFromEpoch?: number;
+  };
 }
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -507,6 +518,22 @@ export interface ModelReport {
       };
     };
   };
+  /** What the trials trained on, and why (absent in reports from before accelerators were chosen). */
+  accelerator?: {
+    backend: 'wasm' | 'webgpu';
+    reason: string;
+    /**
+     * What failed (device lost, out of memory, a kernel error), when, and during which training ("trial 3"): that
+     * training was rerun on wasm (from its checkpoint of epoch resumedFromEpoch, when it had one), and everything
+     * after it trained on wasm.
+     */
+    fallback?: {
+      at: string;
+      during: string;
+      error: string;
+      resumedFromEpoch?: number;
+    };
+  };
   sizes: {
     float32Bytes: number;
     int8Bytes: number;
@@ -572,6 +599,8 @@ export interface PostWorkerHeartbeatRequest {
   concurrency: number;
   /** Length at most 100. */
   accelerator: string;
+  /** Length at most 1000. */
+  acceleratorReason?: string;
 }
 
 export interface PostWorkerTrialsFailureRequest {
@@ -699,6 +728,16 @@ export interface Readiness {
     database: ReadinessCheck;
     blobs: ReadinessCheck;
   };
+  /**
+   * What this machine's trials train on, chosen once at start-up (`--accelerator`), and why: the adapter and its
+   * measured speed-up, or why not WebGPU.
+   */
+  accelerator: {
+    backend: 'wasm' | 'webgpu';
+    reason: string;
+    adapter?: string;
+    speedup?: number;
+  };
   /** Only when not ready. */
   error?: {
     code: string;
@@ -712,7 +751,10 @@ export interface Readiness {
     name: string;
     cores: number;
     concurrency: number;
+    /** wasm or webgpu: what its trials train on now (wasm once WebGPU failed there) */
     accelerator: string;
+    /** Why: its own self-test's result, or the WebGPU failure */
+    acceleratorReason?: string;
     lastHeartbeatAt: string;
     trials: string[];
   }>;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import type { TrialExecutor, TrialHandlers, TrialRequest, TrialResult } from '@offgrid/engine';
+import type { AcceleratorChoice } from '@offgrid/engine/accelerator';
 import { BlobStore } from '../storage/blob-store.ts';
 import { TrialBoard, type Checkpoint, type TrialEvent } from './trial-board.ts';
 import { encodeTrialData, sha256Of, type TrialJobData } from './trial-wire.ts';
@@ -16,6 +17,8 @@ export interface CoordinatorOptions {
   inputsDir: string;
   /** Trials the coordinator's own cores take from the queue (0: only other machines train). */
   localConcurrency: number;
+  /** What the coordinator's own cores train on (its start-up self-test). */
+  accelerator?: AcceleratorChoice;
   log: (level: 'warn' | 'error', message: string, error?: Error) => void;
   /** Which machine runs which trial (`offgrid serve` prints them). */
   onTrial?: (event: TrialEvent) => void;
@@ -72,7 +75,12 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   events.on('failed', ({ jobId, failedReason }) => { board.fail(jobId, `The trial failed on ${ATTEMPTS} tries: ${failedReason}`); });
   await events.waitUntilReady();
   const local = options.localConcurrency > 0
-    ? startTrialWorker({ connection, link: localLink(board, inputs, 'coordinator'), concurrency: options.localConcurrency, name: 'coordinator', onError: (error) => options.log('warn', `local worker: ${error.message}`, error) })
+    ? startTrialWorker({
+      connection, link: localLink(board, inputs, 'coordinator'), concurrency: options.localConcurrency, name: 'coordinator',
+      ...(options.accelerator ? { accelerator: options.accelerator } : {}),
+      onFallback: (fallback) => options.log('warn', `WebGPU failed during ${fallback.during} on this machine (${fallback.error}): its trials train on wasm from now on`),
+      onError: (error) => options.log('warn', `local worker: ${error.message}`, error),
+    })
     : undefined;
 
   const run = randomBytes(4).toString('hex');

@@ -23,8 +23,10 @@ export interface WorkerInfo {
   cores: number;
   /** Trials it takes at once. */
   concurrency: number;
-  /** What trains there ('wasm' today: TF.js on the CPU). */
+  /** What its trials train on now: 'wasm' or 'webgpu' (its own self-test's choice; wasm once WebGPU failed there). */
   accelerator: string;
+  /** Why: the self-test's reason, or the WebGPU failure. */
+  acceleratorReason?: string;
   lastHeartbeatAt: string;
 }
 

@@ -1,4 +1,5 @@
 import type { TrialProgress } from '@offgrid/engine';
+import type { WasmFallbackTrials } from '@offgrid/engine/accelerator';
 import { decodeTrialData, type TrialJobData } from './trial-wire.ts';
 import type { WorkerLink } from './worker-link.ts';
 
@@ -11,14 +12,13 @@ const PROGRESS_INTERVAL_MS = 500;
  * A training error is the trial's outcome (delivered as a failure, not retried); a transport error throws, so
  * BullMQ retries the job. When the coordinator answers that the trial is no longer wanted, training stops.
  */
-export async function runTrialJob(data: TrialJobData, link: WorkerLink, signal?: AbortSignal): Promise<'delivered' | 'unwanted'> {
-  const { trainInWorker } = await import('@offgrid/engine');
+export async function runTrialJob(data: TrialJobData, link: WorkerLink, signal: AbortSignal, trials: WasmFallbackTrials): Promise<'delivered' | 'unwanted'> {
   const trainingData = decodeTrialData(await link.input(data.dataSha256));
   const initialWeights = data.initialWeightsSha256 ? await link.input(data.initialWeightsSha256) : undefined;
   const checkpoint = await link.checkpointOf(data.trialId);
   const stop = new AbortController();
-  const onAbort = () => stop.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const onAbort = () => stop.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
   let unwanted = false;
   let linkError: Error | undefined;
   const keep = (wanted: boolean) => {
@@ -43,17 +43,20 @@ export async function runTrialJob(data: TrialJobData, link: WorkerLink, signal?:
     link.progress(data.trialId, progress).then(keep, () => undefined).finally(() => { progressInFlight = false; });
   };
   try {
-    const result = await trainInWorker(
-      { ...data.request, data: trainingData, ...(checkpoint ? { checkpoint } : {}), ...(initialWeights ? { initialWeights } : {}) },
+    // This machine's accelerator, not the coordinator's (two-core retraining splits wasm threads: wasm only).
+    const accelerator = data.request.cores === 2 ? 'wasm' : trials.backend;
+    const result = await trials.train(
+      { ...data.request, accelerator, data: trainingData, ...(checkpoint ? { checkpoint } : {}), ...(initialWeights ? { initialWeights } : {}) },
       {
         signal: stop.signal, onProgress,
         onCheckpoint: (next) => { uploads = uploads.then(() => link.checkpoint(data.trialId, next)).then(keep, lost); },
       },
+      `trial ${data.trialId}`,
     ).catch(async (error: Error) => {
       await uploads;
       if (unwanted) return 'unwanted' as const;
       if (linkError) throw linkError;
-      if (signal?.aborted) throw error;
+      if (signal.aborted) throw error;
       await link.failure(data.trialId, error.message);
       return 'failed' as const;
     });
@@ -64,6 +67,6 @@ export async function runTrialJob(data: TrialJobData, link: WorkerLink, signal?:
     await link.result(data.trialId, result);
     return 'delivered';
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', onAbort);
   }
 }

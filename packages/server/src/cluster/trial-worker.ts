@@ -1,5 +1,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import { Worker } from 'bullmq';
+import type { TrialExecutor } from '@offgrid/engine';
+import { WasmFallbackTrials, type AcceleratorChoice, type AcceleratorFallback } from '@offgrid/engine/accelerator';
 import type { RedisOptions } from 'ioredis';
 import { closeClient, redisClient } from './redis-url.ts';
 import { WORKER_HEARTBEAT_MS } from './trial-board.ts';
@@ -27,6 +29,10 @@ export interface TrialWorkerOptions {
   /** Where errors of the Redis connection go (it reconnects by itself meanwhile). */
   onError: (error: Error) => void;
   name?: string;
+  /** What its trials train on (chooseAccelerator's result; default wasm). Trials of the coordinator's choice are overridden: each machine trains on its own. */
+  accelerator?: AcceleratorChoice;
+  /** WebGPU failed in a trial here: that trial and every later one train on wasm. */
+  onFallback?: (fallback: AcceleratorFallback) => void;
   /** Each trial this worker starts and how it ends (the worker's log; tests read which machine ran what). */
   onTrial?: (event: { trialId: string; outcome: 'started' | 'delivered' | 'unwanted' | 'failed'; detail?: string }) => void;
 }
@@ -36,9 +42,16 @@ export function startTrialWorker(options: TrialWorkerOptions): { close(): Promis
   const name = options.name ?? hostname();
   const closing = new AbortController();
   const client = redisClient(options.connection, options.onError);
+  const chosen = options.accelerator ?? { backend: 'wasm', reason: 'wasm (the default)' };
+  // TF.js loads with the first trial, not with the worker.
+  const engine: TrialExecutor = { train: async (request, handlers) => (await import('@offgrid/engine')).trainInWorker(request, handlers) };
+  const trials = new WasmFallbackTrials(engine, chosen.backend, (fallback) => {
+    options.onFallback?.(fallback);
+    void beat();
+  });
   const worker = new Worker<TrialJobData>(QUEUE_NAME, async (job) => {
     options.onTrial?.({ trialId: job.data.trialId, outcome: 'started', ...(job.attemptsMade > 0 || job.stalledCounter > 0 ? { detail: `retry after ${job.attemptsMade} failure(s), ${job.stalledCounter} stall(s)` } : {}) });
-    const outcome = await runTrialJob(job.data, options.link, closing.signal);
+    const outcome = await runTrialJob(job.data, options.link, closing.signal, trials);
     options.onTrial?.({ trialId: job.data.trialId, outcome });
     return outcome;
   }, {
@@ -47,7 +60,10 @@ export function startTrialWorker(options: TrialWorkerOptions): { close(): Promis
   });
   worker.on('error', options.onError);
   // The heartbeat says what this machine offers; a failed one is only logged (the next one may get through).
-  const beat = () => options.link.heartbeat({ name, cores: availableParallelism(), concurrency: options.concurrency, accelerator: 'wasm' }).catch(options.onError);
+  const beat = () => options.link.heartbeat({
+    name, cores: availableParallelism(), concurrency: options.concurrency, accelerator: trials.backend,
+    acceleratorReason: trials.fallback ? `wasm: WebGPU failed during ${trials.fallback.during} at ${trials.fallback.at} (${trials.fallback.error})` : chosen.reason,
+  }).catch(options.onError);
   void beat();
   const heartbeat = setInterval(beat, WORKER_HEARTBEAT_MS);
   heartbeat.unref();

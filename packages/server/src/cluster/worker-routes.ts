@@ -33,13 +33,13 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
     },
   }, async () => coordinator().queue);
 
-  app.post<{ Body: { name: string; cores: number; concurrency: number; accelerator: string } }>('/worker/heartbeat', {
+  app.post<{ Body: { name: string; cores: number; concurrency: number; accelerator: string; acceleratorReason?: string } }>('/worker/heartbeat', {
     config: { access: 'worker' },
     schema: {
       summary: 'A worker is alive, and what it offers (worker key); /ready lists it', tags: ['workers'],
       body: {
         type: 'object', required: ['name', 'cores', 'concurrency', 'accelerator'], additionalProperties: false,
-        properties: { name: workerName, cores: { type: 'integer', minimum: 1, maximum: 4096 }, concurrency: { type: 'integer', minimum: 1, maximum: 64 }, accelerator: { type: 'string', maxLength: 100 } },
+        properties: { name: workerName, cores: { type: 'integer', minimum: 1, maximum: 4096 }, concurrency: { type: 'integer', minimum: 1, maximum: 64 }, accelerator: { type: 'string', maxLength: 100 }, acceleratorReason: { type: 'string', maxLength: 1000 } },
       },
       response: { 204: { type: 'null' } },
     },

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrialExecutor } from '@offgrid/engine';
+import type { AcceleratorChoice } from '@offgrid/engine/accelerator';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import type { TrainReport, trainPipeline } from '@offgrid/pipeline';
 // Entry points without TF.js: the server loads the search itself only when a job runs.
@@ -30,6 +31,8 @@ export interface JobRunnerOptions {
   pipeline?: SearchPipeline;
   /** Where trials train (default: worker threads here); a coordinator's queue when `--queue` is set. */
   executor?: TrialExecutor;
+  /** What trials train on here (chosen once at start-up; default wasm); the report of each job says it. */
+  accelerator?: AcceleratorChoice;
 }
 
 /** Progress is streamed on every event but written to SQLite at most this often. */
@@ -134,6 +137,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
         task: project.task, ...(project.settings.falseAlarmRate === undefined ? {} : { falseAlarmRate: project.settings.falseAlarmRate }),
         ...searchGoals(job.request),
         ...(this.options.executor ? { executor: this.options.executor } : {}),
+        ...(this.options.accelerator ? { accelerator: this.options.accelerator } : {}),
         onEvent: (event) => report(tracker.handle(event)),
       });
       clearInterval(ticker);

@@ -92,7 +92,7 @@ describe('health and readiness', () => {
     const dir = await startTestServer();
     try {
       const ready = await dir.api('/ready', { key: null });
-      assert.deepEqual([ready.status, await ready.json()], [200, { ready: true, checks: { database: { ok: true }, blobs: { ok: true } } }]);
+      assert.deepEqual([ready.status, await ready.json()], [200, { ready: true, checks: { database: { ok: true }, blobs: { ok: true } }, accelerator: { backend: 'wasm', reason: 'wasm (the default)' } }]);
       // A file where the blob folder should be: writes fail even for root.
       const blobs = join(dir.dataDir, 'blobs');
       mkdirSync(blobs, { recursive: true });

@@ -10,16 +10,25 @@ interface Check {
 
 const checkSchema = { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' }, error: { type: 'string' } } } as const;
 const readySchema = {
-  type: 'object', required: ['ready', 'checks'],
+  type: 'object', required: ['ready', 'checks', 'accelerator'],
   properties: {
     ready: { type: 'boolean' },
     checks: { type: 'object', required: ['database', 'blobs'], properties: { database: checkSchema, blobs: checkSchema } },
+    accelerator: {
+      type: 'object', required: ['backend', 'reason'], description: 'What this machine\'s trials train on, chosen once at start-up (`--accelerator`), and why: the adapter and its measured speed-up, or why not WebGPU.',
+      properties: { backend: { type: 'string', enum: ['wasm', 'webgpu'] }, reason: { type: 'string' }, adapter: { type: 'string' }, speedup: { type: 'number' } },
+    },
     error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } }, description: 'Only when not ready.' },
     workers: {
       type: 'array', description: 'Only on a coordinator (`--queue`): the machines working its queue, heard from in the last 30 s, with the trials each runs now.',
       items: {
         type: 'object', required: ['name', 'cores', 'concurrency', 'accelerator', 'lastHeartbeatAt', 'trials'],
-        properties: { name: { type: 'string' }, cores: { type: 'integer' }, concurrency: { type: 'integer' }, accelerator: { type: 'string' }, lastHeartbeatAt: { type: 'string' }, trials: { type: 'array', items: { type: 'string' } } },
+        properties: {
+          name: { type: 'string' }, cores: { type: 'integer' }, concurrency: { type: 'integer' },
+          accelerator: { type: 'string', description: 'wasm or webgpu: what its trials train on now (wasm once WebGPU failed there)' },
+          acceleratorReason: { type: 'string', description: 'Why: its own self-test\'s result, or the WebGPU failure' },
+          lastHeartbeatAt: { type: 'string' }, trials: { type: 'array', items: { type: 'string' } },
+        },
       },
     },
   },
@@ -70,10 +79,11 @@ export async function opsRoutes(app: FastifyInstance, context: ServerContext): P
   }, async (_request, reply) => {
     const checks = await probeChecks();
     const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.error}`);
-    const workers = context.coordinator ? { workers: context.coordinator.board.connectedWorkers() } : {};
-    if (failed.length === 0) return { ready: true, checks, ...workers };
+    const { backend, reason, adapter, speedup } = context.accelerator;
+    const shown = { accelerator: { backend, reason, ...(adapter ? { adapter } : {}), ...(speedup !== undefined ? { speedup } : {}) }, ...(context.coordinator ? { workers: context.coordinator.board.connectedWorkers() } : {}) };
+    if (failed.length === 0) return { ready: true, checks, ...shown };
     return reply.code(503).send({
-      ready: false, checks, ...workers,
+      ready: false, checks, ...shown,
       ...errorBody('NOT_READY', `The server cannot store data (${failed.join('; ')}). Check the data directory's disk space and permissions.`),
     });
   });
