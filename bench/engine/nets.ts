@@ -10,17 +10,29 @@ export const NETS: { name: 'cnn' | 'mobilenet'; label: string; job: BenchJob }[]
   { name: 'mobilenet', label: 'MobileNet-like 32x32x3 (conv32 + 5 depthwise-separable blocks, BN, ReLU6)', job: { family: 'mobilenet', config: { widthMultiplier: 1, blocks: 5, dropout: 0 }, shape: [32, 32, 3], batchSize: 64, trainSteps: 6, inferSteps: 20 } },
 ];
 
-export interface BenchNet { model: tf.LayersModel; x: tf.Tensor; trainStep: () => void }
+export interface BenchNet {
+  model: tf.LayersModel;
+  x: tf.Tensor;
+  trainStep: () => void;
+  /** The same step read back asynchronously: WebGPU in Node cannot read synchronously (it needs OffscreenCanvas). */
+  trainStepAsync: () => Promise<void>;
+}
 
 /** Builds the net with the engine's family, random data (seeded) and an Adam step (the engine's) with cross-entropy. */
 export function buildBenchNet(job: BenchJob, optimizer: tf.Optimizer = createAdam(1e-3)): BenchNet {
   const model = MODEL_FAMILIES[job.family].build(job.config, job.shape, 10, 1);
   const x = tf.randomUniform([job.batchSize, ...job.shape], -1, 1, 'float32', 2);
   const y = tf.tensor1d(Array.from({ length: job.batchSize }, (_, i) => i % 10), 'int32');
+  const step = () => optimizer.minimize(() => weightedCrossEntropy(model.apply(x, { training: true }) as tf.Tensor2D, y), true)!;
   const trainStep = (): void => {
-    const loss = optimizer.minimize(() => weightedCrossEntropy(model.apply(x, { training: true }) as tf.Tensor2D, y), true);
-    loss!.dataSync();
-    loss!.dispose();
+    const loss = step();
+    loss.dataSync();
+    loss.dispose();
   };
-  return { model, x, trainStep };
+  const trainStepAsync = async (): Promise<void> => {
+    const loss = step();
+    await loss.data();
+    loss.dispose();
+  };
+  return { model, x, trainStep, trainStepAsync };
 }

@@ -1,6 +1,7 @@
 // Training/inference throughput of the DESIGN §3 nets on tfjs-backend-wasm: one worker alone,
-// then two workers at once (one per core), side by side; plus the PyTorch anchor when Debian's
-// python3-torch is installed. Run: node --import tsx bench/engine/throughput.ts
+// then two workers at once (one per core), side by side; on WebGPU where a GPU adapter exists
+// (a software one with --webgpu-software); plus the PyTorch anchor when Debian's python3-torch is
+// installed. Run: node --import tsx bench/engine/throughput.ts [--webgpu-software]
 import { Worker } from 'node:worker_threads';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -69,11 +70,35 @@ for (const { name, label, job } of NETS) {
   ours.set(name, sum('trainImagesPerSecond'));
   console.error(`done: ${label}`);
 }
+interface WebGpuRun { adapter: string | null; software?: boolean; reason?: string; nets?: Record<string, { train: number; infer: number }> }
+
+/** The same nets on WebGPU, in a child process (throughput-webgpu.ts). */
+function webGpuRun(): WebGpuRun {
+  const script = new URL('./throughput-webgpu.ts', import.meta.url).pathname;
+  const args = ['--import', 'tsx', script, ...(process.argv.includes('--webgpu-software') ? ['--software'] : [])];
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 600_000 });
+  const line = child.stdout.trim().split('\n').at(-1);
+  try {
+    return JSON.parse(line ?? '') as WebGpuRun;
+  } catch {
+    return { adapter: null, reason: `the WebGPU run failed (exit ${child.status ?? child.signal}): ${child.stderr.trim().split('\n').at(-1) ?? ''}` };
+  }
+}
+
+const webgpu = webGpuRun();
+console.error('done: webgpu');
 const torch = torchAnchor();
 console.log(`date: ${new Date().toISOString()}  node ${process.version}  cpus: ${cpus().length} x ${cpus()[0]?.model}`);
 console.log('\n| net (batch 64) | wasm train, 1 worker | wasm train, 2 workers at once (sum) | speed-up | wasm infer, 1 worker | wasm infer, 2 workers (sum) |');
 console.log('|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
+if (webgpu.nets) {
+  console.log(`\nWebGPU on ${webgpu.adapter}${webgpu.software ? ' (software adapter: CPU figures, not a GPU\'s)' : ''}:\n\n| net (batch 64) | webgpu train | webgpu infer | train vs wasm 2 workers |\n|---|---|---|---|`);
+  for (const { name, label } of NETS) {
+    const net = webgpu.nets[name];
+    console.log(`| ${label} | ${net.train.toFixed(0)} | ${net.infer.toFixed(0)} | ${(net.train / ours.get(name)!).toFixed(2)}x |`);
+  }
+} else console.log(`\nWebGPU: not timed: ${webgpu.reason}.`);
 if (typeof torch === 'string') console.log(`\nPyTorch anchor: ${torch}.`);
 else {
   console.log('\n| net (batch 64) | PyTorch train 1t / 2t | PyTorch infer 1t / 2t |\n|---|---|---|');
