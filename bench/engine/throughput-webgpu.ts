@@ -1,7 +1,7 @@
 // The throughput benchmark's nets on the WebGPU backend, in a process of its own (Dawn is safest ended with its
 // process, not a worker thread). Prints one JSON line: the adapter and images/s per net, or why it could not run.
 // Run by throughput.ts; alone: node --import tsx bench/engine/throughput-webgpu.ts [--software]
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { initWebGpuBackend } from '@offgrid/engine';
 import { buildBenchNet, NETS } from './nets.ts';
 
