@@ -248,6 +248,28 @@ const embedding: LayerConverter = (ctx) => {
   ctx.emit({ kind: 'gather', inputs: ctx.inputs, output: ctx.output, table: table.values, tableShape: [table.shape[0], table.shape[1]] });
 };
 
+/**
+ * EmbeddingBag (the mean of the non-<PAD> ids' embeddings) → GATHER + MEAN of the table with its <PAD> row zeroed
+ * (sum / seqLength) and of a 0/1 "is not <PAD>" column (count / seqLength), then DIV: sum / count. Both lookups come
+ * first so that everything after them can stay float in the int8 file (no int8 DIV in TFLite).
+ */
+const embeddingBag: LayerConverter = (ctx) => {
+  const table = requireWeight(ctx, 'embeddings');
+  const [rows, dim] = table.shape;
+  ctx.idsInput();
+  const [, steps] = ctx.inputShapes[0];
+  const values = table.values.slice();
+  values.fill(0, 0, dim);
+  const present = new Float32Array(rows).fill(1);
+  present[0] = 0;
+  const [vectors, flags, sum, count] = [ctx.temp('vectors', [1, steps, dim]), ctx.temp('present', [1, steps, 1]), ctx.temp('sum', [1, dim]), ctx.temp('count', [1, 1])];
+  ctx.emit({ kind: 'gather', inputs: ctx.inputs, output: vectors, table: values, tableShape: [rows, dim] });
+  ctx.emit({ kind: 'gather', inputs: ctx.inputs, output: flags, table: present, tableShape: [rows, 1] });
+  ctx.emit({ kind: 'reduce', op: 'MEAN', inputs: [vectors], output: sum, axes: [1], keepDims: false });
+  ctx.emit({ kind: 'reduce', op: 'MEAN', inputs: [flags], output: count, axes: [1], keepDims: false });
+  ctx.emit({ kind: 'div', inputs: [sum, count], output: ctx.output });
+};
+
 /** A scalar or one-element array option of a 1-D layer. */
 const single = (v: unknown, fallback: number): number => Number((Array.isArray(v) ? v[0] : v) ?? fallback);
 
@@ -320,6 +342,7 @@ export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
   GlobalAveragePooling2D: globalPooling('MEAN'),
   GlobalMaxPooling2D: globalPooling('REDUCE_MAX'),
   Embedding: embedding,
+  EmbeddingBag: embeddingBag,
   Conv1D: conv1d,
   MaxPooling1D: pooling1d('MAX_POOL_2D'),
   AveragePooling1D: pooling1d('AVERAGE_POOL_2D'),
