@@ -71,6 +71,8 @@ export function emitModel(graph: IrGraph, description: string): TfliteModel {
         return g.op('ADD', inputs, { activation: node.activation }, out(node.output));
       case 'div':
         return g.op('DIV', inputs, {}, out(node.output));
+      case 'mul':
+        return g.op('MUL', inputs, {}, out(node.output));
       case 'concat':
         return g.op('CONCATENATION', inputs, { axis: node.axis }, out(node.output));
       case 'pad':

@@ -63,8 +63,8 @@ export function lowerToTflite(model: tf.LayersModel, description = `Offgrid expo
 }
 
 /**
- * Operators an int8 file keeps in float32. EmbeddingBag's masked average (GATHER, MEAN, DIV by the count of real
- * ids) keeps everything after its lookups: TFLite has no int8 DIV, and a short text's average is a small fraction of
+ * Operators an int8 file keeps in float32. EmbeddingBag's weighted average (GATHER, MUL, MEAN, DIV by the sum of
+ * the ids' weights) keeps everything after its lookups: TFLite has no int8 DIV, and a short text's average is a small fraction of
  * the MEAN's calibrated int8 range. The embedding table, nearly all of such a file, stays int8. Other models: none.
  */
 export function int8FloatOperators(model: TfliteModel): number[] {

@@ -50,10 +50,12 @@ export interface PadNode extends NodeBase { kind: 'pad'; paddings: [number, numb
 export interface GatherNode extends NodeBase { kind: 'gather'; table: Float32Array; tableShape: [number, number] }
 /** a / b with broadcasting (TFLite DIV; float only: TFLite has no int8 DIV kernel). */
 export interface DivNode extends NodeBase { kind: 'div' }
+/** a · b with broadcasting (TFLite MUL). */
+export interface MulNode extends NodeBase { kind: 'mul' }
 /** y = x * scale + shift along the last axis (an unfolded BatchNormalization, Rescaling). */
 export interface AffineNode extends NodeBase { kind: 'affine'; scale: Float32Array; shift: Float32Array }
 
-export type IrNode = WeightedNode | PoolNode | ReduceNode | ReshapeNode | UnaryNode | AddNode | ConcatNode | PadNode | AffineNode | GatherNode | DivNode;
+export type IrNode = WeightedNode | PoolNode | ReduceNode | ReshapeNode | UnaryNode | AddNode | ConcatNode | PadNode | AffineNode | GatherNode | DivNode | MulNode;
 
 export interface IrGraph {
   nodes: IrNode[];

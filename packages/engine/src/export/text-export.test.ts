@@ -74,22 +74,23 @@ test('Embedding + Conv1D + pooling text model: int32 ids input, GATHER, float32 
   model.dispose();
 });
 
-test('EmbeddingBag (fastText average, <PAD> left out): GATHER + MEAN + DIV; float32 ≤ 1e-4, int8 (float after the lookups) close', async () => {
+test('EmbeddingBag (fastText average with learned id weights, <PAD> left out): GATHER, MUL, MEAN, DIV; float32 ≤ 1e-4, int8 (float after the lookups) close', async () => {
   const model = tf.sequential({ layers: [
     new EmbeddingBag({ inputDim: VOCAB, outputDim: 8, inputShape: [STEPS] }),
     tf.layers.dense({ units: 3, activation: 'softmax' }),
   ] });
   randomizeWeights(model, 7);
-  // The average ignores padding: the same ids with more <PAD> give the same output, and it is the plain mean of their rows.
-  const table = model.layers[0].getWeights()[0].arraySync() as number[][];
+  // The average ignores padding: it is Σ exp(a[id])·row[id] / Σ exp(a[id]) over the ids that are not <PAD>.
+  const [table, logWeights] = model.layers[0].getWeights().map((w) => w.arraySync() as number[][]);
   const bagOf = (ids: number[]) => tf.tidy(() => (tf.model({ inputs: model.inputs, outputs: model.layers[0].output as tf.SymbolicTensor }).predict(tf.tensor2d([ids])) as tf.Tensor).arraySync() as number[][])[0];
   const short = [1, 5, 9, 5, ...Array(STEPS - 4).fill(0)];
-  const mean = table[0].map((_, d) => (table[1][d] + 2 * table[5][d] + table[9][d]) / 4);
-  bagOf(short).forEach((v, d) => assert.ok(Math.abs(v - mean[d]) < 1e-6, `dimension ${d}: ${v} vs ${mean[d]}`));
+  const w = (id: number) => Math.exp(logWeights[id][0]);
+  const mean = table[0].map((_, d) => (w(1) * table[1][d] + 2 * w(5) * table[5][d] + w(9) * table[9][d]) / (w(1) + 2 * w(5) + w(9)));
+  bagOf(short).forEach((v, d) => assert.ok(Math.abs(v - mean[d]) < 1e-5, `dimension ${d}: ${v} vs ${mean[d]}`));
 
   const bytes = await exportTflite(model);
   const parsed = parseModel(bytes);
-  assert.deepEqual(parsed.operators.map((o) => o.op), ['GATHER', 'GATHER', 'MEAN', 'MEAN', 'DIV', 'FULLY_CONNECTED', 'SOFTMAX']);
+  assert.deepEqual(parsed.operators.map((o) => o.op), ['GATHER', 'GATHER', 'MUL', 'MEAN', 'MEAN', 'DIV', 'FULLY_CONNECTED', 'SOFTMAX']);
   assert.equal(parsed.tensors[parsed.inputs[0]].dtype, 'int32');
   // Texts of every length, padded as encodeText pads them (<START> first, so never all <PAD>).
   const random = createRandom(4);
@@ -101,7 +102,7 @@ test('EmbeddingBag (fastText average, <PAD> left out): GATHER + MEAN + DIV; floa
   const float = parseModel(bytes);
   const floatOperators = float.operators.flatMap((op, n) => (op.op === 'GATHER' ? [] : [n]));
   const calibration = Array.from({ length: 100 }, (_, k) => inputs[k % inputs.length]);
-  assert.throws(() => quantizeInt8(float, { representativeData: calibration }), /DIV \(operator 4\) has no int8 kernel/);
+  assert.throws(() => quantizeInt8(float, { representativeData: calibration }), /DIV \(operator 5\) has no int8 kernel/);
   const int8 = serializeModel(quantizeInt8(float, { representativeData: calibration, floatOperators }));
   const q = parseModel(int8);
   const tables = q.operators.filter((o) => o.op === 'GATHER').map((o) => q.tensors[o.inputs[0]]);
