@@ -54,14 +54,14 @@ test('text: type examples, tap their label → UTF-8 text uploaded gzipped, exac
   await byId('project-name-input').fill('Reviews');
   await byId('project-modality-select').selectOption('text');
   await byId('project-labels-input').fill(LABELS.join(', '));
-  // Short reviews: the model reads up to 16 words (the setting; 64 by default).
+  // Short reviews: the model reads up to 160 ids, about 8 words with their character n-grams (the setting; 512 by default).
   await byId('project-settings').locator('summary').click();
-  await byId('setting-text-seq').fill('16');
+  await byId('setting-text-seq').fill('160');
   await byId('project-create-button').click();
   await textOf(byId('project-name'), /Reviews/);
   projectId = /#\/projects\/([^/]+)\//.exec(page.url())![1];
   const created = await apiFromPage<{ modality: string; settings?: { text?: { seqLength?: number } } }>(page, server.adminKey, `/projects/${projectId}`);
-  assert.deepEqual([created.modality, created.settings?.text?.seqLength], ['text', 16]);
+  assert.deepEqual([created.modality, created.settings?.text?.seqLength], ['text', 160]);
   assert.equal(await byId('camera').count(), 0, 'no camera for a text project');
 
   const uploads: Promise<{ encoding?: string; checksum?: string; type?: string; label: string; body: Buffer | null }>[] = [];

@@ -41,7 +41,7 @@ function tableTest(file: string, train: LoadedDataset): LoadedDataset {
   return { ...train, x, targets, sources: rows.map((_, i) => `${file}:${i + 2}`), skipped: [] };
 }
 
-interface Row { dataset: string; fold: string; int8: number; float32: number; winner: string; epochs: number; trials: number; seconds: number }
+interface Row { dataset: string; fold: string; int8: number; float32: number; winner: string; epochs: number; trials: number; seconds: number; int8Bytes: number }
 const results: Row[] = [];
 const seed = Number(values.seed);
 const started = new Date();
@@ -58,17 +58,18 @@ for (const dataset of readdirSync(values.splits!, { withFileTypes: true }).filte
     if (test.labels.join() !== train.labels.join()) throw new Error(`${dir}: test labels differ from the training labels.`);
     const workDir = mkdtempSync(join(tmpdir(), 'offgrid-baseline-'));
     try {
-      const { report } = await trainPipeline(train, {
+      const { report, files } = await trainPipeline(train, {
         budgetSeconds: parseDuration(train.kind === 'text' ? values['text-budget']! : values.budget!), seed, concurrency: 2, workDir,
         name: dataset, source: join(dir, 'train.csv'), testData: test,
       });
       const row: Row = {
         dataset, fold, int8: report.metrics.test.int8.accuracy, float32: report.metrics.test.float32.accuracy,
         winner: report.winner.family, epochs: report.winner.epochs, trials: report.trials.length, seconds: report.elapsedSeconds,
+        int8Bytes: files.int8.length,
       };
       results.push(row);
       load.push(loadavg()[0]);
-      console.log(`${dataset} ${fold}: int8 ${(row.int8 * 100).toFixed(2)}% float32 ${(row.float32 * 100).toFixed(2)}% · ${row.winner} ${row.epochs} ep · ${row.trials} trials · ${row.seconds.toFixed(0)} s`);
+      console.log(`${dataset} ${fold}: int8 ${(row.int8 * 100).toFixed(2)}% float32 ${(row.float32 * 100).toFixed(2)}% · ${row.winner} ${row.epochs} ep · ${row.trials} trials · ${row.seconds.toFixed(0)} s · int8 ${(row.int8Bytes / 1024).toFixed(0)} KiB`);
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }

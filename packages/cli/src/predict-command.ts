@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { preprocessImage } from '@offgrid/features';
-import { parseModel, readAnomalyThreshold, readLabels, readMetadata, readVocabulary, TfliteSession } from '@offgrid/tflite';
+import { parseModel, readAnomalyThreshold, readLabels, readMetadata, readTextTokenizer, readVocabulary, TfliteSession } from '@offgrid/tflite';
 import { decodeImage } from '@offgrid/engine/data';
 import { inputConverter, inputsFromFile, type FileInput, type TrainReport } from '@offgrid/pipeline';
 
@@ -38,7 +38,11 @@ async function describeModel(modelPath: string, bytes: Uint8Array): Promise<{ in
     return { input: { kind: 'image', preprocessing: { image: { height: shape[1], width: shape[2], mean: normalization.mean[0], std: normalization.std[0] } } }, task: 'classify' };
   }
   const vocabulary = readVocabulary(bytes);
-  if (vocabulary) return { input: { kind: 'text', preprocessing: { text: { seqLength: shape[1], maxTokens: vocabulary.length, vocabulary } } }, task: 'classify' };
+  if (vocabulary) {
+    const charNgrams = readTextTokenizer(bytes)?.charNgrams;
+    const ngrams = charNgrams ? { charNgrams: { minN: charNgrams.minN, maxN: charNgrams.maxN, buckets: charNgrams.buckets } } : {};
+    return { input: { kind: 'text', preprocessing: { text: { seqLength: shape[1], maxTokens: vocabulary.length, vocabulary, ...ngrams } } }, task: 'classify' };
+  }
   throw new Error(`${basename(modelPath)} takes [${shape}] and its metadata does not say how to make that from a file: keep the report.json that \`offgrid train\` wrote next to it.`);
 }
 

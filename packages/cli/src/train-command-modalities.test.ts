@@ -38,11 +38,12 @@ test('offgrid train on a folder of .txt texts, then offgrid predict on new texts
   const out = join(root, 'text-model');
   writeTexts(data, 30, 11);
   const { stderr } = await run(process.execPath, [BIN, 'train', data, '--out', out, '--budget', '15s', '--concurrency', '1'], { timeout: 55_000 });
-  assert.match(stderr, /Loaded 60 samples, 2 labels \(cooking, sports\), sample shape \[64\]/);
+  assert.match(stderr, /Loaded 60 samples, 2 labels \(cooking, sports\), sample shape \[512\]/);
   assert.match(stderr, /Test accuracy: int8 [\d.]+%/);
   const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   assert.equal(report.input.dtype, 'int32');
-  assert.equal(report.input.preprocessing.text.seqLength, 64);
+  assert.equal(report.input.preprocessing.text.seqLength, 512);
+  assert.deepEqual(report.input.preprocessing.text.charNgrams, { minN: 2, maxN: 5, buckets: 16384 });
 
   writeFileSync(join(root, 'a.txt'), 'We bake garlic soup in the oven');
   writeFileSync(join(root, 'b.txt'), 'The coach saw the team score a goal');
@@ -51,10 +52,12 @@ test('offgrid train on a folder of .txt texts, then offgrid predict on new texts
   assert.deepEqual(predictions.map((p: { label: string }) => p.label), ['cooking', 'sports']);
   assert.ok(predictions.every((p: { confidence: number }) => p.confidence > 0.5));
 
-  // Without report.json the model's own metadata (vocabulary, input length) is enough for text.
+  // Without report.json the model's own metadata (vocabulary, input length, tokenizer.json's n-grams) is enough for text.
   rmSync(join(out, 'report.json'));
   const again = await run(process.execPath, [BIN, 'predict', join(out, 'model.tflite'), join(root, 'a.txt')]);
   assert.match(again.stdout, /a\.txt {2}cooking {2}\d+\.\d%/);
+  const fromMetadata = JSON.parse((await run(process.execPath, [BIN, 'predict', join(out, 'model.tflite'), join(root, 'a.txt'), '--json'])).stdout);
+  assert.deepEqual(fromMetadata[0], predictions[0], 'the same ids as from the report: n-grams included');
 });
 
 test('offgrid train --task anomaly on a CSV of normal rows only; predict prints ALARM / ok per row', { timeout: 40_000 }, async () => {

@@ -38,7 +38,7 @@ export { classificationReport } from './eval/metrics.ts';
 export type { ClassificationReport } from './eval/metrics.ts';
 
 // Export to TFLite
-export { exportTflite, exportTfliteModel, exportTfliteVariants } from './export/export-tflite.ts';
+export { exportTflite, exportTfliteModel, exportTfliteVariants, int8FloatOperators } from './export/export-tflite.ts';
 export type { ExportOptions, Precision } from './export/export-tflite.ts';
 
 // Transfer learning: frozen backbones, embeddings, heads

@@ -5,7 +5,7 @@
 import {
   DEFAULT_AUDIO_SPEC, DEFAULT_IMAGE_SPEC, DEFAULT_MOTION_SPEC, decodeWav, encodeText, encodeWav, fitStandardScaler,
   learnVocabulary, logMelSpectrogram, motionWindows, parseMotionCsv, parseMotionRecording, preprocessAudio, preprocessImage,
-  scaleFeatures, spectralFeatures, tokenize, vocabularyFile, type MotionSpec,
+  scaleFeatures, spectralFeatures, tokenize, vocabularyFile, charNgrams as ngramsOf, fnv1a32, type MotionSpec,
 } from './index.ts';
 
 export interface ParityResult {
@@ -58,6 +58,13 @@ export function runParityScenario(): ParityResult {
   strings.vocabulary = vocabularyFile(vocabulary);
   strings.tokens = JSON.stringify(texts.map(tokenize));
   numbers.text = texts.flatMap((text) => [...encodeText(text, vocabulary, 12)]);
+  // Character n-grams hash UTF-8 bytes of code points: accents, CJK, astral letters (𝒳, 𐐷) and emoji next to
+  // letters (the tokenizer drops emoji, so 'ok🙂' must give the n-grams of 'ok') reach both sides' FNV-1a.
+  const ngramTexts = [...texts, 'naïve résumé ok🙂 𝒳𐐷y Ǆemal ﬃx ß ΐ', "l'été Ωmega ŉ ǰ ﬀ İi"];
+  const charNgrams = { minN: 1, maxN: 5, buckets: 4099 };
+  numbers.textNgrams = ngramTexts.flatMap((text) => [...encodeText(text, vocabulary, 160, charNgrams)]);
+  // As strings: the numbers' relative tolerance would let a 32-bit hash differ in its last digits.
+  strings.ngramHashes = JSON.stringify(ngramTexts.flatMap(tokenize).flatMap((word) => ngramsOf(word, 1, 5)).map(fnv1a32));
 
   const rows = Array.from({ length: 20 }, () => [random() * 100, random() - 0.5, 7]);
   const scaler = fitStandardScaler(rows);

@@ -1,9 +1,11 @@
 /**
- * Text preprocessing shared by the server (training) and the phone (prediction), compatible with the
- * TFLite Task Library NLClassifier's regex tokenizer (RegexTokenizerOptions in the model metadata):
- * NFKC, lowercase, split on TEXT_DELIM_PATTERN, ids from a vocabulary whose first entries are
- * <PAD>=0, <START>=1, <UNKNOWN>=2; a sequence is <START>, the token ids, then <PAD> up to seqLength.
+ * Text preprocessing shared by the server (training) and the phone (prediction): NFKC, lowercase, split on
+ * TEXT_DELIM_PATTERN, ids from a vocabulary whose first entries are <PAD>=0, <START>=1, <UNKNOWN>=2; a sequence is
+ * <START>, the token ids, then <PAD> up to seqLength. Without `charNgrams` this is exactly the TFLite Task Library
+ * NLClassifier's regex tokenizer (RegexTokenizerOptions in the model metadata); with it, each word's id is followed
+ * by the ids of its hashed character n-grams (char-ngrams.ts), which the Task Library cannot compute.
  */
+import { charNgramBuckets, validateCharNgramSpec, type CharNgramSpec } from './char-ngrams.ts';
 
 /** Delimiters: anything that is not a letter, a digit or an apostrophe. Valid in JS (with the `u` flag) and RE2. */
 export const TEXT_DELIM_PATTERN = "[^\\p{L}\\p{N}']+";
@@ -19,11 +21,26 @@ export const UNKNOWN_ID = 2;
 export interface TextSpec {
   /** Ids per sample, <START> included. */
   seqLength: number;
-  /** Vocabulary size cap, special tokens included (the embedding's input dimension). */
+  /** Vocabulary size cap, special tokens included. */
   maxTokens: number;
+  /** Hashed character n-grams after each word's id; absent in models saved before them (words only). */
+  charNgrams?: CharNgramSpec;
 }
 
-export const DEFAULT_TEXT_SPEC: Readonly<TextSpec> = Object.freeze({ seqLength: 64, maxTokens: 10000 });
+/**
+ * For new datasets; a stored spec is used as stored (no charNgrams there means words only). Measured on the bench's
+ * folds (bench/automl/RESULTS.md): n = 2..5 like the char TF-IDF baseline (3..6: −0.5 point); 2^14 buckets (2^15:
+ * +0.5, twice the table); 512 ids (a fortune averages 327 with n-grams: 256 lost 4 points there; 128 lost 3 on the
+ * one-line Debian descriptions, which average 143).
+ */
+export const DEFAULT_TEXT_SPEC: Readonly<TextSpec> = Object.freeze({
+  seqLength: 512, maxTokens: 10000, charNgrams: Object.freeze({ minN: 2, maxN: 5, buckets: 16384 }),
+});
+
+/** Number of distinct ids (the embedding's input dimension): the vocabulary, then the n-gram buckets. */
+export function textIdCount(vocabularyLength: number, charNgrams?: CharNgramSpec): number {
+  return vocabularyLength + (charNgrams?.buckets ?? 0);
+}
 
 const delimiter = new RegExp(TEXT_DELIM_PATTERN, 'u');
 
@@ -63,14 +80,26 @@ function idsOf(vocabulary: readonly string[]): Map<string, number> {
   return ids;
 }
 
-/** seqLength ids: <START>, the tokens (<UNKNOWN> when not in the vocabulary) truncated to fit, then <PAD>. */
-export function encodeText(text: string, vocabulary: readonly string[], seqLength: number): Int32Array {
+/**
+ * seqLength ids: <START>, then per token its id (<UNKNOWN> when not in the vocabulary) and, with `charNgrams`, the ids
+ * vocabulary.length + bucket of its n-grams; truncated to fit, then <PAD>.
+ */
+export function encodeText(text: string, vocabulary: readonly string[], seqLength: number, charNgrams?: CharNgramSpec): Int32Array {
   if (!Number.isInteger(seqLength) || seqLength < 1) throw new Error(`encodeText: seqLength must be a positive integer, got ${seqLength}`);
+  if (charNgrams) validateCharNgramSpec(charNgrams);
   const ids = idsOf(vocabulary);
   const out = new Int32Array(seqLength).fill(PAD_ID);
   out[0] = START_ID;
-  const tokens = tokenize(text);
-  for (let i = 0; i < tokens.length && i + 1 < seqLength; i++) out[i + 1] = ids.get(tokens[i]) ?? UNKNOWN_ID;
+  let length = 1;
+  for (const token of tokenize(text)) {
+    if (length >= seqLength) break;
+    out[length++] = ids.get(token) ?? UNKNOWN_ID;
+    if (!charNgrams) continue;
+    for (const bucket of charNgramBuckets(token, charNgrams)) {
+      if (length >= seqLength) break;
+      out[length++] = vocabulary.length + bucket;
+    }
+  }
   return out;
 }
 

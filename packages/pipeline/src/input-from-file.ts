@@ -40,7 +40,7 @@ export async function inputsFromFile(path: string, input: Pick<TrainReport['inpu
     case 'text': {
       expect(['.txt'], 'UTF-8 .txt files');
       const spec = preprocessing.text!;
-      return [{ source: path, input: Float32Array.from(encodeText(await readFile(path, 'utf8'), spec.vocabulary, spec.seqLength)) }];
+      return [{ source: path, input: Float32Array.from(encodeText(await readFile(path, 'utf8'), spec.vocabulary, spec.seqLength, spec.charNgrams)) }];
     }
     case 'tabular': {
       expect(['.csv'], 'CSV files with a header naming the feature columns');

@@ -1,4 +1,4 @@
-import { classificationReport, type ClassificationReport } from '@offgrid/engine';
+import { classificationReport, int8FloatOperators, type ClassificationReport } from '@offgrid/engine';
 import { TEXT_DELIM_PATTERN } from '@offgrid/features';
 import {
   featureClassifierMetadata, imageClassifierMetadata, LABELS_FILE, parseModel, quantizeInt8, serializeWithMetadata, textClassifierMetadata,
@@ -17,7 +17,8 @@ export interface ModelFiles {
 
 /**
  * The shipped files: float32 as trained, and full-integer int8 (float32 I/O, which LiteRT.js and the
- * Task Library accept; text models keep their int32 token-id input) calibrated on training samples; both carry
+ * Task Library accept; text models keep their int32 token-id input, and an averaged one stays float after its int8
+ * lookups: int8FloatOperators) calibrated on training samples; both carry
  * labels and what the input is (image normalization, table scaling, text vocabulary + tokenizer, feature names).
  * `features` says what a motion model takes (raw windows or spectral features).
  */
@@ -26,7 +27,7 @@ export function packageModel(float32Bytes: Uint8Array, dataset: LoadedDataset, r
   const { metadata, files } = metadataFor(dataset, name, features, model.tensors[model.inputs[0]].shape);
   return {
     float32: serializeWithMetadata(model, metadata, files),
-    int8: serializeWithMetadata(quantizeInt8(model, { representativeData: representative }), metadata, files),
+    int8: serializeWithMetadata(quantizeInt8(model, { representativeData: representative, floatOperators: int8FloatOperators(model) }), metadata, files),
   };
 }
 
@@ -38,7 +39,8 @@ function metadataFor(dataset: LoadedDataset, name: string, features: MotionFeatu
     return imageClassifierMetadata({ ...common, labels, inputShape: [1, ...dataset.shape], normalization: { mean: [mean], std: [std] } });
   }
   if (dataset.kind === 'text') {
-    return textClassifierMetadata({ ...common, labels, vocabulary: dataset.preprocessing!.text!.vocabulary, inputShape, delimRegexPattern: TEXT_DELIM_PATTERN });
+    const { vocabulary, charNgrams } = dataset.preprocessing!.text!;
+    return textClassifierMetadata({ ...common, labels, vocabulary, charNgrams, inputShape, delimRegexPattern: TEXT_DELIM_PATTERN });
   }
   if (dataset.kind === 'motion' && features === 'spectral') {
     return featureClassifierMetadata({ ...common, labels, features: featureDescriptions(dataset, features), inputShape });

@@ -4,7 +4,7 @@ import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type
 import { createRandom, groupedStratifiedSplit, localTrials, WasmFallbackTrials, type AcceleratorChoice, type AcceleratorFallback, type Random, type TrialExecutor, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
-import { encodeProbes, type Task } from '@offgrid/features';
+import { encodeProbes, textIdCount, type Task } from '@offgrid/features';
 import { trainAnomalyPipeline } from './anomaly-pipeline.ts';
 import { readCheckpoint, readTrialModel, writeCheckpoint, writeTrialModel } from './checkpoint-files.ts';
 import { CALIBRATION_SAMPLES, calibrationSamples, evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
@@ -129,7 +129,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   // Each family's view of the samples (motion: raw windows or spectral features), computed once.
   const views = new Map<string, ModelView>();
   const viewFor = (family: string) => views.get(family) ?? views.set(family, modelView(dataset, family)).get(family)!;
-  const vocabularySize = dataset.preprocessing?.text?.vocabulary.length;
+  const textSpec = dataset.preprocessing?.text;
+  // Word ids, then the hashed n-gram ids (features' textIdCount): the embedding's rows.
+  const vocabularySize = textSpec ? textIdCount(textSpec.vocabulary.length, textSpec.charNgrams) : undefined;
   const folds = foldsFor(kind, searchIndices.length);
   /** Epochs each trial has reported: a cross-validated trial has no checkpoint and trains its folds again from epoch 1 at every rung. */
   const reportedEpochs = new Map<number, number>();

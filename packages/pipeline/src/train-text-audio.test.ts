@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDataset } from '@offgrid/engine/data';
-import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
-import { parseModel, readLabels, readVocabulary, TfliteSession } from '@offgrid/tflite';
+import { DEFAULT_IMAGE_SPEC, DEFAULT_TEXT_SPEC } from '@offgrid/features';
+import { parseModel, readLabels, readTextTokenizer, readVocabulary, TfliteSession } from '@offgrid/tflite';
 import { inputsFromFile } from './input-from-file.ts';
 import { inputConverter } from './model-files.ts';
 import { writeTexts, writeTones } from './test-modality-data.ts';
@@ -30,27 +30,30 @@ async function accuracyOnFiles(bytes: Uint8Array, report: TrainReport, files: { 
   return correct / files.length;
 }
 
-test('text: the text family over token ids; int32 input through quantization and LiteRT.js; vocabulary in the metadata', { timeout: 60_000 }, async (context) => {
+test('text: the text family over word + character n-gram ids; int32 input through quantization and LiteRT.js; tokenizer in the metadata', { timeout: 60_000 }, async (context) => {
   const data = join(root, 'text');
   writeTexts(data, 40, 1);
-  const dataset = await loadDataset(data, DEFAULT_IMAGE_SPEC, undefined, { text: { seqLength: 16, maxTokens: 200 } });
+  const dataset = await loadDataset(data, DEFAULT_IMAGE_SPEC, undefined, { text: { seqLength: 96, maxTokens: 200 } });
+  assert.deepEqual(dataset.preprocessing?.text?.charNgrams, DEFAULT_TEXT_SPEC.charNgrams, 'new datasets get the default n-grams');
   const { files, report } = await trainPipeline(dataset, { budgetSeconds: 18, seed: 2, concurrency: 1, workDir: join(root, 'text-search'), name: 'topics', source: data });
 
   assert.ok(report.trials.every((t) => t.family === 'text'));
   assert.equal(report.input.dtype, 'int32');
-  assert.deepEqual(report.input.shape, [16]);
-  assert.deepEqual(report.input.preprocessing.text?.vocabulary, dataset.preprocessing?.text?.vocabulary);
+  assert.deepEqual(report.input.shape, [96]);
+  assert.deepEqual(report.input.preprocessing.text, dataset.preprocessing?.text);
   for (const bytes of [files.float32, files.int8]) {
     const model = parseModel(bytes);
     assert.equal(model.tensors[model.inputs[0]].dtype, 'int32', 'token ids stay int32');
     assert.deepEqual(readVocabulary(bytes), dataset.preprocessing?.text?.vocabulary);
+    assert.deepEqual(readTextTokenizer(bytes)?.charNgrams, { ...DEFAULT_TEXT_SPEC.charNgrams, idOffset: dataset.preprocessing?.text?.vocabulary.length, hash: 'FNV-1a 32-bit of the UTF-8 bytes', wordStartMark: '<', wordEndMark: '>' });
     assert.deepEqual(readLabels(bytes), ['cooking', 'sports', 'travel']);
   }
   assert.ok(report.metrics.test.int8.accuracy >= 0.7, `int8 test accuracy ${report.metrics.test.int8.accuracy} (chance 0.33)`);
 
   // The report's vocabulary re-encodes a training text exactly as the loader did.
   const [{ input }] = await inputsFromFile(dataset.sources[0], report.input);
-  assert.deepEqual(Array.from(input), Array.from(dataset.x.subarray(0, 16)));
+  assert.deepEqual(Array.from(input), Array.from(dataset.x.subarray(0, 96)));
+  context.diagnostic(`int8 ${files.int8.length} bytes, float32 ${files.float32.length} bytes; winner ${JSON.stringify(report.winner.config)}`);
   writeTexts(join(root, 'fresh-text'), 10, 77);
   const fresh = report.labels.flatMap((label, target) => Array.from({ length: 10 }, (_, i) => ({ path: join(root, 'fresh-text', label, `${i}.txt`), target })));
   const accuracy = await accuracyOnFiles(files.int8, report, fresh);

@@ -143,8 +143,15 @@ const motionPreprocessingSchema = {
 
 const textPreprocessingSchema = {
   type: 'object', title: 'TextPreprocessing', required: ['seqLength', 'maxTokens', 'vocabulary'],
-  description: 'TextSpec: encodeText(text, vocabulary, seqLength) → int32 ids (<PAD>=0, <START>=1, <UNKNOWN>=2).',
-  properties: { seqLength: { type: 'integer' }, maxTokens: { type: 'integer' }, vocabulary: { ...strings, description: 'Token of each id, special tokens first.' } },
+  description: 'TextSpec: encodeText(text, vocabulary, seqLength, charNgrams) → int32 ids (<PAD>=0, <START>=1, <UNKNOWN>=2).',
+  properties: {
+    seqLength: { type: 'integer' }, maxTokens: { type: 'integer' }, vocabulary: { ...strings, description: 'Token of each id, special tokens first.' },
+    charNgrams: {
+      type: 'object', required: ['minN', 'maxN', 'buckets'],
+      description: "Each word's id is followed by its character n-gram ids: vocabulary.length + FNV-1a 32-bit(UTF-8 of the n-gram) mod buckets, n = minN..maxN over '<' + word + '>'. Absent: word ids only (models saved before n-grams).",
+      properties: { minN: { type: 'integer' }, maxN: { type: 'integer' }, buckets: { type: 'integer' } },
+    },
+  },
 } as const;
 
 const tabularPreprocessingSchema = {

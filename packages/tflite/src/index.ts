@@ -25,10 +25,10 @@ export {
 export type { AssociatedFile, AssociatedFileType, ColorSpace, ModelMetadata, TensorContent, TensorMetadata } from './metadata.ts';
 export { serializeWithMetadata, readMetadata, readLabels, textLines, imageClassifierMetadata, associatedFilesOf, LABELS_FILE } from './model-package.ts';
 export {
-  featureInputMetadata, featureClassifierMetadata, textClassifierMetadata, anomalyDetectorMetadata, readVocabulary, readAnomalyThreshold,
-  VOCABULARY_FILE, FEATURES_FILE, DEFAULT_DELIM_REGEX,
+  featureInputMetadata, featureClassifierMetadata, textClassifierMetadata, anomalyDetectorMetadata, readVocabulary, readTextTokenizer, readAnomalyThreshold,
+  VOCABULARY_FILE, TOKENIZER_FILE, TOKENIZER_FORMAT, FEATURES_FILE, DEFAULT_DELIM_REGEX,
 } from './task-metadata.ts';
-export type { FeatureDescription, FeatureClassifierMetadataOptions, TextClassifierMetadataOptions, AnomalyDetectorMetadataOptions } from './task-metadata.ts';
+export type { FeatureDescription, FeatureClassifierMetadataOptions, TextClassifierMetadataOptions, TextTokenizer, AnomalyDetectorMetadataOptions } from './task-metadata.ts';
 export type { ImageClassifierMetadataOptions, ModelPackage } from './model-package.ts';
 export { writeZip, readZip, appendZip, crc32 } from './zip.ts';
 export type { ZipEntry } from './zip.ts';

@@ -274,6 +274,8 @@ function evaluateOp(op: OperatorDef, inputs: (Values | undefined)[], model: Tfli
       return activate(broadcastBinary(x, shape(0), inputs[1] as Values, shape(1), ys, (a, b) => a + b), op.options.activation);
     case 'SUB':
       return activate(broadcastBinary(x, shape(0), inputs[1] as Values, shape(1), ys, (a, b) => a - b), op.options.activation);
+    case 'DIV':
+      return activate(broadcastBinary(x, shape(0), inputs[1] as Values, shape(1), ys, (a, b) => a / b), op.options.activation);
     case 'SQUARED_DIFFERENCE':
       return broadcastBinary(x, shape(0), inputs[1] as Values, shape(1), ys, (a, b) => (a - b) * (a - b));
     case 'GATHER':

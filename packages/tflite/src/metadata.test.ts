@@ -5,7 +5,7 @@ import { TfliteSession, runTflite } from './litert-node.ts';
 import { decodeMetadata, encodeMetadata, MIN_PARSER_VERSION } from './metadata.ts';
 import type { ModelMetadata } from './metadata.ts';
 import { imageClassifierMetadata, readLabels, readMetadata, serializeWithMetadata, textLines } from './model-package.ts';
-import { anomalyDetectorMetadata, DEFAULT_DELIM_REGEX, featureClassifierMetadata, featureInputMetadata, readAnomalyThreshold, readVocabulary, textClassifierMetadata } from './task-metadata.ts';
+import { anomalyDetectorMetadata, DEFAULT_DELIM_REGEX, featureClassifierMetadata, featureInputMetadata, readAnomalyThreshold, readTextTokenizer, readVocabulary, textClassifierMetadata } from './task-metadata.ts';
 import { parseModel } from './reader.ts';
 import { Table } from './fb.ts';
 import { appendZip, crc32, readZip, writeZip } from './zip.ts';
@@ -101,6 +101,29 @@ test('text classifier metadata: RegexTokenizer with a VOCABULARY file ("token id
   assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-5);
   assert.throws(() => textClassifierMetadata({ name: 'x', labels: LABELS, vocabulary: ['a b'], inputShape: [1, 6] }), /token 0 .*whitespace/);
   assert.throws(() => serializeWithMetadata(g.toModel(), metadata, { 'labels.txt': files['labels.txt'] }), /vocab\.txt/);
+});
+
+test('text classifier with character n-grams: no RegexTokenizer (the Task Library would compute word ids only); vocab.txt and tokenizer.json say how', () => {
+  const g = new GraphBuilder();
+  const ids = g.input('ids', [1, 6], { dtype: 'int32' });
+  const pooled = g.op('MEAN', [g.op('GATHER', [g.constant('embedding', [13, 2], new Float32Array(26)), ids]), g.constant('axes', [1], Int32Array.from([1]))]);
+  g.output(g.op('SOFTMAX', [g.op('FULLY_CONNECTED', [pooled, g.constant('w', [3, 2], new Float32Array(6)), g.constant('b', [3], new Float32Array(3))])]));
+  const vocabulary = ['<PAD>', '<START>', '<UNKNOWN>', 'héllo', "don't"];
+  const charNgrams = { minN: 2, maxN: 4, buckets: 8 };
+  const { metadata, files } = textClassifierMetadata({ name: 'Notes', labels: LABELS, vocabulary, inputShape: [1, 6], charNgrams, delimRegexPattern: "[^\\p{L}\\p{N}']+" });
+  const bytes = serializeWithMetadata(g.toModel(), metadata, files);
+  const input = readMetadata(bytes).metadata?.inputs[0];
+  assert.equal(input?.regexTokenizer, undefined);
+  assert.deepEqual(input?.associatedFiles?.map((f) => [f.name, f.type]), [['vocab.txt', 'VOCABULARY'], ['tokenizer.json', 'DESCRIPTIONS']]);
+  assert.match(input?.description ?? '', /followed by its hashed character 2–4-gram ids \(8 buckets after the vocabulary\)/);
+  assert.deepEqual(readVocabulary(bytes), vocabulary);
+  const tokenizer = readTextTokenizer(bytes);
+  assert.deepEqual({ ...tokenizer, steps: undefined }, {
+    format: 'offgrid.text-ids.v1', steps: undefined, delimRegexPattern: "[^\\p{L}\\p{N}']+", seqLength: 6, vocabularyFile: 'vocab.txt', specialTokens: { pad: 0, start: 1, unknown: 2 },
+    charNgrams: { minN: 2, maxN: 4, buckets: 8, idOffset: 5, hash: 'FNV-1a 32-bit of the UTF-8 bytes', wordStartMark: '<', wordEndMark: '>' },
+  });
+  const wordsOnly = textClassifierMetadata({ name: 'n', labels: LABELS, vocabulary, inputShape: [1, 6] });
+  assert.equal(readTextTokenizer(serializeWithMetadata(g.toModel(), wordsOnly.metadata, wordsOnly.files)), undefined, 'word-only models have none');
 });
 
 test('feature and anomaly metadata: names and units, per-feature stats, features.txt in order, threshold as ScoreThresholdingOptions', () => {

@@ -54,6 +54,7 @@ const REFERENCES: { [K in FloatOp]: Reference<K> } = {
   ADD: ([a, b], o) => activate(tf.add(a, b), o.activation),
   MUL: ([a, b], o) => activate(tf.mul(a, b), o.activation),
   SUB: ([a, b], o) => activate(tf.sub(a, b), o.activation),
+  DIV: ([a, b], o) => activate(tf.div(a, b), o.activation),
   SQUARED_DIFFERENCE: ([a, b]) => tf.squaredDifference(a, b),
   GATHER: ([params, ids], o) => tf.gather(params, ids, o.axis),
   RELU: ([x]) => tf.relu(x),

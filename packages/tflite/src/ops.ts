@@ -317,6 +317,9 @@ function binary(code: number, type: number) {
 /** SUB: a - b with broadcasting and a fused activation (SubOptions: fused_activation_function 0). */
 const sub = binary(41, BUILTIN_OPTIONS.SubOptions);
 
+/** DIV: a / b with broadcasting (DivOptions: fused_activation_function 0); float32 (TFLite's kernel has no int8). */
+const div = binary(42, BUILTIN_OPTIONS.DivOptions);
+
 /** SQUARED_DIFFERENCE: (a - b)², broadcasting; its options table has no fields. */
 const squaredDifference = op<NoOptions>({
   code: 99,
@@ -429,6 +432,7 @@ export const OPS = {
   PAD: pad,
   GATHER: gather,
   SUB: sub,
+  DIV: div,
   SQUARED_DIFFERENCE: squaredDifference,
   MEAN: reducer(40),
   REDUCE_MAX: reducer(82),

@@ -162,6 +162,9 @@ export function quantizeInt8(model: TfliteModel, options: QuantizeInt8Options): 
 
   const floatOps = new Set(options.floatOperators ?? []);
   const floatTensors = floatTail(model, floatOps);
+  model.operators.forEach((op, n) => {
+    if (FLOAT_ONLY.has(op.op) && !floatOps.has(n)) throw new Error(`quantizeInt8: ${op.op} (operator ${n}) has no int8 kernel in TFLite; list it and what follows it in floatOperators`);
+  });
 
   // Activation parameters, in execution order so pass-through ops can copy their input's.
   const params = new Map<number, Quantization>();
@@ -350,6 +353,9 @@ function tableParams(model: TfliteModel, index: number, params: Map<number, Quan
  * Activations computed by the float operators; throws unless every reader of them is a float
  * operator too (or a model output): an int8 op after a float one would need requantizing.
  */
+/** Ops TFLite's builtin resolver runs in float32 only (its DIV kernel takes float32, int32 and uint8). */
+const FLOAT_ONLY: ReadonlySet<string> = new Set(['DIV']);
+
 function floatTail(model: TfliteModel, floatOps: ReadonlySet<number>): Set<number> {
   for (const n of floatOps) if (!model.operators[n]) throw new Error(`floatOperators: no operator ${n} (the model has ${model.operators.length})`);
   const floats = new Set<number>([...floatOps].flatMap((n) => model.operators[n].outputs));

@@ -49,6 +49,7 @@ export const BUILTIN_OPTIONS = {
   GatherOptions: 23,
   ReducerOptions: 27,
   SubOptions: 28,
+  DivOptions: 29,
   SquaredDifferenceOptions: 76,
 } as const;
 

@@ -8,6 +8,9 @@ import type { AssociatedFile, ModelMetadata, TensorMetadata } from './metadata.t
 import { LABELS_FILE, readMetadata, textLines } from './model-package.ts';
 
 export const VOCABULARY_FILE = 'vocab.txt';
+/** How a text model with character n-grams computes its ids (TOKENIZER_FORMAT), beside vocab.txt. */
+export const TOKENIZER_FILE = 'tokenizer.json';
+export const TOKENIZER_FORMAT = 'offgrid.text-ids.v1';
 export const FEATURES_FILE = 'features.txt';
 /** What the Task Library's NLClassifier examples use: split on anything but word characters and apostrophes. */
 export const DEFAULT_DELIM_REGEX = "[^\\w\\']+";
@@ -98,6 +101,34 @@ export interface TextClassifierMetadataOptions extends ModelInfo {
   inputShape: readonly number[];
   /** Regex that splits text into tokens (default DEFAULT_DELIM_REGEX). */
   delimRegexPattern?: string;
+  /** Hashed character n-gram ids after each word's id (see TextTokenizer); absent: word ids only. */
+  charNgrams?: { minN: number; maxN: number; buckets: number };
+}
+
+/** What tokenizer.json says: enough for any runtime to compute the model's ids (features' encodeText is the reference). */
+export interface TextTokenizer {
+  format: typeof TOKENIZER_FORMAT;
+  steps: string[];
+  delimRegexPattern: string;
+  seqLength: number;
+  vocabularyFile: string;
+  specialTokens: { pad: 0; start: 1; unknown: 2 };
+  charNgrams?: { minN: number; maxN: number; buckets: number; idOffset: number; hash: 'FNV-1a 32-bit of the UTF-8 bytes'; wordStartMark: '<'; wordEndMark: '>' };
+}
+
+function textTokenizer(delimRegexPattern: string, seqLength: number, vocabularySize: number, charNgrams: NonNullable<TextClassifierMetadataOptions['charNgrams']>): TextTokenizer {
+  return {
+    format: TOKENIZER_FORMAT,
+    steps: [
+      'Unicode NFKC, then lowercase (locale-independent)',
+      'split on delimRegexPattern (Unicode property classes), drop empty tokens',
+      `ids: <START>, then per token its id in ${VOCABULARY_FILE} (<UNKNOWN> if absent) followed by the ids of its character n-grams`,
+      'n-grams of a token: wordStartMark + token + wordEndMark as Unicode code points; every run of n code points, n = minN..maxN, n ascending then position; id = idOffset + (hash of the run\'s UTF-8 bytes mod buckets)',
+      'truncate to seqLength, pad with <PAD>',
+    ],
+    delimRegexPattern, seqLength, vocabularyFile: VOCABULARY_FILE, specialTokens: { pad: 0, start: 1, unknown: 2 },
+    charNgrams: { ...charNgrams, idOffset: vocabularySize, hash: 'FNV-1a 32-bit of the UTF-8 bytes', wordStartMark: '<', wordEndMark: '>' },
+  };
 }
 
 /**
@@ -106,29 +137,51 @@ export interface TextClassifierMetadataOptions extends ModelInfo {
  * probabilities with labels.txt.
  */
 export function textClassifierMetadata(options: TextClassifierMetadataOptions): { metadata: ModelMetadata; files: Files } {
-  const { labels, vocabulary, inputShape, delimRegexPattern = DEFAULT_DELIM_REGEX, ...info } = options;
+  const { labels, vocabulary, inputShape, delimRegexPattern = DEFAULT_DELIM_REGEX, charNgrams, ...info } = options;
   if (inputShape.length !== 2 || inputShape[0] !== 1) throw new Error(`Text classifier input must be [1, sequenceLength] token ids; got [${inputShape}]`);
   checkLines('Label', labels);
   const bad = vocabulary.findIndex((token) => token === '' || /\s/.test(token));
   if (bad >= 0) throw new Error(`Vocabulary token ${bad} is empty or contains whitespace (the file holds "token id" per line): ${JSON.stringify(vocabulary[bad])}`);
   const vocabFile: AssociatedFile = { name: VOCABULARY_FILE, description: 'Vocabulary: "token id" per line', type: 'VOCABULARY' };
+  const files: Files = { [VOCABULARY_FILE]: encodeLines(vocabulary.map((token, id) => `${token} ${id}`)), [LABELS_FILE]: encodeLines(labels) };
+  if (!charNgrams) {
+    const input: TensorMetadata = {
+      name: 'input_text',
+      description: `Token ids of the text, ${inputShape[1]} long (padded with 0), from the regex tokenizer and vocabulary`,
+      content: { kind: 'feature' },
+      regexTokenizer: { delimRegexPattern, vocabFile },
+    };
+    return { metadata: withModelInfo(info, [input], [probabilityOutput(labels.length)]), files };
+  }
+  // No RegexTokenizerOptions here: the Task Library would compute word ids only and run the model on half its input
+  // without a word of warning; without the process unit it refuses the model instead.
+  const tokenizer = textTokenizer(delimRegexPattern, inputShape[1], vocabulary.length, charNgrams);
   const input: TensorMetadata = {
     name: 'input_text',
-    description: `Token ids of the text, ${inputShape[1]} long (padded with 0), from the regex tokenizer and vocabulary`,
+    description: `Token ids of the text, ${inputShape[1]} long (padded with 0): each word's id from ${VOCABULARY_FILE} followed by its hashed character ${charNgrams.minN}–${charNgrams.maxN}-gram ids (${charNgrams.buckets} buckets after the vocabulary), as ${TOKENIZER_FILE} describes`,
     content: { kind: 'feature' },
-    regexTokenizer: { delimRegexPattern, vocabFile },
+    associatedFiles: [vocabFile, { name: TOKENIZER_FILE, description: `How to compute the ids (${TOKENIZER_FORMAT})`, type: 'DESCRIPTIONS' }],
   };
-  const metadata = withModelInfo(info, [input], [probabilityOutput(labels.length)]);
-  return {
-    metadata,
-    files: { [VOCABULARY_FILE]: encodeLines(vocabulary.map((token, id) => `${token} ${id}`)), [LABELS_FILE]: encodeLines(labels) },
-  };
+  files[TOKENIZER_FILE] = new TextEncoder().encode(JSON.stringify(tokenizer, null, 2) + '\n');
+  return { metadata: withModelInfo(info, [input], [probabilityOutput(labels.length)]), files };
 }
 
-/** The vocabulary of a text model (tokens by id), from its RegexTokenizer's VOCABULARY file, or undefined. */
+/** A text model's tokenizer.json (models with character n-grams), or undefined. */
+export function readTextTokenizer(bytes: Uint8Array, input = 0): TextTokenizer | undefined {
+  const { metadata, files } = readMetadata(bytes);
+  const file = metadata?.inputs[input]?.associatedFiles?.find((f) => f.name === TOKENIZER_FILE);
+  const data = file && files.get(file.name);
+  if (!data) return undefined;
+  const tokenizer = JSON.parse(new TextDecoder().decode(data)) as TextTokenizer;
+  if (tokenizer.format !== TOKENIZER_FORMAT) throw new Error(`${TOKENIZER_FILE} is "${String(tokenizer.format)}", not ${TOKENIZER_FORMAT}: a newer Offgrid wrote this model`);
+  return tokenizer;
+}
+
+/** The vocabulary of a text model (tokens by id), from its RegexTokenizer's or its input's VOCABULARY file, or undefined. */
 export function readVocabulary(bytes: Uint8Array, input = 0): string[] | undefined {
   const { metadata, files } = readMetadata(bytes);
-  const file = metadata?.inputs[input]?.regexTokenizer?.vocabFile;
+  const tensor = metadata?.inputs[input];
+  const file = tensor?.regexTokenizer?.vocabFile ?? tensor?.associatedFiles?.find((f) => f.type === 'VOCABULARY');
   const data = file && files.get(file.name);
   if (!data) return undefined;
   const vocabulary: string[] = [];

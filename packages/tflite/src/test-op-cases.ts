@@ -79,6 +79,8 @@ opCase('TANH', [[1, 20]]);
 opCase('PAD', [[1, 4, 4, 2], { int32: [0, 0, 1, 2, 2, 1, 0, 0], shape: [4, 2] }]);
 opCase('SUB', [[1, 4, 4, 3], [1, 4, 4, 3]]);
 opCase('SUB', [[1, 12], { weights: [12] }], { activation: 'relu' });
+opCase('DIV', [[1, 4, 4, 3], { values: [0.5, -2, 3], shape: [3] }]);
+opCase('DIV', [[1, 6], { values: [0.25], shape: [1, 1] }], { activation: 'relu' });
 opCase('SQUARED_DIFFERENCE', [[1, 16], [1, 16]]);
 opCase('SQUARED_DIFFERENCE', [[1, 4, 4, 3], { weights: [3] }]);
 opCase('GATHER', [{ weights: [20, 8] }, { ids: [1, 12], below: 20 }]);

@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DEFAULT_IMAGE_SPEC, decodeWav, encodeText, encodeWav, motionWindows, parseMotionRecording, preprocessAudio, type MotionSpec,
+  DEFAULT_IMAGE_SPEC, DEFAULT_TEXT_SPEC, decodeWav, encodeText, encodeWav, motionWindows, parseMotionRecording, preprocessAudio, type MotionSpec,
 } from '@offgrid/features';
 import { loadDataset } from './load-dataset.ts';
 
@@ -110,11 +110,14 @@ test('text: .txt files and a text CSV; vocabulary in preprocessing.text; ids as 
     assert.deepEqual(data.labels, ['ham', 'spam']);
     assert.deepEqual(data.shape, [6]);
     assert.deepEqual(data.skipped.map((s) => [s.source.replace(/.*\//, ''), s.reason]), [['2.txt', 'has no words']]);
-    const { vocabulary, seqLength } = data.preprocessing!.text!;
+    const { vocabulary, seqLength, charNgrams } = data.preprocessing!.text!;
     assert.deepEqual(vocabulary.slice(0, 5), ['<PAD>', '<START>', '<UNKNOWN>', 'free', 'prize']);
     assert.equal(seqLength, 6);
-    assert.deepEqual([...data.x.subarray(6, 12)], [...encodeText('WIN a FREE prize now', vocabulary, 6)]);
-    assert.equal(data.x[6 + 3], vocabulary.indexOf('free'));
+    assert.deepEqual(charNgrams, DEFAULT_TEXT_SPEC.charNgrams, 'a learned vocabulary comes with the default n-grams');
+    assert.deepEqual([...data.x.subarray(6, 12)], [...encodeText('WIN a FREE prize now', vocabulary, 6, charNgrams)]);
+    assert.ok(data.x[6 + 2] >= vocabulary.length, 'n-gram ids follow the word id');
+
+    // A stored spec without charNgrams (a model saved before them) encodes word ids only, as it was trained.
 
     const csv = await loadDataset(join(root, 'texts.csv'), DEFAULT_IMAGE_SPEC, undefined, { text: { seqLength: 4, maxTokens: 100, vocabulary } });
     assert.equal(csv.kind, 'text');
@@ -122,6 +125,9 @@ test('text: .txt files and a text CSV; vocabulary in preprocessing.text; ids as 
     assert.deepEqual([...csv.x], [1, 3, 3, 4, 1, vocabulary.indexOf('lunch'), vocabulary.indexOf('at'), 2]); // training vocabulary reused: "lunch" known, "noon" not
     assert.deepEqual(csv.sources, ['texts.csv:2', 'texts.csv:3']);
     assert.deepEqual(csv.skipped, [{ source: 'texts.csv:4', reason: 'has no words' }]);
+    assert.equal(csv.preprocessing?.text?.charNgrams, undefined);
+    const withNgrams = await loadDataset(join(root, 'texts.csv'), DEFAULT_IMAGE_SPEC, undefined, { text: { seqLength: 4, maxTokens: 100, vocabulary, charNgrams } });
+    assert.deepEqual([...withNgrams.x.subarray(0, 4)], [...encodeText('Free, free prize', vocabulary, 4, charNgrams)]);
   });
 });
 

@@ -31,6 +31,8 @@ export function textDataset(rows: { text: string; label: string; source: string 
  */
 function encodeTexts(samples: TextSample[], labels: string[], where: string, spec: ModalitySpecs['text'], skipped: LoadedDataset['skipped']): LoadedDataset {
   const { seqLength, maxTokens } = { ...DEFAULT_TEXT_SPEC, ...spec };
+  // A spec that brings its vocabulary is a stored model's: applied as stored (no charNgrams there: words only).
+  const charNgrams = spec?.vocabulary ? spec.charNgrams : (spec?.charNgrams ?? DEFAULT_TEXT_SPEC.charNgrams);
   const usable = samples.filter((sample) => {
     if (tokenize(sample.text).length > 0) return true;
     skipped.push({ source: sample.source, reason: 'has no words' });
@@ -38,11 +40,11 @@ function encodeTexts(samples: TextSample[], labels: string[], where: string, spe
   });
   const vocabulary = spec?.vocabulary ?? learnVocabulary(usable.map((s) => s.text), { maxTokens });
   const x = new Float32Array(usable.length * seqLength);
-  usable.forEach((sample, i) => x.set(encodeText(sample.text, vocabulary, seqLength), i * seqLength));
+  usable.forEach((sample, i) => x.set(encodeText(sample.text, vocabulary, seqLength, charNgrams), i * seqLength));
   const targets = Int32Array.from(usable.map((s) => s.target));
   requireEveryLabel(labels, targets, 'texts', where);
   return {
     kind: 'text', labels, shape: [seqLength], x, targets, sources: usable.map((s) => s.source), skipped,
-    preprocessing: { text: { seqLength, maxTokens, vocabulary } },
+    preprocessing: { text: { seqLength, maxTokens, vocabulary, ...(charNgrams ? { charNgrams } : {}) } },
   };
 }

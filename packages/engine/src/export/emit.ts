@@ -69,6 +69,10 @@ export function emitModel(graph: IrGraph, description: string): TfliteModel {
         return g.op(node.op, inputs, {}, out(node.output));
       case 'add':
         return g.op('ADD', inputs, { activation: node.activation }, out(node.output));
+      case 'div':
+        return g.op('DIV', inputs, {}, out(node.output));
+      case 'mul':
+        return g.op('MUL', inputs, {}, out(node.output));
       case 'concat':
         return g.op('CONCATENATION', inputs, { axis: node.axis }, out(node.output));
       case 'pad':

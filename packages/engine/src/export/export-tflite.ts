@@ -62,6 +62,16 @@ export function lowerToTflite(model: tf.LayersModel, description = `Offgrid expo
   return emitModel(graph, description);
 }
 
+/**
+ * Operators an int8 file keeps in float32. EmbeddingBag's weighted average (GATHER, MUL, MEAN, DIV by the sum of
+ * the ids' weights) keeps everything after its lookups: TFLite has no int8 DIV, and a short text's average is a small fraction of
+ * the MEAN's calibrated int8 range. The embedding table, nearly all of such a file, stays int8. Other models: none.
+ */
+export function int8FloatOperators(model: TfliteModel): number[] {
+  if (!model.operators.some((op) => op.op === 'DIV')) return [];
+  return model.operators.flatMap((op, n) => (op.op === 'GATHER' ? [] : [n]));
+}
+
 async function finish(model: TfliteModel, precision: Precision, options: ExportOptions, modelName: string): Promise<Uint8Array> {
   let converted = model;
   if (precision === 'float16') converted = toFloat16Weights(model);
@@ -69,7 +79,7 @@ async function finish(model: TfliteModel, precision: Precision, options: ExportO
     const representativeData = options.representativeData;
     if (!representativeData) throw new Error('int8 export needs representativeData: ≥ 100 preprocessed model inputs (e.g. training images) to calibrate activation ranges');
     const ranges = options.calibration === 'litert' ? await calibrateLiteRt(model, representativeData) : undefined;
-    converted = quantizeInt8(model, { representativeData, io: options.io, ranges });
+    converted = quantizeInt8(model, { representativeData, io: options.io, ranges, floatOperators: int8FloatOperators(model) });
   } else if (options.io === 'uint8') {
     throw new Error('io "uint8" applies to int8 exports only; pass quantize: "int8"');
   }

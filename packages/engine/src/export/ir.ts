@@ -48,10 +48,14 @@ export interface ConcatNode extends NodeBase { kind: 'concat'; axis: number }
 export interface PadNode extends NodeBase { kind: 'pad'; paddings: [number, number][] }
 /** Embedding lookup: rows of `table` [rows, dim] picked by the int32 ids of the input (TFLite GATHER). */
 export interface GatherNode extends NodeBase { kind: 'gather'; table: Float32Array; tableShape: [number, number] }
+/** a / b with broadcasting (TFLite DIV; float only: TFLite has no int8 DIV kernel). */
+export interface DivNode extends NodeBase { kind: 'div' }
+/** a · b with broadcasting (TFLite MUL). */
+export interface MulNode extends NodeBase { kind: 'mul' }
 /** y = x * scale + shift along the last axis (an unfolded BatchNormalization, Rescaling). */
 export interface AffineNode extends NodeBase { kind: 'affine'; scale: Float32Array; shift: Float32Array }
 
-export type IrNode = WeightedNode | PoolNode | ReduceNode | ReshapeNode | UnaryNode | AddNode | ConcatNode | PadNode | AffineNode | GatherNode;
+export type IrNode = WeightedNode | PoolNode | ReduceNode | ReshapeNode | UnaryNode | AddNode | ConcatNode | PadNode | AffineNode | GatherNode | DivNode | MulNode;
 
 export interface IrGraph {
   nodes: IrNode[];

@@ -248,6 +248,31 @@ const embedding: LayerConverter = (ctx) => {
   ctx.emit({ kind: 'gather', inputs: ctx.inputs, output: ctx.output, table: table.values, tableShape: [table.shape[0], table.shape[1]] });
 };
 
+/**
+ * EmbeddingBag (the weighted average of the non-<PAD> ids' embeddings) → GATHER of the table and of exp(weights),
+ * <PAD>'s rows zeroed, MUL, MEAN of both (Σ w·e / seqLength, Σ w / seqLength), DIV. Both lookups come first so
+ * that everything after them can stay float in the int8 file (no int8 DIV in TFLite).
+ */
+const embeddingBag: LayerConverter = (ctx) => {
+  const table = requireWeight(ctx, 'embeddings');
+  const logWeights = requireWeight(ctx, 'weights').values;
+  const [rows, dim] = table.shape;
+  ctx.idsInput();
+  const [, steps] = ctx.inputShapes[0];
+  const values = table.values.slice();
+  values.fill(0, 0, dim);
+  const weights = logWeights.map((a, id) => (id === 0 ? 0 : Math.exp(a)));
+  const [vectors, w, weighted, sum, total] = [
+    ctx.temp('vectors', [1, steps, dim]), ctx.temp('weights', [1, steps, 1]), ctx.temp('weighted', [1, steps, dim]), ctx.temp('sum', [1, dim]), ctx.temp('total', [1, 1]),
+  ];
+  ctx.emit({ kind: 'gather', inputs: ctx.inputs, output: vectors, table: values, tableShape: [rows, dim] });
+  ctx.emit({ kind: 'gather', inputs: ctx.inputs, output: w, table: weights, tableShape: [rows, 1] });
+  ctx.emit({ kind: 'mul', inputs: [vectors, w], output: weighted });
+  ctx.emit({ kind: 'reduce', op: 'MEAN', inputs: [weighted], output: sum, axes: [1], keepDims: false });
+  ctx.emit({ kind: 'reduce', op: 'MEAN', inputs: [w], output: total, axes: [1], keepDims: false });
+  ctx.emit({ kind: 'div', inputs: [sum, total], output: ctx.output });
+};
+
 /** A scalar or one-element array option of a 1-D layer. */
 const single = (v: unknown, fallback: number): number => Number((Array.isArray(v) ? v[0] : v) ?? fallback);
 
@@ -320,6 +345,7 @@ export const LAYER_CONVERTERS: Record<string, LayerConverter> = {
   GlobalAveragePooling2D: globalPooling('MEAN'),
   GlobalMaxPooling2D: globalPooling('REDUCE_MAX'),
   Embedding: embedding,
+  EmbeddingBag: embeddingBag,
   Conv1D: conv1d,
   MaxPooling1D: pooling1d('MAX_POOL_2D'),
   AveragePooling1D: pooling1d('AVERAGE_POOL_2D'),

@@ -6,7 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { TfliteSession, loadLiteRtNode, parseModel } from '@offgrid/tflite';
+import { TfliteSession, loadLiteRtNode, parseModel, quantizeInt8, serializeModel } from '@offgrid/tflite';
+import { EmbeddingBag } from '../families/embedding-bag.ts';
 import { UnsupportedLayerError } from './errors.ts';
 import { exportTflite } from './export-tflite.ts';
 import { randomizeWeights } from './test-models.ts';
@@ -70,6 +71,45 @@ test('Embedding + Conv1D + pooling text model: int32 ids input, GATHER, float32 
   const int8Error = await maxError(model, int8, inputs);
   console.log(`text model: float32 max |Δp| ${floatError.toExponential(2)}, int8 max |Δp| ${int8Error.toFixed(4)}`);
   assert.ok(int8Error <= 0.05, `int8 max abs error ${int8Error}`);
+  model.dispose();
+});
+
+test('EmbeddingBag (fastText average with learned id weights, <PAD> left out): GATHER, MUL, MEAN, DIV; float32 ≤ 1e-4, int8 (float after the lookups) close', async () => {
+  const model = tf.sequential({ layers: [
+    new EmbeddingBag({ inputDim: VOCAB, outputDim: 8, inputShape: [STEPS] }),
+    tf.layers.dense({ units: 3, activation: 'softmax' }),
+  ] });
+  randomizeWeights(model, 7);
+  // The average ignores padding: it is Σ exp(a[id])·row[id] / Σ exp(a[id]) over the ids that are not <PAD>.
+  const [table, logWeights] = model.layers[0].getWeights().map((w) => w.arraySync() as number[][]);
+  const bagOf = (ids: number[]) => tf.tidy(() => (tf.model({ inputs: model.inputs, outputs: model.layers[0].output as tf.SymbolicTensor }).predict(tf.tensor2d([ids])) as tf.Tensor).arraySync() as number[][])[0];
+  const short = [1, 5, 9, 5, ...Array(STEPS - 4).fill(0)];
+  const w = (id: number) => Math.exp(logWeights[id][0]);
+  const mean = table[0].map((_, d) => (w(1) * table[1][d] + 2 * w(5) * table[5][d] + w(9) * table[9][d]) / (w(1) + 2 * w(5) + w(9)));
+  bagOf(short).forEach((v, d) => assert.ok(Math.abs(v - mean[d]) < 1e-5, `dimension ${d}: ${v} vs ${mean[d]}`));
+
+  const bytes = await exportTflite(model);
+  const parsed = parseModel(bytes);
+  assert.deepEqual(parsed.operators.map((o) => o.op), ['GATHER', 'GATHER', 'MUL', 'MEAN', 'MEAN', 'DIV', 'FULLY_CONNECTED', 'SOFTMAX']);
+  assert.equal(parsed.tensors[parsed.inputs[0]].dtype, 'int32');
+  // Texts of every length, padded as encodeText pads them (<START> first, so never all <PAD>).
+  const random = createRandom(4);
+  const inputs = Array.from({ length: 8 }, (_, i) => Int32Array.from({ length: STEPS }, (_, j) => (j === 0 ? 1 : j <= i + 1 ? 1 + Math.floor(random.next() * (VOCAB - 1)) : 0)));
+  inputs.push(Int32Array.from(short));
+  const floatError = await maxError(model, bytes, inputs);
+  assert.ok(floatError <= 1e-4, `float32 max abs error ${floatError}`);
+
+  const float = parseModel(bytes);
+  const floatOperators = float.operators.flatMap((op, n) => (op.op === 'GATHER' ? [] : [n]));
+  const calibration = Array.from({ length: 100 }, (_, k) => inputs[k % inputs.length]);
+  assert.throws(() => quantizeInt8(float, { representativeData: calibration }), /DIV \(operator 5\) has no int8 kernel/);
+  const int8 = serializeModel(quantizeInt8(float, { representativeData: calibration, floatOperators }));
+  const q = parseModel(int8);
+  const tables = q.operators.filter((o) => o.op === 'GATHER').map((o) => q.tensors[o.inputs[0]]);
+  assert.deepEqual(tables.map((t) => [t.dtype, t.data?.length]), [['int8', VOCAB * 8], ['int8', VOCAB]], 'both tables int8, one byte a value');
+  const int8Error = await maxError(model, int8, inputs);
+  console.log(`EmbeddingBag model: float32 max |Δp| ${floatError.toExponential(2)}, int8 max |Δp| ${int8Error.toFixed(4)}`);
+  assert.ok(int8Error <= 0.02, `int8 max abs error ${int8Error}`);
   model.dispose();
 });
 

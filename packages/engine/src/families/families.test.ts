@@ -190,7 +190,7 @@ test('text: every structural choice exports ≤ 1e-4 (float32) and int8 agrees o
   await loadLiteRtNode();
   const family = MODEL_FAMILIES.text;
   const shape = SHAPES.text;
-  const configs: Config[] = [{ conv: 'k3', pooling: 'max', hiddenUnits: 32 }, { conv: 'k5', pooling: 'avg', embeddingDim: 24 }];
+  const configs: Config[] = [{ conv: 'k3', pooling: 'max', hiddenUnits: 32 }, { conv: 'k5', pooling: 'avg', embeddingDim: 24 }, { hiddenUnits: 16 }];
   const random = createRandom(31);
   const sample = () => Float32Array.from({ length: shape[0] }, () => Math.floor(random.next() * CONTEXT.vocabularySize));
   for (const config of configs) {

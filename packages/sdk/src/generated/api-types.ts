@@ -394,7 +394,7 @@ export interface ModelPreprocessing {
    * "spectral": the model takes spectralFeatures of each window.
    */
   motion?: MotionPreprocessing;
-  /** TextSpec: encodeText(text, vocabulary, seqLength) → int32 ids (<PAD>=0, <START>=1, <UNKNOWN>=2). */
+  /** TextSpec: encodeText(text, vocabulary, seqLength, charNgrams) → int32 ids (<PAD>=0, <START>=1, <UNKNOWN>=2). */
   text?: TextPreprocessing;
   /** Standard scaling per column, in featureNames order: (value - mean[i]) / std[i]. */
   tabular?: TabularPreprocessing;
@@ -885,12 +885,21 @@ export interface TabularPreprocessing {
   std: number[];
 }
 
-/** TextSpec: encodeText(text, vocabulary, seqLength) → int32 ids (<PAD>=0, <START>=1, <UNKNOWN>=2). */
+/** TextSpec: encodeText(text, vocabulary, seqLength, charNgrams) → int32 ids (<PAD>=0, <START>=1, <UNKNOWN>=2). */
 export interface TextPreprocessing {
   seqLength: number;
   maxTokens: number;
   /** Token of each id, special tokens first. */
   vocabulary: string[];
+  /**
+   * Each word's id is followed by its character n-gram ids: vocabulary.length + FNV-1a 32-bit(UTF-8 of the n-gram)
+   * mod buckets, n = minN..maxN over '<' + word + '>'. Absent: word ids only (models saved before n-grams).
+   */
+  charNgrams?: {
+    minN: number;
+    maxN: number;
+    buckets: number;
+  };
 }
 
 export interface UploadSamplesQuery {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_IMAGE_SPEC, decodeWav, encodeText, motionWindows, parseMotionRecording, preprocessAudio, preprocessImage, scaleFeatures, spectrogramShape,
-  DEFAULT_AUDIO_SPEC, type AudioSpec, type MotionSpec,
+  DEFAULT_AUDIO_SPEC, DEFAULT_TEXT_SPEC, type AudioSpec, type MotionSpec,
 } from '@offgrid/features';
 import { decodeImage } from '@offgrid/engine/data';
 import { BlobStore } from '../storage/blob-store.ts';
@@ -92,7 +92,8 @@ describe('buildDataset', () => {
     const text = dataset.preprocessing?.text;
     assert.ok(text);
     assert.deepEqual([dataset.kind, dataset.shape, text.seqLength, text.vocabulary.slice(0, 5)], ['text', [8], 8, ['<PAD>', '<START>', '<UNKNOWN>', 'free', 'at']]);
-    texts.forEach((t, i) => assert.deepEqual(row(dataset.x, i, 8), Float32Array.from(encodeText(t, text.vocabulary, 8))));
+    assert.deepEqual(text.charNgrams, DEFAULT_TEXT_SPEC.charNgrams);
+    texts.forEach((t, i) => assert.deepEqual(row(dataset.x, i, 8), Float32Array.from(encodeText(t, text.vocabulary, 8, text.charNgrams))));
     assert.deepEqual(dataset.skipped, [{ source: samples[2].id, reason: 'The text has no words' }]);
   });
 

@@ -125,7 +125,7 @@ function assemble(project: DatasetProject, used: { sample: Sample; decoded: Deco
       const texts = used.map(({ decoded }) => (decoded as Extract<Decoded, { kind: 'text' }>).text);
       const vocabulary = learnVocabulary(texts, { maxTokens: spec.maxTokens });
       const x = new Float32Array(texts.length * spec.seqLength);
-      texts.forEach((text, i) => x.set(encodeText(text, vocabulary, spec.seqLength), i * spec.seqLength));
+      texts.forEach((text, i) => x.set(encodeText(text, vocabulary, spec.seqLength, spec.charNgrams), i * spec.seqLength));
       return { ...base, ...simple, kind: 'text', shape: [spec.seqLength], x, preprocessing: { text: { ...spec, vocabulary } } };
     }
     case 'tabular': {

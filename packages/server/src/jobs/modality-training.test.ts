@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  decodeWav, encodeText, motionWindows, parseMotionRecording, preprocessAudio, scaleFeatures, spectralFeatures, type AudioSpec, type MotionSpec,
+  DEFAULT_TEXT_SPEC, decodeWav, encodeText, motionWindows, parseMotionRecording, preprocessAudio, scaleFeatures, spectralFeatures, type AudioSpec, type CharNgramSpec, type MotionSpec,
 } from '@offgrid/features';
 import { parseModel, runTflite } from '@offgrid/tflite';
 import { startTestServer, type TestServer } from '../test-server.ts';
@@ -92,15 +92,16 @@ test('motion: slow and fast recordings → job → windows spec (raw or spectral
 });
 
 test('text: short reviews → job → vocabulary in the model input, int32 ids into both files → fresh reviews classified', { timeout: 60_000 }, async (context) => {
-  const project = await createProject({ labels: ['praise', 'complaint'], modality: 'text', settings: { text: { seqLength: 12 } } });
+  const project = await createProject({ labels: ['praise', 'complaint'], modality: 'text', settings: { text: { seqLength: 96 } } });
   const words = { praise: ['great', 'lovely', 'delicious', 'friendly', 'amazing'], complaint: ['cold', 'rude', 'awful', 'dirty', 'slow'] };
   const subjects = ['the soup', 'our waiter', 'the pizza', 'this place', 'the service', 'dessert'];
   for (const [label, adjectives] of Object.entries(words)) {
     for (let i = 0; i < 12; i++) await upload(project.id, label, `${subjects[i % subjects.length]} was ${adjectives[i % 5]} and ${adjectives[(i + 2) % 5]}`, 'text/plain; charset=utf-8');
   }
   const { model, files, seconds } = await trainModel(project.id);
-  const text = model.input.preprocessing.text as { seqLength: number; vocabulary: string[] };
-  assert.deepEqual([model.input.kind, model.input.dtype, model.input.shape, text.seqLength], ['text', 'int32', [12], 12]);
+  const text = model.input.preprocessing.text as { seqLength: number; vocabulary: string[]; charNgrams?: CharNgramSpec };
+  assert.deepEqual([model.input.kind, model.input.dtype, model.input.shape, text.seqLength], ['text', 'int32', [96], 96]);
+  assert.deepEqual(text.charNgrams, DEFAULT_TEXT_SPEC.charNgrams, 'the n-gram spec reaches the phone through the API');
   assert.deepEqual(text.vocabulary.slice(0, 3), ['<PAD>', '<START>', '<UNKNOWN>']);
   assert.ok(['delicious', 'rude', 'soup'].every((word) => text.vocabulary.includes(word)), 'the vocabulary learned from the samples');
   for (const [variant, bytes] of Object.entries(files)) {
@@ -108,7 +109,7 @@ test('text: short reviews → job → vocabulary in the model input, int32 ids i
     assert.equal(parsed.tensors[parsed.inputs[0]].dtype, 'int32', `${variant} takes int32 token ids`);
   }
   const fresh = [['a lovely and delicious dinner', 0], ['so rude and awful', 1]] as const;
-  for (const [review, index] of fresh) assert.deepEqual(await predictBoth(files, encodeText(review, text.vocabulary, text.seqLength)), [index, index], review);
+  for (const [review, index] of fresh) assert.deepEqual(await predictBoth(files, encodeText(review, text.vocabulary, text.seqLength, text.charNgrams)), [index, index], review);
   context.diagnostic(`text job ${seconds.toFixed(1)} s; vocabulary ${text.vocabulary.length}; test int8 ${model.metrics.test.int8.accuracy}`);
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { learnVocabulary } from '@offgrid/features';
+import { charNgramBuckets, learnVocabulary } from '@offgrid/features';
 import type { ModelVersion } from '@offgrid/sdk';
 import { encodeForModel, modelTextSpec } from './text-model.ts';
 
@@ -21,6 +21,17 @@ test('words past seqLength are not counted as known', () => {
   const encoded = encodeForModel('great great great great', spec);
   assert.deepEqual([...encoded.ids], [1, vocabulary.indexOf('great'), vocabulary.indexOf('great')]);
   assert.deepEqual([encoded.words, encoded.known], [4, 2]);
+});
+
+test('with character n-grams: each word id is followed by its hashed n-gram ids; known counts the words that fit', () => {
+  const charNgrams = { minN: 2, maxN: 3, buckets: 64 };
+  const spec = modelTextSpec(textModel({ seqLength: 16, maxTokens: 100, vocabulary, charNgrams }));
+  const encoded = encodeForModel('Soup zzz soup', spec);
+  const grams = (word: string) => charNgramBuckets(word, charNgrams).map((b) => vocabulary.length + b);
+  // 'soup' takes 1 + 5 + 4 slots, 'zzz' 1 + 4 + 3: the second 'soup' does not fit in 16.
+  assert.deepEqual([...encoded.ids], [1, vocabulary.indexOf('soup'), ...grams('soup'), 2, ...grams('zzz')].slice(0, 16));
+  assert.deepEqual([encoded.words, encoded.known], [3, 1]);
+  assert.throws(() => modelTextSpec(textModel({ seqLength: 8, maxTokens: 100, vocabulary, charNgrams: { minN: 2, maxN: 5, buckets: -1 } })), /Model v2: charNgrams: buckets must be/);
 });
 
 test('a model without a usable vocabulary is refused with the reason', () => {

@@ -1,6 +1,7 @@
-// What a text model needs from the phone: its vocabulary and sequence length (`model.input.preprocessing.text`),
+// What a text model needs from the phone: its vocabulary, sequence length and character n-grams if any
+// (`model.input.preprocessing.text`; a model saved before n-grams has none and gets word ids only),
 // checked once when the model loads, and how much of what the user typed the vocabulary knows.
-import { SPECIAL_TOKENS, UNKNOWN_ID, encodeText, tokenize } from '@offgrid/features';
+import { SPECIAL_TOKENS, charNgrams, encodeText, tokenize, validateCharNgramSpec } from '@offgrid/features';
 import type { TextSpec } from '@offgrid/features';
 import type { ModelVersion } from '@offgrid/sdk';
 import { requirePreprocessing } from '../model-fields.ts';
@@ -18,6 +19,13 @@ export function modelTextSpec(model: ModelVersion): ModelTextSpec {
   SPECIAL_TOKENS.forEach((token, id) => {
     if (vocabulary[id] !== token) throw new Error(`Model v${model.version}: vocabulary entry ${id} must be ${token}, got ${JSON.stringify(vocabulary[id])}.`);
   });
+  if (spec.charNgrams !== undefined) {
+    try {
+      validateCharNgramSpec(spec.charNgrams);
+    } catch (error) {
+      throw new Error(`Model v${model.version}: ${(error as Error).message}.`, { cause: error });
+    }
+  }
   return spec;
 }
 
@@ -30,10 +38,14 @@ export interface EncodedText {
 
 /** The model input for typed text (`encodeText`, the server's code) and how well the vocabulary covers it. */
 export function encodeForModel(text: string, spec: ModelTextSpec): EncodedText {
-  const ids = encodeText(text, spec.vocabulary, spec.seqLength);
-  const words = tokenize(text).length;
+  const ids = encodeText(text, spec.vocabulary, spec.seqLength, spec.charNgrams);
+  const tokens = tokenize(text);
+  const vocabulary = new Set(spec.vocabulary.slice(SPECIAL_TOKENS.length));
   let known = 0;
-  // ids[0] is <START>; the rest are tokens then padding.
-  for (let i = 1; i < Math.min(ids.length, words + 1); i++) if (ids[i] !== UNKNOWN_ID) known++;
-  return { ids, words, known };
+  // Walk the slots as encodeText fills them (<START>, then each word and its n-grams) to count only words that fit.
+  for (let i = 0, slot = 1; i < tokens.length && slot < spec.seqLength; i++) {
+    if (vocabulary.has(tokens[i])) known++;
+    slot += 1 + (spec.charNgrams ? charNgrams(tokens[i], spec.charNgrams.minN, spec.charNgrams.maxN).length : 0);
+  }
+  return { ids, words: tokens.length, known };
 }

@@ -1,6 +1,6 @@
 // The New project form: a name, what a sample is (modality), classify or detect anomalies (motion and tabular),
 // the labels, the feature columns (tabular) and optional settings; only the fields that apply are shown.
-import { ANOMALY_MODALITIES, MODALITIES, NORMAL_LABEL, type Modality, type Task } from '@offgrid/features';
+import { ANOMALY_MODALITIES, DEFAULT_TEXT_SPEC, MODALITIES, NORMAL_LABEL, type Modality, type Task } from '@offgrid/features';
 import { h } from '../../dom.ts';
 import { MODALITY_TITLES, type NewProjectForm } from '../../modalities/new-project.ts';
 
@@ -8,11 +8,11 @@ function settingsView() {
   const setting = (testid: string, placeholder: string) => h('input', { testid, inputmode: 'decimal', autocomplete: 'off', placeholder });
   const inputs = {
     motionRate: setting('setting-motion-rate', '50'), motionWindow: setting('setting-motion-window', '2'), motionStride: setting('setting-motion-stride', '1'),
-    audioClip: setting('setting-audio-clip', '1'), textSeq: setting('setting-text-seq', '64'), falseAlarm: setting('setting-false-alarm', '1'),
+    audioClip: setting('setting-audio-clip', '1'), textSeq: setting('setting-text-seq', String(DEFAULT_TEXT_SPEC.seqLength)), falseAlarm: setting('setting-false-alarm', '1'),
   };
   const motion = h('div', { class: 'form-row settings-motion' }, h('label', {}, 'Rate (Hz)', inputs.motionRate), h('label', {}, 'Window (s)', inputs.motionWindow), h('label', {}, 'Stride (s)', inputs.motionStride));
   const audio = h('label', {}, 'Clip length (s)', inputs.audioClip);
-  const text = h('label', {}, 'Words per text the model reads', inputs.textSeq);
+  const text = h('label', {}, 'Ids per text the model reads (a word and its character n-grams: about 20)', inputs.textSeq);
   const anomaly = h('label', {}, 'False alarms allowed on normal data (%)', inputs.falseAlarm);
   const element = h('details', { class: 'settings', testid: 'project-settings' }, h('summary', {}, 'Settings (optional; empty = defaults)'), motion, audio, text, anomaly);
   return { inputs, motion, audio, text, anomaly, element };
