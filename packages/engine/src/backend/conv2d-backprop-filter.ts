@@ -51,9 +51,7 @@ function dilatedConvFilterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, g: ConvGeome
   const spanWidth = (g.filterWidth - 1) + (g.outWidth - 1) * g.strideWidth + 1;
   const padBottom = spanHeight - g.padTop - g.inHeight;
   const padRight = spanWidth - g.padLeft - g.inWidth;
-  // [ci, h, w, n] in two block swaps (n past h·w·ci, then ci before h·w), which transpose.ts runs in SIMD; the
-  // one permutation [3, 1, 2, 0] would go to wasm's element-by-element loop.
-  const xT = tf.transpose(tf.transpose(x, [1, 2, 3, 0]), [2, 0, 1, 3]);
+  const xT = tf.transpose(x, [3, 1, 2, 0]); // [ci, h, w, n]
   const dyT = tf.transpose(dy, [1, 2, 0, 3]); // [oh, ow, n, co]
   const raw = tf.conv2d(
     xT, dyT, 1,
