@@ -34,12 +34,16 @@ describe('SseParser', () => {
     assert.deepEqual(parseAll(['data:  two spaces\n\n']), [{ event: 'message', data: ' two spaces' }]);
   });
 
-  it('refuses a stream that never ends its line instead of buffering it without limit', () => {
-    const parser = new SseParser();
+  it('refuses a stream that never ends its line, or its event, instead of buffering it without limit', () => {
+    const line = new SseParser();
     assert.throws(() => {
-      parser.push('data: ');
-      for (let sent = 0; sent <= MAX_SSE_LINE_CHARS; sent += 1 << 20) parser.push('x'.repeat(1 << 20));
-    });
+      line.push('data: ');
+      for (let sent = 0; sent <= MAX_SSE_LINE_CHARS; sent += 1 << 20) line.push('x'.repeat(1 << 20));
+    }, /without ending an event/);
+    const event = new SseParser();
+    assert.throws(() => {
+      for (let sent = 0; sent <= MAX_SSE_LINE_CHARS; sent += 1 << 20) event.push(`data: ${'x'.repeat(1 << 20)}\n`);
+    }, /without ending an event/);
   });
 
   it('discards an event the stream cut off before its blank line', () => {

@@ -1,7 +1,5 @@
-// Server-Sent Events read through fetch, since EventSource cannot send an Authorization header. The parsing itself
-// (WHATWG HTML §9.2: line endings split across chunks, comments, BOM, ids) is eventsource-parser's, with a cap on
-// what a server may send without ending a line.
-import { createParser } from 'eventsource-parser';
+// Server-Sent Events parsing (WHATWG HTML §9.2) for streams read through fetch, since EventSource cannot send
+// an Authorization header.
 
 export interface SseEvent {
   /** `event:` field; "message" when absent. */
@@ -12,33 +10,84 @@ export interface SseEvent {
   id?: string;
 }
 
-/** A job event is a few KB; a line longer than this is a broken or hostile stream, not progress. */
+/** A job event is a few KB; a line or an event longer than this is a broken or hostile stream, not progress. */
 export const MAX_SSE_LINE_CHARS = 4 * 1024 * 1024;
 
 /** Incremental parser: feed decoded text in arbitrary chunks, get complete events back. */
 export class SseParser {
-  private events: SseEvent[] = [];
+  private buffer = '';
+  private eventType = '';
+  private dataLines: string[] = [];
+  /** Characters in `dataLines`, counted as they come (the cap below must not re-add them on every chunk). */
+  private dataChars = 0;
   private lastEventId: string | undefined;
-  private readonly parser = createParser({
-    maxBufferSize: MAX_SSE_LINE_CHARS,
-    onEvent: ({ event, data, id }) => {
-      if (id !== undefined) this.lastEventId = id;
-      this.events.push({ event: event || 'message', data, ...(this.lastEventId === undefined ? {} : { id: this.lastEventId }) });
-    },
-  });
 
   push(text: string): SseEvent[] {
-    this.parser.feed(text);
-    const events = this.events;
-    this.events = [];
+    this.buffer += text;
+    const events: SseEvent[] = [];
+    let start = 0;
+    for (;;) {
+      const lineEnd = this.findLineEnd(start);
+      if (lineEnd === null) break;
+      const event = this.processLine(this.buffer.slice(start, lineEnd.index));
+      if (event) events.push(event);
+      start = lineEnd.next;
+    }
+    this.buffer = this.buffer.slice(start);
+    const pending = this.buffer.length + this.dataChars;
+    if (pending > MAX_SSE_LINE_CHARS) {
+      throw new Error(`The event stream sent ${pending} characters without ending an event (at most ${MAX_SSE_LINE_CHARS}): not a job stream.`);
+    }
     return events;
   }
 
   /** Flushes at end of stream. Per spec, an event without its terminating blank line is discarded. */
   end(): SseEvent[] {
-    this.parser.reset();
-    this.events = [];
-    return [];
+    const events = this.buffer.length > 0 ? this.push('\n') : [];
+    this.buffer = '';
+    this.eventType = '';
+    this.dataLines = [];
+    this.dataChars = 0;
+    return events;
+  }
+
+  private findLineEnd(from: number): { index: number; next: number } | null {
+    for (let i = from; i < this.buffer.length; i++) {
+      const ch = this.buffer[i];
+      if (ch === '\n') return { index: i, next: i + 1 };
+      if (ch === '\r') {
+        // A trailing "\r" may be the first half of "\r\n" split across chunks: wait for more.
+        if (i + 1 === this.buffer.length) return null;
+        return { index: i, next: this.buffer[i + 1] === '\n' ? i + 2 : i + 1 };
+      }
+    }
+    return null;
+  }
+
+  private processLine(line: string): SseEvent | undefined {
+    if (line === '') return this.dispatch();
+    if (line.startsWith(':')) return undefined;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') this.eventType = value;
+    else if (field === 'data') {
+      this.dataLines.push(value);
+      this.dataChars += value.length;
+    }
+    else if (field === 'id' && !value.includes('\0')) this.lastEventId = value;
+    return undefined;
+  }
+
+  private dispatch(): SseEvent | undefined {
+    const hasData = this.dataLines.length > 0;
+    const event: SseEvent = { event: this.eventType || 'message', data: this.dataLines.join('\n') };
+    if (this.lastEventId !== undefined) event.id = this.lastEventId;
+    this.eventType = '';
+    this.dataLines = [];
+    this.dataChars = 0;
+    return hasData ? event : undefined;
   }
 }
 
