@@ -113,6 +113,10 @@ test('a search runs on two worker processes; one killed mid-trial has its trial 
   // The coordinator's terminal says which machine ran which trial: the killed one, delivered on B.
   await coordinator.waitFor(new RegExp(` trial ${killedTrial} delivered on worker-b$`), 5000);
   assert.ok(coordinator.lines.some((line) => / trial \S+ delivered on worker-a$/.test(line)), 'A\'s trials too');
+  // So does the job's leaderboard, which the phone's training screen draws: every trial with the machine that trained it.
+  const { leaderboard } = (finished as unknown as { progress: { leaderboard: { machine?: string }[] } }).progress;
+  assert.ok(leaderboard.length >= 2 && leaderboard.every((row) => row.machine === 'worker-a' || row.machine === 'worker-b'), JSON.stringify(leaderboard));
+  assert.ok(leaderboard.some((row) => row.machine === 'worker-b'), JSON.stringify(leaderboard));
   const model = await api(`/models/${finished.modelId}`);
   assert.ok(model.metrics.test.int8.accuracy >= 0.8, `int8 test accuracy ${model.metrics.test.int8.accuracy}`);
 

@@ -15,11 +15,12 @@ test('the tracker folds events into phase, budget fraction, current trial and a 
   tracker.handle({ type: 'resumed', trials: [{ number: 0, family: 'small-cnn', config: { family: 'small-cnn' }, status: 'pruned', valAccuracy: 0.4, startedAt: '', history: [{ epoch: 1, valAccuracy: 0.4 }] }] }, t0);
   tracker.handle({ type: 'phase', phase: 'searching', detail: '' }, t0 + 1000);
   tracker.handle(started(1, 'mobilenet'), t0 + 2000);
-  tracker.handle({ type: 'trialProgress', trialNumber: 1, family: 'mobilenet', progress: { phase: 'training', epoch: 2, epochs: 3, fraction: 0.5, loss: 0.7 } }, t0 + 3000);
+  // Trials through a queue say which machine trains them; the row keeps it.
+  tracker.handle({ type: 'trialProgress', trialNumber: 1, family: 'mobilenet', progress: { phase: 'training', epoch: 2, epochs: 3, fraction: 0.5, loss: 0.7, machine: 'lab-pc-2' } }, t0 + 3000);
   let p = tracker.handle(epoch(1, 2, 0.8), t0 + 10_000);
   assert.deepEqual([p.phase, p.fraction, p.etaSeconds, p.trialNumber, p.family, p.epoch, p.epochs, p.loss], ['searching', 0.1, 90, 1, 'mobilenet', 2, 3, 0.7]);
   assert.deepEqual(p.leaderboard, [
-    { trialNumber: 1, family: 'mobilenet', status: 'running', epochs: 2, valAccuracy: 0.8 },
+    { trialNumber: 1, family: 'mobilenet', status: 'running', epochs: 2, valAccuracy: 0.8, machine: 'lab-pc-2' },
     { trialNumber: 0, family: 'small-cnn', status: 'pruned', epochs: 1, valAccuracy: 0.4 },
   ]);
   assert.equal(p.trialsFinished, 1);

@@ -10,6 +10,8 @@ export interface LeaderboardRow {
   status: string;
   valAccuracy?: number;
   epochs: number;
+  /** The machine training it now or last, where trials go through a queue (TrialProgress.machine). */
+  machine?: string;
 }
 
 /** A whole search as one progress snapshot: what a server job streams and a terminal view draws. */
@@ -61,8 +63,10 @@ export class SearchProgressTracker {
     } else if (event.type === 'acceleratorFallback') {
       this.current = { ...this.current, acceleratorFallback: event.fallback };
     } else if (event.type === 'trialProgress') {
-      const { epoch, epochs, loss, accuracy, valLoss, valAccuracy } = event.progress;
+      const { epoch, epochs, loss, accuracy, valLoss, valAccuracy, machine } = event.progress;
       this.current = { ...this.current, trialNumber: event.trialNumber, family: event.family, epoch, epochs, loss, accuracy, valLoss, valAccuracy };
+      const row = this.rows.get(event.trialNumber);
+      if (row && machine && row.machine !== machine) this.rows.set(event.trialNumber, { ...row, machine });
     } else {
       this.handleSearchEvent(event.event);
     }

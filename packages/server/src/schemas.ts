@@ -67,6 +67,7 @@ const leaderboardRowSchema = {
     trialNumber: { type: 'integer' }, family: { type: 'string' },
     status: { type: 'string', description: 'running | completed | pruned | infeasible | failed | interrupted' },
     valAccuracy: optionalNumber, epochs: { type: 'integer', description: 'Epochs trained so far.' },
+    machine: { type: 'string', description: 'The machine training it now or last, when trials go through a queue (a worker\'s name; "coordinator" for the server\'s own cores).' },
   },
 } as const;
 

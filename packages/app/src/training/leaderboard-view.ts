@@ -1,5 +1,5 @@
 // The search's leaderboard (best first, as the server sends it): the best trial highlighted, the trial that
-// reported last marked while it trains.
+// reported last marked while it trains, and the machine training each trial when the server spreads them over several.
 import type { LeaderboardRow } from '@offgrid/sdk';
 import { h, percent } from '../dom.ts';
 import { familyName, trialStatusText } from './names.ts';
@@ -40,12 +40,13 @@ export class LeaderboardView {
             'data-best': String(isBest),
             'data-current': String(isCurrent),
             'aria-current': isCurrent ? 'true' : undefined,
+            'data-machine': row.machine,
           },
           h('td', {}, `${isBest ? '★ ' : ''}#${row.trialNumber}`),
           h('td', {}, familyName(row.family)),
           h('td', { class: 'num' }, percent(row.valAccuracy)),
           h('td', { class: 'num' }, String(row.epochs)),
-          h('td', { class: 'trial-status' }, isCurrent ? '▶ training' : trialStatusText(row.status)),
+          h('td', { class: 'trial-status' }, isCurrent ? '▶ training' : trialStatusText(row.status), row.machine ? h('span', { class: 'muted', testid: 'trial-machine' }, ` on ${row.machine}`) : null),
         );
       }),
     );

@@ -57,6 +57,8 @@ export interface TrialProgress extends TrainProgress {
   batch?: number;
   batches?: number;
   learningRate?: number;
+  /** The machine training it, where trials go through a queue (its worker name; the coordinator's own: "coordinator"). */
+  machine?: string;
 }
 
 export interface TrialResult {

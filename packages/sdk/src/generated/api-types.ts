@@ -249,6 +249,11 @@ export interface LeaderboardRow {
   valAccuracy?: number;
   /** Epochs trained so far. */
   epochs: number;
+  /**
+   * The machine training it now or last, when trials go through a queue (a worker's name; "coordinator" for the
+   * server's own cores).
+   */
+  machine?: string;
 }
 
 export interface ListKeysResponse {

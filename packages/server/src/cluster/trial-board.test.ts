@@ -38,12 +38,14 @@ test('workers may read only the inputs of queued trials', () => {
 
 test('events say which machine runs which trial, once per change', () => {
   const events: string[] = [];
+  const machines: (string | undefined)[] = [];
   const board = new TrialBoard((event) => events.push(`${event.trialId} ${event.what} on ${event.worker}`));
-  void board.expect('r-1', {});
+  void board.expect('r-1', { onProgress: (progress) => machines.push(progress.machine) });
   board.progress('r-1', { epoch: 1 } as never, 'lab-pc-2');
   board.progress('r-1', { epoch: 2 } as never, 'lab-pc-2');
   board.progress('r-1', { epoch: 1 } as never, 'lab-pc-3');
   board.commit('r-1', result(2), 'lab-pc-3');
   board.commit('r-1', result(2), 'lab-pc-2');
   assert.deepEqual(events, ['r-1 running on lab-pc-2', 'r-1 running on lab-pc-3', 'r-1 delivered on lab-pc-3']);
+  assert.deepEqual(machines, ['lab-pc-2', 'lab-pc-2', 'lab-pc-3'], 'the search hears which machine each report came from');
 });

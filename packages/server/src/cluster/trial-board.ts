@@ -108,7 +108,8 @@ export class TrialBoard {
       trial.worker = worker;
       this.onEvent({ trialId, worker, what: 'running' });
     }
-    trial.handlers.onProgress?.(progress);
+    const machine = worker ?? trial.worker;
+    trial.handlers.onProgress?.(machine ? { ...progress, machine } : progress);
     return true;
   }
 
