@@ -42,8 +42,18 @@ void clip_by_value_grad(const float *x, const float *dy, float *dx, int n, float
  */
 #define SUM_BLOCK_ROWS 64
 
-EXPORT(channel_sum)
-void channel_sum(const float *x, int rows, int channels, double *totals, float *out, int mean) {
+/* Adds a block's four float32 lane sums to four float64 totals. */
+static inline void add_to_totals(double *totals, v128_t sum) {
+  const v128_t high = wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1);
+  wasm_v128_store(totals, wasm_f64x2_add(wasm_v128_load(totals), wasm_f64x2_promote_low_f32x4(sum)));
+  wasm_v128_store(totals + 2, wasm_f64x2_add(wasm_v128_load(totals + 2), wasm_f64x2_promote_low_f32x4(high)));
+}
+
+/*
+ * Per-channel float64 totals of a [rows, channels] matrix, in blocks summed in float32: of the values, or with
+ * `center` of their squared deviations from it (BatchNorm's variance times rows).
+ */
+static void channel_totals(const float *x, const float *center, int rows, int channels, double *totals) {
   const int vector_end = channels & ~3;
   for (int c = 0; c < channels; c++) totals[c] = 0.0;
   for (int first = 0; first < rows; first += SUM_BLOCK_ROWS) {
@@ -51,17 +61,31 @@ void channel_sum(const float *x, int rows, int channels, double *totals, float *
     for (int c = 0; c < vector_end; c += 4) {
       const float *at = x + first * channels + c;
       v128_t sum = wasm_f32x4_splat(0.0f);
-      for (int row = first; row < last; row++, at += channels) sum = wasm_f32x4_add(sum, wasm_v128_load(at));
-      const v128_t high = wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1);
-      wasm_v128_store(totals + c, wasm_f64x2_add(wasm_v128_load(totals + c), wasm_f64x2_promote_low_f32x4(sum)));
-      wasm_v128_store(totals + c + 2, wasm_f64x2_add(wasm_v128_load(totals + c + 2), wasm_f64x2_promote_low_f32x4(high)));
+      if (center) {
+        const v128_t m = wasm_v128_load(center + c);
+        for (int row = first; row < last; row++, at += channels) {
+          const v128_t d = wasm_f32x4_sub(wasm_v128_load(at), m);
+          sum = wasm_f32x4_add(sum, wasm_f32x4_mul(d, d));
+        }
+      } else {
+        for (int row = first; row < last; row++, at += channels) sum = wasm_f32x4_add(sum, wasm_v128_load(at));
+      }
+      add_to_totals(totals + c, sum);
     }
     for (int c = vector_end; c < channels; c++) {
       float sum = 0.0f;
-      for (int row = first; row < last; row++) sum += x[row * channels + c];
+      for (int row = first; row < last; row++) {
+        const float d = x[row * channels + c] - (center ? center[c] : 0.0f);
+        sum += center ? d * d : d;
+      }
       totals[c] += sum;
     }
   }
+}
+
+EXPORT(channel_sum)
+void channel_sum(const float *x, int rows, int channels, double *totals, float *out, int mean) {
+  channel_totals(x, 0, rows, channels, totals);
   for (int c = 0; c < channels; c++) out[c] = (float)(mean ? totals[c] / rows : totals[c]);
 }
 
@@ -276,38 +300,6 @@ void batch_norm(const float *x, const float *mean, const float *variance, const 
 }
 
 /*
- * Per-channel sum of squared deviations from `mean` (BatchNorm's biased variance, times rows), in
- * blocks summed in float32 and added to float64 totals, as channel_sum does.
- */
-static void channel_squared_deviations(const float *x, const float *mean, int rows, int channels, double *totals) {
-  const int vector_end = channels & ~3;
-  for (int c = 0; c < channels; c++) totals[c] = 0.0;
-  for (int first = 0; first < rows; first += SUM_BLOCK_ROWS) {
-    const int last = first + SUM_BLOCK_ROWS < rows ? first + SUM_BLOCK_ROWS : rows;
-    for (int c = 0; c < vector_end; c += 4) {
-      const float *at = x + first * channels + c;
-      const v128_t m = wasm_v128_load(mean + c);
-      v128_t sum = wasm_f32x4_splat(0.0f);
-      for (int row = first; row < last; row++, at += channels) {
-        const v128_t d = wasm_f32x4_sub(wasm_v128_load(at), m);
-        sum = wasm_f32x4_add(sum, wasm_f32x4_mul(d, d));
-      }
-      const v128_t high = wasm_i32x4_shuffle(sum, sum, 2, 3, 0, 1);
-      wasm_v128_store(totals + c, wasm_f64x2_add(wasm_v128_load(totals + c), wasm_f64x2_promote_low_f32x4(sum)));
-      wasm_v128_store(totals + c + 2, wasm_f64x2_add(wasm_v128_load(totals + c + 2), wasm_f64x2_promote_low_f32x4(high)));
-    }
-    for (int c = vector_end; c < channels; c++) {
-      float sum = 0.0f;
-      for (int row = first; row < last; row++) {
-        const float d = x[row * channels + c] - mean[c];
-        sum += d * d;
-      }
-      totals[c] += sum;
-    }
-  }
-}
-
-/*
  * BatchNorm in training, one call instead of moments + normalize (about ten kernels): the batch's
  * per-channel mean and biased variance of a [rows, channels] matrix, then
  * out = (x - mean) / sqrt(variance + epsilon) * scale + offset. `totals`: `channels` doubles of
@@ -317,7 +309,7 @@ EXPORT(batch_norm_training)
 void batch_norm_training(const float *x, const float *scale, const float *offset, float *out, float *mean,
                          float *variance, int rows, int channels, float epsilon, double *totals, float *factors) {
   channel_sum(x, rows, channels, totals, mean, 1);
-  channel_squared_deviations(x, mean, rows, channels, totals);
+  channel_totals(x, mean, rows, channels, totals);
   for (int c = 0; c < channels; c++) variance[c] = (float)(totals[c] / rows);
   batch_norm(x, mean, variance, offset, scale, out, rows, channels, epsilon, factors, 1, 1);
 }
@@ -346,11 +338,8 @@ void batch_norm_training_grad(const float *dy, const float *x, const float *mean
         s1 = wasm_f32x4_add(s1, g);
         s2 = wasm_f32x4_add(s2, wasm_f32x4_mul(g, wasm_f32x4_sub(wasm_v128_load(x + row * channels + c), m)));
       }
-      const v128_t h1 = wasm_i32x4_shuffle(s1, s1, 2, 3, 0, 1), h2 = wasm_i32x4_shuffle(s2, s2, 2, 3, 0, 1);
-      wasm_v128_store(sum_dy + c, wasm_f64x2_add(wasm_v128_load(sum_dy + c), wasm_f64x2_promote_low_f32x4(s1)));
-      wasm_v128_store(sum_dy + c + 2, wasm_f64x2_add(wasm_v128_load(sum_dy + c + 2), wasm_f64x2_promote_low_f32x4(h1)));
-      wasm_v128_store(sum_dy_centered + c, wasm_f64x2_add(wasm_v128_load(sum_dy_centered + c), wasm_f64x2_promote_low_f32x4(s2)));
-      wasm_v128_store(sum_dy_centered + c + 2, wasm_f64x2_add(wasm_v128_load(sum_dy_centered + c + 2), wasm_f64x2_promote_low_f32x4(h2)));
+      add_to_totals(sum_dy + c, s1);
+      add_to_totals(sum_dy_centered + c, s2);
     }
     for (int c = vector_end; c < channels; c++) {
       float s1 = 0.0f, s2 = 0.0f;
