@@ -13,7 +13,7 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.ts';
 import { routeTransposedMatMulsToXnnpack } from './xnnpack-matmul.ts';
 import { reduceChannelsInOnePass } from './channel-reduce.ts';
 import { shareDataInIdentity } from './shared-identity.ts';
-import { transposeMatricesWithSimd } from './transpose.ts';
+import { transposeBlocksWithSimd } from './transpose.ts';
 
 /**
  * Gradient kernels tfjs-backend-wasm 4.22 lacks (the first three, and UnsortedSegmentSum: the
@@ -57,7 +57,7 @@ export function registerWasmTrainingKernels(): void {
   reduceChannelsInOnePass();
   batchNormPerChannel();
   shareDataInIdentity();
-  transposeMatricesWithSimd();
+  transposeBlocksWithSimd();
   for (const gradient of [fusedBatchNormGradConfig, clipByValueGradConfig, reluGradConfig, batchNormTrainingConfigs.gradient]) {
     if (tf.getGradient(gradient.kernelName) !== gradient) tf.registerGradient(gradient);
   }

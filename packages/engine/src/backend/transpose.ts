@@ -47,6 +47,6 @@ function transpose(original: tf.KernelFunc): tf.KernelFunc {
 }
 
 /** Wraps wasm's Transpose as above. Idempotent. */
-export function transposeMatricesWithSimd(): void {
+export function transposeBlocksWithSimd(): void {
   wrapWasmKernel(tf.Transpose, transpose);
 }
