@@ -85,7 +85,7 @@ test('image data: search → winner → float32 + int8 files with metadata that 
   // Same folder, same seed: the stored trials come back as they were and the search goes on from them.
   const resumedEvents: PipelineEvent[] = [];
   const second = await trainPipeline(dataset, {
-    budgetSeconds: 14, seed: 3, concurrency: 1, workDir, name: 'colours', source: 'memory', onEvent: (event) => resumedEvents.push(event),
+    budgetSeconds: 20, seed: 3, concurrency: 1, workDir, name: 'colours', source: 'memory', onEvent: (event) => resumedEvents.push(event),
   });
   const resumed = resumedEvents.find((e) => e.type === 'resumed');
   assert.deepEqual(resumed?.trials.map((t) => t.number), report.trials.map((t) => t.number));
