@@ -12,7 +12,7 @@ export const PHONE_VARIANTS: readonly PhoneVariant[] = ['int8', 'float32'];
 export interface VariantMeasurement {
   variant: PhoneVariant;
   accelerator: Accelerator;
-  /** Median of TIMED_RUNS runs after one warm-up, ms. */
+  /** Fastest of TIMED_RUNS runs after one warm-up, ms. */
   latencyMs?: number;
   /** Probe samples on which it gave float32-on-wasm's answer (or one float32 rates a near-tie), of `probes`. */
   agreeing?: number;
