@@ -36,3 +36,26 @@ export function buildBenchNet(job: BenchJob, optimizer: tf.Optimizer = createAda
   };
   return { model, x, trainStep, trainStepAsync };
 }
+
+/**
+ * Training and inference images/s of `job`'s net on the active backend: 2 warm-up steps (XNNPACK operator creation,
+ * shader compilation), then timed steps, each read back asynchronously (WebGPU in Node cannot read synchronously).
+ */
+export async function measureNet(job: BenchJob, steps: { trainSteps: number; inferSteps: number } = job): Promise<{ train: number; infer: number }> {
+  const { model, x, trainStepAsync } = buildBenchNet(job);
+  for (let i = 0; i < 2; i++) await trainStepAsync();
+  let start = performance.now();
+  for (let i = 0; i < steps.trainSteps; i++) await trainStepAsync();
+  const train = (steps.trainSteps * job.batchSize) / ((performance.now() - start) / 1000);
+  const predict = async (): Promise<void> => {
+    const output = model.predict(x) as tf.Tensor;
+    await output.data();
+    output.dispose();
+  };
+  await predict();
+  start = performance.now();
+  for (let i = 0; i < steps.inferSteps; i++) await predict();
+  const infer = (steps.inferSteps * job.batchSize) / ((performance.now() - start) / 1000);
+  model.dispose();
+  return { train, infer };
+}

@@ -1,9 +1,8 @@
 // The throughput benchmark's nets on the WebGPU backend, in a process of its own (Dawn is safest ended with its
 // process, not a worker thread). Prints one JSON line: the adapter and images/s per net, or why it could not run.
 // Run by throughput.ts; alone: node --import tsx bench/engine/throughput-webgpu.ts [--software]
-import type * as tf from '@tensorflow/tfjs';
 import { initWebGpuBackend } from '@offgrid/engine';
-import { buildBenchNet, NETS } from './nets.ts';
+import { measureNet, NETS } from './nets.ts';
 
 /** Software adapters (lavapipe) run on the CPU at a few % of wasm: timed only when asked, with fewer steps. */
 const allowSoftware = process.argv.includes('--software');
@@ -14,23 +13,7 @@ async function main(): Promise<unknown> {
   if (adapter.software && !allowSoftware) return { adapter: adapter.description, software: true, reason: 'a software adapter (runs on the CPU): pass --webgpu-software to time it' };
   const nets: Record<string, { train: number; infer: number }> = {};
   for (const { name, job } of NETS) {
-    const steps = adapter.software ? { trainSteps: 2, inferSteps: 4 } : { trainSteps: job.trainSteps * 3, inferSteps: job.inferSteps * 3 };
-    const { model, x, trainStepAsync } = buildBenchNet(job);
-    for (let i = 0; i < 2; i++) await trainStepAsync(); // warm-up: shader compilation
-    let start = performance.now();
-    for (let i = 0; i < steps.trainSteps; i++) await trainStepAsync();
-    const train = (steps.trainSteps * job.batchSize) / ((performance.now() - start) / 1000);
-    const predict = async () => {
-      const output = model.predict(x) as tf.Tensor;
-      await output.data();
-      output.dispose();
-    };
-    await predict();
-    start = performance.now();
-    for (let i = 0; i < steps.inferSteps; i++) await predict();
-    const infer = (steps.inferSteps * job.batchSize) / ((performance.now() - start) / 1000);
-    nets[name] = { train, infer };
-    model.dispose();
+    nets[name] = await measureNet(job, adapter.software ? { trainSteps: 2, inferSteps: 4 } : { trainSteps: job.trainSteps * 3, inferSteps: job.inferSteps * 3 });
   }
   return { adapter: adapter.description, software: adapter.software, nets };
 }

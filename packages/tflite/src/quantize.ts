@@ -349,13 +349,13 @@ function tableParams(model: TfliteModel, index: number, params: Map<number, Quan
   return params.get(index) as Quantization;
 }
 
+/** Ops TFLite's builtin resolver runs in float32 only (its DIV kernel takes float32, int32 and uint8). */
+const FLOAT_ONLY: ReadonlySet<string> = new Set(['DIV']);
+
 /**
  * Activations computed by the float operators; throws unless every reader of them is a float
  * operator too (or a model output): an int8 op after a float one would need requantizing.
  */
-/** Ops TFLite's builtin resolver runs in float32 only (its DIV kernel takes float32, int32 and uint8). */
-const FLOAT_ONLY: ReadonlySet<string> = new Set(['DIV']);
-
 function floatTail(model: TfliteModel, floatOps: ReadonlySet<number>): Set<number> {
   for (const n of floatOps) if (!model.operators[n]) throw new Error(`floatOperators: no operator ${n} (the model has ${model.operators.length})`);
   const floats = new Set<number>([...floatOps].flatMap((n) => model.operators[n].outputs));
