@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 
-const projects = ['tflite', 'features', 'automl', 'engine', 'pipeline', 'sdk', 'server', 'cli', 'app']
+const projects = ['tflite', 'features', 'federated', 'automl', 'engine', 'pipeline', 'sdk', 'server', 'cli', 'app']
   .map((name) => `packages/${name}`)
   .concat(['e2e', 'bench'])
   .filter((dir) => existsSync(`${dir}/tsconfig.json`) && hasTypeScript(dir));
