@@ -192,5 +192,5 @@ function describeArray(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   const length = (value as { length?: unknown }).length;
   const kind = (value as object).constructor?.name ?? typeof value;
-  return typeof length === 'number' ? `a ${kind} of ${length}` : `a ${kind}`;
+  return typeof length === 'number' ? `${kind}(${length})` : kind;
 }

@@ -6,7 +6,7 @@
  * little to pay for a TF.js backend's start and per-op dispatch (README, "Why plain TypeScript").
  */
 import { createRandom, type Random } from '@offgrid/features';
-import { checkSamples, validateHead, type Head } from './head.ts';
+import { checkSamples, firstNonFinite, validateHead, type Head } from './head.ts';
 
 export interface TrainHeadData {
   /** `n × inputSize` row-major, n = targets.length. */
@@ -81,7 +81,7 @@ export async function trainHead(base: Head, data: TrainHeadData, options: TrainH
   let lastYield = now();
   let loss = NaN;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
-    if (signal?.aborted) return finish(state, epoch, loss, true);
+    if (signal?.aborted) return finish(state, epoch, loss, true, settings.learningRate);
     shuffle(order, random);
     let lossSum = 0;
     for (let start = 0; start < n; start += settings.batchSize) {
@@ -95,11 +95,11 @@ export async function trainHead(base: Head, data: TrainHeadData, options: TrainH
         await macrotask();
         lastYield = now();
       }
-      if (signal?.aborted) return finish(state, epoch, loss, true);
+      if (signal?.aborted) return finish(state, epoch, loss, true, settings.learningRate);
     }
     options.onEpoch?.({ epoch: epoch + 1, epochs: options.epochs, loss });
   }
-  return finish(state, options.epochs, loss, false);
+  return finish(state, options.epochs, loss, false, settings.learningRate);
 }
 
 /**
@@ -199,7 +199,7 @@ function createState(base: Head): State {
   };
 }
 
-function finish(state: State, epochsRun: number, loss: number, cancelled: boolean): TrainHeadResult {
+function finish(state: State, epochsRun: number, loss: number, cancelled: boolean, learningRate: number): TrainHeadResult {
   const weightCount = state.numClasses * state.inputSize;
   const head: Head = {
     inputSize: state.inputSize,
@@ -207,6 +207,9 @@ function finish(state: State, epochsRun: number, loss: number, cancelled: boolea
     weights: Float32Array.from(state.theta.subarray(0, weightCount)),
     bias: Float32Array.from(state.theta.subarray(weightCount)),
   };
+  if (firstNonFinite(head.weights) >= 0 || firstNonFinite(head.bias) >= 0) {
+    throw new Error(`trainHead diverged: the head's weights overflow float32; lower learningRate (was ${learningRate}) or scale the embeddings`);
+  }
   return { head, epochsRun, loss, cancelled };
 }
 
