@@ -192,7 +192,7 @@ describe('OffgridClient.watchJob', () => {
 
 const PROJECT: Project = {
   id: 'p1', name: 'Fruit', labels: ['a', 'b'], modality: 'image', task: 'classify', settings: {},
-  createdAt: '2025-01-01T00:00:00Z', sampleCounts: {}, activeModelId: 'm1', modelPinned: true,
+  createdAt: '2025-01-01T00:00:00Z', sampleCounts: {}, activeModelId: 'm1', modelPinned: true, samplesStayOnDevice: false,
 };
 
 describe('OffgridClient: keys, readiness, samples, model activation', () => {

@@ -26,6 +26,9 @@ import { JobRunner, type SearchPipeline } from './jobs/job-runner.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { ModelStore } from './models/model-store.ts';
 import { modelRoutes } from './models/routes.ts';
+import { federatedRoutes, privacyRoutes } from './federated/routes.ts';
+import { FederatedRounds } from './federated/rounds.ts';
+import { RoundStore } from './federated/round-store.ts';
 import { opsRoutes } from './ops/routes.ts';
 import { workerRoutes } from './cluster/worker-routes.ts';
 import type { TrialEvent } from './cluster/trial-board.ts';
@@ -99,6 +102,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   const jobStore = new JobStore(db);
   const models = new ModelStore(db);
   const projects = new ProjectStore(db);
+  const rounds = new RoundStore(db);
   // Loaded only with --queue: the embedded default never loads BullMQ or needs Redis.
   const logger: { app?: FastifyInstance } = {};
   const accelerator = options.accelerator ?? { backend: 'wasm', reason: 'wasm (the default)' };
@@ -119,6 +123,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
       // A coordinator keeps trials in flight for every machine; alone, one per core of this one.
       ...(coordinator ? { executor: coordinator.executor, concurrency: options.queueTrials ?? 4 } : { concurrency: options.trainingConcurrency ?? 1 }),
     }),
+    federated: { store: rounds, rounds: new FederatedRounds({ rounds, models, projects, blobs, log: (message) => logger.app?.log.info(message) }) },
     publicUrl: options.publicUrl,
     origins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
     accelerator,
@@ -169,7 +174,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   await registerOpenApi(app);
 
   await app.register(async (api) => {
-    for (const routes of [opsRoutes, pairingRoutes, keyRoutes, projectRoutes, projectEditRoutes, sampleRoutes, sampleReviewRoutes, jobRoutes, modelRoutes, workerRoutes]) await api.register(routes, context);
+    for (const routes of [opsRoutes, pairingRoutes, keyRoutes, projectRoutes, projectEditRoutes, sampleRoutes, sampleReviewRoutes, jobRoutes, modelRoutes, federatedRoutes, privacyRoutes, workerRoutes]) await api.register(routes, context);
   }, { prefix: '/api/v1' });
 
   app.get('/ca.crt', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => {
@@ -187,7 +192,9 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     closing = true;
     context.jobs.emit('closing');
   });
+  app.addHook('onReady', async () => context.federated.rounds.start());
   app.addHook('onClose', async () => {
+    context.federated.rounds.stop();
     await context.jobs.stop();
     await coordinator?.close();
     db.close();

@@ -8,6 +8,8 @@ import type { ProjectStore } from './projects/project-store.ts';
 import type { SampleStore } from './samples/sample-store.ts';
 import type { Thumbnails } from './samples/thumbnails.ts';
 import type { Coordinator } from './cluster/coordinator.ts';
+import type { FederatedRounds } from './federated/rounds.ts';
+import type { RoundStore } from './federated/round-store.ts';
 import type { AcceleratorChoice } from '@offgrid/engine/accelerator';
 
 /** The shared infrastructure every domain plugin receives. */
@@ -21,6 +23,8 @@ export interface ServerContext {
   jobs: JobRunner;
   models: ModelStore;
   thumbnails: Thumbnails;
+  /** Federated rounds (docs/federated.md): their records, and the service that runs them. */
+  federated: { store: RoundStore; rounds: FederatedRounds };
   /** Base URL the phone opens (pairing links point here). */
   publicUrl: string;
   /** Origins the served app is reached at (CORS answers only these, plus configured extras). */

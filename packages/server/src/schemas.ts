@@ -3,6 +3,7 @@
  * drops every property a response schema does not list) and the SDK's generated types (a `title` names the type).
  */
 import { MODALITIES, MOTION_CHANNELS, TASKS } from '@offgrid/features';
+import { MODEL_FILE_VARIANTS } from './models/model-store.ts';
 
 export const idParam = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
 
@@ -11,7 +12,7 @@ const taskSchema = { type: 'string', enum: [...TASKS] } as const;
 
 export const projectSchema = {
   type: 'object', title: 'Project',
-  required: ['id', 'name', 'labels', 'modality', 'task', 'settings', 'createdAt', 'sampleCounts', 'modelPinned'],
+  required: ['id', 'name', 'labels', 'modality', 'task', 'settings', 'createdAt', 'sampleCounts', 'modelPinned', 'samplesStayOnDevice'],
   properties: {
     id: { type: 'string' }, name: { type: 'string' }, labels: { type: 'array', items: { type: 'string' } },
     modality: modalitySchema,
@@ -28,6 +29,7 @@ export const projectSchema = {
     },
     createdAt: { type: 'string' }, sampleCounts: { type: 'object', additionalProperties: { type: 'integer' } },
     activeModelId: { type: 'string' }, modelPinned: { type: 'boolean', description: 'Whether activeModelId stays when new models arrive (POST /models/{modelId}/activate).' },
+    samplesStayOnDevice: { type: 'boolean', description: 'Privacy mode (docs/federated.md): the server refuses this project\'s samples; phones keep them and send only head updates in federated rounds.' },
   },
 } as const;
 
@@ -227,6 +229,14 @@ export const modelSchema = {
           properties: { trialNumber: { type: 'integer' }, family: { type: 'string' }, retrained: { type: 'boolean' } },
         },
         anomaly: anomalyMetricsSchema,
+        federated: {
+          type: 'object', description: 'Versions a federated round made (docs/federated.md): the round, and how phones rated it against its base on their held-out samples.',
+          required: ['roundId', 'round', 'baseModelId', 'participants', 'samples', 'baseAccuracy', 'accuracy', 'evaluatedSamples'],
+          properties: {
+            roundId: { type: 'string' }, round: { type: 'integer' }, baseModelId: { type: 'string' }, participants: { type: 'integer' }, samples: { type: 'integer' },
+            baseAccuracy: { type: 'number' }, accuracy: { type: 'number' }, evaluatedSamples: { type: 'integer' },
+          },
+        },
       },
     },
     artifacts: {
@@ -234,7 +244,7 @@ export const modelSchema = {
       items: {
         type: 'object', title: 'ModelArtifact', required: ['variant', 'sizeBytes', 'sha256'],
         properties: {
-          variant: { type: 'string', enum: ['float32', 'int8', 'probes', 'report', 'report-html'], description: 'float32 | int8 (.tflite) and probes (held-out samples as the model takes them, JSON: GET …/download?variant=), report | report-html (GET …/report, …/report.html)' },
+          variant: { type: 'string', enum: [...MODEL_FILE_VARIANTS, 'report', 'report-html'], description: 'float32 | int8 (.tflite), probes (held-out samples as the model takes them, JSON), head (the classifier head\'s float weights, JSON) and trunk-int8 | trunk-float32 (each file up to the embedding the head reads, .tflite): GET …/download?variant=; report | report-html (GET …/report, …/report.html)' },
           sizeBytes: { type: 'integer' }, sha256: { type: 'string' },
         },
       },

@@ -32,3 +32,5 @@ export type { FeatureDescription, FeatureClassifierMetadataOptions, TextClassifi
 export type { ImageClassifierMetadataOptions, ModelPackage } from './model-package.ts';
 export { writeZip, readZip, appendZip, crc32 } from './zip.ts';
 export type { ZipEntry } from './zip.ts';
+export { classifierTrunk, findClassifierHead, logitRangeOf, readClassifierHead, withClassifierHead } from './classifier-head.ts';
+export type { ClassifierHead, HeadSite } from './classifier-head.ts';

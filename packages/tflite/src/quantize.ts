@@ -120,7 +120,7 @@ const FIXED_OUTPUT: Partial<Record<OpName, Quantization>> = {
 const KEEPS_INPUT_PARAMS = new Set<OpName>(['MAX_POOL_2D', 'AVERAGE_POOL_2D', 'RESHAPE', 'PAD', 'REDUCE_MAX']);
 
 /** Weight quantization: per channel along `axis`, or per tensor when `axis` is undefined. */
-function symmetricInt8(values: Float32Array, shape: number[], axis: number | undefined): { data: Int8Array; quantization: Quantization } {
+export function symmetricInt8(values: Float32Array, shape: number[], axis: number | undefined): { data: Int8Array; quantization: Quantization } {
   const channels = axis === undefined ? 1 : shape[axis];
   const inner = axis === undefined ? values.length : shape.slice(axis + 1).reduce((p, d) => p * d, 1);
   const channelOf = (i: number) => (channels === 1 ? 0 : Math.floor(i / inner) % channels);
@@ -135,7 +135,7 @@ function symmetricInt8(values: Float32Array, shape: number[], axis: number | und
   return { data, quantization: { scale, zeroPoint: scale.map(() => 0n), quantizedDimension: axis ?? 0 } };
 }
 
-function int32Bias(values: Float32Array, scales: number[]): { data: Int32Array; quantization: Quantization } {
+export function int32Bias(values: Float32Array, scales: number[]): { data: Int32Array; quantization: Quantization } {
   const data = Int32Array.from(values, (v, c) => {
     const q = Math.round(v / scales[scales.length === 1 ? 0 : c]);
     return Math.max(-2147483647, Math.min(2147483647, q));

@@ -122,6 +122,8 @@ export interface CreateProjectRequest {
     /** 0.0001..0.25. */
     falseAlarmRate?: number;
   };
+  /** Privacy mode: the server refuses samples; phones train in federated rounds (docs/federated.md). @default false */
+  samplesStayOnDevice?: boolean;
 }
 
 export interface DatasetUpload {
@@ -132,7 +134,7 @@ export type DatasetUploadResult = StoredSampleResult | RefusedSampleResult;
 
 export interface DownloadModelQuery {
   /** @default "float32" */
-  variant?: 'float32' | 'int8' | 'probes';
+  variant?: 'float32' | 'int8' | 'probes' | 'head' | 'trunk-int8' | 'trunk-float32';
 }
 
 export interface EditSamplesRequest {
@@ -158,6 +160,31 @@ export interface ExchangePairingTokenRequest {
   deviceName?: string;
 }
 
+export interface FederatedCandidate {
+  round: number;
+  baseModelId: string;
+  head: HeadFile;
+}
+
+export interface FederatedRound {
+  id: string;
+  projectId: string;
+  number: number;
+  baseModelId: string;
+  status: 'open' | 'evaluating' | 'closed';
+  settings: RoundSettings;
+  createdAt: string;
+  deadline: string;
+  evaluationDeadline?: string;
+  closedAt?: string;
+  participants: RoundParticipant[];
+  outcome?: RoundOutcome;
+}
+
+export interface GetProjectsFederatedRoundsResponse {
+  rounds: FederatedRound[];
+}
+
 export interface GetProjectsJobsQuery {
   /** Only queued and running jobs. @default false */
   active?: boolean;
@@ -172,6 +199,14 @@ export interface GetProjectsJobsResponse {
 export interface GetWorkerQueueResponse {
   redisUrl: string;
   queueName: string;
+}
+
+export interface HeadFile {
+  format: string;
+  inputSize: number;
+  numClasses: number;
+  weights: string;
+  bias: string;
 }
 
 export interface Health {
@@ -305,10 +340,11 @@ export interface Model {
 
 export interface ModelArtifact {
   /**
-   * float32 | int8 (.tflite) and probes (held-out samples as the model takes them, JSON: GET …/download?variant=),
-   * report | report-html (GET …/report, …/report.html)
+   * float32 | int8 (.tflite), probes (held-out samples as the model takes them, JSON), head (the classifier head's
+   * float weights, JSON) and trunk-int8 | trunk-float32 (each file up to the embedding the head reads, .tflite):
+   * GET …/download?variant=; report | report-html (GET …/report, …/report.html)
    */
-  variant: 'float32' | 'int8' | 'probes' | 'report' | 'report-html';
+  variant: 'float32' | 'int8' | 'probes' | 'head' | 'trunk-int8' | 'trunk-float32' | 'report' | 'report-html';
   sizeBytes: number;
   sha256: string;
 }
@@ -383,6 +419,20 @@ export interface ModelMetrics {
    * data for falseAlarmRate.
    */
   anomaly?: AnomalyMetrics;
+  /**
+   * Versions a federated round made (docs/federated.md): the round, and how phones rated it against its base on
+   * their held-out samples.
+   */
+  federated?: {
+    roundId: string;
+    round: number;
+    baseModelId: string;
+    participants: number;
+    samples: number;
+    baseAccuracy: number;
+    accuracy: number;
+    evaluatedSamples: number;
+  };
 }
 
 /** The spec of the model's modality (one of these is present). */
@@ -595,6 +645,69 @@ export interface PairingToken {
   expiresAt: string;
 }
 
+export interface PostFederatedRoundsEvaluationRequest {
+  /** 0..10000000. */
+  samples: number;
+  /** 0..10000000. */
+  correct: number;
+  /** 0..10000000. */
+  baseCorrect: number;
+  /** The smallest and largest logit the averaged head gave on those samples (sets the int8 file's logit range). */
+  logitRange?: {
+    /** -10000..10000. */
+    min: number;
+    /** -10000..10000. */
+    max: number;
+  };
+}
+
+export interface PostFederatedRoundsUpdateRequest {
+  /** The version whose head the phone trained from (the round's base). Pattern `^[0-9a-f-]{36}$`. */
+  baseModelId: string;
+  /** 1..10000000. */
+  sampleCount: number;
+  /**
+   * Trained head minus base head (weights [labels][inputs] row-major, then bias), base64 little-endian float32.
+   * Pattern `^[A-Za-z0-9+/]*={0,2}$`.
+   */
+  delta: string;
+}
+
+export interface PostProjectsFederatedRoundsRequest {
+  /** Default: the project's active model. Pattern `^[0-9a-f-]{36}$`. */
+  baseModelId?: string;
+  /** The round takes updates this long. Default 600. 1..604800. */
+  deadlineSeconds?: number;
+  /** Fewer updates than this by the deadline: the round closes without a new version. Default 2. 1..1000. */
+  minParticipants?: number;
+  /** The round averages as soon as this many updates arrived. Default 10. 1..1000. */
+  maxParticipants?: number;
+  /** Local epochs on each phone. Default 5. 1..100. */
+  epochs?: number;
+  /** Default 0.05. at most 10. */
+  learningRate?: number;
+  /** Default 16. 1..1024. */
+  batchSize?: number;
+  /** Each update is scaled down to at most this L2 norm. Default 5. at most 1000000. */
+  clipNorm?: number;
+  /**
+   * Gaussian noise std = noiseMultiplier · clipNorm / participants, for client-level differential privacy (0 =
+   * none, the default). 0..100.
+   */
+  noiseMultiplier?: number;
+  /** How long phones have to rate the averaged head. Default 120. 5..86400. */
+  evaluationSeconds?: number;
+}
+
+export interface PostProjectsModelsCopyRequest {
+  /** Pattern `^[0-9a-f-]{36}$`. */
+  fromModelId: string;
+}
+
+export interface PostProjectsPrivacyRequest {
+  samplesStayOnDevice: boolean;
+}
+
 export interface PostWorkerHeartbeatRequest {
   /** The machine that ran it, for the coordinator's view. Length at most 200. */
   name: string;
@@ -672,6 +785,11 @@ export interface Project {
   activeModelId?: string;
   /** Whether activeModelId stays when new models arrive (POST /models/{modelId}/activate). */
   modelPinned: boolean;
+  /**
+   * Privacy mode (docs/federated.md): the server refuses this project's samples; phones keep them and send only
+   * head updates in federated rounds.
+   */
+  samplesStayOnDevice: boolean;
 }
 
 export interface ProjectImport {
@@ -799,6 +917,65 @@ export interface RenameLabelRequest {
   to: string;
 }
 
+export interface RoundOutcome {
+  decision: 'registered' | 'kept-base' | 'too-few-participants' | 'cancelled';
+  reason: string;
+  participants: number;
+  samples: number;
+  clipped?: number;
+  noiseStd?: number;
+  baseAccuracy?: number;
+  candidateAccuracy?: number;
+  evaluatedSamples?: number;
+  /** The version registered from this round. */
+  modelId?: string;
+  /** Client-level (ε, δ) of the project's noisy rounds so far (Rényi accountant of the Gaussian mechanism). */
+  privacy?: {
+    epsilon: number;
+    delta: number;
+    noisyRounds: number;
+  };
+}
+
+export interface RoundParticipant {
+  deviceName: string;
+  joinedAt: string;
+  status: 'joined' | 'submitted' | 'rejected';
+  submittedAt?: string;
+  sampleCount?: number;
+  /** The update's L2 norm before clipping. */
+  norm?: number;
+  /** Why the update was refused: stale, oversized, not-finite, length, unreadable. */
+  reason?: string;
+  evaluation?: {
+    samples: number;
+    correct: number;
+    baseCorrect: number;
+  };
+}
+
+export interface RoundSettings {
+  /** Fewer updates than this by the deadline: the round closes without a new version. Default 2. 1..1000. */
+  minParticipants: number;
+  /** The round averages as soon as this many updates arrived. Default 10. 1..1000. */
+  maxParticipants: number;
+  /** Local epochs on each phone. Default 5. 1..100. */
+  epochs: number;
+  /** Default 0.05. at most 10. */
+  learningRate: number;
+  /** Default 16. 1..1024. */
+  batchSize: number;
+  /** Each update is scaled down to at most this L2 norm. Default 5. at most 1000000. */
+  clipNorm: number;
+  /**
+   * Gaussian noise std = noiseMultiplier · clipNorm / participants, for client-level differential privacy (0 =
+   * none, the default). 0..100.
+   */
+  noiseMultiplier: number;
+  /** How long phones have to rate the averaged head. Default 120. 5..86400. */
+  evaluationSeconds: number;
+}
+
 export interface Sample {
   id: string;
   projectId: string;
@@ -918,6 +1095,38 @@ export interface UploadSamplesQuery {
 
 /** Every route of the API: path parameters, query, headers, JSON body and the response per status (`unknown`: not JSON). */
 export interface ApiRoutes {
+  /** One round: its settings, who joined, counts, norms and the decision */
+  'GET /federated/rounds/{roundId}': {
+    params: { roundId: string };
+    responses: { 200: FederatedRound; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** The averaged head, while the round is evaluating */
+  'GET /federated/rounds/{roundId}/candidate': {
+    params: { roundId: string };
+    responses: { 200: FederatedCandidate; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Close a round now: average what arrived (if enough phones sent updates), or decide on the ratings so far */
+  'POST /federated/rounds/{roundId}/close': {
+    params: { roundId: string };
+    responses: { 200: FederatedRound; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** This phone's rating of the averaged head and of the base head, on samples it did not train on */
+  'POST /federated/rounds/{roundId}/evaluation': {
+    params: { roundId: string };
+    body: PostFederatedRoundsEvaluationRequest;
+    responses: { 200: FederatedRound; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Join an open round (then download the base version's head and trunk, train, and send the update) */
+  'POST /federated/rounds/{roundId}/join': {
+    params: { roundId: string };
+    responses: { 200: FederatedRound; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Send this phone's head update (the change to the base head, and its sample count) */
+  'POST /federated/rounds/{roundId}/update': {
+    params: { roundId: string };
+    body: PostFederatedRoundsUpdateRequest;
+    responses: { 200: FederatedRound; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
   /** Liveness: the process answers (no key needed) */
   'GET /health': {
     responses: { 200: Health; 400: ErrorBody; 500: ErrorBody };
@@ -979,8 +1188,8 @@ export interface ApiRoutes {
     responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /**
-   * Download a model file (.tflite), or its probe samples (JSON); supports ETag/If-None-Match and single byte
-   * ranges
+   * Download a model file (.tflite: float32, int8, trunk-int8, trunk-float32), its probe samples or its head
+   * (JSON); supports ETag/If-None-Match and single byte ranges
    */
   'GET /models/{modelId}/download': {
     params: { modelId: string };
@@ -1038,6 +1247,17 @@ export interface ApiRoutes {
     params: { projectId: string };
     responses: { 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
+  /** A project's federated rounds, newest first */
+  'GET /projects/{projectId}/federated/rounds': {
+    params: { projectId: string };
+    responses: { 200: GetProjectsFederatedRoundsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Open a federated round on a model version */
+  'POST /projects/{projectId}/federated/rounds': {
+    params: { projectId: string };
+    body: PostProjectsFederatedRoundsRequest;
+    responses: { 201: FederatedRound; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
   /** A project's training jobs, newest first */
   'GET /projects/{projectId}/jobs': {
     params: { projectId: string };
@@ -1066,6 +1286,18 @@ export interface ApiRoutes {
   'GET /projects/{projectId}/models': {
     params: { projectId: string };
     responses: { 200: ListModelsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Copy a version of another project into this one (same labels): a privacy-mode project's starting point */
+  'POST /projects/{projectId}/models/copy': {
+    params: { projectId: string };
+    body: PostProjectsModelsCopyRequest;
+    responses: { 201: Model; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+  };
+  /** Turn privacy mode on or off (admin) */
+  'POST /projects/{projectId}/privacy': {
+    params: { projectId: string };
+    body: PostProjectsPrivacyRequest;
+    responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List a project's samples, oldest first (paged) */
   'GET /projects/{projectId}/samples': {

@@ -5,6 +5,10 @@ import { errorSchema } from '../schemas.ts';
 const CONFLICT_ROUTES = new Set([
   'POST /api/v1/keys/:keyId/revoke', 'DELETE /api/v1/models/:modelId', 'POST /api/v1/projects/import',
   'POST /api/v1/projects/:projectId/labels', 'POST /api/v1/projects/:projectId/labels/rename',
+  // Federated rounds: one at a time per project, a full or closed round, a stale or second update, copying another task's model.
+  'POST /api/v1/projects/:projectId/federated/rounds', 'POST /api/v1/federated/rounds/:roundId/join', 'POST /api/v1/federated/rounds/:roundId/update',
+  'GET /api/v1/federated/rounds/:roundId/candidate', 'POST /api/v1/federated/rounds/:roundId/evaluation', 'POST /api/v1/projects/:projectId/models/copy',
+  'POST /api/v1/projects/:projectId/privacy',
 ]);
 /** Other statuses only one route gives. */
 const SPECIAL_STATUSES: Record<string, number[]> = {
@@ -27,7 +31,7 @@ export function errorStatusesOf(route: Pick<RouteOptions, 'method' | 'url' | 'co
   if (access !== 'public') statuses.push(401, 429);
   else if (limitPerAddress) statuses.push(429);
   // 403: a device key on an admin route, or on a project outside its scope (require-key.ts).
-  if (access === 'admin' || /:(projectId|jobId|modelId)\b/.test(route.url)) statuses.push(403);
+  if (access === 'admin' || /:(projectId|jobId|modelId|roundId)\b/.test(route.url)) statuses.push(403);
   if (route.url.includes('/:')) statuses.push(404);
   if (WITH_BODY.has(method)) statuses.push(413, 415);
   if (CONFLICT_ROUTES.has(id)) statuses.push(409);

@@ -7,6 +7,8 @@ export interface InstantPipelineOptions {
   delayMs?: number;
   /** Waits for the abort (a server shutdown) before doing anything. */
   holdUntilAborted?: boolean;
+  /** Real .tflite files to return (the federated tests need a classifier head); default: stand-in bytes. */
+  files?: (labels: string[], shape: number[]) => { float32: Uint8Array; int8: Uint8Array };
 }
 
 /**
@@ -14,7 +16,7 @@ export interface InstantPipelineOptions {
  * it emits the pipeline's events for one trial and returns "model files" whose bytes depend only on the seed,
  * so two jobs with the same seed share blobs. Real searches are tested in training.test.ts and durability.test.ts.
  */
-export function instantPipeline({ epochs = 3, delayMs = 0, holdUntilAborted = false }: InstantPipelineOptions = {}): SearchPipeline {
+export function instantPipeline({ epochs = 3, delayMs = 0, holdUntilAborted = false, files: realFiles }: InstantPipelineOptions = {}): SearchPipeline {
   return async (dataset, options) => {
     const { signal, onEvent = () => {} } = options;
     if (holdUntilAborted && !signal?.aborted) await new Promise((resolve) => signal?.addEventListener('abort', resolve));
@@ -32,7 +34,7 @@ export function instantPipeline({ epochs = 3, delayMs = 0, holdUntilAborted = fa
     for (const phase of ['retraining', 'quantizing', 'evaluating'] as const) onEvent({ type: 'phase', phase, detail: 'instant' });
 
     const bytes = (variant: number) => new Uint8Array(1000).map((_, i) => (i * 7 + options.seed * 13 + variant) % 256);
-    const files = { float32: bytes(0), int8: bytes(1) };
+    const files = realFiles ? realFiles(dataset.labels, dataset.shape) : { float32: bytes(0), int8: bytes(1) };
     const n = dataset.labels.length;
     // Only image projects use this stand-in (the registry, socket and archive tests).
     const normalization = dataset.imageNormalization ?? { mean: 127.5, std: 127.5 };

@@ -7,6 +7,7 @@ import type { LoadedDataset } from '@offgrid/engine/data';
 import type { TrainReport, trainPipeline } from '@offgrid/pipeline';
 // Entry points without TF.js: the server loads the search itself only when a job runs.
 import { SearchProgressTracker } from '@offgrid/pipeline/progress';
+import { headParts } from '../federated/model-parts.ts';
 import { renderReportHtml } from '@offgrid/pipeline/report-html';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { AnomalyMetrics, ArtifactVariant, ModelInput, ModelMetrics, ModelStore } from '../models/model-store.ts';
@@ -175,6 +176,8 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
       ...(files.probes ? { probes: files.probes } : {}),
       report: encoder.encode(JSON.stringify(report)),
       'report-html': encoder.encode(renderReportHtml(report)),
+      // Classifiers also ship what on-device learning needs (the head and each file's trunk); anomaly detectors have no head.
+      ...headParts(files),
     };
     const variants = Object.keys(artifacts) as ArtifactVariant[];
     return this.options.blobs.putAllThen(variants.map((v) => artifacts[v]!), (sha256s) => this.options.models.register({

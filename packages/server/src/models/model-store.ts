@@ -4,10 +4,16 @@ import type { Modality, Task } from '@offgrid/features';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
 
-/** The two .tflite files phones download, and the search's report (JSON and HTML). */
-export type ArtifactVariant = 'float32' | 'int8' | 'probes' | 'report' | 'report-html';
-/** Files a phone downloads: the two .tflite files, and the held-out probe samples it checks them on (`@offgrid/features` probes). */
-export const MODEL_FILE_VARIANTS = ['float32', 'int8', 'probes'] as const;
+/** What on-device learning needs from a classifier (federated/model-parts.ts): its head, and each file's trunk. */
+export const HEAD_VARIANTS = ['head', 'trunk-int8', 'trunk-float32'] as const;
+export type HeadVariant = (typeof HEAD_VARIANTS)[number];
+/**
+ * Files phones download: the two .tflite files, the held-out probe samples it checks them on (`@offgrid/features`
+ * probes), and for classifiers what on-device learning needs (federated/model-parts.ts: the head and each file's trunk).
+ */
+export const MODEL_FILE_VARIANTS = ['float32', 'int8', 'probes', ...HEAD_VARIANTS] as const;
+/** A version's stored files: those phones download, and the search's report (JSON and HTML). */
+export type ArtifactVariant = (typeof MODEL_FILE_VARIANTS)[number] | 'report' | 'report-html';
 
 /** The exact `@offgrid/features` specs the phone must run before the model (docs/modalities.md), as the report has them. */
 export type ModelPreprocessing = TrainReport['input']['preprocessing'];
@@ -73,6 +79,8 @@ export interface ModelMetrics {
   /** Trials the search ran and the one that won. */
   trials?: number;
   winner?: { trialNumber: number; family: string; retrained: boolean };
+  /** Versions a federated round made: the round, and how phones rated it against its base (docs/federated.md). */
+  federated?: { roundId: string; round: number; baseModelId: string; participants: number; samples: number; baseAccuracy: number; accuracy: number; evaluatedSamples: number };
   /** Anomaly models: the calibrated thresholds (one per file: int8 scores differ a little) and how they did on held-out data. */
   anomaly?: AnomalyMetrics;
 }
@@ -119,6 +127,21 @@ export class ModelStore {
     return this.get(id);
   }
 
+  /**
+   * Registers a version of another project here, same files (shared blobs) and metrics: how a privacy-mode project,
+   * which holds no samples to train on, starts from a model trained elsewhere. Labels, modality and task must match.
+   */
+  copy(sourceId: string, projectId: string): ModelVersion {
+    const source = this.get(sourceId);
+    const target = this.db.prepare('SELECT labels, modality, task FROM projects WHERE id = ?').get(projectId) as { labels: string; modality: string; task: string } | undefined;
+    if (!target) throw new OffgridError('NOT_FOUND', `No project with id ${projectId}.`);
+    const labels = JSON.parse(target.labels) as string[];
+    if (JSON.stringify(labels) !== JSON.stringify(source.labels) || target.modality !== source.input.kind || target.task !== source.task) {
+      throw new OffgridError('CONFLICT', `Model v${source.version} predicts ${source.labels.join(', ')} (${source.input.kind}, ${source.task}); this project has ${labels.join(', ')} (${target.modality}, ${target.task}). Copy a model with the same labels, in the same order.`);
+    }
+    return this.register({ projectId, ...this.origin(sourceId), labels: source.labels, input: source.input, metrics: source.metrics, artifacts: source.artifacts });
+  }
+
   list(projectId: string): ModelVersion[] {
     const rows = this.db.prepare('SELECT * FROM models WHERE project_id = ? ORDER BY version DESC').all(projectId) as ModelRow[];
     return rows.map((row) => this.toModel(row));
@@ -151,6 +174,22 @@ export class ModelStore {
       this.db.prepare('DELETE FROM models WHERE id = ?').run(id);
       return { projectId: model.projectId, sha256s: model.artifacts.map((a) => a.sha256) };
     })();
+  }
+
+  /** Adds files to a registered version (the head and trunks of a version registered before they existed); existing variants stay. */
+  addArtifacts(id: string, artifacts: ModelArtifact[]): ModelVersion {
+    const add = this.db.prepare('INSERT OR IGNORE INTO model_artifacts (model_id, variant, sha256, size_bytes) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const artifact of artifacts) add.run(id, artifact.variant, artifact.sha256, artifact.sizeBytes);
+    })();
+    return this.get(id);
+  }
+
+  /** The job and dataset snapshot a version came from (a federated version keeps its base's: the trunk is theirs). */
+  origin(id: string): { jobId: string; datasetId: string } {
+    const row = this.db.prepare('SELECT job_id AS jobId, dataset_id AS datasetId FROM models WHERE id = ?').get(id) as { jobId: string; datasetId: string } | undefined;
+    if (!row) throw new OffgridError('NOT_FOUND', `No model with id ${id}.`);
+    return row;
   }
 
   /** Whether any sample or model artifact still needs the blob. */

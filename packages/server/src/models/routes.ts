@@ -76,7 +76,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
   app.get<{ Params: { modelId: string }; Querystring: { variant: string } }>('/models/:modelId/download', {
     config: { access: 'device' },
     schema: {
-      summary: 'Download a model file (.tflite), or its probe samples (JSON); supports ETag/If-None-Match and single byte ranges', tags: ['models'],
+      summary: 'Download a model file (.tflite: float32, int8, trunk-int8, trunk-float32), its probe samples or its head (JSON); supports ETag/If-None-Match and single byte ranges', tags: ['models'],
       params: modelParams,
       querystring: { type: 'object', properties: { variant: { type: 'string', enum: MODEL_FILE_VARIANTS, default: 'float32' } } },
     },
@@ -97,8 +97,9 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
     if (range === 'unsatisfiable') {
       throw new OffgridError('RANGE_NOT_SATISFIABLE', `The requested range is outside the file (${size} bytes). Ask for bytes=0-${size - 1} or drop the Range header.`, { 'content-range': `bytes */${size}` });
     }
-    const extension = artifact.variant === 'probes' ? 'json' : 'tflite';
-    reply.type(artifact.variant === 'probes' ? 'application/json' : 'application/octet-stream').header('content-disposition', `attachment; filename="model-v${model.version}-${artifact.variant}.${extension}"`);
+    const json = artifact.variant === 'probes' || artifact.variant === 'head';
+    const extension = json ? 'json' : 'tflite';
+    reply.type(json ? 'application/json' : 'application/octet-stream').header('content-disposition', `attachment; filename="model-v${model.version}-${artifact.variant}.${extension}"`);
     const path = blobs.pathOf(artifact.sha256);
     if (!range) return reply.header('content-length', size).send(createReadStream(path));
     return reply.code(206)

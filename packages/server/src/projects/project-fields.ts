@@ -72,6 +72,7 @@ export const createProjectBodySchema = {
     task: { type: 'string', enum: [...TASKS], default: 'classify' },
     featureNames: { type: 'array', minItems: 1, maxItems: MAX_FEATURES, items: labelSchema },
     settings: settingsBodySchema,
+    samplesStayOnDevice: { type: 'boolean', default: false, description: 'Privacy mode: the server refuses samples; phones train in federated rounds (docs/federated.md).' },
   },
 } as const;
 

@@ -24,6 +24,8 @@ export interface Project {
   activeModelId?: string;
   /** True when someone chose the active model: new training results then no longer replace it. */
   modelPinned: boolean;
+  /** Privacy mode: samples never leave the phones; the server refuses them (docs/federated.md). */
+  samplesStayOnDevice: boolean;
 }
 
 /** Everything but name and labels is optional at creation: an image classification project by default. */
@@ -32,6 +34,7 @@ export interface CreateFields {
   task?: Task;
   featureNames?: string[];
   settings?: ProjectSettings;
+  samplesStayOnDevice?: boolean;
 }
 
 interface ProjectRow {
@@ -45,6 +48,7 @@ interface ProjectRow {
   created_at: string;
   active_model_id?: string | null;
   model_pinned?: number;
+  samples_stay_on_device?: number;
 }
 
 export class ProjectStore {
@@ -60,10 +64,25 @@ export class ProjectStore {
     const row: ProjectRow = {
       id: randomUUID(), name: name.trim(), labels: JSON.stringify(cleaned), modality, task,
       feature_names: featureNames ? JSON.stringify(featureNames) : null, settings: JSON.stringify(settings), created_at: new Date().toISOString(),
+      samples_stay_on_device: fields.samplesStayOnDevice ? 1 : 0,
     };
-    this.db.prepare(`INSERT INTO projects (id, name, labels, modality, task, feature_names, settings, created_at)
-      VALUES (@id, @name, @labels, @modality, @task, @feature_names, @settings, @created_at)`).run(row);
+    this.db.prepare(`INSERT INTO projects (id, name, labels, modality, task, feature_names, settings, created_at, samples_stay_on_device)
+      VALUES (@id, @name, @labels, @modality, @task, @feature_names, @settings, @created_at, @samples_stay_on_device)`).run(row);
     return this.toProject(row);
+  }
+
+  /**
+   * Turns privacy mode on or off. On is refused while the server holds samples of the project: the promise is that it
+   * holds none, so they must be purged first (POST …/samples/purge).
+   */
+  setSamplesStayOnDevice(id: string, on: boolean): Project {
+    const project = this.get(id);
+    const stored = this.db.prepare('SELECT COUNT(*) FROM samples WHERE project_id = ?').pluck().get(id) as number;
+    if (on && stored > 0) {
+      throw new OffgridError('CONFLICT', `The server still holds ${stored} samples of this project. Purge them (POST /api/v1/projects/${id}/samples/purge) before promising that samples stay on the phones.`);
+    }
+    this.db.prepare('UPDATE projects SET samples_stay_on_device = ? WHERE id = ?').run(on ? 1 : 0, project.id);
+    return this.get(id);
   }
 
   list(): Project[] {
@@ -86,6 +105,7 @@ export class ProjectStore {
       ...(row.feature_names ? { featureNames: JSON.parse(row.feature_names) as string[] } : {}),
       settings: JSON.parse(row.settings) as ProjectSettings, createdAt: row.created_at, sampleCounts,
       ...(row.active_model_id ? { activeModelId: row.active_model_id } : {}), modelPinned: row.model_pinned === 1,
+      samplesStayOnDevice: row.samples_stay_on_device === 1,
     };
   }
 }

@@ -5,7 +5,7 @@ import { echo, OffgridError, shorten } from '../errors.ts';
 import { idParam, sampleSchema } from '../schemas.ts';
 import type { Project } from '../projects/project-store.ts';
 import { checkLabelQuery, findLabel, labelSchema, normalizeLabel, parseLabel } from '../projects/labels.ts';
-import { SampleStore } from './sample-store.ts';
+import { privacyRefusal, SampleStore } from './sample-store.ts';
 import { IMAGE_LIMITS, IMAGE_MEDIA_TYPES } from './decode-image.ts';
 import { csvSamples } from './csv-upload.ts';
 import { readMultipart } from './multipart.ts';
@@ -98,7 +98,9 @@ export async function sampleRoutes(app: FastifyInstance, { projects, samples }: 
     },
     // Before the body is read: an unknown project or a body of the wrong type is refused without reading it.
     onRequest: async (request) => {
-      checkContentType(projects.get(request.params.projectId), request.headers['content-type']);
+      const project = projects.get(request.params.projectId);
+      if (project.samplesStayOnDevice) throw privacyRefusal();
+      checkContentType(project, request.headers['content-type']);
     },
     preValidation: checkLabelQuery,
   }, async (request, reply) => {

@@ -103,7 +103,10 @@ export class SampleStore {
    * on the thread pool instead (storage/database.ts), so an acknowledged sample survives power loss as before.
    */
   async store(project: Project, label: string, inspected: InspectedSample, idempotencyKey?: string): Promise<{ sample: Sample; duplicate: boolean }> {
+    this.refuseIfPrivate(project.id);
     const stored = await this.blobs.putThen(inspected.bytes, (sha256) => commitWithoutFsync(this.db, () => {
+      // Again in the commit: privacy mode may have been turned on while the blob was written (which then stays an orphan).
+      this.refuseIfPrivate(project.id);
       const existing = this.db.prepare('SELECT * FROM samples WHERE project_id = ? AND sha256 = ?').get(project.id, sha256) as SampleRow | undefined;
       if (existing?.deleted_at) {
         // The same content uploaded after its sample was deleted: the sample comes back, under the label sent now.
@@ -124,6 +127,11 @@ export class SampleStore {
     // A duplicate's row may come from a concurrent upload whose fsync is still running: wait for the disk either way.
     await this.whenDurable();
     return stored;
+  }
+
+  /** Every path that stores a sample ends here: a project in privacy mode gets none (docs/federated.md). */
+  refuseIfPrivate(projectId: string): void {
+    if (this.db.prepare('SELECT samples_stay_on_device FROM projects WHERE id = ?').pluck().get(projectId) === 1) throw privacyRefusal();
   }
 
   /** Resolves once every sample committed so far is on disk (call before acknowledging one found by `byIdempotencyKey`). */
@@ -157,4 +165,9 @@ function toSample(row: SampleRow): Sample {
     ...(row.width !== null ? { width: row.width } : {}), ...(row.height !== null ? { height: row.height } : {}),
     meta: JSON.parse(row.meta) as SampleMeta, createdAt: row.created_at, ...(row.deleted_at ? { deletedAt: row.deleted_at } : {}),
   };
+}
+
+/** The refusal a project in privacy mode gives any sample, before its bytes are read where possible. */
+export function privacyRefusal(): OffgridError {
+  return new OffgridError('FORBIDDEN', 'This project keeps its samples on the phones (privacy mode): the server stores none. Train on the phones in a federated round instead (docs/federated.md), or ask an admin to turn privacy mode off.');
 }

@@ -14,7 +14,7 @@ after(async () => { await f.t.stop(); });
 
 const KINDS: KeyKind[] = ['none', 'wrong', 'revoked', 'other device', 'device', 'worker', 'admin'];
 /** Path parameters that tie a route to one project: the other phone's key must be refused there. */
-const PROJECT_BOUND = /\{(projectId|jobId|modelId)\}/;
+const PROJECT_BOUND = /\{(projectId|jobId|modelId|roundId)\}/;
 
 /** What a key of `kind` must get: a status, or 'allowed' (anything the handler says, but never 401 or 403). */
 type Expected = 401 | 403 | 'allowed';
@@ -53,7 +53,7 @@ test('the OpenAPI document lists every API route the server registered', async (
 test('every route × every key × every path spelling gets the status its access rule says', async () => {
   const routes = await documentedRoutes();
   assert.ok(routes.length >= 25, `${routes.length} routes`);
-  const { projectId, sampleId, jobId, modelId, keyId } = f.ids;
+  const { projectId, sampleId, jobId, modelId, keyId, roundId } = f.ids;
   // Deleting the fixture's project would leave nothing for the routes after it: each such request gets a project of its own.
   const disposable = async () => ((await (await f.t.api('/projects', { method: 'POST', key: f.keys.device, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'doomed', labels: ['a', 'b'] }) })).json()) as { id: string }).id;
   const wrong: string[] = [];
@@ -61,7 +61,7 @@ test('every route × every key × every path spelling gets the status its access
   let requests = 0;
   for (const { method, path, access } of routes) {
     const destroysProject = method === 'DELETE' && path === '/api/v1/projects/{projectId}';
-    const fill = (project: string) => path.replace('{projectId}', project).replace('{sampleId}', sampleId).replace('{jobId}', jobId).replace('{modelId}', modelId).replace('{keyId}', keyId)
+    const fill = (project: string) => path.replace('{projectId}', project).replace('{sampleId}', sampleId).replace('{jobId}', jobId).replace('{modelId}', modelId).replace('{keyId}', keyId).replace('{roundId}', roundId)
       .replace('{sha256}', '0'.repeat(64)).replace('{trialId}', 'run-1')
       + (path.endsWith('/download') ? '?variant=int8' : '');
     const body = ['POST', 'PUT', 'PATCH'].includes(method) ? '{}' : undefined;

@@ -154,4 +154,40 @@ export const MIGRATIONS: string[] = [
   DROP TABLE api_keys;
   ALTER TABLE api_keys_v7 RENAME TO api_keys;
   `,
+  // 8: federated learning (docs/federated.md). A project may keep its samples on the phones (the server refuses them);
+  // rounds and every phone's part in them are recorded, the head updates as float32 bytes until the round closes.
+  `
+  ALTER TABLE projects ADD COLUMN samples_stay_on_device INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE federated_rounds (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    number INTEGER NOT NULL,
+    base_model_id TEXT NOT NULL REFERENCES models(id),
+    settings TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'evaluating', 'closed')),
+    created_at TEXT NOT NULL,
+    deadline TEXT NOT NULL,
+    evaluation_deadline TEXT,
+    candidate TEXT,
+    outcome TEXT,
+    closed_at TEXT,
+    result_model_id TEXT REFERENCES models(id),
+    UNIQUE (project_id, number)
+  );
+  CREATE TABLE federated_participants (
+    round_id TEXT NOT NULL REFERENCES federated_rounds(id),
+    key_id TEXT NOT NULL REFERENCES api_keys(id),
+    device_name TEXT NOT NULL,
+    joined_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('joined', 'submitted', 'rejected')),
+    submitted_at TEXT,
+    sample_count INTEGER,
+    norm REAL,
+    reason TEXT,
+    delta BLOB,
+    report TEXT,
+    evaluation TEXT,
+    PRIMARY KEY (round_id, key_id)
+  );
+  `,
 ];

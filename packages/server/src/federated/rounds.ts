@@ -1,0 +1,294 @@
+/**
+ * Federated rounds (FedAvg over classifier heads; docs/federated.md). A round is opened on a base version; phones
+ * join, train the head on their own samples and send only the change to it (the delta) with their sample count; the
+ * server checks each update, clips it, averages them (weighted by samples, or uniformly with Gaussian noise for
+ * client-level differential privacy), and asks the phones to rate the average on samples they did not train on. A
+ * new version is registered only when that rating beats the base head's on the same samples.
+ *
+ * open ──(max participants sent, deadline, or close)──▶ evaluating ──(all rated, or evaluation deadline)──▶ closed
+ *      └─(fewer than min participants)──────────────────────────────────────────────────────────────────▶ closed
+ */
+import { checkUpdate, decodeFloats, encodeHead, decodeHead, federatedAverage, gaussianEpsilon, type Head } from '@offgrid/federated';
+import type { ApiKeyRecord } from '../auth/keys.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { OffgridError } from '../errors.ts';
+import type { ModelStore, ModelVersion, ModelArtifact } from '../models/model-store.ts';
+import type { Project, ProjectStore } from '../projects/project-store.ts';
+import { filesWithHead, headParts, parseHead } from './model-parts.ts';
+import type { PhoneEvaluation, Round, RoundOutcome, RoundSettings, RoundStore } from './round-store.ts';
+
+/** The δ of the reported (ε, δ): far below 1/(number of phones) for any deployment this serves. */
+export const PRIVACY_DELTA = 1e-5;
+/** Longest a timer may wait in Node (setTimeout's 32-bit limit); longer deadlines re-arm. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface UpdateBody {
+  baseModelId: string;
+  sampleCount: number;
+  /** The head's change, weights then bias, as base64 little-endian float32 (`@offgrid/federated` encodeFloats). */
+  delta: string;
+}
+
+export interface EvaluationBody extends PhoneEvaluation {
+  /** The smallest and largest logit the averaged head gave on those samples (sets the int8 file's logit range). */
+  logitRange?: { min: number; max: number };
+}
+
+export interface FederatedDeps {
+  rounds: RoundStore;
+  models: ModelStore;
+  projects: ProjectStore;
+  blobs: BlobStore;
+  log?: (message: string) => void;
+}
+
+export class FederatedRounds {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** One transition at a time per round: a deadline and the last update may arrive together. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: FederatedDeps) {}
+
+  /** Re-arms the deadlines of rounds a previous run left open; past ones close now. */
+  start(): void {
+    for (const round of this.deps.rounds.unfinished()) this.schedule(round);
+  }
+
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  async open(project: Project, settings: RoundSettings, deadlineSeconds: number, baseModelId = project.activeModelId): Promise<Round> {
+    if (project.task !== 'classify') throw new OffgridError('VALIDATION', 'Federated rounds train a classifier\'s head; this is an anomaly project. Use a classification project.');
+    if (!baseModelId) throw new OffgridError('CONFLICT', 'The project has no model yet: train one (POST /api/v1/projects/<projectId>/train) or copy one in, then open a round on it.');
+    const base = this.deps.models.get(baseModelId);
+    if (base.projectId !== project.id) throw new OffgridError('VALIDATION', `Model ${baseModelId} belongs to another project; a round starts from one of this project's versions.`);
+    if (settings.minParticipants > settings.maxParticipants) throw new OffgridError('VALIDATION', `minParticipants (${settings.minParticipants}) is larger than maxParticipants (${settings.maxParticipants}).`);
+    await this.ensureHeadFiles(base);
+    const round = this.deps.rounds.open(project.id, base.id, settings, new Date(Date.now() + deadlineSeconds * 1000));
+    this.log(round, `opened on v${base.version}: ${settings.minParticipants}–${settings.maxParticipants} phones until ${round.deadline}`);
+    this.schedule(round);
+    return round;
+  }
+
+  join(roundId: string, key: ApiKeyRecord): Round {
+    const round = this.deps.rounds.get(roundId);
+    if (!this.deps.rounds.participant(roundId, key.id)) {
+      this.requireOpen(round);
+      if (this.deps.rounds.count(roundId) >= round.settings.maxParticipants) {
+        throw new OffgridError('CONFLICT', `Round ${round.number} is full (${round.settings.maxParticipants} phones). Wait for the next round.`);
+      }
+      this.deps.rounds.join(roundId, key.id, key.name);
+    }
+    return this.deps.rounds.get(roundId);
+  }
+
+  /** Checks and records one phone's update; a refused update is recorded too (the round's record says why). */
+  async submit(roundId: string, key: ApiKeyRecord, body: UpdateBody): Promise<Round> {
+    const round = this.deps.rounds.get(roundId);
+    const participant = this.deps.rounds.participant(roundId, key.id);
+    if (!participant) throw new OffgridError('CONFLICT', `Join the round first (POST /api/v1/federated/rounds/${roundId}/join), then send the update.`);
+    if (participant.status !== 'joined') throw new OffgridError('CONFLICT', `This phone already sent its update for round ${round.number} (${participant.status}); one update per phone per round.`);
+    this.requireOpen(round);
+    const refuse = (kind: 'CONFLICT' | 'VALIDATION' | 'TOO_LARGE', reason: string, message: string, norm?: number): never => {
+      this.deps.rounds.reject(roundId, key.id, reason, { sampleCount: body.sampleCount, norm });
+      this.log(round, `refused ${key.name}'s update: ${reason}`);
+      throw new OffgridError(kind, message);
+    };
+    if (body.baseModelId !== round.baseModelId) {
+      refuse('CONFLICT', 'stale', `The update was trained from model ${body.baseModelId}; round ${round.number} averages updates of model ${round.baseModelId}. Download that version's head and train again.`);
+    }
+    const head = await this.baseHead(round);
+    const length = head.numClasses * head.inputSize + head.numClasses;
+    // base64 of `length` float32 values: anything longer is not this head's update, and is not decoded.
+    if (body.delta.length > 4 * Math.ceil((length * 4) / 3)) refuse('TOO_LARGE', 'oversized', `The update holds more than the head's ${length} values (${head.numClasses} labels × ${head.inputSize} + bias).`);
+    let delta: Float32Array;
+    try {
+      delta = decodeFloats(body.delta);
+    } catch {
+      return refuse('VALIDATION', 'unreadable', 'The update\'s delta is not base64 float32 (use encodeFloats from @offgrid/federated).');
+    }
+    const check = checkUpdate(delta, length);
+    if (!check.ok) refuse('VALIDATION', check.reason, `The update was refused: ${check.message}`);
+    const norm = check.ok ? check.norm : 0;
+    this.deps.rounds.submit(roundId, key.id, { sampleCount: body.sampleCount, norm, delta });
+    this.log(round, `update from ${key.name}: ${body.sampleCount} samples, norm ${norm.toFixed(3)}`);
+    if (this.deps.rounds.count(roundId, 'submitted') >= round.settings.maxParticipants) await this.endCollection(roundId, 'every phone sent its update');
+    return this.deps.rounds.get(roundId);
+  }
+
+  /** The averaged head phones rate while the round is evaluating. */
+  candidate(roundId: string): { round: number; baseModelId: string; head: ReturnType<typeof encodeHead> } {
+    const round = this.deps.rounds.get(roundId);
+    if (round.status !== 'evaluating') throw new OffgridError('CONFLICT', `Round ${round.number} is ${round.status}: the averaged head is rated only while the round is evaluating.`);
+    const { head } = this.deps.rounds.candidate(roundId) as { head: ReturnType<typeof encodeHead> };
+    return { round: round.number, baseModelId: round.baseModelId, head };
+  }
+
+  async evaluate(roundId: string, key: ApiKeyRecord, body: EvaluationBody): Promise<Round> {
+    const round = this.deps.rounds.get(roundId);
+    const participant = this.deps.rounds.participant(roundId, key.id);
+    if (!participant || participant.status === 'rejected') throw new OffgridError('CONFLICT', 'Only phones whose update the round took rate the averaged head.');
+    if (round.status !== 'evaluating') throw new OffgridError('CONFLICT', `Round ${round.number} is ${round.status}, not evaluating.`);
+    if (body.correct > body.samples || body.baseCorrect > body.samples) throw new OffgridError('VALIDATION', 'correct and baseCorrect count samples: neither can exceed samples.');
+    if (body.logitRange && !(body.logitRange.min <= body.logitRange.max)) throw new OffgridError('VALIDATION', 'logitRange.min is larger than logitRange.max.');
+    this.deps.rounds.evaluate(roundId, key.id, body);
+    const waiting = round.participants.filter((p) => p.status === 'submitted').length - this.deps.rounds.evaluations(roundId).length;
+    if (waiting <= 0) await this.decide(roundId, 'every phone rated the averaged head');
+    return this.deps.rounds.get(roundId);
+  }
+
+  /** Closes a round now: an open one averages what it has (if enough), an evaluating one decides on the ratings so far. */
+  async close(roundId: string): Promise<Round> {
+    const round = this.deps.rounds.get(roundId);
+    if (round.status === 'open') await this.endCollection(roundId, 'closed on request');
+    else if (round.status === 'evaluating') await this.decide(roundId, 'closed on request');
+    return this.deps.rounds.get(roundId);
+  }
+
+  private requireOpen(round: Round): void {
+    if (round.status !== 'open') throw new OffgridError('CONFLICT', `Round ${round.number} is ${round.status}: it takes no more phones or updates.`);
+    if (Date.parse(round.deadline) <= Date.now()) throw new OffgridError('CONFLICT', `Round ${round.number} passed its deadline (${round.deadline}).`);
+  }
+
+  /** open → evaluating (the average waits for ratings), or → closed when too few phones sent updates. */
+  private endCollection(roundId: string, why: string): Promise<void> {
+    return this.serially(roundId, async () => {
+      const round = this.deps.rounds.get(roundId);
+      if (round.status !== 'open') return;
+      const updates = this.deps.rounds.updates(roundId);
+      const samples = updates.reduce((sum, u) => sum + u.sampleCount, 0);
+      if (updates.length < round.settings.minParticipants) {
+        this.finish(round, { decision: 'too-few-participants', reason: `${why}: ${updates.length} of the ${round.settings.minParticipants} phones needed sent an update; the base stays.`, participants: updates.length, samples });
+        return;
+      }
+      const { clipNorm, noiseMultiplier } = round.settings;
+      const average = federatedAverage(await this.baseHead(round), updates, { clipNorm, noiseMultiplier });
+      const deadline = new Date(Date.now() + round.settings.evaluationSeconds * 1000);
+      const clipped = average.clipped.filter(Boolean).length;
+      this.deps.rounds.startEvaluation(roundId, { head: encodeHead(average.head), clipped, noiseStd: average.noiseStd }, deadline);
+      this.log(round, `${why}: averaged ${updates.length} updates (${samples} samples, ${clipped} clipped, noise std ${average.noiseStd.toPrecision(3)}); phones rate it until ${deadline.toISOString()}`);
+      this.schedule(this.deps.rounds.get(roundId));
+    });
+  }
+
+  /** evaluating → closed: registers the averaged head as a new version if phones rated it better than the base. */
+  private decide(roundId: string, why: string): Promise<void> {
+    return this.serially(roundId, async () => {
+      const round = this.deps.rounds.get(roundId);
+      if (round.status !== 'evaluating') return;
+      const stored = this.deps.rounds.candidate(roundId) as { head: ReturnType<typeof encodeHead>; clipped: number; noiseStd: number };
+      const updates = round.participants.filter((p) => p.status === 'submitted');
+      const record = { participants: updates.length, samples: updates.reduce((sum, p) => sum + (p.sampleCount ?? 0), 0), clipped: stored.clipped, noiseStd: stored.noiseStd };
+      const evaluations = this.deps.rounds.evaluations(roundId);
+      const evaluatedSamples = evaluations.reduce((sum, e) => sum + e.samples, 0);
+      const privacy = round.settings.noiseMultiplier > 0 ? this.privacySpent(round) : undefined;
+      if (evaluatedSamples === 0) {
+        this.finish(round, { decision: 'kept-base', reason: `${why}: no phone rated the averaged head on held-out samples, so it is not shipped.`, ...record, evaluatedSamples, ...(privacy ? { privacy } : {}) });
+        return;
+      }
+      const accuracy = evaluations.reduce((sum, e) => sum + e.correct, 0) / evaluatedSamples;
+      const baseAccuracy = evaluations.reduce((sum, e) => sum + e.baseCorrect, 0) / evaluatedSamples;
+      const rated = { ...record, evaluatedSamples, candidateAccuracy: accuracy, baseAccuracy, ...(privacy ? { privacy } : {}) };
+      const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+      if (!(accuracy > baseAccuracy)) {
+        this.finish(round, { decision: 'kept-base', reason: `${why}: the averaged head scored ${percent(accuracy)} against the base's ${percent(baseAccuracy)} on ${evaluatedSamples} held-out samples; the base stays.`, ...rated });
+        return;
+      }
+      const model = await this.register(round, decodeHead(stored.head), evaluations, { accuracy, baseAccuracy, evaluatedSamples, ...record });
+      this.finish(round, { decision: 'registered', reason: `${why}: the averaged head scored ${percent(accuracy)} against the base's ${percent(baseAccuracy)} on ${evaluatedSamples} held-out samples: registered as v${model.version}.`, ...rated, modelId: model.id });
+    });
+  }
+
+  private finish(round: Round, outcome: RoundOutcome): void {
+    this.deps.rounds.close(round.id, outcome);
+    clearTimeout(this.timers.get(round.id));
+    this.timers.delete(round.id);
+    this.log(round, `closed: ${outcome.reason}`);
+  }
+
+  /** The new version: the base's files with the averaged head, the base's trunks and probes, metrics from the round. */
+  private async register(round: Round, head: Head, evaluations: EvaluationBody[], figures: { accuracy: number; baseAccuracy: number; evaluatedSamples: number; participants: number; samples: number }): Promise<ModelVersion> {
+    const base = this.deps.models.get(round.baseModelId);
+    const [float32, int8] = await Promise.all([this.artifactBytes(base, 'float32'), this.artifactBytes(base, 'int8')]);
+    const ranges = evaluations.flatMap((e) => (e.logitRange ? [e.logitRange] : []));
+    const logitRange = ranges.length > 0 ? { min: Math.min(...ranges.map((r) => r.min)), max: Math.max(...ranges.map((r) => r.max)) } : undefined;
+    const files = filesWithHead({ float32, int8 }, head, logitRange);
+    const parts = headParts(files)!;
+    const fresh = { float32: files.float32, int8: files.int8, head: parts.head };
+    const kept = base.artifacts.filter((a) => ['probes', 'trunk-int8', 'trunk-float32'].includes(a.variant));
+    const { jobId, datasetId } = this.deps.models.origin(base.id);
+    const variants = Object.keys(fresh) as (keyof typeof fresh)[];
+    return this.deps.blobs.putAllThen(variants.map((v) => fresh[v]), (sha256s) => this.deps.models.register({
+      projectId: round.projectId, jobId, datasetId, labels: base.labels, input: base.input,
+      metrics: {
+        epochs: round.settings.epochs,
+        valAccuracy: figures.accuracy, valSamples: figures.evaluatedSamples,
+        sizes: { float32Bytes: files.float32.byteLength, int8Bytes: files.int8.byteLength, int8Ratio: files.float32.byteLength / files.int8.byteLength },
+        ...(base.metrics.winner ? { winner: { ...base.metrics.winner, retrained: false } } : {}),
+        federated: { roundId: round.id, round: round.number, baseModelId: base.id, participants: figures.participants, samples: figures.samples, baseAccuracy: figures.baseAccuracy, accuracy: figures.accuracy, evaluatedSamples: figures.evaluatedSamples },
+      },
+      artifacts: [...variants.map((variant, i): ModelArtifact => ({ variant, sha256: sha256s[i], sizeBytes: fresh[variant].byteLength })), ...kept],
+    }));
+  }
+
+  /** Composes the project's noisy rounds, this one included (Rényi DP of the Gaussian mechanism: @offgrid/federated). */
+  private privacySpent(round: Round): RoundOutcome['privacy'] {
+    const multipliers = [...this.deps.rounds.noiseMultipliers(round.projectId), round.settings.noiseMultiplier];
+    // Rényi orders add up: rounds with multipliers z₁…z_T compose like one round with 1/z² = Σ 1/zᵢ².
+    const effective = 1 / Math.sqrt(multipliers.reduce((sum, z) => sum + 1 / (z * z), 0));
+    return { epsilon: gaussianEpsilon({ noiseMultiplier: effective, rounds: 1, delta: PRIVACY_DELTA }).epsilon, delta: PRIVACY_DELTA, noisyRounds: multipliers.length };
+  }
+
+  /** Gives a version registered before head files existed its head and trunks (stored once, shared by sha256). */
+  private async ensureHeadFiles(model: ModelVersion): Promise<void> {
+    if (model.artifacts.some((a) => a.variant === 'head')) return;
+    const [float32, int8] = await Promise.all([this.artifactBytes(model, 'float32'), this.artifactBytes(model, 'int8')]);
+    const parts = headParts({ float32, int8 });
+    if (!parts) throw new OffgridError('CONFLICT', `Model v${model.version} has no classifier head (a final dense layer before the softmax) to train on phones.`);
+    const variants = Object.keys(parts) as (keyof typeof parts)[];
+    await this.deps.blobs.putAllThen(variants.map((v) => parts[v]), (sha256s) =>
+      this.deps.models.addArtifacts(model.id, variants.map((variant, i) => ({ variant, sha256: sha256s[i], sizeBytes: parts[variant].byteLength }))));
+  }
+
+  private async baseHead(round: Round): Promise<Head> {
+    return parseHead(await this.artifactBytes(this.deps.models.get(round.baseModelId), 'head'));
+  }
+
+  private async artifactBytes(model: ModelVersion, variant: ModelArtifact['variant']): Promise<Uint8Array> {
+    const artifact = model.artifacts.find((a) => a.variant === variant);
+    if (!artifact) throw new OffgridError('CONFLICT', `Model v${model.version} has no ${variant} file.`);
+    return this.deps.blobs.get(artifact.sha256);
+  }
+
+  private schedule(round: Round): void {
+    clearTimeout(this.timers.get(round.id));
+    const due = round.status === 'open' ? round.deadline : round.evaluationDeadline;
+    if (round.status === 'closed' || !due) return;
+    const wait = Math.max(0, Date.parse(due) - Date.now());
+    const fire = () => {
+      this.timers.delete(round.id);
+      const current = this.deps.rounds.get(round.id);
+      const step = current.status === 'open' ? this.endCollection(round.id, 'deadline reached') : this.decide(round.id, 'evaluation deadline reached');
+      step.catch((error: unknown) => this.log(current, `could not close: ${error instanceof Error ? error.message : String(error)}`));
+    };
+    const timer = wait > MAX_TIMER_MS ? setTimeout(() => this.schedule(round), MAX_TIMER_MS) : setTimeout(fire, wait);
+    timer.unref();
+    this.timers.set(round.id, timer);
+  }
+
+  private serially(roundId: string, step: () => Promise<void>): Promise<void> {
+    const previous = this.queues.get(roundId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(step);
+    this.queues.set(roundId, next);
+    void next.finally(() => {
+      if (this.queues.get(roundId) === next) this.queues.delete(roundId);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  private log(round: Round, message: string): void {
+    this.deps.log?.(`federated round ${round.number} (${round.id}): ${message}`);
+  }
+}
