@@ -21,7 +21,10 @@ if [ -n "$missing" ]; then
 fi
 if ! dpkg-query -W -f '${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q bpo12; then
   echo "Installing Mesa's Vulkan drivers from bookworm-backports (software WebGPU adapter for the tests)…"
-  printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+  # The backports source is derived from the machine's own first Debian source (its mirror, its keyring): no
+  # registry host is written here, so a machine behind its own mirror keeps using it.
+  [ -f /etc/apt/sources.list.d/debian.sources ] || { echo "setup: no /etc/apt/sources.list.d/debian.sources to derive a bookworm-backports source from; add one for your mirror and run again." >&2; exit 1; }
+  awk 'BEGIN { RS = ""; ORS = "\n" } NR == 1 { sub(/Suites:[^\n]*/, "Suites: bookworm-backports"); print }' /etc/apt/sources.list.d/debian.sources \
     | $SUDO tee /etc/apt/sources.list.d/offgrid-backports.sources >/dev/null
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libdrm2 libdrm-amdgpu1 >/dev/null

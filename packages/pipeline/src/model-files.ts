@@ -13,6 +13,8 @@ export interface ModelFiles {
   int8: Uint8Array;
   /** Held-out samples as the model takes them (probes.ts), for a phone's choice of variant. */
   probes?: Uint8Array;
+  /** The held-out test samples with their labels (features' encodeHoldout), kept on the server to test later heads. */
+  holdout?: Uint8Array;
 }
 
 /**

@@ -4,7 +4,7 @@ import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type
 import { createRandom, groupedStratifiedSplit, localTrials, WasmFallbackTrials, type AcceleratorChoice, type AcceleratorFallback, type Random, type TrialExecutor, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
-import { encodeProbes, textIdCount, type Task } from '@offgrid/features';
+import { encodeHoldout, encodeProbes, textIdCount, type Task } from '@offgrid/features';
 import { trainAnomalyPipeline } from './anomaly-pipeline.ts';
 import { readCheckpoint, readTrialModel, writeCheckpoint, writeTrialModel } from './checkpoint-files.ts';
 import { CALIBRATION_SAMPLES, calibrationSamples, evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
@@ -277,7 +277,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out samples through LiteRT.js` });
   const testView = options.testData ? modelView(testData, winner.family) : winnerView;
   const test = await evaluateOnTest(files, { x: testView.x, targets: testData.targets, labels: dataset.labels }, testIndices);
-  files.probes = encodeProbes(testView.x, testData.targets.length, testIndices, winnerView.shape, kind === 'text' ? 'int32' : 'float32');
+  const inputType = kind === 'text' ? 'int32' : 'float32';
+  files.probes = encodeProbes(testView.x, testData.targets.length, testIndices, winnerView.shape, inputType);
+  files.holdout = encodeHoldout(testView.x, testData.targets, testIndices, winnerView.shape, inputType);
 
   const report: TrainReport = {
     createdAt: new Date().toISOString(),

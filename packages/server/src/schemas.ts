@@ -3,7 +3,7 @@
  * drops every property a response schema does not list) and the SDK's generated types (a `title` names the type).
  */
 import { MODALITIES, MOTION_CHANNELS, TASKS } from '@offgrid/features';
-import { MODEL_FILE_VARIANTS } from './models/model-store.ts';
+import { MODEL_FILE_VARIANTS, SERVER_ONLY_VARIANTS } from './models/model-store.ts';
 
 export const idParam = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
 
@@ -231,10 +231,11 @@ export const modelSchema = {
         anomaly: anomalyMetricsSchema,
         federated: {
           type: 'object', description: 'Versions a federated round made (docs/federated.md): the round, and how phones rated it against its base on their held-out samples.',
-          required: ['roundId', 'round', 'baseModelId', 'participants', 'samples', 'baseAccuracy', 'accuracy', 'evaluatedSamples'],
+          required: ['roundId', 'round', 'baseModelId', 'participants', 'samples', 'baseAccuracy', 'accuracy', 'evaluatedSamples', 'evaluatedOn'],
           properties: {
             roundId: { type: 'string' }, round: { type: 'integer' }, baseModelId: { type: 'string' }, participants: { type: 'integer' }, samples: { type: 'integer' },
             baseAccuracy: { type: 'number' }, accuracy: { type: 'number' }, evaluatedSamples: { type: 'integer' },
+            evaluatedOn: { type: 'string', enum: ['server', 'phones'], description: "server: the base version's held-out set, int8 files through LiteRT.js; phones: their reported counts on samples they did not train on." },
           },
         },
       },
@@ -244,7 +245,7 @@ export const modelSchema = {
       items: {
         type: 'object', title: 'ModelArtifact', required: ['variant', 'sizeBytes', 'sha256'],
         properties: {
-          variant: { type: 'string', enum: [...MODEL_FILE_VARIANTS, 'report', 'report-html'], description: 'float32 | int8 (.tflite), probes (held-out samples as the model takes them, JSON), head (the classifier head\'s float weights, JSON) and trunk-int8 | trunk-float32 (each file up to the embedding the head reads, .tflite): GET …/download?variant=; report | report-html (GET …/report, …/report.html)' },
+          variant: { type: 'string', enum: [...MODEL_FILE_VARIANTS, ...SERVER_ONLY_VARIANTS], description: 'float32 | int8 (.tflite), probes (held-out samples as the model takes them, JSON), head (the classifier head\'s float weights, JSON) and trunk-int8 | trunk-float32 (each file up to the embedding the head reads, .tflite): GET …/download?variant=; report | report-html (GET …/report, …/report.html); holdout (the held-out test samples with labels, kept on the server to test federated heads; not downloadable)' },
           sizeBytes: { type: 'integer' }, sha256: { type: 'string' },
         },
       },

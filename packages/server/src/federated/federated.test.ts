@@ -2,7 +2,7 @@
 // some labels) join, train the head, send updates, rate the average; the server refuses what it must and records it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRandom } from '@offgrid/features';
+import { createRandom, encodeHoldout } from '@offgrid/features';
 import {
   decodeHead, encodeFloats, evaluateHead, headDelta, logitRange, trainHead, type Head,
 } from '@offgrid/federated';
@@ -159,6 +159,63 @@ test('a round: phones with different labels train, the average beats the base on
   const trunkOf = (m: { artifacts: { variant: string; sha256: string }[] }) => m.artifacts.find((a) => a.variant === 'trunk-int8')!.sha256;
   assert.equal(trunkOf(model), trunkOf(await ok(keys[0], 'GET', `/models/${modelId}`)), 'the trunk is the base\'s, stored once');
 });
+
+test('where the base version has a held-out set, the server tests the average itself (int8 files through LiteRT.js)', async () => {
+  // Inputs of each label share a pattern; phones embed theirs with the real trunk, the server holds 20 per label.
+  const size = 32 * 32 * 3;
+  const random = createRandom(77);
+  const patterns = LABELS.map(() => Float32Array.from({ length: size }, () => (random.next() < 0.5 ? -1 : 1)));
+  const inputs = (label: number, n: number) => Array.from({ length: n }, () => patterns[label].map((v) => 0.7 * v + (random.next() - 0.5)));
+  const heldOut = LABELS.flatMap((_, label) => inputs(label, 20).map((x) => ({ x, label })));
+  const holdout = encodeHoldout(concat(heldOut.map((s) => s.x)), heldOut.map((s) => s.label), [...heldOut.keys()], [32, 32, 3], 'float32');
+  const own = await startTestServer({ pipeline: instantPipeline({ files: (labels, shape) => ({ ...tinyClassifier(labels, shape, 3), holdout }) }), rateLimits: false });
+  const previous = t;
+  t = own;
+  try {
+    const { projectId, modelId, keys } = await projectWithModel(2);
+    const model = await ok(keys[0], 'GET', `/models/${modelId}`);
+    assert.ok(model.artifacts.some((a: { variant: string }) => a.variant === 'holdout'));
+    assert.equal((await t.api(`/models/${modelId}/download?variant=holdout`, { key: keys[0] })).status, 400, 'the held-out set stays on the server');
+    const trunk = await TfliteSession.create(new Uint8Array(await (await t.api(`/models/${modelId}/download?variant=trunk-float32`, { key: keys[0] })).arrayBuffer()));
+    const base = await downloadHead(keys[0], modelId);
+    const round = await ok(keys[0], 'POST', `/projects/${projectId}/federated/rounds`, { minParticipants: 2, maxParticipants: 2, clipNorm: 100, evaluationSeconds: 5 });
+    try {
+      for (const [i, key] of keys.entries()) {
+        const labels = i === 0 ? [0, 1, 2] : [0, 2];
+        const samples = labels.flatMap((label) => inputs(label, 30).map((x) => ({ x, label })));
+        const embeddings = concat(await Promise.all(samples.map(async (s) => Float32Array.from((await trunk.run([s.x]))[0]))));
+        const trained = await trainHead(base, { embeddings, targets: samples.map((s) => s.label) }, { epochs: 40, learningRate: 0.1, seed: i });
+        await ok(key, 'POST', `/federated/rounds/${round.id}/join`);
+        await ok(key, 'POST', `/federated/rounds/${round.id}/update`, { baseModelId: modelId, sampleCount: samples.length, delta: encodeFloats(headDelta(base, trained.head)) });
+      }
+    } finally {
+      trunk.close();
+    }
+    // No phone rates it: the server's own test decides.
+    const closed = await ok(keys[0], 'POST', `/federated/rounds/${round.id}/close`);
+    assert.equal(closed.outcome.evaluatedOn, 'server');
+    assert.equal(closed.outcome.evaluatedSamples, 60);
+    assert.equal(closed.outcome.decision, 'registered', closed.outcome.reason);
+    const registered = await ok(keys[0], 'GET', `/models/${closed.outcome.modelId}`);
+    assert.equal(registered.metrics.test.samples, 60);
+    assert.equal(registered.metrics.test.int8.accuracy, closed.outcome.candidateAccuracy);
+    assert.ok(registered.metrics.test.int8.accuracy > closed.outcome.baseAccuracy);
+    assert.equal(registered.metrics.federated.evaluatedOn, 'server');
+  } finally {
+    t = previous;
+    await own.stop();
+  }
+});
+
+function concat(arrays: Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    out.set(a, at);
+    at += a.length;
+  }
+  return out;
+}
 
 test('poisoned, stale, oversized and out-of-turn updates are refused and recorded; a huge norm is clipped', async () => {
   const { projectId, modelId, keys } = await projectWithModel(4);

@@ -3,7 +3,9 @@
  * FULLY_CONNECTED's float weights, `offgrid.head.v1` JSON) and the trunk of each file (the same graph ending at the
  * embedding the head reads). A phone runs the trunk of the variant it chose and trains its own head on top.
  */
+import { decodeHoldout } from '@offgrid/features';
 import { decodeHead, encodeHead, type Head } from '@offgrid/federated';
+import { evaluateOnTest, type TestEvaluation } from '@offgrid/pipeline';
 import {
   classifierTrunk, logitRangeOf, parseModel, readClassifierHead, readMetadata, serializeModel, serializeWithMetadata, withClassifierHead, type Range, type TfliteModel,
 } from '@offgrid/tflite';
@@ -50,4 +52,14 @@ export function filesWithHead(files: { float32: Uint8Array; int8: Uint8Array }, 
     range = { min: Math.min(logitRange.min - margin, base?.min ?? Infinity), max: Math.max(logitRange.max + margin, base?.max ?? -Infinity) };
   }
   return { float32: rewrite(files.float32), int8: rewrite(files.int8, range) };
+}
+
+/** Both files run through LiteRT.js on a version's held-out set (features' `encodeHoldout`), as the pipeline tests a new model. */
+export async function testOnHoldout(files: { float32: Uint8Array; int8: Uint8Array }, holdoutBytes: Uint8Array, labels: string[]): Promise<TestEvaluation & { samples: number }> {
+  const holdout = decodeHoldout(holdoutBytes);
+  const size = holdout.samples[0]?.length ?? 0;
+  const x = new Float32Array(holdout.samples.length * size);
+  holdout.samples.forEach((sample, i) => x.set(sample, i * size));
+  const indices = [...holdout.targets.keys()];
+  return { ...(await evaluateOnTest(files, { x, targets: holdout.targets, labels }, indices)), samples: indices.length };
 }

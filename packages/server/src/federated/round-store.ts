@@ -51,8 +51,10 @@ export interface RoundOutcome {
   noiseStd?: number;
   baseAccuracy?: number;
   candidateAccuracy?: number;
-  /** Held-out samples the accuracies were measured on (phones' own, reported). */
+  /** Held-out samples the accuracies were measured on. */
   evaluatedSamples?: number;
+  /** Whose held-out samples: the server's (the base version's held-out set, int8 files) or the phones' (their reported counts). */
+  evaluatedOn?: 'server' | 'phones';
   modelId?: string;
   /** Client-level (ε, δ) of this project's noisy rounds so far, including this one. */
   privacy?: { epsilon: number; delta: number; noisyRounds: number };

@@ -14,7 +14,8 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import { OffgridError } from '../errors.ts';
 import type { ModelStore, ModelVersion, ModelArtifact } from '../models/model-store.ts';
 import type { Project, ProjectStore } from '../projects/project-store.ts';
-import { filesWithHead, headParts, parseHead } from './model-parts.ts';
+import { filesWithHead, headParts, parseHead, testOnHoldout } from './model-parts.ts';
+import type { TestEvaluation } from '@offgrid/pipeline';
 import type { PhoneEvaluation, Round, RoundOutcome, RoundSettings, RoundStore } from './round-store.ts';
 
 /** The δ of the reported (ε, δ): far below 1/(number of phones) for any deployment this serves. */
@@ -173,31 +174,36 @@ export class FederatedRounds {
     });
   }
 
-  /** evaluating → closed: registers the averaged head as a new version if phones rated it better than the base. */
+  /**
+   * evaluating → closed: registers the averaged head if it does better than the base: on the server's held-out set
+   * (both int8 files through LiteRT.js) where the base version has one, else on the phones' pooled ratings.
+   */
   private decide(roundId: string, why: string): Promise<void> {
     return this.serially(roundId, async () => {
       const round = this.deps.rounds.get(roundId);
       if (round.status !== 'evaluating') return;
       const stored = this.deps.rounds.candidate(roundId) as { head: ReturnType<typeof encodeHead>; clipped: number; noiseStd: number };
       const updates = round.participants.filter((p) => p.status === 'submitted');
-      const record = { participants: updates.length, samples: updates.reduce((sum, p) => sum + (p.sampleCount ?? 0), 0), clipped: stored.clipped, noiseStd: stored.noiseStd };
+      const privacy = round.settings.noiseMultiplier > 0 ? { privacy: this.privacySpent(round) } : {};
+      const record = { participants: updates.length, samples: updates.reduce((sum, p) => sum + (p.sampleCount ?? 0), 0), clipped: stored.clipped, noiseStd: stored.noiseStd, ...privacy };
       const evaluations = this.deps.rounds.evaluations(roundId);
-      const evaluatedSamples = evaluations.reduce((sum, e) => sum + e.samples, 0);
-      const privacy = round.settings.noiseMultiplier > 0 ? this.privacySpent(round) : undefined;
-      if (evaluatedSamples === 0) {
-        this.finish(round, { decision: 'kept-base', reason: `${why}: no phone rated the averaged head on held-out samples, so it is not shipped.`, ...record, evaluatedSamples, ...(privacy ? { privacy } : {}) });
+      const base = this.deps.models.get(round.baseModelId);
+      const baseFiles = { float32: await this.artifactBytes(base, 'float32'), int8: await this.artifactBytes(base, 'int8') };
+      const candidate = filesWithHead(baseFiles, decodeHead(stored.head), pooledLogitRange(evaluations));
+      const verdict = await this.verdict(base, baseFiles, candidate, evaluations);
+      if (!verdict) {
+        this.finish(round, { decision: 'kept-base', reason: `${why}: the server holds no held-out data for v${base.version} and no phone rated the averaged head, so it is not shipped.`, ...record });
         return;
       }
-      const accuracy = evaluations.reduce((sum, e) => sum + e.correct, 0) / evaluatedSamples;
-      const baseAccuracy = evaluations.reduce((sum, e) => sum + e.baseCorrect, 0) / evaluatedSamples;
-      const rated = { ...record, evaluatedSamples, candidateAccuracy: accuracy, baseAccuracy, ...(privacy ? { privacy } : {}) };
+      const rated = { ...record, candidateAccuracy: verdict.accuracy, baseAccuracy: verdict.baseAccuracy, evaluatedSamples: verdict.samples, evaluatedOn: verdict.on };
       const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
-      if (!(accuracy > baseAccuracy)) {
-        this.finish(round, { decision: 'kept-base', reason: `${why}: the averaged head scored ${percent(accuracy)} against the base's ${percent(baseAccuracy)} on ${evaluatedSamples} held-out samples; the base stays.`, ...rated });
+      const comparison = `the averaged head scored ${percent(verdict.accuracy)} against the base's ${percent(verdict.baseAccuracy)} on ${verdict.samples} held-out samples (${verdict.on === 'server' ? 'the server\'s, int8 files' : 'the phones\' own'})`;
+      if (!(verdict.accuracy > verdict.baseAccuracy)) {
+        this.finish(round, { decision: 'kept-base', reason: `${why}: ${comparison}; the base stays.`, ...rated });
         return;
       }
-      const model = await this.register(round, decodeHead(stored.head), evaluations, { accuracy, baseAccuracy, evaluatedSamples, ...record });
-      this.finish(round, { decision: 'registered', reason: `${why}: the averaged head scored ${percent(accuracy)} against the base's ${percent(baseAccuracy)} on ${evaluatedSamples} held-out samples: registered as v${model.version}.`, ...rated, modelId: model.id });
+      const model = await this.register(round, base, candidate, verdict, record);
+      this.finish(round, { decision: 'registered', reason: `${why}: ${comparison}: registered as v${model.version}.`, ...rated, modelId: model.id });
     });
   }
 
@@ -208,26 +214,41 @@ export class FederatedRounds {
     this.log(round, `closed: ${outcome.reason}`);
   }
 
-  /** The new version: the base's files with the averaged head, the base's trunks and probes, metrics from the round. */
-  private async register(round: Round, head: Head, evaluations: EvaluationBody[], figures: { accuracy: number; baseAccuracy: number; evaluatedSamples: number; participants: number; samples: number }): Promise<ModelVersion> {
-    const base = this.deps.models.get(round.baseModelId);
-    const [float32, int8] = await Promise.all([this.artifactBytes(base, 'float32'), this.artifactBytes(base, 'int8')]);
-    const ranges = evaluations.flatMap((e) => (e.logitRange ? [e.logitRange] : []));
-    const logitRange = ranges.length > 0 ? { min: Math.min(...ranges.map((r) => r.min)), max: Math.max(...ranges.map((r) => r.max)) } : undefined;
-    const files = filesWithHead({ float32, int8 }, head, logitRange);
+  /** How the candidate compares with the base: on the base version's held-out set if it has one, else on the phones' ratings. */
+  private async verdict(base: ModelVersion, baseFiles: HeadFiles, candidate: HeadFiles, evaluations: EvaluationBody[]): Promise<Verdict | undefined> {
+    const holdout = base.artifacts.find((a) => a.variant === 'holdout');
+    if (holdout) {
+      const bytes = await this.deps.blobs.get(holdout.sha256);
+      const [before, after] = [await testOnHoldout(baseFiles, bytes, base.labels), await testOnHoldout(candidate, bytes, base.labels)];
+      return { on: 'server', accuracy: after.int8.accuracy, baseAccuracy: before.int8.accuracy, samples: after.samples, test: after };
+    }
+    const samples = evaluations.reduce((sum, e) => sum + e.samples, 0);
+    if (samples === 0) return undefined;
+    const pooled = (key: 'correct' | 'baseCorrect') => evaluations.reduce((sum, e) => sum + e[key], 0) / samples;
+    return { on: 'phones', accuracy: pooled('correct'), baseAccuracy: pooled('baseCorrect'), samples };
+  }
+
+  /** The new version: the base's files with the averaged head, the base's trunks, probes and held-out set, metrics from the round. */
+  private async register(round: Round, base: ModelVersion, files: HeadFiles, verdict: Verdict, record: { participants: number; samples: number }): Promise<ModelVersion> {
     const parts = headParts(files)!;
     const fresh = { float32: files.float32, int8: files.int8, head: parts.head };
-    const kept = base.artifacts.filter((a) => ['probes', 'trunk-int8', 'trunk-float32'].includes(a.variant));
+    const kept = base.artifacts.filter((a) => ['probes', 'holdout', 'trunk-int8', 'trunk-float32'].includes(a.variant));
     const { jobId, datasetId } = this.deps.models.origin(base.id);
     const variants = Object.keys(fresh) as (keyof typeof fresh)[];
+    const score = (report: { accuracy: number; macroF1: number }) => ({ accuracy: report.accuracy, macroF1: report.macroF1 });
     return this.deps.blobs.putAllThen(variants.map((v) => fresh[v]), (sha256s) => this.deps.models.register({
       projectId: round.projectId, jobId, datasetId, labels: base.labels, input: base.input,
       metrics: {
         epochs: round.settings.epochs,
-        valAccuracy: figures.accuracy, valSamples: figures.evaluatedSamples,
+        ...(verdict.test ? {
+          test: { samples: verdict.samples, float32: score(verdict.test.float32), int8: score(verdict.test.int8) }, int8AgreementWithFloat32: verdict.test.agreement,
+        } : { valAccuracy: verdict.accuracy, valSamples: verdict.samples }),
         sizes: { float32Bytes: files.float32.byteLength, int8Bytes: files.int8.byteLength, int8Ratio: files.float32.byteLength / files.int8.byteLength },
         ...(base.metrics.winner ? { winner: { ...base.metrics.winner, retrained: false } } : {}),
-        federated: { roundId: round.id, round: round.number, baseModelId: base.id, participants: figures.participants, samples: figures.samples, baseAccuracy: figures.baseAccuracy, accuracy: figures.accuracy, evaluatedSamples: figures.evaluatedSamples },
+        federated: {
+          roundId: round.id, round: round.number, baseModelId: base.id, participants: record.participants, samples: record.samples,
+          baseAccuracy: verdict.baseAccuracy, accuracy: verdict.accuracy, evaluatedSamples: verdict.samples, evaluatedOn: verdict.on,
+        },
       },
       artifacts: [...variants.map((variant, i): ModelArtifact => ({ variant, sha256: sha256s[i], sizeBytes: fresh[variant].byteLength })), ...kept],
     }));
@@ -291,4 +312,22 @@ export class FederatedRounds {
   private log(round: Round, message: string): void {
     this.deps.log?.(`federated round ${round.number} (${round.id}): ${message}`);
   }
+}
+
+type HeadFiles = { float32: Uint8Array; int8: Uint8Array };
+
+/** The comparison a round's decision rests on. */
+interface Verdict {
+  on: 'server' | 'phones';
+  accuracy: number;
+  baseAccuracy: number;
+  samples: number;
+  /** On the server's held-out set: the candidate's full test (becomes the new version's metrics.test). */
+  test?: TestEvaluation;
+}
+
+/** The span of logits the phones saw with the averaged head (sets the int8 file's logit range). */
+function pooledLogitRange(evaluations: EvaluationBody[]): { min: number; max: number } | undefined {
+  const ranges = evaluations.flatMap((e) => (e.logitRange ? [e.logitRange] : []));
+  return ranges.length > 0 ? { min: Math.min(...ranges.map((r) => r.min)), max: Math.max(...ranges.map((r) => r.max)) } : undefined;
 }

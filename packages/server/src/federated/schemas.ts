@@ -70,6 +70,7 @@ export const roundSchema = {
         reason: { type: 'string' }, participants: { type: 'integer' }, samples: { type: 'integer' },
         clipped: { type: 'integer' }, noiseStd: { type: 'number' },
         baseAccuracy: { type: 'number' }, candidateAccuracy: { type: 'number' }, evaluatedSamples: { type: 'integer' },
+        evaluatedOn: { type: 'string', enum: ['server', 'phones'], description: "server: the base version's held-out set (int8 files through LiteRT.js); phones: their reported counts." },
         modelId: { type: 'string', description: 'The version registered from this round.' },
         privacy: {
           type: 'object', required: ['epsilon', 'delta', 'noisyRounds'],

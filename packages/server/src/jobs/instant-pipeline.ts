@@ -8,7 +8,7 @@ export interface InstantPipelineOptions {
   /** Waits for the abort (a server shutdown) before doing anything. */
   holdUntilAborted?: boolean;
   /** Real .tflite files to return (the federated tests need a classifier head); default: stand-in bytes. */
-  files?: (labels: string[], shape: number[]) => { float32: Uint8Array; int8: Uint8Array };
+  files?: (labels: string[], shape: number[]) => { float32: Uint8Array; int8: Uint8Array; holdout?: Uint8Array };
 }
 
 /**

@@ -168,12 +168,13 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
   }
 
   /** Stores both .tflite files, the probe samples and the report (JSON + HTML) as blobs, then the model row that references them. */
-  private async register(job: Job, labels: string[], files: { float32: Uint8Array; int8: Uint8Array; probes?: Uint8Array }, report: TrainReport) {
+  private async register(job: Job, labels: string[], files: { float32: Uint8Array; int8: Uint8Array; probes?: Uint8Array; holdout?: Uint8Array }, report: TrainReport) {
     const encoder = new TextEncoder();
     const artifacts: Partial<Record<ArtifactVariant, Uint8Array>> = {
       float32: files.float32,
       int8: files.int8,
       ...(files.probes ? { probes: files.probes } : {}),
+      ...(files.holdout ? { holdout: files.holdout } : {}),
       report: encoder.encode(JSON.stringify(report)),
       'report-html': encoder.encode(renderReportHtml(report)),
       // Classifiers also ship what on-device learning needs (the head and each file's trunk); anomaly detectors have no head.

@@ -36,7 +36,9 @@ async function trainModel(projectId: string) {
   const job = await trainToEnd(t, projectId, { budgetSeconds: BUDGET_SECONDS, seed: 3 });
   assert.equal(job.status, 'succeeded', JSON.stringify({ status: job.status, error: job.error }));
   const model = await json(await t.api(`/models/${job.modelId}`));
-  assert.deepEqual(model.artifacts.map((a: { variant: string }) => a.variant), ['float32', 'int8', 'probes', 'report', 'report-html']);
+  // Classifiers also carry what federated rounds need (head, trunks) and the held-out set the server tests them on.
+  const federated = model.task === 'classify' ? ['head', 'holdout', 'trunk-float32', 'trunk-int8'] : [];
+  assert.deepEqual(model.artifacts.map((a: { variant: string }) => a.variant), ['float32', 'int8', 'probes', 'report', 'report-html', ...federated].sort());
   // The report (served through its response schema) carries the same task and preprocessing, and renders.
   const report = await json(await t.api(`/models/${model.id}/report`));
   assert.deepEqual([report.task, report.input.kind, report.input.preprocessing], [model.task, model.input.kind, model.input.preprocessing]);

@@ -64,7 +64,7 @@ test('upload → search job with live leaderboard → model with float32 + int8 
     width: 32, height: 32, channels: 3, mean: 127.5, std: 127.5,
   });
   assert.equal(model.task, 'classify');
-  assert.deepEqual(model.artifacts.map((a: { variant: string }) => a.variant), ['float32', 'int8', 'probes', 'report', 'report-html']);
+  assert.deepEqual(model.artifacts.map((a: { variant: string }) => a.variant), ['float32', 'head', 'holdout', 'int8', 'probes', 'report', 'report-html', 'trunk-float32', 'trunk-int8']);
   assert.ok(Number.isInteger(model.metrics.valSamples) && model.metrics.valSamples >= 1, 'the validation count comes with the accuracy');
   const rightOnes = model.metrics.valAccuracy * model.metrics.valSamples;
   assert.ok(Math.abs(rightOnes - Math.round(rightOnes)) < 1e-6, `val accuracy ${model.metrics.valAccuracy} is a share of the ${model.metrics.valSamples} samples it names`);

@@ -12,8 +12,12 @@ export type HeadVariant = (typeof HEAD_VARIANTS)[number];
  * probes), and for classifiers what on-device learning needs (federated/model-parts.ts: the head and each file's trunk).
  */
 export const MODEL_FILE_VARIANTS = ['float32', 'int8', 'probes', ...HEAD_VARIANTS] as const;
-/** A version's stored files: those phones download, and the search's report (JSON and HTML). */
-export type ArtifactVariant = (typeof MODEL_FILE_VARIANTS)[number] | 'report' | 'report-html';
+/**
+ * A version's stored files: those phones download, the search's report (JSON and HTML), and the held-out test samples
+ * with their labels (features' `encodeHoldout`: the server tests a federated round's head on them; never served).
+ */
+export const SERVER_ONLY_VARIANTS = ['report', 'report-html', 'holdout'] as const;
+export type ArtifactVariant = (typeof MODEL_FILE_VARIANTS)[number] | (typeof SERVER_ONLY_VARIANTS)[number];
 
 /** The exact `@offgrid/features` specs the phone must run before the model (docs/modalities.md), as the report has them. */
 export type ModelPreprocessing = TrainReport['input']['preprocessing'];
@@ -80,7 +84,7 @@ export interface ModelMetrics {
   trials?: number;
   winner?: { trialNumber: number; family: string; retrained: boolean };
   /** Versions a federated round made: the round, and how phones rated it against its base (docs/federated.md). */
-  federated?: { roundId: string; round: number; baseModelId: string; participants: number; samples: number; baseAccuracy: number; accuracy: number; evaluatedSamples: number };
+  federated?: { roundId: string; round: number; baseModelId: string; participants: number; samples: number; baseAccuracy: number; accuracy: number; evaluatedSamples: number; evaluatedOn: 'server' | 'phones' };
   /** Anomaly models: the calibrated thresholds (one per file: int8 scores differ a little) and how they did on held-out data. */
   anomaly?: AnomalyMetrics;
 }
