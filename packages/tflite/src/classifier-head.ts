@@ -7,6 +7,7 @@
  */
 import type { OperatorDef, TensorDef, TfliteModel } from './model.ts';
 import { constantValues } from './interpreter.ts';
+import { pruneTensors } from './prune.ts';
 import { int32Bias, int8Params, symmetricInt8, type Range } from './quantize.ts';
 
 /** TFLite FULLY_CONNECTED layout: `weights` is [numClasses][inputSize], row-major. */
@@ -110,23 +111,7 @@ export function classifierTrunk(model: TfliteModel): TfliteModel {
     output = tensors.push({ name: `${source.name}/float`, shape: [...source.shape], dtype: 'float32' }) - 1;
     operators.push({ op: 'DEQUANTIZE', inputs: [site.embedding], outputs: [output], options: {} });
   }
-  return pruned({ ...model, description: `${model.description} (trunk: embedding output)`, tensors, operators, outputs: [output], metadata: [] });
-}
-
-/** Keeps only the tensors the operators and the model's inputs/outputs use, renumbered in their old order. */
-function pruned(model: TfliteModel): TfliteModel {
-  const used = new Set<number>([...model.inputs, ...model.outputs]);
-  for (const op of model.operators) for (const t of [...op.inputs, ...op.outputs]) if (t >= 0) used.add(t);
-  const order = [...used].sort((a, b) => a - b);
-  const renumber = new Map(order.map((old, index) => [old, index]));
-  const map = (t: number) => (t < 0 ? t : renumber.get(t)!);
-  return {
-    ...model,
-    tensors: order.map((t) => model.tensors[t]),
-    operators: model.operators.map((op) => ({ ...op, inputs: op.inputs.map(map), outputs: op.outputs.map(map) }) as OperatorDef),
-    inputs: model.inputs.map(map),
-    outputs: model.outputs.map(map),
-  };
+  return pruneTensors({ ...model, description: `${model.description} (trunk: embedding output)`, tensors, operators, outputs: [output], metadata: [] });
 }
 
 /** Float values of a constant: int8 weights come dequantized from `constantValues`; an int32 bias needs its scale. */

@@ -34,3 +34,4 @@ export { writeZip, readZip, appendZip, crc32 } from './zip.ts';
 export type { ZipEntry } from './zip.ts';
 export { classifierTrunk, findClassifierHead, logitRangeOf, readClassifierHead, withClassifierHead } from './classifier-head.ts';
 export type { ClassifierHead, HeadSite } from './classifier-head.ts';
+export { pruneTensors } from './prune.ts';

@@ -9,10 +9,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
-import { parseModel, readMetadata, serializeModel, TfliteSession, type TfliteModel } from '@offgrid/tflite';
+import { parseModel, pruneTensors, readMetadata, serializeModel, TfliteSession, type TfliteModel } from '@offgrid/tflite';
 import { BACKBONES, type Backbone, type BackboneInfo, type ImportedSource } from './backbones.ts';
 import type { AnyBackbone, TfliteBackbone } from './embed.ts';
-import { pruneTensors } from './tflite-graph.ts';
 
 /** Where imported backbones live under a data directory. */
 export const backbonesDir = (dataDir: string): string => join(resolve(dataDir), 'backbones');

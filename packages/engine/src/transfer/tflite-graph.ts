@@ -7,22 +7,6 @@ import { parseModel, type OperatorDef, type TfliteModel } from '@offgrid/tflite'
 import { lowerToTflite } from '../export/export-tflite.ts';
 import type { TfliteBackbone } from './embed.ts';
 
-/** Drops tensors no operator, input or output refers to (what cutting a graph leaves behind) and renumbers. */
-export function pruneTensors(model: TfliteModel): TfliteModel {
-  const used = new Set<number>([...model.inputs, ...model.outputs]);
-  for (const op of model.operators) for (const i of [...op.inputs, ...op.outputs]) if (i >= 0) used.add(i);
-  const kept = model.tensors.map((_, i) => i).filter((i) => used.has(i));
-  const renumber = new Map(kept.map((old, index) => [old, index]));
-  const map = (i: number): number => (i < 0 ? i : renumber.get(i)!);
-  return {
-    ...model,
-    tensors: kept.map((i) => model.tensors[i]),
-    operators: model.operators.map((op) => ({ ...op, inputs: op.inputs.map(map), outputs: op.outputs.map(map) }) as OperatorDef),
-    inputs: model.inputs.map(map),
-    outputs: model.outputs.map(map),
-  };
-}
-
 /**
  * One float32 TFLite image classifier: the backbone's graph, then the head's operators reading its feature
  * tensor. Export it with `exportTfliteModel` (float32, float16 or int8, metadata). The head must take
