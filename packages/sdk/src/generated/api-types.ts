@@ -59,15 +59,23 @@ export type ApiKeyScope = 'admin' | 'device' | 'worker';
  * normalization.mean) / normalization.std.
  */
 export interface AudioPreprocessing {
+  /** The model's sample rate; clips are resampled to it. */
   sampleRate: number;
+  /** Clip length: shorter clips are zero-padded at the end, longer ones centre-cropped. */
   clipSeconds: number;
+  /** Window length in samples (400 = 25 ms at 16 kHz). */
   frameLength: number;
+  /** Step between windows in samples (160 = 10 ms at 16 kHz). */
   hopLength: number;
+  /** FFT size (a power of two ≥ frameLength). */
   fftSize: number;
   melBands: number;
+  /** Mel filterbank range in Hz (fMax ≤ sampleRate / 2). */
   fMin: number;
   fMax: number;
+  /** Added before the natural log so silence stays finite. */
   logOffset: number;
+  /** Applied last, (logMel - mean) / std, when present: computed on the training set, stored with the model. */
   normalization: {
     mean: number;
     std: number;
@@ -570,10 +578,14 @@ export interface ModelReport {
  * "spectral": the model takes spectralFeatures of each window.
  */
 export interface MotionPreprocessing {
+  /** Recordings are resampled to this rate. */
   rateHz: number;
+  /** Channels of a window, in this order. */
   channels: Array<'ax' | 'ay' | 'az' | 'lx' | 'ly' | 'lz' | 'gx' | 'gy' | 'gz'>;
   windowSeconds: number;
+  /** Step between window starts (windows overlap when stride < window). */
   strideSeconds: number;
+  /** Applied to each channel of a window when present, (value - mean[c]) / std[c]: fitted on the training set. */
   normalization: {
     mean: number[];
     std: number[];
@@ -755,6 +767,7 @@ export interface Readiness {
   workers?: Array<{
     name: string;
     cores: number;
+    /** Trials it takes at once. */
     concurrency: number;
     /** wasm or webgpu: what its trials train on now (wasm once WebGPU failed there) */
     accelerator: string;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { errorBody } from '../errors.ts';
+import { workerInfoSchema } from '../schemas.ts';
 import { VERSION } from '../version.ts';
 
 interface Check {
@@ -22,13 +23,8 @@ const readySchema = {
     workers: {
       type: 'array', description: 'Only on a coordinator (`--queue`): the machines working its queue, heard from in the last 30 s, with the trials each runs now.',
       items: {
-        type: 'object', required: ['name', 'cores', 'concurrency', 'accelerator', 'lastHeartbeatAt', 'trials'],
-        properties: {
-          name: { type: 'string' }, cores: { type: 'integer' }, concurrency: { type: 'integer' },
-          accelerator: { type: 'string', description: 'wasm or webgpu: what its trials train on now (wasm once WebGPU failed there)' },
-          acceleratorReason: { type: 'string', description: 'Why: its own self-test\'s result, or the WebGPU failure' },
-          lastHeartbeatAt: { type: 'string' }, trials: { type: 'array', items: { type: 'string' } },
-        },
+        type: 'object', required: [...workerInfoSchema.required, 'trials'],
+        properties: { ...workerInfoSchema.properties, trials: { type: 'array', items: { type: 'string' } } },
       },
     },
   },
