@@ -166,17 +166,6 @@ export interface ExchangePairingTokenRequest {
   deviceName?: string;
 }
 
-export interface GetProjectsJobsQuery {
-  /** Only queued and running jobs. @default false */
-  active?: boolean;
-  /** 1..100. @default 20 */
-  limit?: number;
-}
-
-export interface GetProjectsJobsResponse {
-  jobs: Job[];
-}
-
 export interface GetWorkerQueueResponse {
   redisUrl: string;
   queueName: string;
@@ -262,6 +251,17 @@ export interface LeaderboardRow {
    * server's own cores).
    */
   machine?: string;
+}
+
+export interface ListJobsQuery {
+  /** Only queued and running jobs. @default false */
+  active?: boolean;
+  /** 1..100. @default 20 */
+  limit?: number;
+}
+
+export interface ListJobsResponse {
+  jobs: Job[];
 }
 
 export interface ListKeysResponse {
@@ -607,65 +607,6 @@ export interface PairingToken {
   expiresAt: string;
 }
 
-export interface PostWorkerHeartbeatRequest {
-  /** The machine that ran it, for the coordinator's view. Length at most 200. */
-  name: string;
-  /** 1..4096. */
-  cores: number;
-  /** 1..64. */
-  concurrency: number;
-  /** Length at most 100. */
-  accelerator: string;
-  /** Length at most 1000. */
-  acceleratorReason?: string;
-}
-
-export interface PostWorkerTrialsFailureRequest {
-  /** The machine that ran it, for the coordinator's view. Length at most 200. */
-  worker?: string;
-  /** Length at most 10000. */
-  message: string;
-}
-
-export interface PostWorkerTrialsFailureResponse {
-  /**
-   * counted now; duplicate: counted before (this delivery is ignored); unwanted: the search stopped waiting for
-   * it.
-   */
-  outcome: 'counted' | 'duplicate' | 'unwanted';
-}
-
-export interface PostWorkerTrialsProgressRequest {
-  /** The machine that ran it, for the coordinator's view. Length at most 200. */
-  worker?: string;
-  progress: {
-    [key: string]: unknown;
-  };
-}
-
-export interface PostWorkerTrialsProgressResponse {
-  /** false: the search no longer wants this trial (pruned, cancelled or past the deadline): stop training it. */
-  wanted: boolean;
-}
-
-export interface PostWorkerTrialsResultRequest {
-  /** The machine that ran it, for the coordinator's view. Length at most 200. */
-  worker?: string;
-  result: {
-    /** Format byte. */
-    tflite: string;
-    [key: string]: unknown;
-  };
-}
-
-export interface PostWorkerTrialsResultResponse {
-  /**
-   * counted now; duplicate: counted before (this delivery is ignored); unwanted: the search stopped waiting for
-   * it.
-   */
-  outcome: 'counted' | 'duplicate' | 'unwanted';
-}
-
 export interface Project {
   id: string;
   name: string;
@@ -727,14 +668,14 @@ export interface PurgeSamplesRequest {
   sampleIds: string[];
 }
 
-export interface PutWorkerTrialsCheckpointQuery {
+export interface PutTrialCheckpointQuery {
   /** at least 1. */
   epoch: number;
   /** at least 0. */
   optimizerStep: number;
 }
 
-export interface PutWorkerTrialsCheckpointResponse {
+export interface PutTrialCheckpointResponse {
   /** false: the search no longer wants this trial (pruned, cancelled or past the deadline): stop training it. */
   wanted: boolean;
 }
@@ -812,6 +753,52 @@ export interface RenameLabelRequest {
   to: string;
 }
 
+export interface ReportTrialFailureRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  worker?: string;
+  /** Length at most 10000. */
+  message: string;
+}
+
+export interface ReportTrialFailureResponse {
+  /**
+   * counted now; duplicate: counted before (this delivery is ignored); unwanted: the search stopped waiting for
+   * it.
+   */
+  outcome: 'counted' | 'duplicate' | 'unwanted';
+}
+
+export interface ReportTrialProgressRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  worker?: string;
+  progress: {
+    [key: string]: unknown;
+  };
+}
+
+export interface ReportTrialProgressResponse {
+  /** false: the search no longer wants this trial (pruned, cancelled or past the deadline): stop training it. */
+  wanted: boolean;
+}
+
+export interface ReportTrialResultRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  worker?: string;
+  result: {
+    /** Format byte. */
+    tflite: string;
+    [key: string]: unknown;
+  };
+}
+
+export interface ReportTrialResultResponse {
+  /**
+   * counted now; duplicate: counted before (this delivery is ignored); unwanted: the search stopped waiting for
+   * it.
+   */
+  outcome: 'counted' | 'duplicate' | 'unwanted';
+}
+
 export interface Sample {
   id: string;
   projectId: string;
@@ -861,6 +848,19 @@ export interface SamplePage {
 export interface SampleUpload {
   sample: Sample;
   duplicate: boolean;
+}
+
+export interface SendWorkerHeartbeatRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  name: string;
+  /** 1..4096. */
+  cores: number;
+  /** 1..64. */
+  concurrency: number;
+  /** Length at most 100. */
+  accelerator: string;
+  /** Length at most 1000. */
+  acceleratorReason?: string;
 }
 
 export interface SetKeyProjectsRequest {
@@ -1054,8 +1054,8 @@ export interface ApiRoutes {
   /** A project's training jobs, newest first */
   'GET /projects/{projectId}/jobs': {
     params: { projectId: string };
-    query: GetProjectsJobsQuery;
-    responses: { 200: GetProjectsJobsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    query: ListJobsQuery;
+    responses: { 200: ListJobsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Add a label */
   'POST /projects/{projectId}/labels': {
@@ -1133,7 +1133,7 @@ export interface ApiRoutes {
   };
   /** A worker is alive, and what it offers (worker key); /ready lists it */
   'POST /worker/heartbeat': {
-    body: PostWorkerHeartbeatRequest;
+    body: SendWorkerHeartbeatRequest;
     responses: { 204: null; 400: ErrorBody; 401: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** A queued trial's input (its samples), by sha256 (worker key); check the digest before use */
@@ -1153,25 +1153,73 @@ export interface ApiRoutes {
   /** Store a trial's checkpoint after an epoch (worker key; body: the checkpoint bytes) */
   'PUT /worker/trials/{trialId}/checkpoint': {
     params: { trialId: string };
-    query: PutWorkerTrialsCheckpointQuery;
-    responses: { 200: PutWorkerTrialsCheckpointResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    query: PutTrialCheckpointQuery;
+    responses: { 200: PutTrialCheckpointResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Deliver a trial's training error (worker key); it is the trial's outcome, not retried */
   'POST /worker/trials/{trialId}/failure': {
     params: { trialId: string };
-    body: PostWorkerTrialsFailureRequest;
-    responses: { 200: PostWorkerTrialsFailureResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    body: ReportTrialFailureRequest;
+    responses: { 200: ReportTrialFailureResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Report a running trial's progress (worker key) */
   'POST /worker/trials/{trialId}/progress': {
     params: { trialId: string };
-    body: PostWorkerTrialsProgressRequest;
-    responses: { 200: PostWorkerTrialsProgressResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    body: ReportTrialProgressRequest;
+    responses: { 200: ReportTrialProgressResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Deliver a trial's result (worker key); counted once however often it is delivered */
   'POST /worker/trials/{trialId}/result': {
     params: { trialId: string };
-    body: PostWorkerTrialsResultRequest;
-    responses: { 200: PostWorkerTrialsResultResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    body: ReportTrialResultRequest;
+    responses: { 200: ReportTrialResultResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
 }
+
+/** Every route by its operationId, the name of the SDK method that calls it (the server's schemas set it). */
+export const API_OPERATIONS = {
+  activateModel: 'POST /models/{modelId}/activate',
+  addLabel: 'POST /projects/{projectId}/labels',
+  cancelJob: 'POST /jobs/{jobId}/cancel',
+  createKey: 'POST /keys',
+  createPairingToken: 'POST /pairing/tokens',
+  createProject: 'POST /projects',
+  deleteModel: 'DELETE /models/{modelId}',
+  deleteProject: 'DELETE /projects/{projectId}',
+  downloadModel: 'GET /models/{modelId}/download',
+  editSamples: 'POST /projects/{projectId}/samples/edits',
+  exchangePairingToken: 'POST /pairing/exchange',
+  exportProject: 'GET /projects/{projectId}/export',
+  getJob: 'GET /jobs/{jobId}',
+  getModel: 'GET /models/{modelId}',
+  getModelReport: 'GET /models/{modelId}/report',
+  getModelReportHtml: 'GET /models/{modelId}/report.html',
+  getProject: 'GET /projects/{projectId}',
+  getTrialCheckpoint: 'GET /worker/trials/{trialId}/checkpoint',
+  getTrialInput: 'GET /worker/inputs/{sha256}',
+  getWorkerQueue: 'GET /worker/queue',
+  health: 'GET /health',
+  importProject: 'POST /projects/import',
+  jobEvents: 'GET /jobs/{jobId}/events',
+  jobSocket: 'GET /jobs/{jobId}/socket',
+  listJobs: 'GET /projects/{projectId}/jobs',
+  listKeys: 'GET /keys',
+  listModels: 'GET /projects/{projectId}/models',
+  listProjects: 'GET /projects',
+  listSamples: 'GET /projects/{projectId}/samples',
+  purgeSamples: 'POST /projects/{projectId}/samples/purge',
+  putTrialCheckpoint: 'PUT /worker/trials/{trialId}/checkpoint',
+  ready: 'GET /ready',
+  removeLabel: 'POST /projects/{projectId}/labels/remove',
+  renameLabel: 'POST /projects/{projectId}/labels/rename',
+  reportTrialFailure: 'POST /worker/trials/{trialId}/failure',
+  reportTrialProgress: 'POST /worker/trials/{trialId}/progress',
+  reportTrialResult: 'POST /worker/trials/{trialId}/result',
+  revokeKey: 'POST /keys/{keyId}/revoke',
+  sampleContent: 'GET /projects/{projectId}/samples/{sampleId}/content',
+  sampleThumbnail: 'GET /projects/{projectId}/samples/{sampleId}/thumbnail',
+  sendWorkerHeartbeat: 'POST /worker/heartbeat',
+  setKeyProjects: 'PUT /keys/{keyId}/projects',
+  startTraining: 'POST /projects/{projectId}/train',
+  uploadSamples: 'POST /projects/{projectId}/samples',
+} as const;

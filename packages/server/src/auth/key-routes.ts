@@ -17,7 +17,7 @@ export async function keyRoutes(app: FastifyInstance, { keys }: ServerContext): 
   app.get('/keys', {
     config: { access: 'admin' },
     schema: {
-      summary: 'List API keys (admin)', tags: ['keys'],
+      operationId: 'listKeys', summary: 'List API keys (admin)', tags: ['keys'],
       response: { 200: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: keySchema } } } },
     },
   }, async () => ({ keys: keys.list() }));
@@ -27,7 +27,7 @@ export async function keyRoutes(app: FastifyInstance, { keys }: ServerContext): 
   app.post<{ Body: { scope: 'admin' | 'worker'; name: string } }>('/keys', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Create a worker or admin key (admin); the secret is returned only in this answer', tags: ['keys'],
+      operationId: 'createKey', summary: 'Create a worker or admin key (admin); the secret is returned only in this answer', tags: ['keys'],
       body: {
         type: 'object', required: ['scope', 'name'], additionalProperties: false,
         properties: {
@@ -45,7 +45,7 @@ export async function keyRoutes(app: FastifyInstance, { keys }: ServerContext): 
   app.post<{ Params: { keyId: string } }>('/keys/:keyId/revoke', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Revoke an API key (admin); its next request gets 401', tags: ['keys'],
+      operationId: 'revokeKey', summary: 'Revoke an API key (admin); its next request gets 401', tags: ['keys'],
       params: { type: 'object', properties: { keyId: idParam } }, response: { 200: keySchema },
     },
   }, async (request) => keys.revoke(request.params.keyId));
@@ -53,7 +53,7 @@ export async function keyRoutes(app: FastifyInstance, { keys }: ServerContext): 
   app.put<{ Params: { keyId: string }; Body: { projectIds: string[] } }>('/keys/:keyId/projects', {
     config: { access: 'admin' },
     schema: {
-      summary: "Set the projects a device key may reach (admin)", tags: ['keys'],
+      operationId: 'setKeyProjects', summary: "Set the projects a device key may reach (admin)", tags: ['keys'],
       params: { type: 'object', properties: { keyId: idParam } },
       body: { type: 'object', required: ['projectIds'], additionalProperties: false, properties: { projectIds: { type: 'array', maxItems: 1000, items: idParam } } },
       response: { 200: keySchema },

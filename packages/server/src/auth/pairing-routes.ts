@@ -12,7 +12,7 @@ export async function pairingRoutes(app: FastifyInstance, context: ServerContext
   app.post<{ Body: { projectIds?: string[] } | null }>('/pairing/tokens', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Create a one-time pairing link (admin)', tags: ['keys'],
+      operationId: 'createPairingToken', summary: 'Create a one-time pairing link (admin)', tags: ['keys'],
       description: 'The device key the link buys reaches projectIds (default none) and the projects that phone creates; an admin can change it later (PUT /keys/{keyId}/projects).',
       body: { type: 'object', nullable: true, additionalProperties: false, properties: { projectIds: { type: 'array', maxItems: 1000, items: idParam } } },
       response: { 200: { type: 'object', required: ['token', 'url', 'expiresAt'], properties: { token: { type: 'string' }, url: { type: 'string' }, expiresAt: { type: 'string' } } } },
@@ -28,7 +28,7 @@ export async function pairingRoutes(app: FastifyInstance, context: ServerContext
   app.post<{ Body: { token: string; deviceName?: string } }>('/pairing/exchange', {
     config: { access: 'public', limitPerAddress: true },
     schema: {
-      summary: 'Spend a pairing token on a device API key (no key needed)', tags: ['keys'],
+      operationId: 'exchangePairingToken', summary: 'Spend a pairing token on a device API key (no key needed)', tags: ['keys'],
       body: {
         type: 'object', required: ['token'], additionalProperties: false,
         properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, deviceName: { type: 'string', maxLength: 100 } },

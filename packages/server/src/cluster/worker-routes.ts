@@ -28,7 +28,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
   app.get('/worker/queue', {
     config: { access: 'worker' },
     schema: {
-      summary: 'The queue workers pull trials from (worker key); its Redis password never has to be typed on a worker', tags: ['workers'],
+      operationId: 'getWorkerQueue', summary: 'The queue workers pull trials from (worker key); its Redis password never has to be typed on a worker', tags: ['workers'],
       response: { 200: { type: 'object', required: ['redisUrl', 'queueName'], properties: { redisUrl: { type: 'string' }, queueName: { type: 'string' } } } },
     },
   }, async () => coordinator().queue);
@@ -36,7 +36,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
   app.post<{ Body: { name: string; cores: number; concurrency: number; accelerator: string; acceleratorReason?: string } }>('/worker/heartbeat', {
     config: { access: 'worker' },
     schema: {
-      summary: 'A worker is alive, and what it offers (worker key); /ready lists it', tags: ['workers'],
+      operationId: 'sendWorkerHeartbeat', summary: 'A worker is alive, and what it offers (worker key); /ready lists it', tags: ['workers'],
       body: {
         type: 'object', required: ['name', 'cores', 'concurrency', 'accelerator'], additionalProperties: false,
         properties: { name: workerName, cores: { type: 'integer', minimum: 1, maximum: 4096 }, concurrency: { type: 'integer', minimum: 1, maximum: 64 }, accelerator: { type: 'string', maxLength: 100 }, acceleratorReason: { type: 'string', maxLength: 1000 } },
@@ -51,7 +51,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
   app.get<{ Params: { sha256: string } }>('/worker/inputs/:sha256', {
     config: { access: 'worker' },
     schema: {
-      summary: 'A queued trial\'s input (its samples), by sha256 (worker key); check the digest before use', tags: ['workers'],
+      operationId: 'getTrialInput', summary: 'A queued trial\'s input (its samples), by sha256 (worker key); check the digest before use', tags: ['workers'],
       params: { type: 'object', required: ['sha256'], properties: { sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } } },
     },
   }, async (request, reply) => {
@@ -62,7 +62,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
 
   app.get<{ Params: { trialId: string } }>('/worker/trials/:trialId/checkpoint', {
     config: { access: 'worker' },
-    schema: { summary: 'The newest checkpoint of a trial, to resume it (worker key); 204 when it starts from scratch', tags: ['workers'], params: trialParams },
+    schema: { operationId: 'getTrialCheckpoint', summary: 'The newest checkpoint of a trial, to resume it (worker key); 204 when it starts from scratch', tags: ['workers'], params: trialParams },
   }, async (request, reply) => {
     const checkpoint = coordinator().board.latestCheckpoint(request.params.trialId);
     if (!checkpoint) return reply.code(204).send();
@@ -73,7 +73,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
     config: { access: 'worker' },
     bodyLimit: CHECKPOINT_LIMIT,
     schema: {
-      summary: 'Store a trial\'s checkpoint after an epoch (worker key; body: the checkpoint bytes)', tags: ['workers'], params: trialParams,
+      operationId: 'putTrialCheckpoint', summary: 'Store a trial\'s checkpoint after an epoch (worker key; body: the checkpoint bytes)', tags: ['workers'], params: trialParams,
       querystring: { type: 'object', required: ['epoch', 'optimizerStep'], properties: { epoch: { type: 'integer', minimum: 1 }, optimizerStep: { type: 'integer', minimum: 0 } } },
       response: { 200: wantedSchema },
     },
@@ -86,7 +86,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
   app.post<{ Params: { trialId: string }; Body: { worker?: string; progress: TrialProgress } }>('/worker/trials/:trialId/progress', {
     config: { access: 'worker' },
     schema: {
-      summary: 'Report a running trial\'s progress (worker key)', tags: ['workers'], params: trialParams,
+      operationId: 'reportTrialProgress', summary: 'Report a running trial\'s progress (worker key)', tags: ['workers'], params: trialParams,
       body: { type: 'object', required: ['progress'], properties: { worker: workerName, progress: { type: 'object', additionalProperties: true } } },
       response: { 200: wantedSchema },
     },
@@ -96,7 +96,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
     config: { access: 'worker' },
     bodyLimit: RESULT_LIMIT,
     schema: {
-      summary: 'Deliver a trial\'s result (worker key); counted once however often it is delivered', tags: ['workers'], params: trialParams,
+      operationId: 'reportTrialResult', summary: 'Deliver a trial\'s result (worker key); counted once however often it is delivered', tags: ['workers'], params: trialParams,
       body: {
         type: 'object', required: ['result'],
         properties: {
@@ -111,7 +111,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
   app.post<{ Params: { trialId: string }; Body: { worker?: string; message: string } }>('/worker/trials/:trialId/failure', {
     config: { access: 'worker' },
     schema: {
-      summary: 'Deliver a trial\'s training error (worker key); it is the trial\'s outcome, not retried', tags: ['workers'], params: trialParams,
+      operationId: 'reportTrialFailure', summary: 'Deliver a trial\'s training error (worker key); it is the trial\'s outcome, not retried', tags: ['workers'], params: trialParams,
       body: { type: 'object', required: ['message'], properties: { worker: workerName, message: { type: 'string', maxLength: 10_000 } } },
       response: { 200: commitSchema },
     },

@@ -16,7 +16,7 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
   app.post<{ Params: { projectId: string }; Body: Partial<TrainRequest> | undefined }>('/projects/:projectId/train', {
     config: { access: 'device' },
     schema: {
-      summary: "Snapshot the project's samples and queue a training job", tags: ['jobs'],
+      operationId: 'startTraining', summary: "Snapshot the project's samples and queue a training job", tags: ['jobs'],
       params: { type: 'object', properties: { projectId: idParam } },
       description: 'The job searches model families and hyperparameters (TPE + ASHA) for budgetSeconds, retrains the winner, quantizes it to int8 and evaluates both files on a held-out test split; the result is a model version with its report.',
       body: {
@@ -54,7 +54,7 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
   app.get<{ Params: { projectId: string }; Querystring: { active?: boolean; limit?: number } }>('/projects/:projectId/jobs', {
     config: { access: 'device' },
     schema: {
-      summary: "A project's training jobs, newest first", tags: ['jobs'],
+      operationId: 'listJobs', summary: "A project's training jobs, newest first", tags: ['jobs'],
       description: 'With active=true only queued and running jobs: an app that was closed or reloaded during training finds its job here and watches it again.',
       params: { type: 'object', properties: { projectId: idParam } },
       querystring: {
@@ -70,18 +70,18 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
 
   app.get<{ Params: { jobId: string } }>('/jobs/:jobId', {
     config: { access: 'device' },
-    schema: { summary: 'A training job (poll)', tags: ['jobs'], params: jobParams, response: { 200: jobSchema } },
+    schema: { operationId: 'getJob', summary: 'A training job (poll)', tags: ['jobs'], params: jobParams, response: { 200: jobSchema } },
   }, async (request) => jobStore.get(request.params.jobId));
 
   app.post<{ Params: { jobId: string } }>('/jobs/:jobId/cancel', {
     config: { access: 'device' },
-    schema: { summary: 'Cancel a queued or running job', tags: ['jobs'], params: jobParams, response: { 200: jobSchema } },
+    schema: { operationId: 'cancelJob', summary: 'Cancel a queued or running job', tags: ['jobs'], params: jobParams, response: { 200: jobSchema } },
   }, async (request) => jobs.cancel(request.params.jobId));
 
   // Server-Sent Events: the current state at once, then every change, closed after a final status.
   app.get<{ Params: { jobId: string } }>('/jobs/:jobId/events', {
     config: { access: 'device' },
-    schema: { summary: 'Live job progress as Server-Sent Events (event: job, data: Job JSON); closes after a final status', tags: ['jobs'], params: jobParams, produces: ['text/event-stream'] },
+    schema: { operationId: 'jobEvents', summary: 'Live job progress as Server-Sent Events (event: job, data: Job JSON); closes after a final status', tags: ['jobs'], params: jobParams, produces: ['text/event-stream'] },
   }, async (request, reply) => {
     const first = jobStore.get(request.params.jobId);
     reply.hijack();
@@ -105,7 +105,7 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
     url: '/jobs/:jobId/socket',
     config: { access: 'device' },
     schema: {
-      summary: 'Live job progress over a WebSocket (one Job JSON text message per change); closes after a final status', tags: ['jobs'], params: jobParams,
+      operationId: 'jobSocket', summary: 'Live job progress over a WebSocket (one Job JSON text message per change); closes after a final status', tags: ['jobs'], params: jobParams,
       description: `Upgrade with Sec-WebSocket-Protocol: "${WS_PROTOCOL}, ${WS_KEY_PREFIX}<apiKey>" (the server answers "${WS_PROTOCOL}"); Authorization: Bearer also works where the client can set it. Close codes: 1000 after a final status, 1001 when the server shuts down. A plain GET gets 426.`,
     },
     preHandler: async (request) => {

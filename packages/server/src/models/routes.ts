@@ -19,7 +19,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
   app.get<{ Params: { projectId: string } }>('/projects/:projectId/models', {
     config: { access: 'device' },
     schema: {
-      summary: "List a project's model versions, newest first", tags: ['models'],
+      operationId: 'listModels', summary: "List a project's model versions, newest first", tags: ['models'],
       params: { type: 'object', properties: { projectId: idParam } },
       response: { 200: { type: 'object', required: ['models'], properties: { models: { type: 'array', items: modelSchema } } } },
     },
@@ -27,13 +27,13 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
 
   app.get<{ Params: { modelId: string } }>('/models/:modelId', {
     config: { access: 'device' },
-    schema: { summary: 'One model version', tags: ['models'], params: modelParams, response: { 200: modelSchema } },
+    schema: { operationId: 'getModel', summary: 'One model version', tags: ['models'], params: modelParams, response: { 200: modelSchema } },
   }, async (request) => models.get(request.params.modelId));
 
   app.post<{ Params: { modelId: string }; Body: { pin?: boolean } | undefined }>('/models/:modelId/activate', {
     config: { access: 'device' },
     schema: {
-      summary: "Make this version the project's active model (rollback = activate an older one)", tags: ['models'],
+      operationId: 'activateModel', summary: "Make this version the project's active model (rollback = activate an older one)", tags: ['models'],
       description: 'With pin (the default) it stays active when new training results arrive; pin: false lets the next result take over.',
       params: modelParams,
       body: { type: 'object', additionalProperties: false, properties: { pin: { type: 'boolean', default: true } } },
@@ -46,7 +46,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
 
   app.delete<{ Params: { modelId: string } }>('/models/:modelId', {
     config: { access: 'device' },
-    schema: { summary: 'Delete a version and its files (not the active one)', tags: ['models'], params: modelParams, response: { 204: { type: 'null' } } },
+    schema: { operationId: 'deleteModel', summary: 'Delete a version and its files (not the active one)', tags: ['models'], params: modelParams, response: { 204: { type: 'null' } } },
   }, async (request, reply) => {
     const { sha256s } = models.delete(request.params.modelId);
     for (const sha256 of sha256s) blobs.deleteIfUnreferenced(sha256, () => models.blobReferenced(sha256));
@@ -56,7 +56,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
   app.get<{ Params: { modelId: string } }>('/models/:modelId/report', {
     config: { access: 'device' },
     schema: {
-      summary: "The training report (report.json): winner, test metrics for float32 and int8, sizes and every trial's learning curve", tags: ['models'],
+      operationId: 'getModelReport', summary: "The training report (report.json): winner, test metrics for float32 and int8, sizes and every trial's learning curve", tags: ['models'],
       params: modelParams, response: { 200: trainReportSchema },
     },
   }, async (request, reply) => {
@@ -66,7 +66,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
 
   app.get<{ Params: { modelId: string } }>('/models/:modelId/report.html', {
     config: { access: 'device' },
-    schema: { summary: 'The training report as a self-contained page (leaderboard, learning curves, confusion matrix)', tags: ['models'], params: modelParams, produces: ['text/html'] },
+    schema: { operationId: 'getModelReportHtml', summary: 'The training report as a self-contained page (leaderboard, learning curves, confusion matrix)', tags: ['models'], params: modelParams, produces: ['text/html'] },
   }, async (request, reply) => {
     const artifact = reportOf(models.get(request.params.modelId), 'report-html');
     return reply.type('text/html; charset=utf-8').header('content-security-policy', REPORT_PAGE_CSP).header('x-content-type-options', 'nosniff')
@@ -76,7 +76,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
   app.get<{ Params: { modelId: string }; Querystring: { variant: string } }>('/models/:modelId/download', {
     config: { access: 'device' },
     schema: {
-      summary: 'Download a model file (.tflite), or its probe samples (JSON); supports ETag/If-None-Match and single byte ranges', tags: ['models'],
+      operationId: 'downloadModel', summary: 'Download a model file (.tflite), or its probe samples (JSON); supports ETag/If-None-Match and single byte ranges', tags: ['models'],
       params: modelParams,
       querystring: { type: 'object', properties: { variant: { type: 'string', enum: MODEL_FILE_VARIANTS, default: 'float32' } } },
     },

@@ -62,7 +62,7 @@ export async function opsRoutes(app: FastifyInstance, context: ServerContext): P
   const { db, blobs } = context;
   app.get('/health', {
     config: { access: 'public' },
-    schema: { summary: 'Liveness: the process answers (no key needed)', tags: ['operations'], response: { 200: { type: 'object', required: ['ok', 'version'], properties: { ok: { type: 'boolean' }, version: { type: 'string' } } } } },
+    schema: { operationId: 'health', summary: 'Liveness: the process answers (no key needed)', tags: ['operations'], response: { 200: { type: 'object', required: ['ok', 'version'], properties: { ok: { type: 'boolean' }, version: { type: 'string' } } } } },
   }, async () => ({ ok: true, version: VERSION }));
 
   const probe = db.prepare("INSERT INTO meta (key, value) VALUES ('ready-probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
@@ -71,7 +71,7 @@ export async function opsRoutes(app: FastifyInstance, context: ServerContext): P
   }), READY_PROBE_TTL_MS);
   app.get('/ready', {
     config: { access: 'public' },
-    schema: { summary: 'Readiness: the database and the blob folder accept writes (no key needed)', tags: ['operations'], response: { 200: readySchema, 503: readySchema } },
+    schema: { operationId: 'ready', summary: 'Readiness: the database and the blob folder accept writes (no key needed)', tags: ['operations'], response: { 200: readySchema, 503: readySchema } },
   }, async (_request, reply) => {
     const checks = await probeChecks();
     const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.error}`);

@@ -14,7 +14,7 @@ export async function projectEditRoutes(app: FastifyInstance, context: ServerCon
   app.post<{ Params: { projectId: string }; Body: { label: string } }>('/projects/:projectId/labels', {
     config: { access: 'device' },
     schema: {
-      summary: 'Add a label', tags: ['projects'], params,
+      operationId: 'addLabel', summary: 'Add a label', tags: ['projects'], params,
       body: { type: 'object', required: ['label'], additionalProperties: false, properties: { label } },
       response: { 200: projectSchema },
     },
@@ -23,7 +23,7 @@ export async function projectEditRoutes(app: FastifyInstance, context: ServerCon
   app.post<{ Params: { projectId: string }; Body: { from: string; to: string } }>('/projects/:projectId/labels/rename', {
     config: { access: 'device' },
     schema: {
-      summary: 'Rename a label; its samples follow', tags: ['projects'], params,
+      operationId: 'renameLabel', summary: 'Rename a label; its samples follow', tags: ['projects'], params,
       description: 'Stored training snapshots and model versions keep the name they were made with. 409 when the new name is taken.',
       body: { type: 'object', required: ['from', 'to'], additionalProperties: false, properties: { from: label, to: label } },
       response: { 200: projectSchema },
@@ -33,7 +33,7 @@ export async function projectEditRoutes(app: FastifyInstance, context: ServerCon
   app.post<{ Params: { projectId: string }; Body: { label: string; samples: 'delete' | 'move'; to?: string } }>('/projects/:projectId/labels/remove', {
     config: { access: 'device' },
     schema: {
-      summary: "Remove a label: its samples are deleted or moved to another label (say which)", tags: ['projects'], params,
+      operationId: 'removeLabel', summary: "Remove a label: its samples are deleted or moved to another label (say which)", tags: ['projects'], params,
       description: 'samples "delete": they leave lists, counts and future snapshots (their bytes stay until purged); samples "move" with to: they join that label.',
       body: {
         type: 'object', required: ['label', 'samples'], additionalProperties: false,
@@ -46,7 +46,7 @@ export async function projectEditRoutes(app: FastifyInstance, context: ServerCon
   app.delete<{ Params: { projectId: string } }>('/projects/:projectId', {
     config: { access: 'device' },
     schema: {
-      summary: 'Delete a project with all its samples, training jobs and model versions', tags: ['projects'], params,
+      operationId: 'deleteProject', summary: 'Delete a project with all its samples, training jobs and model versions', tags: ['projects'], params,
       description: 'A running training job of the project is cancelled first. Files no other project uses are deleted. Cannot be undone; export the project first to keep a copy.',
       response: { 204: { type: 'null' } },
     },

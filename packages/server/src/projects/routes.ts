@@ -23,7 +23,7 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
   app.get<{ Params: { projectId: string } }>('/projects/:projectId/export', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Export a project as one tar archive (manifest.json + every image and model file) for backup or moving machines', tags: ['projects'],
+      operationId: 'exportProject', summary: 'Export a project as one tar archive (manifest.json + every image and model file) for backup or moving machines', tags: ['projects'],
       description: 'application/x-tar: manifest.json (project, samples with labels and sha256, dataset snapshots, jobs, models with artifacts, file list) then blobs/<sha256> for each file. Admin key.',
       params: { type: 'object', properties: { projectId: idParam } },
       produces: ['application/x-tar'],
@@ -40,7 +40,7 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     config: { access: 'admin', maxDecodedBytes: MAX_ARCHIVE_BYTES },
     bodyLimit: MAX_ARCHIVE_BYTES,
     schema: {
-      summary: 'Import a project archive made by GET /projects/:projectId/export (gzip allowed); all or nothing', tags: ['projects'],
+      operationId: 'importProject', summary: 'Import a project archive made by GET /projects/:projectId/export (gzip allowed); all or nothing', tags: ['projects'],
       description: `Body: the tar (application/x-tar), or gzipped (application/gzip, or Content-Encoding: gzip); at most ${MAX_ARCHIVE_BYTES} bytes decompressed. Every file's sha256 and size are verified and every row must pass the same schemas and limits as the API (a project as POST /projects takes it); a corrupt, truncated, inconsistent or invalid archive gets 400 naming the field, and nothing is stored. Report pages are rendered again from each model's report.json, never taken from the archive. Ids are kept: 409 when the project already exists here. Admin key.`,
       response: {
         201: {
@@ -65,13 +65,13 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
 
   app.get('/projects', {
     config: { access: 'device' },
-    schema: { summary: "List projects (a device key sees the projects in its scope)", tags: ['projects'], response: { 200: { type: 'object', required: ['projects'], properties: { projects: { type: 'array', items: projectSchema } } } } },
+    schema: { operationId: 'listProjects', summary: "List projects (a device key sees the projects in its scope)", tags: ['projects'], response: { 200: { type: 'object', required: ['projects'], properties: { projects: { type: 'array', items: projectSchema } } } } },
   }, async (request) => ({ projects: projects.list().filter((project) => keyReaches(request.apiKey, project.id)) }));
 
   app.post<{ Body: { name: string; labels: string[] } & CreateFields }>('/projects', {
     config: { access: 'device' },
     schema: {
-      summary: 'Create a project with its labels and modality', tags: ['projects'],
+      operationId: 'createProject', summary: 'Create a project with its labels and modality', tags: ['projects'],
       description: 'modality (default image) and task (default classify) are fixed at creation; see docs/modalities.md. task "anomaly" is for motion and tabular projects and needs a label "normal"; tabular projects need featureNames; settings override the modality\'s preprocessing defaults.',
       body: createProjectBodySchema,
       response: { 201: projectSchema },
@@ -91,7 +91,7 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
 
   app.get<{ Params: { projectId: string } }>('/projects/:projectId', {
     config: { access: 'device' },
-    schema: { summary: 'One project with its sample counts and active model', tags: ['projects'], params: { type: 'object', properties: { projectId: idParam } }, response: { 200: projectSchema } },
+    schema: { operationId: 'getProject', summary: 'One project with its sample counts and active model', tags: ['projects'], params: { type: 'object', properties: { projectId: idParam } }, response: { 200: projectSchema } },
   }, async (request) => projects.get(request.params.projectId));
 }
 

@@ -20,7 +20,7 @@ export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, s
 
   app.get<{ Params: { projectId: string; sampleId: string } }>('/projects/:projectId/samples/:sampleId/content', {
     config: { access: 'device' },
-    schema: { summary: 'A sample as stored: the image, WAV clip, motion or tabular JSON, or text (deleted samples too, for an undo)', tags: ['samples'], params: sampleParams, produces: ['image/jpeg', 'image/png', 'image/webp', 'audio/wav', 'application/json', 'text/plain'] },
+    schema: { operationId: 'sampleContent', summary: 'A sample as stored: the image, WAV clip, motion or tabular JSON, or text (deleted samples too, for an undo)', tags: ['samples'], params: sampleParams, produces: ['image/jpeg', 'image/png', 'image/webp', 'audio/wav', 'application/json', 'text/plain'] },
   }, async (request, reply) => {
     const sample = sampleOf(request.params.projectId, request.params.sampleId);
     return reply.type(sample.mediaType).header('cache-control', 'private, max-age=31536000, immutable').send(await blobs.get(sample.sha256));
@@ -28,7 +28,7 @@ export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, s
 
   app.get<{ Params: { projectId: string; sampleId: string } }>('/projects/:projectId/samples/:sampleId/thumbnail', {
     config: { access: 'device' },
-    schema: { summary: 'A 96×96 JPEG of an image sample (made once, cached); other modalities: GET …/content', tags: ['samples'], params: sampleParams, produces: ['image/jpeg'] },
+    schema: { operationId: 'sampleThumbnail', summary: 'A 96×96 JPEG of an image sample (made once, cached); other modalities: GET …/content', tags: ['samples'], params: sampleParams, produces: ['image/jpeg'] },
   }, async (request, reply) => {
     const sample = sampleOf(request.params.projectId, request.params.sampleId);
     if (!sample.mediaType.startsWith('image/')) throw new OffgridError('NOT_FOUND', `Sample ${sample.id} is ${sample.mediaType}, not an image: only images have thumbnails. Read it with GET …/content.`);
@@ -38,7 +38,7 @@ export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, s
   app.post<{ Params: { projectId: string }; Body: { sampleIds: string[]; action: SampleEdit; label?: string } }>('/projects/:projectId/samples/edits', {
     config: { access: 'device' },
     schema: {
-      summary: 'Delete, restore (undo a delete) or move selected samples to another label', tags: ['samples'],
+      operationId: 'editSamples', summary: 'Delete, restore (undo a delete) or move selected samples to another label', tags: ['samples'],
       description: 'Deleted samples leave every list, count and future training snapshot at once, but keep their bytes, so "restore" undoes it; "purge" erases them. Each id is reported as changed, unchanged (already so, e.g. another phone did it first; or restoring into a label that was removed) or missing (not in this project).',
       params: projectParams,
       body: {
@@ -57,7 +57,7 @@ export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, s
   app.post<{ Params: { projectId: string }; Body: { sampleIds: string[] } }>('/projects/:projectId/samples/purge', {
     config: { access: 'device' },
     schema: {
-      summary: 'Erase samples everywhere: rows, stored training snapshots and their bytes (for privacy); models trained on them are marked', tags: ['samples'],
+      operationId: 'purgeSamples', summary: 'Erase samples everywhere: rows, stored training snapshots and their bytes (for privacy); models trained on them are marked', tags: ['samples'],
       description: 'Cannot be undone. The bytes are deleted unless another sample or model file has the same content. Model versions trained on a snapshot that held one get purgedSamples: retrain to forget them.',
       params: projectParams,
       body: { type: 'object', required: ['sampleIds'], additionalProperties: false, properties: { sampleIds } },

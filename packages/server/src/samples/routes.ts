@@ -63,7 +63,7 @@ export async function sampleRoutes(app: FastifyInstance, { projects, samples }: 
   app.get<{ Params: { projectId: string }; Querystring: { label?: string; limit: number; after?: string } }>('/projects/:projectId/samples', {
     config: { access: 'device' },
     schema: {
-      summary: "List a project's samples, oldest first (paged)", tags: ['samples'],
+      operationId: 'listSamples', summary: "List a project's samples, oldest first (paged)", tags: ['samples'],
       params: { type: 'object', properties: { projectId: idParam } },
       querystring: {
         type: 'object', additionalProperties: false,
@@ -81,7 +81,7 @@ export async function sampleRoutes(app: FastifyInstance, { projects, samples }: 
   app.post<UploadRoute>('/projects/:projectId/samples', {
     config: { access: 'device', maxDecodedBytes: MAX_DATASET_BYTES },
     schema: {
-      summary: "Upload one sample (raw body, ?label=), a multipart dataset (field name = label) or a CSV (tabular and text projects)", tags: ['samples'],
+      operationId: 'uploadSamples', summary: "Upload one sample (raw body, ?label=), a multipart dataset (field name = label) or a CSV (tabular and text projects)", tags: ['samples'],
       description: `The body's type follows the project's modality (docs/modalities.md): image/jpeg|png|webp (image, at most ${IMAGE_LIMITS.maxBytes} bytes), audio/wav (audio: PCM or float, 8–48 kHz, at most 10 s), application/json (motion: an offgrid.motion.v1 recording; tabular: {"features": number[]}), text/plain; charset=utf-8 (text: 1–5000 characters). Tabular and text projects also take text/csv with a header (label + the feature columns, or text + label): one sample per row, a result per row. Multipart: each file part's field name is its label; an optional "${CHECKSUMS_FIELD}" text field sent first maps filenames to hex sha256. A body of the wrong type for the project gets 415 naming the expected one. Any body may be sent with Content-Encoding: gzip (decoded-size caps apply).`,
       params: { type: 'object', properties: { projectId: idParam } },
       querystring: { type: 'object', properties: { label: labelSchema } },
