@@ -18,3 +18,6 @@ type Closed<T> = T extends readonly (infer Item)[]
 
 /** `WireType<typeof schema>`: the value a schema describes (optional where the schema does not require). */
 export type WireType<Schema extends JSONSchema> = Closed<FromSchema<Schema>>;
+
+/** What WireType takes: a JSON schema written `as const`. */
+export type WireSchema = JSONSchema;

@@ -2,14 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import { OffgridError } from '../errors.ts';
 import type { ServerContext } from '../context.ts';
 import { idParam } from '../schemas.ts';
+import type { WireTypeProvider } from '../http/wire-types.ts';
 
 export function pairingLink(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/$/, '')}/?pair=${encodeURIComponent(token)}`;
 }
 
-export async function pairingRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+export async function pairingRoutes(untyped: FastifyInstance, context: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
   const { keys } = context;
-  app.post<{ Body: { projectIds?: string[] } | null }>('/pairing/tokens', {
+  app.post('/pairing/tokens', {
     config: { access: 'admin' },
     schema: {
       operationId: 'createPairingToken', summary: 'Create a one-time pairing link (admin)', tags: ['keys'],
@@ -25,7 +27,7 @@ export async function pairingRoutes(app: FastifyInstance, context: ServerContext
     return { token, url: pairingLink(context.publicUrl, token), expiresAt };
   });
 
-  app.post<{ Body: { token: string; deviceName?: string } }>('/pairing/exchange', {
+  app.post('/pairing/exchange', {
     config: { access: 'public', limitPerAddress: true },
     schema: {
       operationId: 'exchangePairingToken', summary: 'Spend a pairing token on a device API key (no key needed)', tags: ['keys'],
@@ -38,6 +40,6 @@ export async function pairingRoutes(app: FastifyInstance, context: ServerContext
   }, async (request) => {
     const paired = keys.exchangePairingToken(request.body.token, request.body.deviceName ?? 'phone');
     if (!paired) throw new OffgridError('UNAUTHORIZED', 'This pairing link is unknown, already used or expired (links last 10 minutes). Ask for a new one on the workstation.');
-    return { apiKey: paired.apiKey, keyId: paired.record.id, scope: paired.record.scope };
+    return { apiKey: paired.apiKey, keyId: paired.record.id, scope: 'device' as const }; // pairing always makes a device key
   });
 }

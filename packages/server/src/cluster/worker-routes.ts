@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { WireTypeProvider } from '../http/wire-types.ts';
 import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import type { TrialProgress } from '@offgrid/engine';
@@ -18,7 +19,8 @@ const CHECKPOINT_LIMIT = 512 * 1024 * 1024;
  * What `offgrid worker` processes call, with a worker key only (see keyMayCall): the queue's connection, the
  * inputs of queued trials, and the trials' checkpoints, progress and results. Nothing here reaches a project.
  */
-export async function workerRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+export async function workerRoutes(untyped: FastifyInstance, context: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
   const coordinator = (): Coordinator => {
     if (!context.coordinator) throw new OffgridError('CONFLICT', 'This server is not a coordinator: start it with `offgrid serve --queue redis://:<password>@<LAN address>:6379` (or "queue" in its config file) before starting workers.');
     return context.coordinator;
@@ -33,7 +35,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
     },
   }, async () => coordinator().queue);
 
-  app.post<{ Body: { name: string; cores: number; concurrency: number; accelerator: string; acceleratorReason?: string } }>('/worker/heartbeat', {
+  app.post('/worker/heartbeat', {
     config: { access: 'worker' },
     schema: {
       operationId: 'sendWorkerHeartbeat', summary: 'A worker is alive, and what it offers (worker key); /ready lists it', tags: ['workers'],
@@ -45,10 +47,10 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
     },
   }, async (request, reply) => {
     coordinator().board.heartbeat(request.body);
-    return reply.code(204).send();
+    return reply.code(204).send(null); // the 204 schema says null; Fastify sends no body for a 204 either way
   });
 
-  app.get<{ Params: { sha256: string } }>('/worker/inputs/:sha256', {
+  app.get('/worker/inputs/:sha256', {
     config: { access: 'worker' },
     schema: {
       operationId: 'getTrialInput', summary: 'A queued trial\'s input (its samples), by sha256 (worker key); check the digest before use', tags: ['workers'],
@@ -60,7 +62,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
     return reply.type('application/octet-stream').send(await inputs.get(request.params.sha256));
   });
 
-  app.get<{ Params: { trialId: string } }>('/worker/trials/:trialId/checkpoint', {
+  app.get('/worker/trials/:trialId/checkpoint', {
     config: { access: 'worker' },
     schema: { operationId: 'getTrialCheckpoint', summary: 'The newest checkpoint of a trial, to resume it (worker key); 204 when it starts from scratch', tags: ['workers'], params: trialParams },
   }, async (request, reply) => {
@@ -83,6 +85,8 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
     return { wanted: coordinator().board.checkpoint(request.params.trialId, { epoch, optimizerStep, bytes: new Uint8Array(request.body) }) };
   });
 
+  // The engine's TrialProgress and the wire result are only sketched in the schema (the worker and the coordinator
+  // run the same code): their types come from the engine, not from the schema.
   app.post<{ Params: { trialId: string }; Body: { worker?: string; progress: TrialProgress } }>('/worker/trials/:trialId/progress', {
     config: { access: 'worker' },
     schema: {
@@ -108,7 +112,7 @@ export async function workerRoutes(app: FastifyInstance, context: ServerContext)
     },
   }, async (request) => ({ outcome: coordinator().board.commit(request.params.trialId, resultFromWire(request.body.result), request.body.worker) }));
 
-  app.post<{ Params: { trialId: string }; Body: { worker?: string; message: string } }>('/worker/trials/:trialId/failure', {
+  app.post('/worker/trials/:trialId/failure', {
     config: { access: 'worker' },
     schema: {
       operationId: 'reportTrialFailure', summary: 'Deliver a trial\'s training error (worker key); it is the trial\'s outcome, not retried', tags: ['workers'], params: trialParams,

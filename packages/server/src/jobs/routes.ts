@@ -3,6 +3,7 @@ import { NORMAL_LABEL } from '@offgrid/features';
 import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import { idParam, jobSchema } from '../schemas.ts';
+import type { WireTypeProvider } from '../http/wire-types.ts';
 import { isWebSocketUpgrade, offeredProtocols, WS_KEY_PREFIX, WS_PROTOCOL } from '../auth/require-key.ts';
 import { FINAL_STATUSES, type Job, type JobStore, type TrainRequest } from './job-store.ts';
 import type { JobRunner } from './job-runner.ts';
@@ -10,14 +11,15 @@ import type { ApiKeyRecord } from '../auth/keys.ts';
 
 const MIN_SAMPLES_PER_LABEL = 2;
 const DEFAULT_REQUEST: TrainRequest = { budgetSeconds: 120, seed: 0 };
-const jobParams = { type: 'object', properties: { jobId: idParam } } as const;
+const jobParams = { type: 'object', required: ['jobId'], properties: { jobId: idParam } } as const;
 
-export async function jobRoutes(app: FastifyInstance, { projects, samples, jobStore, jobs }: ServerContext): Promise<void> {
-  app.post<{ Params: { projectId: string }; Body: Partial<TrainRequest> | undefined }>('/projects/:projectId/train', {
+export async function jobRoutes(untyped: FastifyInstance, { projects, samples, jobStore, jobs }: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
+  app.post('/projects/:projectId/train', {
     config: { access: 'device' },
     schema: {
       operationId: 'startTraining', summary: "Snapshot the project's samples and queue a training job", tags: ['jobs'],
-      params: { type: 'object', properties: { projectId: idParam } },
+      params: { type: 'object', required: ['projectId'], properties: { projectId: idParam } },
       description: 'The job searches model families and hyperparameters (TPE + ASHA) for budgetSeconds, retrains the winner, quantizes it to int8 and evaluates both files on a held-out test split; the result is a model version with its report.',
       body: {
         type: 'object', additionalProperties: false,
@@ -51,12 +53,12 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
     return reply.code(202).send(job);
   });
 
-  app.get<{ Params: { projectId: string }; Querystring: { active?: boolean; limit?: number } }>('/projects/:projectId/jobs', {
+  app.get('/projects/:projectId/jobs', {
     config: { access: 'device' },
     schema: {
       operationId: 'listJobs', summary: "A project's training jobs, newest first", tags: ['jobs'],
       description: 'With active=true only queued and running jobs: an app that was closed or reloaded during training finds its job here and watches it again.',
-      params: { type: 'object', properties: { projectId: idParam } },
+      params: { type: 'object', required: ['projectId'], properties: { projectId: idParam } },
       querystring: {
         type: 'object', additionalProperties: false,
         properties: {
@@ -68,18 +70,18 @@ export async function jobRoutes(app: FastifyInstance, { projects, samples, jobSt
     },
   }, async (request) => ({ jobs: jobStore.listForProject(projects.get(request.params.projectId).id, request.query) }));
 
-  app.get<{ Params: { jobId: string } }>('/jobs/:jobId', {
+  app.get('/jobs/:jobId', {
     config: { access: 'device' },
     schema: { operationId: 'getJob', summary: 'A training job (poll)', tags: ['jobs'], params: jobParams, response: { 200: jobSchema } },
   }, async (request) => jobStore.get(request.params.jobId));
 
-  app.post<{ Params: { jobId: string } }>('/jobs/:jobId/cancel', {
+  app.post('/jobs/:jobId/cancel', {
     config: { access: 'device' },
     schema: { operationId: 'cancelJob', summary: 'Cancel a queued or running job', tags: ['jobs'], params: jobParams, response: { 200: jobSchema } },
   }, async (request) => jobs.cancel(request.params.jobId));
 
   // Server-Sent Events: the current state at once, then every change, closed after a final status.
-  app.get<{ Params: { jobId: string } }>('/jobs/:jobId/events', {
+  app.get('/jobs/:jobId/events', {
     config: { access: 'device' },
     schema: { operationId: 'jobEvents', summary: 'Live job progress as Server-Sent Events (event: job, data: Job JSON); closes after a final status', tags: ['jobs'], params: jobParams, produces: ['text/event-stream'] },
   }, async (request, reply) => {

@@ -5,9 +5,10 @@ import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import { parseRange } from '../http/range.ts';
 import { idParam, modelSchema, projectSchema, trainReportSchema } from '../schemas.ts';
+import type { WireTypeProvider } from '../http/wire-types.ts';
 import { MODEL_FILE_VARIANTS, type ModelVersion } from './model-store.ts';
 
-const modelParams = { type: 'object', properties: { modelId: idParam } } as const;
+const modelParams = { type: 'object', required: ['modelId'], properties: { modelId: idParam } } as const;
 
 /**
  * The report page is inline CSS and SVG, nothing else: no script runs on the app's origin (where the app keeps its
@@ -15,22 +16,23 @@ const modelParams = { type: 'object', properties: { modelId: idParam } } as cons
  */
 export const REPORT_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; sandbox";
 
-export async function modelRoutes(app: FastifyInstance, { projects, models, blobs }: ServerContext): Promise<void> {
-  app.get<{ Params: { projectId: string } }>('/projects/:projectId/models', {
+export async function modelRoutes(untyped: FastifyInstance, { projects, models, blobs }: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
+  app.get('/projects/:projectId/models', {
     config: { access: 'device' },
     schema: {
       operationId: 'listModels', summary: "List a project's model versions, newest first", tags: ['models'],
-      params: { type: 'object', properties: { projectId: idParam } },
+      params: { type: 'object', required: ['projectId'], properties: { projectId: idParam } },
       response: { 200: { type: 'object', required: ['models'], properties: { models: { type: 'array', items: modelSchema } } } },
     },
   }, async (request) => ({ models: models.list(projects.get(request.params.projectId).id) }));
 
-  app.get<{ Params: { modelId: string } }>('/models/:modelId', {
+  app.get('/models/:modelId', {
     config: { access: 'device' },
     schema: { operationId: 'getModel', summary: 'One model version', tags: ['models'], params: modelParams, response: { 200: modelSchema } },
   }, async (request) => models.get(request.params.modelId));
 
-  app.post<{ Params: { modelId: string }; Body: { pin?: boolean } | undefined }>('/models/:modelId/activate', {
+  app.post('/models/:modelId/activate', {
     config: { access: 'device' },
     schema: {
       operationId: 'activateModel', summary: "Make this version the project's active model (rollback = activate an older one)", tags: ['models'],
@@ -44,16 +46,16 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
     return projects.get(projectId);
   });
 
-  app.delete<{ Params: { modelId: string } }>('/models/:modelId', {
+  app.delete('/models/:modelId', {
     config: { access: 'device' },
     schema: { operationId: 'deleteModel', summary: 'Delete a version and its files (not the active one)', tags: ['models'], params: modelParams, response: { 204: { type: 'null' } } },
   }, async (request, reply) => {
     const { sha256s } = models.delete(request.params.modelId);
     for (const sha256 of sha256s) blobs.deleteIfUnreferenced(sha256, () => models.blobReferenced(sha256));
-    return reply.code(204).send();
+    return reply.code(204).send(null); // the 204 schema says null; Fastify sends no body for a 204 either way
   });
 
-  app.get<{ Params: { modelId: string } }>('/models/:modelId/report', {
+  app.get('/models/:modelId/report', {
     config: { access: 'device' },
     schema: {
       operationId: 'getModelReport', summary: "The training report (report.json): winner, test metrics for float32 and int8, sizes and every trial's learning curve", tags: ['models'],
@@ -64,7 +66,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
     return reply.type('application/json').send(JSON.parse(await readFile(path, 'utf8')));
   });
 
-  app.get<{ Params: { modelId: string } }>('/models/:modelId/report.html', {
+  app.get('/models/:modelId/report.html', {
     config: { access: 'device' },
     schema: { operationId: 'getModelReportHtml', summary: 'The training report as a self-contained page (leaderboard, learning curves, confusion matrix)', tags: ['models'], params: modelParams, produces: ['text/html'] },
   }, async (request, reply) => {
@@ -73,7 +75,7 @@ export async function modelRoutes(app: FastifyInstance, { projects, models, blob
       .header('content-length', artifact.sizeBytes).send(createReadStream(blobs.pathOf(artifact.sha256)));
   });
 
-  app.get<{ Params: { modelId: string }; Querystring: { variant: string } }>('/models/:modelId/download', {
+  app.get('/models/:modelId/download', {
     config: { access: 'device' },
     schema: {
       operationId: 'downloadModel', summary: 'Download a model file (.tflite), or its probe samples (JSON); supports ETag/If-None-Match and single byte ranges', tags: ['models'],

@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import type { Readable } from 'node:stream';
 import { idParam, projectSchema } from '../schemas.ts';
-import type { CreateFields } from './project-store.ts';
+import type { WireTypeProvider } from '../http/wire-types.ts';
 import { createProjectBodySchema } from './project-fields.ts';
 import { parseLabel } from './labels.ts';
 import { keyReaches } from '../auth/require-key.ts';
@@ -13,19 +13,20 @@ import { manifestChecks, type ManifestChecks } from '../archive/manifest-checks.
 /** Media types an archive may be posted as (gzip is detected by its magic bytes, or sent with Content-Encoding: gzip). */
 export const ARCHIVE_MEDIA_TYPES = ['application/x-tar', 'application/gzip', 'application/x-gzip', 'application/octet-stream'];
 
-export async function projectRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+export async function projectRoutes(untyped: FastifyInstance, context: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
   const { projects } = context;
   // Archives stream through the import handler (to temp files while hashed), never buffered whole.
   app.addContentTypeParser(ARCHIVE_MEDIA_TYPES, (_request, payload, done) => done(null, payload));
   // An archive's rows pass the routes' own validator (compiled once the app is ready, on the first import).
   let checks: ManifestChecks | undefined;
 
-  app.get<{ Params: { projectId: string } }>('/projects/:projectId/export', {
+  app.get('/projects/:projectId/export', {
     config: { access: 'admin' },
     schema: {
       operationId: 'exportProject', summary: 'Export a project as one tar archive (manifest.json + every image and model file) for backup or moving machines', tags: ['projects'],
       description: 'application/x-tar: manifest.json (project, samples with labels and sha256, dataset snapshots, jobs, models with artifacts, file list) then blobs/<sha256> for each file. Admin key.',
-      params: { type: 'object', properties: { projectId: idParam } },
+      params: { type: 'object', required: ['projectId'], properties: { projectId: idParam } },
       produces: ['application/x-tar'],
     },
   }, async (request, reply) => {
@@ -68,7 +69,7 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     schema: { operationId: 'listProjects', summary: "List projects (a device key sees the projects in its scope)", tags: ['projects'], response: { 200: { type: 'object', required: ['projects'], properties: { projects: { type: 'array', items: projectSchema } } } } },
   }, async (request) => ({ projects: projects.list().filter((project) => keyReaches(request.apiKey, project.id)) }));
 
-  app.post<{ Body: { name: string; labels: string[] } & CreateFields }>('/projects', {
+  app.post('/projects', {
     config: { access: 'device' },
     schema: {
       operationId: 'createProject', summary: 'Create a project with its labels and modality', tags: ['projects'],
@@ -89,9 +90,9 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     return reply.code(201).send(project);
   });
 
-  app.get<{ Params: { projectId: string } }>('/projects/:projectId', {
+  app.get('/projects/:projectId', {
     config: { access: 'device' },
-    schema: { operationId: 'getProject', summary: 'One project with its sample counts and active model', tags: ['projects'], params: { type: 'object', properties: { projectId: idParam } }, response: { 200: projectSchema } },
+    schema: { operationId: 'getProject', summary: 'One project with its sample counts and active model', tags: ['projects'], params: { type: 'object', required: ['projectId'], properties: { projectId: idParam } }, response: { 200: projectSchema } },
   }, async (request) => projects.get(request.params.projectId));
 }
 

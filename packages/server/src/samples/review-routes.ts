@@ -2,15 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import { idParam, projectSchema } from '../schemas.ts';
-import { deleteUnneededFiles, SampleEdits, type SampleEdit } from './sample-edits.ts';
+import type { WireTypeProvider } from '../http/wire-types.ts';
+import { deleteUnneededFiles, SampleEdits } from './sample-edits.ts';
 
-const sampleParams = { type: 'object', properties: { projectId: idParam, sampleId: idParam } } as const;
-const projectParams = { type: 'object', properties: { projectId: idParam } } as const;
+const sampleParams = { type: 'object', required: ['projectId', 'sampleId'], properties: { projectId: idParam, sampleId: idParam } } as const;
+const projectParams = { type: 'object', required: ['projectId'], properties: { projectId: idParam } } as const;
 const sampleIds = { type: 'array', minItems: 1, maxItems: 1000, uniqueItems: true, items: idParam } as const;
 const idList = { type: 'array', items: { type: 'string' } } as const;
 
 /** Reviewing a project's data on the phone: see a sample (bytes or thumbnail), delete, restore, move, purge. */
-export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, samples, blobs, models, thumbnails }: ServerContext): Promise<void> {
+export async function sampleReviewRoutes(untyped: FastifyInstance, { db, projects, samples, blobs, models, thumbnails }: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
   const edits = new SampleEdits(db);
   const sampleOf = (projectId: string, sampleId: string) => {
     const [sample] = samples.listByIds([sampleId]);
@@ -18,7 +20,7 @@ export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, s
     return sample;
   };
 
-  app.get<{ Params: { projectId: string; sampleId: string } }>('/projects/:projectId/samples/:sampleId/content', {
+  app.get('/projects/:projectId/samples/:sampleId/content', {
     config: { access: 'device' },
     schema: { operationId: 'sampleContent', summary: 'A sample as stored: the image, WAV clip, motion or tabular JSON, or text (deleted samples too, for an undo)', tags: ['samples'], params: sampleParams, produces: ['image/jpeg', 'image/png', 'image/webp', 'audio/wav', 'application/json', 'text/plain'] },
   }, async (request, reply) => {
@@ -26,7 +28,7 @@ export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, s
     return reply.type(sample.mediaType).header('cache-control', 'private, max-age=31536000, immutable').send(await blobs.get(sample.sha256));
   });
 
-  app.get<{ Params: { projectId: string; sampleId: string } }>('/projects/:projectId/samples/:sampleId/thumbnail', {
+  app.get('/projects/:projectId/samples/:sampleId/thumbnail', {
     config: { access: 'device' },
     schema: { operationId: 'sampleThumbnail', summary: 'A 96×96 JPEG of an image sample (made once, cached); other modalities: GET …/content', tags: ['samples'], params: sampleParams, produces: ['image/jpeg'] },
   }, async (request, reply) => {
@@ -35,7 +37,7 @@ export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, s
     return reply.type('image/jpeg').header('cache-control', 'private, max-age=31536000, immutable').send(await thumbnails.of(sample.sha256, () => blobs.get(sample.sha256)));
   });
 
-  app.post<{ Params: { projectId: string }; Body: { sampleIds: string[]; action: SampleEdit; label?: string } }>('/projects/:projectId/samples/edits', {
+  app.post('/projects/:projectId/samples/edits', {
     config: { access: 'device' },
     schema: {
       operationId: 'editSamples', summary: 'Delete, restore (undo a delete) or move selected samples to another label', tags: ['samples'],
@@ -54,7 +56,7 @@ export async function sampleReviewRoutes(app: FastifyInstance, { db, projects, s
     return { ...result, project: projects.get(project.id) };
   });
 
-  app.post<{ Params: { projectId: string }; Body: { sampleIds: string[] } }>('/projects/:projectId/samples/purge', {
+  app.post('/projects/:projectId/samples/purge', {
     config: { access: 'device' },
     schema: {
       operationId: 'purgeSamples', summary: 'Erase samples everywhere: rows, stored training snapshots and their bytes (for privacy); models trained on them are marked', tags: ['samples'],
