@@ -21,10 +21,7 @@ const CHECKPOINT_LIMIT = 512 * 1024 * 1024;
  */
 export async function workerRoutes(untyped: FastifyInstance, context: ServerContext): Promise<void> {
   const app = untyped.withTypeProvider<WireTypeProvider>();
-  const coordinator = (): Coordinator => {
-    if (!context.coordinator) throw new OffgridError('CONFLICT', 'This server is not a coordinator: start it with `offgrid serve --queue redis://:<password>@<LAN address>:6379` (or "queue" in its config file) before starting workers.');
-    return context.coordinator;
-  };
+  const coordinator = () => coordinatorOf(context);
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: CHECKPOINT_LIMIT }, (_request, body, done) => done(null, body));
 
   app.get('/worker/queue', {
@@ -62,6 +59,13 @@ export async function workerRoutes(untyped: FastifyInstance, context: ServerCont
     return reply.type('application/octet-stream').send(await inputs.get(request.params.sha256));
   });
 
+  await trialRoutes(untyped, context);
+}
+
+/** A queued trial's life as its worker reports it: checkpoints to resume from, progress, and its outcome. */
+async function trialRoutes(untyped: FastifyInstance, context: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
+  const coordinator = () => coordinatorOf(context);
   app.get('/worker/trials/:trialId/checkpoint', {
     config: { access: 'worker' },
     schema: { operationId: 'getTrialCheckpoint', summary: 'The newest checkpoint of a trial, to resume it (worker key); 204 when it starts from scratch', tags: ['workers'], params: trialParams },
@@ -120,4 +124,9 @@ export async function workerRoutes(untyped: FastifyInstance, context: ServerCont
       response: { 200: commitSchema },
     },
   }, async (request) => ({ outcome: coordinator().board.fail(request.params.trialId, `${request.body.message} (on ${request.body.worker ?? 'a worker'})`, request.body.worker) }));
+}
+
+function coordinatorOf(context: ServerContext): Coordinator {
+  if (!context.coordinator) throw new OffgridError('CONFLICT', 'This server is not a coordinator: start it with `offgrid serve --queue redis://:<password>@<LAN address>:6379` (or "queue" in its config file) before starting workers.');
+  return context.coordinator;
 }

@@ -50,17 +50,7 @@ const resultItem = {
 
 export async function sampleRoutes(untyped: FastifyInstance, { projects, samples }: ServerContext): Promise<void> {
   const app = untyped.withTypeProvider<WireTypeProvider>();
-  // Raw image bodies arrive as one Buffer; the byte cap is enforced while streaming (after gunzip), before anything is decoded.
-  app.addContentTypeParser([...IMAGE_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: IMAGE_LIMITS.maxBytes }, (_request, body, done) => done(null, body));
-  // Audio, motion/tabular JSON, text and CSV: buffered up to the project's modality's cap (only the upload route takes bodies here).
-  app.addContentTypeParser(RAW_MEDIA_TYPES, cappedBuffer((request) => {
-    const project = projects.get((request.params as { projectId: string }).projectId);
-    return mediaTypeOf(request.headers['content-type']) === CSV_MEDIA_TYPE
-      ? { maxBytes: CSV_LIMITS.maxBytes, limitText: `CSV uploads are limited to ${CSV_LIMITS.maxBytes / 1024 / 1024} MiB; split the file` }
-      : UPLOAD_FORMATS[project.modality];
-  }));
-  // Datasets stream through the handler; the payload is already gunzipped when the client compressed it.
-  app.addContentTypeParser('multipart/form-data', (_request, payload, done) => done(null, payload));
+  addUploadParsers(untyped, projects);
 
   app.get('/projects/:projectId/samples', {
     config: { access: 'device' },
@@ -139,6 +129,21 @@ export async function sampleRoutes(untyped: FastifyInstance, { projects, samples
 }
 
 /** 415 unless the Content-Type is one the project's modality takes (text must be UTF-8). */
+/** The body parsers of the upload route (the plugin's only route that takes bodies other than JSON). */
+function addUploadParsers(app: FastifyInstance, projects: ServerContext['projects']): void {
+  // Raw image bodies arrive as one Buffer; the byte cap is enforced while streaming (after gunzip), before anything is decoded.
+  app.addContentTypeParser([...IMAGE_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: IMAGE_LIMITS.maxBytes }, (_request, body, done) => done(null, body));
+  // Audio, motion/tabular JSON, text and CSV: buffered up to the project's modality's cap (only the upload route takes bodies here).
+  app.addContentTypeParser(RAW_MEDIA_TYPES, cappedBuffer((request) => {
+    const project = projects.get((request.params as { projectId: string }).projectId);
+    return mediaTypeOf(request.headers['content-type']) === CSV_MEDIA_TYPE
+      ? { maxBytes: CSV_LIMITS.maxBytes, limitText: `CSV uploads are limited to ${CSV_LIMITS.maxBytes / 1024 / 1024} MiB; split the file` }
+      : UPLOAD_FORMATS[project.modality];
+  }));
+  // Datasets stream through the handler; the payload is already gunzipped when the client compressed it.
+  app.addContentTypeParser('multipart/form-data', (_request, payload, done) => done(null, payload));
+}
+
 function checkContentType(project: Project, contentType: string | undefined): void {
   const mediaType = mediaTypeOf(contentType);
   if (mediaType === 'multipart/form-data' || (mediaType === CSV_MEDIA_TYPE && acceptsCsv(project))) return;
