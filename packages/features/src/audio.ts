@@ -9,28 +9,32 @@
  * bin left out, then ln(mel energy + logOffset).
  */
 import { isPowerOfTwo, powerSpectrum } from './fft.ts';
+import type { WireType } from './wire-type.ts';
 
 export { decodeWav, encodeWav, type DecodedAudio } from './wav.ts';
 
-export interface AudioSpec {
-  /** The model's sample rate; clips are resampled to it. */
-  sampleRate: number;
-  /** Clip length: shorter clips are zero-padded at the end, longer ones centre-cropped. */
-  clipSeconds: number;
-  /** Window length and step in samples (400/160 = 25 ms / 10 ms at 16 kHz). */
-  frameLength: number;
-  hopLength: number;
-  /** FFT size (a power of two ≥ frameLength). */
-  fftSize: number;
-  melBands: number;
-  /** Mel filterbank range in Hz (fMax ≤ sampleRate / 2). */
-  fMin: number;
-  fMax: number;
-  /** Added before the natural log so silence stays finite. */
-  logOffset: number;
-  /** Applied last, (logMel - mean) / std, when present: computed on the training set, stored with the model. */
-  normalization?: { mean: number; std: number };
-}
+/**
+ * What a model's audio input is made with. As a JSON schema, the one spelling of the shape: the server's model and
+ * report schemas (and through them the SDK's AudioPreprocessing) reuse it, and AudioSpec is derived from it.
+ */
+export const audioSpecSchema = {
+  type: 'object', required: ['sampleRate', 'clipSeconds', 'frameLength', 'hopLength', 'fftSize', 'melBands', 'fMin', 'fMax', 'logOffset'],
+  properties: {
+    sampleRate: { type: 'integer', description: "The model's sample rate; clips are resampled to it." },
+    clipSeconds: { type: 'number', description: 'Clip length: shorter clips are zero-padded at the end, longer ones centre-cropped.' },
+    frameLength: { type: 'integer', description: 'Window length in samples (400 = 25 ms at 16 kHz).' },
+    hopLength: { type: 'integer', description: 'Step between windows in samples (160 = 10 ms at 16 kHz).' },
+    fftSize: { type: 'integer', description: 'FFT size (a power of two ≥ frameLength).' },
+    melBands: { type: 'integer' },
+    fMin: { type: 'number', description: 'Mel filterbank range in Hz (fMax ≤ sampleRate / 2).' }, fMax: { type: 'number' },
+    logOffset: { type: 'number', description: 'Added before the natural log so silence stays finite.' },
+    normalization: {
+      type: 'object', required: ['mean', 'std'], properties: { mean: { type: 'number' }, std: { type: 'number' } },
+      description: 'Applied last, (logMel - mean) / std, when present: computed on the training set, stored with the model.',
+    },
+  },
+} as const;
+export type AudioSpec = WireType<typeof audioSpecSchema>;
 
 export const DEFAULT_AUDIO_SPEC: Readonly<AudioSpec> = Object.freeze({
   sampleRate: 16000, clipSeconds: 1, frameLength: 400, hopLength: 160, fftSize: 512, melBands: 40, fMin: 20, fMax: 8000, logOffset: 1e-6,

@@ -9,3 +9,4 @@ export * from './tabular.ts';
 export { fft, powerSpectrum, nextPowerOfTwo, isPowerOfTwo } from './fft.ts';
 export * from './probes.ts';
 export * from './random.ts';
+export type { WireSchema, WireType } from './wire-type.ts';

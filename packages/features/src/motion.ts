@@ -4,6 +4,7 @@
  */
 import { fft, nextPowerOfTwo } from './fft.ts';
 import { resampleLinear } from './audio.ts';
+import type { WireType } from './wire-type.ts';
 
 export const MOTION_FORMAT = 'offgrid.motion.v1';
 
@@ -25,19 +26,25 @@ export interface MotionRecording {
   data: Float32Array;
 }
 
-export interface MotionSpec {
-  /** Recordings are resampled to this rate. */
-  rateHz: number;
-  /** Channels of a window, in this order. */
-  channels: MotionChannel[];
-  windowSeconds: number;
-  /** Step between window starts (windows overlap when stride < window). */
-  strideSeconds: number;
-  /** Applied to each channel of a window when present, (value - mean[c]) / std[c]: fitted on the training set. */
-  normalization?: { mean: number[]; std: number[] };
-  /** Frequency bands per channel in spectralFeatures (8 when absent). */
-  spectralBins?: number;
-}
+/**
+ * What a motion model's windows are made with. As a JSON schema, the one spelling of the shape: the server's model
+ * and report schemas (and through them the SDK's MotionPreprocessing) reuse it, and MotionSpec is derived from it.
+ */
+export const motionSpecSchema = {
+  type: 'object', required: ['rateHz', 'channels', 'windowSeconds', 'strideSeconds'],
+  properties: {
+    rateHz: { type: 'number', description: 'Recordings are resampled to this rate.' },
+    channels: { type: 'array', items: { type: 'string', enum: [...MOTION_CHANNELS] }, description: 'Channels of a window, in this order.' },
+    windowSeconds: { type: 'number' },
+    strideSeconds: { type: 'number', description: 'Step between window starts (windows overlap when stride < window).' },
+    normalization: {
+      type: 'object', required: ['mean', 'std'], properties: { mean: { type: 'array', items: { type: 'number' } }, std: { type: 'array', items: { type: 'number' } } },
+      description: 'Applied to each channel of a window when present, (value - mean[c]) / std[c]: fitted on the training set.',
+    },
+    spectralBins: { type: 'integer', description: 'Frequency bands per channel in spectralFeatures (8 when absent).' },
+  },
+} as const;
+export type MotionSpec = WireType<typeof motionSpecSchema>;
 
 export const DEFAULT_MOTION_SPEC: Readonly<MotionSpec> = Object.freeze<MotionSpec>({
   rateHz: 50, channels: ['ax', 'ay', 'az', 'gx', 'gy', 'gz'], windowSeconds: 2, strideSeconds: 1,

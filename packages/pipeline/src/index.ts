@@ -7,4 +7,4 @@ export { renderReportHtml } from './report-html.ts';
 export type { AnomalyMetrics, EvaluationSummary, InputPreprocessing, MotionFeatures, SplitGrouping, TrainReport, TrialSummary } from './report.ts';
 export { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 export { readCheckpoint, writeCheckpoint } from './checkpoint-files.ts';
-export { SearchProgressTracker, type LeaderboardRow, type SearchProgress } from './search-progress.ts';
+export { SearchProgressTracker, acceleratorFallbackSchema, leaderboardRowSchema, searchProgressSchema, type LeaderboardRow, type SearchProgress } from './search-progress.ts';

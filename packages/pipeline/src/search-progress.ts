@@ -1,44 +1,52 @@
-import type { PipelineEvent, PipelinePhase } from './train-pipeline.ts';
-import type { AcceleratorFallback } from '@offgrid/engine';
+import type { PipelineEvent } from './train-pipeline.ts';
 import type { TrialSummary } from './report.ts';
+import type { WireType } from '@offgrid/features';
+
+const optionalNumber = { type: 'number' } as const;
+
+/** When, during what and why WebGPU failed in a search (engine AcceleratorFallback). */
+export const acceleratorFallbackSchema = {
+  type: 'object', required: ['at', 'during', 'error'],
+  description: 'What failed (device lost, out of memory, a kernel error), when, and during which training ("trial 3"): that training was rerun on wasm (from its checkpoint of epoch resumedFromEpoch, when it had one), and everything after it trained on wasm.',
+  properties: { at: { type: 'string' }, during: { type: 'string' }, error: { type: 'string' }, resumedFromEpoch: { type: 'integer' } },
+} as const;
 
 /** One row of the live leaderboard. `epochs`: epochs trained so far (the trial's resource). */
-export interface LeaderboardRow {
-  trialNumber: number;
-  family: string;
-  /** running | completed | pruned | infeasible | failed | interrupted */
-  status: string;
-  valAccuracy?: number;
-  epochs: number;
-  /** The machine training it now or last, where trials go through a queue (TrialProgress.machine). */
-  machine?: string;
-}
+export const leaderboardRowSchema = {
+  type: 'object',
+  required: ['trialNumber', 'family', 'status', 'epochs'],
+  properties: {
+    trialNumber: { type: 'integer' }, family: { type: 'string' },
+    status: { type: 'string', description: 'running | completed | pruned | infeasible | failed | interrupted' },
+    valAccuracy: optionalNumber, epochs: { type: 'integer', description: 'Epochs trained so far.' },
+    machine: { type: 'string', description: 'The machine training it now or last, when trials go through a queue (a worker\'s name; "coordinator" for the server\'s own cores).' },
+  },
+} as const;
 
-/** A whole search as one progress snapshot: what a server job streams and a terminal view draws. */
-export interface SearchProgress {
-  phase: 'preparing' | PipelinePhase | 'done';
-  /** Elapsed share of the budget, 0..1, never decreasing (1 only when done). */
-  fraction: number;
-  elapsedSeconds: number;
-  /** Time left in the budget (the pipeline never runs past it by more than one epoch). */
-  etaSeconds: number;
-  /** The trial whose progress came last (-1: the winner being retrained). */
-  trialNumber?: number;
-  family?: string;
-  /** That trial's 1-based epoch and planned epochs (0 before any trial reports). */
-  epoch: number;
-  epochs: number;
-  loss?: number;
-  accuracy?: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  /** Trials that reached a final status, those from an interrupted earlier run included. */
-  trialsFinished: number;
-  /** Best first by validation accuracy; at most `topN` rows. */
-  leaderboard: LeaderboardRow[];
-  /** Set once WebGPU failed during the search: what failed, when, and during which training (it and all after it train on wasm). */
-  acceleratorFallback?: AcceleratorFallback;
-}
+/**
+ * A whole search as one progress snapshot: what a server job streams (its `progress`) and a terminal view draws.
+ * The JSON schema is the one spelling: the server validates and serializes with it, the SDK's JobProgress is
+ * generated from it, and SearchProgress is derived from it.
+ */
+export const searchProgressSchema = {
+  type: 'object',
+  required: ['phase', 'fraction', 'elapsedSeconds', 'etaSeconds', 'epoch', 'epochs', 'trialsFinished', 'leaderboard'],
+  properties: {
+    phase: { type: 'string', enum: ['preparing', 'searching', 'retraining', 'quantizing', 'evaluating', 'done'] },
+    fraction: { type: 'number', description: 'Elapsed share of the budget, 0..1, never decreasing within a run (1 when done).' },
+    elapsedSeconds: { type: 'number' }, etaSeconds: { type: 'number', description: 'Budget left.' },
+    trialNumber: { type: 'integer', description: 'The trial that reported last; -1 while the winner is retrained.' },
+    family: { type: 'string' },
+    epoch: { type: 'integer', description: "That trial's 1-based epoch (0 before any trial reported)." }, epochs: { type: 'integer' },
+    loss: optionalNumber, accuracy: optionalNumber, valLoss: optionalNumber, valAccuracy: optionalNumber,
+    trialsFinished: { type: 'integer' },
+    leaderboard: { type: 'array', items: leaderboardRowSchema, description: 'Top 10 trials by validation accuracy.' },
+    acceleratorFallback: { ...acceleratorFallbackSchema, description: `Set once WebGPU failed during the search. ${acceleratorFallbackSchema.description}` },
+  },
+} as const;
+
+export type LeaderboardRow = WireType<typeof leaderboardRowSchema>;
+export type SearchProgress = WireType<typeof searchProgressSchema>;
 
 const FINAL_TRIAL_STATUSES = new Set(['completed', 'pruned', 'infeasible', 'failed']);
 /** Below 1 until the pipeline returns: the last phases take time the budget share cannot show. */

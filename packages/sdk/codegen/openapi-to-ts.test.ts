@@ -28,34 +28,33 @@ const document: OpenApiDocument = {
   paths: {
     '/api/v1/pets/{petId}': {
       get: {
-        summary: 'One pet',
+        operationId: 'getPet', summary: 'One pet',
         parameters: [{ in: 'path', name: 'petId', required: true, schema: { type: 'string' } }],
         responses: { 200: { content: { 'application/json': { schema: pet } } } },
       },
-      delete: { parameters: [{ in: 'path', name: 'petId', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'gone' } } },
+      delete: { operationId: 'deletePet', parameters: [{ in: 'path', name: 'petId', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'gone' } } },
     },
     '/api/v1/pets': {
       get: {
-        parameters: [{ in: 'query', name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 10, default: 5 } }],
+        operationId: 'listPets', parameters: [{ in: 'query', name: 'limit', schema: { type: 'integer', minimum: 1, maximum: 10, default: 5 } }],
         responses: { 200: { content: { 'application/json': { schema: { type: 'object', required: ['pets'], properties: { pets: { type: 'array', items: pet } } } } } } },
       },
       post: {
-        requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: pet.properties!.kind } } } } },
+        operationId: 'createPet', requestBody: { content: { 'application/json': { schema: { type: 'object', required: ['kind'], additionalProperties: false, properties: { kind: pet.properties!.kind } } } } },
         responses: { 201: { content: { 'application/json': { schema: pet } } } },
       },
     },
     '/api/v1/toys': {
-      get: { responses: { 200: { content: { 'application/json': { schema: { title: 'toy list', type: 'object', required: ['count'], properties: { count: { type: 'integer' } } } } } } } },
+      get: { operationId: 'listToys', responses: { 200: { content: { 'application/json': { schema: { title: 'toy list', type: 'object', required: ['count'], properties: { count: { type: 'integer' } } } } } } } },
     },
     '/api/v1/pets/{petId}/photo': {
-      get: { parameters: [{ in: 'path', name: 'petId', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'image/jpeg' } } },
+      get: { operationId: 'petPhoto', parameters: [{ in: 'path', name: 'petId', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'image/jpeg' } } },
     },
   },
 };
 
 const plan: NamingPlan = {
   pathPrefix: '/api/v1',
-  operations: { 'GET /pets': 'ListPets', 'POST /pets': 'CreatePet' },
   shapes: { Pet: 'GET /pets/{petId} 200', PetKind: 'GET /pets/{petId} 200.kind' },
 };
 
@@ -96,7 +95,7 @@ describe('openApiToTypeScript', () => {
     assert.match(source, /'GET \/toys': \{\n {4}responses: \{ 200: ToyList \};/);
   });
 
-  it('maps routes without a JSON body to unknown and 204 to null, with fallback names for unplanned routes', () => {
+  it('maps routes without a JSON body to unknown and 204 to null', () => {
     assert.match(source, /'GET \/pets\/\{petId\}\/photo': \{\n {4}params: \{ petId: string \};\n {4}responses: \{ 200: unknown \};/);
     assert.match(source, /'DELETE \/pets\/\{petId\}': \{\n {4}params: \{ petId: string \};\n {4}responses: \{ 204: null \};/);
     assert.match(source, /export interface ListPetsQuery/);
@@ -120,6 +119,16 @@ describe('openApiToTypeScript', () => {
       export { ok, numberSize, route, missing, badKind, badVersion, extraField, badCount };
     `);
     assert.deepEqual(errors, []);
+  });
+
+  it('names route types by operationId and maps every operationId to its route', () => {
+    assert.match(source, /export interface ListPetsQuery/);
+    assert.match(source, /export const API_OPERATIONS = \{\n {2}createPet: 'POST \/pets',\n {2}deletePet: 'DELETE \/pets\/\{petId\}',\n {2}getPet: 'GET \/pets\/\{petId\}',\n {2}listPets: 'GET \/pets',\n {2}listToys: 'GET \/toys',\n {2}petPhoto: 'GET \/pets\/\{petId\}\/photo',\n\} as const;/);
+  });
+
+  it('refuses a route without an operationId, saying where to add it', () => {
+    const unnamed: OpenApiDocument = { paths: { '/api/v1/cats': { get: { responses: { 204: { description: 'none' } } } } } };
+    assert.throws(() => openApiToTypeScript(unnamed, { ...plan, shapes: {} }, ''), /GET \/cats has no operationId: add one to its schema/);
   });
 
   it('is deterministic whatever the order of the document', () => {

@@ -42,6 +42,8 @@ export interface OpenApiParameter {
 }
 
 export interface OpenApiOperation {
+  /** Names the SDK method that calls the route and its types (`listJobs` → `ListJobsQuery`, `ListJobsResponse`). */
+  operationId?: string;
   summary?: string;
   description?: string;
   parameters?: OpenApiParameter[];
@@ -57,8 +59,6 @@ export interface OpenApiDocument {
 export interface NamingPlan {
   /** Removed from every path (the SDK adds it back): e.g. `/api/v1`. */
   pathPrefix: string;
-  /** Route (`POST /projects`) → operation name (`CreateProject`): gives `CreateProjectRequest`, `…Query`, `…Response`. */
-  operations: Record<string, string>;
   /**
    * Named shapes: `name` → where to find it, `"<METHOD> <path> <place>"` where place is a response status
    * (`200`), `body` or `query.<param>`, optionally followed by `.property` and `[]` (array items) steps.
@@ -91,7 +91,7 @@ export function openApiToTypeScript(document: OpenApiDocument, plan: NamingPlan,
 
   const routeLines: string[] = [];
   for (const route of routes) {
-    const operationName = plan.operations[route.key] ?? fallbackName(route.key);
+    const operationName = typeName(operationIdOf(route));
     const doc = render.doc(route.operation.summary);
     const members: string[] = [];
     const parameters = route.operation.parameters ?? [];
@@ -141,6 +141,11 @@ export function openApiToTypeScript(document: OpenApiDocument, plan: NamingPlan,
     'export interface ApiRoutes {',
     ...routeLines,
     '}',
+    '',
+    '/** Every route by its operationId, the name of the SDK method that calls it (the server\'s schemas set it). */',
+    'export const API_OPERATIONS = {',
+    ...routes.map((route): [string, string] => [operationIdOf(route), route.key]).sort(byKey).map(([id, key]) => `  ${propertyKey(id)}: ${quote(key)},`),
+    '} as const;',
     '',
   ].join('\n');
 }
@@ -334,11 +339,11 @@ function parametersSchema(parameters: OpenApiParameter[]): JsonSchema {
   };
 }
 
-/** `GET /projects/{projectId}/samples` → `GetProjectsSamples`, for routes the plan does not name. */
-function fallbackName(key: string): string {
-  const [method, path] = key.split(' ');
-  const words = [method.toLowerCase(), ...path.split('/').filter((s) => s && !s.startsWith('{'))];
-  return words.map((w) => typeName(w)).join('');
+/** The route's operationId; every route needs one, since it names the SDK method and the generated types. */
+function operationIdOf(route: Route): string {
+  const id = route.operation.operationId;
+  if (!id) throw new Error(`${route.key} has no operationId: add one to its schema (e.g. operationId: 'listThings'); it names the SDK method and the generated types.`);
+  return id;
 }
 
 function typeName(text: string): string {

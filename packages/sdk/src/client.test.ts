@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { OffgridClient } from './client.ts';
+import { NOT_CLIENT_METHODS, OffgridClient } from './client.ts';
+import { API_OPERATIONS } from './generated/api-types.ts';
 import { ErrorCodes, OffgridApiError, OffgridChecksumError } from './errors.ts';
 import { sha256Hex } from './checksum.ts';
 import { fakeFetch, jsonResponse, streamedResponse } from './test-fetch.ts';
@@ -80,6 +81,22 @@ describe('OffgridClient requests', () => {
     const jobs = await new OffgridClient({ baseUrl: BASE, fetch }).listJobs('p1', { active: true });
     assert.equal(requests[0].url, `${BASE}/api/v1/projects/p1/jobs?active=true`);
     assert.deepEqual(jobs.map((j) => j.status), ['running']);
+  });
+});
+
+describe('OffgridClient methods', () => {
+  // The server's operationIds name the methods (issue #20): a route added there needs a method here, or a line in
+  // NOT_CLIENT_METHODS saying what calls it.
+  it('has a method named after every operationId, except those NOT_CLIENT_METHODS explains', () => {
+    const methods = new Set(Object.getOwnPropertyNames(OffgridClient.prototype));
+    const missing = Object.keys(API_OPERATIONS).filter((id) => !methods.has(id) && !(id in NOT_CLIENT_METHODS));
+    assert.deepEqual(missing, []);
+  });
+
+  it('lists in NOT_CLIENT_METHODS only operations that exist and have no method of their name', () => {
+    const methods = new Set(Object.getOwnPropertyNames(OffgridClient.prototype));
+    const stale = Object.keys(NOT_CLIENT_METHODS).filter((id) => !(id in API_OPERATIONS) || methods.has(id));
+    assert.deepEqual(stale, []);
   });
 });
 

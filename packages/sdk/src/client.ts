@@ -2,7 +2,7 @@ import { sha256Hex } from './checksum.ts';
 import { OffgridChecksumError, OffgridApiError, UNEXPECTED_RESPONSE_CODE, errorFromResponse, isAbortError, networkError } from './errors.ts';
 import { gzip } from './gzip.ts';
 import { imageContentType } from './image-type.ts';
-import type { ApiRoutes } from './generated/api-types.ts';
+import { API_OPERATIONS, type ApiRoutes } from './generated/api-types.ts';
 import type {
   ActivateModelOptions,
   ApiKeyInfo,
@@ -90,6 +90,9 @@ export interface DownloadedModel {
   etag?: string;
 }
 
+/** The server's operationIds; each names the OffgridClient method that calls it, unless NOT_CLIENT_METHODS lists it. */
+type ApiOperation = keyof typeof API_OPERATIONS;
+type RouteOf<O extends ApiOperation> = (typeof API_OPERATIONS)[O];
 type ParamsOf<R extends ApiRoute> = ApiRoutes[R] extends { params: infer P } ? P : Record<string, never>;
 type QueryOf<R extends ApiRoute> = ApiRoutes[R] extends { query: infer Q } ? Q : Record<string, never>;
 type BodyOf<R extends ApiRoute> = ApiRoutes[R] extends { body: infer B } ? B : never;
@@ -119,6 +122,25 @@ interface CallOptions<R extends ApiRoute> extends RequestOptions {
   init?: Record<string, unknown>;
 }
 
+/**
+ * The operations no OffgridClient method of the same name calls, and what calls them instead. Every other
+ * operationId is a method name (client.test.ts checks both ways, so a new server route needs one or the other).
+ */
+export const NOT_CLIENT_METHODS: Readonly<Partial<Record<ApiOperation, string>>> = {
+  uploadSamples: 'uploadSample (one raw sample) and uploadDataset (multipart)',
+  jobEvents: 'watchJob (Server-Sent Events, its second transport)',
+  jobSocket: 'watchJob (WebSocket, its first transport)',
+  getModelReportHtml: 'a page for browsers; getModelReport has the same data',
+  getWorkerQueue: 'workers: server/src/cluster/http-worker-link.ts',
+  sendWorkerHeartbeat: 'workers: server/src/cluster/http-worker-link.ts',
+  getTrialInput: 'workers: server/src/cluster/http-worker-link.ts',
+  getTrialCheckpoint: 'workers: server/src/cluster/http-worker-link.ts',
+  putTrialCheckpoint: 'workers: server/src/cluster/http-worker-link.ts',
+  reportTrialProgress: 'workers: server/src/cluster/http-worker-link.ts',
+  reportTrialResult: 'workers: server/src/cluster/http-worker-link.ts',
+  reportTrialFailure: 'workers: server/src/cluster/http-worker-link.ts',
+};
+
 const API_PREFIX = '/api/v1';
 /** The job socket's subprotocol; the key travels as a second one, `key.<apiKey>` (browsers cannot set headers on a WebSocket). */
 const JOB_SOCKET_PROTOCOL = 'offgrid.v1';
@@ -147,7 +169,7 @@ export class OffgridClient {
   }
 
   health(options?: RequestOptions): Promise<Health> {
-    return this.json('GET /health', options);
+    return this.json('health', options);
   }
 
   /**
@@ -155,7 +177,7 @@ export class OffgridClient {
    * writes (HTTP 503 is answered, not thrown). Other failures throw as usual.
    */
   async ready(options?: RequestOptions): Promise<Readiness> {
-    const response = await this.call('GET /ready', { ...options, headers: { Accept: 'application/json' }, okStatuses: [503] });
+    const response = await this.call('ready', { ...options, headers: { Accept: 'application/json' }, okStatuses: [503] });
     if (response.ok) return (await response.json()) as Readiness;
     const text = await response.text();
     try {
@@ -169,44 +191,44 @@ export class OffgridClient {
 
   /** Needs an admin key. Oldest first; secrets are never returned. */
   async listKeys(options?: RequestOptions): Promise<ApiKeyInfo[]> {
-    return (await this.json('GET /keys', options)).keys;
+    return (await this.json('listKeys', options)).keys;
   }
 
   /** Needs an admin key. A key for a worker machine (`offgrid worker`) or another admin; the secret is in this answer only. */
   createKey(scope: 'worker' | 'admin', name: string, options?: RequestOptions): Promise<{ apiKey: string; key: ApiKeyInfo }> {
-    return this.json('POST /keys', { ...options, json: { scope, name } });
+    return this.json('createKey', { ...options, json: { scope, name } });
   }
 
   /** Needs an admin key. The key's next request gets 401; revoking the last admin key is refused (409). */
   revokeKey(keyId: string, options?: RequestOptions): Promise<ApiKeyInfo> {
-    return this.json('POST /keys/{keyId}/revoke', { ...options, params: { keyId } });
+    return this.json('revokeKey', { ...options, params: { keyId } });
   }
 
   /** Needs an admin key. Sets the projects a device key may reach (it also reaches the projects it creates later). */
   setKeyProjects(keyId: string, projectIds: string[], options?: RequestOptions): Promise<ApiKeyInfo> {
-    return this.json('PUT /keys/{keyId}/projects', { ...options, params: { keyId }, json: { projectIds } });
+    return this.json('setKeyProjects', { ...options, params: { keyId }, json: { projectIds } });
   }
 
   /** Needs an admin key. The device key the link buys reaches `projectIds` (default none) and the projects that phone creates. */
   createPairingToken(input: { projectIds?: string[] } = {}, options?: RequestOptions): Promise<PairingToken> {
-    return this.json('POST /pairing/tokens', { ...options, json: input });
+    return this.json('createPairingToken', { ...options, json: input });
   }
 
   /** Needs no key: trades a one-time pairing token for a device key. */
   exchangePairingToken(token: string, deviceName?: string, options?: RequestOptions): Promise<PairingExchange> {
-    return this.json('POST /pairing/exchange', { ...options, json: deviceName === undefined ? { token } : { token, deviceName } });
+    return this.json('exchangePairingToken', { ...options, json: deviceName === undefined ? { token } : { token, deviceName } });
   }
 
   async listProjects(options?: RequestOptions): Promise<Project[]> {
-    return (await this.json('GET /projects', options)).projects;
+    return (await this.json('listProjects', options)).projects;
   }
 
   createProject(input: CreateProjectInput, options?: RequestOptions): Promise<Project> {
-    return this.json('POST /projects', { ...options, json: input });
+    return this.json('createProject', { ...options, json: input });
   }
 
   getProject(projectId: string, options?: RequestOptions): Promise<Project> {
-    return this.json('GET /projects/{projectId}', { ...options, params: { projectId } });
+    return this.json('getProject', { ...options, params: { projectId } });
   }
 
   /**
@@ -214,7 +236,7 @@ export class OffgridClient {
    * backup or moving machines. `body` streams as it arrives (archives can be GBs): nothing is buffered here.
    */
   async exportProject(projectId: string, options?: RequestOptions): Promise<ProjectArchive> {
-    const response = await this.call('GET /projects/{projectId}/export', { ...options, params: { projectId } });
+    const response = await this.call('exportProject', { ...options, params: { projectId } });
     if (!response.body) throw new OffgridApiError(response.status, UNEXPECTED_RESPONSE_CODE, 'The project export has no body.');
     const disposition = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') ?? '');
     const length = response.headers.get('Content-Length');
@@ -231,52 +253,52 @@ export class OffgridClient {
     // A streamed body needs duplex 'half' (Node). redirect 'error' + window null: otherwise fetch clones the
     // request for a possible redirect or auth retry, and the clone's tee keeps every chunk in memory.
     const init = archive instanceof ReadableStream ? { duplex: 'half', redirect: 'error', window: null } : {};
-    return this.json('POST /projects/import', { ...options, body: archive, init, headers: { 'Content-Type': 'application/x-tar' } });
+    return this.json('importProject', { ...options, body: archive, init, headers: { 'Content-Type': 'application/x-tar' } });
   }
 
   /** One page of a project's samples, oldest first; pass `nextAfter` back as `after` for the next page. */
   async listSamples(projectId: string, query: ListSamplesOptions = {}, options?: RequestOptions): Promise<SamplePage> {
-    const page = await this.json('GET /projects/{projectId}/samples', { ...options, params: { projectId }, query });
+    const page = await this.json('listSamples', { ...options, params: { projectId }, query });
     return page.nextAfter === undefined ? { samples: page.samples } : { samples: page.samples, nextAfter: page.nextAfter };
   }
 
   /** A sample's stored bytes (image, WAV, motion or tabular JSON, text), deleted samples too. */
   async sampleContent(projectId: string, sampleId: string, options?: RequestOptions): Promise<Blob> {
-    return (await this.call('GET /projects/{projectId}/samples/{sampleId}/content', { ...options, params: { projectId, sampleId } })).blob();
+    return (await this.call('sampleContent', { ...options, params: { projectId, sampleId } })).blob();
   }
 
   /** A 96×96 JPEG of an image sample (made once on the server). */
   async sampleThumbnail(projectId: string, sampleId: string, options?: RequestOptions): Promise<Blob> {
-    return (await this.call('GET /projects/{projectId}/samples/{sampleId}/thumbnail', { ...options, params: { projectId, sampleId } })).blob();
+    return (await this.call('sampleThumbnail', { ...options, params: { projectId, sampleId } })).blob();
   }
 
   /** Deletes (undoable), restores (the undo) or moves samples to another label. */
   editSamples(projectId: string, edit: EditSamplesRequest, options?: RequestOptions): Promise<SampleEditResult> {
-    return this.json('POST /projects/{projectId}/samples/edits', { ...options, params: { projectId }, json: edit });
+    return this.json('editSamples', { ...options, params: { projectId }, json: edit });
   }
 
   /** Erases samples everywhere (rows, stored snapshots, bytes); models trained on them are marked. Cannot be undone. */
   purgeSamples(projectId: string, sampleIds: string[], options?: RequestOptions): Promise<PurgeResult> {
-    return this.json('POST /projects/{projectId}/samples/purge', { ...options, params: { projectId }, json: { sampleIds } });
+    return this.json('purgeSamples', { ...options, params: { projectId }, json: { sampleIds } });
   }
 
   addLabel(projectId: string, label: string, options?: RequestOptions): Promise<Project> {
-    return this.json('POST /projects/{projectId}/labels', { ...options, params: { projectId }, json: { label } });
+    return this.json('addLabel', { ...options, params: { projectId }, json: { label } });
   }
 
   /** Renames a label; its samples follow. */
   renameLabel(projectId: string, from: string, to: string, options?: RequestOptions): Promise<Project> {
-    return this.json('POST /projects/{projectId}/labels/rename', { ...options, params: { projectId }, json: { from, to } });
+    return this.json('renameLabel', { ...options, params: { projectId }, json: { from, to } });
   }
 
   /** Removes a label; its samples are deleted or moved (`{ samples: 'move', to }`). */
   removeLabel(projectId: string, removal: RemoveLabelRequest, options?: RequestOptions): Promise<Project> {
-    return this.json('POST /projects/{projectId}/labels/remove', { ...options, params: { projectId }, json: removal });
+    return this.json('removeLabel', { ...options, params: { projectId }, json: removal });
   }
 
   /** Deletes a project with all its samples, jobs and model versions (a running job is cancelled first). */
   async deleteProject(projectId: string, options?: RequestOptions): Promise<void> {
-    const response = await this.call('DELETE /projects/{projectId}', { ...options, params: { projectId } });
+    const response = await this.call('deleteProject', { ...options, params: { projectId } });
     await response.body?.cancel();
   }
 
@@ -297,7 +319,7 @@ export class OffgridClient {
       headers['Content-Encoding'] = 'gzip';
     }
     const params = { projectId };
-    return this.json('POST /projects/{projectId}/samples', { signal: options.signal, params, query: { label }, headers, body }) as Promise<SampleUpload>;
+    return this.json('uploadSamples', { signal: options.signal, params, query: { label }, headers, body }) as Promise<SampleUpload>;
   }
 
   /** Uploads many labelled images in one multipart request; each part's field name is its label. */
@@ -323,25 +345,25 @@ export class OffgridClient {
       headers['Content-Encoding'] = 'gzip';
       body = (await gzip(await encoded.blob())) as Uint8Array<ArrayBuffer>;
     }
-    const answer = (await this.json('POST /projects/{projectId}/samples', { signal: options.signal, params: { projectId }, headers, body })) as DatasetUpload;
+    const answer = (await this.json('uploadSamples', { signal: options.signal, params: { projectId }, headers, body })) as DatasetUpload;
     return answer.results;
   }
 
   startTraining(projectId: string, request: TrainingRequest, options?: RequestOptions): Promise<Job> {
-    return this.json('POST /projects/{projectId}/train', { ...options, params: { projectId }, json: request });
+    return this.json('startTraining', { ...options, params: { projectId }, json: request });
   }
 
   /** A project's jobs, newest first; `{ active: true }`: only queued and running ones (to re-attach after a reload). */
   async listJobs(projectId: string, query: { active?: boolean; limit?: number } = {}, options?: RequestOptions): Promise<Job[]> {
-    return (await this.json('GET /projects/{projectId}/jobs', { ...options, params: { projectId }, query })).jobs;
+    return (await this.json('listJobs', { ...options, params: { projectId }, query })).jobs;
   }
 
   getJob(jobId: string, options?: RequestOptions): Promise<Job> {
-    return this.json('GET /jobs/{jobId}', { ...options, params: { jobId } });
+    return this.json('getJob', { ...options, params: { jobId } });
   }
 
   cancelJob(jobId: string, options?: RequestOptions): Promise<Job> {
-    return this.json('POST /jobs/{jobId}/cancel', { ...options, params: { jobId } });
+    return this.json('cancelJob', { ...options, params: { jobId } });
   }
 
   /**
@@ -367,11 +389,11 @@ export class OffgridClient {
 
   /** Newest first. */
   async listModels(projectId: string, options?: RequestOptions): Promise<ModelVersion[]> {
-    return (await this.json('GET /projects/{projectId}/models', { ...options, params: { projectId } })).models;
+    return (await this.json('listModels', { ...options, params: { projectId } })).models;
   }
 
   getModel(modelId: string, options?: RequestOptions): Promise<ModelVersion> {
-    return this.json('GET /models/{modelId}', { ...options, params: { modelId } });
+    return this.json('getModel', { ...options, params: { modelId } });
   }
 
   /**
@@ -380,7 +402,7 @@ export class OffgridClient {
    * and the file sizes. 404 for versions trained before reports existed. `/report.html` is the same as a page.
    */
   getModelReport(modelId: string, options?: RequestOptions): Promise<ModelReport> {
-    return this.json('GET /models/{modelId}/report', { ...options, params: { modelId } });
+    return this.json('getModelReport', { ...options, params: { modelId } });
   }
 
   /**
@@ -389,18 +411,18 @@ export class OffgridClient {
    */
   activateModel(modelId: string, activate: ActivateModelOptions = {}, options?: RequestOptions): Promise<Project> {
     const json = activate.pin === undefined ? {} : { pin: activate.pin };
-    return this.json('POST /models/{modelId}/activate', { ...options, params: { modelId }, json });
+    return this.json('activateModel', { ...options, params: { modelId }, json });
   }
 
   /** Deletes a version and its files on the server. The active version is refused (409 `OFFGRID_ERR_CONFLICT`). */
   async deleteModel(modelId: string, options?: RequestOptions): Promise<void> {
-    const response = await this.call('DELETE /models/{modelId}', { ...options, params: { modelId } });
+    const response = await this.call('deleteModel', { ...options, params: { modelId } });
     await response.body?.cancel();
   }
 
   /** Downloads a `.tflite` and checks it against `X-Checksum-Sha256`; throws `OffgridChecksumError` on mismatch. */
   async downloadModel(modelId: string, variant: ModelVariant = 'float32', options?: RequestOptions): Promise<DownloadedModel> {
-    const response = await this.call('GET /models/{modelId}/download', { ...options, params: { modelId }, query: { variant } });
+    const response = await this.call('downloadModel', { ...options, params: { modelId }, query: { variant } });
     const expected = response.headers.get('X-Checksum-Sha256')?.trim().toLowerCase();
     if (!expected) {
       throw new OffgridApiError(
@@ -425,19 +447,20 @@ export class OffgridClient {
   }
 
   private async openJobEvents(jobId: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.call('GET /jobs/{jobId}/events', { signal, params: { jobId }, headers: { Accept: 'text/event-stream' } });
+    const response = await this.call('jobEvents', { signal, params: { jobId }, headers: { Accept: 'text/event-stream' } });
     if (!response.body) throw new Error('The job event stream has no body.');
     return response.body;
   }
 
-  /** Calls a route and parses its JSON answer, typed by the route's response schema. */
-  private async json<R extends ApiRoute>(route: R, options: CallOptions<R> = {}): Promise<ApiResponse<R>> {
-    const response = await this.call(route, { ...options, headers: { Accept: 'application/json', ...options.headers } });
-    return (await response.json()) as ApiResponse<R>;
+  /** Calls an operation and parses its JSON answer, typed by its route's response schema. */
+  private async json<O extends ApiOperation>(operation: O, options: CallOptions<RouteOf<O>> = {}): Promise<ApiResponse<RouteOf<O>>> {
+    const response = await this.call(operation, { ...options, headers: { Accept: 'application/json', ...options.headers } });
+    return (await response.json()) as ApiResponse<RouteOf<O>>;
   }
 
-  private async call<R extends ApiRoute>(route: R, options: CallOptions<R>): Promise<Response> {
-    const [method, template] = route.split(' ');
+  /** Calls an operation by its operationId (the server's name for it, and the SDK method's). */
+  private async call<O extends ApiOperation>(operation: O, options: CallOptions<RouteOf<O>>): Promise<Response> {
+    const [method, template] = API_OPERATIONS[operation].split(' ');
     const params = (options.params ?? {}) as Record<string, string>;
     const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name]));
     const query = new URLSearchParams();

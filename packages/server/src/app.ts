@@ -90,45 +90,9 @@ export interface RegisteredRoute {
 
 /** Builds the whole server without listening, so tests can `inject()` or listen on port 0. */
 export async function buildApp(options: BuildOptions): Promise<{ app: FastifyInstance; context: ServerContext; routes: RegisteredRoute[] }> {
-  // The server's user only: it holds what phones sent and the keys' hashes (chmod too: the folder may already exist).
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  chmodSync(options.dataDir, 0o700);
-  const db = openDatabase(join(options.dataDir, 'offgrid.db'));
-  const blobs = new BlobStore(join(options.dataDir, 'blobs'));
-  blobs.makePrivate();
-  // Before anything listens: what a crash left half-written goes now (a running write's temp file would be in use).
-  blobs.removeInterruptedWrites();
-  const samples = new SampleStore(db, blobs);
-  const jobStore = new JobStore(db);
-  const models = new ModelStore(db);
-  const projects = new ProjectStore(db);
-  const rounds = new RoundStore(db);
-  // Loaded only with --queue: the embedded default never loads BullMQ or needs Redis.
+  // Redis errors can come before the app (and its logger) exists: the coordinator's log reads this when it writes.
   const logger: { app?: FastifyInstance } = {};
-  const accelerator = options.accelerator ?? { backend: 'wasm', reason: 'wasm (the default)' };
-  const coordinator = options.queue
-    ? await (await import('./cluster/coordinator.ts')).startCoordinator({
-      redisUrl: options.queue, inputsDir: join(options.dataDir, 'trial-inputs'), localConcurrency: options.trainingConcurrency ?? 1, accelerator,
-      ...(options.onTrial ? { onTrial: options.onTrial } : {}),
-      // Redis errors can come before the app (and its logger) exists: they go to stderr until then.
-      log: (level, message, error) => (logger.app ? logger.app.log[level]({ err: error }, message) : process.stderr.write(`${message}\n`)),
-    }).catch((error: unknown) => { db.close(); throw error; })
-    : undefined;
-  const context: ServerContext = {
-    db, blobs, samples, jobStore, models, projects, thumbnails: new Thumbnails(join(options.dataDir, 'thumbnails')),
-    keys: new KeyStore(db),
-    jobs: new JobRunner({
-      jobs: jobStore, samples, models, blobs, projects,
-      workRoot: join(options.dataDir, 'jobs'), pipeline: options.pipeline, accelerator,
-      // A coordinator keeps trials in flight for every machine; alone, one per core of this one.
-      ...(coordinator ? { executor: coordinator.executor, concurrency: options.queueTrials ?? 4 } : { concurrency: options.trainingConcurrency ?? 1 }),
-    }),
-    federated: { store: rounds, rounds: new FederatedRounds({ rounds, models, projects, blobs, log: (message) => logger.app?.log.info(message) }) },
-    publicUrl: options.publicUrl,
-    origins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
-    accelerator,
-    ...(coordinator ? { coordinator } : {}),
-  };
+  const context = await openContext(options, logger);
 
   const app = Fastify({
     logger: withRedactedUrls(options.logger),
@@ -169,7 +133,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
     },
   });
   corsForOrigins(app, () => [...context.origins, ...(options.corsOrigins ?? [])]);
-  requireApiKeys(app, context.keys, options.rateLimits ?? DEFAULT_RATE_LIMITS, projectOfParams(db));
+  requireApiKeys(app, context.keys, options.rateLimits ?? DEFAULT_RATE_LIMITS, projectOfParams(context.db));
   decompressBodies(app);
   await registerOpenApi(app);
 
@@ -196,10 +160,57 @@ export async function buildApp(options: BuildOptions): Promise<{ app: FastifyIns
   app.addHook('onClose', async () => {
     context.federated.rounds.stop();
     await context.jobs.stop();
-    await coordinator?.close();
-    db.close();
+    await context.coordinator?.close();
+    context.db.close();
   });
   return { app, context, routes };
+}
+
+
+/**
+ * The server's state, apart from its HTTP wiring: the data folder, database and stores, the keys, and the job
+ * runner (with the queue's coordinator under --queue). Closed by the app's onClose hook.
+ */
+async function openContext(options: BuildOptions, logger: { app?: FastifyInstance }): Promise<ServerContext> {
+  // The server's user only: it holds what phones sent and the keys' hashes (chmod too: the folder may already exist).
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(options.dataDir, 0o700);
+  const db = openDatabase(join(options.dataDir, 'offgrid.db'));
+  const blobs = new BlobStore(join(options.dataDir, 'blobs'));
+  blobs.makePrivate();
+  // Before anything listens: what a crash left half-written goes now (a running write's temp file would be in use).
+  blobs.removeInterruptedWrites();
+  const samples = new SampleStore(db, blobs);
+  const jobStore = new JobStore(db);
+  const models = new ModelStore(db);
+  const projects = new ProjectStore(db);
+  const rounds = new RoundStore(db);
+  // Loaded only with --queue: the embedded default never loads BullMQ or needs Redis.
+  const accelerator = options.accelerator ?? { backend: 'wasm', reason: 'wasm (the default)' };
+  const coordinator = options.queue
+    ? await (await import('./cluster/coordinator.ts')).startCoordinator({
+      redisUrl: options.queue, inputsDir: join(options.dataDir, 'trial-inputs'), localConcurrency: options.trainingConcurrency ?? 1, accelerator,
+      ...(options.onTrial ? { onTrial: options.onTrial } : {}),
+      // Redis errors can come before the app (and its logger) exists: they go to stderr until then.
+      log: (level, message, error) => (logger.app ? logger.app.log[level]({ err: error }, message) : process.stderr.write(`${message}\n`)),
+    }).catch((error: unknown) => { db.close(); throw error; })
+    : undefined;
+  const context: ServerContext = {
+    db, blobs, samples, jobStore, models, projects, thumbnails: new Thumbnails(join(options.dataDir, 'thumbnails')),
+    keys: new KeyStore(db),
+    jobs: new JobRunner({
+      jobs: jobStore, samples, models, blobs, projects,
+      workRoot: join(options.dataDir, 'jobs'), pipeline: options.pipeline, accelerator,
+      // A coordinator keeps trials in flight for every machine; alone, one per core of this one.
+      ...(coordinator ? { executor: coordinator.executor, concurrency: options.queueTrials ?? 4 } : { concurrency: options.trainingConcurrency ?? 1 }),
+    }),
+    federated: { store: rounds, rounds: new FederatedRounds({ rounds, models, projects, blobs, log: (message) => logger.app?.log.info(message) }) },
+    publicUrl: options.publicUrl,
+    origins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
+    accelerator,
+    ...(coordinator ? { coordinator } : {}),
+  };
+  return context;
 }
 
 function sendError(error: FastifyError | OffgridError, _request: FastifyRequest, reply: FastifyReply, dataDir: string) {

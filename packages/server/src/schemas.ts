@@ -2,7 +2,8 @@
  * JSON schemas shared by routes: the one source for validation, response serialization (Fastify's serializer
  * drops every property a response schema does not list) and the SDK's generated types (a `title` names the type).
  */
-import { MODALITIES, MOTION_CHANNELS, TASKS } from '@offgrid/features';
+import { MODALITIES, TASKS, audioSpecSchema, motionSpecSchema, type WireType } from '@offgrid/features';
+import { acceleratorFallbackSchema, searchProgressSchema } from '@offgrid/pipeline';
 import { MODEL_FILE_VARIANTS, SERVER_ONLY_VARIANTS } from './models/model-store.ts';
 
 export const idParam = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
@@ -33,6 +34,16 @@ export const projectSchema = {
   },
 } as const;
 
+/** Small facts about a sample, per modality (docs/modalities.md), measured when it is uploaded. */
+const sampleMetaSchema = {
+  type: 'object', description: 'Per modality: image width/height; audio sampleRate/durationSeconds; motion rateHz/steps/channels; text characters; tabular nothing.',
+  properties: {
+    width: { type: 'integer' }, height: { type: 'integer' }, sampleRate: { type: 'integer' }, durationSeconds: { type: 'number' },
+    rateHz: { type: 'number' }, steps: { type: 'integer' }, channels: { type: 'array', items: { type: 'string' } }, characters: { type: 'integer' },
+  },
+} as const;
+export type SampleMeta = WireType<typeof sampleMetaSchema>;
+
 export const sampleSchema = {
   type: 'object', title: 'Sample',
   required: ['id', 'projectId', 'label', 'sha256', 'mediaType', 'meta', 'createdAt'],
@@ -42,36 +53,12 @@ export const sampleSchema = {
     sha256: { type: 'string', description: 'sha256 of the stored blob: the uploaded bytes, except tabular rows (stored as canonical {"features":[…]} JSON).' },
     mediaType: { type: 'string', description: 'image/jpeg|png|webp, audio/wav, application/json (motion recording or tabular row), text/plain' },
     width: { type: 'integer', description: 'Images only.' }, height: { type: 'integer', description: 'Images only.' },
-    meta: {
-      type: 'object', description: 'Per modality: image width/height; audio sampleRate/durationSeconds; motion rateHz/steps/channels; text characters; tabular nothing.',
-      properties: {
-        width: { type: 'integer' }, height: { type: 'integer' }, sampleRate: { type: 'integer' }, durationSeconds: { type: 'number' },
-        rateHz: { type: 'number' }, steps: { type: 'integer' }, channels: { type: 'array', items: { type: 'string' } }, characters: { type: 'integer' },
-      },
-    },
+    meta: sampleMetaSchema,
     createdAt: { type: 'string' },
   },
 } as const;
 
 const optionalNumber = { type: 'number' } as const;
-
-/** When, during what and why WebGPU failed in a search (engine AcceleratorFallback). */
-const acceleratorFallbackSchema = {
-  type: 'object', required: ['at', 'during', 'error'],
-  description: 'What failed (device lost, out of memory, a kernel error), when, and during which training ("trial 3"): that training was rerun on wasm (from its checkpoint of epoch resumedFromEpoch, when it had one), and everything after it trained on wasm.',
-  properties: { at: { type: 'string' }, during: { type: 'string' }, error: { type: 'string' }, resumedFromEpoch: { type: 'integer' } },
-} as const;
-
-const leaderboardRowSchema = {
-  type: 'object',
-  required: ['trialNumber', 'family', 'status', 'epochs'],
-  properties: {
-    trialNumber: { type: 'integer' }, family: { type: 'string' },
-    status: { type: 'string', description: 'running | completed | pruned | infeasible | failed | interrupted' },
-    valAccuracy: optionalNumber, epochs: { type: 'integer', description: 'Epochs trained so far.' },
-    machine: { type: 'string', description: 'The machine training it now or last, when trials go through a queue (a worker\'s name; "coordinator" for the server\'s own cores).' },
-  },
-} as const;
 
 export const jobSchema = {
   type: 'object', title: 'Job',
@@ -83,22 +70,7 @@ export const jobSchema = {
       type: 'object', required: ['budgetSeconds', 'seed'],
       properties: { budgetSeconds: { type: 'number' }, seed: { type: 'integer' }, objective: { type: 'string', enum: ['float32', 'int8'] }, maxInt8Kb: { type: 'number' }, maxMacs: { type: 'number' } },
     },
-    progress: {
-      type: 'object',
-      required: ['phase', 'fraction', 'elapsedSeconds', 'etaSeconds', 'epoch', 'epochs', 'trialsFinished', 'leaderboard'],
-      properties: {
-        phase: { type: 'string', enum: ['preparing', 'searching', 'retraining', 'quantizing', 'evaluating', 'done'] },
-        fraction: { type: 'number', description: 'Elapsed share of the budget, 0..1, never decreasing within a run (1 when done).' },
-        elapsedSeconds: { type: 'number' }, etaSeconds: { type: 'number', description: 'Budget left.' },
-        trialNumber: { type: 'integer', description: 'The trial that reported last; -1 while the winner is retrained.' },
-        family: { type: 'string' },
-        epoch: { type: 'integer', description: "That trial's 1-based epoch (0 before any trial reported)." }, epochs: { type: 'integer' },
-        loss: optionalNumber, accuracy: optionalNumber, valLoss: optionalNumber, valAccuracy: optionalNumber,
-        trialsFinished: { type: 'integer' },
-        leaderboard: { type: 'array', items: leaderboardRowSchema, description: 'Top 10 trials by validation accuracy.' },
-        acceleratorFallback: { ...acceleratorFallbackSchema, description: `Set once WebGPU failed during the search. ${acceleratorFallbackSchema.description}` },
-      },
-    },
+    progress: searchProgressSchema,
     createdAt: { type: 'string' }, updatedAt: { type: 'string' }, modelId: { type: 'string' }, error: { type: 'string' },
   },
 } as const;
@@ -122,26 +94,14 @@ const imagePreprocessingSchema = {
 } as const;
 
 const audioPreprocessingSchema = {
-  type: 'object', title: 'AudioPreprocessing',
-  required: ['sampleRate', 'clipSeconds', 'frameLength', 'hopLength', 'fftSize', 'melBands', 'fMin', 'fMax', 'logOffset', 'normalization'],
+  ...audioSpecSchema, title: 'AudioPreprocessing', required: [...audioSpecSchema.required, 'normalization'],
   description: 'AudioSpec: decodeWav → resampleLinear to sampleRate → fitClip to clipSeconds → logMelSpectrogram → (value - normalization.mean) / normalization.std.',
-  properties: {
-    sampleRate: { type: 'integer' }, clipSeconds: { type: 'number' }, frameLength: { type: 'integer' }, hopLength: { type: 'integer' },
-    fftSize: { type: 'integer' }, melBands: { type: 'integer' }, fMin: { type: 'number' }, fMax: { type: 'number' }, logOffset: { type: 'number' },
-    normalization: { type: 'object', required: ['mean', 'std'], properties: { mean: { type: 'number' }, std: { type: 'number' } } },
-  },
 } as const;
 
 const motionPreprocessingSchema = {
-  type: 'object', title: 'MotionPreprocessing', required: ['rateHz', 'channels', 'windowSeconds', 'strideSeconds', 'normalization', 'features'],
+  ...motionSpecSchema, title: 'MotionPreprocessing', required: [...motionSpecSchema.required, 'normalization', 'features'],
   description: 'MotionSpec: resampleRecording to rateHz → motionWindows (per-channel (value - mean[c]) / std[c]); features "spectral": the model takes spectralFeatures of each window.',
-  properties: {
-    rateHz: { type: 'number' }, channels: { type: 'array', items: { type: 'string', enum: [...MOTION_CHANNELS] } },
-    windowSeconds: { type: 'number' }, strideSeconds: { type: 'number' },
-    normalization: { type: 'object', required: ['mean', 'std'], properties: { mean: numbers, std: numbers } },
-    spectralBins: { type: 'integer', description: 'Frequency bands per channel in spectralFeatures (8 when absent).' },
-    features: { type: 'string', enum: ['raw', 'spectral'] },
-  },
+  properties: { ...motionSpecSchema.properties, features: { type: 'string', enum: ['raw', 'spectral'] } },
 } as const;
 
 const textPreprocessingSchema = {
@@ -338,6 +298,17 @@ export const trainReportSchema = {
         },
       },
     },
+  },
+} as const;
+
+/** A machine that works a coordinator's queue, as its last heartbeat described it. */
+export const workerInfoSchema = {
+  type: 'object', required: ['name', 'cores', 'concurrency', 'accelerator', 'lastHeartbeatAt'],
+  properties: {
+    name: { type: 'string' }, cores: { type: 'integer' }, concurrency: { type: 'integer', description: 'Trials it takes at once.' },
+    accelerator: { type: 'string', description: 'wasm or webgpu: what its trials train on now (wasm once WebGPU failed there)' },
+    acceleratorReason: { type: 'string', description: 'Why: its own self-test\'s result, or the WebGPU failure' },
+    lastHeartbeatAt: { type: 'string' },
   },
 } as const;
 

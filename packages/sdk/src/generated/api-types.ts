@@ -59,19 +59,32 @@ export type ApiKeyScope = 'admin' | 'device' | 'worker';
  * normalization.mean) / normalization.std.
  */
 export interface AudioPreprocessing {
+  /** The model's sample rate; clips are resampled to it. */
   sampleRate: number;
+  /** Clip length: shorter clips are zero-padded at the end, longer ones centre-cropped. */
   clipSeconds: number;
+  /** Window length in samples (400 = 25 ms at 16 kHz). */
   frameLength: number;
+  /** Step between windows in samples (160 = 10 ms at 16 kHz). */
   hopLength: number;
+  /** FFT size (a power of two ≥ frameLength). */
   fftSize: number;
   melBands: number;
+  /** Mel filterbank range in Hz (fMax ≤ sampleRate / 2). */
   fMin: number;
   fMax: number;
+  /** Added before the natural log so silence stays finite. */
   logOffset: number;
+  /** Applied last, (logMel - mean) / std, when present: computed on the training set, stored with the model. */
   normalization: {
     mean: number;
     std: number;
   };
+}
+
+export interface CopyModelRequest {
+  /** Pattern `^[0-9a-f-]{36}$`. */
+  fromModelId: string;
 }
 
 export interface CreateKeyRequest {
@@ -181,21 +194,6 @@ export interface FederatedRound {
   outcome?: RoundOutcome;
 }
 
-export interface GetProjectsFederatedRoundsResponse {
-  rounds: FederatedRound[];
-}
-
-export interface GetProjectsJobsQuery {
-  /** Only queued and running jobs. @default false */
-  active?: boolean;
-  /** 1..100. @default 20 */
-  limit?: number;
-}
-
-export interface GetProjectsJobsResponse {
-  jobs: Job[];
-}
-
 export interface GetWorkerQueueResponse {
   redisUrl: string;
   queueName: string;
@@ -291,6 +289,17 @@ export interface LeaderboardRow {
   machine?: string;
 }
 
+export interface ListJobsQuery {
+  /** Only queued and running jobs. @default false */
+  active?: boolean;
+  /** 1..100. @default 20 */
+  limit?: number;
+}
+
+export interface ListJobsResponse {
+  jobs: Job[];
+}
+
 export interface ListKeysResponse {
   keys: ApiKeyInfo[];
 }
@@ -301,6 +310,10 @@ export interface ListModelsResponse {
 
 export interface ListProjectsResponse {
   projects: Project[];
+}
+
+export interface ListRoundsResponse {
+  rounds: FederatedRound[];
 }
 
 export interface ListSamplesQuery {
@@ -342,9 +355,10 @@ export interface ModelArtifact {
   /**
    * float32 | int8 (.tflite), probes (held-out samples as the model takes them, JSON), head (the classifier head's
    * float weights, JSON) and trunk-int8 | trunk-float32 (each file up to the embedding the head reads, .tflite):
-   * GET …/download?variant=; report | report-html (GET …/report, …/report.html)
+   * GET …/download?variant=; report | report-html (GET …/report, …/report.html); holdout (the held-out test
+   * samples with labels, kept on the server to test federated heads; not downloadable)
    */
-  variant: 'float32' | 'int8' | 'probes' | 'head' | 'trunk-int8' | 'trunk-float32' | 'report' | 'report-html';
+  variant: 'float32' | 'int8' | 'probes' | 'head' | 'trunk-int8' | 'trunk-float32' | 'report' | 'report-html' | 'holdout';
   sizeBytes: number;
   sha256: string;
 }
@@ -432,6 +446,11 @@ export interface ModelMetrics {
     baseAccuracy: number;
     accuracy: number;
     evaluatedSamples: number;
+    /**
+     * server: the base version's held-out set, int8 files through LiteRT.js; phones: their reported counts on
+     * samples they did not train on.
+     */
+    evaluatedOn: 'server' | 'phones';
   };
 }
 
@@ -620,10 +639,14 @@ export interface ModelReport {
  * "spectral": the model takes spectralFeatures of each window.
  */
 export interface MotionPreprocessing {
+  /** Recordings are resampled to this rate. */
   rateHz: number;
+  /** Channels of a window, in this order. */
   channels: Array<'ax' | 'ay' | 'az' | 'lx' | 'ly' | 'lz' | 'gx' | 'gy' | 'gz'>;
   windowSeconds: number;
+  /** Step between window starts (windows overlap when stride < window). */
   strideSeconds: number;
+  /** Applied to each channel of a window when present, (value - mean[c]) / std[c]: fitted on the training set. */
   normalization: {
     mean: number[];
     std: number[];
@@ -633,47 +656,7 @@ export interface MotionPreprocessing {
   features: 'raw' | 'spectral';
 }
 
-export interface PairingExchange {
-  apiKey: string;
-  keyId: string;
-  scope: 'admin' | 'device';
-}
-
-export interface PairingToken {
-  token: string;
-  url: string;
-  expiresAt: string;
-}
-
-export interface PostFederatedRoundsEvaluationRequest {
-  /** 0..10000000. */
-  samples: number;
-  /** 0..10000000. */
-  correct: number;
-  /** 0..10000000. */
-  baseCorrect: number;
-  /** The smallest and largest logit the averaged head gave on those samples (sets the int8 file's logit range). */
-  logitRange?: {
-    /** -10000..10000. */
-    min: number;
-    /** -10000..10000. */
-    max: number;
-  };
-}
-
-export interface PostFederatedRoundsUpdateRequest {
-  /** The version whose head the phone trained from (the round's base). Pattern `^[0-9a-f-]{36}$`. */
-  baseModelId: string;
-  /** 1..10000000. */
-  sampleCount: number;
-  /**
-   * Trained head minus base head (weights [labels][inputs] row-major, then bias), base64 little-endian float32.
-   * Pattern `^[A-Za-z0-9+/]*={0,2}$`.
-   */
-  delta: string;
-}
-
-export interface PostProjectsFederatedRoundsRequest {
+export interface OpenRoundRequest {
   /** Default: the project's active model. Pattern `^[0-9a-f-]{36}$`. */
   baseModelId?: string;
   /** The round takes updates this long. Default 600. 1..604800. */
@@ -699,72 +682,16 @@ export interface PostProjectsFederatedRoundsRequest {
   evaluationSeconds?: number;
 }
 
-export interface PostProjectsModelsCopyRequest {
-  /** Pattern `^[0-9a-f-]{36}$`. */
-  fromModelId: string;
+export interface PairingExchange {
+  apiKey: string;
+  keyId: string;
+  scope: 'admin' | 'device';
 }
 
-export interface PostProjectsPrivacyRequest {
-  samplesStayOnDevice: boolean;
-}
-
-export interface PostWorkerHeartbeatRequest {
-  /** The machine that ran it, for the coordinator's view. Length at most 200. */
-  name: string;
-  /** 1..4096. */
-  cores: number;
-  /** 1..64. */
-  concurrency: number;
-  /** Length at most 100. */
-  accelerator: string;
-  /** Length at most 1000. */
-  acceleratorReason?: string;
-}
-
-export interface PostWorkerTrialsFailureRequest {
-  /** The machine that ran it, for the coordinator's view. Length at most 200. */
-  worker?: string;
-  /** Length at most 10000. */
-  message: string;
-}
-
-export interface PostWorkerTrialsFailureResponse {
-  /**
-   * counted now; duplicate: counted before (this delivery is ignored); unwanted: the search stopped waiting for
-   * it.
-   */
-  outcome: 'counted' | 'duplicate' | 'unwanted';
-}
-
-export interface PostWorkerTrialsProgressRequest {
-  /** The machine that ran it, for the coordinator's view. Length at most 200. */
-  worker?: string;
-  progress: {
-    [key: string]: unknown;
-  };
-}
-
-export interface PostWorkerTrialsProgressResponse {
-  /** false: the search no longer wants this trial (pruned, cancelled or past the deadline): stop training it. */
-  wanted: boolean;
-}
-
-export interface PostWorkerTrialsResultRequest {
-  /** The machine that ran it, for the coordinator's view. Length at most 200. */
-  worker?: string;
-  result: {
-    /** Format byte. */
-    tflite: string;
-    [key: string]: unknown;
-  };
-}
-
-export interface PostWorkerTrialsResultResponse {
-  /**
-   * counted now; duplicate: counted before (this delivery is ignored); unwanted: the search stopped waiting for
-   * it.
-   */
-  outcome: 'counted' | 'duplicate' | 'unwanted';
+export interface PairingToken {
+  token: string;
+  url: string;
+  expiresAt: string;
 }
 
 export interface Project {
@@ -833,14 +760,14 @@ export interface PurgeSamplesRequest {
   sampleIds: string[];
 }
 
-export interface PutWorkerTrialsCheckpointQuery {
+export interface PutTrialCheckpointQuery {
   /** at least 1. */
   epoch: number;
   /** at least 0. */
   optimizerStep: number;
 }
 
-export interface PutWorkerTrialsCheckpointResponse {
+export interface PutTrialCheckpointResponse {
   /** false: the search no longer wants this trial (pruned, cancelled or past the deadline): stop training it. */
   wanted: boolean;
 }
@@ -873,6 +800,7 @@ export interface Readiness {
   workers?: Array<{
     name: string;
     cores: number;
+    /** Trials it takes at once. */
     concurrency: number;
     /** wasm or webgpu: what its trials train on now (wasm once WebGPU failed there) */
     accelerator: string;
@@ -917,6 +845,52 @@ export interface RenameLabelRequest {
   to: string;
 }
 
+export interface ReportTrialFailureRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  worker?: string;
+  /** Length at most 10000. */
+  message: string;
+}
+
+export interface ReportTrialFailureResponse {
+  /**
+   * counted now; duplicate: counted before (this delivery is ignored); unwanted: the search stopped waiting for
+   * it.
+   */
+  outcome: 'counted' | 'duplicate' | 'unwanted';
+}
+
+export interface ReportTrialProgressRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  worker?: string;
+  progress: {
+    [key: string]: unknown;
+  };
+}
+
+export interface ReportTrialProgressResponse {
+  /** false: the search no longer wants this trial (pruned, cancelled or past the deadline): stop training it. */
+  wanted: boolean;
+}
+
+export interface ReportTrialResultRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  worker?: string;
+  result: {
+    /** Format byte. */
+    tflite: string;
+    [key: string]: unknown;
+  };
+}
+
+export interface ReportTrialResultResponse {
+  /**
+   * counted now; duplicate: counted before (this delivery is ignored); unwanted: the search stopped waiting for
+   * it.
+   */
+  outcome: 'counted' | 'duplicate' | 'unwanted';
+}
+
 export interface RoundOutcome {
   decision: 'registered' | 'kept-base' | 'too-few-participants' | 'cancelled';
   reason: string;
@@ -927,6 +901,8 @@ export interface RoundOutcome {
   baseAccuracy?: number;
   candidateAccuracy?: number;
   evaluatedSamples?: number;
+  /** server: the base version's held-out set (int8 files through LiteRT.js); phones: their reported counts. */
+  evaluatedOn?: 'server' | 'phones';
   /** The version registered from this round. */
   modelId?: string;
   /** Client-level (ε, δ) of the project's noisy rounds so far (Rényi accountant of the Gaussian mechanism). */
@@ -1027,9 +1003,54 @@ export interface SampleUpload {
   duplicate: boolean;
 }
 
+export interface SendRoundEvaluationRequest {
+  /** 0..10000000. */
+  samples: number;
+  /** 0..10000000. */
+  correct: number;
+  /** 0..10000000. */
+  baseCorrect: number;
+  /** The smallest and largest logit the averaged head gave on those samples (sets the int8 file's logit range). */
+  logitRange?: {
+    /** -10000..10000. */
+    min: number;
+    /** -10000..10000. */
+    max: number;
+  };
+}
+
+export interface SendRoundUpdateRequest {
+  /** The version whose head the phone trained from (the round's base). Pattern `^[0-9a-f-]{36}$`. */
+  baseModelId: string;
+  /** 1..10000000. */
+  sampleCount: number;
+  /**
+   * Trained head minus base head (weights [labels][inputs] row-major, then bias), base64 little-endian float32.
+   * Pattern `^[A-Za-z0-9+/]*={0,2}$`.
+   */
+  delta: string;
+}
+
+export interface SendWorkerHeartbeatRequest {
+  /** The machine that ran it, for the coordinator's view. Length at most 200. */
+  name: string;
+  /** 1..4096. */
+  cores: number;
+  /** 1..64. */
+  concurrency: number;
+  /** Length at most 100. */
+  accelerator: string;
+  /** Length at most 1000. */
+  acceleratorReason?: string;
+}
+
 export interface SetKeyProjectsRequest {
   /** Items at most 1000. */
   projectIds: string[];
+}
+
+export interface SetPrivacyRequest {
+  samplesStayOnDevice: boolean;
 }
 
 export interface StartTrainingRequest {
@@ -1113,7 +1134,7 @@ export interface ApiRoutes {
   /** This phone's rating of the averaged head and of the base head, on samples it did not train on */
   'POST /federated/rounds/{roundId}/evaluation': {
     params: { roundId: string };
-    body: PostFederatedRoundsEvaluationRequest;
+    body: SendRoundEvaluationRequest;
     responses: { 200: FederatedRound; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Join an open round (then download the base version's head and trunk, train, and send the update) */
@@ -1124,7 +1145,7 @@ export interface ApiRoutes {
   /** Send this phone's head update (the change to the base head, and its sample count) */
   'POST /federated/rounds/{roundId}/update': {
     params: { roundId: string };
-    body: PostFederatedRoundsUpdateRequest;
+    body: SendRoundUpdateRequest;
     responses: { 200: FederatedRound; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Liveness: the process answers (no key needed) */
@@ -1250,19 +1271,19 @@ export interface ApiRoutes {
   /** A project's federated rounds, newest first */
   'GET /projects/{projectId}/federated/rounds': {
     params: { projectId: string };
-    responses: { 200: GetProjectsFederatedRoundsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    responses: { 200: ListRoundsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Open a federated round on a model version */
   'POST /projects/{projectId}/federated/rounds': {
     params: { projectId: string };
-    body: PostProjectsFederatedRoundsRequest;
+    body: OpenRoundRequest;
     responses: { 201: FederatedRound; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** A project's training jobs, newest first */
   'GET /projects/{projectId}/jobs': {
     params: { projectId: string };
-    query: GetProjectsJobsQuery;
-    responses: { 200: GetProjectsJobsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    query: ListJobsQuery;
+    responses: { 200: ListJobsResponse; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Add a label */
   'POST /projects/{projectId}/labels': {
@@ -1290,13 +1311,13 @@ export interface ApiRoutes {
   /** Copy a version of another project into this one (same labels): a privacy-mode project's starting point */
   'POST /projects/{projectId}/models/copy': {
     params: { projectId: string };
-    body: PostProjectsModelsCopyRequest;
+    body: CopyModelRequest;
     responses: { 201: Model; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Turn privacy mode on or off (admin) */
   'POST /projects/{projectId}/privacy': {
     params: { projectId: string };
-    body: PostProjectsPrivacyRequest;
+    body: SetPrivacyRequest;
     responses: { 200: Project; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** List a project's samples, oldest first (paged) */
@@ -1352,7 +1373,7 @@ export interface ApiRoutes {
   };
   /** A worker is alive, and what it offers (worker key); /ready lists it */
   'POST /worker/heartbeat': {
-    body: PostWorkerHeartbeatRequest;
+    body: SendWorkerHeartbeatRequest;
     responses: { 204: null; 400: ErrorBody; 401: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** A queued trial's input (its samples), by sha256 (worker key); check the digest before use */
@@ -1372,25 +1393,83 @@ export interface ApiRoutes {
   /** Store a trial's checkpoint after an epoch (worker key; body: the checkpoint bytes) */
   'PUT /worker/trials/{trialId}/checkpoint': {
     params: { trialId: string };
-    query: PutWorkerTrialsCheckpointQuery;
-    responses: { 200: PutWorkerTrialsCheckpointResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    query: PutTrialCheckpointQuery;
+    responses: { 200: PutTrialCheckpointResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Deliver a trial's training error (worker key); it is the trial's outcome, not retried */
   'POST /worker/trials/{trialId}/failure': {
     params: { trialId: string };
-    body: PostWorkerTrialsFailureRequest;
-    responses: { 200: PostWorkerTrialsFailureResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    body: ReportTrialFailureRequest;
+    responses: { 200: ReportTrialFailureResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Report a running trial's progress (worker key) */
   'POST /worker/trials/{trialId}/progress': {
     params: { trialId: string };
-    body: PostWorkerTrialsProgressRequest;
-    responses: { 200: PostWorkerTrialsProgressResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    body: ReportTrialProgressRequest;
+    responses: { 200: ReportTrialProgressResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
   /** Deliver a trial's result (worker key); counted once however often it is delivered */
   'POST /worker/trials/{trialId}/result': {
     params: { trialId: string };
-    body: PostWorkerTrialsResultRequest;
-    responses: { 200: PostWorkerTrialsResultResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
+    body: ReportTrialResultRequest;
+    responses: { 200: ReportTrialResultResponse; 400: ErrorBody; 401: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
 }
+
+/** Every route by its operationId, the name of the SDK method that calls it (the server's schemas set it). */
+export const API_OPERATIONS = {
+  activateModel: 'POST /models/{modelId}/activate',
+  addLabel: 'POST /projects/{projectId}/labels',
+  cancelJob: 'POST /jobs/{jobId}/cancel',
+  closeRound: 'POST /federated/rounds/{roundId}/close',
+  copyModel: 'POST /projects/{projectId}/models/copy',
+  createKey: 'POST /keys',
+  createPairingToken: 'POST /pairing/tokens',
+  createProject: 'POST /projects',
+  deleteModel: 'DELETE /models/{modelId}',
+  deleteProject: 'DELETE /projects/{projectId}',
+  downloadModel: 'GET /models/{modelId}/download',
+  editSamples: 'POST /projects/{projectId}/samples/edits',
+  exchangePairingToken: 'POST /pairing/exchange',
+  exportProject: 'GET /projects/{projectId}/export',
+  getJob: 'GET /jobs/{jobId}',
+  getModel: 'GET /models/{modelId}',
+  getModelReport: 'GET /models/{modelId}/report',
+  getModelReportHtml: 'GET /models/{modelId}/report.html',
+  getProject: 'GET /projects/{projectId}',
+  getRound: 'GET /federated/rounds/{roundId}',
+  getRoundCandidate: 'GET /federated/rounds/{roundId}/candidate',
+  getTrialCheckpoint: 'GET /worker/trials/{trialId}/checkpoint',
+  getTrialInput: 'GET /worker/inputs/{sha256}',
+  getWorkerQueue: 'GET /worker/queue',
+  health: 'GET /health',
+  importProject: 'POST /projects/import',
+  jobEvents: 'GET /jobs/{jobId}/events',
+  jobSocket: 'GET /jobs/{jobId}/socket',
+  joinRound: 'POST /federated/rounds/{roundId}/join',
+  listJobs: 'GET /projects/{projectId}/jobs',
+  listKeys: 'GET /keys',
+  listModels: 'GET /projects/{projectId}/models',
+  listProjects: 'GET /projects',
+  listRounds: 'GET /projects/{projectId}/federated/rounds',
+  listSamples: 'GET /projects/{projectId}/samples',
+  openRound: 'POST /projects/{projectId}/federated/rounds',
+  purgeSamples: 'POST /projects/{projectId}/samples/purge',
+  putTrialCheckpoint: 'PUT /worker/trials/{trialId}/checkpoint',
+  ready: 'GET /ready',
+  removeLabel: 'POST /projects/{projectId}/labels/remove',
+  renameLabel: 'POST /projects/{projectId}/labels/rename',
+  reportTrialFailure: 'POST /worker/trials/{trialId}/failure',
+  reportTrialProgress: 'POST /worker/trials/{trialId}/progress',
+  reportTrialResult: 'POST /worker/trials/{trialId}/result',
+  revokeKey: 'POST /keys/{keyId}/revoke',
+  sampleContent: 'GET /projects/{projectId}/samples/{sampleId}/content',
+  sampleThumbnail: 'GET /projects/{projectId}/samples/{sampleId}/thumbnail',
+  sendRoundEvaluation: 'POST /federated/rounds/{roundId}/evaluation',
+  sendRoundUpdate: 'POST /federated/rounds/{roundId}/update',
+  sendWorkerHeartbeat: 'POST /worker/heartbeat',
+  setKeyProjects: 'PUT /keys/{keyId}/projects',
+  setPrivacy: 'POST /projects/{projectId}/privacy',
+  startTraining: 'POST /projects/{projectId}/train',
+  uploadSamples: 'POST /projects/{projectId}/samples',
+} as const;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { idParam } from '../schemas.ts';
+import type { WireTypeProvider } from '../http/wire-types.ts';
 
 export const keySchema = {
   type: 'object',
@@ -13,21 +14,22 @@ export const keySchema = {
 } as const;
 
 /** Admin-only key management: see which phones hold keys, when each was last used, and revoke a lost one. */
-export async function keyRoutes(app: FastifyInstance, { keys }: ServerContext): Promise<void> {
+export async function keyRoutes(untyped: FastifyInstance, { keys }: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
   app.get('/keys', {
     config: { access: 'admin' },
     schema: {
-      summary: 'List API keys (admin)', tags: ['keys'],
+      operationId: 'listKeys', summary: 'List API keys (admin)', tags: ['keys'],
       response: { 200: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: keySchema } } } },
     },
   }, async () => ({ keys: keys.list() }));
 
   // Phones get device keys by pairing; this makes the keys a person hands out: one per worker machine (so a lost
   // machine is revoked alone), or another admin key (so the first can be retired).
-  app.post<{ Body: { scope: 'admin' | 'worker'; name: string } }>('/keys', {
+  app.post('/keys', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Create a worker or admin key (admin); the secret is returned only in this answer', tags: ['keys'],
+      operationId: 'createKey', summary: 'Create a worker or admin key (admin); the secret is returned only in this answer', tags: ['keys'],
       body: {
         type: 'object', required: ['scope', 'name'], additionalProperties: false,
         properties: {
@@ -42,19 +44,19 @@ export async function keyRoutes(app: FastifyInstance, { keys }: ServerContext): 
     return reply.code(201).send({ apiKey, key: keys.get(record.id) });
   });
 
-  app.post<{ Params: { keyId: string } }>('/keys/:keyId/revoke', {
+  app.post('/keys/:keyId/revoke', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Revoke an API key (admin); its next request gets 401', tags: ['keys'],
-      params: { type: 'object', properties: { keyId: idParam } }, response: { 200: keySchema },
+      operationId: 'revokeKey', summary: 'Revoke an API key (admin); its next request gets 401', tags: ['keys'],
+      params: { type: 'object', required: ['keyId'], properties: { keyId: idParam } }, response: { 200: keySchema },
     },
   }, async (request) => keys.revoke(request.params.keyId));
 
-  app.put<{ Params: { keyId: string }; Body: { projectIds: string[] } }>('/keys/:keyId/projects', {
+  app.put('/keys/:keyId/projects', {
     config: { access: 'admin' },
     schema: {
-      summary: "Set the projects a device key may reach (admin)", tags: ['keys'],
-      params: { type: 'object', properties: { keyId: idParam } },
+      operationId: 'setKeyProjects', summary: "Set the projects a device key may reach (admin)", tags: ['keys'],
+      params: { type: 'object', required: ['keyId'], properties: { keyId: idParam } },
       body: { type: 'object', required: ['projectIds'], additionalProperties: false, properties: { projectIds: { type: 'array', maxItems: 1000, items: idParam } } },
       response: { 200: keySchema },
     },

@@ -2,17 +2,19 @@ import type { FastifyInstance } from 'fastify';
 import { OffgridError } from '../errors.ts';
 import type { ServerContext } from '../context.ts';
 import { idParam } from '../schemas.ts';
+import type { WireTypeProvider } from '../http/wire-types.ts';
 
 export function pairingLink(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/$/, '')}/?pair=${encodeURIComponent(token)}`;
 }
 
-export async function pairingRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+export async function pairingRoutes(untyped: FastifyInstance, context: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
   const { keys } = context;
-  app.post<{ Body: { projectIds?: string[] } | null }>('/pairing/tokens', {
+  app.post('/pairing/tokens', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Create a one-time pairing link (admin)', tags: ['keys'],
+      operationId: 'createPairingToken', summary: 'Create a one-time pairing link (admin)', tags: ['keys'],
       description: 'The device key the link buys reaches projectIds (default none) and the projects that phone creates; an admin can change it later (PUT /keys/{keyId}/projects).',
       body: { type: 'object', nullable: true, additionalProperties: false, properties: { projectIds: { type: 'array', maxItems: 1000, items: idParam } } },
       response: { 200: { type: 'object', required: ['token', 'url', 'expiresAt'], properties: { token: { type: 'string' }, url: { type: 'string' }, expiresAt: { type: 'string' } } } },
@@ -25,10 +27,10 @@ export async function pairingRoutes(app: FastifyInstance, context: ServerContext
     return { token, url: pairingLink(context.publicUrl, token), expiresAt };
   });
 
-  app.post<{ Body: { token: string; deviceName?: string } }>('/pairing/exchange', {
+  app.post('/pairing/exchange', {
     config: { access: 'public', limitPerAddress: true },
     schema: {
-      summary: 'Spend a pairing token on a device API key (no key needed)', tags: ['keys'],
+      operationId: 'exchangePairingToken', summary: 'Spend a pairing token on a device API key (no key needed)', tags: ['keys'],
       body: {
         type: 'object', required: ['token'], additionalProperties: false,
         properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, deviceName: { type: 'string', maxLength: 100 } },
@@ -38,6 +40,6 @@ export async function pairingRoutes(app: FastifyInstance, context: ServerContext
   }, async (request) => {
     const paired = keys.exchangePairingToken(request.body.token, request.body.deviceName ?? 'phone');
     if (!paired) throw new OffgridError('UNAUTHORIZED', 'This pairing link is unknown, already used or expired (links last 10 minutes). Ask for a new one on the workstation.');
-    return { apiKey: paired.apiKey, keyId: paired.record.id, scope: paired.record.scope };
+    return { apiKey: paired.apiKey, keyId: paired.record.id, scope: 'device' as const }; // pairing always makes a device key
   });
 }

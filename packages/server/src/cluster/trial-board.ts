@@ -1,3 +1,5 @@
+import type { WireType } from '@offgrid/features';
+import type { workerInfoSchema } from '../schemas.ts';
 import type { TrialHandlers, TrialProgress, TrialResult } from '@offgrid/engine';
 
 /** A checkpoint as the engine makes it (epoch, optimizer step, opaque bytes). */
@@ -17,18 +19,8 @@ interface OpenTrial {
   worker?: string;
 }
 
-/** A machine that works the queue, as it last described itself. */
-export interface WorkerInfo {
-  name: string;
-  cores: number;
-  /** Trials it takes at once. */
-  concurrency: number;
-  /** What its trials train on now: 'wasm' or 'webgpu' (its own self-test's choice; wasm once WebGPU failed there). */
-  accelerator: string;
-  /** Why: the self-test's reason, or the WebGPU failure. */
-  acceleratorReason?: string;
-  lastHeartbeatAt: string;
-}
+/** A machine that works the queue, as it last described itself (GET /ready lists them). */
+export type WorkerInfo = WireType<typeof workerInfoSchema>;
 
 /** A worker silent for this long is no longer listed (it sends a heartbeat every WORKER_HEARTBEAT_MS). */
 export const WORKER_HEARTBEAT_MS = 10_000;

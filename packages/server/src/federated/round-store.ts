@@ -1,79 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
+import type { Round } from './schemas.ts';
 
-/** How a round runs; chosen when it is opened (routes.ts has the bounds and defaults). */
-export interface RoundSettings {
-  minParticipants: number;
-  maxParticipants: number;
-  /** Local training on each phone. */
-  epochs: number;
-  learningRate: number;
-  batchSize: number;
-  /** Each phone's update is scaled down to at most this L2 norm before averaging. */
-  clipNorm: number;
-  /** Gaussian noise std = noiseMultiplier · clipNorm / participants (client-level differential privacy); 0 = none. */
-  noiseMultiplier: number;
-  /** How long phones have to rate the averaged head on their held-out samples. */
-  evaluationSeconds: number;
-}
+export type { Round } from './schemas.ts';
 
-export type RoundStatus = 'open' | 'evaluating' | 'closed';
-
+/** How a round runs; chosen when it is opened (routes.ts has the defaults, schemas.ts the bounds). */
+export type RoundSettings = Round['settings'];
+export type RoundStatus = Round['status'];
+/** One phone's part in a round: joined, its update's sample count and norm (or why it was refused), its rating. */
+export type Participant = Round['participants'][number];
 /** What a phone reports after rating a head on samples it did not train on. */
-export interface PhoneEvaluation {
-  samples: number;
-  /** With the averaged head (the candidate). */
-  correct: number;
-  /** With the round's base head. */
-  baseCorrect: number;
-}
-
-export interface Participant {
-  deviceName: string;
-  joinedAt: string;
-  status: 'joined' | 'submitted' | 'rejected';
-  submittedAt?: string;
-  sampleCount?: number;
-  /** The update's L2 norm before clipping. */
-  norm?: number;
-  reason?: string;
-  evaluation?: PhoneEvaluation;
-}
-
+export type PhoneEvaluation = NonNullable<Participant['evaluation']>;
 /** Why the round ended as it did: the record the issue asks for (who joined, counts, norms, the decision). */
-export interface RoundOutcome {
-  decision: 'registered' | 'kept-base' | 'too-few-participants' | 'cancelled';
-  reason: string;
-  participants: number;
-  samples: number;
-  clipped?: number;
-  noiseStd?: number;
-  baseAccuracy?: number;
-  candidateAccuracy?: number;
-  /** Held-out samples the accuracies were measured on. */
-  evaluatedSamples?: number;
-  /** Whose held-out samples: the server's (the base version's held-out set, int8 files) or the phones' (their reported counts). */
-  evaluatedOn?: 'server' | 'phones';
-  modelId?: string;
-  /** Client-level (ε, δ) of this project's noisy rounds so far, including this one. */
-  privacy?: { epsilon: number; delta: number; noisyRounds: number };
-}
-
-export interface Round {
-  id: string;
-  projectId: string;
-  number: number;
-  baseModelId: string;
-  status: RoundStatus;
-  settings: RoundSettings;
-  createdAt: string;
-  deadline: string;
-  evaluationDeadline?: string;
-  closedAt?: string;
-  participants: Participant[];
-  outcome?: RoundOutcome;
-}
+export type RoundOutcome = NonNullable<Round['outcome']>;
 
 interface RoundRow {
   id: string; project_id: string; number: number; base_model_id: string; settings: string; status: RoundStatus;

@@ -16,24 +16,15 @@ import type { ModelStore, ModelVersion, ModelArtifact } from '../models/model-st
 import type { Project, ProjectStore } from '../projects/project-store.ts';
 import { filesWithHead, headParts, parseHead, testOnHoldout } from './model-parts.ts';
 import type { TestEvaluation } from '@offgrid/pipeline';
-import type { PhoneEvaluation, Round, RoundOutcome, RoundSettings, RoundStore } from './round-store.ts';
+import type { Round, RoundOutcome, RoundSettings, RoundStore } from './round-store.ts';
+import type { EvaluationBody, UpdateBody } from './schemas.ts';
+
+export type { EvaluationBody, UpdateBody } from './schemas.ts';
 
 /** The δ of the reported (ε, δ): far below 1/(number of phones) for any deployment this serves. */
 export const PRIVACY_DELTA = 1e-5;
 /** Longest a timer may wait in Node (setTimeout's 32-bit limit); longer deadlines re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-
-export interface UpdateBody {
-  baseModelId: string;
-  sampleCount: number;
-  /** The head's change, weights then bias, as base64 little-endian float32 (`@offgrid/federated` encodeFloats). */
-  delta: string;
-}
-
-export interface EvaluationBody extends PhoneEvaluation {
-  /** The smallest and largest logit the averaged head gave on those samples (sets the int8 file's logit range). */
-  logitRange?: { min: number; max: number };
-}
 
 export interface FederatedDeps {
   rounds: RoundStore;

@@ -1,29 +1,30 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
+import type { WireTypeProvider } from '../http/wire-types.ts';
 import { keyReaches } from '../auth/require-key.ts';
 import { OffgridError } from '../errors.ts';
 import { idParam, modelSchema, projectSchema } from '../schemas.ts';
 import type { RoundSettings } from './round-store.ts';
-import type { EvaluationBody, UpdateBody } from './rounds.ts';
-import { candidateSchema, evaluationBodySchema, MAX_UPDATE_BODY_BYTES, openRoundBodySchema, roundSchema, updateBodySchema, type OpenRoundBody } from './schemas.ts';
+import { candidateSchema, evaluationBodySchema, MAX_UPDATE_BODY_BYTES, openRoundBodySchema, roundSchema, updateBodySchema } from './schemas.ts';
 
-const roundParams = { type: 'object', properties: { roundId: idParam } } as const;
-const projectParams = { type: 'object', properties: { projectId: idParam } } as const;
+const roundParams = { type: 'object', required: ['roundId'], properties: { roundId: idParam } } as const;
+const projectParams = { type: 'object', required: ['projectId'], properties: { projectId: idParam } } as const;
 
 /** Federated rounds and privacy mode (docs/federated.md). Every route is project-scoped: a phone reaches its projects' rounds only. */
-export async function federatedRoutes(app: FastifyInstance, { projects, federated }: ServerContext): Promise<void> {
-  app.get<{ Params: { projectId: string } }>('/projects/:projectId/federated/rounds', {
+export async function federatedRoutes(untyped: FastifyInstance, { projects, federated }: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
+  app.get('/projects/:projectId/federated/rounds', {
     config: { access: 'device' },
     schema: {
-      summary: "A project's federated rounds, newest first", tags: ['federated'], params: projectParams,
+      operationId: 'listRounds', summary: "A project's federated rounds, newest first", tags: ['federated'], params: projectParams,
       response: { 200: { type: 'object', required: ['rounds'], properties: { rounds: { type: 'array', items: roundSchema } } } },
     },
   }, async (request) => ({ rounds: federated.store.list(projects.get(request.params.projectId).id) }));
 
-  app.post<{ Params: { projectId: string }; Body: OpenRoundBody | undefined }>('/projects/:projectId/federated/rounds', {
+  app.post('/projects/:projectId/federated/rounds', {
     config: { access: 'device' },
     schema: {
-      summary: 'Open a federated round on a model version', tags: ['federated'], params: projectParams,
+      operationId: 'openRound', summary: 'Open a federated round on a model version', tags: ['federated'], params: projectParams,
       description: 'Phones join, train the head on their own samples and send only its change; the server averages the changes and registers a new version if phones rate it better than the base (docs/federated.md).',
       body: openRoundBodySchema, response: { 201: roundSchema },
     },
@@ -35,55 +36,56 @@ export async function federatedRoutes(app: FastifyInstance, { projects, federate
     return reply.code(201).send(await federated.rounds.open(projects.get(request.params.projectId), settings, deadlineSeconds, baseModelId));
   });
 
-  app.get<{ Params: { roundId: string } }>('/federated/rounds/:roundId', {
+  app.get('/federated/rounds/:roundId', {
     config: { access: 'device' },
-    schema: { summary: 'One round: its settings, who joined, counts, norms and the decision', tags: ['federated'], params: roundParams, response: { 200: roundSchema } },
+    schema: { operationId: 'getRound', summary: 'One round: its settings, who joined, counts, norms and the decision', tags: ['federated'], params: roundParams, response: { 200: roundSchema } },
   }, async (request) => federated.store.get(request.params.roundId));
 
-  app.post<{ Params: { roundId: string } }>('/federated/rounds/:roundId/join', {
+  app.post('/federated/rounds/:roundId/join', {
     config: { access: 'device' },
     schema: {
-      summary: 'Join an open round (then download the base version\'s head and trunk, train, and send the update)', tags: ['federated'], params: roundParams,
+      operationId: 'joinRound', summary: 'Join an open round (then download the base version\'s head and trunk, train, and send the update)', tags: ['federated'], params: roundParams,
       response: { 200: roundSchema },
     },
   }, async (request) => federated.rounds.join(request.params.roundId, request.apiKey!));
 
-  app.post<{ Params: { roundId: string }; Body: UpdateBody }>('/federated/rounds/:roundId/update', {
+  app.post('/federated/rounds/:roundId/update', {
     config: { access: 'device' },
     bodyLimit: MAX_UPDATE_BODY_BYTES,
     schema: {
-      summary: "Send this phone's head update (the change to the base head, and its sample count)", tags: ['federated'], params: roundParams,
+      operationId: 'sendRoundUpdate', summary: "Send this phone's head update (the change to the base head, and its sample count)", tags: ['federated'], params: roundParams,
       description: 'Refused and recorded: an update of another base version (409, stale), one longer than the head (413), one holding NaN or infinity (400). An update whose norm exceeds the round\'s clipNorm is scaled down, not refused.',
       body: updateBodySchema, response: { 200: roundSchema },
     },
   }, async (request) => federated.rounds.submit(request.params.roundId, request.apiKey!, request.body));
 
-  app.get<{ Params: { roundId: string } }>('/federated/rounds/:roundId/candidate', {
+  app.get('/federated/rounds/:roundId/candidate', {
     config: { access: 'device' },
-    schema: { summary: 'The averaged head, while the round is evaluating', tags: ['federated'], params: roundParams, response: { 200: candidateSchema } },
+    schema: { operationId: 'getRoundCandidate', summary: 'The averaged head, while the round is evaluating', tags: ['federated'], params: roundParams, response: { 200: candidateSchema } },
   }, async (request) => federated.rounds.candidate(request.params.roundId));
 
-  app.post<{ Params: { roundId: string }; Body: EvaluationBody }>('/federated/rounds/:roundId/evaluation', {
+  app.post('/federated/rounds/:roundId/evaluation', {
     config: { access: 'device' },
     schema: {
-      summary: "This phone's rating of the averaged head and of the base head, on samples it did not train on", tags: ['federated'], params: roundParams,
+      operationId: 'sendRoundEvaluation', summary: "This phone's rating of the averaged head and of the base head, on samples it did not train on", tags: ['federated'], params: roundParams,
       body: evaluationBodySchema, response: { 200: roundSchema },
     },
   }, async (request) => federated.rounds.evaluate(request.params.roundId, request.apiKey!, request.body));
 
-  app.post<{ Params: { roundId: string } }>('/federated/rounds/:roundId/close', {
+  app.post('/federated/rounds/:roundId/close', {
     config: { access: 'device' },
-    schema: { summary: 'Close a round now: average what arrived (if enough phones sent updates), or decide on the ratings so far', tags: ['federated'], params: roundParams, response: { 200: roundSchema } },
+    schema: { operationId: 'closeRound', summary: 'Close a round now: average what arrived (if enough phones sent updates), or decide on the ratings so far', tags: ['federated'], params: roundParams, response: { 200: roundSchema } },
   }, async (request) => federated.rounds.close(request.params.roundId));
 
 }
 
 /** A privacy-mode project's two needs: a model trained elsewhere to start from, and the promise itself (admin). */
-export async function privacyRoutes(app: FastifyInstance, { projects, models }: ServerContext): Promise<void> {
-  app.post<{ Params: { projectId: string }; Body: { fromModelId: string } }>('/projects/:projectId/models/copy', {
+export async function privacyRoutes(untyped: FastifyInstance, { projects, models }: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
+  app.post('/projects/:projectId/models/copy', {
     config: { access: 'device' },
     schema: {
-      summary: "Copy a version of another project into this one (same labels): a privacy-mode project's starting point", tags: ['federated'], params: projectParams,
+      operationId: 'copyModel', summary: "Copy a version of another project into this one (same labels): a privacy-mode project's starting point", tags: ['federated'], params: projectParams,
       description: 'The copy shares the files (no bytes are duplicated) and becomes the active model unless one is pinned. The key must reach both projects.',
       body: { type: 'object', required: ['fromModelId'], additionalProperties: false, properties: { fromModelId: idParam } },
       response: { 201: modelSchema },
@@ -95,10 +97,10 @@ export async function privacyRoutes(app: FastifyInstance, { projects, models }: 
     return reply.code(201).send(models.copy(source.id, project.id));
   });
 
-  app.post<{ Params: { projectId: string }; Body: { samplesStayOnDevice: boolean } }>('/projects/:projectId/privacy', {
+  app.post('/projects/:projectId/privacy', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Turn privacy mode on or off (admin)', tags: ['federated'], params: projectParams,
+      operationId: 'setPrivacy', summary: 'Turn privacy mode on or off (admin)', tags: ['federated'], params: projectParams,
       description: 'On: the server refuses every sample of the project and phones never send any; it is refused while the server still holds samples of the project (purge them first). Off lets phones upload again.',
       body: { type: 'object', required: ['samplesStayOnDevice'], additionalProperties: false, properties: { samplesStayOnDevice: { type: 'boolean' } } },
       response: { 200: projectSchema },

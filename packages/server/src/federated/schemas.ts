@@ -1,6 +1,6 @@
 /** JSON schemas of the federated routes: the one source for validation, the OpenAPI document and the SDK's types. */
+import type { WireType } from '@offgrid/features';
 import { idParam } from '../schemas.ts';
-import type { RoundSettings } from './round-store.ts';
 
 /**
  * The largest head an update may carry: 1,000 labels × 2,048 embedding values as base64 float32 (about 11 MB). The
@@ -29,11 +29,6 @@ const settingsProperties = {
   evaluationSeconds: { type: 'integer', minimum: 5, maximum: 86400, description: 'How long phones have to rate the averaged head. Default 120.' },
 } as const;
 
-export interface OpenRoundBody extends Partial<RoundSettings> {
-  baseModelId?: string;
-  deadlineSeconds?: number;
-}
-
 export const openRoundBodySchema = {
   type: 'object', additionalProperties: false,
   properties: {
@@ -49,7 +44,10 @@ export const roundSchema = {
   properties: {
     id: { type: 'string' }, projectId: { type: 'string' }, number: { type: 'integer' }, baseModelId: { type: 'string' },
     status: { type: 'string', enum: ['open', 'evaluating', 'closed'] },
-    settings: { type: 'object', title: 'RoundSettings', required: Object.keys(settingsProperties), properties: settingsProperties },
+    settings: {
+      type: 'object', title: 'RoundSettings', properties: settingsProperties,
+      required: ['minParticipants', 'maxParticipants', 'epochs', 'learningRate', 'batchSize', 'clipNorm', 'noiseMultiplier', 'evaluationSeconds'],
+    },
     createdAt: { type: 'string' }, deadline: { type: 'string' }, evaluationDeadline: { type: 'string' }, closedAt: { type: 'string' },
     participants: {
       type: 'array',
@@ -111,3 +109,9 @@ export const candidateSchema = {
     },
   },
 } as const;
+
+/** The wire types, each spelled once: by its schema above. */
+export type Round = WireType<typeof roundSchema>;
+export type OpenRoundBody = WireType<typeof openRoundBodySchema>;
+export type UpdateBody = WireType<typeof updateBodySchema>;
+export type EvaluationBody = WireType<typeof evaluationBodySchema>;

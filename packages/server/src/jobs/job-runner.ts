@@ -205,7 +205,9 @@ export function modelInputOf(report: TrainReport): ModelInput {
   const { kind, shape, dtype, preprocessing } = report.input;
   const image = preprocessing.image;
   const legacy = image ? { width: image.width, height: image.height, channels: 3 as const, mean: image.mean, std: image.std } : {};
-  return { kind, shape, dtype, preprocessing, ...legacy };
+  // The pipeline's InputPreprocessing marks audio/motion normalization optional (AudioSpec also serves raw specs);
+  // a trained model always has it, and the report schema, which serializes every report, requires it.
+  return { kind, shape, dtype, preprocessing: preprocessing as ModelInput['preprocessing'], ...legacy };
 }
 
 /** The report's headline numbers, for model lists; the full report stays one request away. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { TrainReport } from '@offgrid/pipeline';
-import type { Modality, Task } from '@offgrid/features';
+import type { Task, WireType } from '@offgrid/features';
+import type { modelSchema } from '../schemas.ts';
 import type { Db } from '../storage/database.ts';
 import { OffgridError } from '../errors.ts';
 
@@ -13,81 +13,22 @@ export type HeadVariant = (typeof HEAD_VARIANTS)[number];
  */
 export const MODEL_FILE_VARIANTS = ['float32', 'int8', 'probes', ...HEAD_VARIANTS] as const;
 /**
- * A version's stored files: those phones download, the search's report (JSON and HTML), and the held-out test samples
- * with their labels (features' `encodeHoldout`: the server tests a federated round's head on them; never served).
+ * Stored but never served as a download: the search's report (JSON and HTML, their own routes), and the held-out test
+ * samples with their labels (features' `encodeHoldout`: the server tests a federated round's head on them).
  */
 export const SERVER_ONLY_VARIANTS = ['report', 'report-html', 'holdout'] as const;
-export type ArtifactVariant = (typeof MODEL_FILE_VARIANTS)[number] | (typeof SERVER_ONLY_VARIANTS)[number];
 
-/** The exact `@offgrid/features` specs the phone must run before the model (docs/modalities.md), as the report has them. */
-export type ModelPreprocessing = TrainReport['input']['preprocessing'];
-/** The report's anomaly figures without the score histogram (that stays in the report). */
-export type AnomalyMetrics = Omit<NonNullable<TrainReport['metrics']['anomaly']>, 'scoreHistogram'>;
-
+/** A model version as the API returns it; the schema is the one spelling of its shape (and of the SDK's). */
+export type ModelVersion = WireType<typeof modelSchema>;
 /** What one example fed to the model is, and how the phone makes it from a sample. */
-export interface ModelInput {
-  kind: Modality;
-  /** One example, without the batch dimension. */
-  shape: number[];
-  /** int32 for text (token ids), float32 otherwise. */
-  dtype: 'float32' | 'int32';
-  preprocessing: ModelPreprocessing;
-  /** Images only: the fields apps read before `preprocessing` existed (same values as `preprocessing.image`). */
-  width?: number;
-  height?: number;
-  channels?: 3;
-  mean?: number;
-  std?: number;
-}
-
-export interface ModelArtifact {
-  variant: ArtifactVariant;
-  sizeBytes: number;
-  sha256: string;
-}
-
-export interface ModelVersion {
-  id: string;
-  projectId: string;
-  version: number;
-  createdAt: string;
-  labels: string[];
-  /** The project's task: `anomaly` models output one score, compared with `metrics.anomaly.threshold`. */
-  task: Task;
-  input: ModelInput;
-  metrics: ModelMetrics;
-  artifacts: ModelArtifact[];
-  /** Whether this is the project's active model. */
-  active: boolean;
-  /** Samples it was trained on that have since been purged (erased for privacy): retrain to forget them. */
-  purgedSamples?: number;
-}
-
+export type ModelInput = ModelVersion['input'];
 /** Headline numbers of a training report (the full report: GET /models/:id/report). */
-export interface ModelMetrics {
-  /** The winning trial's validation accuracy in the search. */
-  valAccuracy?: number;
-  /** How many samples valAccuracy was measured on. */
-  valSamples?: number;
-  /** Epochs the shipped model was trained for. */
-  epochs: number;
-  /** On the held-out test split, both files run through LiteRT.js. */
-  test?: {
-    samples: number;
-    float32: { accuracy: number; macroF1: number };
-    int8: { accuracy: number; macroF1: number };
-  };
-  /** Share of test samples on which int8 and float32 pick the same label. */
-  int8AgreementWithFloat32?: number;
-  sizes?: { float32Bytes: number; int8Bytes: number; int8Ratio: number };
-  /** Trials the search ran and the one that won. */
-  trials?: number;
-  winner?: { trialNumber: number; family: string; retrained: boolean };
-  /** Versions a federated round made: the round, and how phones rated it against its base (docs/federated.md). */
-  federated?: { roundId: string; round: number; baseModelId: string; participants: number; samples: number; baseAccuracy: number; accuracy: number; evaluatedSamples: number; evaluatedOn: 'server' | 'phones' };
-  /** Anomaly models: the calibrated thresholds (one per file: int8 scores differ a little) and how they did on held-out data. */
-  anomaly?: AnomalyMetrics;
-}
+export type ModelMetrics = ModelVersion['metrics'];
+export type ModelArtifact = ModelVersion['artifacts'][number];
+/** Every file a version may store (MODEL_FILE_VARIANTS and SERVER_ONLY_VARIANTS). */
+export type ArtifactVariant = ModelArtifact['variant'];
+/** The report's anomaly figures without the score histogram (that stays in the report). */
+export type AnomalyMetrics = NonNullable<ModelMetrics['anomaly']>;
 
 interface ModelRow {
   id: string;

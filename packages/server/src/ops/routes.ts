@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { errorBody } from '../errors.ts';
+import { workerInfoSchema } from '../schemas.ts';
 import { VERSION } from '../version.ts';
 
 interface Check {
@@ -22,13 +23,8 @@ const readySchema = {
     workers: {
       type: 'array', description: 'Only on a coordinator (`--queue`): the machines working its queue, heard from in the last 30 s, with the trials each runs now.',
       items: {
-        type: 'object', required: ['name', 'cores', 'concurrency', 'accelerator', 'lastHeartbeatAt', 'trials'],
-        properties: {
-          name: { type: 'string' }, cores: { type: 'integer' }, concurrency: { type: 'integer' },
-          accelerator: { type: 'string', description: 'wasm or webgpu: what its trials train on now (wasm once WebGPU failed there)' },
-          acceleratorReason: { type: 'string', description: 'Why: its own self-test\'s result, or the WebGPU failure' },
-          lastHeartbeatAt: { type: 'string' }, trials: { type: 'array', items: { type: 'string' } },
-        },
+        type: 'object', required: [...workerInfoSchema.required, 'trials'],
+        properties: { ...workerInfoSchema.properties, trials: { type: 'array', items: { type: 'string' } } },
       },
     },
   },
@@ -66,7 +62,7 @@ export async function opsRoutes(app: FastifyInstance, context: ServerContext): P
   const { db, blobs } = context;
   app.get('/health', {
     config: { access: 'public' },
-    schema: { summary: 'Liveness: the process answers (no key needed)', tags: ['operations'], response: { 200: { type: 'object', required: ['ok', 'version'], properties: { ok: { type: 'boolean' }, version: { type: 'string' } } } } },
+    schema: { operationId: 'health', summary: 'Liveness: the process answers (no key needed)', tags: ['operations'], response: { 200: { type: 'object', required: ['ok', 'version'], properties: { ok: { type: 'boolean' }, version: { type: 'string' } } } } },
   }, async () => ({ ok: true, version: VERSION }));
 
   const probe = db.prepare("INSERT INTO meta (key, value) VALUES ('ready-probe', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
@@ -75,7 +71,7 @@ export async function opsRoutes(app: FastifyInstance, context: ServerContext): P
   }), READY_PROBE_TTL_MS);
   app.get('/ready', {
     config: { access: 'public' },
-    schema: { summary: 'Readiness: the database and the blob folder accept writes (no key needed)', tags: ['operations'], response: { 200: readySchema, 503: readySchema } },
+    schema: { operationId: 'ready', summary: 'Readiness: the database and the blob folder accept writes (no key needed)', tags: ['operations'], response: { 200: readySchema, 503: readySchema } },
   }, async (_request, reply) => {
     const checks = await probeChecks();
     const failed = Object.entries(checks).filter(([, c]) => !c.ok).map(([name, c]) => `${name}: ${c.error}`);

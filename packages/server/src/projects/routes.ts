@@ -3,7 +3,7 @@ import type { ServerContext } from '../context.ts';
 import { OffgridError } from '../errors.ts';
 import type { Readable } from 'node:stream';
 import { idParam, projectSchema } from '../schemas.ts';
-import type { CreateFields } from './project-store.ts';
+import type { WireTypeProvider } from '../http/wire-types.ts';
 import { createProjectBodySchema } from './project-fields.ts';
 import { parseLabel } from './labels.ts';
 import { keyReaches } from '../auth/require-key.ts';
@@ -13,19 +13,20 @@ import { manifestChecks, type ManifestChecks } from '../archive/manifest-checks.
 /** Media types an archive may be posted as (gzip is detected by its magic bytes, or sent with Content-Encoding: gzip). */
 export const ARCHIVE_MEDIA_TYPES = ['application/x-tar', 'application/gzip', 'application/x-gzip', 'application/octet-stream'];
 
-export async function projectRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+export async function projectRoutes(untyped: FastifyInstance, context: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
   const { projects } = context;
   // Archives stream through the import handler (to temp files while hashed), never buffered whole.
   app.addContentTypeParser(ARCHIVE_MEDIA_TYPES, (_request, payload, done) => done(null, payload));
   // An archive's rows pass the routes' own validator (compiled once the app is ready, on the first import).
   let checks: ManifestChecks | undefined;
 
-  app.get<{ Params: { projectId: string } }>('/projects/:projectId/export', {
+  app.get('/projects/:projectId/export', {
     config: { access: 'admin' },
     schema: {
-      summary: 'Export a project as one tar archive (manifest.json + every image and model file) for backup or moving machines', tags: ['projects'],
+      operationId: 'exportProject', summary: 'Export a project as one tar archive (manifest.json + every image and model file) for backup or moving machines', tags: ['projects'],
       description: 'application/x-tar: manifest.json (project, samples with labels and sha256, dataset snapshots, jobs, models with artifacts, file list) then blobs/<sha256> for each file. Admin key.',
-      params: { type: 'object', properties: { projectId: idParam } },
+      params: { type: 'object', required: ['projectId'], properties: { projectId: idParam } },
       produces: ['application/x-tar'],
     },
   }, async (request, reply) => {
@@ -40,7 +41,7 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     config: { access: 'admin', maxDecodedBytes: MAX_ARCHIVE_BYTES },
     bodyLimit: MAX_ARCHIVE_BYTES,
     schema: {
-      summary: 'Import a project archive made by GET /projects/:projectId/export (gzip allowed); all or nothing', tags: ['projects'],
+      operationId: 'importProject', summary: 'Import a project archive made by GET /projects/:projectId/export (gzip allowed); all or nothing', tags: ['projects'],
       description: `Body: the tar (application/x-tar), or gzipped (application/gzip, or Content-Encoding: gzip); at most ${MAX_ARCHIVE_BYTES} bytes decompressed. Every file's sha256 and size are verified and every row must pass the same schemas and limits as the API (a project as POST /projects takes it); a corrupt, truncated, inconsistent or invalid archive gets 400 naming the field, and nothing is stored. Report pages are rendered again from each model's report.json, never taken from the archive. Ids are kept: 409 when the project already exists here. Admin key.`,
       response: {
         201: {
@@ -65,13 +66,13 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
 
   app.get('/projects', {
     config: { access: 'device' },
-    schema: { summary: "List projects (a device key sees the projects in its scope)", tags: ['projects'], response: { 200: { type: 'object', required: ['projects'], properties: { projects: { type: 'array', items: projectSchema } } } } },
+    schema: { operationId: 'listProjects', summary: "List projects (a device key sees the projects in its scope)", tags: ['projects'], response: { 200: { type: 'object', required: ['projects'], properties: { projects: { type: 'array', items: projectSchema } } } } },
   }, async (request) => ({ projects: projects.list().filter((project) => keyReaches(request.apiKey, project.id)) }));
 
-  app.post<{ Body: { name: string; labels: string[] } & CreateFields }>('/projects', {
+  app.post('/projects', {
     config: { access: 'device' },
     schema: {
-      summary: 'Create a project with its labels and modality', tags: ['projects'],
+      operationId: 'createProject', summary: 'Create a project with its labels and modality', tags: ['projects'],
       description: 'modality (default image) and task (default classify) are fixed at creation; see docs/modalities.md. task "anomaly" is for motion and tabular projects and needs a label "normal"; tabular projects need featureNames; settings override the modality\'s preprocessing defaults.',
       body: createProjectBodySchema,
       response: { 201: projectSchema },
@@ -89,9 +90,9 @@ export async function projectRoutes(app: FastifyInstance, context: ServerContext
     return reply.code(201).send(project);
   });
 
-  app.get<{ Params: { projectId: string } }>('/projects/:projectId', {
+  app.get('/projects/:projectId', {
     config: { access: 'device' },
-    schema: { summary: 'One project with its sample counts and active model', tags: ['projects'], params: { type: 'object', properties: { projectId: idParam } }, response: { 200: projectSchema } },
+    schema: { operationId: 'getProject', summary: 'One project with its sample counts and active model', tags: ['projects'], params: { type: 'object', required: ['projectId'], properties: { projectId: idParam } }, response: { 200: projectSchema } },
   }, async (request) => projects.get(request.params.projectId));
 }
 

@@ -1,4 +1,5 @@
 import { OffgridError } from '../errors.ts';
+import type { SampleMeta } from '../schemas.ts';
 import type { Project } from '../projects/project-store.ts';
 import { motionSpecOf } from '../projects/project-specs.ts';
 import { inspectImage } from './decode-image.ts';
@@ -6,18 +7,6 @@ import { inspectAudio } from './inspect-audio.ts';
 import { inspectMotion } from './inspect-motion.ts';
 import { inspectTabular } from './inspect-tabular.ts';
 import { inspectText } from './inspect-text.ts';
-
-/** Small facts about a sample, per modality (docs/modalities.md); tabular rows have none. */
-export interface SampleMeta {
-  width?: number;
-  height?: number;
-  sampleRate?: number;
-  durationSeconds?: number;
-  rateHz?: number;
-  steps?: number;
-  channels?: string[];
-  characters?: number;
-}
 
 /** A validated upload: the bytes to store (content-addressed), their media type and meta. */
 export interface InspectedSample {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.ts';
 import { echo, OffgridError, shorten } from '../errors.ts';
 import { idParam, sampleSchema } from '../schemas.ts';
+import type { WireTypeProvider } from '../http/wire-types.ts';
 import type { Project } from '../projects/project-store.ts';
 import { checkLabelQuery, findLabel, labelSchema, normalizeLabel, parseLabel } from '../projects/labels.ts';
 import { privacyRefusal, SampleStore } from './sample-store.ts';
@@ -47,24 +48,15 @@ const resultItem = {
   ],
 } as const;
 
-export async function sampleRoutes(app: FastifyInstance, { projects, samples }: ServerContext): Promise<void> {
-  // Raw image bodies arrive as one Buffer; the byte cap is enforced while streaming (after gunzip), before anything is decoded.
-  app.addContentTypeParser([...IMAGE_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: IMAGE_LIMITS.maxBytes }, (_request, body, done) => done(null, body));
-  // Audio, motion/tabular JSON, text and CSV: buffered up to the project's modality's cap (only the upload route takes bodies here).
-  app.addContentTypeParser(RAW_MEDIA_TYPES, cappedBuffer((request) => {
-    const project = projects.get((request.params as { projectId: string }).projectId);
-    return mediaTypeOf(request.headers['content-type']) === CSV_MEDIA_TYPE
-      ? { maxBytes: CSV_LIMITS.maxBytes, limitText: `CSV uploads are limited to ${CSV_LIMITS.maxBytes / 1024 / 1024} MiB; split the file` }
-      : UPLOAD_FORMATS[project.modality];
-  }));
-  // Datasets stream through the handler; the payload is already gunzipped when the client compressed it.
-  app.addContentTypeParser('multipart/form-data', (_request, payload, done) => done(null, payload));
+export async function sampleRoutes(untyped: FastifyInstance, { projects, samples }: ServerContext): Promise<void> {
+  const app = untyped.withTypeProvider<WireTypeProvider>();
+  addUploadParsers(untyped, projects);
 
-  app.get<{ Params: { projectId: string }; Querystring: { label?: string; limit: number; after?: string } }>('/projects/:projectId/samples', {
+  app.get('/projects/:projectId/samples', {
     config: { access: 'device' },
     schema: {
-      summary: "List a project's samples, oldest first (paged)", tags: ['samples'],
-      params: { type: 'object', properties: { projectId: idParam } },
+      operationId: 'listSamples', summary: "List a project's samples, oldest first (paged)", tags: ['samples'],
+      params: { type: 'object', required: ['projectId'], properties: { projectId: idParam } },
       querystring: {
         type: 'object', additionalProperties: false,
         properties: { label: labelSchema, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, after: idParam },
@@ -81,9 +73,9 @@ export async function sampleRoutes(app: FastifyInstance, { projects, samples }: 
   app.post<UploadRoute>('/projects/:projectId/samples', {
     config: { access: 'device', maxDecodedBytes: MAX_DATASET_BYTES },
     schema: {
-      summary: "Upload one sample (raw body, ?label=), a multipart dataset (field name = label) or a CSV (tabular and text projects)", tags: ['samples'],
+      operationId: 'uploadSamples', summary: "Upload one sample (raw body, ?label=), a multipart dataset (field name = label) or a CSV (tabular and text projects)", tags: ['samples'],
       description: `The body's type follows the project's modality (docs/modalities.md): image/jpeg|png|webp (image, at most ${IMAGE_LIMITS.maxBytes} bytes), audio/wav (audio: PCM or float, 8–48 kHz, at most 10 s), application/json (motion: an offgrid.motion.v1 recording; tabular: {"features": number[]}), text/plain; charset=utf-8 (text: 1–5000 characters). Tabular and text projects also take text/csv with a header (label + the feature columns, or text + label): one sample per row, a result per row. Multipart: each file part's field name is its label; an optional "${CHECKSUMS_FIELD}" text field sent first maps filenames to hex sha256. A body of the wrong type for the project gets 415 naming the expected one. Any body may be sent with Content-Encoding: gzip (decoded-size caps apply).`,
-      params: { type: 'object', properties: { projectId: idParam } },
+      params: { type: 'object', required: ['projectId'], properties: { projectId: idParam } },
       querystring: { type: 'object', properties: { label: labelSchema } },
       headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', maxLength: 200 }, 'x-checksum-sha256': sha256Header } },
       response: {
@@ -139,6 +131,21 @@ export async function sampleRoutes(app: FastifyInstance, { projects, samples }: 
 }
 
 /** 415 unless the Content-Type is one the project's modality takes (text must be UTF-8). */
+/** The body parsers of the upload route (the plugin's only route that takes bodies other than JSON). */
+function addUploadParsers(app: FastifyInstance, projects: ServerContext['projects']): void {
+  // Raw image bodies arrive as one Buffer; the byte cap is enforced while streaming (after gunzip), before anything is decoded.
+  app.addContentTypeParser([...IMAGE_MEDIA_TYPES], { parseAs: 'buffer', bodyLimit: IMAGE_LIMITS.maxBytes }, (_request, body, done) => done(null, body));
+  // Audio, motion/tabular JSON, text and CSV: buffered up to the project's modality's cap (only the upload route takes bodies here).
+  app.addContentTypeParser(RAW_MEDIA_TYPES, cappedBuffer((request) => {
+    const project = projects.get((request.params as { projectId: string }).projectId);
+    return mediaTypeOf(request.headers['content-type']) === CSV_MEDIA_TYPE
+      ? { maxBytes: CSV_LIMITS.maxBytes, limitText: `CSV uploads are limited to ${CSV_LIMITS.maxBytes / 1024 / 1024} MiB; split the file` }
+      : UPLOAD_FORMATS[project.modality];
+  }));
+  // Datasets stream through the handler; the payload is already gunzipped when the client compressed it.
+  app.addContentTypeParser('multipart/form-data', (_request, payload, done) => done(null, payload));
+}
+
 function checkContentType(project: Project, contentType: string | undefined): void {
   const mediaType = mediaTypeOf(contentType);
   if (mediaType === 'multipart/form-data' || (mediaType === CSV_MEDIA_TYPE && acceptsCsv(project))) return;

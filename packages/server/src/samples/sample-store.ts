@@ -4,22 +4,12 @@ import { BlobStore } from '../storage/blob-store.ts';
 import { echo, OffgridError, shorten } from '../errors.ts';
 import { findLabel, normalizeLabel, parseLabel } from '../projects/labels.ts';
 import type { Project } from '../projects/project-store.ts';
-import { inspectSample, type InspectedSample, type SampleMeta } from './inspect-sample.ts';
+import type { WireType } from '@offgrid/features';
+import type { SampleMeta, sampleSchema } from '../schemas.ts';
+import { inspectSample, type InspectedSample } from './inspect-sample.ts';
 
-export interface Sample {
-  id: string;
-  projectId: string;
-  label: string;
-  sha256: string;
-  mediaType: string;
-  /** Images only (also in meta). */
-  width?: number;
-  height?: number;
-  meta: SampleMeta;
-  createdAt: string;
-  /** Set while the sample is deleted (it can still be restored); such samples are in no list, count or new snapshot. */
-  deletedAt?: string;
-}
+/** A stored sample as the API returns it (the schema is the one spelling). */
+export type Sample = WireType<typeof sampleSchema>;
 
 export interface AddOptions {
   /** A retry with the same key returns the sample stored the first time. */
