@@ -115,7 +115,7 @@ interface Settings { epochs: number; learningRate: number; batchSize: number }
 interface RoundsResult { accuracy: number[]; norms: number[][]; clipped: number; updates: number; bodyBytes: number[]; kept: number }
 const MODEL_ID = '3f0c8a4e-6d1b-4c2a-9e57-0b8d2f6a1c93'; // a model id as long as the server's (a UUID)
 
-async function rounds(phones: Embedded[], settings: Settings, options: { rounds: number; clipNorm: number; noiseMultiplier?: number; noiseSeed?: number; evaluateOn: Embedded; proximal?: number; gate?: Embedded }): Promise<RoundsResult> {
+async function rounds(phones: Embedded[], settings: Settings, options: { rounds: number; clipNorm: number; noiseMultiplier?: number; noiseSeed?: number; evaluateOn: Embedded; proximal?: number; gate?: Embedded; ownLabelsOnly?: boolean }): Promise<RoundsResult> {
   let head = base;
   // The server's decision (docs/federated.md, step 4): the average becomes the next base only if it does better on
   // held-out data; here the validation share stands for the phones' held-out samples.
@@ -133,6 +133,15 @@ async function rounds(phones: Embedded[], settings: Settings, options: { rounds:
     for (const [k, phone] of phones.entries()) {
       const trained = await trainHead(head, phone, { ...settings, proximal: options.proximal, seed: 1000 * round + k, yieldEveryMs: FAST });
       const delta = headDelta(head, trained.head);
+      // A variant outside the protocol: the phone sends only the rows (and biases) of the labels it holds.
+      if (options.ownLabelsOnly) {
+        const held = new Set(phone.targets);
+        for (let c = 0; c < head.numClasses; c++) {
+          if (held.has(c)) continue;
+          delta.fill(0, c * head.inputSize, (c + 1) * head.inputSize);
+          delta[head.numClasses * head.inputSize + c] = 0;
+        }
+      }
       sent.push({ delta, sampleCount: phone.targets.length });
       if (round === 1) bodyBytes.push(Buffer.byteLength(JSON.stringify({ baseModelId: MODEL_ID, sampleCount: phone.targets.length, delta: encodeFloats(delta) })));
     }
@@ -215,6 +224,7 @@ for (const name of Object.keys(shares) as ShareName[]) {
   }
 }
 const fedProx = await rounds(phoneSets(phonesAll, nonIidRows), chosenFor['non-IID'], { rounds: config.rounds, clipNorm: SERVER_CLIP, evaluateOn: testSet, proximal });
+const fedOwn = await rounds(phoneSets(phonesAll, nonIidRows), chosenFor['non-IID'], { rounds: config.rounds, clipNorm: SERVER_CLIP, evaluateOn: testSet, ownLabelsOnly: true });
 const fedFloat = await rounds(phoneSets(phonesFloat, iidRows), chosenFor.IID, { rounds: config.rounds, clipNorm: SERVER_CLIP, evaluateOn: testFloat });
 const centralFloat = await centralized(phonesFloat, centralFor(chosenFor.IID), config.rounds, testFloat);
 
@@ -307,10 +317,10 @@ print(`Chosen: IID ${describe(chosenFor.IID)} (centralized ${describe(centralFor
 print();
 print(`Test accuracy (%) after each round (round 0 = the base head: ${pct(baseAccuracy.int8)} on the int8 trunk, ${pct(baseAccuracy.float32)} on the float32 trunk); gap = centralized − FedAvg, points:`);
 print();
-print(`| round | FedAvg IID | centralized, E=${chosenFor.IID.epochs}/round | gap | FedAvg non-IID | non-IID, FedProx μ=${proximal} | centralized, E=${chosenFor['non-IID'].epochs}/round | gap | FedAvg IID, float32 trunk | centralized, float32 trunk |`);
-print('|---|---|---|---|---|---|---|---|---|---|');
+print(`| round | FedAvg IID | centralized, E=${chosenFor.IID.epochs}/round | gap | FedAvg non-IID | non-IID, FedProx μ=${proximal} | non-IID, own labels' rows only | centralized, E=${chosenFor['non-IID'].epochs}/round | gap | FedAvg IID, float32 trunk | centralized, float32 trunk |`);
+print('|---|---|---|---|---|---|---|---|---|---|---|');
 for (let r = 0; r <= config.rounds; r++) {
-  print(`| ${r} | ${pct(fed.IID.accuracy[r])} | ${pct(central.IID[r])} | ${pct(central.IID[r] - fed.IID.accuracy[r])} | ${pct(fed['non-IID'].accuracy[r])} | ${pct(fedProx.accuracy[r])} | ${pct(central['non-IID'][r])} | ${pct(central['non-IID'][r] - fed['non-IID'].accuracy[r])} | ${pct(fedFloat.accuracy[r])} | ${pct(centralFloat[r])} |`);
+  print(`| ${r} | ${pct(fed.IID.accuracy[r])} | ${pct(central.IID[r])} | ${pct(central.IID[r] - fed.IID.accuracy[r])} | ${pct(fed['non-IID'].accuracy[r])} | ${pct(fedProx.accuracy[r])} | ${pct(fedOwn.accuracy[r])} | ${pct(central['non-IID'][r])} | ${pct(central['non-IID'][r] - fed['non-IID'].accuracy[r])} | ${pct(fedFloat.accuracy[r])} | ${pct(centralFloat[r])} |`);
 }
 print();
 const within = (name: ShareName, points: number) => {
@@ -346,7 +356,7 @@ const ms = (t: { epochMs: number[] }) => `${median(t.epochMs).toFixed(1)} ms (mi
 print(`One local epoch of trainHead over ${phone0.targets.length} embeddings (batch ${chosenFor.IID.batchSize}, default yield every 8 ms; median of 20 after a warm-up): Node ${ms(nodeTiming)}${browserTiming ? `; headless Chromium ${ms(browserTiming)} (${browserTiming.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/)?.[0]})` : ''}.`);
 
 if (values.json) {
-  writeFileSync(values.json, JSON.stringify({ config, sweep, chosenFor, baseAccuracy, central, centralFloat, fed, fedProx, proximal, fedFloat, alone, dpRows, pngBytes, headJsonBytes, nodeTiming, browserTiming, report: { winner: report.winner, trials: report.trials.length }, trainSeconds, modelDir }, null, 1));
+  writeFileSync(values.json, JSON.stringify({ config, sweep, chosenFor, baseAccuracy, central, centralFloat, fed, fedProx, proximal, fedOwn, fedFloat, alone, dpRows, pngBytes, headJsonBytes, nodeTiming, browserTiming, report: { winner: report.winner, trials: report.trials.length }, trainSeconds, modelDir }, null, 1));
 }
 log(`done; model in ${modelDir}`);
 
