@@ -8,35 +8,19 @@
  * Needs Debian's dataset-fashion-mnist. The PNG folders are written once and reused.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import { preprocessImage } from '@offgrid/features';
 import { evaluateOnTest, type TrainReport } from '@offgrid/pipeline';
 import { FASHION_MNIST_LABELS, readFashionMnist, type GrayImages } from './fashion-mnist-data.ts';
+import { folderOf, writePngFolders } from './png-folders.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { budget: { type: 'string', default: '5m' }, pngs: { type: 'string', default: join(tmpdir(), 'offgrid-fmnist-png') }, out: { type: 'string' }, score: { type: 'string' } },
 });
-const folderOf = (label: string) => label.replace(/\//g, '-');
-
-/** The training split as `<dir>/<label>/<n>.png`, written to a temporary name first so a cut-off run is not reused. */
-async function writePngFolders(dir: string): Promise<void> {
-  if (existsSync(dir)) return;
-  const partial = `${dir}.partial`;
-  const images = readFashionMnist('train');
-  for (const label of FASHION_MNIST_LABELS) mkdirSync(join(partial, folderOf(label)), { recursive: true });
-  const size = images.rows * images.cols;
-  for (let i = 0; i < images.count; i++) {
-    const gray = images.pixels.subarray(i * size, (i + 1) * size);
-    await sharp(gray, { raw: { width: images.cols, height: images.rows, channels: 1 } }).png().toFile(join(partial, folderOf(FASHION_MNIST_LABELS[images.labels[i]]), `${i}.png`));
-  }
-  renameSync(partial, dir);
-}
-
 /** The test split as the model takes it: gray → RGB pixels (what decoding its PNGs gives), then the report's preprocessing. */
 function testInputs(images: GrayImages, report: TrainReport): Float32Array {
   const spec = report.input.preprocessing?.image;
@@ -56,7 +40,7 @@ const load = loadavg()[0];
 let out = values.score;
 let wallSeconds: number | undefined;
 if (!out) {
-  await writePngFolders(values.pngs);
+  await writePngFolders(readFashionMnist('train'), values.pngs);
   out = values.out ?? mkdtempSync(join(tmpdir(), 'offgrid-fmnist-cli-'));
   const started = Date.now();
   const code = await new Promise<number>((resolve) => {
