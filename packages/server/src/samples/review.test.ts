@@ -92,7 +92,11 @@ test('purge erases a sample everywhere: row, stored snapshots, its bytes and thu
   const { project, ids } = await projectWith(['left', 'right'], 3);
   const job = await post<{ id: string }>(`/projects/${project.id}/train`, { budgetSeconds: 10 });
   let model: { modelId?: string; status: string } = { status: 'queued' };
-  for (let i = 0; i < 100 && model.status !== 'succeeded'; i++) model = await (await t.api(`/jobs/${job.body.id}`)).json() as typeof model;
+  // Polled every 50 ms for up to 30 s: a loaded machine may take seconds to run even the instant pipeline.
+  for (let i = 0; i < 600 && model.status !== 'succeeded'; i++) {
+    model = await (await t.api(`/jobs/${job.body.id}`)).json() as typeof model;
+    if (model.status !== 'succeeded') await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   const victim = ids.left[0];
   const bytes = Buffer.from(await (await t.api(`/projects/${project.id}/samples/${victim}/content`)).arrayBuffer());
   const digest = sha256(bytes);
