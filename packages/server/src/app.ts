@@ -204,7 +204,7 @@ async function openContext(options: BuildOptions, logger: { app?: FastifyInstanc
       // A coordinator keeps trials in flight for every machine; alone, one per core of this one.
       ...(coordinator ? { executor: coordinator.executor, concurrency: options.queueTrials ?? 4 } : { concurrency: options.trainingConcurrency ?? 1 }),
     }),
-    federated: { store: rounds, rounds: new FederatedRounds({ rounds, models, projects, blobs, log: (message) => logger.app?.log.info(message) }) },
+    federated: { store: rounds, rounds: new FederatedRounds({ rounds, models, blobs, log: (message) => logger.app?.log.info(message) }) },
     publicUrl: options.publicUrl,
     origins: options.publicUrl ? [new URL(options.publicUrl).origin] : [],
     accelerator,

@@ -3,7 +3,8 @@
  * join, train the head on their own samples and send only the change to it (the delta) with their sample count; the
  * server checks each update, clips it, averages them (weighted by samples, or uniformly with Gaussian noise for
  * client-level differential privacy), and asks the phones to rate the average on samples they did not train on. A
- * new version is registered only when that rating beats the base head's on the same samples.
+ * new version is registered only when the average beats the base head: on the server's held-out set where the base
+ * version has one (both int8 files through LiteRT.js), else on the phones' pooled ratings.
  *
  * open ──(max participants sent, deadline, or close)──▶ evaluating ──(all rated, or evaluation deadline)──▶ closed
  *      └─(fewer than min participants)──────────────────────────────────────────────────────────────────▶ closed
@@ -13,7 +14,7 @@ import type { ApiKeyRecord } from '../auth/keys.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { OffgridError } from '../errors.ts';
 import type { ModelStore, ModelVersion, ModelArtifact } from '../models/model-store.ts';
-import type { Project, ProjectStore } from '../projects/project-store.ts';
+import type { Project } from '../projects/project-store.ts';
 import { filesWithHead, headParts, parseHead, testOnHoldout } from './model-parts.ts';
 import type { TestEvaluation } from '@offgrid/pipeline';
 import type { Round, RoundOutcome, RoundSettings, RoundStore } from './round-store.ts';
@@ -29,7 +30,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface FederatedDeps {
   rounds: RoundStore;
   models: ModelStore;
-  projects: ProjectStore;
   blobs: BlobStore;
   log?: (message: string) => void;
 }
