@@ -12,12 +12,16 @@ import type {
   DatasetUpload,
   DatasetUploadResult,
   EditSamplesRequest,
+  FederatedCandidate,
+  FederatedRound,
+  HeadFile,
   Health,
   Job,
   ListSamplesOptions,
   ModelReport,
   ModelVariant,
   ModelVersion,
+  OpenRoundRequest,
   PairingExchange,
   PairingToken,
   Project,
@@ -25,6 +29,8 @@ import type {
   PurgeResult,
   Readiness,
   RemoveLabelRequest,
+  RoundEvaluation,
+  RoundUpdate,
   SampleEditResult,
   SamplePage,
   SampleUpload,
@@ -398,7 +404,10 @@ export class OffgridClient {
     await response.body?.cancel();
   }
 
-  /** Downloads a `.tflite` and checks it against `X-Checksum-Sha256`; throws `OffgridChecksumError` on mismatch. */
+  /**
+   * Downloads a version's file (`float32`, `int8`, `trunk-int8`, `trunk-float32`: .tflite; `probes`, `head`: JSON)
+   * and checks it against `X-Checksum-Sha256`; throws `OffgridChecksumError` on mismatch.
+   */
   async downloadModel(modelId: string, variant: ModelVariant = 'float32', options?: RequestOptions): Promise<DownloadedModel> {
     const response = await this.call('GET /models/{modelId}/download', { ...options, params: { modelId }, query: { variant } });
     const expected = response.headers.get('X-Checksum-Sha256')?.trim().toLowerCase();
@@ -414,6 +423,61 @@ export class OffgridClient {
     if (actual !== expected) throw new OffgridChecksumError(expected, actual);
     const etag = response.headers.get('ETag') ?? undefined;
     return etag === undefined ? { bytes, sha256: actual } : { bytes, sha256: actual, etag };
+  }
+
+  /** A version's classifier head (`offgrid.head.v1` JSON: float32 weights and bias, base64), sha256-verified. */
+  async downloadHead(modelId: string, options?: RequestOptions): Promise<HeadFile> {
+    const { bytes } = await this.downloadModel(modelId, 'head', options);
+    let head: Partial<HeadFile> | null = null;
+    try {
+      head = JSON.parse(new TextDecoder().decode(bytes)) as Partial<HeadFile> | null;
+    } catch {
+      // reported below
+    }
+    if (!head || typeof head.format !== 'string' || typeof head.weights !== 'string' || typeof head.bias !== 'string') {
+      throw new OffgridApiError(200, UNEXPECTED_RESPONSE_CODE, `Model ${modelId}'s head file is not an offgrid head (${head ? `format ${String(head.format)}` : 'not JSON'}).`);
+    }
+    return head as HeadFile;
+  }
+
+  /** A project's federated rounds, newest first (docs/federated.md). */
+  async listRounds(projectId: string, options?: RequestOptions): Promise<FederatedRound[]> {
+    return (await this.json('GET /projects/{projectId}/federated/rounds', { ...options, params: { projectId } })).rounds;
+  }
+
+  /** Opens a round on a version (default: the active one); one open round per project (409 otherwise). */
+  openRound(projectId: string, settings: OpenRoundRequest = {}, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('POST /projects/{projectId}/federated/rounds', { ...options, params: { projectId }, json: settings });
+  }
+
+  /** One round: settings, who joined, counts, norms and, once closed, the decision. */
+  getRound(roundId: string, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('GET /federated/rounds/{roundId}', { ...options, params: { roundId } });
+  }
+
+  /** Joins an open round with this key (idempotent for the same phone). */
+  joinRound(roundId: string, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('POST /federated/rounds/{roundId}/join', { ...options, params: { roundId } });
+  }
+
+  /** Sends the trained head's change (`encodeFloats(headDelta(base, trained))`) and the sample count; never samples. */
+  sendRoundUpdate(roundId: string, update: RoundUpdate, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('POST /federated/rounds/{roundId}/update', { ...options, params: { roundId }, json: update });
+  }
+
+  /** The averaged head, while the round is evaluating (409 before). */
+  getRoundCandidate(roundId: string, options?: RequestOptions): Promise<FederatedCandidate> {
+    return this.json('GET /federated/rounds/{roundId}/candidate', { ...options, params: { roundId } });
+  }
+
+  /** Rates the averaged head against the base on this phone's held-out samples (counts only). */
+  sendRoundEvaluation(roundId: string, evaluation: RoundEvaluation, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('POST /federated/rounds/{roundId}/evaluation', { ...options, params: { roundId }, json: evaluation });
+  }
+
+  /** Closes a round now: averages what arrived (if enough phones sent updates), or decides on the ratings so far. */
+  closeRound(roundId: string, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('POST /federated/rounds/{roundId}/close', { ...options, params: { roundId } });
   }
 
   private jobSocketUrl(jobId: string): string {
