@@ -5,6 +5,7 @@ import { OffgridApiError } from '@offgrid/sdk';
 import { describeApiError } from '../api-errors.ts';
 import { startCamera, stopCamera } from '../camera.ts';
 import type { AppContext, Dispose } from '../context.ts';
+import { PhoneOnlyOutbox, PRIVACY_NOTE } from '../device/phone-only-outbox.ts';
 import { errorMessage, h } from '../dom.ts';
 import { modalProject } from '../modalities/project-fields.ts';
 import type { ModalProject } from '../modalities/project-fields.ts';
@@ -77,15 +78,19 @@ function mountProject(root: HTMLElement, context: AppContext, project: ModalProj
     return button;
   });
 
+  // Privacy mode: captures (and frames saved from Predict) go to the phone's encrypted store, never to the outbox.
+  const privacy = project.samplesStayOnDevice === true;
   root.replaceChildren(
     h('div', { class: 'project-header' }, back, h('h1', { testid: 'project-name' }, project.name)),
+    privacy ? h('p', { class: 'privacy-note', testid: 'project-privacy-note' }, PRIVACY_NOTE) : '',
     status,
     usesCamera ? camera : '',
     h('nav', { class: 'tabs', role: 'tablist' }, ...tabButtons),
     ...PROJECT_TABS.map((tab) => panels[tab]),
   );
 
-  const services = { client: context.client, outbox: context.outbox, reachability: context.reachability, battery: context.battery };
+  const outbox = privacy ? new PhoneOnlyOutbox(project.id) : context.outbox;
+  const services = { client: context.client, outbox, reachability: context.reachability, battery: context.battery };
   const predict = mountPredictPanel(panels.predict, { ...services, project, video });
   const models = mountModelsPanel(panels.models, {
     ...services,
