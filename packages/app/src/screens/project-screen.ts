@@ -4,7 +4,7 @@ import type { Project } from '@offgrid/sdk';
 import { OffgridApiError } from '@offgrid/sdk';
 import { describeApiError } from '../api-errors.ts';
 import { startCamera, stopCamera } from '../camera.ts';
-import type { AppContext, Dispose } from '../context.ts';
+import type { AppContext, AppServices, Dispose } from '../context.ts';
 import { PhoneOnlyOutbox, PRIVACY_NOTE } from '../device/phone-only-outbox.ts';
 import { errorMessage, h } from '../dom.ts';
 import { modalProject } from '../modalities/project-fields.ts';
@@ -15,8 +15,10 @@ import type { ProjectTab } from '../routes.ts';
 import { mountCapturePanel } from './capture-panel.ts';
 import { mountDataPanel } from './data-panel.ts';
 import { mountModelsPanel } from './models-panel.ts';
-import { mountPredictPanel } from './predict-panel.ts';
+import { mountPredictPanel, type PredictPanel } from './predict-panel.ts';
 import { mountTrainPanel } from './train-panel.ts';
+import { mountLearningCard } from './train/learning-card.ts';
+import { mountRoundCard } from './train/round-card.ts';
 
 const TAB_TITLES: Record<ProjectTab, string> = { capture: 'Capture', data: 'Data', train: 'Train', predict: 'Predict', models: 'Models' };
 
@@ -60,6 +62,21 @@ export function renderProjectScreen(root: HTMLElement, context: AppContext, proj
       if (!controller.signal.aborted) status.textContent = `Could not open the project: ${describeApiError(error)}`;
     });
 
+  return () => disposers.forEach((dispose) => dispose());
+}
+
+/** Train: the server's search, then (classifiers) federated rounds and learning on this phone. */
+function mountTrainTab(panel: HTMLElement, services: AppServices, project: ModalProject, predict: PredictPanel): Dispose {
+  const [trainArea, learningArea, roundArea] = [h('div', {}), h('div', {}), h('div', {})];
+  const classifier = project.task !== 'anomaly';
+  panel.replaceChildren(trainArea, ...(classifier ? [roundArea, learningArea] : []));
+  const disposers = [mountTrainPanel(trainArea, { client: services.client, project, onModelReady: predict.offerModel })];
+  if (classifier) {
+    disposers.push(
+      mountLearningCard(learningArea, { ...services, project, onPersonalized: (modelId) => void predict.useModel(modelId) }),
+      mountRoundCard(roundArea, { ...services, project, onRegistered: predict.offerModel }),
+    );
+  }
   return () => disposers.forEach((dispose) => dispose());
 }
 
@@ -136,7 +153,7 @@ function mountProject(root: HTMLElement, context: AppContext, project: ModalProj
 
   const disposers: Dispose[] = [
     mountCapturePanel(panels.capture, { ...services, project, video }),
-    mountTrainPanel(panels.train, { client: context.client, project, onModelReady: predict.offerModel }),
+    mountTrainTab(panels.train, services, project, predict),
     predict.dispose,
     models.dispose,
     data.dispose,
