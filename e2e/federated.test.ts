@@ -123,6 +123,10 @@ test('federated: three phones with non-IID wine shares run a round from the app;
     await importShare(page, shares[i], i);
   }
   await screenshot(first, 'federated-1-kept-on-phone');
+  // The Data tab lists what the phone keeps (the server has nothing to list).
+  await first.getByTestId('tab-data').click();
+  const keptFirst = shares[0].filter((row) => row.label === WINE_LABELS[0]).length;
+  await textOf(first.getByTestId('data-kept'), new RegExp(`^${keptFirst} “${WINE_LABELS[0]}” samples kept on this phone`));
 
   // One phone opens the round from the Train tab (3 phones; it averages once all three sent their update).
   const byFirst = (id: string) => first.getByTestId(id);
