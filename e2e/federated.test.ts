@@ -190,6 +190,13 @@ async function personalizeOnPhone(page: Page, rows: readonly WineRow[]): Promise
   await textOf(byId('model-status'), /Model v\d+ ready/, 60_000);
   await byId('tab-train').click();
   await attributeOf(byId('learning-samples'), 'data-count', new RegExp(`^${rows.length}$`));
+  // A page in the background does not learn: the run stops at once and says why.
+  // (A string: tsx would wrap a named getter in __name, which the page does not have.)
+  await page.evaluate("Object.defineProperty(document, 'hidden', { configurable: true, value: true })");
+  await byId('learning-start-button').click();
+  await attributeOf(byId('learning-status'), 'data-state', /^cancelled$/);
+  await textOf(byId('learning-status'), /The app was hidden, so learning stopped/);
+  await page.evaluate("delete document.hidden");
   await byId('learning-start-button').click();
   await attributeOf(byId('learning-status'), 'data-state', /^(done|failed|cancelled)$/, 120_000);
   assert.equal(await byId('learning-status').getAttribute('data-state'), 'done', (await byId('learning-status').textContent()) ?? '');

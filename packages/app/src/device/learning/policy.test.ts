@@ -32,4 +32,9 @@ test('a run is cancelled when the page is hidden or the battery drops, and relea
   listener!({ supported: true, level: 0.4, charging: false, low: false });
   assert.match((drained.controller.signal.reason as Error).message, /Battery at 40 %/);
   drained.release();
+
+  doc.hidden = true;
+  const background = learningRun(battery, 0.5, doc);
+  assert.match((background.controller.signal.reason as Error).message, /hidden/, 'a page already hidden does not start');
+  background.release();
 });

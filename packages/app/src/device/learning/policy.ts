@@ -46,6 +46,7 @@ export function learningRun(battery: { state: BatteryState; subscribe(listener: 
     if (doc.hidden) stop('The app was hidden, so learning stopped. Open it and start again.');
   };
   doc.addEventListener('visibilitychange', onVisibility);
+  onVisibility(); // started from a page already in the background: stopped at once
   const unsubscribe = battery.subscribe((state) => {
     const verdict = learningAllowed(state, minLevel);
     if (!verdict.ok) stop(verdict.reason);

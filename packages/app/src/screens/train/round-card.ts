@@ -96,6 +96,10 @@ export function mountRoundCard(root: HTMLElement, options: RoundCardOptions): Di
     outcome.textContent = '';
     try {
       const [samples, stored] = await Promise.all([samplesOnPhone(project.id, options.outbox), getStoredModel(round.baseModelId)]);
+      if (samples.length < 2) {
+        outcome.textContent = `This phone holds ${samples.length} sample(s) of this project; capture some before joining a round.`;
+        return;
+      }
       const closed = await runLearning(view, options.battery, controller.signal, (signal, onProgress) =>
         takePartInRound(client, round, samples, { variant: stored?.variant, accelerator: stored?.choice?.accelerator, signal, onProgress }));
       if (!closed) return;
