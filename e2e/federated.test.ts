@@ -128,38 +128,9 @@ test('federated: three phones with non-IID wine shares run a round from the app;
   const keptFirst = shares[0].filter((row) => row.label === WINE_LABELS[0]).length;
   await textOf(first.getByTestId('data-kept'), new RegExp(`^${keptFirst} “${WINE_LABELS[0]}” samples kept on this phone`));
 
-  // One phone opens the round from the Train tab (3 phones; it averages once all three sent their update).
-  const byFirst = (id: string) => first.getByTestId(id);
-  await byFirst('tab-train').click();
-  await byFirst('round-open').locator('summary').click();
-  await byFirst('round-min-input').fill('3');
-  await byFirst('round-max-input').fill('3');
-  await byFirst('round-deadline-input').fill('10');
-  await byFirst('round-open-button').click();
-  await attributeOf(byFirst('round-summary'), 'data-status', /^open$/);
-  await Promise.all(pages.map(async (page) => {
-    await page.getByTestId('tab-train').click();
-    await page.getByTestId('round-refresh-button').click();
-    await attributeOf(page.getByTestId('round-summary'), 'data-status', /^open$/);
-    await page.getByTestId('round-join-button').click();
-  }));
-  const decisions = await Promise.all(pages.map((page) => attributeOf(page.getByTestId('round-outcome'), 'data-decision', /^(registered|kept-base)$/, 240_000)));
-  await screenshot(first, 'federated-2-round-outcome');
-  assert.equal(new Set(decisions).size, 1, 'every phone shows the same decision');
-
-  // The round as the server recorded it: three updates with their counts; the decision and its reason.
-  const { rounds } = await apiFromPage<{ rounds: { status: string; baseModelId: string; participants: { status: string; sampleCount?: number; evaluation?: { samples: number } }[]; outcome: { decision: string; reason: string; modelId?: string; candidateAccuracy?: number; baseAccuracy?: number } }[] }>(admin, server.adminKey, `/projects/${projectId}/federated/rounds`);
-  const [round] = rounds;
-  assert.deepEqual([round.status, round.baseModelId, round.participants.map((p) => p.status)], ['closed', copy.id, ['submitted', 'submitted', 'submitted']]);
-  const held = shares.map((rows) => rows.length);
-  round.participants.forEach((p) => assert.ok(p.sampleCount! > 0 && held.some((n) => p.sampleCount! < n), 'each phone trained on its share minus the held-out rows'));
-  assert.equal(round.outcome.decision, decisions[0], round.outcome.reason);
-  const outcomeText = (await first.getByTestId('round-outcome').textContent()) ?? '';
-  if (round.outcome.decision === 'registered') {
-    const model = await apiFromPage<{ version: number }>(admin, server.adminKey, `/models/${round.outcome.modelId}`);
-    assert.match(outcomeText, new RegExp(`registered as v${model.version}`));
-  } else assert.match(outcomeText, /kept the base/);
-  console.log(`federated round: ${round.outcome.decision} (${round.outcome.reason}); held-out accuracy ${round.outcome.baseAccuracy} → ${round.outcome.candidateAccuracy}`);
+  // Two rounds from the app: the second starts from what the first decided (the new version, or the base again).
+  let base = copy.id;
+  for (const number of [1, 2]) base = await roundFromApp(admin, projectId, number, base, shares.map((rows) => rows.length));
 
   // Privacy: the server holds no sample of the project; no request went to /samples or carried a row.
   const stored = await apiFromPage<{ samples: unknown[] }>(admin, server.adminKey, `/projects/${projectId}/samples`);
@@ -176,11 +147,62 @@ test('federated: three phones with non-IID wine shares run a round from the app;
       assert.equal(leaked, undefined, `phone ${i + 1} sent one of its rows in ${leaked?.method} ${leaked?.url}`);
     }
     const updates = requests.filter((r) => r.url.endsWith('/update'));
-    assert.equal(updates.length, 1);
-    assert.deepEqual(Object.keys(JSON.parse(updates[0].body) as object).sort(), ['baseModelId', 'delta', 'sampleCount']);
+    assert.equal(updates.length, 2, 'one update per round');
+    for (const update of updates) assert.deepEqual(Object.keys(JSON.parse(update.body) as object).sort(), ['baseModelId', 'delta', 'sampleCount']);
   }
   await personalizeOnPhone(pages[1], shares[1]);
 });
+
+interface RoundRecord {
+  number: number;
+  status: string;
+  baseModelId: string;
+  participants: { status: string; sampleCount?: number }[];
+  outcome: { decision: string; reason: string; modelId?: string; candidateAccuracy?: number; baseAccuracy?: number };
+}
+
+/**
+ * The first phone opens round `number` from the Train tab (3 phones; it averages once all three sent their
+ * update); every phone joins from its Train tab and shows the decision. Returns the version the next round starts from.
+ */
+async function roundFromApp(admin: Page, projectId: string, number: number, baseModelId: string, held: readonly number[]): Promise<string> {
+  const [first] = pages;
+  const byFirst = (id: string) => first.getByTestId(id);
+  await byFirst('tab-train').click();
+  if ((await byFirst('round-open').getAttribute('open')) === null) await byFirst('round-open').locator('summary').click();
+  await byFirst('round-min-input').fill('3');
+  await byFirst('round-max-input').fill('3');
+  await byFirst('round-deadline-input').fill('10');
+  await byFirst('round-open-button').click();
+  await attributeOf(byFirst('round-summary'), 'data-status', /^open$/);
+  await textOf(byFirst('round-summary'), new RegExp(`^Round ${number} \\(open\\)`));
+  await Promise.all(pages.map(async (page) => {
+    await page.getByTestId('tab-train').click();
+    await page.getByTestId('round-refresh-button').click();
+    await attributeOf(page.getByTestId('round-summary'), 'data-status', /^open$/);
+    await page.getByTestId('round-join-button').click();
+  }));
+  const decisions = await Promise.all(pages.map((page) => attributeOf(page.getByTestId('round-outcome'), 'data-decision', /^(registered|kept-base)$/, 240_000)));
+  await screenshot(first, `federated-2-round-${number}-outcome`);
+  assert.equal(new Set(decisions).size, 1, 'every phone shows the same decision');
+
+  // The round as the server recorded it: three updates with their counts; the decision and its reason.
+  const { rounds } = await apiFromPage<{ rounds: RoundRecord[] }>(admin, server.adminKey, `/projects/${projectId}/federated/rounds`);
+  const [round] = rounds;
+  assert.deepEqual([round.number, round.status, round.baseModelId, round.participants.map((p) => p.status)], [number, 'closed', baseModelId, ['submitted', 'submitted', 'submitted']]);
+  round.participants.forEach((p) => assert.ok(p.sampleCount! > 0 && held.some((n) => p.sampleCount! < n), 'each phone trained on its share minus the held-out rows'));
+  assert.equal(round.outcome.decision, decisions[0], round.outcome.reason);
+  const outcomeText = (await first.getByTestId('round-outcome').textContent()) ?? '';
+  console.log(`federated round ${number}: ${round.outcome.decision} (${round.outcome.reason}); held-out accuracy ${round.outcome.baseAccuracy} → ${round.outcome.candidateAccuracy}`);
+  if (round.outcome.decision !== 'registered') {
+    assert.match(outcomeText, /kept the base/);
+    return baseModelId;
+  }
+  const model = await apiFromPage<{ version: number; active: boolean }>(admin, server.adminKey, `/models/${round.outcome.modelId}`);
+  assert.match(outcomeText, new RegExp(`registered as v${model.version}`));
+  assert.equal(model.active, true, 'the registered version is the project\'s active one, so the next round starts from it');
+  return round.outcome.modelId!;
+}
 
 /** Learning on the phone alone: the active version's head trained on the phone's rows, then predicting with it. */
 async function personalizeOnPhone(page: Page, rows: readonly WineRow[]): Promise<void> {

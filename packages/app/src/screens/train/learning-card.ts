@@ -54,6 +54,7 @@ export function mountLearningCard(root: HTMLElement, options: LearningCardOption
 
   button.addEventListener('click', async () => {
     button.disabled = true;
+    delete view.status.dataset.state; // the last run's outcome is not this one's
     try {
       const modelId = await getActiveModelId(project.id);
       const stored = modelId ? await getStoredModel(modelId) : undefined;

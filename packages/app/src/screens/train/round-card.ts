@@ -94,6 +94,8 @@ export function mountRoundCard(root: HTMLElement, options: RoundCardOptions): Di
     busy = true;
     joinButton.hidden = true;
     outcome.textContent = '';
+    delete outcome.dataset.decision;
+    delete view.status.dataset.state;
     try {
       const [samples, stored] = await Promise.all([samplesOnPhone(project.id, options.outbox), getStoredModel(round.baseModelId)]);
       if (samples.length < 2) {
