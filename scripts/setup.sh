@@ -29,4 +29,14 @@ if ! dpkg-query -W -f '${Version}' mesa-vulkan-drivers 2>/dev/null | grep -q bpo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libdrm2 libdrm-amdgpu1 >/dev/null
 fi
+# The UCI wine data set for e2e/federated.test.ts (real labelled rows for phones' non-IID shares): Debian ships it in
+# python3-sklearn; when that is not installed, only its 2 MB .deb is fetched (no dependencies) and the one CSV unpacked.
+WINE=/usr/lib/python3/dist-packages/sklearn/datasets/data/wine_data.csv
+if [ ! -f "$WINE" ] && [ ! -f e2e/.data/wine_data.csv ]; then
+  echo "Fetching the wine data set (python3-sklearn's .deb, 2 MB) for the federated e2e test…"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq python3-sklearn && dpkg-deb -x python3-sklearn_*.deb unpacked)
+  mkdir -p e2e/.data && cp "$tmp/unpacked$WINE" e2e/.data/wine_data.csv
+  rm -rf "$tmp"
+fi
 npm ci --no-audit --no-fund

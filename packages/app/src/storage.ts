@@ -1,10 +1,13 @@
 // Minimal promise wrapper over IndexedDB: one database, a few key-value stores.
 
 const DB_NAME = 'offgrid';
-/** v2: outbox; models keyed by model id and encrypted (the v1 plaintext per-project copies are dropped). */
-const DB_VERSION = 2;
-export type StoreName = 'settings' | 'models' | 'outbox';
-const STORES: readonly StoreName[] = ['settings', 'models', 'outbox'];
+/**
+ * v2: outbox; models keyed by model id and encrypted (the v1 plaintext per-project copies are dropped).
+ * v3: samples kept on the phone (privacy mode) and personalized heads, both encrypted.
+ */
+const DB_VERSION = 3;
+export type StoreName = 'settings' | 'models' | 'outbox' | 'samples' | 'heads';
+const STORES: readonly StoreName[] = ['settings', 'models', 'outbox', 'samples', 'heads'];
 
 let opening: Promise<IDBDatabase> | undefined;
 

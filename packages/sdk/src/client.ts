@@ -12,12 +12,16 @@ import type {
   DatasetUpload,
   DatasetUploadResult,
   EditSamplesRequest,
+  FederatedCandidate,
+  FederatedRound,
+  HeadFile,
   Health,
   Job,
   ListSamplesOptions,
   ModelReport,
   ModelVariant,
   ModelVersion,
+  OpenRoundRequest,
   PairingExchange,
   PairingToken,
   Project,
@@ -25,6 +29,8 @@ import type {
   PurgeResult,
   Readiness,
   RemoveLabelRequest,
+  RoundEvaluation,
+  RoundUpdate,
   SampleEditResult,
   SamplePage,
   SampleUpload,
@@ -420,7 +426,10 @@ export class OffgridClient {
     await response.body?.cancel();
   }
 
-  /** Downloads a `.tflite` and checks it against `X-Checksum-Sha256`; throws `OffgridChecksumError` on mismatch. */
+  /**
+   * Downloads a version's file (`float32`, `int8`, `trunk-int8`, `trunk-float32`: .tflite; `probes`, `head`: JSON)
+   * and checks it against `X-Checksum-Sha256`; throws `OffgridChecksumError` on mismatch.
+   */
   async downloadModel(modelId: string, variant: ModelVariant = 'float32', options?: RequestOptions): Promise<DownloadedModel> {
     const response = await this.call('downloadModel', { ...options, params: { modelId }, query: { variant } });
     const expected = response.headers.get('X-Checksum-Sha256')?.trim().toLowerCase();
@@ -436,6 +445,71 @@ export class OffgridClient {
     if (actual !== expected) throw new OffgridChecksumError(expected, actual);
     const etag = response.headers.get('ETag') ?? undefined;
     return etag === undefined ? { bytes, sha256: actual } : { bytes, sha256: actual, etag };
+  }
+
+  /** A version's classifier head (`offgrid.head.v1` JSON: float32 weights and bias, base64), sha256-verified. */
+  async downloadHead(modelId: string, options?: RequestOptions): Promise<HeadFile> {
+    const { bytes } = await this.downloadModel(modelId, 'head', options);
+    let head: Partial<HeadFile> | null = null;
+    try {
+      head = JSON.parse(new TextDecoder().decode(bytes)) as Partial<HeadFile> | null;
+    } catch {
+      // reported below
+    }
+    if (!head || typeof head.format !== 'string' || typeof head.weights !== 'string' || typeof head.bias !== 'string') {
+      throw new OffgridApiError(200, UNEXPECTED_RESPONSE_CODE, `Model ${modelId}'s head file is not an offgrid head (${head ? `format ${String(head.format)}` : 'not JSON'}).`);
+    }
+    return head as HeadFile;
+  }
+
+  /** A project's federated rounds, newest first (docs/federated.md). */
+  async listRounds(projectId: string, options?: RequestOptions): Promise<FederatedRound[]> {
+    return (await this.json('listRounds', { ...options, params: { projectId } })).rounds;
+  }
+
+  /** Opens a round on a version (default: the active one); one open round per project (409 otherwise). */
+  openRound(projectId: string, settings: OpenRoundRequest = {}, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('openRound', { ...options, params: { projectId }, json: settings });
+  }
+
+  /** One round: settings, who joined, counts, norms and, once closed, the decision. */
+  getRound(roundId: string, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('getRound', { ...options, params: { roundId } });
+  }
+
+  /** Joins an open round with this key (idempotent for the same phone). */
+  joinRound(roundId: string, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('joinRound', { ...options, params: { roundId } });
+  }
+
+  /** Sends the trained head's change (`encodeFloats(headDelta(base, trained))`) and the sample count; never samples. */
+  sendRoundUpdate(roundId: string, update: RoundUpdate, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('sendRoundUpdate', { ...options, params: { roundId }, json: update });
+  }
+
+  /** The averaged head, while the round is evaluating (409 before). */
+  getRoundCandidate(roundId: string, options?: RequestOptions): Promise<FederatedCandidate> {
+    return this.json('getRoundCandidate', { ...options, params: { roundId } });
+  }
+
+  /** Rates the averaged head against the base on this phone's held-out samples (counts only). */
+  sendRoundEvaluation(roundId: string, evaluation: RoundEvaluation, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('sendRoundEvaluation', { ...options, params: { roundId }, json: evaluation });
+  }
+
+  /** Closes a round now: averages what arrived (if enough phones sent updates), or decides on the ratings so far. */
+  closeRound(roundId: string, options?: RequestOptions): Promise<FederatedRound> {
+    return this.json('closeRound', { ...options, params: { roundId } });
+  }
+
+  /** Copies a version of another project with the same labels into this one (a privacy-mode project's start); the key must reach both. */
+  copyModel(projectId: string, fromModelId: string, options?: RequestOptions): Promise<ModelVersion> {
+    return this.json('copyModel', { ...options, params: { projectId }, json: { fromModelId } });
+  }
+
+  /** Turns privacy mode on or off (admin key): on, the server refuses every sample of the project (docs/federated.md). */
+  setPrivacy(projectId: string, samplesStayOnDevice: boolean, options?: RequestOptions): Promise<Project> {
+    return this.json('setPrivacy', { ...options, params: { projectId }, json: { samplesStayOnDevice } });
   }
 
   private jobSocketUrl(jobId: string): string {

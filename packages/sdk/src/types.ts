@@ -1,7 +1,10 @@
 // Wire types of the Offgrid HTTP API v1: generated from the server's route schemas (generated/api-types.ts, run
 // `npm run generate:sdk`), re-exported here under the SDK's public names (`ErrorBody`, every 4xx/5xx answer, is
 // generated too). Only what is not an HTTP body (options objects, helpers) is written by hand.
-import type { ActivateModelRequest, ApiRoutes, CreateProjectRequest, DownloadModelQuery, JobProgress, JobStatus, ListSamplesQuery, Model, StartTrainingRequest } from './generated/api-types.ts';
+import type {
+  ActivateModelRequest, ApiRoutes, CreateProjectRequest, DownloadModelQuery, JobProgress, JobStatus, ListSamplesQuery, Model,
+  SendRoundEvaluationRequest, SendRoundUpdateRequest, StartTrainingRequest,
+} from './generated/api-types.ts';
 
 export type * from './generated/api-types.ts';
 
@@ -14,6 +17,10 @@ export type ListSamplesOptions = ListSamplesQuery;
 export type ActivateModelOptions = ActivateModelRequest;
 /** A downloadable `.tflite` variant (the download route's `variant` enum). */
 export type ModelVariant = NonNullable<DownloadModelQuery['variant']>;
+/** What a phone sends after training (`sendRoundUpdate`): the head's change and how many samples made it. */
+export type RoundUpdate = SendRoundUpdateRequest;
+/** A phone's rating of the averaged head against the base (`sendRoundEvaluation`). */
+export type RoundEvaluation = SendRoundEvaluationRequest;
 /** The server declares the phase as a free string (`preparing`, `training`, `exporting`, `done`, …). */
 export type JobPhase = JobProgress['phase'];
 

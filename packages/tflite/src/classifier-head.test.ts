@@ -64,6 +64,17 @@ test('the trunk outputs the embedding, and trunk + head give the model\'s own pr
   });
 });
 
+test('a classifier whose head reads the input (logistic regression) gets an identity trunk that runs', async () => {
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 8]);
+  g.output(g.op('SOFTMAX', [g.op('FULLY_CONNECTED', [x, g.constant('w', [3, 8], uniform(24)), g.constant('b', [3], uniform(3, 0.1))])]));
+  const logistic = parseModel(g.build({ description: 'logistic' }));
+  const trunk = classifierTrunk(logistic);
+  assert.deepEqual(trunk.operators.map((o) => o.op), ['RESHAPE']);
+  const inputs = samples.slice(0, 5);
+  (await run(trunk, inputs)).forEach((embedding, i) => assert.deepEqual(Array.from(embedding), Array.from(inputs[i])));
+});
+
 test('the int8 trunk dequantizes its embedding and tracks the float one; the int8 head reads back as floats', async () => {
   const trunk = classifierTrunk(int8);
   assert.equal(trunk.operators.at(-1)?.op, 'DEQUANTIZE');

@@ -111,6 +111,14 @@ export function classifierTrunk(model: TfliteModel): TfliteModel {
     output = tensors.push({ name: `${source.name}/float`, shape: [...source.shape], dtype: 'float32' }) - 1;
     operators.push({ op: 'DEQUANTIZE', inputs: [site.embedding], outputs: [output], options: {} });
   }
+  if (model.inputs.includes(output)) {
+    // The head reads the model's input (a logistic regression, e.g. on table rows): the trunk is the identity. A
+    // graph whose output is its input gives no values in LiteRT, so one RESHAPE to the same shape copies it.
+    const source = tensors[output];
+    const copy = tensors.push({ name: `${source.name}/embedding`, shape: [...source.shape], dtype: 'float32' }) - 1;
+    operators.push({ op: 'RESHAPE', inputs: [output], outputs: [copy], options: { newShape: [...source.shape] } });
+    output = copy;
+  }
   return pruneTensors({ ...model, description: `${model.description} (trunk: embedding output)`, tensors, operators, outputs: [output], metadata: [] });
 }
 

@@ -28,8 +28,11 @@ const context = (record: StoredModel) => `${record.model.id}:${record.sha256}`;
 
 let atRestKey: Promise<CryptoKey> | undefined;
 
-/** The phone's model key: created once, non-extractable, stored as a CryptoKey object in IndexedDB. */
-function modelKey(): Promise<CryptoKey> {
+/**
+ * The phone's at-rest key (models, samples kept on the phone, personalized heads): created once, non-extractable,
+ * stored as a CryptoKey object in IndexedDB.
+ */
+export function modelKey(): Promise<CryptoKey> {
   atRestKey ??= (async () => {
     const existing = await getItem<CryptoKey>('settings', KEY_ID);
     if (existing) return existing;

@@ -5,6 +5,7 @@
 // Outputs are class scores, or one anomaly score ([1,1]) for anomaly models.
 import { Tensor, getWebGpuDevice, isWebGPUSupported, loadAndCompile, loadLiteRt, supportsFeature } from '@litertjs/core';
 import type { CompiledModel } from '@litertjs/core';
+import { headProbabilities, type Head } from '@offgrid/federated';
 import type { ModelInput } from '@offgrid/sdk';
 import type { Accelerator } from './variant-rule.ts';
 
@@ -130,6 +131,8 @@ export class Predictor {
    * call `run()` (float32, or int32 token ids for text models).
    */
   readonly inputBuffer: Float32Array | Int32Array;
+  /** A personalized head (learning/personal-heads.ts): the compiled file is a trunk, scores are softmax(W·e + b). */
+  private head?: Head;
 
   private constructor(
     private readonly compiled: CompiledModel,
@@ -145,6 +148,22 @@ export class Predictor {
   /** 'webnn', 'webgpu' or 'wasm': where the model actually runs (LiteRT.js may fall back to wasm by itself). */
   get accelerator(): Accelerator {
     return this.compiled.options.accelerator;
+  }
+
+  /** True when the scores come from this phone's own head over a trunk. */
+  get personalized(): boolean {
+    return this.head !== undefined;
+  }
+
+  /**
+   * Runs the compiled trunk's embedding through `head` from now on (checked on one run: the embedding must have
+   * `head.inputSize` values).
+   */
+  async useHead(head: Head): Promise<void> {
+    this.head = undefined;
+    const { output } = await this.run();
+    if (output.length !== head.inputSize) throw new Error(`The trunk gives ${output.length} values per example; the head reads ${head.inputSize}.`);
+    this.head = head;
   }
 
   /** Values in one example (the input shape without its batch dimension). */
@@ -213,7 +232,8 @@ export class Predictor {
     let outputs: Tensor[] = [];
     try {
       outputs = await this.compiled.run(tensor);
-      const scores = await outputs[0].data();
+      const raw = await outputs[0].data();
+      const scores = this.head ? headProbabilities(this.head, Float32Array.from(raw)) : raw;
       const target = output && output.length === scores.length ? output : new Float32Array(scores.length);
       target.set(scores);
       return { output: target, latencyMs: performance.now() - started };

@@ -29,3 +29,8 @@ test('tabular projects need feature names; anomaly is only for motion and tabula
   assert.throws(() => newProjectInput({ ...blank, labels: 'a' }), /at least 2 different labels/);
   assert.throws(() => newProjectInput({ ...blank, modality: 'text', textSeqLength: '3.5' }), /whole number/);
 });
+
+test('privacy mode: "Keep samples on this phone" sends samplesStayOnDevice, and only when ticked', () => {
+  assert.equal(newProjectInput({ ...blank, samplesStayOnDevice: true }).samplesStayOnDevice, true);
+  assert.equal('samplesStayOnDevice' in newProjectInput({ ...blank, samplesStayOnDevice: false }), false);
+});

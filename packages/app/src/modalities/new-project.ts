@@ -19,6 +19,8 @@ export interface NewProjectForm {
   textSeqLength: string;
   /** Percent, e.g. "1" for 1 %. */
   falseAlarmPercent: string;
+  /** Privacy mode: samples never leave the phone (docs/federated.md). */
+  samplesStayOnDevice?: boolean;
 }
 
 export const MODALITY_TITLES: Record<Modality, string> = {
@@ -82,5 +84,6 @@ export function newProjectInput(form: NewProjectForm): CreateProjectInput {
     }
   }
   if (Object.keys(settings).length > 0) input.settings = settings;
+  if (form.samplesStayOnDevice) input.samplesStayOnDevice = true;
   return input;
 }

@@ -1,13 +1,15 @@
 // Capture: per-label counts (uploaded, queued, failed) and the outbox queue for every modality, around the
 // modality's own capture module (modalities/registry.ts: image buttons on the camera, sensors, microphone, forms),
 // which puts its samples in the outbox (IndexedDB first, then uploaded; queued while the server is away).
-import { type Outbox, type OutboxSnapshot, isEditEntry } from '@offgrid/sdk';
-import type { Dispose } from '../context.ts';
+import { type OutboxSnapshot, isEditEntry } from '@offgrid/sdk';
+import type { Dispose, SampleQueue } from '../context.ts';
 import { h } from '../dom.ts';
 import type { ModalProject } from '../modalities/project-fields.ts';
 import { CAPTURE_MODULES } from '../modalities/registry.ts';
 import type { ModalityContext } from '../modalities/types.ts';
 import { rememberProject } from '../projects-cache.ts';
+import { countLocalSamples, onLocalSamplesChanged } from '../device/local-samples.ts';
+import { PRIVACY_NOTE } from '../device/phone-only-outbox.ts';
 
 export interface CapturePanelOptions extends ModalityContext {
   project: ModalProject;
@@ -55,7 +57,7 @@ function showQueue(queue: ReturnType<typeof queueView>, snapshot: OutboxSnapshot
   queue.note.textContent = queueNote(snapshot);
 }
 
-function showCounts(rows: readonly LabelCounts[], uploaded: Record<string, number>, snapshot: OutboxSnapshot, outbox: Outbox, projectId: string): void {
+function showCounts(rows: readonly LabelCounts[], uploaded: Record<string, number>, snapshot: OutboxSnapshot, outbox: SampleQueue, projectId: string): void {
   const pendingByLabel = snapshot.pendingByLabel[projectId] ?? {};
   const failedByLabel: Record<string, number> = {};
   for (const entry of outbox.list()) if (entry.projectId === projectId && entry.state === 'failed' && !isEditEntry(entry)) failedByLabel[entry.label] = (failedByLabel[entry.label] ?? 0) + 1;
@@ -110,6 +112,20 @@ export function mountCapturePanel(root: HTMLElement, options: CapturePanelOption
   }, project);
   const listed = rows.filter((r) => !r.taken);
   const list = listed.length > 0 ? h('ul', { class: 'label-counts', testid: 'label-counts' }, ...listed.map((r) => h('li', { 'data-label': r.label }, h('span', {}, r.label), r.queued, r.errors, r.count))) : '';
+  if (project.samplesStayOnDevice) {
+    // Privacy mode: the counts are the samples kept on this phone; there is no upload queue.
+    root.append(list, h('p', { class: 'muted legend privacy-note', testid: 'capture-privacy-note' }, `${PRIVACY_NOTE} The green number is how many examples of that label this phone keeps.`));
+    const showLocal = () => countLocalSamples(project.id).then((counts) => {
+      for (const row of rows) row.count.textContent = String(counts[row.label] ?? 0);
+    }, () => undefined);
+    const stopWatching = onLocalSamplesChanged((changed) => { if (changed === project.id) void showLocal(); });
+    void showLocal();
+    return () => {
+      stopWatching();
+      unsubscribe();
+      disposeModule();
+    };
+  }
   const legend = h('p', { class: 'muted legend' }, 'The green number is how many examples of that label the server has.');
   root.append(list, legend, queue.element);
   render(outbox.snapshot());

@@ -11,6 +11,7 @@ import type { AppServices, Dispose } from '../context.ts';
 import { h } from '../dom.ts';
 import type { ModalProject } from '../modalities/project-fields.ts';
 import { confirmIn, dataElements, dataView } from './data/data-view.ts';
+import { showKeptSamples } from './data/kept-samples.ts';
 import { queuedFates, visibleSamples } from './data/queued-edits.ts';
 import { samplePreview } from './data/sample-preview.ts';
 
@@ -116,6 +117,7 @@ class DataPanelController {
 
   private async load(): Promise<void> {
     this.renderLabels();
+    if (this.project.samplesStayOnDevice) return showKeptSamples(this.view, this.project.id, this.label, () => void this.load());
     this.samples = [];
     this.nextAfter = undefined;
     this.renderGrid();

@@ -12,6 +12,8 @@ import { deleteStoredModel, getActiveModelId, listStoredModels, setActiveModelId
 import type { StoredModel } from '../device/model-store.ts';
 import { downloadToPhone, formatBytes, useVariant } from '../device/model-sync.ts';
 import { h } from '../dom.ts';
+import { dropPersonalHead, listPersonalHeads } from '../device/learning/personal-heads.ts';
+import { personalNote } from './models/personal-note.ts';
 import { modelRow, type RowActions } from './models/model-row.ts';
 import { ModelsState } from './models/models-state.ts';
 import type { VariantPick } from './variant-view.ts';
@@ -109,10 +111,15 @@ class ModelsPanelController {
 
   private readonly render = async (): Promise<void> => {
     const projectId = this.options.project.id;
-    const [saved, activeId] = await Promise.all([listStoredModels(projectId), getActiveModelId(projectId)]);
+    const [saved, activeId, personal] = await Promise.all([listStoredModels(projectId), getActiveModelId(projectId), listPersonalHeads(projectId)]);
     if (this.signal.aborted) return;
     const rows = this.state.rows(saved, activeId);
-    this.view.list.replaceChildren(...rows.map((row) => modelRow(row, this.actionsFor(row.model))));
+    this.view.list.replaceChildren(...rows.map((row) => {
+      const element = modelRow(row, this.actionsFor(row.model));
+      const head = personal.find((info) => info.modelId === row.model.id);
+      if (head) element.append(personalNote(head, () => this.dropPersonal(row.model)));
+      return element;
+    }));
     showServerActive(this.view, this.state);
     if (rows.length === 0 && !this.view.status.textContent) this.view.status.textContent = 'No models yet. Train one on the Train tab.';
     void showStorage(this.view, this.signal);
@@ -125,6 +132,7 @@ class ModelsPanelController {
       activate: () => act(() => this.activate(model)),
       remove: () => act(async () => {
         await deleteStoredModel(model);
+        await dropPersonalHead(model.id);
         return 'Deleted from this phone.';
       }),
       activateOnServer: () => act(() => this.activateOnServer(model)),
@@ -161,6 +169,15 @@ class ModelsPanelController {
       this.state.finishReport(model, { error });
     }
     await this.render();
+  }
+
+  /** Back to the version's own head; Predict reloads it if it runs this version. */
+  private dropPersonal(model: ModelVersion): void {
+    void this.state.act(model, async () => {
+      await dropPersonalHead(model.id);
+      if ((await getActiveModelId(this.options.project.id)) === model.id) this.options.onActivate(model.id);
+      return 'The personalized head was dropped; the version’s own head predicts again.';
+    }, this.render);
   }
 
   private async download(model: ModelVersion): Promise<string> {

@@ -4,7 +4,8 @@ import type { Project } from '@offgrid/sdk';
 import { OffgridApiError } from '@offgrid/sdk';
 import { describeApiError } from '../api-errors.ts';
 import { startCamera, stopCamera } from '../camera.ts';
-import type { AppContext, Dispose } from '../context.ts';
+import type { AppContext, AppServices, Dispose } from '../context.ts';
+import { PhoneOnlyOutbox, PRIVACY_NOTE } from '../device/phone-only-outbox.ts';
 import { errorMessage, h } from '../dom.ts';
 import { modalProject } from '../modalities/project-fields.ts';
 import type { ModalProject } from '../modalities/project-fields.ts';
@@ -14,8 +15,10 @@ import type { ProjectTab } from '../routes.ts';
 import { mountCapturePanel } from './capture-panel.ts';
 import { mountDataPanel } from './data-panel.ts';
 import { mountModelsPanel } from './models-panel.ts';
-import { mountPredictPanel } from './predict-panel.ts';
+import { mountPredictPanel, type PredictPanel } from './predict-panel.ts';
 import { mountTrainPanel } from './train-panel.ts';
+import { mountLearningCard } from './train/learning-card.ts';
+import { mountRoundCard } from './train/round-card.ts';
 
 const TAB_TITLES: Record<ProjectTab, string> = { capture: 'Capture', data: 'Data', train: 'Train', predict: 'Predict', models: 'Models' };
 
@@ -62,6 +65,21 @@ export function renderProjectScreen(root: HTMLElement, context: AppContext, proj
   return () => disposers.forEach((dispose) => dispose());
 }
 
+/** Train: the server's search, then (classifiers) federated rounds and learning on this phone. */
+function mountTrainTab(panel: HTMLElement, services: AppServices, project: ModalProject, predict: PredictPanel): Dispose {
+  const [trainArea, learningArea, roundArea] = [h('div', {}), h('div', {}), h('div', {})];
+  const classifier = project.task !== 'anomaly';
+  panel.replaceChildren(trainArea, ...(classifier ? [roundArea, learningArea] : []));
+  const disposers = [mountTrainPanel(trainArea, { client: services.client, project, onModelReady: predict.offerModel })];
+  if (classifier) {
+    disposers.push(
+      mountLearningCard(learningArea, { ...services, project, onPersonalized: (modelId) => void predict.useModel(modelId) }),
+      mountRoundCard(roundArea, { ...services, project, onRegistered: predict.offerModel }),
+    );
+  }
+  return () => disposers.forEach((dispose) => dispose());
+}
+
 function mountProject(root: HTMLElement, context: AppContext, project: ModalProject, initialTab: ProjectTab, back: HTMLElement, status: HTMLElement, onLabelsChanged: (project: Project) => void): Dispose {
   const video = h('video', { testid: 'camera-video', autoplay: true, muted: true, playsinline: true });
   const cameraStatus = h('p', { class: 'camera-status', testid: 'camera-status', role: 'status' }, 'Starting camera…');
@@ -77,15 +95,19 @@ function mountProject(root: HTMLElement, context: AppContext, project: ModalProj
     return button;
   });
 
+  // Privacy mode: captures (and frames saved from Predict) go to the phone's encrypted store, never to the outbox.
+  const privacy = project.samplesStayOnDevice === true;
   root.replaceChildren(
     h('div', { class: 'project-header' }, back, h('h1', { testid: 'project-name' }, project.name)),
+    privacy ? h('p', { class: 'privacy-note', testid: 'project-privacy-note' }, PRIVACY_NOTE) : '',
     status,
     usesCamera ? camera : '',
     h('nav', { class: 'tabs', role: 'tablist' }, ...tabButtons),
     ...PROJECT_TABS.map((tab) => panels[tab]),
   );
 
-  const services = { client: context.client, outbox: context.outbox, reachability: context.reachability, battery: context.battery };
+  const outbox = privacy ? new PhoneOnlyOutbox(project.id) : context.outbox;
+  const services = { client: context.client, outbox, reachability: context.reachability, battery: context.battery };
   const predict = mountPredictPanel(panels.predict, { ...services, project, video });
   const models = mountModelsPanel(panels.models, {
     ...services,
@@ -131,7 +153,7 @@ function mountProject(root: HTMLElement, context: AppContext, project: ModalProj
 
   const disposers: Dispose[] = [
     mountCapturePanel(panels.capture, { ...services, project, video }),
-    mountTrainPanel(panels.train, { client: context.client, project, onModelReady: predict.offerModel }),
+    mountTrainTab(panels.train, services, project, predict),
     predict.dispose,
     models.dispose,
     data.dispose,

@@ -1,6 +1,6 @@
 // The image predict view's drift warning: the mean top-1 confidence of the last frames under a threshold (a
 // setting kept on the phone) asks for more data, and the frame just predicted can be saved under a label.
-import type { Outbox } from '@offgrid/sdk';
+import type { SampleQueue } from '../../context.ts';
 import { errorMessage, h, percent } from '../../dom.ts';
 import { DEFAULT_DRIFT_THRESHOLD, DriftMonitor } from '../../drift.ts';
 import { canvasToJpeg } from '../../frame.ts';
@@ -20,7 +20,7 @@ export class DriftBanner {
   private readonly thresholdInput = h('input', { type: 'range', min: 0.3, max: 0.95, step: 0.05, value: DEFAULT_DRIFT_THRESHOLD, testid: 'drift-threshold' });
   private readonly thresholdValue = h('span', { testid: 'drift-threshold-value' }, percent(DEFAULT_DRIFT_THRESHOLD, 0));
 
-  constructor(labels: readonly string[], private readonly saveFrame: { canvas: HTMLCanvasElement; outbox: Outbox; projectId: string }) {
+  constructor(labels: readonly string[], private readonly saveFrame: { canvas: HTMLCanvasElement; outbox: SampleQueue; projectId: string }) {
     this.label = h('select', { testid: 'drift-label-select', 'aria-label': 'Label for this frame' }, ...labels.map((name) => h('option', { value: name }, name)));
     this.element = h(
       'div',

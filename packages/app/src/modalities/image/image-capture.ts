@@ -1,13 +1,13 @@
 // Image capture on the shared camera preview: one big button per label (its counts inside); each tap grabs a
 // 128x128 centre square, encodes JPEG and puts it in the outbox. Photos from the gallery are cropped and
 // downsampled on the phone exactly like a capture, then go the same way.
-import type { Outbox } from '@offgrid/sdk';
+import type { SampleQueue } from '../../context.ts';
 import { errorMessage, h } from '../../dom.ts';
 import { SAMPLE_SIZE, canvasToJpeg, grabSquareFrame, squareFromImageFile } from '../../frame.ts';
 import type { MountCapture } from '../types.ts';
 
 /** "Choose photos…" with a label: each file decoded (EXIF applied), centre-cropped, downsampled, JPEG, outbox. */
-function galleryImport(labels: readonly string[], outbox: Outbox, projectId: string): HTMLElement {
+function galleryImport(labels: readonly string[], outbox: SampleQueue, projectId: string): HTMLElement {
   const label = h('select', { testid: 'import-label-select', 'aria-label': 'Label for the imported photos' }, ...labels.map((name) => h('option', { value: name }, name)));
   const input = h('input', { type: 'file', accept: 'image/*', multiple: true, class: 'visually-hidden', testid: 'import-input' });
   const status = h('p', { class: 'muted import-status', testid: 'import-status', role: 'status' });

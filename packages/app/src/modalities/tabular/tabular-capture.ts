@@ -4,7 +4,10 @@
 import type { OffgridClient } from '@offgrid/sdk';
 import { describeApiError } from '../../api-errors.ts';
 import { errorMessage, h } from '../../dom.ts';
+import type { SampleQueue } from '../../context.ts';
 import type { MountCapture } from '../types.ts';
+import type { ModalProject } from '../project-fields.ts';
+import { readCsvRows } from './csv-local.ts';
 import type { CsvRowResult } from './csv-results.ts';
 import { describeCsvImport, summarizeCsvResults } from './csv-results.ts';
 import { FeatureForm } from './feature-form.ts';
@@ -23,6 +26,18 @@ async function uploadCsv(client: OffgridClient, projectId: string, anyLabel: str
   return answer.results;
 }
 
+/** Privacy mode: the rows are read on the phone and each kept there as a sample (nothing is uploaded). */
+async function keepCsv(outbox: SampleQueue, project: ModalProject, bytes: Uint8Array): Promise<CsvRowResult[]> {
+  const { rows, rejected } = readCsvRows(new TextDecoder().decode(bytes), project.featureNames ?? [], project.labels);
+  const results: CsvRowResult[] = [...rejected];
+  for (const row of rows) {
+    const data = new TextEncoder().encode(JSON.stringify({ features: row.features }));
+    await outbox.add({ projectId: project.id, label: row.label, data, contentType: 'application/json' });
+    results.push({ ok: true, line: row.line, label: row.label });
+  }
+  return results;
+}
+
 export const mountTabularCapture: MountCapture = (panel, { client, outbox, reachability, addUploaded }, project) => {
   const featureNames = project.featureNames ?? [];
   const header = ['label', ...featureNames].join(',');
@@ -37,11 +52,13 @@ export const mountTabularCapture: MountCapture = (panel, { client, outbox, reach
     if (!file) return;
     csvInput.disabled = true;
     csvRejected.replaceChildren();
-    csvStatus.textContent = `Uploading ${file.name}…`;
+    const local = project.samplesStayOnDevice === true;
+    csvStatus.textContent = local ? `Reading ${file.name} on this phone…` : `Uploading ${file.name}…`;
     try {
-      const results = await uploadCsv(client, project.id, project.labels[0], new Uint8Array(await file.arrayBuffer()), outbox.gzip);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const results = local ? await keepCsv(outbox, project, bytes) : await uploadCsv(client, project.id, project.labels[0], bytes, outbox.gzip);
       const summary = summarizeCsvResults(results);
-      for (const [label, count] of Object.entries(summary.storedByLabel)) addUploaded(label, count);
+      if (!local) for (const [label, count] of Object.entries(summary.storedByLabel)) addUploaded(label, count);
       csvStatus.textContent = `${file.name}: ${describeCsvImport(summary)}`;
       csvStatus.dataset.stored = String(summary.stored);
       csvStatus.dataset.duplicates = String(summary.duplicates);

@@ -1,11 +1,12 @@
 // The Data tab's view of edits still in the outbox: where they leave each sample, so the grid shows their effect
 // at once (also after a reload, offline) and an undone delete comes back.
-import { type Outbox, type Sample, isEditEntry } from '@offgrid/sdk';
+import { type Sample, isEditEntry } from '@offgrid/sdk';
+import type { SampleQueue } from '../../context.ts';
 
 export type Fate = { deleted?: boolean; label?: string };
 
 /** Sample id → where this project's queued edits leave it (deleted or not, and its label), in the order made. */
-export function queuedFates(outbox: Outbox, projectId: string): Map<string, Fate> {
+export function queuedFates(outbox: SampleQueue, projectId: string): Map<string, Fate> {
   const fates = new Map<string, Fate>();
   for (const entry of outbox.list()) {
     if (!isEditEntry(entry) || entry.projectId !== projectId || entry.state !== 'pending') continue;

@@ -5,6 +5,7 @@ import { OffgridApiError } from '@offgrid/sdk';
 import type { AppServices } from '../../context.ts';
 import { getActiveModelId, listStoredModels, loadModelBytes, setActiveModelId, type StoredModel } from '../../device/model-store.ts';
 import { downloadToPhone } from '../../device/model-sync.ts';
+import { loadPersonalHead } from '../../device/learning/personal-heads.ts';
 import { Predictor } from '../../device/predictor.ts';
 
 /** Why this version runs: the server's active one (pinned or not), or this phone's own choice. */
@@ -69,9 +70,17 @@ export class ModelLoader {
   /** Compiles a version saved on the phone (on the accelerator its measurement chose) and makes it the running one. */
   async loadLocal(modelId: string, source: ModelSource = { kind: 'phone', offline: this.services.reachability.state === 'offline' }): Promise<void> {
     const { stored, bytes } = await loadModelBytes(modelId);
+    // Personalized on this phone: its trunk runs, then its own head (device/learning/personal-heads.ts).
+    const personal = await loadPersonalHead(modelId);
     if (this.disposed) return;
-    this.events.status(`Starting LiteRT.js for model v${stored.model.version}…`);
-    const next = await Predictor.load(bytes, stored.model.input, stored.choice?.accelerator);
+    this.events.status(`Starting LiteRT.js for model v${stored.model.version}${personal ? ' (personalized)' : ''}…`);
+    const next = await Predictor.load(personal?.trunk ?? bytes, stored.model.input, stored.choice?.accelerator);
+    try {
+      if (personal) await next.useHead(personal.head);
+    } catch (error) {
+      next.dispose();
+      throw error;
+    }
     if (this.disposed) return next.dispose();
     this.predictor?.dispose();
     this.predictor = next;

@@ -33,8 +33,10 @@ export class ModelSection {
     this.acceleratorNote.hidden = false;
     const anomaly = anomalyMetrics(stored.model, stored.variant);
     const quality = anomaly ? `anomaly threshold ${anomaly.threshold.toPrecision(4)}` : `val accuracy ${accuracyOf(stored.model.metrics.valAccuracy, stored.model.metrics.valSamples)}`;
-    this.status.textContent = `Model v${stored.model.version} ready (${stored.variant} on ${predictor.accelerator}) · ${quality}`;
+    const personal = predictor.personalized ? ', personalized on this phone' : '';
+    this.status.textContent = `Model v${stored.model.version} ready (${stored.variant} on ${predictor.accelerator}${personal}) · ${quality}`;
     this.status.dataset.variant = stored.variant;
+    this.status.dataset.personalized = String(predictor.personalized);
     this.status.dataset.modelId = stored.model.id;
     this.showSource(source, stored.model.version);
   }

@@ -33,6 +33,14 @@ export function newProjectForm() {
   const features = h('input', { testid: 'project-features-input', name: 'featureNames', placeholder: 'e.g. temperature, rpm, current', autocomplete: 'off', autocapitalize: 'none' });
   const featuresField = h('label', { hidden: true }, 'Feature columns (the numbers of one example), comma-separated', features);
   const settings = settingsView();
+  const privacy = h('input', { type: 'checkbox', testid: 'project-privacy-input', name: 'samplesStayOnDevice' });
+  const privacyField = h(
+    'label',
+    { class: 'checkbox-field', testid: 'project-privacy' },
+    privacy,
+    h('span', {}, h('strong', {}, 'Keep samples on this phone'), h('br', {}),
+      h('span', { class: 'muted' }, 'Samples never leave this phone; only model updates and counts travel. The model starts from one trained elsewhere and improves through federated rounds.')),
+  );
   const createButton = h('button', { type: 'submit', class: 'primary', testid: 'project-create-button' }, 'Create project');
   const status = h('p', { class: 'status', testid: 'project-form-status', role: 'status' });
   const form = h(
@@ -45,6 +53,7 @@ export function newProjectForm() {
     h('label', {}, labelsTitle, labels),
     featuresField,
     settings.element,
+    privacyField,
     createButton,
     status,
   );
@@ -84,6 +93,7 @@ export function newProjectForm() {
       audioClipSeconds: s.audioClip.value,
       textSeqLength: s.textSeq.value,
       falseAlarmPercent: s.falseAlarm.value,
+      samplesStayOnDevice: privacy.checked,
     };
   };
   return { form, createButton, status, fields };
