@@ -665,14 +665,14 @@ export interface OpenRoundRequest {
   minParticipants?: number;
   /** The round averages as soon as this many updates arrived. Default 10. 1..1000. */
   maxParticipants?: number;
-  /** Local epochs on each phone. Default 2. 1..100. */
+  /** Local epochs on each phone. Default 5. 1..100. */
   epochs?: number;
   /**
-   * SGD with momentum 0.9. Default 0.01; phones that each see only some labels do better with less
-   * (bench/federated/RESULTS.md). at most 10.
+   * SGD with momentum 0.9. Default 0.05, for phones holding tens of samples; phones holding thousands that each
+   * see only some labels do better with about 0.003 and 1–2 epochs (bench/federated/RESULTS.md). at most 10.
    */
   learningRate?: number;
-  /** Default 32. 1..1024. */
+  /** Default 16. 1..1024. */
   batchSize?: number;
   /** Each update is scaled down to at most this L2 norm. Default 5. at most 1000000. */
   clipNorm?: number;
@@ -938,14 +938,14 @@ export interface RoundSettings {
   minParticipants: number;
   /** The round averages as soon as this many updates arrived. Default 10. 1..1000. */
   maxParticipants: number;
-  /** Local epochs on each phone. Default 2. 1..100. */
+  /** Local epochs on each phone. Default 5. 1..100. */
   epochs: number;
   /**
-   * SGD with momentum 0.9. Default 0.01; phones that each see only some labels do better with less
-   * (bench/federated/RESULTS.md). at most 10.
+   * SGD with momentum 0.9. Default 0.05, for phones holding tens of samples; phones holding thousands that each
+   * see only some labels do better with about 0.003 and 1–2 epochs (bench/federated/RESULTS.md). at most 10.
    */
   learningRate: number;
-  /** Default 32. 1..1024. */
+  /** Default 16. 1..1024. */
   batchSize: number;
   /** Each update is scaled down to at most this L2 norm. Default 5. at most 1000000. */
   clipNorm: number;

@@ -4,7 +4,8 @@
  * server checks each update, clips it, averages them (weighted by samples, or uniformly with Gaussian noise for
  * client-level differential privacy), and asks the phones to rate the average on samples they did not train on. A
  * new version is registered only when the average beats the base head: on the server's held-out set where the base
- * version has one (both int8 files through LiteRT.js), else on the phones' pooled ratings.
+ * version has one of at least MIN_SERVER_HOLDOUT samples (both int8 files through LiteRT.js), else on the phones'
+ * pooled ratings.
  *
  * open ──(max participants sent, deadline, or close)──▶ evaluating ──(all rated, or evaluation deadline)──▶ closed
  *      └─(fewer than min participants)──────────────────────────────────────────────────────────────────▶ closed
@@ -24,6 +25,8 @@ export type { EvaluationBody, UpdateBody } from './schemas.ts';
 
 /** The δ of the reported (ε, δ): far below 1/(number of phones) for any deployment this serves. */
 export const PRIVACY_DELTA = 1e-5;
+/** The fewest held-out samples on the server that decide a round by themselves (below, the phones' ratings do). */
+export const MIN_SERVER_HOLDOUT = 30;
 /** Longest a timer may wait in Node (setTimeout's 32-bit limit); longer deadlines re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -205,18 +208,23 @@ export class FederatedRounds {
     this.log(round, `closed: ${outcome.reason}`);
   }
 
-  /** How the candidate compares with the base: on the base version's held-out set if it has one, else on the phones' ratings. */
+  /**
+   * How the candidate compares with the base. The server's own held-out set (the base version's, int8 files through
+   * LiteRT.js) decides when it has MIN_SERVER_HOLDOUT samples: it is data no phone can misreport. A smaller one (a
+   * seed model trained on a handful of rows) cannot tell two heads apart, so the phones' pooled ratings decide then,
+   * and the small set only when no phone rated.
+   */
   private async verdict(base: ModelVersion, baseFiles: HeadFiles, candidate: HeadFiles, evaluations: EvaluationBody[]): Promise<Verdict | undefined> {
     const holdout = base.artifacts.find((a) => a.variant === 'holdout');
-    if (holdout) {
+    const server = holdout && await (async (): Promise<Verdict> => {
       const bytes = await this.deps.blobs.get(holdout.sha256);
       const [before, after] = [await testOnHoldout(baseFiles, bytes, base.labels), await testOnHoldout(candidate, bytes, base.labels)];
       return { on: 'server', accuracy: after.int8.accuracy, baseAccuracy: before.int8.accuracy, samples: after.samples, test: after };
-    }
+    })();
     const samples = evaluations.reduce((sum, e) => sum + e.samples, 0);
-    if (samples === 0) return undefined;
     const pooled = (key: 'correct' | 'baseCorrect') => evaluations.reduce((sum, e) => sum + e[key], 0) / samples;
-    return { on: 'phones', accuracy: pooled('correct'), baseAccuracy: pooled('baseCorrect'), samples };
+    const phones: Verdict | undefined = samples > 0 ? { on: 'phones', accuracy: pooled('correct'), baseAccuracy: pooled('baseCorrect'), samples } : undefined;
+    return decidingVerdict(server, phones);
   }
 
   /** The new version: the base's files with the averaged head, the base's trunks, probes and held-out set, metrics from the round. */
@@ -307,8 +315,14 @@ export class FederatedRounds {
 
 type HeadFiles = { float32: Uint8Array; int8: Uint8Array };
 
+/** The server's held-out set when it is big enough to tell two heads apart; else the phones' ratings; else what there is. */
+export function decidingVerdict(server: Verdict | undefined, phones: Verdict | undefined): Verdict | undefined {
+  if (server && server.samples >= MIN_SERVER_HOLDOUT) return server;
+  return phones ?? server;
+}
+
 /** The comparison a round's decision rests on. */
-interface Verdict {
+export interface Verdict {
   on: 'server' | 'phones';
   accuracy: number;
   baseAccuracy: number;

@@ -31,7 +31,7 @@ export async function federatedRoutes(untyped: FastifyInstance, { projects, fede
   }, async (request, reply) => {
     const { baseModelId, deadlineSeconds = 600, ...given } = request.body ?? {};
     const settings: RoundSettings = {
-      minParticipants: 2, maxParticipants: 10, epochs: 2, learningRate: 0.01, batchSize: 32, clipNorm: 5, noiseMultiplier: 0, evaluationSeconds: 120, ...given,
+      minParticipants: 2, maxParticipants: 10, epochs: 5, learningRate: 0.05, batchSize: 16, clipNorm: 5, noiseMultiplier: 0, evaluationSeconds: 120, ...given,
     };
     return reply.code(201).send(await federated.rounds.open(projects.get(request.params.projectId), settings, deadlineSeconds, baseModelId));
   });

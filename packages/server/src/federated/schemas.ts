@@ -21,9 +21,9 @@ const logitRangeSchema = {
 const settingsProperties = {
   minParticipants: { type: 'integer', minimum: 1, maximum: 1000, description: 'Fewer updates than this by the deadline: the round closes without a new version. Default 2.' },
   maxParticipants: { type: 'integer', minimum: 1, maximum: 1000, description: 'The round averages as soon as this many updates arrived. Default 10.' },
-  epochs: { type: 'integer', minimum: 1, maximum: 100, description: 'Local epochs on each phone. Default 2.' },
-  learningRate: { type: 'number', exclusiveMinimum: 0, maximum: 10, description: 'SGD with momentum 0.9. Default 0.01; phones that each see only some labels do better with less (bench/federated/RESULTS.md).' },
-  batchSize: { type: 'integer', minimum: 1, maximum: 1024, description: 'Default 32.' },
+  epochs: { type: 'integer', minimum: 1, maximum: 100, description: 'Local epochs on each phone. Default 5.' },
+  learningRate: { type: 'number', exclusiveMinimum: 0, maximum: 10, description: 'SGD with momentum 0.9. Default 0.05, for phones holding tens of samples; phones holding thousands that each see only some labels do better with about 0.003 and 1–2 epochs (bench/federated/RESULTS.md).' },
+  batchSize: { type: 'integer', minimum: 1, maximum: 1024, description: 'Default 16.' },
   clipNorm: { type: 'number', exclusiveMinimum: 0, maximum: 1e6, description: 'Each update is scaled down to at most this L2 norm. Default 5.' },
   noiseMultiplier: { type: 'number', minimum: 0, maximum: 100, description: 'Gaussian noise std = noiseMultiplier · clipNorm / participants, for client-level differential privacy (0 = none, the default).' },
   evaluationSeconds: { type: 'integer', minimum: 5, maximum: 86400, description: 'How long phones have to rate the averaged head. Default 120.' },
