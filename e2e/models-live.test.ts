@@ -207,7 +207,8 @@ test('models: versions with metrics; corrupt download refused; encrypted at rest
   await byId('drift-save-button').click();
   await textOf(byId('drift-status'), /Saved as “dog”/);
   await textOf(byId('header-outbox'), /^$|to upload/);
-  const deadline = Date.now() + 15_000;
+  // 45 s: in one full-suite run the frame had not arrived after 15 s (alone the test passes); the cause is not known yet.
+  const deadline = Date.now() + 45_000;
   while ((await apiFromPage<{ sampleCounts: Record<string, number> }>(page, server.adminKey, `/projects/${projectId}`)).sampleCounts.dog !== 4) {
     assert.ok(Date.now() < deadline, 'the drift frame reached the server');
     await new Promise((resolve) => setTimeout(resolve, 200));
