@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Offgrid's tests need on a fresh Debian 12 machine: Chromium for the browser tests, clang and lld to
 # check that the committed SIMD kernels rebuild byte for byte (npm run build:kernels), redis-server for the queue
-# tests, Mesa's Vulkan drivers from bookworm-backports (a software GPU, lavapipe, for the WebGPU training tests:
+# tests, Arm NN's Python binding and reference backend (a second reader of every exported .tflite), Mesa's Vulkan drivers from bookworm-backports (a software GPU, lavapipe, for the WebGPU training tests:
 # Debian 12's own Mesa is too old for Dawn), then the npm packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,8 @@ command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v clang >/dev/null 2>&1 || missing="$missing clang"
 command -v wasm-ld >/dev/null 2>&1 || missing="$missing lld"
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
+# Arm NN (its own TFLite parser, reference CPU backend): the second, independent reader of our exported files.
+[ -e /usr/lib/x86_64-linux-gnu/armnn22/Arm_CpuRef_backend.so ] && dpkg-query -W python3-pyarmnn >/dev/null 2>&1 || missing="$missing python3-pyarmnn libarmnn-cpuref-backend22"
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 if [ -n "$missing" ]; then
   echo "Installing Debian packages for the tests:$missing…"

@@ -5,7 +5,8 @@
  * it never saw (false alarms) and on the samples of every other label (known anomalies: detections).
  *
  * What the detector sees per kind (a feature vector; the exported model standardizes it again itself):
- * - tabular: the standardized row, as the classifier gets it;
+ * - tabular: the standardized row, as the classifier gets it; the shipped files take the raw row, with the
+ *   dataset's standardization put in front of them as for classifiers (`withInputStandardization`);
  * - motion: `spectralFeatures` of each window — per channel mean, spread and band energies: a short vector
  *   (60 values for 6 channels), robust to where in the window a movement starts and cheap on the phone, where a
  *   raw window (600 values) would make the autoencoder reconstruct phase, which is noise for "is this normal";
@@ -15,9 +16,9 @@
  */
 import { auroc, classificationReport, createRandom, groupedStratifiedSplit, scoreWithTflite, trainAnomalyInWorker } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
-import type { FeatureDescription } from '@offgrid/tflite';
+import { parseModel, readMetadata, serializeWithMetadata, withInputStandardization, type FeatureDescription } from '@offgrid/tflite';
 import { encodeProbes, NORMAL_LABEL } from '@offgrid/features';
-import type { ModelFiles } from './model-files.ts';
+import { fileInputs, identityScaling, type ModelFiles } from './model-files.ts';
 import { featureDescriptions, inputPreprocessing, spectralMatrix } from './model-input.ts';
 import { groupingOf, type AnomalyMetrics, type MotionFeatures, type TrainReport, type TrialSummary } from './report.ts';
 import { holdOutTest, summary, type TrainPipelineOptions } from './train-pipeline.ts';
@@ -84,7 +85,7 @@ export async function trainAnomalyPipeline(dataset: LoadedDataset, options: Trai
   const detector = await trainAnomalyInWorker({
     x: trainX, shape: [size], falseAlarmRate, seed: options.seed, config, heldOutIndices: calibration,
     budgetSeconds: Math.max(1, options.budgetSeconds - (Date.now() - started) / 1000 - reserveSeconds),
-    features: describe(dataset, features, trainX, size), name: options.name, signal: options.signal,
+    features: describe(dataset, features, fileInputs(trainX, dataset), size), name: options.name, signal: options.signal,
     onProgress: (progress) => {
       if (progress.phase === 'training') {
         history.push({ epoch: progress.epoch, loss: progress.loss, valLoss: progress.valLoss });
@@ -94,16 +95,22 @@ export async function trainAnomalyPipeline(dataset: LoadedDataset, options: Trai
       emit({ type: 'trialProgress', trialNumber: 0, family: 'autoencoder', progress });
     },
   });
-  const files: ModelFiles = { float32: detector.float32, int8: detector.int8, probes: encodeProbes(testX, testX.length / size, [...testNormal, ...knownAnomalies], [size], 'float32') };
+  // From here on, samples as the shipped files take them (raw table rows).
+  const shipped = (bytes: Uint8Array) => (dataset.kind === 'tabular' ? standardizingInside(bytes, dataset.featureScaling!) : bytes);
+  const [testInputs, trainInputs] = [fileInputs(testX, dataset), fileInputs(trainX, dataset)];
+  const files: ModelFiles = {
+    float32: shipped(detector.float32), int8: shipped(detector.int8),
+    probes: encodeProbes(testInputs, testInputs.length / size, [...testNormal, ...knownAnomalies], [size], 'float32'),
+  };
 
   emit({ type: 'phase', phase: 'evaluating', detail: `${testNormal.length} held-out normal and ${knownAnomalies.length} known anomalous samples through LiteRT.js` });
   const samplesOf = (from: Float32Array, indices: number[]) => indices.map((i) => from.subarray(i * size, (i + 1) * size));
-  const score = async (bytes: Uint8Array, indices: number[]) => Array.from(await scoreWithTflite(bytes, samplesOf(testX, indices)));
+  const score = async (bytes: Uint8Array, indices: number[]) => Array.from(await scoreWithTflite(bytes, samplesOf(testInputs, indices)));
   const scores = {
     float32: { normal: await score(files.float32, testNormal), anomalies: await score(files.float32, knownAnomalies) },
     int8: { normal: await score(files.int8, testNormal), anomalies: await score(files.int8, knownAnomalies) },
   };
-  const calibrationScores = await scoreWithTflite(files.float32, samplesOf(trainX, calibration));
+  const calibrationScores = await scoreWithTflite(files.float32, samplesOf(trainInputs, calibration));
   const above = (list: number[], threshold: number) => list.filter((s) => s > threshold).length / Math.max(1, list.length);
   const anomaly: AnomalyMetrics = {
     threshold: detector.threshold, thresholdInt8: detector.thresholdInt8, falseAlarmRate,
@@ -123,13 +130,14 @@ export async function trainAnomalyPipeline(dataset: LoadedDataset, options: Trai
   const seconds = (Date.now() - started) / 1000;
   emit({ type: 'search', event: { type: 'trialFinished', trialNumber: 0, status: 'completed', value: validationAccuracy } });
 
+  const tableScaling = dataset.featureNames && identityScaling(dataset.featureNames.length);
   const report: TrainReport = {
     createdAt: new Date().toISOString(),
     task: 'anomaly',
     input: {
       source: options.source, kind: dataset.kind, shape: [size], dtype: 'float32',
-      preprocessing: inputPreprocessing(dataset, features),
-      ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: dataset.featureScaling } : {}),
+      preprocessing: inputPreprocessing(dataset, features, tableScaling),
+      ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: tableScaling } : {}),
     },
     labels: dataset.labels,
     split: { train: trainNormal.length - calibration.length, validation: calibration.length, test: truth.length, searchSamples: trainNormal.length, seed: options.seed, grouping: groupingOf(dataset) },
@@ -151,6 +159,12 @@ export async function trainAnomalyPipeline(dataset: LoadedDataset, options: Trai
     }],
   };
   return { files, report };
+}
+
+/** A detector file (metadata and all) taking raw table rows: the dataset's standardization goes in front of it. */
+function standardizingInside(bytes: Uint8Array, scaling: { mean: number[]; std: number[] }): Uint8Array {
+  const { metadata, files } = readMetadata(bytes);
+  return serializeWithMetadata(withInputStandardization(parseModel(bytes), scaling), metadata!, Object.fromEntries(files));
 }
 
 function indicesWhere(dataset: LoadedDataset, keep: (target: number) => boolean): number[] {

@@ -2,7 +2,7 @@ import { classificationReport, int8FloatOperators, type ClassificationReport } f
 import { TEXT_DELIM_PATTERN } from '@offgrid/features';
 import {
   featureClassifierMetadata, imageClassifierMetadata, LABELS_FILE, parseModel, quantizeInt8, serializeWithMetadata, textClassifierMetadata,
-  TfliteSession, type ModelInput, type ModelMetadata, type TensorMetadata,
+  TfliteSession, withInputStandardization, type ModelInput, type ModelMetadata, type TensorMetadata, type TfliteModel,
 } from '@offgrid/tflite';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { featureDescriptions, inputDescription } from './model-input.ts';
@@ -21,16 +21,28 @@ export interface ModelFiles {
  * The shipped files: float32 as trained, and full-integer int8 (float32 I/O, which LiteRT.js and the
  * Task Library accept; text models keep their int32 token-id input, and an averaged one stays float after its int8
  * lookups: int8FloatOperators) calibrated on training samples; both carry
- * labels and what the input is (image normalization, table scaling, text vocabulary + tokenizer, feature names).
- * `features` says what a motion model takes (raw windows or spectral features).
+ * labels and what the input is (image normalization, text vocabulary + tokenizer, feature names).
+ * `features` says what a motion model takes (raw windows or spectral features). A table model takes raw values:
+ * it standardizes inside (see `fileInputs`), so a native app calling the interpreter cannot get the scaling wrong.
+ * `representative` is calibration data as the trained model takes it (standardized for tables).
  */
 export function packageModel(float32Bytes: Uint8Array, dataset: LoadedDataset, representative: Float32Array[], name: string, features: MotionFeatures = 'raw'): ModelFiles {
   const model = parseModel(float32Bytes);
   const { metadata, files } = metadataFor(dataset, name, features, model.tensors[model.inputs[0]].shape);
-  return {
-    float32: serializeWithMetadata(model, metadata, files),
-    int8: serializeWithMetadata(quantizeInt8(model, { representativeData: representative, floatOperators: int8FloatOperators(model) }), metadata, files),
-  };
+  const int8 = quantizeInt8(model, { representativeData: representative, floatOperators: int8FloatOperators(model) });
+  // After quantizing, so the int8 graph and its calibration are those of the standardized input.
+  const shipped = (m: TfliteModel) => (dataset.kind === 'tabular' ? withInputStandardization(m, dataset.featureScaling!) : m);
+  return { float32: serializeWithMetadata(shipped(model), metadata, files), int8: serializeWithMetadata(shipped(int8), metadata, files) };
+}
+
+/**
+ * Samples as the shipped files take them, from the view the model was trained on: table rows back to raw values
+ * (x · std + mean), since `packageModel` puts the standardization inside the file; other kinds as they are.
+ */
+export function fileInputs(x: Float32Array, dataset: Pick<LoadedDataset, 'kind' | 'featureScaling'>): Float32Array {
+  if (dataset.kind !== 'tabular') return x;
+  const { mean, std } = dataset.featureScaling!;
+  return x.map((value, i) => value * std[i % mean.length] + mean[i % mean.length]);
 }
 
 function metadataFor(dataset: LoadedDataset, name: string, features: MotionFeatures, inputShape: number[]): { metadata: ModelMetadata; files: Record<string, Uint8Array> } {
@@ -48,7 +60,10 @@ function metadataFor(dataset: LoadedDataset, name: string, features: MotionFeatu
     return featureClassifierMetadata({ ...common, labels, features: featureDescriptions(dataset, features), inputShape });
   }
   const input: TensorMetadata = dataset.kind === 'tabular'
-    ? { name: 'features', description: `Standardized features, in order: ${dataset.featureNames!.join(', ')}`, content: { kind: 'feature' }, normalization: dataset.featureScaling }
+    ? {
+      name: 'features', description: `Raw feature values, in order: ${dataset.featureNames!.join(', ')} (the model standardizes them itself)`, content: { kind: 'feature' },
+      normalization: identityScaling(dataset.featureNames!.length),
+    }
     : { name: dataset.kind === 'audio' ? 'log_mel' : 'window', description: inputDescription(dataset, features), content: { kind: 'feature' } };
   const metadata: ModelMetadata = {
     ...common,
@@ -56,6 +71,11 @@ function metadataFor(dataset: LoadedDataset, name: string, features: MotionFeatu
     outputs: [{ name: 'probabilities', description: 'Probability of each label', content: { kind: 'feature' }, associatedFiles: [{ name: LABELS_FILE, description: 'Labels in output order', type: 'TENSOR_AXIS_LABELS' }] }],
   };
   return { metadata, files: { [LABELS_FILE]: new TextEncoder().encode(labels.join('\n') + '\n') } };
+}
+
+/** What a caller applies to a table row before a model that standardizes inside: nothing, (x − 0) / 1 per column. */
+export function identityScaling(columns: number): { mean: number[]; std: number[] } {
+  return { mean: new Array<number>(columns).fill(0), std: new Array<number>(columns).fill(1) };
 }
 
 export interface TestEvaluation {

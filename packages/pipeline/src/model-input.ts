@@ -46,8 +46,11 @@ function motionSpec(dataset: LoadedDataset): MotionSpec {
   return spec;
 }
 
-/** The exact specs the phone needs, for `report.input.preprocessing`. */
-export function inputPreprocessing(dataset: LoadedDataset, features: MotionFeatures): InputPreprocessing {
+/**
+ * The exact specs the phone needs, for `report.input.preprocessing`. `tableScaling`: what a caller applies to a
+ * table row, the dataset's standardization unless the model does it itself (then the identity).
+ */
+export function inputPreprocessing(dataset: LoadedDataset, features: MotionFeatures, tableScaling = dataset.featureScaling): InputPreprocessing {
   switch (dataset.kind) {
     case 'image': {
       const [height, width] = dataset.shape;
@@ -55,7 +58,7 @@ export function inputPreprocessing(dataset: LoadedDataset, features: MotionFeatu
       return { image: { width, height, mean, std } };
     }
     case 'tabular':
-      return { tabular: { featureNames: dataset.featureNames!, mean: dataset.featureScaling!.mean, std: dataset.featureScaling!.std } };
+      return { tabular: { featureNames: dataset.featureNames!, mean: tableScaling!.mean, std: tableScaling!.std } };
     case 'audio':
       return { audio: required(dataset, 'audio') };
     case 'motion':
@@ -75,7 +78,8 @@ const MOTION_UNITS: Record<string, string> = { a: 'm/s²', l: 'm/s²', g: 'deg/s
 
 /** Names (and units of the values before standardization) of a feature vector input, for the metadata. */
 export function featureDescriptions(dataset: LoadedDataset, features: MotionFeatures): FeatureDescription[] {
-  if (dataset.kind === 'tabular') return dataset.featureNames!.map((name) => ({ name, unit: 'standardized' }));
+  // Tables: the shipped files take raw values (see packageModel), in the units of the CSV column.
+  if (dataset.kind === 'tabular') return dataset.featureNames!.map((name) => ({ name }));
   if (dataset.kind === 'motion' && features === 'spectral') {
     const spec = motionSpec(dataset);
     const bins = spectralFeatureCount(spec) / spec.channels.length - 2;

@@ -18,7 +18,7 @@ export interface InputPreprocessing {
   motion?: MotionSpec & { features: MotionFeatures };
   /** `encodeText(text, vocabulary, seqLength)`: int32 token ids. */
   text?: TextSpec & { vocabulary: string[] };
-  /** Columns in this order, each standardized: (value - mean) / std. */
+  /** Columns in this order, each as (value - mean) / std: the identity (mean 0, std 1) for files that standardize inside. */
   tabular?: { featureNames: string[]; mean: number[]; std: number[] };
 }
 

@@ -73,8 +73,15 @@ test('anomaly on a normal-only CSV; data without "normal" and text data are refu
   writeFileSync(csv, rows.join('\n') + '\n');
   await assert.rejects(loadDataset(csv, DEFAULT_IMAGE_SPEC), /needs at least two distinct labels/);
   const dataset = await loadDataset(csv, DEFAULT_IMAGE_SPEC, undefined, {}, { minLabels: 1 });
-  const { report } = await trainPipeline(dataset, { budgetSeconds: 5, seed: 0, concurrency: 1, workDir: join(root, 'csv'), name: 'csv', source: csv, task: 'anomaly' });
-  assert.deepEqual(report.input.preprocessing.tabular?.featureNames, ['pressure', 'temperature']);
+  const { report, files } = await trainPipeline(dataset, { budgetSeconds: 5, seed: 0, concurrency: 1, workDir: join(root, 'csv'), name: 'csv', source: csv, task: 'anomaly' });
+  assert.deepEqual(report.input.preprocessing.tabular, { featureNames: ['pressure', 'temperature'], mean: [0, 0], std: [1, 1] }, 'the files standardize inside');
+  // Raw rows straight into the int8 file: a usual reading is normal, a pressure drop alarms.
+  const session = await TfliteSession.create(files.int8);
+  const score = async (row: number[]) => (await session.run([Float32Array.from(row)]))[0][0];
+  const [usual, drop] = [await score([100.5, 20.2]), await score([90, 20.2])];
+  session.close();
+  const threshold = report.metrics.anomaly!.thresholdInt8;
+  assert.ok(usual < threshold && drop > threshold, `usual ${usual}, drop ${drop}, threshold ${threshold}`);
   assert.equal(report.metrics.anomaly?.knownAnomalies, undefined, 'no other label: no detection figures');
   assert.equal(report.metrics.anomaly?.heldOutNormal.samples, 24);
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadDataset, type LoadedDataset } from '@offgrid/engine/data';
 import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import { readLabels, readMetadata, TfliteSession } from '@offgrid/tflite';
+import { runArmNn } from '@offgrid/tflite/armnn';
 import { SearchProgressTracker } from './search-progress.ts';
 import { renderReportHtml } from './report-html.ts';
 import { trainPipeline, type PipelineEvent } from './train-pipeline.ts';
@@ -114,7 +115,7 @@ test('above the search sample limit: the search runs on a sample and the winner 
   assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);
 });
 
-test('a CSV: standardized numeric features and a label column, in metadata and report', { timeout: 60_000 }, async () => {
+test('a CSV: the shipped files take raw feature values (standardized inside), said in metadata and report', { timeout: 60_000 }, async () => {
   const csv = join(root, 'sensors.csv');
   const rows = ['temperature,label,vibration'];
   let state = 7;
@@ -129,8 +130,27 @@ test('a CSV: standardized numeric features and a label column, in metadata and r
   const { files, report } = await trainPipeline(dataset, { budgetSeconds: 20, seed: 0, concurrency: 1, workDir: join(root, 'csv'), name: 'sensors', source: csv });
   assert.equal(report.input.kind, 'tabular');
   assert.deepEqual(report.input.featureNames, ['temperature', 'vibration']);
-  assert.equal(report.input.featureScaling?.mean.length, 2);
-  assert.deepEqual(report.input.preprocessing, { tabular: { featureNames: ['temperature', 'vibration'], ...dataset.featureScaling! } });
+  const identity = { mean: [0, 0], std: [1, 1] };
+  assert.deepEqual(report.input.featureScaling, identity, 'a caller applies nothing');
+  assert.deepEqual(report.input.preprocessing, { tabular: { featureNames: ['temperature', 'vibration'], ...identity } });
+  const input = readMetadata(files.int8).metadata!.inputs[0];
+  assert.deepEqual([input.normalization, /Raw feature values/.test(input.description ?? '')], [identity, true]);
+  // Raw rows straight into both files, as a native app would call the interpreter: the classes' centres. Arm NN, a
+  // second reader, reads the shipped files (metadata and labels zip included) the same way.
+  const centres = [[[20, 0.1], 'idle'], [[45, 1.0], 'running'], [[70, 3.0], 'fault']] as const;
+  for (const bytes of [files.float32, files.int8]) {
+    const armNn = runArmNn(bytes, centres.map(([row]) => Float32Array.from(row)));
+    const session = await TfliteSession.create(bytes);
+    try {
+      for (const [i, [row, label]] of centres.entries()) {
+        const [scores] = await session.run([Float32Array.from(row)]);
+        assert.equal(report.labels[scores.indexOf(Math.max(...scores))], label, `${label}: ${Array.from(scores)}`);
+        assert.ok(scores.every((p, c) => Math.abs(p - armNn[i][c]) <= 2 / 256), `Arm NN ${Array.from(armNn[i])} vs LiteRT.js ${Array.from(scores)}`);
+      }
+    } finally {
+      session.close();
+    }
+  }
   assert.deepEqual(report.labels, ['fault', 'idle', 'running']);
   assert.ok(report.trials.every((t) => ['linear', 'mlp'].includes(t.family)), 'table families only');
   // 127 training rows: trials are ranked by 5-fold cross-validation, every row validated once.

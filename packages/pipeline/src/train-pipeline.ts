@@ -7,7 +7,7 @@ import { countMacs, parseModel } from '@offgrid/tflite';
 import { encodeHoldout, encodeProbes, textIdCount, type Task } from '@offgrid/features';
 import { trainAnomalyPipeline } from './anomaly-pipeline.ts';
 import { readCheckpoint, readTrialModel, writeCheckpoint, writeTrialModel } from './checkpoint-files.ts';
-import { CALIBRATION_SAMPLES, calibrationSamples, evaluateOnTest, packageModel, type ModelFiles } from './model-files.ts';
+import { CALIBRATION_SAMPLES, calibrationSamples, evaluateOnTest, fileInputs, identityScaling, packageModel, type ModelFiles } from './model-files.ts';
 import { inputPreprocessing, modelView, type ModelView } from './model-input.ts';
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 import { limitConstraints, measureTrialModel, type ModelLimits, type SearchObjective } from './trial-measures.ts';
@@ -276,19 +276,22 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   const files = packageModel(float32, dataset, calibrationSamples(winnerView.x, dataset.targets.length, trainIndices, random), options.name, winnerView.features);
   emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out samples through LiteRT.js` });
   const testView = options.testData ? modelView(testData, winner.family) : winnerView;
-  const test = await evaluateOnTest(files, { x: testView.x, targets: testData.targets, labels: dataset.labels }, testIndices);
+  const testInputs = fileInputs(testView.x, dataset);
+  const test = await evaluateOnTest(files, { x: testInputs, targets: testData.targets, labels: dataset.labels }, testIndices);
   const inputType = kind === 'text' ? 'int32' : 'float32';
-  files.probes = encodeProbes(testView.x, testData.targets.length, testIndices, winnerView.shape, inputType);
-  files.holdout = encodeHoldout(testView.x, testData.targets, testIndices, winnerView.shape, inputType);
+  files.probes = encodeProbes(testInputs, testData.targets.length, testIndices, winnerView.shape, inputType);
+  files.holdout = encodeHoldout(testInputs, testData.targets, testIndices, winnerView.shape, inputType);
+  // The shipped table model standardizes inside: a caller applies nothing (see packageModel).
+  const tableScaling = dataset.featureNames && identityScaling(dataset.featureNames.length);
 
   const report: TrainReport = {
     createdAt: new Date().toISOString(),
     task: 'classify',
     input: {
       source: options.source, kind, shape: winnerView.shape, dtype: kind === 'text' ? 'int32' : 'float32',
-      preprocessing: inputPreprocessing(dataset, winnerView.features),
+      preprocessing: inputPreprocessing(dataset, winnerView.features, tableScaling),
       ...(dataset.imageNormalization ? { normalization: dataset.imageNormalization } : {}),
-      ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: dataset.featureScaling } : {}),
+      ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: tableScaling } : {}),
     },
     labels: dataset.labels,
     // validation: the winner's own validation set when this run trained it (a resumed run may not have), else the 80/20 estimate.

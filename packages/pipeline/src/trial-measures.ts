@@ -1,7 +1,7 @@
 import { createRandom } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
-import { calibrationSamples, evaluateOnTest, packageModel } from './model-files.ts';
+import { calibrationSamples, evaluateOnTest, fileInputs, packageModel } from './model-files.ts';
 import type { ModelView } from './model-input.ts';
 
 /** What the search optimizes: the trial's float32 validation accuracy, or that of its int8 file (slower: every trial is quantized). */
@@ -49,6 +49,6 @@ export async function measureTrialModel(
   const files = packageModel(float32, dataset, calibrationSamples(view.x, dataset.targets.length, training, createRandom(seed)), name, view.features);
   const int8SizeKb = files.int8.byteLength / 1024;
   if (objective !== 'int8' || validation.length === 0) return { macs, int8SizeKb };
-  const { int8 } = await evaluateOnTest(files, { x: view.x, targets: dataset.targets, labels: dataset.labels }, validation);
+  const { int8 } = await evaluateOnTest(files, { x: fileInputs(view.x, dataset), targets: dataset.targets, labels: dataset.labels }, validation);
   return { macs, int8SizeKb, valAccuracyInt8: int8.accuracy };
 }

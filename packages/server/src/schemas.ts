@@ -118,7 +118,7 @@ const textPreprocessingSchema = {
 } as const;
 
 const tabularPreprocessingSchema = {
-  type: 'object', title: 'TabularPreprocessing', required: ['featureNames', 'mean', 'std'], description: 'Standard scaling per column, in featureNames order: (value - mean[i]) / std[i].',
+  type: 'object', title: 'TabularPreprocessing', required: ['featureNames', 'mean', 'std'], description: 'What a caller applies to a raw row, per column in featureNames order: (value - mean[i]) / std[i]. Models trained since the standardization moved inside the .tflite say mean 0 / std 1 (apply nothing); older ones carry the scaling.',
   properties: { featureNames: strings, mean: numbers, std: numbers },
 } as const;
 

@@ -35,3 +35,5 @@ export type { ZipEntry } from './zip.ts';
 export { classifierTrunk, findClassifierHead, logitRangeOf, readClassifierHead, withClassifierHead } from './classifier-head.ts';
 export type { ClassifierHead, HeadSite } from './classifier-head.ts';
 export { pruneTensors } from './prune.ts';
+export { withInputStandardization } from './input-standardization.ts';
+export type { FeatureScaling } from './input-standardization.ts';

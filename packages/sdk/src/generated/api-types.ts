@@ -470,7 +470,11 @@ export interface ModelPreprocessing {
   motion?: MotionPreprocessing;
   /** TextSpec: encodeText(text, vocabulary, seqLength, charNgrams) → int32 ids (<PAD>=0, <START>=1, <UNKNOWN>=2). */
   text?: TextPreprocessing;
-  /** Standard scaling per column, in featureNames order: (value - mean[i]) / std[i]. */
+  /**
+   * What a caller applies to a raw row, per column in featureNames order: (value - mean[i]) / std[i]. Models
+   * trained since the standardization moved inside the .tflite say mean 0 / std 1 (apply nothing); older ones
+   * carry the scaling.
+   */
   tabular?: TabularPreprocessing;
 }
 
@@ -1087,7 +1091,11 @@ export interface StoredSampleResult {
   duplicate: boolean;
 }
 
-/** Standard scaling per column, in featureNames order: (value - mean[i]) / std[i]. */
+/**
+ * What a caller applies to a raw row, per column in featureNames order: (value - mean[i]) / std[i]. Models
+ * trained since the standardization moved inside the .tflite say mean 0 / std 1 (apply nothing); older ones
+ * carry the scaling.
+ */
 export interface TabularPreprocessing {
   featureNames: string[];
   mean: number[];
