@@ -113,3 +113,27 @@ test('export → import on a second server keeps the project, samples, jobs and 
     await c.stop();
   }
 });
+
+test('a privacy-mode project started from a copied model moves with its promise and its model; the source project can still be deleted', async () => {
+  const source = await trainedProject(a);
+  const { id } = await json(await post(a, '/projects', { name: 'clinic', labels: ['cat', 'dog'], samplesStayOnDevice: true }));
+  const copy = await post(a, `/projects/${id}/models/copy`, { fromModelId: source.modelIds[1] });
+  assert.equal(copy.status, 201, JSON.stringify(await copy.clone().json()));
+  const copied = await json(copy);
+  const archive = new Uint8Array(await (await a.api(`/projects/${id}/export`)).arrayBuffer());
+
+  const imported = await importInto(b, archive);
+  assert.equal(imported.status, 201, JSON.stringify(await imported.clone().json()));
+  const project = await json(await b.api(`/projects/${id}`));
+  assert.equal(project.samplesStayOnDevice, true, 'the promise travels with the project');
+  assert.deepEqual(project, await json(await a.api(`/projects/${id}`)));
+  assert.equal((await b.api(`/projects/${id}/samples?label=cat`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: await jpegOf([0, 0, 0], 9) })).status, 403, 'the new server refuses its samples too');
+  assert.deepEqual(await json(await b.api(`/models/${copied.id}`)), copied);
+  const [fromA, fromB] = await Promise.all([a, b].map(async (t) => new Uint8Array(await (await t.api(`/models/${copied.id}/download?variant=int8`)).arrayBuffer())));
+  assert.deepEqual(fromB, fromA);
+
+  // The copy holds no reference into the project it came from: that project can go.
+  const deleted = await a.api(`/projects/${source.id}`, { method: 'DELETE' });
+  assert.ok(deleted.status === 200 || deleted.status === 204, `${deleted.status} ${await deleted.text()}`);
+  assert.equal((await a.api(`/models/${copied.id}/download?variant=int8`)).status, 200, 'the copy keeps its files');
+});

@@ -66,7 +66,7 @@ export const manifestSchema = {
       items: {
         type: 'object', required: ['id', 'version', 'jobId', 'datasetId', 'labels', 'input', 'metrics', 'createdAt', 'artifacts'],
         properties: {
-          id: idParam, version: { type: 'integer', minimum: 1 }, jobId: idParam, datasetId: idParam, labels,
+          id: idParam, version: { type: 'integer', minimum: 1 }, jobId: nullable(idParam), datasetId: nullable(idParam), labels,
           input: { type: 'object' }, // checked as the API serves it (image models from before `kind` are upgraded)
           metrics: modelSchema.properties.metrics, createdAt: time, purgedSamples: { type: 'integer', minimum: 0 },
           artifacts: {

@@ -28,12 +28,14 @@ export interface ArchiveManifest {
   version: typeof ARCHIVE_VERSION;
   exportedAt: string;
   // modality/task/featureNames/settings and sample meta: absent in archives from before modalities (an image project then).
-  project: { id: string; name: string; labels: string[]; createdAt: string; activeModelId: string | null; modelPinned: boolean } & Partial<Pick<Project, 'modality' | 'task' | 'featureNames' | 'settings'>>;
+  // samplesStayOnDevice: absent in archives from before privacy mode (off then).
+  project: { id: string; name: string; labels: string[]; createdAt: string; activeModelId: string | null; modelPinned: boolean } & Partial<Pick<Project, 'modality' | 'task' | 'featureNames' | 'settings' | 'samplesStayOnDevice'>>;
   /** `deletedAt`: deleted on the phone but not purged (stored snapshots still name it). */
   samples: { id: string; label: string; sha256: string; mediaType: string; width: number | null; height: number | null; meta?: unknown; idempotencyKey: string | null; createdAt: string; deletedAt?: string | null }[];
   datasets: { id: string; labels: string[]; sampleIds: string[]; createdAt: string }[];
   jobs: { id: string; datasetId: string; request: unknown; status: string; progress: unknown; modelId: string | null; error: string | null; createdAt: string; updatedAt: string }[];
-  models: { id: string; version: number; jobId: string; datasetId: string; labels: string[]; input: unknown; metrics: unknown; createdAt: string; purgedSamples?: number; artifacts: { variant: string; sha256: string; sizeBytes: number }[] }[];
+  /** `jobId`/`datasetId` null: a copy of another project's model (it did not train here). */
+  models: { id: string; version: number; jobId: string | null; datasetId: string | null; labels: string[]; input: unknown; metrics: unknown; createdAt: string; purgedSamples?: number; artifacts: { variant: string; sha256: string; sizeBytes: number }[] }[];
   /** Each distinct file once, as `blobs/<sha256>` in the archive. */
   blobs: { sha256: string; sizeBytes: number }[];
 }
@@ -53,7 +55,7 @@ export async function manifestOf({ db, projects, blobs: store }: ServerContext, 
     id: r.id, datasetId: r.dataset_id, request: JSON.parse(r.request), status: r.status, progress: JSON.parse(r.progress), modelId: r.model_id, error: r.error, createdAt: r.created_at, updatedAt: r.updated_at,
   }));
   const artifactsOf = db.prepare('SELECT variant, sha256, size_bytes FROM model_artifacts WHERE model_id = ? ORDER BY variant');
-  const models = rows<{ id: string; version: number; job_id: string; dataset_id: string; labels: string; input: string; metrics: string; created_at: string; purged_samples: number }>(
+  const models = rows<{ id: string; version: number; job_id: string | null; dataset_id: string | null; labels: string; input: string; metrics: string; created_at: string; purged_samples: number }>(
     'SELECT * FROM models WHERE project_id = ? ORDER BY version').map((r) => ({
     id: r.id, version: r.version, jobId: r.job_id, datasetId: r.dataset_id, labels: JSON.parse(r.labels), input: JSON.parse(r.input), metrics: JSON.parse(r.metrics), createdAt: r.created_at, purgedSamples: r.purged_samples,
     artifacts: (artifactsOf.all(r.id) as { variant: string; sha256: string; size_bytes: number }[]).map((a) => ({ variant: a.variant, sha256: a.sha256, sizeBytes: a.size_bytes })),
@@ -66,6 +68,7 @@ export async function manifestOf({ db, projects, blobs: store }: ServerContext, 
     project: {
       id: project.id, name: project.name, labels: project.labels, createdAt: project.createdAt, activeModelId: project.activeModelId ?? null, modelPinned: project.modelPinned,
       modality: project.modality, task: project.task, ...(project.featureNames ? { featureNames: project.featureNames } : {}), settings: project.settings,
+      samplesStayOnDevice: project.samplesStayOnDevice,
     },
     samples, datasets, jobs, models, blobs,
   };
@@ -296,8 +299,9 @@ function checkConsistent(m: ArchiveManifest, files: Map<string, ArchiveFile>): v
     if (!datasets.has(j.datasetId)) throw invalid(`job ${j.id} references a dataset that is not in the archive`);
     if (j.modelId && !modelIds.has(j.modelId)) throw invalid(`job ${j.id} references a model that is not in the archive`);
   }
+  if (m.project.samplesStayOnDevice && m.samples.length > 0) throw invalid('the project keeps its samples on the phones, yet the archive holds samples');
   for (const [i, x] of m.models.entries()) {
-    if (!jobs.has(x.jobId) || !datasets.has(x.datasetId)) throw invalid(`model ${x.id} references a job or dataset that is not in the archive`);
+    if ((x.jobId !== null && !jobs.has(x.jobId)) || (x.datasetId !== null && !datasets.has(x.datasetId))) throw invalid(`model ${x.id} references a job or dataset that is not in the archive`);
     x.artifacts.forEach((a, k) => {
       needBlob(a.sha256);
       sizeOf(a.sha256, a.sizeBytes, `models[${i}].artifacts[${k}].sizeBytes`);
@@ -316,8 +320,9 @@ function insertRows({ db }: ServerContext, m: ArchiveManifest, files: Map<string
       .get({ project: m.project.id, ids: JSON.stringify([...m.samples, ...m.datasets, ...m.jobs, ...m.models].map((row) => row.id)) });
     if (taken) throw new OffgridError('CONFLICT', 'Rows of this project already exist on this server (was it imported before?); nothing was imported.');
     const p = m.project;
-    db.prepare('INSERT INTO projects (id, name, labels, modality, task, feature_names, settings, created_at, active_model_id, model_pinned) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)')
-      .run(p.id, p.name, JSON.stringify(p.labels), p.modality ?? 'image', p.task ?? 'classify', p.featureNames ? JSON.stringify(p.featureNames) : null, JSON.stringify(p.settings ?? {}), p.createdAt, p.modelPinned ? 1 : 0);
+    db.prepare(`INSERT INTO projects (id, name, labels, modality, task, feature_names, settings, created_at, active_model_id, model_pinned, samples_stay_on_device)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)`)
+      .run(p.id, p.name, JSON.stringify(p.labels), p.modality ?? 'image', p.task ?? 'classify', p.featureNames ? JSON.stringify(p.featureNames) : null, JSON.stringify(p.settings ?? {}), p.createdAt, p.modelPinned ? 1 : 0, p.samplesStayOnDevice ? 1 : 0);
     const sample = db.prepare(`INSERT INTO samples (id, project_id, label, sha256, media_type, width, height, meta, idempotency_key, created_at, deleted_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     for (const s of m.samples) {
@@ -337,7 +342,7 @@ function insertRows({ db }: ServerContext, m: ArchiveManifest, files: Map<string
     const model = db.prepare(`INSERT INTO models (id, project_id, version, job_id, dataset_id, labels, input, metrics, created_at, purged_samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const artifact = db.prepare('INSERT INTO model_artifacts (model_id, variant, sha256, size_bytes) VALUES (?, ?, ?, ?)');
     for (const x of m.models) {
-      model.run(x.id, p.id, x.version, x.jobId, x.datasetId, JSON.stringify(x.labels), JSON.stringify(x.input), JSON.stringify(x.metrics), x.createdAt, x.purgedSamples ?? 0);
+      model.run(x.id, p.id, x.version, x.jobId ?? null, x.datasetId ?? null, JSON.stringify(x.labels), JSON.stringify(x.input), JSON.stringify(x.metrics), x.createdAt, x.purgedSamples ?? 0);
       for (const a of x.artifacts) artifact.run(x.id, a.variant, a.sha256, files.get(a.sha256)!.size);
     }
     db.prepare('UPDATE projects SET active_model_id = ? WHERE id = ?').run(p.activeModelId ?? null, p.id);

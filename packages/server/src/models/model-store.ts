@@ -43,8 +43,9 @@ interface ModelRow {
 
 export interface NewModel {
   projectId: string;
-  jobId: string;
-  datasetId: string;
+  /** The job and dataset snapshot that trained it, in this project; null for a copy of another project's model. */
+  jobId: string | null;
+  datasetId: string | null;
   labels: string[];
   input: ModelInput;
   metrics: ModelVersion['metrics'];
@@ -84,7 +85,8 @@ export class ModelStore {
     if (JSON.stringify(labels) !== JSON.stringify(source.labels) || target.modality !== source.input.kind || target.task !== source.task) {
       throw new OffgridError('CONFLICT', `Model v${source.version} predicts ${source.labels.join(', ')} (${source.input.kind}, ${source.task}); this project has ${labels.join(', ')} (${target.modality}, ${target.task}). Copy a model with the same labels, in the same order.`);
     }
-    return this.register({ projectId, ...this.origin(sourceId), labels: source.labels, input: source.input, metrics: source.metrics, artifacts: source.artifacts });
+    // No origin: the source's job and dataset belong to the other project (which stays free to delete them).
+    return this.register({ projectId, jobId: null, datasetId: null, labels: source.labels, input: source.input, metrics: source.metrics, artifacts: source.artifacts });
   }
 
   list(projectId: string): ModelVersion[] {
@@ -131,8 +133,8 @@ export class ModelStore {
   }
 
   /** The job and dataset snapshot a version came from (a federated version keeps its base's: the trunk is theirs). */
-  origin(id: string): { jobId: string; datasetId: string } {
-    const row = this.db.prepare('SELECT job_id AS jobId, dataset_id AS datasetId FROM models WHERE id = ?').get(id) as { jobId: string; datasetId: string } | undefined;
+  origin(id: string): { jobId: string | null; datasetId: string | null } {
+    const row = this.db.prepare('SELECT job_id AS jobId, dataset_id AS datasetId FROM models WHERE id = ?').get(id) as { jobId: string | null; datasetId: string | null } | undefined;
     if (!row) throw new OffgridError('NOT_FOUND', `No model with id ${id}.`);
     return row;
   }

@@ -80,3 +80,31 @@ test('migration 7 (worker keys) rebuilds api_keys and keeps every key, its proje
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('migration 9 detaches a copied model from the other project\'s job and dataset, and keeps every other model as it was', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'offgrid-db-'));
+  try {
+    const file = join(dir, 'offgrid.db');
+    const old = new Database(file);
+    old.pragma('foreign_keys = ON');
+    for (const step of MIGRATIONS.slice(0, 8)) old.exec(step);
+    old.pragma('user_version = 8');
+    for (const p of ['source', 'clinic']) old.prepare(`INSERT INTO projects (id, name, labels, created_at) VALUES ('${p}', '${p}', '["a","b"]', '2026-01-01')`).run();
+    old.prepare("INSERT INTO dataset_snapshots (id, project_id, labels, sample_ids, created_at) VALUES ('d1', 'source', '[]', '[]', '2026-01-01')").run();
+    old.prepare("INSERT INTO jobs (id, project_id, dataset_id, request, status, progress, created_at, updated_at) VALUES ('j1', 'source', 'd1', '{}', 'succeeded', '{}', '2026-01-01', '2026-01-01')").run();
+    const model = old.prepare("INSERT INTO models (id, project_id, version, job_id, dataset_id, labels, input, metrics, created_at, purged_samples) VALUES (?, ?, 1, 'j1', 'd1', '[]', '{}', '{}', '2026-01-01', ?)");
+    model.run('trained', 'source', 2);
+    model.run('copy', 'clinic', 0);
+    old.close();
+
+    const db = openDatabase(file);
+    assert.deepEqual(db.prepare('SELECT id, job_id, dataset_id, purged_samples FROM models ORDER BY id').all(), [
+      { id: 'copy', job_id: null, dataset_id: null, purged_samples: 0 },
+      { id: 'trained', job_id: 'j1', dataset_id: 'd1', purged_samples: 2 },
+    ]);
+    assert.throws(() => db.prepare("INSERT INTO models (id, project_id, version, job_id, labels, input, metrics, created_at) VALUES ('x', 'clinic', 2, 'nope', '[]', '{}', '{}', '2026-01-01')").run(), /FOREIGN KEY/);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -190,4 +190,27 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (round_id, key_id)
   );
   `,
+  // 9: a model copied from another project (a privacy-mode project's starting point) has no job or dataset here: its
+  // origin in the other project would pin that project (it could not be deleted) and could not travel in an archive.
+  `
+  CREATE TABLE models_v9 (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id),
+    version INTEGER NOT NULL,
+    job_id TEXT REFERENCES jobs(id),
+    dataset_id TEXT REFERENCES dataset_snapshots(id),
+    labels TEXT NOT NULL,
+    input TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    purged_samples INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (project_id, version)
+  );
+  INSERT INTO models_v9 SELECT m.id, m.project_id, m.version,
+    CASE WHEN j.project_id = m.project_id THEN m.job_id END, CASE WHEN d.project_id = m.project_id THEN m.dataset_id END,
+    m.labels, m.input, m.metrics, m.created_at, m.purged_samples
+    FROM models m LEFT JOIN jobs j ON j.id = m.job_id LEFT JOIN dataset_snapshots d ON d.id = m.dataset_id;
+  DROP TABLE models;
+  ALTER TABLE models_v9 RENAME TO models;
+  `,
 ];
