@@ -48,7 +48,8 @@ try {
     });
     const { float32, int8 } = report.metrics.test;
     const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-    const features = report.input.preprocessing.motion ? ` (${report.input.preprocessing.motion.features})` : '';
+    const motion = report.input.preprocessing?.motion;
+    const features = motion ? ` (${motion.features})` : '';
     rows.push(`| ${modality} | ${train.targets.length} / ${test.targets.length} | ${train.labels.length} | ${report.winner.family}${features} | ${report.trials.length} | ${pct(report.metrics.validation.accuracy)} | ${pct(float32.accuracy)} | ${pct(int8.accuracy)} | ${pct(int8.macroF1)} | ${(report.sizes.int8Bytes / 1024).toFixed(1)} | ${report.elapsedSeconds.toFixed(0)} |`);
   }
 } finally {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { preprocessImage } from '@offgrid/features';
+import { DEFAULT_IMAGE_SPEC, preprocessImage } from '@offgrid/features';
 import { parseModel, readAnomalyThreshold, readLabels, readMetadata, readTextTokenizer, readVocabulary, TfliteSession } from '@offgrid/tflite';
 import { decodeImage } from '@offgrid/engine/data';
 import { inputConverter, inputsFromFile, type FileInput, type TrainReport } from '@offgrid/pipeline';
@@ -48,7 +48,7 @@ async function describeModel(modelPath: string, bytes: Uint8Array): Promise<{ in
 
 async function inputsOf(file: string, input: ModelInputSpec, task: TrainReport['task']): Promise<FileInput[]> {
   if (input.kind !== 'image') return inputsFromFile(file, input, task);
-  return [{ source: file, input: preprocessImage(await decodeImage(await readFile(file)), input.preprocessing.image!) }];
+  return [{ source: file, input: preprocessImage(await decodeImage(await readFile(file)), input.preprocessing?.image ?? DEFAULT_IMAGE_SPEC) }];
 }
 
 /** Runs a model made by `offgrid train` on files of its kind: images, .wav, motion .json/.csv, .txt, or CSV rows. */

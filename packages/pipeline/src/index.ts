@@ -5,6 +5,7 @@ export { featuresFor, modelView, inputPreprocessing, type ModelView } from './mo
 export { inputsFromFile, type FileInput } from './input-from-file.ts';
 export { renderReportHtml } from './report-html.ts';
 export type { AnomalyMetrics, EvaluationSummary, InputPreprocessing, MotionFeatures, SplitGrouping, TrainReport, TrialSummary } from './report.ts';
+export { anomalyMetricsSchema, dtypeSchema, evaluationSchema, modalitySchema, preprocessingSchema, taskSchema, trainReportSchema } from './report-schema.ts';
 export { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 export { readCheckpoint, writeCheckpoint } from './checkpoint-files.ts';
 export { SearchProgressTracker, acceleratorFallbackSchema, leaderboardRowSchema, searchProgressSchema, type LeaderboardRow, type SearchProgress } from './search-progress.ts';

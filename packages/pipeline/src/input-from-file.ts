@@ -7,7 +7,7 @@ import { basename, extname } from 'node:path';
 import {
   decodeWav, encodeText, motionWindows, parseMotionCsv, parseMotionRecording, preprocessAudio, scaleFeatures, spectralFeatures, splitCsvLine,
 } from '@offgrid/features';
-import type { TrainReport } from './report.ts';
+import type { InputPreprocessing, TrainReport } from './report.ts';
 
 export interface FileInput {
   /** The file, or file#window for motion windows, or file:line for CSV rows. */
@@ -18,7 +18,9 @@ export interface FileInput {
 
 /** Model inputs from one file: a .wav clip, a motion recording (.json / .csv), a .txt text, or a CSV of rows (tables). */
 export async function inputsFromFile(path: string, input: Pick<TrainReport['input'], 'kind' | 'preprocessing'>, task: TrainReport['task'] = 'classify'): Promise<FileInput[]> {
-  const { kind, preprocessing } = input;
+  const { kind } = input;
+  // Reports from before `preprocessing` existed were image and tabular models; a tabular one needs retraining here.
+  const preprocessing = input.preprocessing ?? {};
   const extension = extname(path).toLowerCase();
   const expect = (extensions: string[], what: string) => {
     if (!extensions.includes(extension)) throw new Error(`${basename(path)}: this ${kind} model takes ${what} (${extensions.join(', ')}).`);
@@ -44,7 +46,8 @@ export async function inputsFromFile(path: string, input: Pick<TrainReport['inpu
     }
     case 'tabular': {
       expect(['.csv'], 'CSV files with a header naming the feature columns');
-      return tabularRows(await readFile(path, 'utf8'), path, preprocessing.tabular!);
+      if (!preprocessing.tabular) throw new Error(`${basename(path)}: this model's report predates recorded preprocessing; retrain it to predict from CSV files.`);
+      return tabularRows(await readFile(path, 'utf8'), path, preprocessing.tabular);
     }
     default:
       throw new Error(`${basename(path)}: ${kind} models take ${kind === 'image' ? 'images' : 'other files'} (task ${task}).`);
@@ -60,7 +63,7 @@ function parseJson(text: string, path: string): unknown {
 }
 
 /** Each CSV row's feature columns (found by name, any order; other columns such as `label` are ignored), standardized. */
-function tabularRows(text: string, path: string, spec: NonNullable<TrainReport['input']['preprocessing']['tabular']>): FileInput[] {
+function tabularRows(text: string, path: string, spec: NonNullable<InputPreprocessing['tabular']>): FileInput[] {
   const lines = text.split(/\r?\n/);
   const header = splitCsvLine(lines[0] ?? '').map((c) => c.trim());
   const columns = spec.featureNames.map((name) => header.indexOf(name));

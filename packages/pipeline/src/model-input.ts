@@ -60,12 +60,18 @@ export function inputPreprocessing(dataset: LoadedDataset, features: MotionFeatu
     case 'tabular':
       return { tabular: { featureNames: dataset.featureNames!, mean: tableScaling!.mean, std: tableScaling!.std } };
     case 'audio':
-      return { audio: required(dataset, 'audio') };
+      return { audio: normalized(required(dataset, 'audio'), 'audio') };
     case 'motion':
-      return { motion: { ...required(dataset, 'motion'), features } };
+      return { motion: { ...normalized(required(dataset, 'motion'), 'motion'), features } };
     case 'text':
       return { text: required(dataset, 'text') };
   }
+}
+
+/** A spec with the normalization training fitted: what a phone needs to reproduce the model's input. */
+function normalized<T extends { normalization?: unknown }>(spec: T, kind: string): T & { normalization: NonNullable<T['normalization']> } {
+  if (!spec.normalization) throw new Error(`${kind} data without its fitted normalization: load it with loadDataset.`);
+  return spec as T & { normalization: NonNullable<T['normalization']> };
 }
 
 function required<K extends 'audio' | 'motion' | 'text'>(dataset: LoadedDataset, kind: K): NonNullable<NonNullable<LoadedDataset['preprocessing']>[K]> {

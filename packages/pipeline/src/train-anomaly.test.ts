@@ -26,7 +26,7 @@ test('anomaly on motion: learns normal from spectral features of normal recordin
 
   assert.equal(report.task, 'anomaly');
   assert.deepEqual(report.input.shape, [60]);
-  assert.equal(report.input.preprocessing.motion?.features, 'spectral');
+  assert.equal(report.input.preprocessing!.motion?.features, 'spectral');
   const anomaly = report.metrics.anomaly!;
   assert.equal(anomaly.falseAlarmRate, 0.02);
   assert.equal(readAnomalyThreshold(files.float32), Math.fround(anomaly.threshold));
@@ -74,7 +74,7 @@ test('anomaly on a normal-only CSV; data without "normal" and text data are refu
   await assert.rejects(loadDataset(csv, DEFAULT_IMAGE_SPEC), /needs at least two distinct labels/);
   const dataset = await loadDataset(csv, DEFAULT_IMAGE_SPEC, undefined, {}, { minLabels: 1 });
   const { report, files } = await trainPipeline(dataset, { budgetSeconds: 5, seed: 0, concurrency: 1, workDir: join(root, 'csv'), name: 'csv', source: csv, task: 'anomaly' });
-  assert.deepEqual(report.input.preprocessing.tabular, { featureNames: ['pressure', 'temperature'], mean: [0, 0], std: [1, 1] }, 'the files standardize inside');
+  assert.deepEqual(report.input.preprocessing!.tabular, { featureNames: ['pressure', 'temperature'], mean: [0, 0], std: [1, 1] }, 'the files standardize inside');
   // Raw rows straight into the int8 file: a usual reading is normal, a pressure drop alarms.
   const session = await TfliteSession.create(files.int8);
   const score = async (row: number[]) => (await session.run([Float32Array.from(row)]))[0][0];

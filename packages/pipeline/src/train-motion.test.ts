@@ -43,7 +43,7 @@ test('motion recordings: cnn1d on raw windows and mlp on spectral features compe
   assert.deepEqual(report.split.grouping, { by: 'recording', groups: new Set(dataset.groups).size }, 'the report says recordings were kept together');
   const families = new Set(report.trials.map((t) => t.family));
   assert.ok(families.has('cnn1d') && families.has('mlp'), `both featurizations tried: ${[...families]}`);
-  const motion = report.input.preprocessing.motion!;
+  const motion = report.input.preprocessing!.motion!;
   assert.equal(motion.features, report.winner.family === 'mlp' ? 'spectral' : 'raw');
   assert.equal(motion.normalization?.mean.length, 6);
   assert.deepEqual(report.input.shape, motion.features === 'spectral' ? [60] : [100, 6]);

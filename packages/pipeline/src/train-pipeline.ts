@@ -303,7 +303,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
     },
     budgetSeconds: options.budgetSeconds,
     elapsedSeconds: (Date.now() - started) / 1000,
-    winner: { trialNumber: best.trialNumber, family: winner.family, config: best.config as Record<string, unknown>, epochs, retrained, macs: countMacs(parseModel(files.float32)) },
+    winner: { trialNumber: best.trialNumber, family: winner.family, config: { ...best.config }, epochs, retrained, macs: countMacs(parseModel(files.float32)) },
     search: { objective, ...(options.limits ? { limits: options.limits } : {}) },
     accelerator: { backend: accelerator, reason: options.accelerator?.reason ?? 'wasm (the default)', ...(executor.fallback ? { fallback: executor.fallback } : {}) },
     metrics: {
@@ -354,7 +354,7 @@ export function trialSummary(trial: StoredTrial, winner?: number): TrialSummary 
   return {
     number: trial.number,
     family: String(trial.config.family),
-    config: trial.config as Record<string, unknown>,
+    config: { ...trial.config },
     status: trial.number === winner ? `${trial.status} (winner)` : trial.status,
     valAccuracy: last ? Number(last.metrics.valAccuracy) : undefined,
     ...(last?.metrics.macs !== undefined ? { macs: Number(last.metrics.macs) } : {}),

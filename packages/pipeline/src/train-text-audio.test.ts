@@ -40,7 +40,7 @@ test('text: the text family over word + character n-gram ids; int32 input throug
   assert.ok(report.trials.every((t) => t.family === 'text'));
   assert.equal(report.input.dtype, 'int32');
   assert.deepEqual(report.input.shape, [96]);
-  assert.deepEqual(report.input.preprocessing.text, dataset.preprocessing?.text);
+  assert.deepEqual(report.input.preprocessing!.text, dataset.preprocessing?.text);
   for (const bytes of [files.float32, files.int8]) {
     const model = parseModel(bytes);
     assert.equal(model.tensors[model.inputs[0]].dtype, 'int32', 'token ids stay int32');
@@ -71,7 +71,7 @@ test('audio: log-mel clips searched with cnn1d (and small-cnn); the normalizatio
   // required to have worked where it ran (it did in every run here), not to have run.
   assert.ok(report.trials.some((t) => t.family === 'cnn1d'), 'cnn1d tried');
   assert.ok(report.trials.every((t) => !t.status.startsWith('failed')), JSON.stringify(report.trials.map((t) => t.status)));
-  const audio = report.input.preprocessing.audio!;
+  const audio = report.input.preprocessing!.audio!;
   assert.deepEqual(audio.normalization, dataset.preprocessing?.audio?.normalization);
   assert.deepEqual(report.input.shape, report.winner.family === 'small-cnn' ? [...dataset.shape, 1] : dataset.shape);
   assert.ok(report.metrics.test.int8.accuracy >= 0.9, `int8 test accuracy ${report.metrics.test.int8.accuracy}`);

@@ -487,6 +487,7 @@ export interface ModelReport {
     source: string;
     /** What one sample is (docs/modalities.md). */
     kind: 'image' | 'audio' | 'motion' | 'text' | 'tabular';
+    /** One model input without the batch dimension (motion spectral: [features]; anomaly: [features] flattened). */
     shape: number[];
     /** int32 for text models (token ids), float32 otherwise. */
     dtype: 'float32' | 'int32';
@@ -499,12 +500,19 @@ export interface ModelReport {
     };
     /** Tables (older readers; = preprocessing.tabular). */
     featureNames?: string[];
+    /** Tables (older readers; = preprocessing.tabular). */
     featureScaling?: {
       mean: number[];
       std: number[];
     };
   };
   labels: string[];
+  /**
+   * Classify: trials split train+validation 80/20 inside the trainer; searchSamples of them were used by the
+   * search. With folds (small tables) every validation (= searchSamples) sample was validated once. Anomaly: train
+   * normal samples fitted, validation normal samples that set the threshold, test = held-out normal + known
+   * anomalies.
+   */
   split: {
     train: number;
     validation: number;
@@ -526,6 +534,7 @@ export interface ModelReport {
   };
   budgetSeconds: number;
   elapsedSeconds: number;
+  /** retrained: on train+validation after the search; otherwise the trial's own model ships (budget too short). */
   winner: {
     trialNumber: number;
     family: string;
@@ -535,8 +544,18 @@ export interface ModelReport {
     };
     epochs: number;
     retrained: boolean;
+    macs?: number;
+  };
+  /** What the trials were ranked by, and the limits they had to meet. */
+  search?: {
+    objective: 'float32' | 'int8';
+    limits?: {
+      maxInt8Kb?: number;
+      maxMacs?: number;
+    };
   };
   metrics: {
+    /** Anomaly: share of the threshold-setting normal samples under the float32 threshold. */
     validation: {
       accuracy: number;
     };
@@ -625,7 +644,15 @@ export interface ModelReport {
       [key: string]: number | string | boolean;
     };
     status: string;
+    /** The search's objective: float32 validation accuracy, or the int8 file's with search.objective int8. */
     valAccuracy?: number;
+    /** Multiply-accumulates per inference of the trial's model (countMacs). */
+    macs?: number;
+    /** Its int8 file, KiB (measured when a size limit or the int8 objective asked for it). */
+    int8SizeKb?: number;
+    /** Why it failed or was infeasible (over a limit). */
+    error?: string;
+    /** When the trial first started (a resumed search keeps it: the trial was not run again). */
     startedAt: string;
     seconds?: number;
     history: Array<{

@@ -114,12 +114,19 @@ test('a report page with script in the archive is replaced by the page the serve
   assert.deepEqual(listed, { variant: 'report-html', sha256: sha256Of(Buffer.from(reportPage)), sizeBytes: Buffer.byteLength(reportPage) });
 });
 
-test('markup where report.json has no schema (a trial\'s MACs, the search limits) is escaped on the rendered page', async () => {
+test('markup in a report: a number field is refused by the schema; in a free-text field it is escaped on the rendered page', async () => {
   const archive = fresh();
-  const report = JSON.parse(archive.files.get(archive.manifest.models[0].artifacts.find((x: Any) => x.variant === 'report').sha256)!.toString('utf8'));
-  report.trials[0].macs = '<img src=x onerror=alert(1)>';
-  report.search = { objective: 'int8', limits: { maxInt8Kb: '<script>alert(2)</script>', maxMacs: '<script>alert(3)</script>' } };
-  replaceArtifact(archive, 'report', Buffer.from(JSON.stringify(report)));
+  const original = JSON.parse(archive.files.get(archive.manifest.models[0].artifacts.find((x: Any) => x.variant === 'report').sha256)!.toString('utf8'));
+  const withReport = (edit: (report: Any) => void) => {
+    const report = structuredClone(original);
+    edit(report);
+    replaceArtifact(archive, 'report', Buffer.from(JSON.stringify(report)));
+  };
+  withReport((report) => { report.search = { objective: 'int8', limits: { maxInt8Kb: '<script>alert(2)</script>' } }; });
+  const refused = await importInto(b, archive);
+  assert.equal(refused.status, 400);
+  assert.match((await json(refused)).error.message, /search\.limits\.maxInt8Kb must be number/);
+  withReport((report) => { report.trials[0].error = '<img src=x onerror=alert(1)>'; report.trials[0].status = 'failed <script>alert(2)</script>'; });
   const response = await importInto(b, archive);
   assert.equal(response.status, 201, JSON.stringify(await response.clone().json()));
   const html = await (await b.api(`/models/${archive.manifest.models[0].id}/report.html`)).text();

@@ -203,11 +203,11 @@ function failureMessage(error: unknown): string {
  */
 export function modelInputOf(report: TrainReport): ModelInput {
   const { kind, shape, dtype, preprocessing } = report.input;
+  // Optional in the report schema for reports from before it existed; every report this server's pipeline writes has it.
+  if (!preprocessing) throw new Error('The training report has no input preprocessing: the pipeline always writes one.');
   const image = preprocessing.image;
   const legacy = image ? { width: image.width, height: image.height, channels: 3 as const, mean: image.mean, std: image.std } : {};
-  // The pipeline's InputPreprocessing marks audio/motion normalization optional (AudioSpec also serves raw specs);
-  // a trained model always has it, and the report schema, which serializes every report, requires it.
-  return { kind, shape, dtype, preprocessing: preprocessing as ModelInput['preprocessing'], ...legacy };
+  return { kind, shape, dtype, preprocessing, ...legacy };
 }
 
 /** The report's headline numbers, for model lists; the full report stays one request away. */

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeProbes, DEFAULT_IMAGE_SPEC, MAX_PROBES, preprocessImage } from '@offgrid/features';
 import { readLabels, readMetadata, runTflite } from '@offgrid/tflite';
@@ -76,6 +76,10 @@ test('upload → search job with live leaderboard → model with float32 + int8 
 
   // The full report: the same file `offgrid train` writes, with every trial's learning curve.
   const report = await json(await t.api(`/models/${model.id}/report`));
+  // All of it: the response schema drops whatever it does not list, so it must list everything the pipeline writes.
+  const stored = model.artifacts.find((a: { variant: string }) => a.variant === 'report').sha256;
+  assert.deepEqual(report, JSON.parse(readFileSync(join(t.dataDir, 'blobs', stored.slice(0, 2), stored), 'utf8')));
+  assert.ok(report.trials.every((trial: { macs?: number }) => trial.macs! > 0) && report.winner.macs > 0 && report.search.objective === 'float32', 'MACs and the objective');
   assert.deepEqual(report.labels, ['red', 'blue']);
   assert.equal(report.trials.length, model.metrics.trials);
   assert.equal(report.trials.length, polled.progress.trialsFinished + report.trials.filter((trial: { status: string }) => /running|interrupted/.test(trial.status)).length);
