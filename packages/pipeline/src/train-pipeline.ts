@@ -78,8 +78,8 @@ const TEST_FRACTION = 0.15;
 const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
 /**
  * Cross-validated trials start at 3 epochs (rungs 3, 9, 27): on a small table an epoch is a few optimizer steps, so
- * after one the MLP is compared with softmax regression before either has learned much, and each rung costs a worker
- * start-up (seconds, more than the folds' training: bench/automl/RESULTS.md), which a fourth rung would add again.
+ * after one the MLP is compared with softmax regression before either has learned much, and each rung cost a worker
+ * start-up (seconds, more than the folds' training: bench/automl/RESULTS.md) until trials reused warm workers.
  */
 const CROSS_VALIDATED_RUNGS = { ...EPOCH_RUNGS, minResource: 3 };
 
