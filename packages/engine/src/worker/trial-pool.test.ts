@@ -34,7 +34,7 @@ const mlp: TrialRequest = { family: 'mlp', training: { learningRate: 0.01 }, dat
 const text: TrialRequest = { family: 'text', config: { conv: 'k3' }, data: texts(80), labels: ['x', 'y'], vocabularySize: 20, budgetSeconds: 60, epochs: 2, seed: 2 };
 const cnn: TrialRequest = (() => {
   const { images, targets } = brightVersusDark(40, 7, [12, 12, 3]);
-  return { family: 'small-cnn', config: { filters: 8, denseUnits: 16 }, training: { augment: 'flip' }, data: { ...fromSamples(images, targets, [12, 12, 3]), targets }, labels: ['dark', 'bright'], budgetSeconds: 60, epochs: 2, seed: 3 };
+  return { family: 'small-cnn', config: { filters: 8, denseUnits: 16 }, training: { augment: 'flip' }, data: { x: fromSamples(images, targets, [12, 12, 3]).x, shape: [12, 12, 3], targets }, labels: ['dark', 'bright'], budgetSeconds: 60, epochs: 2, seed: 3 };
 })();
 const folded: TrialRequest = { ...mlp, family: 'linear', training: { learningRate: 0.03 }, folds: 3, seed: 6 };
 
