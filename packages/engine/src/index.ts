@@ -31,6 +31,7 @@ export { groupedStratifiedSplit, stratifiedSplit } from './train/split.ts';
 export { trainInWorker } from './worker/trial.ts';
 export type { TrialHandlers } from './worker/trial.ts';
 export { localTrials, type TrialExecutor } from './worker/trial-executor.ts';
+export { TrialPool, type TrialPoolOptions } from './worker/trial-pool.ts';
 export type { TrialProgress, TrialRequest, TrialResult } from './worker/trial-protocol.ts';
 
 // Evaluation

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
-import { createRandom, groupedStratifiedSplit, localTrials, WasmFallbackTrials, type AcceleratorChoice, type AcceleratorFallback, type Random, type TrialExecutor, type TrialProgress } from '@offgrid/engine';
+import { createRandom, groupedStratifiedSplit, localTrials, TrialPool, WasmFallbackTrials, type AcceleratorChoice, type AcceleratorFallback, type Random, type TrialExecutor, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
 import { encodeHoldout, encodeProbes, textIdCount, type Task } from '@offgrid/features';
@@ -43,8 +43,9 @@ export interface TrainPipelineOptions {
   /** What trials train on (engine chooseAccelerator; default wasm). Shown in the report. */
   accelerator?: AcceleratorChoice;
   /**
-   * Where trials and the winner's retraining train (default `localTrials`: worker threads of this process). A
-   * coordinator passes one that queues them for other machines; the search still decides here.
+   * Where trials and the winner's retraining train (default: a TrialPool of this process's worker threads, `concurrency`
+   * kept warm between trials and closed when the pipeline ends). A coordinator passes one that queues them for other
+   * machines; the search still decides here.
    */
   executor?: TrialExecutor;
   onEvent?: (event: PipelineEvent) => void;
@@ -77,8 +78,8 @@ const TEST_FRACTION = 0.15;
 const EPOCH_RUNGS = { minResource: 1, maxResource: 27, reductionFactor: 3 };
 /**
  * Cross-validated trials start at 3 epochs (rungs 3, 9, 27): on a small table an epoch is a few optimizer steps, so
- * after one the MLP is compared with softmax regression before either has learned much, and each rung costs a worker
- * start-up (seconds, more than the folds' training: bench/automl/RESULTS.md), which a fourth rung would add again.
+ * after one the MLP is compared with softmax regression before either has learned much, and each rung cost a worker
+ * start-up (seconds, more than the folds' training: bench/automl/RESULTS.md) until trials reused warm workers.
  */
 const CROSS_VALIDATED_RUNGS = { ...EPOCH_RUNGS, minResource: 3 };
 
@@ -107,7 +108,15 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   if (task === 'anomaly') return trainAnomalyPipeline(dataset, options);
   if (task !== 'classify') throw new Error(`Unknown task "${String(task)}": use "classify" or "anomaly".`);
   if (dataset.labels.length < 2) throw new Error(`Classification needs at least two labels (found ${dataset.labels.join(', ') || 'none'}); for data of one "normal" label use task "anomaly".`);
-  return classify(dataset, options);
+  if (options.executor) return classify(dataset, options);
+  // Warm workers for this search's trials and its retraining, one per trial at a time, let go when it ends (the
+  // server and `offgrid train` then hold no idle threads between jobs).
+  const pool = new TrialPool({ maxIdle: options.concurrency });
+  try {
+    return await classify(dataset, { ...options, executor: pool });
+  } finally {
+    await pool.close();
+  }
 }
 
 async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): Promise<{ files: ModelFiles; report: TrainReport }> {

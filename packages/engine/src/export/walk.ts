@@ -41,7 +41,9 @@ class Walker {
     for (const input of model.inputs) {
       // An Embedding's ids arrive as float32 or int32 in TF.js; the exported input is int32 either way.
       if (input.dtype !== 'float32' && input.dtype !== 'int32') throw new Error(`Cannot export: input "${input.name}" is ${input.dtype}, only float32 and int32 inputs are supported`);
-      const key = this.newValue(input.name.replace(/:\d+$/, ''), staticShape(input, input.name));
+      // The name as the model asked for it: tfjs-layers appends _1, _2… when a thread built a model before (a reused
+      // trial worker, cross-validation's folds), and the file must not depend on what ran before it.
+      const key = this.newValue((input.originalName ?? input.name).replace(/:\d+$/, ''), staticShape(input, input.name));
       this.keys.set(input.id, key);
       this.graph.inputs.push(key);
     }

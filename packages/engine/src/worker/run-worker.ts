@@ -1,6 +1,6 @@
 import { Worker, type Transferable } from 'node:worker_threads';
 
-const BOOTSTRAP_URL = new URL('./bootstrap.mjs', import.meta.url);
+export const BOOTSTRAP_URL = new URL('./bootstrap.mjs', import.meta.url);
 const GRACE_MS = 60_000;
 
 /** What every training worker posts: updates while it works, then one result or one error. */
@@ -12,7 +12,7 @@ export function abortReason(signal: AbortSignal): Error {
 }
 
 /** Rebuilds the worker's error on this side, keeping its name and its stack (where the bug is). */
-function workerFailure(message: { name: string; message: string; stack?: string }): Error {
+export function workerFailure(message: { name: string; message: string; stack?: string }): Error {
   const error = new Error(`Training worker failed: ${message.message}`);
   error.name = message.name;
   if (message.stack) error.stack = `${error.name}: ${error.message}\n    (in the training worker)\n${message.stack.split('\n').slice(1).join('\n')}`;

@@ -1,4 +1,5 @@
-import { trainInWorker, type TrialHandlers } from './trial.ts';
+import { TrialPool } from './trial-pool.ts';
+import type { TrialHandlers } from './trial.ts';
 import type { TrialRequest, TrialResult } from './trial-protocol.ts';
 
 /**
@@ -8,7 +9,13 @@ import type { TrialRequest, TrialResult } from './trial-protocol.ts';
  */
 export interface TrialExecutor {
   train(request: TrialRequest, handlers?: TrialHandlers): Promise<TrialResult>;
+  /** Lets go of what it holds between trials (warm worker threads); it may still train afterwards. */
+  close?(): Promise<void>;
 }
 
-/** Today's behaviour and the default: each trial in a worker thread of this process. */
-export const localTrials: TrialExecutor = { train: trainInWorker };
+/**
+ * The default: trials in worker threads of this process, kept warm for the next trial (a TrialPool with one idle
+ * worker per core at most, closed after 20 s idle). Whoever runs many searches in one process may prefer a pool of
+ * their own, closed when done, as the pipeline does.
+ */
+export const localTrials: TrialExecutor & { close(): Promise<void> } = new TrialPool();

@@ -78,6 +78,11 @@ export interface TrialResult {
     /** Wall-clock seconds of the whole trial inside the worker. */
     seconds: number;
   };
+  /**
+   * The thread that trained it: `trials` it has trained so far (over 1: a reused pooled worker) and the TF.js
+   * tensors and bytes still allocated in it after this trial's clean-up (what the next trial there starts with).
+   */
+  worker?: { threadId: number; trials: number; tensors: number; bytes: number };
 }
 
 export interface TrialWorkerInput {
@@ -88,6 +93,15 @@ export interface TrialWorkerInput {
   role?: 'leader' | 'follower';
   pairPort?: MessagePort;
 }
+
+/** workerData of a pooled worker: it waits for `{ type: 'trial' }` commands instead of training at start. */
+export interface TrialWorkerPoolInput {
+  entry: string;
+  pooled: true;
+}
+
+/** What the main thread posts to a trial worker: a trial (pooled workers only), or a graceful stop of the current one. */
+export type TrialWorkerCommand = { type: 'trial'; input: TrialWorkerInput } | { type: 'stop' };
 
 export type TrialWorkerMessage =
   | { type: 'progress'; progress: TrialProgress }

@@ -1,6 +1,8 @@
 // Runs inside a worker_threads Worker (through bootstrap.mjs): one trial of one model family on
-// its own wasm backend, then the TFLite export. Never import this from the main thread.
-import { parentPort, workerData } from 'node:worker_threads';
+// its own wasm backend, then the TFLite export. Started with a trial in workerData it trains that one; started
+// `pooled` (TrialPool) it trains the trials posted to it, one after the other, on the backend it started once.
+// Never import this from the main thread.
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { WEBGPU_FAILURE } from '../accelerator/fallback.ts';
 import { watchGpu, type GpuWatch } from '../accelerator/gpu-watch.ts';
@@ -19,7 +21,7 @@ import { GradientPairLeader, followGradientPair } from '../train/gradient-pair.t
 import { reseedDropout } from '../train/dropout.ts';
 import { createRandom } from '../util/random.ts';
 import type { TrainerProgress } from '../train/progress.ts';
-import type { TrialProgress, TrialRequest, TrialWorkerInput, TrialWorkerMessage } from './trial-protocol.ts';
+import type { TrialProgress, TrialRequest, TrialResult, TrialWorkerCommand, TrialWorkerInput, TrialWorkerMessage, TrialWorkerPoolInput } from './trial-protocol.ts';
 
 const EXPORT_RESERVE_SECONDS = 0.5;
 const BATCH_REPORT_INTERVAL_MS = 100;
@@ -29,13 +31,13 @@ const port = parentPort;
 if (!port) throw new Error('trial-worker.ts must run in a worker thread; use trainInWorker().');
 const post = (message: TrialWorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 // A 'stop' message ends training at the next batch (runWorker's graceful stop, used for WebGPU trials: terminating a
-// thread while Dawn works in it aborts the whole process). The port must not keep the thread alive by itself.
-const stop = new AbortController();
-port.on('message', (message: { type?: string }) => message?.type === 'stop' && stop.abort(new DOMException('Training was stopped.', 'AbortError')));
-port.unref();
+// thread while Dawn works in it aborts the whole process). One controller per trial: a pooled worker trains many.
+let stop = new AbortController();
 const progress = (p: TrialProgress): void => post({ type: 'progress', progress: p });
 /** Set on a WebGPU trial: a GPU failure stops training and is reported as such (the caller retrains on wasm). */
 let gpu: GpuWatch | undefined;
+/** Trials this thread has trained (a pooled worker reports it, so callers can see a worker was reused). */
+let trialsTrained = 0;
 
 /** Resizes image samples to `[h, w, c]` (bilinear, like tf.image.resizeBilinear on the phone side). */
 function resizeImages(data: TrainingData, target: number[]): TrainingData {
@@ -81,11 +83,11 @@ async function follow({ request, pairPort }: TrialWorkerInput): Promise<void> {
       },
     };
   });
-  post({ type: 'result', result: null as never });
 }
 
-async function run({ request, startedAt, role, pairPort }: TrialWorkerInput): Promise<void> {
+async function run({ request, startedAt, role, pairPort }: TrialWorkerInput): Promise<TrialResult> {
   progress({ phase: 'preparing', epoch: 0, epochs: request.epochs ?? 0, fraction: 0 });
+  gpu = undefined;
   if (request.accelerator === 'webgpu') {
     // The adapter the self-test found at start-up may be gone by now (a driver reset): wasm can still train this.
     await initWebGpuBackend().catch((error: Error) => { throw Object.assign(new Error(`WebGPU could not start: ${error.message}`), { name: WEBGPU_FAILURE }); });
@@ -139,22 +141,53 @@ async function run({ request, startedAt, role, pairPort }: TrialWorkerInput): Pr
   const parameters = trained.model.countParams();
   trained.model.dispose();
   progress({ phase: 'done', epoch: epochs, epochs, fraction: 1, etaSeconds: 0, ...final });
-  post({
-    type: 'result',
-    result: {
-      tflite, inputShape, epochs, history: trained.history, stoppedBy: trained.stoppedBy, validationIndices,
-      metrics: { ...trained.metrics, validation, parameters, seconds: (Date.now() - startedAt) / 1000 },
-    },
-  }, [tflite.buffer as ArrayBuffer]);
+  return {
+    tflite, inputShape, epochs, history: trained.history, stoppedBy: trained.stoppedBy, validationIndices,
+    metrics: { ...trained.metrics, validation, parameters, seconds: (Date.now() - startedAt) / 1000 },
+  };
 }
 
-try {
-  const input = workerData as TrialWorkerInput;
-  await (input.role === 'follower' ? follow(input) : run(input));
-} catch (error) {
-  const e = error instanceof Error ? error : new Error(String(error));
-  // A dead device often fails a read before its loss is announced: give the announcement a moment to arrive.
-  if (gpu && !gpu.failure) await new Promise((resolve) => setTimeout(resolve, 100));
-  if (gpu?.failure) post({ type: 'error', name: WEBGPU_FAILURE, message: `${gpu.failure} (then: ${e.message})`, stack: e.stack });
-  else post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
+/**
+ * Leaves this thread's TF.js engine as the next trial expects to find it: no variables (a model's, an optimizer's)
+ * and the backend the next request asks for is set by `run` itself. Then says what is left, so a caller can check
+ * that nothing grows from trial to trial in a reused worker.
+ */
+function cleanUp(): NonNullable<TrialResult['worker']> {
+  tf.disposeVariables();
+  const { numTensors, numBytes } = tf.memory();
+  return { threadId, trials: trialsTrained, tensors: numTensors, bytes: numBytes };
+}
+
+/** One trial, start to end: its result or its error is posted, never thrown. */
+async function serve(input: TrialWorkerInput): Promise<void> {
+  stop = new AbortController();
+  try {
+    if (input.role === 'follower') {
+      await follow(input);
+      return post({ type: 'result', result: null as never });
+    }
+    const result = await run(input);
+    trialsTrained += 1;
+    post({ type: 'result', result: { ...result, worker: cleanUp() } }, [result.tflite.buffer as ArrayBuffer]);
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    // A dead device often fails a read before its loss is announced: give the announcement a moment to arrive.
+    if (gpu && !gpu.failure) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (gpu?.failure) post({ type: 'error', name: WEBGPU_FAILURE, message: `${gpu.failure} (then: ${e.message})`, stack: e.stack });
+    else post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
+  }
+}
+
+const start = workerData as TrialWorkerPoolInput | TrialWorkerInput;
+port.on('message', (message: TrialWorkerCommand) => {
+  if (message?.type === 'stop') stop.abort(new DOMException('Training was stopped.', 'AbortError'));
+  // A pooled worker trains one trial at a time: the pool hands the next only after this one's result or error.
+  else if (message?.type === 'trial') void serve(message.input);
+});
+if ('pooled' in start) {
+  // Waits for trials: the port keeps this thread alive; the pool unrefs the Worker so an idle one keeps no process alive.
+} else {
+  // One trial from workerData, then the caller terminates the thread; the port alone must not keep it alive.
+  port.unref();
+  await serve(start);
 }

@@ -12,14 +12,14 @@ export interface TrialHandlers {
 }
 
 /**
- * Runs one trial — `request.family` with `request.config` on `request.data` — in its own worker
- * thread (own wasm backend, or own GPU device with `accelerator: 'webgpu'`; run one per core in parallel) and resolves with float32 TFLite bytes,
+ * Runs one trial — `request.family` with `request.config` on `request.data` — in a new worker
+ * thread that ends with it (TrialPool / localTrials keep workers for the next trial) (own wasm backend, or own GPU device with `accelerator: 'webgpu'`; run one per core in parallel) and resolves with float32 TFLite bytes,
  * validation metrics and the epoch history.
  */
 export function trainInWorker(request: TrialRequest, handlers: TrialHandlers = {}): Promise<TrialResult> {
   const { onProgress, onCheckpoint, signal } = handlers;
-  if (request.labels.length < 2) return Promise.reject(new Error(`Training needs at least 2 labels (got ${request.labels.length}).`));
-  if (request.cores === 2 && request.accelerator === 'webgpu') return Promise.reject(new Error('Training on two cores splits work between wasm threads; with accelerator webgpu use cores: 1.'));
+  const refusal = refuseTrial(request);
+  if (refusal) return Promise.reject(refusal);
   if (request.cores === 2) return trainOnTwoCores(request, handlers);
   const workerData: TrialWorkerInput = { entry: './trial-worker.ts', request, startedAt: Date.now() };
   return runWorker<Exclude<TrialWorkerMessage, { type: 'result' | 'error' }>, TrialResult>(
@@ -27,6 +27,13 @@ export function trainInWorker(request: TrialRequest, handlers: TrialHandlers = {
     (update) => (update.type === 'progress' ? onProgress?.(update.progress) : onCheckpoint?.(update.checkpoint)),
     signal, [], { stopGracefully: request.accelerator === 'webgpu' },
   );
+}
+
+/** Why a request cannot train at all, found before any worker starts. */
+export function refuseTrial(request: TrialRequest): Error | undefined {
+  if (request.labels.length < 2) return new Error(`Training needs at least 2 labels (got ${request.labels.length}).`);
+  if (request.cores === 2 && request.accelerator === 'webgpu') return new Error('Training on two cores splits work between wasm threads; with accelerator webgpu use cores: 1.');
+  return undefined;
 }
 
 /** A leader and a follower worker joined by a channel; the samples live once, in shared memory, for both. */

@@ -43,8 +43,12 @@ export function startTrialWorker(options: TrialWorkerOptions): { close(): Promis
   const closing = new AbortController();
   const client = redisClient(options.connection, options.onError);
   const chosen = options.accelerator ?? { backend: 'wasm', reason: 'wasm (the default)' };
-  // TF.js loads with the first trial, not with the worker.
-  const engine: TrialExecutor = { train: async (request, handlers) => (await import('@offgrid/engine')).trainInWorker(request, handlers) };
+  // TF.js loads with the first trial, not with the worker. Warm worker threads, one per trial at a time, carry
+  // over from trial to trial (their start-up can cost more than a small trial trains) and close with the worker.
+  let pool: Promise<TrialExecutor & { close(): Promise<void> }> | undefined;
+  const engine: TrialExecutor = {
+    train: async (request, handlers) => (await (pool ??= import('@offgrid/engine').then(({ TrialPool }) => new TrialPool({ maxIdle: options.concurrency })))).train(request, handlers),
+  };
   const trials = new WasmFallbackTrials(engine, chosen.backend, (fallback) => {
     options.onFallback?.(fallback);
     void beat();
@@ -75,6 +79,7 @@ export function startTrialWorker(options: TrialWorkerOptions): { close(): Promis
       clearInterval(heartbeat);
       closing.abort(new Error('worker shutting down'));
       await worker.close(true);
+      await (await pool)?.close();
       await closeClient(client);
     },
   };
