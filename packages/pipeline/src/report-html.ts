@@ -144,6 +144,7 @@ function groupingNote(report: TrainReport): string {
   if (!grouping) return '';
   if (grouping.by === 'pattern') return ` Each of ${grouping.groups} groups named by <code>${escape(grouping.pattern ?? '')}</code> stayed on one side.`;
   if (grouping.by === 'recording') return ` Each of ${grouping.groups} recordings stayed on one side.`;
+  if (grouping.by === 'session') return ` Each of ${grouping.groups} capture sessions (a label's captures without a pause over ${grouping.gapSeconds} s) stayed on one side.`;
   return ' <b>No grouping known:</b> samples were split one by one, so samples of one person, session or recording may be on both sides and the test accuracy can flatter (offgrid train --group-by).';
 }
 

@@ -137,8 +137,8 @@ export const trainReportSchema = {
         folds: { type: 'integer', description: 'Small tables: trials were ranked by k-fold cross-validation with this many folds.' },
         grouping: {
           type: 'object', required: ['by'],
-          description: 'What the splits kept together: none (samples of one person, session or recording may sit on both sides, so accuracy can flatter), a recording\'s windows, or the groups a pattern over file paths named (offgrid train --group-by).',
-          properties: { by: { type: 'string', enum: ['none', 'recording', 'pattern'] }, pattern: { type: 'string' }, groups: { type: 'integer' } },
+          description: 'What the splits kept together: none (samples of one person, session or recording may sit on both sides, so accuracy can flatter), a recording\'s windows, the groups a pattern over file paths named (offgrid train --group-by), or capture sessions (a label\'s phone captures without a pause over gapSeconds).',
+          properties: { by: { type: 'string', enum: ['none', 'recording', 'pattern', 'session'] }, pattern: { type: 'string' }, gapSeconds: { type: 'number' }, groups: { type: 'integer' } },
         },
       },
     },

@@ -18,8 +18,8 @@ export type EvaluationSummary = TrainReport['metrics']['test']['float32'];
 export type TrialSummary = TrainReport['trials'][number];
 /**
  * What the splits kept together: `none` (every sample on its own: samples of one person, session or recording may sit
- * on both sides, so validation and test accuracy can flatter), one `recording`'s windows, or the groups a `pattern`
- * over file paths named (`offgrid train --group-by`). `groups`: how many there were.
+ * on both sides, so validation and test accuracy can flatter), one `recording`'s windows, the groups a `pattern`
+ * over file paths named (`offgrid train --group-by`), or a phone's capture `session`s. `groups`: how many there were.
  */
 export type SplitGrouping = NonNullable<TrainReport['split']['grouping']>;
 
@@ -28,5 +28,7 @@ export function groupingOf(dataset: Pick<LoadedDataset, 'groups' | 'groupedBy'>)
   if (!dataset.groups) return { by: 'none' };
   const groups = new Set(dataset.groups).size;
   const groupedBy = dataset.groupedBy ?? { by: 'recording' };
-  return groupedBy.by === 'pattern' ? { by: 'pattern', pattern: groupedBy.pattern, groups } : { by: 'recording', groups };
+  if (groupedBy.by === 'pattern') return { by: 'pattern', pattern: groupedBy.pattern, groups };
+  if (groupedBy.by === 'session') return { by: 'session', gapSeconds: groupedBy.gapSeconds, groups };
+  return { by: 'recording', groups };
 }

@@ -21,7 +21,7 @@ export interface LoadedDataset {
    * keep a recording's windows on one side. Absent: every sample is its own recording.
    */
   groups?: Int32Array;
-  /** How `groups` were formed: a recording's windows (motion), or a pattern over file paths (`groupByPattern`). */
+  /** How `groups` were formed: a recording's windows (motion), a pattern over file paths (`groupByPattern`), or phone capture sessions (the server). */
   groupedBy?: SampleGrouping;
   /** What the phone must replicate to build the same inputs; lands in the model metadata and the report. */
   preprocessing?: DatasetPreprocessing;
@@ -34,7 +34,7 @@ export interface LoadedDataset {
   skipped: { source: string; reason: string }[];
 }
 
-export type SampleGrouping = { by: 'recording' } | { by: 'pattern'; pattern: string };
+export type SampleGrouping = { by: 'recording' } | { by: 'pattern'; pattern: string } | { by: 'session'; gapSeconds: number };
 
 export interface DatasetPreprocessing {
   /** With `normalization` ({ mean, std } over all log-mel values of the loaded data). */

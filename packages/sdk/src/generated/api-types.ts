@@ -523,12 +523,13 @@ export interface ModelReport {
     folds?: number;
     /**
      * What the splits kept together: none (samples of one person, session or recording may sit on both sides, so
-     * accuracy can flatter), a recording's windows, or the groups a pattern over file paths named (offgrid train
-     * --group-by).
+     * accuracy can flatter), a recording's windows, the groups a pattern over file paths named (offgrid train
+     * --group-by), or capture sessions (a label's phone captures without a pause over gapSeconds).
      */
     grouping?: {
-      by: 'none' | 'recording' | 'pattern';
+      by: 'none' | 'recording' | 'pattern' | 'session';
       pattern?: string;
+      gapSeconds?: number;
       groups?: number;
     };
   };

@@ -126,3 +126,17 @@ describe('buildDataset', () => {
     await assert.rejects(buildDataset(project({ modality: 'audio' }), samples, readBlob, { signal: abort.signal }), { name: 'AbortError' });
   });
 });
+
+test('image captures in separate sessions are grouped by session for the splits; one burst per label is not grouped', async () => {
+  const minutes = (m: number) => new Date(Date.UTC(2026, 0, 1) + m * 60_000).toISOString();
+  const photos: Sample[] = [];
+  for (const [label, starts] of [['a', [0, 10, 20]], ['b', [5, 15, 25]]] as const) {
+    for (const start of starts) for (let k = 0; k < 2; k++) photos.push({ ...(await sampleOf(label, await jpegOf([start * 9, 40 * k, 90], start + k))), createdAt: minutes(start + k * 0.2) });
+  }
+  const grouped = await buildDataset(project({ modality: 'image' }), photos, readBlob);
+  assert.deepEqual(grouped.groupedBy, { by: 'session', gapSeconds: 120 });
+  assert.equal(new Set(grouped.groups).size, 6, 'three sessions per label');
+  assert.equal(grouped.groups![0], grouped.groups![1], 'a burst is one session');
+  const burst = await buildDataset(project({ modality: 'image' }), photos.map((p, i) => ({ ...p, createdAt: minutes(i * 0.1) })), readBlob);
+  assert.deepEqual([burst.groups, burst.groupedBy], [undefined, undefined]);
+});

@@ -7,6 +7,7 @@ import { decodeImage, standardizeAll, standardizeChannels, type LoadedDataset } 
 import type { Project } from '../projects/project-store.ts';
 import { audioSpecOf, motionSpecOf, textSpecOf } from '../projects/project-specs.ts';
 import type { Sample } from '../samples/sample-store.ts';
+import { captureSessions, SESSION_GAP_SECONDS } from './capture-sessions.ts';
 
 /** What of a project shapes its dataset; a job passes its snapshot's labels. */
 export type DatasetProject = Pick<Project, 'modality' | 'task' | 'labels' | 'featureNames' | 'settings'>;
@@ -106,17 +107,20 @@ function assemble(project: DatasetProject, used: { sample: Sample; decoded: Deco
   const targetOf = (sample: Sample) => labels.indexOf(sample.label);
   const ones = () => used.map(({ decoded }) => (decoded as Extract<Decoded, { kind: 'one' }>).input);
   const simple = { targets: Int32Array.from(used.map(({ sample }) => targetOf(sample))), sources: used.map(({ sample }) => sample.id) };
+  // Photos and clips captured in one go are near-duplicates: the splits keep a session on one side when there are enough.
+  const groups = captureSessions(used.map(({ sample }) => sample));
+  const sessions = groups ? { groups, groupedBy: { by: 'session' as const, gapSeconds: SESSION_GAP_SECONDS } } : {};
   switch (project.modality) {
     case 'image':
       return {
-        ...base, ...simple, kind: 'image', shape: [DEFAULT_IMAGE_SPEC.height, DEFAULT_IMAGE_SPEC.width, 3], x: concat(ones()),
+        ...base, ...simple, ...sessions, kind: 'image', shape: [DEFAULT_IMAGE_SPEC.height, DEFAULT_IMAGE_SPEC.width, 3], x: concat(ones()),
         imageNormalization: { mean: DEFAULT_IMAGE_SPEC.mean, std: DEFAULT_IMAGE_SPEC.std },
       };
     case 'audio': {
       const spec = rawAudioSpec(project);
       const x = concat(ones());
       const normalization = standardizeAll(x);
-      return { ...base, ...simple, kind: 'audio', shape: spectrogramShape(spec), x, preprocessing: { audio: { ...spec, normalization } } };
+      return { ...base, ...simple, ...sessions, kind: 'audio', shape: spectrogramShape(spec), x, preprocessing: { audio: { ...spec, normalization } } };
     }
     case 'motion':
       return motionDataset(motionSpecOf(project.settings), used, labels, skipped);
