@@ -32,6 +32,8 @@ export { trainInWorker } from './worker/trial.ts';
 export type { TrialHandlers } from './worker/trial.ts';
 export { localTrials, type TrialExecutor } from './worker/trial-executor.ts';
 export { TrialPool, type TrialPoolOptions } from './worker/trial-pool.ts';
+/** Starts a TypeScript worker entry (`workerData.entry`, an absolute file URL) with tsx registered: for other packages' workers. */
+export { BOOTSTRAP_URL as WORKER_BOOTSTRAP_URL } from './worker/run-worker.ts';
 export type { TrialProgress, TrialRequest, TrialResult } from './worker/trial-protocol.ts';
 
 // Evaluation

@@ -7,7 +7,8 @@ import { countMacs, parseModel } from '@offgrid/tflite';
 import { encodeHoldout, encodeProbes, textIdCount, type Task } from '@offgrid/features';
 import { trainAnomalyPipeline } from './anomaly-pipeline.ts';
 import { readCheckpoint, readTrialModel, writeCheckpoint, writeTrialModel } from './checkpoint-files.ts';
-import { CALIBRATION_SAMPLES, calibrationSamples, evaluateOnTest, fileInputs, identityScaling, packageModel, type ModelFiles } from './model-files.ts';
+import { CALIBRATION_SAMPLES, calibrationSamples, fileInputs, identityScaling, type ModelFiles } from './model-files.ts';
+import { ModelFinisher } from './finisher.ts';
 import { inputPreprocessing, modelView, type ModelView } from './model-input.ts';
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 import { limitConstraints, measureTrialModel, type ModelLimits, type SearchObjective } from './trial-measures.ts';
@@ -108,18 +109,19 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   if (task === 'anomaly') return trainAnomalyPipeline(dataset, options);
   if (task !== 'classify') throw new Error(`Unknown task "${String(task)}": use "classify" or "anomaly".`);
   if (dataset.labels.length < 2) throw new Error(`Classification needs at least two labels (found ${dataset.labels.join(', ') || 'none'}); for data of one "normal" label use task "anomaly".`);
-  if (options.executor) return classify(dataset, options);
-  // Warm workers for this search's trials and its retraining, one per trial at a time, let go when it ends (the
-  // server and `offgrid train` then hold no idle threads between jobs).
-  const pool = new TrialPool({ maxIdle: options.concurrency });
+  // Warm workers for this search's trials and its retraining, one per trial at a time, and a thread that quantizes and
+  // tests models off the caller's event loop; all let go when it ends (the server and `offgrid train` then hold no
+  // idle threads between jobs).
+  const pool = options.executor ? undefined : new TrialPool({ maxIdle: options.concurrency });
+  const finisher = new ModelFinisher();
   try {
-    return await classify(dataset, { ...options, executor: pool });
+    return await classify(dataset, { ...options, executor: options.executor ?? pool }, finisher);
   } finally {
-    await pool.close();
+    await Promise.all([pool?.close(), finisher.close()]);
   }
 }
 
-async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): Promise<{ files: ModelFiles; report: TrainReport }> {
+async function classify(dataset: LoadedDataset, options: TrainPipelineOptions, finisher: ModelFinisher): Promise<{ files: ModelFiles; report: TrainReport }> {
   const kind = dataset.kind;
   const started = Date.now();
   const deadline = started + options.budgetSeconds * 1000;
@@ -203,7 +205,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
         reportedEpochs.set(ctx.trialNumber, Math.max(reported, result.history.length));
         const valAccuracyFloat32 = result.metrics.validation?.accuracy ?? result.history.at(-1)?.valAccuracy ?? 0;
         validationCounts.set(ctx.trialNumber, result.validationIndices.length);
-        const measured = await measureTrialModel(result.tflite, {
+        const measured = await measureTrialModel(result.tflite, finisher, {
           dataset, view: viewFor(family), searchIndices, validationIndices: result.validationIndices, name: options.name,
           objective, limits: options.limits, seed: options.seed + ctx.trialNumber,
         });
@@ -282,11 +284,11 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
 
   options.signal?.throwIfAborted();
   emit({ type: 'phase', phase: 'quantizing', detail: `int8, calibrated on ${Math.min(CALIBRATION_SAMPLES, trainIndices.length)} training samples` });
-  const files = packageModel(float32, dataset, calibrationSamples(winnerView.x, dataset.targets.length, trainIndices, random), options.name, winnerView.features);
+  const files = await finisher.package(float32, dataset, calibrationSamples(winnerView.x, dataset.targets.length, trainIndices, random), options.name, winnerView.features);
   emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out samples through LiteRT.js` });
   const testView = options.testData ? modelView(testData, winner.family) : winnerView;
   const testInputs = fileInputs(testView.x, dataset);
-  const test = await evaluateOnTest(files, { x: testInputs, targets: testData.targets, labels: dataset.labels }, testIndices);
+  const test = await finisher.evaluate(files, { x: testInputs, targets: testData.targets, labels: dataset.labels }, testIndices);
   const inputType = kind === 'text' ? 'int32' : 'float32';
   files.probes = encodeProbes(testInputs, testData.targets.length, testIndices, winnerView.shape, inputType);
   files.holdout = encodeHoldout(testInputs, testData.targets, testIndices, winnerView.shape, inputType);

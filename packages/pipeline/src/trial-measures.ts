@@ -1,7 +1,8 @@
 import { createRandom } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
-import { calibrationSamples, evaluateOnTest, fileInputs, packageModel } from './model-files.ts';
+import { calibrationSamples, fileInputs } from './model-files.ts';
+import type { ModelFinisher } from './finisher.ts';
 import type { ModelView } from './model-input.ts';
 
 /** What the search optimizes: the trial's float32 validation accuracy, or that of its int8 file (slower: every trial is quantized). */
@@ -36,6 +37,7 @@ export interface TrialModelMeasures {
  */
 export async function measureTrialModel(
   float32: Uint8Array,
+  finisher: ModelFinisher,
   { dataset, view, searchIndices, validationIndices, name, objective, limits, seed }: {
     dataset: LoadedDataset; view: ModelView; searchIndices: number[]; validationIndices: number[]; name: string;
     objective: SearchObjective; limits?: ModelLimits; seed: number;
@@ -46,9 +48,9 @@ export async function measureTrialModel(
   const validation = validationIndices.map((i) => searchIndices[i]);
   const held = new Set(validation);
   const training = searchIndices.filter((i) => !held.has(i));
-  const files = packageModel(float32, dataset, calibrationSamples(view.x, dataset.targets.length, training, createRandom(seed)), name, view.features);
+  const files = await finisher.package(float32, dataset, calibrationSamples(view.x, dataset.targets.length, training, createRandom(seed)), name, view.features);
   const int8SizeKb = files.int8.byteLength / 1024;
   if (objective !== 'int8' || validation.length === 0) return { macs, int8SizeKb };
-  const { int8 } = await evaluateOnTest(files, { x: fileInputs(view.x, dataset), targets: dataset.targets, labels: dataset.labels }, validation);
+  const { int8 } = await finisher.evaluate(files, { x: fileInputs(view.x, dataset), targets: dataset.targets, labels: dataset.labels }, validation);
   return { macs, int8SizeKb, valAccuracyInt8: int8.accuracy };
 }

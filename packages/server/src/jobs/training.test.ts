@@ -79,7 +79,8 @@ test('upload → search job with live leaderboard → model with float32 + int8 
   // All of it: the response schema drops whatever it does not list, so it must list everything the pipeline writes.
   const stored = model.artifacts.find((a: { variant: string }) => a.variant === 'report').sha256;
   assert.deepEqual(report, JSON.parse(readFileSync(join(t.dataDir, 'blobs', stored.slice(0, 2), stored), 'utf8')));
-  assert.ok(report.trials.every((trial: { macs?: number }) => trial.macs! > 0) && report.winner.macs > 0 && report.search.objective === 'float32', 'MACs and the objective');
+  const measured = report.trials.filter((trial: { status: string }) => /^(completed|pruned)/.test(trial.status));
+  assert.ok(measured.length >= 1 && measured.every((trial: { macs?: number }) => trial.macs! > 0) && report.winner.macs > 0 && report.search.objective === 'float32', `MACs and the objective: ${JSON.stringify(report.trials.map((t: { status: string; macs?: number }) => [t.status, t.macs]))}`);
   assert.deepEqual(report.labels, ['red', 'blue']);
   assert.equal(report.trials.length, model.metrics.trials);
   assert.equal(report.trials.length, polled.progress.trialsFinished + report.trials.filter((trial: { status: string }) => /running|interrupted/.test(trial.status)).length);
