@@ -129,10 +129,17 @@ test('Redis stopped and restarted mid-search: the worker gets back in as its own
   await redis.stop();
   await new Promise((resolve) => setTimeout(resolve, 2000));
   await redis.start();
+  const restartedAt = Date.now();
   const from = workerB.lines.length;
   await workerB.waitFor(/ trial \S+ delivered/, 90_000, from);
   const finished = await finish(job.id);
   assert.equal(finished.status, 'succeeded', JSON.stringify(finished));
+  // Nothing queued was lost: no trial failed, and trials still finished after the restart.
+  const report = await api(`/models/${finished.modelId}/report`);
+  type Trial = { status: string; startedAt: string; seconds: number };
+  const statuses = report.trials.map((trial: Trial) => `${trial.status}@${Math.round(Date.parse(trial.startedAt) + trial.seconds * 1000 - restartedAt)}ms`);
+  assert.ok(report.trials.every((trial: Trial) => !trial.status.startsWith('failed')), `no trial failed: ${statuses.join(', ')}`);
+  assert.ok(report.trials.some((trial: Trial) => /^(completed|pruned)/.test(trial.status) && Date.parse(trial.startedAt) + trial.seconds * 1000 > restartedAt), `a trial finished after the restart: ${statuses.join(', ')}`);
   assert.ok((await connectionsOf(keyB)).length > 0, 'B is logged in again as its own user');
   assert.ok(!workerB.lines.some((line) => /new credentials/.test(line)), 'the coordinator gave its user back the same password');
 });
