@@ -74,11 +74,12 @@ export function startQueueWorker(options: QueueWorkerOptions): { close(): Promis
         if (closed) return;
         worker = start();
         onRestart?.(redisUrl);
-      });
+      }).catch(onError); // a failed close must not block every later restart
       await restarting;
     } catch (error) {
       if (error instanceof WorkerRefusedError) {
         closed = true;
+        await restarting;
         await worker.close();
         onRefused?.(error);
         return;
