@@ -120,6 +120,10 @@ test('a worker\'s key revoked mid-trial: its Redis connections are cut at once, 
   const all = [...delivered(workerA), ...delivered(workerB)];
   assert.equal(all.filter((id) => id === cutTrial).length, 1, 'the cut trial was delivered once, by B');
   assert.equal(new Set(all).size, all.length, 'no trial was delivered twice');
+  // Redis refused the workers nothing but A's logins after its revocation: their users allow all a BullMQ worker does.
+  const log = (await redis.call('ACL', 'LOG')) as unknown[][];
+  const refusals = log.map((entry) => Object.fromEntries(Array.from({ length: entry.length / 2 }, (_, i) => [String(entry[2 * i]), entry[2 * i + 1]])));
+  assert.deepEqual(refusals.filter((entry) => entry.reason !== 'auth').map((entry) => `${entry.username}: ${entry.reason} ${entry.object}`), []);
 });
 
 test('Redis stopped and restarted mid-search: the worker gets back in as its own user and the job finishes, nothing queued lost', { timeout: 180_000 }, async () => {
