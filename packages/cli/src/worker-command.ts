@@ -4,7 +4,7 @@ import { homedir, hostname, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ACCELERATOR_REQUESTS, chooseAccelerator, type AcceleratorRequest } from '@offgrid/engine/accelerator';
-import { HttpWorkerLink, redactRedisUrl, redisConnection, startTrialWorker, WorkerRefusedError } from '@offgrid/server';
+import { HttpWorkerLink, startQueueWorker, WorkerRefusedError } from '@offgrid/server';
 
 const CACHE_DAYS = 7;
 
@@ -64,15 +64,19 @@ export async function workerCommand(argv: string[], env: NodeJS.ProcessEnv = pro
   }
   const accelerator = await choosing;
   say(`training on ${accelerator.reason}`);
-  const worker = startTrialWorker({
-    connection: redisConnection(queue.redisUrl), link, concurrency, name, accelerator,
+  // The queue's URL names this key's own Redis user; it is fetched again whenever Redis refuses the login (Redis
+  // restarted, the coordinator restarted), and a key revoked meanwhile stops the worker.
+  const worker = startQueueWorker({
+    source: link, initial: queue, link, concurrency, name, accelerator,
     onFallback: (fallback) => say(`WebGPU failed during ${fallback.during} (${fallback.error}): this worker trains on wasm from now on`),
-    onError: (error) => say(`queue ${redactRedisUrl(queue.redisUrl)}: ${error.message} (reconnecting)`),
+    onError: (error) => say(`queue: ${error.message} (reconnecting)`),
+    onRestart: (redisUrl) => say(`queue: new credentials from the coordinator, reconnected as ${new URL(redisUrl).username}`),
+    onRefused: (error) => refused?.(error),
     onTrial: (event) => say(`trial ${event.trialId} ${event.outcome}${event.detail ? `: ${event.detail}` : ''}`),
   });
-  say(`worker "${name}" takes trials from ${server} (queue ${redactRedisUrl(queue.redisUrl)}), ${concurrency} at a time.`);
+  say(`worker "${name}" takes trials from ${server} (queue ${worker.redisUrl}), ${concurrency} at a time.`);
   const reason = await stopped;
-  if (reason) say(`stopping: ${reason.message}`);
+  if (reason) say(`stopping: ${reason instanceof WorkerRefusedError ? `the coordinator refused this worker's key (revoked?): ${reason.message}` : reason.message}`);
   await worker.close();
   await link.close();
   return reason ? 1 : 0;

@@ -185,19 +185,22 @@ async function openContext(options: BuildOptions, logger: { app?: FastifyInstanc
   const models = new ModelStore(db);
   const projects = new ProjectStore(db);
   const rounds = new RoundStore(db);
+  const keys = new KeyStore(db);
   // Loaded only with --queue: the embedded default never loads BullMQ or needs Redis.
   const accelerator = options.accelerator ?? { backend: 'wasm', reason: 'wasm (the default)' };
   const coordinator = options.queue
     ? await (await import('./cluster/coordinator.ts')).startCoordinator({
       redisUrl: options.queue, inputsDir: join(options.dataDir, 'trial-inputs'), localConcurrency: options.trainingConcurrency ?? 1, accelerator,
       ...(options.onTrial ? { onTrial: options.onTrial } : {}),
+      // Read at each decision: a key revoked a moment ago gets no Redis user back.
+      isWorkerKeyActive: (keyId) => keys.isActive(keyId, 'worker'),
       // Redis errors can come before the app (and its logger) exists: they go to stderr until then.
       log: (level, message, error) => (logger.app ? logger.app.log[level]({ err: error }, message) : process.stderr.write(`${message}\n`)),
     }).catch((error: unknown) => { db.close(); throw error; })
     : undefined;
   const context: ServerContext = {
     db, blobs, samples, jobStore, models, projects, thumbnails: new Thumbnails(join(options.dataDir, 'thumbnails')),
-    keys: new KeyStore(db),
+    keys,
     jobs: new JobRunner({
       jobs: jobStore, samples, models, blobs, projects,
       workRoot: join(options.dataDir, 'jobs'), pipeline: options.pipeline, accelerator,

@@ -7,4 +7,4 @@ export { ERRORS, OffgridError } from './errors.ts';
 export { ADMIN_KEY_FILE, announceAdminKey, type AdminKeyNotice } from './admin-key.ts';
 export type { ServerContext } from './context.ts';
 export { formatBytes } from './storage/disk-full.ts';
-export { HttpWorkerLink, QUEUE_NAME, redactRedisUrl, redisConnection, startTrialWorker, WorkerRefusedError, type HttpLinkOptions } from './cluster/index.ts';
+export { HttpWorkerLink, QUEUE_NAME, redactRedisUrl, redisConnection, startQueueWorker, startTrialWorker, WorkerRefusedError, type HttpLinkOptions, type QueueSource, type QueueWorkerOptions } from './cluster/index.ts';

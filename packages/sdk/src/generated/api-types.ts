@@ -1229,7 +1229,10 @@ export interface ApiRoutes {
     body: SetKeyProjectsRequest;
     responses: { 200: ApiKeyInfo; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };
   };
-  /** Revoke an API key (admin); its next request gets 401 */
+  /**
+   * Revoke an API key (admin); its next request gets 401, and a worker key loses its Redis user and connections at
+   * once
+   */
   'POST /keys/{keyId}/revoke': {
     params: { keyId: string };
     responses: { 200: ApiKeyInfo; 400: ErrorBody; 401: ErrorBody; 403: ErrorBody; 404: ErrorBody; 409: ErrorBody; 413: ErrorBody; 415: ErrorBody; 429: ErrorBody; 500: ErrorBody };

@@ -14,7 +14,8 @@ export const keySchema = {
 } as const;
 
 /** Admin-only key management: see which phones hold keys, when each was last used, and revoke a lost one. */
-export async function keyRoutes(untyped: FastifyInstance, { keys }: ServerContext): Promise<void> {
+export async function keyRoutes(untyped: FastifyInstance, context: ServerContext): Promise<void> {
+  const { keys } = context;
   const app = untyped.withTypeProvider<WireTypeProvider>();
   app.get('/keys', {
     config: { access: 'admin' },
@@ -47,10 +48,18 @@ export async function keyRoutes(untyped: FastifyInstance, { keys }: ServerContex
   app.post('/keys/:keyId/revoke', {
     config: { access: 'admin' },
     schema: {
-      operationId: 'revokeKey', summary: 'Revoke an API key (admin); its next request gets 401', tags: ['keys'],
+      operationId: 'revokeKey', summary: 'Revoke an API key (admin); its next request gets 401, and a worker key loses its Redis user and connections at once', tags: ['keys'],
       params: { type: 'object', required: ['keyId'], properties: { keyId: idParam } }, response: { 200: keySchema },
     },
-  }, async (request) => keys.revoke(request.params.keyId));
+  }, async (request) => {
+    const revoked = keys.revoke(request.params.keyId);
+    // A worker key also loses its Redis user, live connections included. Redis being away does not undo the
+    // revocation (done above): the coordinator deletes the user when it reconnects.
+    if (revoked.scope === 'worker') {
+      await context.coordinator?.revokeWorker(revoked.id).catch((error: Error) => request.log.warn({ err: error }, `worker key ${revoked.id} revoked; its Redis user goes when Redis answers: ${error.message}`));
+    }
+    return revoked;
+  });
 
   app.put('/keys/:keyId/projects', {
     config: { access: 'admin' },

@@ -91,6 +91,11 @@ export class KeyStore {
     return toInfo(row, this.projectIdsOf(row));
   }
 
+  /** Whether a key of this scope exists and is not revoked (the coordinator keeps Redis users for these only). */
+  isActive(id: string, scope: KeyScope): boolean {
+    return this.db.prepare('SELECT 1 FROM api_keys WHERE id = ? AND scope = ? AND revoked_at IS NULL').get(id, scope) !== undefined;
+  }
+
   /** Revokes a key at once (the next request with it gets 401). The last admin key cannot go: nobody could pair phones any more. */
   revoke(id: string, now = Date.now()): ApiKeyInfo {
     return this.db.transaction(() => {

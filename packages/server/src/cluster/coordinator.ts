@@ -9,9 +9,13 @@ import { encodeTrialData, sha256Of, type TrialJobData } from './trial-wire.ts';
 import { QUEUE_NAME, startTrialWorker } from './trial-worker.ts';
 import { localLink } from './worker-link.ts';
 import { closeClient, redactRedisUrl, redisClient, redisConnection } from './redis-url.ts';
+import { WorkerAccess } from './worker-acl.ts';
 
 export interface CoordinatorOptions {
-  /** redis://[:password@]host:port: handed to workers as is, so name the coordinator's LAN address, not localhost. */
+  /**
+   * redis://[:password@]host:port, the admin password (the coordinator runs ACL commands). Workers get its scheme,
+   * host and port with a user of their own, so name the coordinator's LAN address, not localhost.
+   */
   redisUrl: string;
   /** Trial inputs live here while the coordinator runs (cleared at start: a restarted search publishes them again). */
   inputsDir: string;
@@ -22,6 +26,8 @@ export interface CoordinatorOptions {
   log: (level: 'warn' | 'error', message: string, error?: Error) => void;
   /** Which machine runs which trial (`offgrid serve` prints them). */
   onTrial?: (event: TrialEvent) => void;
+  /** Whether a worker key is valid now: only those get (and keep) a Redis user. Default: none is. */
+  isWorkerKeyActive?: (keyId: string) => boolean;
 }
 
 export interface Coordinator {
@@ -29,7 +35,11 @@ export interface Coordinator {
   executor: TrialExecutor;
   board: TrialBoard;
   inputs: BlobStore;
-  queue: { redisUrl: string; queueName: string };
+  queueName: string;
+  /** The queue's URL for one worker key: its own Redis user, created (or refreshed) now; never the admin password. */
+  workerQueue(keyId: string): Promise<{ redisUrl: string; queueName: string }>;
+  /** Deletes a revoked worker key's Redis user and kills its connections. */
+  revokeWorker(keyId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,6 +61,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const where = redactRedisUrl(options.redisUrl);
   const queueClient = redisClient(connection, (error) => options.log('warn', `queue (${where}): ${error.message}`, error));
   const eventsClient = redisClient(connection, (error) => options.log('warn', `queue events (${where}): ${error.message}`, error));
+  const aclClient = redisClient(connection, (error) => options.log('warn', `worker users (${where}): ${error.message}`, error));
+  const access = new WorkerAccess({
+    client: aclClient, redisUrl: options.redisUrl, queueName: QUEUE_NAME, isActive: options.isWorkerKeyActive ?? (() => false),
+  });
+  // Every (re)connection, the first included: Redis forgets ACL users when it restarts (no aclfile), and a key may
+  // have been revoked while Redis was away.
+  aclClient.on('ready', () => { access.sync().catch((error: Error) => options.log('warn', `worker users (${where}): ${error.message}`, error)); });
   const queue = new Queue<TrialJobData>(QUEUE_NAME, { connection: queueClient });
   queue.on('error', (error) => options.log('warn', `queue (${where}): ${error.message}`, error));
   // Fails fast at start-up when Redis is not there or refuses the password: a coordinator without its queue trains nothing.
@@ -62,7 +79,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     ]);
   } catch (error) {
     await queue.close().catch(() => undefined);
-    for (const client of [queueClient, eventsClient]) client.disconnect();
+    for (const client of [queueClient, eventsClient, aclClient]) client.disconnect();
     throw new Error(`Cannot reach the queue at ${redactRedisUrl(options.redisUrl)}: ${(error as Error).message}. Start redis-server there (with requirepass) or fix --queue.`, { cause: error });
   } finally {
     clearTimeout(timer);
@@ -150,13 +167,16 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
 
   return {
     executor, board, inputs,
-    queue: { redisUrl: options.redisUrl, queueName: QUEUE_NAME },
+    queueName: QUEUE_NAME,
+    workerQueue: async (keyId) => ({ redisUrl: await access.credentials(keyId), queueName: QUEUE_NAME }),
+    revokeWorker: (keyId) => access.revoke(keyId),
     async close() {
       await local?.close();
       await events.close();
       await queue.close();
       await closeClient(queueClient);
       await closeClient(eventsClient);
+      await closeClient(aclClient);
     },
   };
 }

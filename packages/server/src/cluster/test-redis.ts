@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 
 /** A real redis-server for one test file: loopback, a random free port, a password, its own folder. */
 export interface TestRedis {
@@ -14,6 +15,8 @@ export interface TestRedis {
   start(): Promise<void>;
   /** Stops it and removes its folder. */
   close(): Promise<void>;
+  /** One command as the admin (the default user), e.g. `call('CLIENT', 'LIST')`: what a test checks on the server's side. */
+  call(command: string, ...args: string[]): Promise<unknown>;
 }
 
 export async function freePort(): Promise<number> {
@@ -54,9 +57,18 @@ export async function startTestRedis(options: { appendonly?: boolean } = {}): Pr
     await new Promise<void>((resolve) => { running.once('exit', () => resolve()); running.kill('SIGTERM'); });
   };
   await start();
+  let admin: Redis | undefined;
   return {
     url: `redis://:${password}@127.0.0.1:${port}`, port, password, start, stop,
+    call(command, ...args) {
+      if (!admin) {
+        admin = new Redis({ port, password, maxRetriesPerRequest: null });
+        admin.on('error', () => undefined); // it reconnects through stop() and start()
+      }
+      return admin.call(command, ...args);
+    },
     async close() {
+      admin?.disconnect();
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 import type { TrialResult } from '@offgrid/engine';
 import { buildApp } from '../app.ts';
 import type { ServerContext } from '../context.ts';
@@ -43,7 +44,12 @@ after(async () => {
 });
 
 test('the queue\'s address goes to worker keys only; a worker key reaches nothing else', async () => {
-  assert.deepEqual(await link().queue(), { redisUrl: redis.url, queueName: 'offgrid-trials' });
+  // Its own Redis user, never the admin password; the same credentials however often it asks.
+  const queue = await link().queue();
+  const url = new URL(queue.redisUrl);
+  assert.deepEqual([url.protocol, url.host, url.username, queue.queueName], ['redis:', `127.0.0.1:${redis.port}`, `offgrid-worker-${workerKeyId}`, 'offgrid-trials']);
+  assert.ok(url.password.length >= 32 && !queue.redisUrl.includes(redis.password), 'a password of its own');
+  assert.deepEqual(await link().queue(), queue);
   const asAdmin = await fetch(`${baseUrl}/api/v1/worker/queue`, { headers: { authorization: `Bearer ${adminKey}` } });
   assert.equal(asAdmin.status, 403);
   assert.match(((await asAdmin.json()) as { error: { message: string } }).error.message, /needs a worker key; a admin key cannot call it\. An admin creates one with `offgrid keys create --scope worker/);
@@ -105,6 +111,13 @@ test('a revoked worker key is refused at once', async () => {
   const worker = new HttpWorkerLink({ server: baseUrl, key: workerKey, cacheDir: join(root, 'cache'), worker: 'lost', onRefused: (error) => refusals.push(error) });
   await assert.rejects(worker.queue(), (error: Error) => error instanceof WorkerRefusedError && /401/.test(error.message));
   assert.equal(refusals.length, 1, 'the worker is told to stop pulling trials');
+  // Its Redis user went with it.
+  const admin = new Redis({ port: redis.port, password: redis.password });
+  try {
+    assert.ok(!((await admin.call('ACL', 'USERS')) as string[]).includes(`offgrid-worker-${workerKeyId}`));
+  } finally {
+    admin.disconnect();
+  }
 });
 
 test('a server without --queue tells a worker how to make it a coordinator', async () => {

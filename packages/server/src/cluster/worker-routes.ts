@@ -30,7 +30,8 @@ export async function workerRoutes(untyped: FastifyInstance, context: ServerCont
       operationId: 'getWorkerQueue', summary: 'The queue workers pull trials from (worker key); its Redis password never has to be typed on a worker', tags: ['workers'],
       response: { 200: { type: 'object', required: ['redisUrl', 'queueName'], properties: { redisUrl: { type: 'string' }, queueName: { type: 'string' } } } },
     },
-  }, async () => coordinator().queue);
+    // Each call creates (or refreshes) this key's own Redis user: a worker calls again when Redis refuses its login.
+  }, async (request) => coordinator().workerQueue(request.apiKey!.id));
 
   app.post('/worker/heartbeat', {
     config: { access: 'worker' },
