@@ -8,3 +8,4 @@ export type { AnomalyMetrics, EvaluationSummary, InputPreprocessing, MotionFeatu
 export { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 export { readCheckpoint, writeCheckpoint } from './checkpoint-files.ts';
 export { SearchProgressTracker, acceleratorFallbackSchema, leaderboardRowSchema, searchProgressSchema, type LeaderboardRow, type SearchProgress } from './search-progress.ts';
+export { DEFAULT_BACKBONE, type TransferOptions, type TransferSummary } from './transfer.ts';

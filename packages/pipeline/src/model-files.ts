@@ -33,7 +33,7 @@ export function packageModel(float32Bytes: Uint8Array, dataset: LoadedDataset, r
   };
 }
 
-function metadataFor(dataset: LoadedDataset, name: string, features: MotionFeatures, inputShape: number[]): { metadata: ModelMetadata; files: Record<string, Uint8Array> } {
+export function metadataFor(dataset: LoadedDataset, name: string, features: MotionFeatures, inputShape: number[]): { metadata: ModelMetadata; files: Record<string, Uint8Array> } {
   const common = { name, description: `Offgrid ${dataset.kind} classifier (${dataset.labels.length} labels)`, version: '1', author: 'Offgrid', license: 'Proprietary: trained on your own data' };
   const labels = dataset.labels;
   if (dataset.kind === 'image') {

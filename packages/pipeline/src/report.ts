@@ -1,5 +1,6 @@
 import type { LoadedDataset } from '@offgrid/engine/data';
 import type { AcceleratorFallback } from '@offgrid/engine';
+import type { TransferSummary } from './transfer.ts';
 import type { AudioSpec, Modality, MotionSpec, TextSpec, Task } from '@offgrid/features';
 
 /** Motion models take the normalized window itself (`raw`) or its `spectralFeatures` (`spectral`). */
@@ -78,6 +79,11 @@ export interface TrainReport {
   winner: { trialNumber: number; family: string; config: Record<string, unknown>; epochs: number; retrained: boolean; macs?: number };
   /** What the trials were ranked by, and the limits they had to meet. */
   search?: { objective: 'float32' | 'int8'; limits?: { maxInt8Kb?: number; maxMacs?: number } };
+  /**
+   * Image searches given the image files: whether the transfer family (a head over a frozen backbone) competed, why
+   * not, and what its embedding pass cost (charged to the search). A transfer winner's `input` is the backbone's.
+   */
+  transfer?: TransferSummary;
   /**
    * What the trials trained on, and why (absent in reports from before accelerators were chosen). `fallback`: WebGPU
    * failed during the search (what, when, during which training); that training and all after it ran on wasm.
