@@ -49,7 +49,7 @@ export { composeClassifier, embedSamples, isTfliteBackbone } from './transfer/em
 export type { AnyBackbone } from './transfer/embed.ts';
 export { trainTransferHead, transferHeadFamily, transferTrainerOptions } from './transfer/head.ts';
 export { composeTfliteClassifier, composeTransferTflite } from './transfer/tflite-graph.ts';
-export { backboneInfo, embedImageFiles, imageFileKey } from './transfer/image-embed.ts';
+export { backboneInfo, EMBED_STARTUP_SECONDS, embedImageFiles, imageFileKey } from './transfer/image-embed.ts';
 export type { EmbedImageFilesOptions, EmbedImageFilesResult } from './transfer/image-embed.ts';
 export { backboneImageSpec } from './transfer/image-embed-protocol.ts';
 export { directoryEmbeddingCache } from './transfer/embed.ts';

@@ -12,7 +12,7 @@ import { inputPreprocessing, modelView, type ModelView } from './model-input.ts'
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 import { limitConstraints, measureTrialModel, type ModelLimits, type SearchObjective } from './trial-measures.ts';
 import { groupingOf, type EvaluationSummary, type TrainReport, type TrialSummary } from './report.ts';
-import { backboneInputs, embeddingPass, EMBED_SHARE, packageTransferModel, TRANSFER_FAMILY, transferDataset, transferPackagingSeconds, transferRefusal, TRANSFER_CALIBRATION_SAMPLES as TRANSFER_CALIBRATION, type TransferOptions, type TransferPass, type TransferSummary } from './transfer.ts';
+import { backboneInputs, embeddingPass, EMBED_SHARE, MINIMUM_TRANSFER_SECONDS, packageTransferModel, TRANSFER_FAMILY, transferDataset, transferPackagingSeconds, transferRefusal, TRANSFER_CALIBRATION_SAMPLES as TRANSFER_CALIBRATION, type TransferOptions, type TransferPass, type TransferSummary } from './transfer.ts';
 
 export interface TrainPipelineOptions {
   budgetSeconds: number;
@@ -149,8 +149,13 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   if (options.transfer) {
     const refusal = transferRefusal(dataset, options, options.transfer);
     const backbone = options.transfer.backbone ?? 'mobilenet-v2-nsfwjs';
-    if (refusal && kind === 'image') transferSummary = { backbone, offered: false, reason: refusal, samples: 0, cacheHits: 0, seconds: 0 };
-    else if (!refusal) {
+    // What the search could give up to transfer (its embedding share and what it must keep) and the time kept after it.
+    const room = searchSeconds * (1 - MIN_SEARCH_SHARE_WITH_TRANSFER) + options.budgetSeconds * (1 - searchShare) * 0.8;
+    const tooSmall = room < MINIMUM_TRANSFER_SECONDS ? `a budget of ${options.budgetSeconds} s is too small to embed the images and package a transfer winner (at least ~${Math.round(MINIMUM_TRANSFER_SECONDS / (1 - MIN_SEARCH_SHARE_WITH_TRANSFER))} s)` : undefined;
+    if ((refusal || tooSmall) && kind === 'image') {
+      transferSummary = { backbone, offered: false, reason: refusal ?? tooSmall, samples: 0, cacheHits: 0, seconds: 0 };
+      emit({ type: 'phase', phase: 'searching', detail: `transfer family not offered: ${transferSummary.reason}` });
+    } else if (!refusal) {
       emit({ type: 'phase', phase: 'searching', detail: `embedding ${trainIndices.length} images with ${backbone} (the transfer family), up to ${Math.round(searchSeconds * EMBED_SHARE)} s` });
       ({ pass: transferPass, summary: transferSummary } = await embeddingPass(dataset, trainIndices, options.transfer, searchSeconds * EMBED_SHARE, {
         signal: options.signal,

@@ -89,7 +89,7 @@ test('a budget too small for the embedding pass: the transfer family is not offe
     onEvent: (event) => events.push(event),
   });
   assert.equal(report.transfer?.offered, false);
-  assert.match(report.transfer!.reason!, /less than starting the backbone takes/);
+  assert.match(report.transfer!.reason!, /budget of 12 s is too small to embed the images and package a transfer winner/);
   assert.ok(events.some((e) => e.type === 'phase' && /transfer family not offered/.test(e.detail)));
   assert.ok(report.trials.every((t) => t.family !== 'transfer-head'));
   assert.deepEqual(report.input.shape, [32, 32, 3]);

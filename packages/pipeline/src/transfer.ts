@@ -4,7 +4,7 @@
  * embeddings beside the from-scratch families; and, when a head wins, the backbone + head as one image classifier
  * (float32 and full-integer int8, input the backbone's size and normalization).
  */
-import { backboneImageSpec, composeTransferTflite, createRandom, directoryEmbeddingCache, embedImageFiles, initWasmBackend, loadBackbone, type BackboneInfo, type EmbeddingCache } from '@offgrid/engine';
+import { backboneImageSpec, composeTransferTflite, EMBED_STARTUP_SECONDS, createRandom, directoryEmbeddingCache, embedImageFiles, initWasmBackend, loadBackbone, type BackboneInfo, type EmbeddingCache } from '@offgrid/engine';
 import { decodeImage, type LoadedDataset } from '@offgrid/engine/data';
 import { preprocessImage, type ImageSpec } from '@offgrid/features';
 import { calibrateLiteRt, parseModel, quantizeInt8, serializeWithMetadata } from '@offgrid/tflite';
@@ -116,6 +116,12 @@ const TEST_PER_EMBEDDING = 0.35;
 export function transferPackagingSeconds(pass: TransferPass, testSamples: number): number {
   return pass.secondsPerImage * (CALIBRATION_PER_EMBEDDING * TRANSFER_CALIBRATION_SAMPLES + TEST_PER_EMBEDDING * testSamples) + 3;
 }
+
+/**
+ * The least a transfer winner could cost beyond the search: starting the backbone for the pass, and packaging at a
+ * fast machine's pace (0.1 s an image embedded). A budget that cannot hold this does not start the pass at all.
+ */
+export const MINIMUM_TRANSFER_SECONDS = EMBED_STARTUP_SECONDS + 0.1 * CALIBRATION_PER_EMBEDDING * TRANSFER_CALIBRATION_SAMPLES + 3;
 
 /** Images as the composite takes them: decoded, centre-cropped, resized and normalized for the backbone (what the phone runs). */
 export async function backboneInputs(read: (index: number) => Promise<Uint8Array>, indices: readonly number[], spec: ImageSpec): Promise<Float32Array> {
