@@ -165,9 +165,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
       if (transferPass) {
         // A transfer winner's packaging (int8 calibration of the whole backbone) outlasts the share kept after the
         // search for retraining and packaging; the excess comes out of the search, which must keep a fair part of its time.
-        const excess = Math.max(0, transferPackagingSeconds(transferPass, testIndices.length) - options.budgetSeconds * (1 - searchShare) * 0.8);
+        const excess = Math.max(0, transferPackagingSeconds(transferPass, trainIndices.length, testIndices.length) - options.budgetSeconds * (1 - searchShare) * 0.8);
         if (searchSeconds - excess < options.budgetSeconds * searchShare * MIN_SEARCH_SHARE_WITH_TRANSFER) {
-          transferSummary = { ...transferSummary, offered: false, reason: `the embedding pass (${transferSummary.seconds.toFixed(1)} s) and packaging a transfer winner (about ${Math.round(transferPackagingSeconds(transferPass, testIndices.length))} s: int8 calibration of the backbone) would leave the search too little of the budget` };
+          transferSummary = { ...transferSummary, offered: false, reason: `the embedding pass (${transferSummary.seconds.toFixed(1)} s) and packaging a transfer winner (about ${Math.round(transferPackagingSeconds(transferPass, trainIndices.length, testIndices.length))} s: int8 calibration of the backbone) would leave the search too little of the budget` };
           transferPass = undefined;
         } else searchSeconds -= excess;
       }
@@ -285,7 +285,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   const secondsPerEpoch = trialEpochSeconds * (trainIndices.length / (searchIndices.length * trialTrainShare));
   // Kept for quantizing and the test report: 5 s for large sets, down to ~1 s for a small table (measured: 0.1 s for 150 rows).
   const secondsLeft = (deadline - Date.now()) / 1000 - Math.min(5, 1 + (trainIndices.length + testIndices.length) / 1000)
-    - (transferWinner ? transferPackagingSeconds(transferWinner, testIndices.length) : 0);
+    - (transferWinner ? transferPackagingSeconds(transferWinner, trainIndices.length, testIndices.length) : 0);
   let retrained = false;
   // A cross-validated winner that the deadline stopped before the last rung has not shown where its validation curve
   // turns: its epoch count is where the search ran out of time, not an optimum (on a loaded machine: 1 epoch). It
@@ -326,7 +326,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   const inputShape = transferWinner ? shipped.shape : winnerView.shape;
   if (transferWinner) {
     emit({ type: 'phase', phase: 'quantizing', detail: `${transferWinner.info.name} + the head as one model; int8 calibrated through LiteRT.js on ${Math.min(TRANSFER_CALIBRATION, trainIndices.length)} training images` });
+    const packaging = Date.now();
     files = await packageTransferModel(float32, transferWinner, dataset, trainIndices, options.transfer!, options.name, options.seed);
+    transferSummary = { ...transferSummary!, packagingSeconds: (Date.now() - packaging) / 1000 };
     emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out images through LiteRT.js` });
     const read = options.testData ? options.transfer!.readTestImage! : options.transfer!.readImage;
     const x = await backboneInputs(read, testIndices, transferWinner.spec);

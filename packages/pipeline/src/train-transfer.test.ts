@@ -50,10 +50,10 @@ test('the transfer head competes, wins where the pictures are too small for the 
   const events: PipelineEvent[] = [];
   const cacheDir = join(root, 'embeddings');
   const { files, report } = await trainPipeline(dataset, {
-    budgetSeconds: 90, seed: 1, concurrency: 2, workDir: join(root, 'run-1'), name: 'stripes', source: 'stripes', transfer: transferOptions(cacheDir),
+    budgetSeconds: 60, seed: 1, concurrency: 2, workDir: join(root, 'run-1'), name: 'stripes', source: 'stripes', transfer: transferOptions(cacheDir),
     onEvent: (event) => events.push(event),
   });
-  context.diagnostic(`first run: elapsed ${report.elapsedSeconds.toFixed(1)} s of 90; embedding ${report.transfer?.seconds.toFixed(1)} s; trials ${report.trials.map((t) => `${t.family} ${t.valAccuracy?.toFixed(2)}`).join(', ')}; test int8 ${report.metrics.test.int8.accuracy} float32 ${report.metrics.test.float32.accuracy}`);
+  context.diagnostic(`first run: elapsed ${report.elapsedSeconds.toFixed(1)} s of 60; embedding ${report.transfer?.seconds.toFixed(1)} s, packaging ${report.transfer?.packagingSeconds?.toFixed(1)} s; trials ${report.trials.map((t) => `${t.family} ${t.valAccuracy?.toFixed(2)}`).join(', ')}; test int8 ${report.metrics.test.int8.accuracy} float32 ${report.metrics.test.float32.accuracy}`);
   assert.ok(report.transfer?.offered, `the transfer family was offered (${report.transfer?.reason})`);
   assert.equal(report.transfer.cacheHits, 0);
   assert.equal(report.transfer.samples, dataset.targets.length - report.split.test);
@@ -75,14 +75,14 @@ test('the transfer head competes, wins where the pictures are too small for the 
   }
 
   const again = await trainPipeline(dataset, {
-    budgetSeconds: 60, seed: 1, concurrency: 2, workDir: join(root, 'run-2'), name: 'stripes', source: 'stripes', transfer: transferOptions(cacheDir),
+    budgetSeconds: 45, seed: 1, concurrency: 2, workDir: join(root, 'run-2'), name: 'stripes', source: 'stripes', transfer: transferOptions(cacheDir),
   });
   assert.equal(again.report.transfer?.cacheHits, report.transfer.samples, 'every embedding came from the cache');
-  context.diagnostic(`second run: elapsed ${again.report.elapsedSeconds.toFixed(1)} s of 60, embedding ${again.report.transfer!.seconds.toFixed(2)} s`);
+  context.diagnostic(`second run: elapsed ${again.report.elapsedSeconds.toFixed(1)} s of 45, embedding ${again.report.transfer!.seconds.toFixed(2)} s`);
   assert.ok(again.report.transfer!.seconds < 2, `a cached pass starts no backbone (${again.report.transfer!.seconds} s)`);
 });
 
-test('a budget too small for the embedding pass: the transfer family is not offered, and the report says why', { timeout: 120_000 }, async () => {
+test('a budget too small for the embedding pass (transfer not offered): the transfer family is not offered, and the report says why', { timeout: 120_000 }, async () => {
   const events: PipelineEvent[] = [];
   const { report } = await trainPipeline(dataset, {
     budgetSeconds: 12, seed: 1, concurrency: 2, workDir: join(root, 'small'), name: 'stripes', source: 'stripes', transfer: transferOptions(join(root, 'small-cache')),

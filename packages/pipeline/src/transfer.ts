@@ -49,6 +49,8 @@ export interface TransferSummary {
   seconds: number;
   /** A pass that gave up: what the whole of it would have taken. */
   estimatedSeconds?: number;
+  /** A transfer winner: seconds to compose, calibrate (int8) and package backbone + head. */
+  packagingSeconds?: number;
 }
 
 export interface TransferPass {
@@ -113,8 +115,10 @@ const TEST_PER_EMBEDDING = 0.35;
  * Seconds to keep for a transfer winner's packaging: calibrating the composite on 100 images through LiteRT.js (the
  * bulk of it) and running the test set through both files, scaled from the embedding pass's measured pace.
  */
-export function transferPackagingSeconds(pass: TransferPass, testSamples: number): number {
-  return pass.secondsPerImage * (CALIBRATION_PER_EMBEDDING * TRANSFER_CALIBRATION_SAMPLES + TEST_PER_EMBEDDING * testSamples) + 3;
+export function transferPackagingSeconds(pass: TransferPass, trainSamples: number, testSamples: number): number {
+  // Fewer training images than the calibration wants are repeated, and LiteRT.js runs each distinct one once.
+  const calibrationRuns = Math.min(TRANSFER_CALIBRATION_SAMPLES, trainSamples);
+  return pass.secondsPerImage * (CALIBRATION_PER_EMBEDDING * calibrationRuns + TEST_PER_EMBEDDING * testSamples) + 3;
 }
 
 /**
