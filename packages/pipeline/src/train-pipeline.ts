@@ -12,7 +12,7 @@ import { inputPreprocessing, modelView, type ModelView } from './model-input.ts'
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 import { limitConstraints, measureTrialModel, type ModelLimits, type SearchObjective } from './trial-measures.ts';
 import { groupingOf, type EvaluationSummary, type TrainReport, type TrialSummary } from './report.ts';
-import { backboneInputs, embeddingPass, EMBED_SHARE, MINIMUM_TRANSFER_SECONDS, packageTransferModel, TRANSFER_FAMILY, transferDataset, transferPackagingSeconds, transferRefusal, TRANSFER_CALIBRATION_SAMPLES as TRANSFER_CALIBRATION, type TransferOptions, type TransferPass, type TransferSummary } from './transfer.ts';
+import { backboneInputs, packageTransferModel, planTransfer, TRANSFER_FAMILY, transferDataset, transferPackagingSeconds, TRANSFER_CALIBRATION_SAMPLES as TRANSFER_CALIBRATION, type TransferOptions } from './transfer.ts';
 
 export interface TrainPipelineOptions {
   budgetSeconds: number;
@@ -76,8 +76,6 @@ export type PipelineEvent =
  */
 const SEARCH_SHARE = { small: 0.75, large: 0.5 };
 const SEARCH_SAMPLE_LIMIT = 8000;
-/** The search keeps at least this share of its time after the embedding pass and a transfer winner's packaging reserve. */
-const MIN_SEARCH_SHARE_WITH_TRANSFER = 0.3;
 /** Below this, batches are small (effectiveBatchSize) and halving them would change training more than it saves. */
 const DATA_PARALLEL_MIN_SAMPLES = 2000;
 const TEST_FRACTION = 0.15;
@@ -142,38 +140,12 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions): 
   const vocabularySize = textSpec ? textIdCount(textSpec.vocabulary.length, textSpec.charNgrams) : undefined;
   const folds = foldsFor(kind, searchIndices.length);
   const searchShare = large ? SEARCH_SHARE.large : SEARCH_SHARE.small;
-  let searchSeconds = options.budgetSeconds * searchShare;
-  // The embedding pass runs before the search, on both cores, and its time comes out of the search's share.
-  let transferPass: TransferPass | undefined;
-  let transferSummary: TransferSummary | undefined;
-  if (options.transfer) {
-    const refusal = transferRefusal(dataset, options, options.transfer);
-    const backbone = options.transfer.backbone ?? 'mobilenet-v2-nsfwjs';
-    // What the search could give up to transfer (its embedding share and what it must keep) and the time kept after it.
-    const room = searchSeconds * (1 - MIN_SEARCH_SHARE_WITH_TRANSFER) + options.budgetSeconds * (1 - searchShare) * 0.8;
-    const tooSmall = room < MINIMUM_TRANSFER_SECONDS ? `a budget of ${options.budgetSeconds} s is too small to embed the images and package a transfer winner (at least ~${Math.round(MINIMUM_TRANSFER_SECONDS / (1 - MIN_SEARCH_SHARE_WITH_TRANSFER))} s)` : undefined;
-    if ((refusal || tooSmall) && kind === 'image') {
-      transferSummary = { backbone, offered: false, reason: refusal ?? tooSmall, samples: 0, cacheHits: 0, seconds: 0 };
-      emit({ type: 'phase', phase: 'searching', detail: `transfer family not offered: ${transferSummary.reason}` });
-    } else if (!refusal) {
-      emit({ type: 'phase', phase: 'searching', detail: `embedding ${trainIndices.length} images with ${backbone} (the transfer family), up to ${Math.round(searchSeconds * EMBED_SHARE)} s` });
-      ({ pass: transferPass, summary: transferSummary } = await embeddingPass(dataset, trainIndices, options.transfer, searchSeconds * EMBED_SHARE, {
-        signal: options.signal,
-        onProgress: (done, total) => emit({ type: 'phase', phase: 'searching', detail: `embedding images with ${backbone}: ${done}/${total}` }),
-      }));
-      searchSeconds -= transferSummary.seconds;
-      if (transferPass) {
-        // A transfer winner's packaging (int8 calibration of the whole backbone) outlasts the share kept after the
-        // search for retraining and packaging; the excess comes out of the search, which must keep a fair part of its time.
-        const excess = Math.max(0, transferPackagingSeconds(transferPass, trainIndices.length, testIndices.length) - options.budgetSeconds * (1 - searchShare) * 0.8);
-        if (searchSeconds - excess < options.budgetSeconds * searchShare * MIN_SEARCH_SHARE_WITH_TRANSFER) {
-          transferSummary = { ...transferSummary, offered: false, reason: `the embedding pass (${transferSummary.seconds.toFixed(1)} s) and packaging a transfer winner (about ${Math.round(transferPackagingSeconds(transferPass, trainIndices.length, testIndices.length))} s: int8 calibration of the backbone) would leave the search too little of the budget` };
-          transferPass = undefined;
-        } else searchSeconds -= excess;
-      }
-      emit({ type: 'phase', phase: 'searching', detail: transferPass ? `transfer family offered: ${transferSummary.samples} images embedded in ${transferSummary.seconds.toFixed(1)} s (${transferSummary.cacheHits} from the cache)` : `transfer family not offered: ${transferSummary.reason}` });
-    }
-  }
+  // The embedding pass runs before the search, on both cores, and its time (and a transfer winner's packaging
+  // reserve) comes out of the search's share.
+  const { pass: transferPass, summary: transferSummaryOfPass, searchSeconds } = options.transfer
+    ? await planTransfer(dataset, options.transfer, options, { trainIndices, testIndices, searchShare, emit })
+    : { pass: undefined, summary: undefined, searchSeconds: options.budgetSeconds * searchShare };
+  let transferSummary = transferSummaryOfPass;
   const families = { transfer: transferPass !== undefined };
   /** Epochs each trial has reported: a cross-validated trial has no checkpoint and trains its folds again from epoch 1 at every rung. */
   const reportedEpochs = new Map<number, number>();

@@ -62,6 +62,51 @@ export interface TransferPass {
   secondsPerImage: number;
 }
 
+/** The search keeps at least this share of its time after the embedding pass and a transfer winner's packaging reserve. */
+const MIN_SEARCH_SHARE_WITH_TRANSFER = 0.3;
+
+/**
+ * Whether this run offers the transfer family: refusals first (not images, int8 objective or limits, a budget too
+ * small for a pass and a winner's packaging), then the embedding pass within `EMBED_SHARE` of the search's time, then
+ * the packaging reserve. Returns the pass (undefined: not offered), what the report says, and the search's seconds
+ * left. Tells the progress (`phase` details) at each step.
+ */
+export async function planTransfer(
+  dataset: LoadedDataset, transfer: TransferOptions, options: { budgetSeconds: number; objective?: string; limits?: object; testData?: LoadedDataset; signal?: AbortSignal },
+  { trainIndices, testIndices, searchShare, emit }: { trainIndices: number[]; testIndices: number[]; searchShare: number; emit: (event: { type: 'phase'; phase: 'searching'; detail: string }) => void },
+): Promise<{ pass?: TransferPass; summary?: TransferSummary; searchSeconds: number }> {
+  let searchSeconds = options.budgetSeconds * searchShare;
+  const backbone = transfer.backbone ?? DEFAULT_BACKBONE;
+  // What the search could give up to transfer (its embedding share and what it must keep) and the time kept after it.
+  const room = searchSeconds * (1 - MIN_SEARCH_SHARE_WITH_TRANSFER) + options.budgetSeconds * (1 - searchShare) * 0.8;
+  const refusal = transferRefusal(dataset, options, transfer) ?? (room < MINIMUM_TRANSFER_SECONDS
+    ? `a budget of ${options.budgetSeconds} s is too small to embed the images and package a transfer winner (at least ~${Math.round(MINIMUM_TRANSFER_SECONDS / (1 - MIN_SEARCH_SHARE_WITH_TRANSFER))} s)`
+    : undefined);
+  if (refusal) {
+    if (dataset.kind !== 'image') return { searchSeconds };
+    emit({ type: 'phase', phase: 'searching', detail: `transfer family not offered: ${refusal}` });
+    return { summary: { backbone, offered: false, reason: refusal, samples: 0, cacheHits: 0, seconds: 0 }, searchSeconds };
+  }
+  emit({ type: 'phase', phase: 'searching', detail: `embedding ${trainIndices.length} images with ${backbone} (the transfer family), up to ${Math.round(searchSeconds * EMBED_SHARE)} s` });
+  let { pass, summary } = await embeddingPass(dataset, trainIndices, transfer, searchSeconds * EMBED_SHARE, {
+    signal: options.signal,
+    onProgress: (done, total) => emit({ type: 'phase', phase: 'searching', detail: `embedding images with ${backbone}: ${done}/${total}` }),
+  });
+  searchSeconds -= summary.seconds;
+  if (pass) {
+    // A transfer winner's packaging (int8 calibration of the whole backbone) outlasts the share kept after the search
+    // for retraining and packaging; the excess comes out of the search, which must keep a fair part of its time.
+    const packaging = transferPackagingSeconds(pass, trainIndices.length, testIndices.length);
+    const excess = Math.max(0, packaging - options.budgetSeconds * (1 - searchShare) * 0.8);
+    if (searchSeconds - excess < options.budgetSeconds * searchShare * MIN_SEARCH_SHARE_WITH_TRANSFER) {
+      summary = { ...summary, offered: false, reason: `the embedding pass (${summary.seconds.toFixed(1)} s) and packaging a transfer winner (about ${Math.round(packaging)} s: int8 calibration of the backbone) would leave the search too little of the budget` };
+      pass = undefined;
+    } else searchSeconds -= excess;
+  }
+  emit({ type: 'phase', phase: 'searching', detail: pass ? `transfer family offered: ${summary.samples} images embedded in ${summary.seconds.toFixed(1)} s (${summary.cacheHits} from the cache)` : `transfer family not offered: ${summary.reason}` });
+  return { pass, summary, searchSeconds };
+}
+
 /** Why the transfer family cannot be offered for this run at all, before anything is embedded. */
 export function transferRefusal(dataset: LoadedDataset, options: { objective?: string; limits?: object; testData?: LoadedDataset }, transfer: TransferOptions): string | undefined {
   if (dataset.kind !== 'image') return `${dataset.kind} data (transfer learning is for images)`;
