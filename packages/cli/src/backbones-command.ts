@@ -11,7 +11,7 @@ export const BACKBONES_USAGE = `Usage:
 `;
 
 /** The server's data directory, resolved as `offgrid serve` resolves it: --data, then OFFGRID_DATA, then the default. */
-const dataDirOf = (flag: string | undefined): string => resolve(flag ?? process.env.OFFGRID_DATA ?? DEFAULT_CONFIG.data);
+export const dataDirOf = (flag: string | undefined): string => resolve(flag ?? process.env.OFFGRID_DATA ?? DEFAULT_CONFIG.data);
 
 /** "127.5" or "123.7,116.3,103.5" → numbers; names the flag when it is not 1 or 3 numbers. */
 function numbers(flag: string, value: string): number[] {

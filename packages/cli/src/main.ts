@@ -20,12 +20,13 @@ Usage:
   offgrid keys create --scope worker|admin --name <n> | list | revoke <id>  --server <url> --key <adminKey> [--ca ca.crt]
       API keys of a server: a worker key per worker machine, revoked on its own when the machine is lost.
   offgrid train <folder | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2]
-               [--task classify|anomaly] [--false-alarm-rate 0.01]
+               [--task classify|anomaly] [--false-alarm-rate 0.01] [--backbone <name>|none] [--data ./offgrid-data]
       Search model families within the budget, retrain the winner, export model.tflite (int8),
       model_float32.tflite, report.json and report.html. A folder holds one sub-folder per label of images,
       .wav clips, motion recordings (.json/.csv) or .txt texts; a CSV has numeric feature columns (or a "text"
       column) and a "label" column. --task anomaly learns "normal" (a label folder/value, alone if need be)
-      and flags the rest. Run again to resume.
+      and flags the rest. Run again to resume. Images: a head over a pretrained backbone (--backbone, default
+      mobilenet-v2-nsfwjs; imported ones from --data; none: off) competes when embedding the pictures fits the budget.
   offgrid predict <model.tflite> <files...> [--json]
       Label and confidence per file (images, .wav, .txt; motion recordings over their windows; CSV per row),
       or ALARM/ok with the anomaly score. Reads report.json next to the model.

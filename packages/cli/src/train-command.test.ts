@@ -76,9 +76,10 @@ test('offgrid train --accelerator webgpu trains on the GPU adapter (lavapipe in 
   const data = join(root, 'colours-gpu');
   await colourFolder(data, 12);
   const reports: Record<string, { accelerator: { backend: string; reason: string }; metrics: { test: { int8: { accuracy: number } } } }> = {};
+  // --backbone none (here and below): these tests are about the accelerator; a transfer pass would take part of the budget.
   for (const accelerator of ['webgpu', 'wasm']) {
     const out = join(root, `out-${accelerator}`);
-    const { stderr } = await run(process.execPath, [BIN, 'train', data, '--out', out, '--budget', '60s', '--seed', '3', '--size', '12', '--accelerator', accelerator], { timeout: 280_000 });
+    const { stderr } = await run(process.execPath, [BIN, 'train', data, '--out', out, '--budget', '60s', '--seed', '3', '--size', '12', '--backbone', 'none', '--accelerator', accelerator], { timeout: 280_000 });
     assert.match(stderr, new RegExp(`^Training on ${accelerator}`, 'm'));
     reports[accelerator] = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
   }
@@ -95,7 +96,7 @@ test('offgrid train --accelerator webgpu with the GPU lost in a trial: the searc
   const out = join(root, 'out-lost');
   // A genuine device loss in Dawn: each WebGPU trial's worker destroys its device after 3 steps. 60 s, as above: the
   // self-test on lavapipe alone takes 30–40 s of the budget on a loaded machine.
-  const { stderr } = await run(process.execPath, [BIN, 'train', data, '--out', out, '--budget', '60s', '--seed', '3', '--size', '12', '--accelerator', 'webgpu'], {
+  const { stderr } = await run(process.execPath, [BIN, 'train', data, '--out', out, '--budget', '60s', '--seed', '3', '--size', '12', '--backbone', 'none', '--accelerator', 'webgpu'], {
     timeout: 280_000, env: { ...process.env, OFFGRID_TEST_LOSE_GPU_AFTER_STEPS: '3' },
   });
   assert.match(stderr, /^Training on webgpu/m);
@@ -117,6 +118,7 @@ test('bad input gets a message, not a stack trace', async () => {
   await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--objective', 'speed']), /--objective must be "float32" or "int8", got "speed"/);
   await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--max-size', 'small']), /--max-size "small" is not a size; write e.g. 64kb/);
   await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--max-macs', '0']), /--max-macs "0" is not a count/);
+  await assert.rejects(run(process.execPath, [BIN, 'train', root, '--out', join(root, 'x'), '--backbone', '../elsewhere']), /--backbone must name a backbone \(`offgrid backbones list`\) or be "none", got "..\/elsewhere"/);
   const few = join(root, 'few');
   await colourFolder(few, 2);
   await assert.rejects(run(process.execPath, [BIN, 'train', few, '--out', join(root, 'x'), '--group-by', '^red/']), /--group-by: 4 of 6 samples do not match \/\^red\/\/ \(e\.g\. blue\/0\.jpg/);

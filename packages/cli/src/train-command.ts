@@ -1,14 +1,15 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import { ACCELERATOR_REQUESTS, chooseAccelerator, type AcceleratorRequest } from '@offgrid/engine';
 import { groupByPattern, loadDataset } from '@offgrid/engine/data';
-import { renderReportHtml, SearchProgressTracker, trainPipeline, type PipelineEvent } from '@offgrid/pipeline';
+import { DEFAULT_BACKBONE, renderReportHtml, SearchProgressTracker, trainPipeline, type PipelineEvent } from '@offgrid/pipeline';
+import { dataDirOf } from './backbones-command.ts';
 import { formatSeconds, LiveBlock, parseDuration, progressBar } from './terminal/progress-bar.ts';
 
-const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01] [--objective float32|int8] [--max-size 64kb] [--max-macs 5M] [--accelerator auto|webgpu|wasm] [--group-by <regex>]`;
+const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01] [--objective float32|int8] [--max-size 64kb] [--max-macs 5M] [--accelerator auto|webgpu|wasm] [--group-by <regex>] [--backbone <name>|none] [--data <dir>]`;
 
 export async function trainCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -27,6 +28,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       'max-macs': { type: 'string' },
       accelerator: { type: 'string', default: 'auto' },
       'group-by': { type: 'string' },
+      backbone: { type: 'string' },
+      data: { type: 'string' },
     },
   });
   const [input] = positionals;
@@ -56,6 +59,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (task === 'anomaly' && (objective !== 'float32' || Object.keys(limits).length > 0)) throw new Error('--objective, --max-size and --max-macs are for --task classify.');
   const requested = values.accelerator as AcceleratorRequest;
   if (!ACCELERATOR_REQUESTS.includes(requested)) throw new Error(`--accelerator must be one of ${ACCELERATOR_REQUESTS.join(', ')}, got "${values.accelerator}".`);
+  const backbone = values.backbone ?? DEFAULT_BACKBONE;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(backbone)) throw new Error(`--backbone must name a backbone (\`offgrid backbones list\`) or be "none", got "${backbone}".`);
   const out = resolve(values.out);
   await mkdir(out, { recursive: true });
   // The self-test (a few seconds, in its own thread) runs while the data loads. Anomaly detectors train on wasm.
@@ -93,6 +98,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
     name: basename(resolve(input)).replace(/\.csv$/i, ''), source: resolve(input), signal: abort.signal, task,
     ...(falseAlarmRate === undefined ? {} : { falseAlarmRate }),
     objective, ...(Object.keys(limits).length > 0 ? { limits } : {}), accelerator,
+    // Image folders: the transfer family competes when embedding the files fits the budget; embeddings are kept
+    // with the platform's caches, so a second run over the same pictures starts searching at once.
+    ...(dataset.kind === 'image' && backbone !== 'none' ? {
+      transfer: {
+        backbone, dataDir: dataDirOf(values.data), cacheDir: join(cacheRoot(), 'embeddings'),
+        readImage: (index: number) => readFile(dataset.sources[index]),
+      },
+    } : {}),
     onEvent: (event) => view.handle(event),
   }).finally(() => view.stop());
 
@@ -111,7 +124,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
         : 'No samples of other labels: add some (e.g. a "fault" folder) to measure detection.',
     ]
     : [
-      `Winner: trial ${report.winner.trialNumber} (${report.winner.family}), ${report.winner.epochs} epochs${report.winner.retrained ? ', retrained on train+validation' : ''}.`,
+      ...(report.transfer ? [report.transfer.offered
+        ? `Transfer family (${report.transfer.backbone}) competed: ${report.transfer.samples} images embedded in ${report.transfer.seconds.toFixed(1)} s, ${report.transfer.cacheHits} from the cache.`
+        : `Transfer family (${report.transfer.backbone}) not offered: ${report.transfer.reason}.`] : []),
+      `Winner: trial ${report.winner.trialNumber} (${report.winner.family}${report.winner.family === 'transfer-head' ? ` after ${report.transfer?.backbone}, input ${report.input.shape.join('×')}` : ''}), ${report.winner.epochs} epochs${report.winner.retrained ? ', retrained on train+validation' : ''}.`,
       `Test accuracy: int8 ${percent(test.int8.accuracy)}, float32 ${percent(test.float32.accuracy)} (${report.split.test} held-out samples; int8 agrees with float32 on ${(report.metrics.int8AgreementWithFloat32 * 100).toFixed(1)}%).`,
     ];
   live.log([
@@ -123,9 +139,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Decoded pictures kept between runs (the newest three folders), where the platform keeps caches. */
+/** Where the platform keeps caches. */
+function cacheRoot(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'offgrid');
+}
+
+/** Decoded pictures kept between runs (the newest three folders). */
 function decodedCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'offgrid', 'decoded');
+  return join(cacheRoot(), 'decoded');
 }
 
 /** Progress bar for the budget, the trials running now, and the top of the leaderboard (from the pipeline's tracker). */

@@ -51,7 +51,12 @@ export { backbonesDir, importBackbone, listBackbones } from './transfer/registry
 export { composeClassifier, embedSamples, isTfliteBackbone } from './transfer/embed.ts';
 export type { AnyBackbone } from './transfer/embed.ts';
 export { trainTransferHead, transferHeadFamily, transferTrainerOptions } from './transfer/head.ts';
-export { composeTfliteClassifier } from './transfer/tflite-graph.ts';
+export { composeTfliteClassifier, composeTransferTflite } from './transfer/tflite-graph.ts';
+export { backboneInfo, EMBED_STARTUP_SECONDS, embedImageFiles, imageFileKey } from './transfer/image-embed.ts';
+export type { EmbedImageFilesOptions, EmbedImageFilesResult } from './transfer/image-embed.ts';
+export { backboneImageSpec } from './transfer/image-embed-protocol.ts';
+export { directoryEmbeddingCache } from './transfer/embed.ts';
+export type { EmbeddingCache } from './transfer/embed.ts';
 
 // Anomaly detection
 export { scoreWithTflite, trainAnomalyDetector } from './anomaly/train.ts';

@@ -9,3 +9,4 @@ export { anomalyMetricsSchema, dtypeSchema, evaluationSchema, modalitySchema, pr
 export { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 export { readCheckpoint, writeCheckpoint } from './checkpoint-files.ts';
 export { SearchProgressTracker, acceleratorFallbackSchema, leaderboardRowSchema, searchProgressSchema, type LeaderboardRow, type SearchProgress } from './search-progress.ts';
+export { DEFAULT_BACKBONE, type TransferOptions, type TransferSummary } from './transfer.ts';

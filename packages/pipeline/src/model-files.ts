@@ -45,7 +45,7 @@ export function fileInputs(x: Float32Array, dataset: Pick<LoadedDataset, 'kind' 
   return x.map((value, i) => value * std[i % mean.length] + mean[i % mean.length]);
 }
 
-function metadataFor(dataset: LoadedDataset, name: string, features: MotionFeatures, inputShape: number[]): { metadata: ModelMetadata; files: Record<string, Uint8Array> } {
+export function metadataFor(dataset: LoadedDataset, name: string, features: MotionFeatures, inputShape: number[]): { metadata: ModelMetadata; files: Record<string, Uint8Array> } {
   const common = { name, description: `Offgrid ${dataset.kind} classifier (${dataset.labels.length} labels)`, version: '1', author: 'Offgrid', license: 'Proprietary: trained on your own data' };
   const labels = dataset.labels;
   if (dataset.kind === 'image') {

@@ -143,6 +143,14 @@ export const trainReportSchema = {
       },
     },
     budgetSeconds: { type: 'number' }, elapsedSeconds: { type: 'number' },
+    transfer: {
+      type: 'object', required: ['backbone', 'offered', 'samples', 'cacheHits', 'seconds'],
+      description: 'Image searches: whether the transfer family (a head over a frozen pretrained backbone) competed, why not, and what embedding the photos cost (charged to the search); a transfer-head winner ships as backbone + head with the backbone\'s input.',
+      properties: {
+        backbone: { type: 'string' }, offered: { type: 'boolean' }, reason: { type: 'string' }, samples: { type: 'integer' }, cacheHits: { type: 'integer' },
+        seconds: { type: 'number' }, estimatedSeconds: { type: 'number' }, packagingSeconds: { type: 'number' },
+      },
+    },
     winner: {
       type: 'object', required: ['trialNumber', 'family', 'config', 'epochs', 'retrained'],
       description: 'retrained: on train+validation after the search; otherwise the trial\'s own model ships (budget too short).',

@@ -16,6 +16,8 @@ export type InputPreprocessing = WireType<typeof preprocessingSchema>;
 export type AnomalyMetrics = NonNullable<TrainReport['metrics']['anomaly']>;
 export type EvaluationSummary = TrainReport['metrics']['test']['float32'];
 export type TrialSummary = TrainReport['trials'][number];
+/** Image searches: whether the transfer family competed, why not, and what its embedding pass cost. */
+export type TransferSummary = NonNullable<TrainReport['transfer']>;
 /**
  * What the splits kept together: `none` (every sample on its own: samples of one person, session or recording may sit
  * on both sides, so validation and test accuracy can flatter), one `recording`'s windows, the groups a `pattern`

@@ -1,5 +1,5 @@
 import { categoricalParam, conditionalParam, defineSpace, floatParam, intParam } from '@offgrid/automl';
-import { defaultConfig, MODEL_FAMILIES, TRAINING_SPACE, type HyperParameter, type SampleKind } from '@offgrid/engine';
+import { defaultConfig, getFamily, MODEL_FAMILIES, TRAINING_SPACE, type HyperParameter, type SampleKind } from '@offgrid/engine';
 import type { Modality } from '@offgrid/features';
 
 /**
@@ -38,15 +38,27 @@ function paramsOf(space: readonly HyperParameter[], skip: (p: HyperParameter) =>
 
 export const TRAINING_KEYS = new Set(TRAINING_SPACE.map((p) => p.name));
 
+/**
+ * What a search may add to a kind's families: `transfer` = the image search's embedding pass fitted the budget, so
+ * `transfer-head` trials (on the embeddings, not the pictures) compete too.
+ */
+export interface SearchFamilies { transfer?: boolean }
+
+const TRANSFER_FAMILY = 'transfer-head';
+
+function familiesFor(kind: Modality, { transfer = false }: SearchFamilies = {}): string[] {
+  return [...FAMILIES_FOR[kind], ...(transfer && kind === 'image' ? [TRANSFER_FAMILY] : [])];
+}
+
 /** The engine's family spaces and trainer space as one conditional automl space: `family` picks the branch. */
-export function searchSpaceFor(kind: Modality) {
-  const families = FAMILIES_FOR[kind];
-  for (const name of families) {
+export function searchSpaceFor(kind: Modality, extra: SearchFamilies = {}) {
+  const families = familiesFor(kind, extra);
+  for (const name of FAMILIES_FOR[kind]) {
     if (!SAMPLE_KINDS[kind].includes(MODEL_FAMILIES[name].sampleKind)) throw new Error(`family ${name} does not take ${kind} data`);
   }
   return defineSpace({
     ...paramsOf(TRAINING_SPACE, (p) => p.name === 'augment' && kind !== 'image'),
-    family: conditionalParam(Object.fromEntries(families.map((name) => [name, paramsOf(MODEL_FAMILIES[name].space)]))),
+    family: conditionalParam(Object.fromEntries(families.map((name) => [name, paramsOf(getFamily(name).space)]))),
   });
 }
 
@@ -54,11 +66,16 @@ export function searchSpaceFor(kind: Modality) {
 export function splitConfig(config: Record<string, unknown>): { family: string; familyConfig: Record<string, number | string | boolean>; training: Record<string, number | string | boolean> } {
   const familyConfig: Record<string, number | string | boolean> = {};
   const training: Record<string, number | string | boolean> = {};
+  const family = String(config.family);
   for (const [key, value] of Object.entries(config)) {
     if (key === 'family') continue;
-    (TRAINING_KEYS.has(key) ? training : familyConfig)[key] = value as number | string | boolean;
+    // transfer-head's label smoothing is a trainer option that lives in its space (engine FAMILY_TRAINER_KEYS).
+    const trainer = TRAINING_KEYS.has(key) || (family === TRANSFER_FAMILY && key === 'labelSmoothing');
+    (trainer ? training : familyConfig)[key] = value as number | string | boolean;
   }
-  return { family: String(config.family), familyConfig, training };
+  // A head trains on embedding vectors: image augmentation has nothing to flip (the space still samples it for images).
+  if (family === TRANSFER_FAMILY && 'augment' in training) training.augment = 'none';
+  return { family, familyConfig, training };
 }
 
 /**
@@ -88,13 +105,26 @@ const FIRST_STARTS: Partial<Record<Modality, Record<string, number | string | bo
   ],
 };
 
+/**
+ * Starts of the transfer head, first when it is offered: a head trial costs a second or two (vectors, not pictures),
+ * so two of them are cheap. Model Maker's head (linear, label smoothing 0.1) at a 10x learning rate — a linear head
+ * over a few hundred embeddings is a convex problem that lr 1e-3 leaves far from converged in a few epochs — and a
+ * hidden layer of 128 like Teachable Machine's Dense(100).
+ */
+const TRANSFER_STARTS: Record<string, number | string | boolean>[] = [
+  { family: TRANSFER_FAMILY, learningRate: 0.01 },
+  { family: TRANSFER_FAMILY, headUnits: 128 },
+];
+
 /** FIRST_STARTS, each family at its defaults (the engine's known-good settings), then EXTRA_STARTS: the first trials of every search. */
-export function defaultConfigsFor(kind: Modality): Record<string, number | string | boolean>[] {
+export function defaultConfigsFor(kind: Modality, extra: SearchFamilies = {}): Record<string, number | string | boolean>[] {
   const training = defaultConfig(TRAINING_SPACE);
   if (kind !== 'image') delete training.augment;
-  const atDefaults = (family: string) => ({ ...training, family, ...defaultConfig(MODEL_FAMILIES[family as keyof typeof MODEL_FAMILIES].space) });
+  const atDefaults = (family: string) => ({ ...training, family, ...defaultConfig(getFamily(family).space) });
   const withDefaults = (start: Record<string, number | string | boolean>) => ({ ...atDefaults(String(start.family)), ...start });
+  const transfer = extra.transfer && kind === 'image' ? TRANSFER_STARTS : [];
   return [
+    ...transfer.map(withDefaults),
     ...(FIRST_STARTS[kind] ?? []).map(withDefaults),
     ...FAMILIES_FOR[kind].map(atDefaults),
     ...(EXTRA_STARTS[kind] ?? []).map(withDefaults),

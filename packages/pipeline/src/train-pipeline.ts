@@ -13,6 +13,7 @@ import { inputPreprocessing, modelView, type ModelView } from './model-input.ts'
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 import { limitConstraints, measureTrialModel, type ModelLimits, type SearchObjective } from './trial-measures.ts';
 import { groupingOf, type EvaluationSummary, type TrainReport, type TrialSummary } from './report.ts';
+import { backboneInputs, packageTransferModel, planTransfer, TRANSFER_FAMILY, transferDataset, transferPackagingSeconds, TRANSFER_CALIBRATION_SAMPLES as TRANSFER_CALIBRATION, type TransferOptions } from './transfer.ts';
 
 export interface TrainPipelineOptions {
   budgetSeconds: number;
@@ -49,6 +50,11 @@ export interface TrainPipelineOptions {
    * machines; the search still decides here.
    */
   executor?: TrialExecutor;
+  /**
+   * Image data: offer the transfer family (a head over a frozen backbone's embeddings) when embedding the training
+   * images fits the search's budget. Needs the image files themselves: the backbone takes its own input size.
+   */
+  transfer?: TransferOptions;
   onEvent?: (event: PipelineEvent) => void;
   signal?: AbortSignal;
 }
@@ -139,11 +145,19 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions, f
   const searchIndices = large ? subsample(dataset, trainIndices, sampleLimit / trainIndices.length, random) : trainIndices;
   // Each family's view of the samples (motion: raw windows or spectral features), computed once.
   const views = new Map<string, ModelView>();
-  const viewFor = (family: string) => views.get(family) ?? views.set(family, modelView(dataset, family)).get(family)!;
+  const viewFor = (family: string) => (family === TRANSFER_FAMILY && transferPass ? transferPass.view : views.get(family) ?? views.set(family, modelView(dataset, family)).get(family)!);
   const textSpec = dataset.preprocessing?.text;
   // Word ids, then the hashed n-gram ids (features' textIdCount): the embedding's rows.
   const vocabularySize = textSpec ? textIdCount(textSpec.vocabulary.length, textSpec.charNgrams) : undefined;
   const folds = foldsFor(kind, searchIndices.length);
+  const searchShare = large ? SEARCH_SHARE.large : SEARCH_SHARE.small;
+  // The embedding pass runs before the search, on both cores, and its time (and a transfer winner's packaging
+  // reserve) comes out of the search's share.
+  const { pass: transferPass, summary: transferSummaryOfPass, searchSeconds } = options.transfer
+    ? await planTransfer(dataset, options.transfer, options, { trainIndices, testIndices, searchShare, emit })
+    : { pass: undefined, summary: undefined, searchSeconds: options.budgetSeconds * searchShare };
+  let transferSummary = transferSummaryOfPass;
+  const families = { transfer: transferPass !== undefined };
   /** Epochs each trial has reported: a cross-validated trial has no checkpoint and trains its folds again from epoch 1 at every rung. */
   const reportedEpochs = new Map<number, number>();
 
@@ -163,13 +177,13 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions, f
     emit({ type: 'phase', phase: 'searching', detail: `${dataset.kind} data, ${searchIndices.length} samples, ${options.concurrency} trial(s) at a time` });
     search = await runSearch({
       studyName,
-      space: searchSpaceFor(kind),
-      sampler: warmStartSampler(defaultConfigsFor(kind), tpeSampler({ seed: options.seed, startupTrials: 6 })),
+      space: searchSpaceFor(kind, families),
+      sampler: warmStartSampler(defaultConfigsFor(kind, families), tpeSampler({ seed: options.seed, startupTrials: 6 })),
       scheduler: asha(folds ? CROSS_VALIDATED_RUNGS : EPOCH_RUNGS),
       metric: 'valAccuracy',
       direction: 'maximize',
       constraints: limitConstraints(options.limits),
-      budgetSeconds: options.budgetSeconds * (large ? SEARCH_SHARE.large : SEARCH_SHARE.small),
+      budgetSeconds: Math.max(1, searchSeconds),
       concurrency: options.concurrency,
       storage,
       signal: options.signal,
@@ -237,6 +251,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions, f
     throw new Error(`No trial finished within the budget of ${options.budgetSeconds} s. Give it a larger budget.`);
   }
   const winner = splitConfig(best.config);
+  // A transfer head won: it ships after its backbone, whose packaging (calibration and test on images) takes its time.
+  const transferWinner = winner.family === TRANSFER_FAMILY ? transferPass : undefined;
+  if (winner.family === TRANSFER_FAMILY && !transferWinner) throw new Error('A transfer-head trial of an earlier run won, but this run has no embeddings: run it with the same transfer options, or in a fresh work folder.');
   const winnerTrial = search.trials.find((t) => t.number === best.trialNumber)!;
   let epochs = Math.max(1, best.resource);
 
@@ -250,7 +267,8 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions, f
   const trialEpochSeconds = best.metrics.epochSeconds !== undefined ? Number(best.metrics.epochSeconds) : Number(best.metrics.seconds ?? Infinity) / epochs;
   const secondsPerEpoch = trialEpochSeconds * (trainIndices.length / (searchIndices.length * trialTrainShare));
   // Kept for quantizing and the test report: 5 s for large sets, down to ~1 s for a small table (measured: 0.1 s for 150 rows).
-  const secondsLeft = (deadline - Date.now()) / 1000 - Math.min(5, 1 + (trainIndices.length + testIndices.length) / 1000);
+  const secondsLeft = (deadline - Date.now()) / 1000 - Math.min(5, 1 + (trainIndices.length + testIndices.length) / 1000)
+    - (transferWinner ? transferPackagingSeconds(transferWinner, trainIndices.length, testIndices.length) : 0);
   let retrained = false;
   // A cross-validated winner that the deadline stopped before the last rung has not shown where its validation curve
   // turns: its epoch count is where the search ran out of time, not an optimum (on a loaded machine: 1 epoch). It
@@ -283,15 +301,32 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions, f
   }
 
   options.signal?.throwIfAborted();
-  emit({ type: 'phase', phase: 'quantizing', detail: `int8, calibrated on ${Math.min(CALIBRATION_SAMPLES, trainIndices.length)} training samples` });
-  const files = await finisher.package(float32, dataset, calibrationSamples(winnerView.x, dataset.targets.length, trainIndices, random), options.name, winnerView.features);
-  emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out samples through LiteRT.js` });
-  const testView = options.testData ? modelView(testData, winner.family) : winnerView;
-  const testInputs = fileInputs(testView.x, dataset);
-  const test = await finisher.evaluate(files, { x: testInputs, targets: testData.targets, labels: dataset.labels }, testIndices);
+  let files: ModelFiles;
+  // The test samples as the shipped model takes them: its view of the data (table rows raw: the file standardizes
+  // inside), or a transfer winner's backbone input.
+  let testSamples: { x: Float32Array; targets: ArrayLike<number>; indices: number[] };
   const inputType = kind === 'text' ? 'int32' : 'float32';
-  files.probes = encodeProbes(testInputs, testData.targets.length, testIndices, winnerView.shape, inputType);
-  files.holdout = encodeHoldout(testInputs, testData.targets, testIndices, winnerView.shape, inputType);
+  const shipped = transferWinner ? transferDataset(dataset, transferWinner) : dataset;
+  const inputShape = transferWinner ? shipped.shape : winnerView.shape;
+  if (transferWinner) {
+    emit({ type: 'phase', phase: 'quantizing', detail: `${transferWinner.info.name} + the head as one model; int8 calibrated through LiteRT.js on ${Math.min(TRANSFER_CALIBRATION, trainIndices.length)} training images` });
+    const packaging = Date.now();
+    files = await packageTransferModel(float32, transferWinner, dataset, trainIndices, options.transfer!, options.name, options.seed);
+    transferSummary = { ...transferSummary!, packagingSeconds: (Date.now() - packaging) / 1000 };
+    emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out images through LiteRT.js` });
+    const read = options.testData ? options.transfer!.readTestImage! : options.transfer!.readImage;
+    const x = await backboneInputs(read, testIndices, transferWinner.spec);
+    testSamples = { x, targets: testIndices.map((i) => testData.targets[i]), indices: testIndices.map((_, i) => i) };
+  } else {
+    emit({ type: 'phase', phase: 'quantizing', detail: `int8, calibrated on ${Math.min(CALIBRATION_SAMPLES, trainIndices.length)} training samples` });
+    files = await finisher.package(float32, dataset, calibrationSamples(winnerView.x, dataset.targets.length, trainIndices, random), options.name, winnerView.features);
+    emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out samples through LiteRT.js` });
+    const testView = options.testData ? modelView(testData, winner.family) : winnerView;
+    testSamples = { x: fileInputs(testView.x, dataset), targets: testData.targets, indices: testIndices };
+  }
+  const test = await finisher.evaluate(files, { x: testSamples.x, targets: Int32Array.from(testSamples.targets), labels: dataset.labels }, testSamples.indices);
+  files.probes = encodeProbes(testSamples.x, testSamples.targets.length, testSamples.indices, inputShape, inputType);
+  files.holdout = encodeHoldout(testSamples.x, testSamples.targets, testSamples.indices, inputShape, inputType);
   // The shipped table model standardizes inside: a caller applies nothing (see packageModel).
   const tableScaling = dataset.featureNames && identityScaling(dataset.featureNames.length);
 
@@ -299,9 +334,9 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions, f
     createdAt: new Date().toISOString(),
     task: 'classify',
     input: {
-      source: options.source, kind, shape: winnerView.shape, dtype: kind === 'text' ? 'int32' : 'float32',
-      preprocessing: inputPreprocessing(dataset, winnerView.features, tableScaling),
-      ...(dataset.imageNormalization ? { normalization: dataset.imageNormalization } : {}),
+      source: options.source, kind, shape: inputShape, dtype: kind === 'text' ? 'int32' : 'float32',
+      preprocessing: inputPreprocessing(shipped, winnerView.features, tableScaling),
+      ...(shipped.imageNormalization ? { normalization: shipped.imageNormalization } : {}),
       ...(dataset.featureNames ? { featureNames: dataset.featureNames, featureScaling: tableScaling } : {}),
     },
     labels: dataset.labels,
@@ -316,6 +351,7 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions, f
     elapsedSeconds: (Date.now() - started) / 1000,
     winner: { trialNumber: best.trialNumber, family: winner.family, config: { ...best.config }, epochs, retrained, macs: countMacs(parseModel(files.float32)) },
     search: { objective, ...(options.limits ? { limits: options.limits } : {}) },
+    ...(transferSummary ? { transfer: transferSummary } : {}),
     accelerator: { backend: accelerator, reason: options.accelerator?.reason ?? 'wasm (the default)', ...(executor.fallback ? { fallback: executor.fallback } : {}) },
     metrics: {
       validation: { accuracy: best.value },

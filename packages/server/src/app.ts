@@ -203,7 +203,7 @@ async function openContext(options: BuildOptions, logger: { app?: FastifyInstanc
     keys,
     jobs: new JobRunner({
       jobs: jobStore, samples, models, blobs, projects,
-      workRoot: join(options.dataDir, 'jobs'), pipeline: options.pipeline, accelerator,
+      workRoot: join(options.dataDir, 'jobs'), pipeline: options.pipeline, accelerator, dataDir: options.dataDir,
       // A coordinator keeps trials in flight for every machine; alone, one per core of this one.
       ...(coordinator ? { executor: coordinator.executor, concurrency: options.queueTrials ?? 4 } : { concurrency: options.trainingConcurrency ?? 1 }),
     }),

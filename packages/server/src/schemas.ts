@@ -66,7 +66,7 @@ export const jobSchema = {
     status: { type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
     request: {
       type: 'object', required: ['budgetSeconds', 'seed'],
-      properties: { budgetSeconds: { type: 'number' }, seed: { type: 'integer' }, objective: { type: 'string', enum: ['float32', 'int8'] }, maxInt8Kb: { type: 'number' }, maxMacs: { type: 'number' } },
+      properties: { budgetSeconds: { type: 'number' }, seed: { type: 'integer' }, objective: { type: 'string', enum: ['float32', 'int8'] }, maxInt8Kb: { type: 'number' }, maxMacs: { type: 'number' }, backbone: { type: 'string' } },
     },
     progress: searchProgressSchema,
     createdAt: { type: 'string' }, updatedAt: { type: 'string' }, modelId: { type: 'string' }, error: { type: 'string' },

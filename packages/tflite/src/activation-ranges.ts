@@ -51,7 +51,8 @@ export class ActivationStats {
   private readonly stats = new Map<number, TensorStats>();
   constructor(private readonly model: TfliteModel) {}
 
-  add(index: number, values: ArrayLike<number>): void {
+  /** `times`: how many samples these values stand for (a repeated sample adds the same statistics that often). */
+  add(index: number, values: ArrayLike<number>, times = 1): void {
     const channels = this.model.tensors[index].shape.at(-1) ?? 1;
     let s = this.stats.get(index);
     if (!s) {
@@ -64,15 +65,15 @@ export class ActivationStats {
       const v = values[k];
       if (v < min) min = v;
       if (v > max) max = v;
-      sums[c] += v;
+      sums[c] += v * times;
       if (++c === channels) c = 0;
     }
     s.min = min;
     s.max = max;
-    s.count += values.length / channels;
+    s.count += (values.length / channels) * times;
     const maxAbs = Math.max(-min, max);
     if (!(maxAbs > 0)) {
-      s.zeros += values.length;
+      s.zeros += values.length * times;
       return;
     }
     if (s.width === 0) s.width = maxAbs / (BINS - 1);
@@ -81,9 +82,9 @@ export class ActivationStats {
     const inverse = 1 / s.width;
     for (let k = 0; k < values.length; k++) {
       const v = values[k];
-      if (v > 0) positive[Math.min(BINS - 1, Math.floor(v * inverse))]++;
-      else if (v < 0) negative[Math.min(BINS - 1, Math.floor(-v * inverse))]++;
-      else s.zeros++;
+      if (v > 0) positive[Math.min(BINS - 1, Math.floor(v * inverse))] += times;
+      else if (v < 0) negative[Math.min(BINS - 1, Math.floor(-v * inverse))] += times;
+      else s.zeros += times;
     }
   }
 

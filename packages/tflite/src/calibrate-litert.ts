@@ -25,9 +25,15 @@ export async function activationStatsLiteRt(model: TfliteModel, samples: Quantiz
   }
   const activations = [...new Set(model.operators.flatMap((op) => op.outputs))].filter((i) => !model.tensors[i].data && model.tensors[i].dtype === 'float32');
   const stats = new ActivationStats(model);
-  await runWithOutputs(model, activations, samples, (outputs, inputs) => {
-    model.inputs.forEach((index, i) => model.tensors[index].dtype === 'float32' && stats.add(index, inputs[i]));
-    outputs.forEach((values, k) => stats.add(activations[k], values as Float32Array));
+  // A sample passed several times (a small dataset repeats its inputs to reach the minimum) runs and is scanned once,
+  // counted as often as it was passed: the same statistics (histogram bins double in place, so order does not matter).
+  const times = new Map<(typeof samples)[number], number>();
+  for (const sample of samples) times.set(sample, (times.get(sample) ?? 0) + 1);
+  const distinct = [...times.keys()];
+  await runWithOutputs(model, activations, distinct, (outputs, inputs, n) => {
+    const repeats = times.get(distinct[n])!;
+    model.inputs.forEach((index, i) => model.tensors[index].dtype === 'float32' && stats.add(index, inputs[i], repeats));
+    outputs.forEach((values, k) => stats.add(activations[k], values as Float32Array, repeats));
   });
   return stats;
 }
@@ -36,7 +42,7 @@ export async function activationStatsLiteRt(model: TfliteModel, samples: Quantiz
  * Runs every sample through a probe copy of the float `model` whose outputs are the tensors
  * `outputs` (activations of the graph), handing `read` their values (wasm views, valid during the call).
  */
-async function runWithOutputs(model: TfliteModel, outputs: number[], samples: QuantizeInt8Options['representativeData'], read: (values: ArrayLike<number>[], inputs: ArrayLike<number>[]) => void): Promise<void> {
+async function runWithOutputs(model: TfliteModel, outputs: number[], samples: QuantizeInt8Options['representativeData'], read: (values: ArrayLike<number>[], inputs: ArrayLike<number>[], sample: number) => void): Promise<void> {
   // Unique names: signature outputs are keyed by tensor name.
   const tensors = model.tensors.map((t, i) => ({ ...t, name: `t${i}` }));
   // With activations as outputs the runtime falls back to builtin kernels for some ops, and the
@@ -51,11 +57,11 @@ async function runWithOutputs(model: TfliteModel, outputs: number[], samples: Qu
   const probe: TfliteModel = { ...model, tensors, operators, outputs, metadata: [] };
   const session = await TfliteSession.create(serializeModel(probe));
   try {
-    for (const sample of samples) {
+    for (const [n, sample] of samples.entries()) {
       const inputs = sampleInputs(model, sample);
       await session.runWith(inputs, (values) => {
         if (values.length !== outputs.length) throw new Error(`Calibration probe returned ${values.length} outputs, expected ${outputs.length}`);
-        read(values, inputs);
+        read(values, inputs, n);
       });
     }
   } finally {

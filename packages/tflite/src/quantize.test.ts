@@ -413,3 +413,23 @@ test('a dead (always zero) activation gets a usable scale: the int8 model still 
     session.close();
   }
 });
+
+test('calibrateLiteRt runs a repeated sample once and counts it as often: the ranges of distinct copies, for every method', async () => {
+  const random = createRandom(5).next;
+  const g = new GraphBuilder();
+  const x = g.input('x', [1, 8]);
+  g.output(g.op('FULLY_CONNECTED', [x, g.constant('w', [4, 8], randomValues([4, 8], random)), g.constant('b', [4], new Float32Array(4))], { activation: 'relu' }));
+  const model = g.toModel();
+  // 30 distinct inputs repeated to the minimum, as a small dataset's calibration is (the pipeline's transfer winner).
+  const distinct = Array.from({ length: 30 }, () => randomValues([1, 8], random));
+  const repeated = Array.from({ length: MIN_CALIBRATION_SAMPLES }, (_, i) => distinct[i % distinct.length]);
+  const copies = repeated.map((sample) => sample.slice());
+  for (const method of ['minmax', 'mse', 'percentile'] as const) {
+    const [once, each] = [await calibrateLiteRt(model, repeated, method), await calibrateLiteRt(model, copies, method)];
+    once.forEach((range, i) => {
+      if (!range || !each[i]) return assert.equal(range, each[i]);
+      assert.ok(Math.abs(range.min - each[i]!.min) <= 1e-6 && Math.abs(range.max - each[i]!.max) <= 1e-6, `${method} tensor ${i}: ${JSON.stringify(range)} vs ${JSON.stringify(each[i])}`);
+      range.channelMeans?.forEach((mean, c) => assert.ok(Math.abs(mean - each[i]!.channelMeans![c]) <= 1e-5));
+    });
+  }
+});

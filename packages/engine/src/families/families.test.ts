@@ -9,6 +9,7 @@ import { crossEntropy } from '../train/evaluate.ts';
 import { createRandom } from '../util/random.ts';
 import { MODEL_FAMILIES, getFamily } from './registry.ts';
 import { defaultConfig, resolveConfig, type Config } from './space.ts';
+import { trainingOptionsFromConfig } from './training-space.ts';
 
 await initWasmBackend();
 
@@ -46,7 +47,7 @@ test('registry is frozen and every space is plain, consistent data', () => {
       else assert.ok(p.low <= p.default && p.default <= p.high && (!p.log || p.low > 0), `${family.name}.${p.name}`);
     }
   }
-  assert.throws(() => getFamily('resnet'), /Unknown model family "resnet" \(known: small-cnn, mobilenet, mlp, linear, cnn1d, text\)/);
+  assert.throws(() => getFamily('resnet'), /Unknown model family "resnet" \(known: small-cnn, mobilenet, mlp, linear, cnn1d, text, transfer-head\)/);
 });
 
 test('configs are checked against the space', () => {
@@ -253,4 +254,11 @@ test('mlp: input noise is seeded and only in training, exports as an identity; l
   assert.equal(penalties.length, model.layers.filter((layer) => layer.getClassName() === 'Dense').length, 'one penalty per dense kernel');
   tf.dispose([x, ...penalties]);
   model.dispose();
+});
+
+test('a training config may carry a family\'s trainer option (transfer-head\'s labelSmoothing), range-checked', () => {
+  assert.equal(trainingOptionsFromConfig({ learningRate: 0.01, labelSmoothing: 0.05 }).labelSmoothing, 0.05);
+  assert.equal(trainingOptionsFromConfig({}).labelSmoothing, undefined);
+  assert.throws(() => trainingOptionsFromConfig({ labelSmoothing: 1 }), /labelSmoothing must be a number in \[0, 1\)/);
+  assert.throws(() => trainingOptionsFromConfig({ smoothing: 0.1 }), /unknown hyperparameter "smoothing"/);
 });

@@ -5,6 +5,7 @@ import { mlpFamily } from './mlp.ts';
 import { mobileNetFamily } from './mobilenet.ts';
 import { smallCnnFamily } from './small-cnn.ts';
 import { textFamily } from './text.ts';
+import { transferHeadFamily } from '../transfer/head.ts';
 
 /** Every model family the engine trains, by name. Frozen: adding a family is adding one line here. */
 export const MODEL_FAMILIES = Object.freeze({
@@ -18,8 +19,15 @@ export const MODEL_FAMILIES = Object.freeze({
 
 export type FamilyName = keyof typeof MODEL_FAMILIES;
 
+/**
+ * Families a trial can train: MODEL_FAMILIES, plus `transfer-head`, which trains on frozen-backbone embeddings
+ * (the pipeline's embedding pass gives its data). It stays out of MODEL_FAMILIES because those take a
+ * modality's samples as they are; a trial over embeddings is trained the same way as any vector family.
+ */
+const TRIAL_FAMILIES: Readonly<Record<string, ModelFamily>> = Object.freeze({ ...MODEL_FAMILIES, [transferHeadFamily.name]: transferHeadFamily });
+
 export function getFamily(name: string): ModelFamily {
-  const family = (MODEL_FAMILIES as Record<string, ModelFamily>)[name];
-  if (!family) throw new Error(`Unknown model family "${name}" (known: ${Object.keys(MODEL_FAMILIES).join(', ')}).`);
+  const family = TRIAL_FAMILIES[name];
+  if (!family) throw new Error(`Unknown model family "${name}" (known: ${Object.keys(TRIAL_FAMILIES).join(', ')}).`);
   return family;
 }

@@ -19,10 +19,21 @@ export const AUGMENT_PRESETS: Readonly<Record<string, ImageAugmentation | undefi
   strong: { flip: true, rotationDegrees: 20, zoom: 0.2, translate: 0.1, brightness: 0.2, contrast: 0.2 },
 });
 
+/**
+ * Trainer options a family's own space may carry (transfer-head's `labelSmoothing`): allowed in a training config
+ * beside TRAINING_SPACE's names, so a trial of that family gets them through `TrialRequest.training`.
+ */
+export const FAMILY_TRAINER_KEYS: readonly string[] = Object.freeze(['labelSmoothing']);
+
 /** Trainer options for a sampled (possibly partial) training config. */
-export function trainingOptionsFromConfig(config: Config = {}): Pick<FitOptions, 'learningRate' | 'batchSize' | 'lrSchedule' | 'augment' | 'classWeights'> {
-  const c = resolveConfig(TRAINING_SPACE, config, 'training');
+export function trainingOptionsFromConfig(config: Config = {}): Pick<FitOptions, 'learningRate' | 'batchSize' | 'lrSchedule' | 'augment' | 'classWeights' | 'labelSmoothing'> {
+  const { labelSmoothing, ...rest } = config;
+  if (labelSmoothing !== undefined && !(typeof labelSmoothing === 'number' && labelSmoothing >= 0 && labelSmoothing < 1)) {
+    throw new Error(`training: labelSmoothing must be a number in [0, 1) (got ${JSON.stringify(labelSmoothing)}).`);
+  }
+  const c = resolveConfig(TRAINING_SPACE, rest, 'training');
   return {
+    ...(labelSmoothing !== undefined ? { labelSmoothing } : {}),
     learningRate: c.learningRate as number,
     batchSize: c.batchSize as number,
     lrSchedule: { type: c.lrSchedule } as LrSchedule,

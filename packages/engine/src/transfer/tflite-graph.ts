@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { parseModel, type OperatorDef, type TfliteModel } from '@offgrid/tflite';
 import { lowerToTflite } from '../export/export-tflite.ts';
-import type { TfliteBackbone } from './embed.ts';
+import { isTfliteBackbone, type AnyBackbone, type TfliteBackbone } from './embed.ts';
 
 /**
  * One float32 TFLite image classifier: the backbone's graph, then the head's operators reading its feature
@@ -13,24 +13,35 @@ import type { TfliteBackbone } from './embed.ts';
  * [featureSize] vectors (a transfer head trained on `embedSamples` output).
  */
 export function composeTfliteClassifier(backbone: TfliteBackbone, head: tf.LayersModel): TfliteModel {
-  const trunk = parseModel(backbone.bytes);
-  const lowered = lowerToTflite(head);
+  return appendHead(parseModel(backbone.bytes), lowerToTflite(head), backbone.info.name, head.name);
+}
+
+/**
+ * Any backbone + a head already exported to float32 TFLite (a search trial's or retraining's file, trained on this
+ * backbone's embeddings) as one float32 image classifier; a TF.js trunk is lowered by the exporter first.
+ */
+export function composeTransferTflite(backbone: AnyBackbone, head: TfliteModel): TfliteModel {
+  const trunk = isTfliteBackbone(backbone) ? parseModel(backbone.bytes) : lowerToTflite(backbone.model, `${backbone.info.name} trunk`);
+  return appendHead(trunk, head, backbone.info.name, head.name || 'transfer_head');
+}
+
+function appendHead(trunk: TfliteModel, head: TfliteModel, backboneName: string, headName: string): TfliteModel {
   const feature = trunk.outputs[0];
-  const headInput = lowered.inputs[0];
-  const [featureShape, inputShape] = [trunk.tensors[feature].shape, lowered.tensors[headInput].shape];
+  const headInput = head.inputs[0];
+  const [featureShape, inputShape] = [trunk.tensors[feature].shape, head.tensors[headInput].shape];
   if (featureShape.join() !== inputShape.join()) {
-    throw new Error(`The head takes [${inputShape}] but backbone "${backbone.info.name}" gives [${featureShape}]; train the head on this backbone's embeddings.`);
+    throw new Error(`The head takes [${inputShape}] but backbone "${backboneName}" gives [${featureShape}]; train the head on this backbone's embeddings.`);
   }
   const offset = trunk.tensors.length;
   // The head's input tensor becomes the trunk's feature tensor; the head's other tensors follow the trunk's.
   const map = (i: number): number => (i < 0 ? i : i === headInput ? feature : offset + i - (i > headInput ? 1 : 0));
   return {
-    description: `Offgrid transfer classifier: ${backbone.info.name} + ${head.name}`,
-    name: `${backbone.info.name}_classifier`,
-    tensors: [...trunk.tensors, ...lowered.tensors.filter((_, i) => i !== headInput).map((t) => ({ ...t, name: `head/${t.name}` }))],
-    operators: [...trunk.operators, ...lowered.operators.map((op) => ({ ...op, inputs: op.inputs.map(map), outputs: op.outputs.map(map) }) as OperatorDef)],
+    description: `Offgrid transfer classifier: ${backboneName} + ${headName}`,
+    name: `${backboneName}_classifier`,
+    tensors: [...trunk.tensors, ...head.tensors.filter((_, i) => i !== headInput).map((t) => ({ ...t, name: `head/${t.name}` }))],
+    operators: [...trunk.operators, ...head.operators.map((op) => ({ ...op, inputs: op.inputs.map(map), outputs: op.outputs.map(map) }) as OperatorDef)],
     inputs: [...trunk.inputs],
-    outputs: lowered.outputs.map(map),
+    outputs: head.outputs.map(map),
     metadata: [],
   };
 }

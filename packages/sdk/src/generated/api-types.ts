@@ -231,6 +231,7 @@ export interface Job {
     objective?: 'float32' | 'int8';
     maxInt8Kb?: number;
     maxMacs?: number;
+    backbone?: string;
   };
   progress: JobProgress;
   createdAt: string;
@@ -535,6 +536,21 @@ export interface ModelReport {
   };
   budgetSeconds: number;
   elapsedSeconds: number;
+  /**
+   * Image searches: whether the transfer family (a head over a frozen pretrained backbone) competed, why not, and
+   * what embedding the photos cost (charged to the search); a transfer-head winner ships as backbone + head with
+   * the backbone's input.
+   */
+  transfer?: {
+    backbone: string;
+    offered: boolean;
+    reason?: string;
+    samples: number;
+    cacheHits: number;
+    seconds: number;
+    estimatedSeconds?: number;
+    packagingSeconds?: number;
+  };
   /** retrained: on train+validation after the search; otherwise the trial's own model ships (budget too short). */
   winner: {
     trialNumber: number;
@@ -1105,6 +1121,13 @@ export interface StartTrainingRequest {
   maxInt8Kb?: number;
   /** Most multiply-accumulates per inference (a latency proxy); trials over it never win. at least 1. */
   maxMacs?: number;
+  /**
+   * Image projects: the pretrained backbone whose transfer head (trained on its embeddings of the photos) competes
+   * in the search when embedding them fits the budget: mobilenet-v2-nsfwjs (the default, built in), an imported
+   * one by name, or "none" to search from-scratch families only. Length at most 100. Pattern
+   * `^[A-Za-z0-9][A-Za-z0-9._-]*$`.
+   */
+  backbone?: string;
 }
 
 export interface StoredSampleResult {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { TrialExecutor } from '@offgrid/engine';
 import type { AcceleratorChoice } from '@offgrid/engine/accelerator';
 import type { LoadedDataset } from '@offgrid/engine/data';
-import type { TrainReport, trainPipeline } from '@offgrid/pipeline';
+import type { TrainReport, trainPipeline, TransferOptions } from '@offgrid/pipeline';
 // Entry points without TF.js: the server loads the search itself only when a job runs.
 import { SearchProgressTracker } from '@offgrid/pipeline/progress';
 import { headParts } from '../federated/model-parts.ts';
@@ -13,7 +13,7 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import type { AnomalyMetrics, ArtifactVariant, ModelInput, ModelMetrics, ModelStore } from '../models/model-store.ts';
 import type { Project, ProjectStore } from '../projects/project-store.ts';
 import { buildDataset } from '../datasets/index.ts';
-import type { SampleStore } from '../samples/sample-store.ts';
+import type { Sample, SampleStore } from '../samples/sample-store.ts';
 import { FINAL_STATUSES, type Job, type JobProgress, type JobStore, type TrainRequest } from './job-store.ts';
 
 /** The search a job runs: `@offgrid/pipeline`'s trainPipeline unless a test swaps it. */
@@ -34,6 +34,12 @@ export interface JobRunnerOptions {
   executor?: TrialExecutor;
   /** What trials train on here (chosen once at start-up; default wasm); the report of each job says it. */
   accelerator?: AcceleratorChoice;
+  /**
+   * The server's data directory: imported backbones live in `<dataDir>/backbones`, and image embeddings are kept in
+   * `<dataDir>/embeddings` (by file content), so a retrain embeds only the new photos. Without it, image jobs search
+   * from-scratch families only.
+   */
+  dataDir?: string;
 }
 
 /** Progress is streamed on every event but written to SQLite at most this often. */
@@ -127,7 +133,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
     try {
       report(tracker.snapshot(), true);
       const project = projects.get(job.projectId);
-      const dataset = await this.loadSnapshot(job, project, signal);
+      const { dataset, samples } = await this.loadSnapshot(job, project, signal);
       // Cancelled or shutting down while the images were decoded: do not start the search at all.
       signal.throwIfAborted();
       // Loaded on first use: the server starts fast and never loads TF.js unless it trains.
@@ -137,6 +143,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
         name: project.name, source: `project "${project.name}", dataset snapshot ${job.datasetId}`, signal,
         task: project.task, ...(project.settings.falseAlarmRate === undefined ? {} : { falseAlarmRate: project.settings.falseAlarmRate }),
         ...searchGoals(job.request),
+        ...this.transferOf(job.request, dataset, samples),
         ...(this.options.executor ? { executor: this.options.executor } : {}),
         ...(this.options.accelerator ? { accelerator: this.options.accelerator } : {}),
         onEvent: (event) => report(tracker.handle(event)),
@@ -161,10 +168,23 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
   }
 
   /** The job's immutable dataset snapshot as the pipeline's input, preprocessed exactly as the phone does. */
-  private async loadSnapshot(job: Job, project: Project, signal: AbortSignal): Promise<LoadedDataset> {
+  private async loadSnapshot(job: Job, project: Project, signal: AbortSignal): Promise<{ dataset: LoadedDataset; samples: Sample[] }> {
     const { labels, sampleIds } = this.options.jobs.snapshot(job.datasetId);
     const samples = this.options.samples.listByIds(sampleIds);
-    return buildDataset({ ...project, labels }, samples, (sha256) => this.options.blobs.get(sha256), { signal });
+    return { dataset: await buildDataset({ ...project, labels }, samples, (sha256) => this.options.blobs.get(sha256), { signal }), samples };
+  }
+
+  /** Image jobs: the transfer family's options — the photos as uploaded (a dataset image's source is its sample id). */
+  private transferOf(request: TrainRequest, dataset: LoadedDataset, samples: Sample[]): { transfer?: TransferOptions } {
+    const { dataDir } = this.options;
+    if (dataset.kind !== 'image' || !dataDir || request.backbone === 'none') return {};
+    const blobOf = new Map(samples.map((sample) => [sample.id, sample.sha256]));
+    return {
+      transfer: {
+        ...(request.backbone ? { backbone: request.backbone } : {}), dataDir, cacheDir: join(dataDir, 'embeddings'),
+        readImage: (index) => this.options.blobs.get(blobOf.get(dataset.sources[index])!),
+      },
+    };
   }
 
   /** Stores both .tflite files, the probe samples and the report (JSON + HTML) as blobs, then the model row that references them. */

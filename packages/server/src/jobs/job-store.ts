@@ -25,6 +25,8 @@ export interface TrainRequest {
   /** The phone's limits: the int8 file's size (KiB) and multiply-accumulates per inference. */
   maxInt8Kb?: number;
   maxMacs?: number;
+  /** Image projects: the backbone whose transfer head competes (default the built-in one; `none`: no transfer learning). */
+  backbone?: string;
 }
 
 /** The pipeline's progress snapshot is the job's progress, field for field. */

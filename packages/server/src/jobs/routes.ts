@@ -28,6 +28,7 @@ export async function jobRoutes(untyped: FastifyInstance, context: ServerContext
           objective: { type: 'string', enum: ['float32', 'int8'], description: 'Rank trials by the validation accuracy of their float32 model (default) or of their int8 file (slower: every trial is quantized).' },
           maxInt8Kb: { type: 'number', minimum: 1, maximum: 1024 * 1024, description: 'Largest int8 .tflite file the phone takes, KiB; trials over it never win.' },
           maxMacs: { type: 'number', minimum: 1, description: 'Most multiply-accumulates per inference (a latency proxy); trials over it never win.' },
+          backbone: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', maxLength: 100, description: 'Image projects: the pretrained backbone whose transfer head (trained on its embeddings of the photos) competes in the search when embedding them fits the budget: mobilenet-v2-nsfwjs (the default, built in), an imported one by name, or "none" to search from-scratch families only.' },
         },
       },
       response: { 202: jobSchema },
