@@ -2,7 +2,7 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRandom } from '@offgrid/features';
 import { GraphBuilder } from './graph-builder.ts';
-import { TfliteSession, loadLiteRtNode } from './litert-node.ts';
+import { firstOutputs, loadLiteRtNode } from './litert-node.ts';
 import { quantizeInt8 } from './quantize.ts';
 import { serializeModel } from './writer.ts';
 import { parseModel } from './reader.ts';
@@ -25,16 +25,7 @@ const samples = Array.from({ length: 120 }, () => uniform(8));
 const float32 = classifier();
 const int8 = quantizeInt8(float32, { representativeData: samples });
 
-async function run(model: TfliteModel, inputs: Float32Array[]): Promise<Float32Array[]> {
-  const session = await TfliteSession.create(serializeModel(model));
-  try {
-    const out: Float32Array[] = [];
-    for (const input of inputs) out.push(Float32Array.from((await session.run([input]))[0]));
-    return out;
-  } finally {
-    session.close();
-  }
-}
+const run = (model: TfliteModel, inputs: Float32Array[]) => firstOutputs(serializeModel(model), inputs);
 
 function softmaxHead(head: ClassifierHead, embedding: Float32Array): number[] {
   const logits = Array.from({ length: head.numClasses }, (_, c) => head.bias[c] + embedding.reduce((sum, e, i) => sum + e * head.weights[c * head.inputSize + i], 0));

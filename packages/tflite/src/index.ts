@@ -9,7 +9,7 @@ export type {
 } from './ops.ts';
 export type { MetadataEntry, OperatorDef, Quantization, TensorDef, TfliteModel } from './model.ts';
 export type { Activation, DType, Padding } from './schema.ts';
-export { loadLiteRtNode, liteRtWasmDir, runTflite, TfliteSession } from './litert-node.ts';
+export { firstOutputs, loadLiteRtNode, liteRtWasmDir, runTflite, TfliteSession } from './litert-node.ts';
 export type { ModelInput } from './litert-node.ts';
 export { evaluate, evaluateAll } from './interpreter.ts';
 export type { InterpreterInput } from './interpreter.ts';

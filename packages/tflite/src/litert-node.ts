@@ -149,3 +149,15 @@ export async function runTflite(modelBytes: Uint8Array, inputs: readonly ModelIn
     session.close();
   }
 }
+
+/** The first output for each of `samples` (a single-input model), one compiled session for all: what a test compares. */
+export async function firstOutputs(modelBytes: Uint8Array, samples: readonly ModelInput[]): Promise<Float32Array[]> {
+  const session = await TfliteSession.create(modelBytes);
+  try {
+    const out: Float32Array[] = [];
+    for (const sample of samples) out.push(Float32Array.from((await session.run([sample]))[0]));
+    return out;
+  } finally {
+    session.close();
+  }
+}

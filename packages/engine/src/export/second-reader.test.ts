@@ -5,7 +5,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { loadLiteRtNode, parseModel, quantizeInt8, runTflite, serializeModel, withInputStandardization } from '@offgrid/tflite';
+import { firstOutputs, loadLiteRtNode, parseModel, quantizeInt8, serializeModel, withInputStandardization } from '@offgrid/tflite';
 import { runArmNn } from '@offgrid/tflite/armnn';
 import { initWasmBackend } from '../backend/init-wasm.ts';
 import { createRandom } from '../util/random.ts';
@@ -34,12 +34,6 @@ const samples = (shape: number[], count: number, seed: number) => {
   return Array.from({ length: count }, () => Float32Array.from({ length: size }, () => random.next() * 2 - 1));
 };
 
-async function liteRt(bytes: Uint8Array, inputs: Float32Array[]): Promise<Float32Array[]> {
-  const out: Float32Array[] = [];
-  for (const x of inputs) out.push(Float32Array.from((await runTflite(bytes, [x]))[0]));
-  return out;
-}
-
 /** Largest |Δ| between the two readers' probabilities, and how many samples they rank first alike. */
 function compare(a: Float32Array[], b: Float32Array[]): { worst: number; sameTop: number } {
   const top = (p: Float32Array) => p.indexOf(Math.max(...p));
@@ -59,7 +53,7 @@ for (const { family, shape } of CASES) {
     const held = samples(shape, 12, 2);
     for (const [variant, bytes, tolerance] of [['float32', float32, 1e-4], ['int8', int8, 2 / 256]] as const) {
       const armNn = runArmNn(bytes, held);
-      const { worst, sameTop } = compare(armNn, await liteRt(bytes, held));
+      const { worst, sameTop } = compare(armNn, await firstOutputs(bytes, held));
       // Informative outputs, so that agreeing means something: not all near the uniform 1/4.
       assert.ok(armNn.some((p) => Math.max(...p) - Math.min(...p) > 0.1), `${variant}: near-uniform outputs ${armNn.map((p) => Array.from(p))}`);
       context.diagnostic(`${variant}: max |Δp| ${worst.toExponential(2)}, same top-1 on ${sameTop}/${held.length}`);
@@ -79,7 +73,7 @@ test('a table model that standardizes inside (float MUL/ADD in front of an int8 
   const raw = samples([13], 12, 6).map((x) => x.map((v, c) => scaling.mean[c] + v * 2 * scaling.std[c]));
   for (const [variant, inside, tolerance] of [['float32', float32, 1e-4], ['int8', int8, 2 / 256]] as const) {
     const bytes = serializeModel(withInputStandardization(inside, scaling));
-    const { worst } = compare(runArmNn(bytes, raw), await liteRt(bytes, raw));
+    const { worst } = compare(runArmNn(bytes, raw), await firstOutputs(bytes, raw));
     assert.ok(worst <= tolerance, `${variant}: the readers differ by ${worst}`);
   }
 });
