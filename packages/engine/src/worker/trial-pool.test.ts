@@ -10,16 +10,9 @@ import { fromSamples } from '../train/data.ts';
 import { createRandom } from '../util/random.ts';
 import { trainInWorker } from './trial.ts';
 import { TrialPool } from './trial-pool.ts';
+import { blobs } from './test-trial-data.ts';
 import type { TrialRequest, TrialResult } from './trial-protocol.ts';
 
-/** Three Gaussian blobs in 6 features. */
-function blobs(count: number): TrialRequest['data'] {
-  const random = createRandom(3);
-  const x = new Float32Array(count * 6);
-  const targets = Array.from({ length: count }, (_, i) => i % 3);
-  targets.forEach((t, i) => { for (let f = 0; f < 6; f++) x[i * 6 + f] = (f % 3 === t ? 1.5 : 0) + (random.next() - 0.5); });
-  return { x, shape: [6], targets };
-}
 
 /** Token ids: class 0 uses ids 2–9, class 1 ids 10–17, padded with 0. */
 function texts(count: number): TrialRequest['data'] {

@@ -6,6 +6,7 @@ import { fromSamples } from '../train/data.ts';
 import type { TrainingCheckpoint } from '../train/checkpoint.ts';
 import { createRandom } from '../util/random.ts';
 import { trainInWorker } from './trial.ts';
+import { blobs } from './test-trial-data.ts';
 import type { TrialProgress, TrialRequest } from './trial-protocol.ts';
 
 function imageData(count: number, shape: [number, number, number], seed = 7): TrialRequest['data'] {
@@ -14,14 +15,7 @@ function imageData(count: number, shape: [number, number, number], seed = 7): Tr
   return { x: data.x, shape: [...shape], targets };
 }
 
-/** Three Gaussian blobs in 6 features (tabular), or three sine frequencies over 32 steps × 2 channels (sequences). */
-function blobs(count: number): TrialRequest['data'] {
-  const random = createRandom(3);
-  const x = new Float32Array(count * 6);
-  const targets = Array.from({ length: count }, (_, i) => i % 3);
-  targets.forEach((t, i) => { for (let f = 0; f < 6; f++) x[i * 6 + f] = (f % 3 === t ? 1.5 : 0) + (random.next() - 0.5); });
-  return { x, shape: [6], targets };
-}
+/** Three sine frequencies over 32 steps × 2 channels (sequences). */
 function waves(count: number): TrialRequest['data'] {
   const random = createRandom(4);
   const x = new Float32Array(count * 64);
