@@ -9,14 +9,27 @@ import { Worker } from 'node:worker_threads';
 import { WORKER_BOOTSTRAP_URL } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import type { ModelFiles, TestEvaluation } from './model-files.ts';
+import type { ImageSpec } from '@offgrid/features';
 import type { MotionFeatures } from './report.ts';
+import type { TransferPackage } from './transfer.ts';
 
 type EvaluationData = Pick<LoadedDataset, 'x' | 'targets' | 'labels'>;
 
-export type FinisherRequest =
-  | { id: number; op: 'package'; float32: Uint8Array; dataset: LoadedDataset; representative: Float32Array[]; name: string; features: MotionFeatures }
-  | { id: number; op: 'evaluate'; files: Pick<ModelFiles, 'float32' | 'int8'>; data: EvaluationData; indices: number[] };
-export type FinisherReply = { id: number; result: ModelFiles | TestEvaluation; error?: undefined } | { id: number; error: { name: string; message: string; stack?: string } };
+/** Each operation's request (without its id) and result. */
+export interface FinisherOps {
+  package: { request: { float32: Uint8Array; dataset: LoadedDataset; representative: Float32Array[]; name: string; features: MotionFeatures }; result: ModelFiles };
+  evaluate: { request: { files: Pick<ModelFiles, 'float32' | 'int8'>; data: EvaluationData; indices: number[] }; result: TestEvaluation };
+  packageTransfer: { request: { transfer: TransferPackage }; result: ModelFiles };
+  backboneInputs: { request: { images: Uint8Array[]; spec: ImageSpec }; result: Float32Array };
+}
+export type FinisherRequest = { [Op in keyof FinisherOps]: FinisherOps[Op]['request'] & { id: number; op: Op } }[keyof FinisherOps];
+export type FinisherReply = { id: number; result: FinisherOps[keyof FinisherOps]['result']; error?: undefined } | { id: number; error: { name: string; message: string; stack?: string } };
+
+/** A dataset's description without its samples: what a packaging step needs to write the metadata. */
+function withoutSamples(dataset: LoadedDataset): LoadedDataset {
+  const { x: _x, sources: _sources, groups: _groups, ...described } = dataset;
+  return { ...described, x: new Float32Array(0), sources: [] };
+}
 
 const ENTRY = new URL('./finisher-worker.ts', import.meta.url).href;
 
@@ -27,8 +40,17 @@ export class ModelFinisher {
 
   /** `packageModel` on the finisher's thread. The samples travel without the dataset's x (not needed there). */
   package(float32: Uint8Array, dataset: LoadedDataset, representative: Float32Array[], name: string, features: MotionFeatures = 'raw'): Promise<ModelFiles> {
-    const { x: _x, sources: _sources, groups: _groups, ...described } = dataset;
-    return this.call({ op: 'package', float32, dataset: { ...described, x: new Float32Array(0), sources: [] }, representative, name, features });
+    return this.call('package', { float32, dataset: withoutSamples(dataset), representative, name, features });
+  }
+
+  /** A transfer winner's backbone + head (`packageTransferModel`): decoding, LiteRT.js calibration of the backbone. */
+  packageTransfer(transfer: TransferPackage): Promise<ModelFiles> {
+    return this.call('packageTransfer', { transfer: { ...transfer, dataset: withoutSamples(transfer.dataset) } });
+  }
+
+  /** Image files decoded and preprocessed for a backbone (`backboneInputs`). */
+  backboneInputs(images: Uint8Array[], spec: ImageSpec): Promise<Float32Array> {
+    return this.call('backboneInputs', { images, spec });
   }
 
   /** `evaluateOnTest` on the finisher's thread; only the test samples travel. */
@@ -37,7 +59,7 @@ export class ModelFinisher {
     const x = new Float32Array(indices.length * size);
     indices.forEach((index, i) => x.set(data.x.subarray(index * size, (index + 1) * size), i * size));
     const targets = Int32Array.from(indices, (index) => data.targets[index]);
-    return this.call({ op: 'evaluate', files: { float32: files.float32, int8: files.int8 }, data: { x, targets, labels: data.labels }, indices: indices.map((_, i) => i) });
+    return this.call('evaluate', { files: { float32: files.float32, int8: files.int8 }, data: { x, targets, labels: data.labels }, indices: indices.map((_, i) => i) });
   }
 
   /** Ends the thread (a later call starts another). */
@@ -47,12 +69,12 @@ export class ModelFinisher {
     await worker?.terminate();
   }
 
-  private call<T>(request: Omit<Extract<FinisherRequest, { op: 'package' }>, 'id'> | Omit<Extract<FinisherRequest, { op: 'evaluate' }>, 'id'>): Promise<T> {
+  private call<Op extends keyof FinisherOps>(op: Op, request: FinisherOps[Op]['request']): Promise<FinisherOps[Op]['result']> {
     const id = this.nextId++;
     const worker = this.start();
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: never) => void, reject });
-      worker.postMessage({ ...request, id });
+      worker.postMessage({ ...request, op, id });
     });
   }
 

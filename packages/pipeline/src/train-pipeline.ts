@@ -13,7 +13,7 @@ import { inputPreprocessing, modelView, type ModelView } from './model-input.ts'
 import { defaultConfigsFor, searchSpaceFor, splitConfig } from './search-space.ts';
 import { limitConstraints, measureTrialModel, type ModelLimits, type SearchObjective } from './trial-measures.ts';
 import { groupingOf, type EvaluationSummary, type TrainReport, type TrialSummary } from './report.ts';
-import { backboneInputs, packageTransferModel, planTransfer, TRANSFER_FAMILY, transferDataset, transferPackagingSeconds, TRANSFER_CALIBRATION_SAMPLES as TRANSFER_CALIBRATION, type TransferOptions } from './transfer.ts';
+import { planTransfer, transferCalibrationIndices, TRANSFER_FAMILY, transferDataset, transferPackagingSeconds, TRANSFER_CALIBRATION_SAMPLES as TRANSFER_CALIBRATION, type TransferOptions } from './transfer.ts';
 
 export interface TrainPipelineOptions {
   budgetSeconds: number;
@@ -311,11 +311,16 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions, f
   if (transferWinner) {
     emit({ type: 'phase', phase: 'quantizing', detail: `${transferWinner.info.name} + the head as one model; int8 calibrated through LiteRT.js on ${Math.min(TRANSFER_CALIBRATION, trainIndices.length)} training images` });
     const packaging = Date.now();
-    files = await packageTransferModel(float32, transferWinner, dataset, trainIndices, options.transfer!, options.name, options.seed);
+    const transfer = options.transfer!;
+    const calibrationImages = await Promise.all(transferCalibrationIndices(trainIndices, options.seed).map((index) => transfer.readImage(index)));
+    files = await finisher.packageTransfer({
+      head: float32, backbone: transferWinner.info.name, dataDir: transfer.dataDir ?? '', spec: transferWinner.spec,
+      dataset: shipped, embeddingShape: transferWinner.view.shape, calibrationImages, name: options.name,
+    });
     transferSummary = { ...transferSummary!, packagingSeconds: (Date.now() - packaging) / 1000 };
     emit({ type: 'phase', phase: 'evaluating', detail: `${testIndices.length} held-out images through LiteRT.js` });
-    const read = options.testData ? options.transfer!.readTestImage! : options.transfer!.readImage;
-    const x = await backboneInputs(read, testIndices, transferWinner.spec);
+    const read = options.testData ? transfer.readTestImage! : transfer.readImage;
+    const x = await finisher.backboneInputs(await Promise.all(testIndices.map((index) => read(index))), transferWinner.spec);
     testSamples = { x, targets: testIndices.map((i) => testData.targets[i]), indices: testIndices.map((_, i) => i) };
   } else {
     emit({ type: 'phase', phase: 'quantizing', detail: `int8, calibrated on ${Math.min(CALIBRATION_SAMPLES, trainIndices.length)} training samples` });

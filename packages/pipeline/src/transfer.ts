@@ -160,35 +160,55 @@ export function transferPackagingSeconds(pass: TransferPass, trainSamples: numbe
 export const MINIMUM_TRANSFER_SECONDS = EMBED_STARTUP_SECONDS + 0.1 * CALIBRATION_PER_EMBEDDING * TRANSFER_CALIBRATION_SAMPLES + 3;
 
 /** Images as the composite takes them: decoded, centre-cropped, resized and normalized for the backbone (what the phone runs). */
-export async function backboneInputs(read: (index: number) => Promise<Uint8Array>, indices: readonly number[], spec: ImageSpec): Promise<Float32Array> {
+export async function backboneInputs(images: readonly Uint8Array[], spec: ImageSpec): Promise<Float32Array> {
   const size = spec.width * spec.height * 3;
-  const x = new Float32Array(indices.length * size);
-  for (const [i, index] of indices.entries()) x.set(preprocessImage(await decodeImage(await read(index)), spec), i * size);
+  const x = new Float32Array(images.length * size);
+  for (const [i, file] of images.entries()) x.set(preprocessImage(await decodeImage(file), spec), i * size);
   return x;
 }
 
-/**
- * The winning head (float32 TFLite, trained on embeddings) after the backbone, as one image classifier: float32, and
- * int8 calibrated through LiteRT.js on training images; both with image metadata for the backbone's input.
- */
-export async function packageTransferModel(
-  headFloat32: Uint8Array, pass: TransferPass, dataset: LoadedDataset, trainIndices: number[], transfer: TransferOptions, name: string, seed: number,
-): Promise<ModelFiles> {
-  await initWasmBackend();
-  const backbone = await loadBackbone(pass.info.name, { dataDir: transfer.dataDir ?? '' });
-  const composite = composeTransferTflite(backbone, parseModel(headFloat32));
+/** The training samples whose image files calibrate a transfer winner's int8 ranges: a seeded draw of at most 100. */
+export function transferCalibrationIndices(trainIndices: readonly number[], seed: number): number[] {
   const random = createRandom(seed);
   const pool = [...trainIndices];
   const picked: number[] = [];
   while (picked.length < TRANSFER_CALIBRATION_SAMPLES && pool.length > 0) picked.push(pool.splice(Math.floor(random.next() * pool.length), 1)[0]);
-  const size = pass.spec.width * pass.spec.height * 3;
   if (picked.length === 0) throw new Error('No training images to calibrate the int8 composite on.');
-  const images = await backboneInputs(transfer.readImage, picked, pass.spec);
-  const representative = picked.map((_, i) => images.subarray(i * size, (i + 1) * size));
+  return picked;
+}
+
+/** What packaging a transfer winner needs, all of it plain data (it crosses to the finisher's thread). */
+export interface TransferPackage {
+  /** The winning head, float32 TFLite trained on embeddings. */
+  head: Uint8Array;
+  backbone: string;
+  dataDir: string;
+  spec: ImageSpec;
+  /** The dataset as the composite sees it (`transferDataset`), for the metadata; its samples are not needed. */
+  dataset: LoadedDataset;
+  /** The head's input shape (the backbone's embedding). */
+  embeddingShape: number[];
+  /** Encoded image files (JPEG, PNG, …) of the calibration samples (`transferCalibrationIndices`). */
+  calibrationImages: Uint8Array[];
+  name: string;
+}
+
+/**
+ * The winning head after the backbone, as one image classifier: float32, and int8 calibrated through LiteRT.js on
+ * the given training images; both with image metadata for the backbone's input. Seconds of CPU (calibrating a
+ * MobileNetV2 on 100 images): the pipeline runs it on the finisher's thread.
+ */
+export async function packageTransferModel(request: TransferPackage): Promise<ModelFiles> {
+  await initWasmBackend();
+  const backbone = await loadBackbone(request.backbone, { dataDir: request.dataDir });
+  const composite = composeTransferTflite(backbone, parseModel(request.head));
+  const size = request.spec.width * request.spec.height * 3;
+  const images = await backboneInputs(request.calibrationImages, request.spec);
+  const representative = request.calibrationImages.map((_, i) => images.subarray(i * size, (i + 1) * size));
   // Small datasets repeat their images: quantizeInt8 wants at least 100 representative inputs.
-  for (let i = 0; representative.length < TRANSFER_CALIBRATION_SAMPLES; i++) representative.push(representative[i % picked.length]);
+  for (let i = 0; representative.length < TRANSFER_CALIBRATION_SAMPLES; i++) representative.push(representative[i % request.calibrationImages.length]);
   const ranges = await calibrateLiteRt(composite, representative);
-  const { metadata, files } = metadataFor(transferDataset(dataset, pass), name, 'raw', [1, ...pass.view.shape]);
+  const { metadata, files } = metadataFor(request.dataset, request.name, 'raw', [1, ...request.embeddingShape]);
   return {
     float32: serializeWithMetadata(composite, metadata, files),
     int8: serializeWithMetadata(quantizeInt8(composite, { representativeData: representative, ranges }), metadata, files),
