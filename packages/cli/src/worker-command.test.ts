@@ -1,85 +1,37 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Agent, fetch } from 'undici';
-import { freePort, startTestRedis, type TestRedis } from '@offgrid/server/test-redis';
+import { deliveredTrials as delivered, sensorCsv, SENSOR_PROJECT, startTestCluster, type TestCluster } from './test-cluster.ts';
 import { startCli, type CliProcess } from './test-processes.ts';
 
 // A coordinator and two workers as real processes (real Redis, real HTTPS with the coordinator's own CA): a search
 // spreads its trials over both workers; a worker killed mid-trial has its trial finished by the other, counted
 // once; a worker whose key was revoked is refused; the coordinator killed mid-search resumes the job on restart.
 
-let redis: TestRedis;
-let root: string;
-let coordinator: CliProcess;
-let coordinatorArgs: string[];
-let server: string;
-let adminKey: string;
-let ca: string;
-let dispatcher: Agent;
+let cluster: TestCluster;
+const api: TestCluster['api'] = (path, init) => cluster.api(path, init);
 const workers: CliProcess[] = [];
+const startWorker = (name: string, key: string, options?: Parameters<TestCluster['startWorker']>[2]) => {
+  const worker = cluster.startWorker(name, key, options);
+  workers.push(worker);
+  return worker;
+};
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API answers, read field by field
-async function api(path: string, init: { method?: string; body?: string; contentType?: string } = {}): Promise<any> {
-  const response = await fetch(`${server}/api/v1${path}`, {
-    method: init.method ?? 'GET', body: init.body, dispatcher,
-    headers: { authorization: `Bearer ${adminKey}`, ...(init.body ? { 'content-type': init.contentType ?? 'application/json' } : {}) },
-  });
-  const json = await response.json();
-  assert.ok(response.ok, `${init.method ?? 'GET'} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
+/** A worker key made with `offgrid keys create`, as a user would. */
 async function workerKey(name: string): Promise<{ apiKey: string; key: { id: string } }> {
-  const keys = startCli(['keys', 'create', '--scope', 'worker', '--name', name, '--server', server, '--key', adminKey, '--ca', ca, '--json']);
+  const keys = startCli(['keys', 'create', '--scope', 'worker', '--name', name, '--server', cluster.server, '--key', cluster.adminKey, '--ca', cluster.ca, '--json']);
   const [line] = await keys.waitFor(/^\{.*"apiKey".*\}$/, 30_000);
   assert.equal(await keys.exited, 0);
   return JSON.parse(line) as { apiKey: string; key: { id: string } };
 }
 
-function startWorker(name: string, key: string): CliProcess {
-  const worker = startCli(['worker', '--server', server, '--key', key, '--ca', ca, '--concurrency', '1', '--name', name, '--cache', join(root, `cache-${name}`)]);
-  workers.push(worker);
-  return worker;
-}
-
 before(async () => {
-  redis = await startTestRedis();
-  root = mkdtempSync(join(tmpdir(), 'offgrid-cluster-'));
-  const port = await freePort();
-  const data = join(root, 'coordinator');
-  // --training-concurrency 0: this machine only coordinates, so every trial is seen on a worker.
-  coordinatorArgs = ['serve', '--port', String(port), '--host', '127.0.0.1', '--data', data, '--queue', redis.url, '--training-concurrency', '0', '--queue-trials', '2'];
-  coordinator = startCli(coordinatorArgs);
-  await coordinator.waitFor(/Offgrid is running/, 60_000);
-  server = `https://127.0.0.1:${port}`;
-  adminKey = readFileSync(join(data, 'admin-key.txt'), 'utf8').trim().split(/\s+/).find((word) => word.startsWith('og_'))!;
-  ca = join(data, 'tls', 'ca.crt');
-  dispatcher = new Agent({ connect: { ca: readFileSync(ca, 'utf8') } });
+  cluster = await startTestCluster();
 });
-
-after(async () => {
-  for (const worker of workers) await worker.stop();
-  await coordinator?.stop();
-  await dispatcher?.close();
-  await redis?.close();
-  rmSync(root, { recursive: true, force: true });
-});
-
-const delivered = (worker: CliProcess) => worker.lines.map((line) => / trial (\S+) delivered/.exec(line)?.[1]).filter((id): id is string => id !== undefined);
+after(() => cluster?.stop());
 
 test('a search runs on two worker processes; one killed mid-trial has its trial finished by the other, counted once', { timeout: 180_000 }, async () => {
-  const project = await api('/projects', { method: 'POST', body: JSON.stringify({ name: 'sensors', labels: ['idle', 'running', 'fault'], modality: 'tabular', featureNames: ['temperature', 'vibration'] }) });
-  let state = 11;
-  const noise = () => { state = (state * 1103515245 + 12345) % 2 ** 31; return (state % 1000) / 1000 - 0.5; };
-  const rows = Array.from({ length: 120 }, (_, i) => {
-    const label = ['idle', 'running', 'fault'][i % 3];
-    const [t, v] = { idle: [20, 0.1], running: [45, 1.0], fault: [70, 3.0] }[label] as [number, number];
-    return `${label},${(t + noise() * 6).toFixed(2)},${(v + noise() * 0.4).toFixed(3)}`;
-  });
-  await api(`/projects/${project.id}/samples`, { method: 'POST', contentType: 'text/csv', body: `label,temperature,vibration\n${rows.join('\n')}\n` });
+  const project = await api('/projects', { method: 'POST', body: JSON.stringify(SENSOR_PROJECT) });
+  await api(`/projects/${project.id}/samples`, { method: 'POST', contentType: 'text/csv', body: sensorCsv(11) });
 
   const [a, b] = [await workerKey('worker-a'), await workerKey('worker-b')];
   const workerA = startWorker('worker-a', a.apiKey);
@@ -104,15 +56,15 @@ test('a search runs on two worker processes; one killed mid-trial has its trial 
   // done. The budget leaves room for that on a busy machine: a trial still running at the deadline is cut (unwanted).
   await workerB.waitFor(new RegExp(` trial ${killedTrial} started: retry after 0 failure\\(s\\), 1 stall\\(s\\)`), 60_000);
   await workerB.waitFor(new RegExp(` trial ${killedTrial} delivered`), 60_000);
-  const finished = await finish(job.id);
+  const finished = await cluster.finish(job.id);
   assert.equal(finished.status, 'succeeded', JSON.stringify(finished));
   const all = [...delivered(workerA), ...delivered(workerB)];
   assert.equal(all.filter((id) => id === killedTrial).length, 1, 'the killed trial was delivered once, by B');
   assert.equal(new Set(all).size, all.length, 'no trial was delivered twice');
   assert.ok(delivered(workerA).length >= 1 && delivered(workerB).length >= 1, `A ${delivered(workerA).length}, B ${delivered(workerB).length}`);
   // The coordinator's terminal says which machine ran which trial: the killed one, delivered on B.
-  await coordinator.waitFor(new RegExp(` trial ${killedTrial} delivered on worker-b$`), 5000);
-  assert.ok(coordinator.lines.some((line) => / trial \S+ delivered on worker-a$/.test(line)), 'A\'s trials too');
+  await cluster.coordinator.waitFor(new RegExp(` trial ${killedTrial} delivered on worker-b$`), 5000);
+  assert.ok(cluster.coordinator.lines.some((line) => / trial \S+ delivered on worker-a$/.test(line)), 'A\'s trials too');
   // So does the job's leaderboard, which the phone's training screen draws: every trial with the machine that trained it.
   const { leaderboard } = (finished as unknown as { progress: { leaderboard: { machine?: string }[] } }).progress;
   assert.ok(leaderboard.length >= 2 && leaderboard.every((row) => row.machine === 'worker-a' || row.machine === 'worker-b'), JSON.stringify(leaderboard));
@@ -127,15 +79,6 @@ test('a search runs on two worker processes; one killed mid-trial has its trial 
   assert.equal(await revoked.exited, 1);
 });
 
-async function finish(jobId: string): Promise<{ status: string; modelId?: string }> {
-  let job = await api(`/jobs/${jobId}`);
-  for (let i = 0; i < 240 && !['succeeded', 'failed', 'cancelled'].includes(job.status); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    job = await api(`/jobs/${jobId}`);
-  }
-  return job;
-}
-
 test('the coordinator killed mid-search and restarted: the job resumes with its finished trials and worker B carries on', { timeout: 180_000 }, async () => {
   const workerB = workers.find((worker) => worker.lines.some((line) => line.includes('worker "worker-b"')))!;
   assert.equal(workerB.child.exitCode, null, 'worker B from the first test still runs');
@@ -143,14 +86,11 @@ test('the coordinator killed mid-search and restarted: the job resumes with its 
   const job = await api(`/projects/${project.id}/train`, { method: 'POST', body: JSON.stringify({ budgetSeconds: 40, seed: 2 }) });
   const from = workerB.lines.length;
   await workerB.waitFor(/ trial \S+ delivered/, 90_000, from);
-  coordinator.child.kill('SIGKILL');
-  await coordinator.exited;
-  coordinator = startCli(coordinatorArgs);
-  await coordinator.waitFor(/Offgrid is running/, 60_000);
+  await cluster.restartCoordinator();
   // The restarted search queues new trials (new ids); B, which kept running, takes them.
   const after = workerB.lines.length;
   await workerB.waitFor(/ trial \S+ delivered/, 90_000, after);
-  const finished = await finish(job.id);
+  const finished = await cluster.finish(job.id);
   assert.equal(finished.status, 'succeeded', JSON.stringify(finished));
   const report = await api(`/models/${finished.modelId}/report`);
   assert.ok(report.trials.length >= 2, `${report.trials.length} trials: the ones before the kill were kept`);
@@ -163,8 +103,7 @@ test('a worker with --accelerator webgpu trains on its GPU and says so in /ready
   await api(`/projects/${project.id}/samples`, { method: 'POST', contentType: 'text/csv', body: `label,a,b\n${rows.join('\n')}\n` });
   const { apiKey } = await workerKey('gpu-worker');
   // A genuine device loss in Dawn: the worker's WebGPU trials destroy their device after 3 steps.
-  const worker = startCli(['worker', '--server', server, '--key', apiKey, '--ca', ca, '--concurrency', '1', '--name', 'gpu-worker', '--cache', join(root, 'cache-gpu'), '--accelerator', 'webgpu'], { OFFGRID_TEST_LOSE_GPU_AFTER_STEPS: '3' });
-  workers.push(worker);
+  const worker = startWorker('gpu-worker', apiKey, { args: ['--accelerator', 'webgpu'], env: { OFFGRID_TEST_LOSE_GPU_AFTER_STEPS: '3' } });
   const [, reason] = await worker.waitFor(/ training on (webgpu, as asked: .*)$/, 120_000);
   await worker.waitFor(/takes trials from/);
   const listed = async () => (await api('/ready')).workers.find((w: { name: string }) => w.name === 'gpu-worker');
@@ -178,6 +117,6 @@ test('a worker with --accelerator webgpu trains on its GPU and says so in /ready
   assert.equal(entry.accelerator, 'wasm');
   assert.match(entry.acceleratorReason, new RegExp(`^wasm: WebGPU failed during ${during} at \\S+ \\(the GPU device was lost`));
   await worker.waitFor(new RegExp(` ${during} delivered`), 60_000);
-  const finished = await finish(job.id);
+  const finished = await cluster.finish(job.id);
   assert.equal(finished.status, 'succeeded', JSON.stringify(finished));
 });
