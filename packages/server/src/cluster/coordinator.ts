@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { Queue, QueueEvents } from 'bullmq';
-import type { TrialExecutor, TrialHandlers, TrialRequest, TrialResult } from '@offgrid/engine';
+import type { TrialExecutor } from '@offgrid/engine';
 import type { AcceleratorChoice } from '@offgrid/engine/accelerator';
 import { BlobStore } from '../storage/blob-store.ts';
-import { TrialBoard, type Checkpoint, type TrialEvent } from './trial-board.ts';
-import { encodeTrialData, sha256Of, type TrialJobData } from './trial-wire.ts';
+import { TrialBoard, type TrialEvent } from './trial-board.ts';
+import type { TrialJobData } from './trial-wire.ts';
+import { ATTEMPTS, queuedTrialExecutor } from './queued-executor.ts';
 import { QUEUE_NAME, startTrialWorker } from './trial-worker.ts';
 import { localLink } from './worker-link.ts';
 import { closeClient, redactRedisUrl, redisClient, redisConnection } from './redis-url.ts';
@@ -43,8 +43,6 @@ export interface Coordinator {
   close(): Promise<void>;
 }
 
-/** Attempts per trial job: a worker that cannot download its input (or loses the coordinator) gives it back. */
-const ATTEMPTS = 3;
 /** A coordinator whose Redis does not answer at start-up says so instead of waiting forever (ioredis retries silently). */
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -100,70 +98,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     })
     : undefined;
 
-  const run = randomBytes(4).toString('hex');
-  let count = 0;
-  // Inputs are kept while a trial that needs them is open, then deleted: a long-running coordinator must not fill its
-  // disk with every view of every job. Counted before the write, so a trial finishing meanwhile cannot delete the file
-  // under a new one (the check and the delete are one synchronous step).
-  const users = new Map<string, number>();
-  const publish = async (sha256: string, bytes: Uint8Array) => {
-    users.set(sha256, (users.get(sha256) ?? 0) + 1);
-    await inputs.put(bytes);
-    board.allowInput(sha256);
-  };
-  const release = (sha256: string) => {
-    const left = (users.get(sha256) ?? 1) - 1;
-    if (left > 0) return users.set(sha256, left);
-    users.delete(sha256);
-    board.forgetInput(sha256);
-    inputs.deleteIfUnreferenced(sha256, () => users.has(sha256));
-  };
-  const executor: TrialExecutor = {
-    async train(request: TrialRequest, handlers = {}) {
-      const { signal } = handlers;
-      signal?.throwIfAborted();
-      const { data, checkpoint, initialWeights, ...rest } = request;
-      const trialId = `${run}-${++count}`;
-      const published: string[] = [];
-      const share = async (bytes: Uint8Array) => {
-        const sha256 = sha256Of(bytes);
-        published.push(sha256);
-        await publish(sha256, bytes);
-        return sha256;
-      };
-      try {
-        const job: TrialJobData = {
-          trialId, request: rest, dataSha256: await share(encodeTrialData(data)),
-          ...(initialWeights ? { initialWeightsSha256: await share(initialWeights) } : {}),
-        };
-        return await queueAndWait(trialId, job, handlers, checkpoint);
-      } finally {
-        for (const sha256 of published) release(sha256);
-      }
-    },
-  };
-
-  /** Queues the trial and resolves with its result, whichever worker delivers it; an abort drops it. */
-  async function queueAndWait(trialId: string, job: TrialJobData, handlers: TrialHandlers, checkpoint?: Checkpoint): Promise<TrialResult> {
-    const { signal } = handlers;
-    const result = board.expect(trialId, handlers, checkpoint);
-    const onAbort = () => {
-      board.drop(trialId, signal!.reason instanceof Error ? signal!.reason : new DOMException('Training was aborted.', 'AbortError'));
-      // A waiting job goes; a running one stops when its worker next reports (it is told the trial is unwanted).
-      void queue.remove(trialId).catch(() => undefined);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await queue.add('trial', job, { jobId: trialId, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 500 }, removeOnComplete: true, removeOnFail: 1000 }).catch((error: Error) => {
-        result.catch(() => undefined);
-        board.drop(trialId, error);
-        throw new Error(`Cannot queue the trial at ${redactRedisUrl(options.redisUrl)}: ${error.message}`, { cause: error });
-      });
-      return await result;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
-  }
+  const executor = queuedTrialExecutor({ queue, board, inputs, redisUrl: options.redisUrl });
 
   return {
     executor, board, inputs,
