@@ -176,11 +176,20 @@ async function roundFromApp(admin: Page, projectId: string, number: number, base
   await byFirst('round-open-button').click();
   await attributeOf(byFirst('round-summary'), 'data-status', /^open$/);
   await textOf(byFirst('round-summary'), new RegExp(`^Round ${number} \\(open\\)`));
-  await Promise.all(pages.map(async (page) => {
+  await Promise.all(pages.map(async (page, i) => {
     await page.getByTestId('tab-train').click();
     await page.getByTestId('round-refresh-button').click();
     await attributeOf(page.getByTestId('round-summary'), 'data-status', /^open$/);
+    // In round 2 the last phone reloads the app as soon as its update is sent: it resumes by itself (waits, rates
+    // on the samples it held out) without training or sending again ("one update per round" below).
+    const reloads = number === 2 && i === pages.length - 1;
+    const updateSent = reloads ? page.waitForResponse((response) => response.url().endsWith('/update') && response.request().method() === 'POST', { timeout: 120_000 }) : undefined;
     await page.getByTestId('round-join-button').click();
+    if (updateSent) {
+      assert.equal((await updateSent).status(), 200);
+      // The decision awaited below can only come from the reloaded page's own resume.
+      await page.reload();
+    }
   }));
   const decisions = await Promise.all(pages.map((page) => attributeOf(page.getByTestId('round-outcome'), 'data-decision', /^(registered|kept-base)$/, 240_000)));
   await screenshot(first, `federated-2-round-${number}-outcome`);

@@ -191,6 +191,11 @@ export interface FederatedRound {
   evaluationDeadline?: string;
   closedAt?: string;
   participants: RoundParticipant[];
+  /**
+   * The requesting key's own part in the round (absent when it has not joined), so a phone that reloaded knows
+   * where it stopped.
+   */
+  you?: RoundStanding;
   outcome?: RoundOutcome;
 }
 
@@ -1004,6 +1009,16 @@ export interface RoundSettings {
   noiseMultiplier: number;
   /** How long phones have to rate the averaged head. Default 120. 5..86400. */
   evaluationSeconds: number;
+}
+
+/**
+ * The requesting key's own part in the round (absent when it has not joined), so a phone that reloaded knows
+ * where it stopped.
+ */
+export interface RoundStanding {
+  status: 'joined' | 'submitted' | 'rejected';
+  /** Whether this phone has rated the averaged head. */
+  rated: boolean;
 }
 
 export interface Sample {

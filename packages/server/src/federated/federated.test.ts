@@ -110,12 +110,17 @@ test('a round: phones with different labels train, the average beats the base on
   const shares = [[0, 1], [1, 2], [0, 2]];
   const local = shares.map((classes, i) => ({ train: phoneData(classes, 30, 10 + i), heldOut: phoneData(classes, 10, 20 + i) }));
   const base = await downloadHead(keys[0], modelId);
+  assert.equal(round.you, undefined, 'the phone that opened the round has not joined it yet');
   for (const [i, key] of keys.entries()) {
-    await ok(key, 'POST', `/federated/rounds/${round.id}/join`);
+    assert.deepEqual((await ok(key, 'POST', `/federated/rounds/${round.id}/join`)).you, { status: 'joined', rated: false });
     const trained = await trainHead(base, local[i].train, { epochs: 20, learningRate: 0.05, batchSize: 16, seed: i });
     const after = await ok(key, 'POST', `/federated/rounds/${round.id}/update`, { baseModelId: modelId, sampleCount: 60, delta: encodeFloats(headDelta(base, trained.head)) });
     assert.equal(after.status, i < 2 ? 'open' : 'evaluating', 'the round averages once every phone sent its update');
+    assert.deepEqual(after.you, { status: 'submitted', rated: false });
   }
+  // Each key sees its own standing, in the round and in the project's list (a phone that reloaded resumes from it).
+  const seen = await ok(keys[1], 'GET', `/federated/rounds/${round.id}`);
+  assert.deepEqual([seen.you, (await ok(keys[2], 'GET', `/projects/${projectId}/federated/rounds`)).rounds[0].you], [{ status: 'submitted', rated: false }, { status: 'submitted', rated: false }]);
   const candidate = await ok(keys[1], 'GET', `/federated/rounds/${round.id}/candidate`);
   const average = decodeHead(candidate.head);
   let closed;
@@ -123,6 +128,7 @@ test('a round: phones with different labels train, the average beats the base on
     const { embeddings, targets } = local[i].heldOut;
     const rating = { samples: targets.length, correct: evaluateHead(average, embeddings, targets).correct, baseCorrect: evaluateHead(base, embeddings, targets).correct, logitRange: logitRange(average, embeddings) };
     closed = await ok(key, 'POST', `/federated/rounds/${round.id}/evaluation`, rating);
+    assert.equal(closed.you.rated, true);
   }
   assert.equal(closed.status, 'closed');
   assert.equal(closed.outcome.decision, 'registered', closed.outcome.reason);

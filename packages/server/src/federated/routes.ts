@@ -4,7 +4,8 @@ import type { WireTypeProvider } from '../http/wire-types.ts';
 import { keyReaches } from '../auth/require-key.ts';
 import { OffgridError } from '../errors.ts';
 import { idParam, modelSchema, projectSchema } from '../schemas.ts';
-import type { RoundSettings } from './round-store.ts';
+import type { ApiKeyRecord } from '../auth/keys.ts';
+import type { Round, RoundSettings } from './round-store.ts';
 import { candidateSchema, evaluationBodySchema, MAX_UPDATE_BODY_BYTES, openRoundBodySchema, roundSchema, updateBodySchema } from './schemas.ts';
 
 const roundParams = { type: 'object', required: ['roundId'], properties: { roundId: idParam } } as const;
@@ -13,13 +14,18 @@ const projectParams = { type: 'object', required: ['projectId'], properties: { p
 /** Federated rounds and privacy mode (docs/federated.md). Every route is project-scoped: a phone reaches its projects' rounds only. */
 export async function federatedRoutes(untyped: FastifyInstance, { projects, federated }: ServerContext): Promise<void> {
   const app = untyped.withTypeProvider<WireTypeProvider>();
+  /** A round as the requesting key sees it: with its own standing (`you`) when it joined. */
+  const seenBy = (key: ApiKeyRecord | undefined) => (round: Round): Round => {
+    const mine = key && federated.store.participant(round.id, key.id);
+    return mine ? { ...round, you: { status: mine.status, rated: mine.evaluation !== undefined } } : round;
+  };
   app.get('/projects/:projectId/federated/rounds', {
     config: { access: 'device' },
     schema: {
       operationId: 'listRounds', summary: "A project's federated rounds, newest first", tags: ['federated'], params: projectParams,
       response: { 200: { type: 'object', required: ['rounds'], properties: { rounds: { type: 'array', items: roundSchema } } } },
     },
-  }, async (request) => ({ rounds: federated.store.list(projects.get(request.params.projectId).id) }));
+  }, async (request) => ({ rounds: federated.store.list(projects.get(request.params.projectId).id).map(seenBy(request.apiKey)) }));
 
   app.post('/projects/:projectId/federated/rounds', {
     config: { access: 'device' },
@@ -33,13 +39,13 @@ export async function federatedRoutes(untyped: FastifyInstance, { projects, fede
     const settings: RoundSettings = {
       minParticipants: 2, maxParticipants: 10, epochs: 5, learningRate: 0.05, batchSize: 16, clipNorm: 5, noiseMultiplier: 0, evaluationSeconds: 120, ...given,
     };
-    return reply.code(201).send(await federated.rounds.open(projects.get(request.params.projectId), settings, deadlineSeconds, baseModelId));
+    return reply.code(201).send(seenBy(request.apiKey)(await federated.rounds.open(projects.get(request.params.projectId), settings, deadlineSeconds, baseModelId)));
   });
 
   app.get('/federated/rounds/:roundId', {
     config: { access: 'device' },
     schema: { operationId: 'getRound', summary: 'One round: its settings, who joined, counts, norms and the decision', tags: ['federated'], params: roundParams, response: { 200: roundSchema } },
-  }, async (request) => federated.store.get(request.params.roundId));
+  }, async (request) => seenBy(request.apiKey)(federated.store.get(request.params.roundId)));
 
   app.post('/federated/rounds/:roundId/join', {
     config: { access: 'device' },
@@ -47,7 +53,7 @@ export async function federatedRoutes(untyped: FastifyInstance, { projects, fede
       operationId: 'joinRound', summary: 'Join an open round (then download the base version\'s head and trunk, train, and send the update)', tags: ['federated'], params: roundParams,
       response: { 200: roundSchema },
     },
-  }, async (request) => federated.rounds.join(request.params.roundId, request.apiKey!));
+  }, async (request) => seenBy(request.apiKey)(await federated.rounds.join(request.params.roundId, request.apiKey!)));
 
   app.post('/federated/rounds/:roundId/update', {
     config: { access: 'device' },
@@ -57,7 +63,7 @@ export async function federatedRoutes(untyped: FastifyInstance, { projects, fede
       description: 'Refused and recorded: an update of another base version (409, stale), one longer than the head (413), one holding NaN or infinity (400). An update whose norm exceeds the round\'s clipNorm is scaled down, not refused.',
       body: updateBodySchema, response: { 200: roundSchema },
     },
-  }, async (request) => federated.rounds.submit(request.params.roundId, request.apiKey!, request.body));
+  }, async (request) => seenBy(request.apiKey)(await federated.rounds.submit(request.params.roundId, request.apiKey!, request.body)));
 
   app.get('/federated/rounds/:roundId/candidate', {
     config: { access: 'device' },
@@ -70,12 +76,12 @@ export async function federatedRoutes(untyped: FastifyInstance, { projects, fede
       operationId: 'sendRoundEvaluation', summary: "This phone's rating of the averaged head and of the base head, on samples it did not train on", tags: ['federated'], params: roundParams,
       body: evaluationBodySchema, response: { 200: roundSchema },
     },
-  }, async (request) => federated.rounds.evaluate(request.params.roundId, request.apiKey!, request.body));
+  }, async (request) => seenBy(request.apiKey)(await federated.rounds.evaluate(request.params.roundId, request.apiKey!, request.body)));
 
   app.post('/federated/rounds/:roundId/close', {
     config: { access: 'device' },
     schema: { operationId: 'closeRound', summary: 'Close a round now: average what arrived (if enough phones sent updates), or decide on the ratings so far', tags: ['federated'], params: roundParams, response: { 200: roundSchema } },
-  }, async (request) => federated.rounds.close(request.params.roundId));
+  }, async (request) => seenBy(request.apiKey)(await federated.rounds.close(request.params.roundId)));
 
 }
 

@@ -61,6 +61,11 @@ export const roundSchema = {
         },
       },
     },
+    you: {
+      type: 'object', title: 'RoundStanding', required: ['status', 'rated'],
+      description: "The requesting key's own part in the round (absent when it has not joined), so a phone that reloaded knows where it stopped.",
+      properties: { status: { type: 'string', enum: ['joined', 'submitted', 'rejected'] }, rated: { type: 'boolean', description: 'Whether this phone has rated the averaged head.' } },
+    },
     outcome: {
       type: 'object', title: 'RoundOutcome', required: ['decision', 'reason', 'participants', 'samples'],
       properties: {

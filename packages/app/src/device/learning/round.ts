@@ -10,6 +10,7 @@ import { holdOut, subset, type LabelledSample } from './embed.ts';
 import { HELD_OUT_FRACTION } from './personalize.ts';
 import { prepareLearning, type LearningProgress } from './prepare.ts';
 import { rateCandidate } from './rating.ts';
+import { roundStageOf } from './round-stage.ts';
 
 export interface RoundOptions {
   /** The file the phone runs for the base version, if it has it (its trunk is used). */
@@ -47,36 +48,48 @@ async function waitWhile(client: OffgridClient, round: FederatedRound, status: F
   return current;
 }
 
-/** Joins and plays the phone's part to the end of the round; returns the round as it closed. */
+/**
+ * Joins and plays the phone's part to the end of the round; returns the round as it closed. A phone that already
+ * joined, sent its update or rated (the app reloaded mid-round) picks up where it stopped: the held-out split is
+ * drawn again with the round's seed, so it rates on the samples it kept out of training.
+ */
 export async function takePartInRound(client: OffgridClient, round: FederatedRound, samples: readonly LabelledSample[], options: RoundOptions): Promise<FederatedRound> {
   const { signal } = options;
-  options.onProgress({ text: `Joining round ${round.number}…`, fraction: 0 });
-  await client.joinRound(round.id, { signal });
+  let current = round;
+  if (roundStageOf(current) === 'join') {
+    options.onProgress({ text: `Joining round ${round.number}…`, fraction: 0 });
+    current = await client.joinRound(round.id, { signal });
+  } else if (roundStageOf(current) !== 'train') {
+    options.onProgress({ text: `Resuming round ${round.number}: this phone's update was sent before`, fraction: 0 });
+  }
   const model = await client.getModel(round.baseModelId, { signal });
   const { base, data } = await prepareLearning(client, model, options.variant, samples, { accelerator: options.accelerator, signal, onProgress: options.onProgress });
   if (data.targets.length < 2) throw new Error(`This phone holds ${data.targets.length} sample(s) of v${model.version}'s labels; a round needs at least 2.`);
   const split = holdOut(data.targets, HELD_OUT_FRACTION, round.number);
-  const train = subset(data, split.train);
   const heldOut = subset(data, split.heldOut);
-  const { epochs, learningRate, batchSize } = round.settings;
-  const result = await trainHead(base, train, {
-    epochs, learningRate, batchSize, seed: round.number, signal,
-    onEpoch: ({ epoch, loss }) => options.onProgress({ text: `Training the head: epoch ${epoch} of ${epochs}, loss ${loss.toFixed(3)}`, fraction: 0.5 + 0.35 * (epoch / epochs) }),
-  });
-  if (result.cancelled) throw signal?.reason instanceof Error ? signal.reason : new Error('Learning was cancelled.');
-  options.onProgress({ text: `Sending the update (${train.targets.length} samples)…`, fraction: 0.87 });
-  const delta = encodeFloats(headDelta(base, result.head));
-  let current = await client.sendRoundUpdate(round.id, { baseModelId: round.baseModelId, sampleCount: train.targets.length, delta }, { signal });
+  if (roundStageOf(current) === 'train') {
+    const train = subset(data, split.train);
+    const { epochs, learningRate, batchSize } = round.settings;
+    const result = await trainHead(base, train, {
+      epochs, learningRate, batchSize, seed: round.number, signal,
+      onEpoch: ({ epoch, loss }) => options.onProgress({ text: `Training the head: epoch ${epoch} of ${epochs}, loss ${loss.toFixed(3)}`, fraction: 0.5 + 0.35 * (epoch / epochs) }),
+    });
+    if (result.cancelled) throw signal?.reason instanceof Error ? signal.reason : new Error('Learning was cancelled.');
+    options.onProgress({ text: `Sending the update (${train.targets.length} samples)…`, fraction: 0.87 });
+    const delta = encodeFloats(headDelta(base, result.head));
+    current = await client.sendRoundUpdate(round.id, { baseModelId: round.baseModelId, sampleCount: train.targets.length, delta }, { signal });
+  }
   current = await waitWhile(client, current, 'open', options, 'Update sent; waiting for the other phones');
-  if (current.status !== 'evaluating') return current;
-  const candidate = decodeHead((await client.getRoundCandidate(round.id, { signal })).head);
-  options.onProgress({ text: `Rating the average on ${heldOut.targets.length} held-out samples…`, fraction: 0.95 });
-  try {
-    current = await client.sendRoundEvaluation(round.id, rateCandidate(candidate, base, heldOut), { signal });
-  } catch (error) {
-    // The round closed while this phone rated (its evaluation deadline): its decision stands.
-    if (!(error instanceof OffgridApiError && error.status === 409)) throw error;
-    current = await client.getRound(round.id, { signal });
+  if (roundStageOf(current) === 'rate') {
+    const candidate = decodeHead((await client.getRoundCandidate(round.id, { signal })).head);
+    options.onProgress({ text: `Rating the average on ${heldOut.targets.length} held-out samples…`, fraction: 0.95 });
+    try {
+      current = await client.sendRoundEvaluation(round.id, rateCandidate(candidate, base, heldOut), { signal });
+    } catch (error) {
+      // The round closed while this phone rated (its evaluation deadline): its decision stands.
+      if (!(error instanceof OffgridApiError && error.status === 409)) throw error;
+      current = await client.getRound(round.id, { signal });
+    }
   }
   return waitWhile(client, current, 'evaluating', options, 'Rated; waiting for the other phones to rate');
 }

@@ -9,6 +9,7 @@ import { h } from '../../dom.ts';
 import { samplesOnPhone } from '../../device/learning/prepare.ts';
 import { describeRoundOutcome } from '../../device/learning/rating.ts';
 import { takePartInRound } from '../../device/learning/round.ts';
+import { roundStageOf } from '../../device/learning/round-stage.ts';
 import { getStoredModel } from '../../device/model-store.ts';
 import { formatDate } from '../../device/model-sync.ts';
 import type { ModalProject } from '../../modalities/project-fields.ts';
@@ -64,15 +65,25 @@ export function mountRoundCard(root: HTMLElement, options: RoundCardOptions): Di
 
   let current: FederatedRound | undefined;
   let busy = false;
+  let resumed: string | undefined;
   const show = (round: FederatedRound | undefined) => {
     current = round && round.status !== 'closed' ? round : undefined;
     summary.textContent = current ? roundSummary(current) : round ? `No round open. The last one: ${describeRoundOutcome(round)}` : 'No round open.';
     summary.dataset.status = current?.status ?? 'none';
-    joinButton.hidden = !current || current.status !== 'open' || busy;
+    const stage = current ? roundStageOf(current) : 'done';
+    joinButton.textContent = stage === 'join' ? 'Join' : 'Continue';
+    joinButton.hidden = stage === 'done' || busy;
   };
   const refresh = async () => {
     try {
       show((await client.listRounds(project.id, { signal: controller.signal }))[0]);
+      // The app reloaded after this phone sent its update: waiting and rating cost no training, so they resume by
+      // themselves (the rating has a deadline); joining and training wait for the user's Join or Continue.
+      // Once per round: a resume that fails leaves the Continue button, not a loop.
+      if (current && ['wait', 'rate'].includes(roundStageOf(current)) && !busy && resumed !== current.id) {
+        resumed = current.id;
+        void join();
+      }
     } catch (error) {
       if (!controller.signal.aborted) summary.textContent = `Could not read the rounds: ${describeApiError(error)}`;
     }
