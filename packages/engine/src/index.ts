@@ -10,6 +10,10 @@ export { initWebGpuBackend } from './accelerator/webgpu.ts';
 export { LOSE_DEVICE_ENV, WasmFallbackTrials, WEBGPU_FAILURE } from './accelerator/fallback.ts';
 export type { AcceleratorFallback } from './accelerator/fallback.ts';
 
+// Why a run failed, as a code that crosses threads and the wire (also '@offgrid/engine/failure', without TF.js)
+export { TRAINING_FAILURES, TRAINING_FAILURE_CODES, TrainingFailure, trainingFailureCode } from './failure.ts';
+export type { TrainingFailureCode } from './failure.ts';
+
 // Model families: the architectures the search picks from, their spaces as plain data
 export { MODEL_FAMILIES, getFamily } from './families/registry.ts';
 export type { FamilyName } from './families/registry.ts';

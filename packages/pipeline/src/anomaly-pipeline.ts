@@ -14,7 +14,7 @@
  *   new featurization is needed there (per-band statistics would be smaller but a second contract to keep).
  * One configuration, no search: the bottleneck is sized from the feature count (an eighth, 2–16 units).
  */
-import { auroc, classificationReport, createRandom, groupedStratifiedSplit, scoreWithTflite, trainAnomalyInWorker } from '@offgrid/engine';
+import { auroc, classificationReport, createRandom, groupedStratifiedSplit, scoreWithTflite, trainAnomalyInWorker, TrainingFailure } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { parseModel, readMetadata, serializeWithMetadata, withInputStandardization, type FeatureDescription } from '@offgrid/tflite';
 import { encodeProbes, NORMAL_LABEL } from '@offgrid/features';
@@ -40,7 +40,7 @@ export function anomalyFeatures(dataset: LoadedDataset): { x: Float32Array; feat
       return { x, features: 'spectral', size: x.length / dataset.targets.length };
     }
     default:
-      throw new Error(`Anomaly detection takes tabular, motion or audio data, not ${dataset.kind}.`);
+      throw new TrainingFailure('DATA_UNUSABLE', `Anomaly detection takes tabular, motion or audio data, not ${dataset.kind}.`);
   }
 }
 
@@ -50,7 +50,7 @@ export async function trainAnomalyPipeline(dataset: LoadedDataset, options: Trai
   const falseAlarmRate = options.falseAlarmRate ?? DEFAULT_FALSE_ALARM_RATE;
   if (!(falseAlarmRate > 0 && falseAlarmRate < 0.5)) throw new Error(`falseAlarmRate must be between 0 and 0.5 (got ${falseAlarmRate}).`);
   const normal = dataset.labels.indexOf(NORMAL_LABEL);
-  if (normal < 0) throw new Error(`Anomaly detection learns from samples labelled "${NORMAL_LABEL}"; this data has the labels ${dataset.labels.join(', ')}.`);
+  if (normal < 0) throw new TrainingFailure('DATA_UNUSABLE', `Anomaly detection learns from samples labelled "${NORMAL_LABEL}"; this data has the labels ${dataset.labels.join(', ')}.`);
   const random = createRandom(options.seed);
   const { x, features, size } = anomalyFeatures(dataset);
   const normalIndices = indicesWhere(dataset, (t) => t === normal);
@@ -70,7 +70,7 @@ export async function trainAnomalyPipeline(dataset: LoadedDataset, options: Trai
   }
   const knownAnomalies = indicesWhere(testData, (t) => t !== testNormalLabel);
   const testX = options.testData ? anomalyFeatures(testData).x : x;
-  if (testNormal.length === 0) throw new Error(`No "${NORMAL_LABEL}" samples are left to test the threshold on: give more normal recordings or a test set with normal samples.`);
+  if (testNormal.length === 0) throw new TrainingFailure('NOT_ENOUGH_DATA', `No "${NORMAL_LABEL}" samples are left to test the threshold on: give more normal recordings or a test set with normal samples.`);
 
   const trainX = gather(x, size, trainNormal);
   const calibration = groupedStratifiedSplit(trainNormal.map(() => 0), dataset.groups && trainNormal.map((i) => dataset.groups![i]), CALIBRATION_FRACTION, random).validationIndices;

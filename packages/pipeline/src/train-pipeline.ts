@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asha, runSearch, SqliteTrialStorage, tpeSampler, warmStartSampler, type SearchEvent, type StoredTrial } from '@offgrid/automl';
-import { createRandom, groupedStratifiedSplit, localTrials, TrialPool, WasmFallbackTrials, type AcceleratorChoice, type AcceleratorFallback, type Random, type TrialExecutor, type TrialProgress } from '@offgrid/engine';
+import { createRandom, groupedStratifiedSplit, localTrials, TrainingFailure, TrialPool, WasmFallbackTrials, type AcceleratorChoice, type AcceleratorFallback, type Random, type TrialExecutor, type TrialProgress } from '@offgrid/engine';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import { countMacs, parseModel } from '@offgrid/tflite';
 import { encodeHoldout, encodeProbes, textIdCount, type Task } from '@offgrid/features';
@@ -110,11 +110,11 @@ export async function trainPipeline(dataset: LoadedDataset, options: TrainPipeli
   const task = options.task ?? 'classify';
   // An anomaly test set may bring labels (known anomalies) the normal-only training data lacks.
   if (options.testData && (options.testData.kind !== dataset.kind || options.testData.shape.join() !== dataset.shape.join() || (task === 'classify' && options.testData.labels.join() !== dataset.labels.join()))) {
-    throw new Error(`The test set must have the same kind of data${task === 'classify' ? ', labels' : ''} and sample shape as the training data.`);
+    throw new TrainingFailure('DATA_UNUSABLE', `The test set must have the same kind of data${task === 'classify' ? ', labels' : ''} and sample shape as the training data.`);
   }
   if (task === 'anomaly') return trainAnomalyPipeline(dataset, options);
   if (task !== 'classify') throw new Error(`Unknown task "${String(task)}": use "classify" or "anomaly".`);
-  if (dataset.labels.length < 2) throw new Error(`Classification needs at least two labels (found ${dataset.labels.join(', ') || 'none'}); for data of one "normal" label use task "anomaly".`);
+  if (dataset.labels.length < 2) throw new TrainingFailure('DATA_UNUSABLE', `Classification needs at least two labels (found ${dataset.labels.join(', ') || 'none'}); for data of one "normal" label use task "anomaly".`);
   // Warm workers for this search's trials and its retraining, one per trial at a time, and a thread that quantizes and
   // tests models off the caller's event loop; all let go when it ends (the server and `offgrid train` then hold no
   // idle threads between jobs).
@@ -247,8 +247,8 @@ async function classify(dataset: LoadedDataset, options: TrainPipelineOptions, f
   const best = search.best;
   if (!best) {
     const infeasible = search.trials.filter((t) => t.status === 'infeasible');
-    if (infeasible.length > 0) throw new Error(`No model met the limits: ${infeasible.length} trial(s) exceeded them (${infeasible[0].error}). Relax the limits or give a larger budget.`);
-    throw new Error(`No trial finished within the budget of ${options.budgetSeconds} s. Give it a larger budget.`);
+    if (infeasible.length > 0) throw new TrainingFailure('LIMITS_UNMET', `No model met the limits: ${infeasible.length} trial(s) exceeded them (${infeasible[0].error}). Relax the limits or give a larger budget.`);
+    throw new TrainingFailure('BUDGET_TOO_SMALL', `No trial finished within the budget of ${options.budgetSeconds} s. Give it a larger budget.`);
   }
   const winner = splitConfig(best.config);
   // A transfer head won: it ships after its backbone, whose packaging (calibration and test on images) takes its time.

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { TRAINING_FAILURES } from '@offgrid/engine/failure';
 import { buildApp } from './app.ts';
 import { ERRORS, errorBody, kindOfStatus, OffgridError } from './errors.ts';
 
@@ -20,6 +21,12 @@ describe('the error registry', () => {
     assert.deepEqual([...new Set(docs.match(/\bOFFGRID_ERR_[A-Z]+(?:_[A-Z]+)*\b/g))].sort(), [...codes].sort());
     const table = [...docs.matchAll(/^\| `(OFFGRID_ERR_[A-Z_]+)` \| (\d+) \|/gm)].map(([, code, status]) => [code, Number(status)]);
     assert.deepEqual(table, Object.values(ERRORS).map(({ code, status }) => [code, status]));
+  });
+
+  it("docs/api.md lists exactly the engine's training failure codes", () => {
+    const docs = readFileSync(new URL('../../../docs/api.md', import.meta.url), 'utf8');
+    const table = [...docs.matchAll(/^\| `([A-Z_]+)` \| (.+) \|$/gm)].filter(([, code]) => !code.startsWith('OFFGRID_ERR_'));
+    assert.deepEqual(table.map(([, code, when]) => [code, when]), Object.entries(TRAINING_FAILURES));
   });
 
   it('builds bodies from registered kinds only', () => {

@@ -6,6 +6,7 @@ import type { WireType } from '@offgrid/features';
 import {
   anomalyMetricsSchema, dtypeSchema, modalitySchema, preprocessingSchema, searchProgressSchema, taskSchema, trainReportSchema,
 } from '@offgrid/pipeline';
+import { TRAINING_FAILURE_CODES } from '@offgrid/engine/failure';
 import { MODEL_FILE_VARIANTS, SERVER_ONLY_VARIANTS } from './models/model-store.ts';
 
 export const idParam = { type: 'string', pattern: '^[0-9a-f-]{36}$' } as const;
@@ -69,7 +70,13 @@ export const jobSchema = {
       properties: { budgetSeconds: { type: 'number' }, seed: { type: 'integer' }, objective: { type: 'string', enum: ['float32', 'int8'] }, maxInt8Kb: { type: 'number' }, maxMacs: { type: 'number' }, backbone: { type: 'string' } },
     },
     progress: searchProgressSchema,
-    createdAt: { type: 'string' }, updatedAt: { type: 'string' }, modelId: { type: 'string' }, error: { type: 'string' },
+    createdAt: { type: 'string' }, updatedAt: { type: 'string' }, modelId: { type: 'string' },
+    error: { type: 'string', description: "A failed job's message (the same as failure.message)." },
+    failure: {
+      type: 'object', title: 'JobFailure', required: ['code', 'message'],
+      description: 'Why the job failed: a code to switch on (docs/api.md lists them) and a message that says the fix.',
+      properties: { code: { type: 'string', enum: TRAINING_FAILURE_CODES }, message: { type: 'string' } },
+    },
   },
 } as const;
 

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initWasmBackend } from '../backend/init-wasm.ts';
 import type { AnomalyWorkerInput, AnomalyWorkerMessage } from './train-in-worker.ts';
 import { trainAnomalyDetector } from './train.ts';
+import { codeOf } from '../worker/run-worker.ts';
 
 const port = parentPort;
 if (!port) throw new Error('anomaly-worker.ts must run in a worker thread; use trainAnomalyInWorker().');
@@ -16,5 +17,5 @@ try {
   post({ type: 'result', result });
 } catch (error) {
   const e = error instanceof Error ? error : new Error(String(error));
-  post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
+  post({ type: 'error', name: e.name, message: e.message, stack: e.stack, ...codeOf(e) });
 }

@@ -11,7 +11,7 @@ export interface AnomalyWorkerInput {
 export type AnomalyWorkerMessage =
   | { type: 'progress'; progress: TrainProgress }
   | { type: 'result'; result: AnomalyDetector }
-  | { type: 'error'; name: string; message: string; stack?: string };
+  | { type: 'error'; name: string; message: string; stack?: string; code?: string };
 
 /**
  * trainAnomalyDetector in its own worker thread (own wasm backend), so a server stays responsive while it

@@ -5,6 +5,7 @@
  * as float32 and int8 TFLite models that output the anomaly score, each with its own threshold
  * calibrated through LiteRT.js on the held-out normal data for the chosen false-alarm rate.
  */
+import { TrainingFailure } from '../failure.ts';
 import * as tf from '@tensorflow/tfjs';
 import { TfliteSession, MIN_CALIBRATION_SAMPLES, serializeModel } from '@offgrid/tflite';
 import type { FeatureDescription } from '@offgrid/tflite';
@@ -224,7 +225,7 @@ export async function trainAnomalyDetector(options: TrainAnomalyOptions): Promis
   const features = shape.reduce((a, b) => a * b, 1);
   const count = x.length / features;
   if (!Number.isInteger(count) || count === 0) throw new Error(`x has ${x.length} values; samples of shape [${shape}] need a multiple of ${features}.`);
-  if (count < MIN_NORMAL_SAMPLES) throw new Error(`Anomaly detection needs at least ${MIN_NORMAL_SAMPLES} normal samples (got ${count}): some train the detector, the others set its threshold.`);
+  if (count < MIN_NORMAL_SAMPLES) throw new TrainingFailure('NOT_ENOUGH_DATA', `Anomaly detection needs at least ${MIN_NORMAL_SAMPLES} normal samples (got ${count}): some train the detector, the others set its threshold.`);
   if (!(budgetSeconds > 0)) throw new Error(`budgetSeconds must be > 0 (got ${budgetSeconds}).`);
   const started = performance.now();
   const random = createRandom(options.seed ?? 0);

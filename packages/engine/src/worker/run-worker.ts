@@ -4,17 +4,25 @@ export const BOOTSTRAP_URL = new URL('./bootstrap.mjs', import.meta.url);
 const GRACE_MS = 60_000;
 
 /** What every training worker posts: updates while it works, then one result or one error. */
-export type WorkerReply<U, R> = U | { type: 'result'; result: R } | { type: 'error'; name: string; message: string; stack?: string };
+export type WorkerReply<U, R> = U | { type: 'result'; result: R } | { type: 'error'; name: string; message: string; stack?: string; code?: string };
 
 export function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   return reason instanceof Error && reason.name === 'AbortError' ? reason : new DOMException('Training was aborted.', 'AbortError');
 }
 
+/** The error's string `code`, if it has one, for the message a worker posts. */
+export function codeOf(error: Error): { code?: string } {
+  const { code } = error as { code?: unknown };
+  return typeof code === 'string' ? { code } : {};
+}
+
 /** Rebuilds the worker's error on this side, keeping its name and its stack (where the bug is). */
-export function workerFailure(message: { name: string; message: string; stack?: string }): Error {
+export function workerFailure(message: { name: string; message: string; stack?: string; code?: string }): Error {
   const error = new Error(`Training worker failed: ${message.message}`);
   error.name = message.name;
+  // A TrainingFailure's code (failure.ts) survives the thread boundary.
+  if (message.code) Object.assign(error, { code: message.code });
   if (message.stack) error.stack = `${error.name}: ${error.message}\n    (in the training worker)\n${message.stack.split('\n').slice(1).join('\n')}`;
   return error;
 }
@@ -58,7 +66,7 @@ export function runWorker<U extends { type: string }, R>(
     worker.on('message', (message: WorkerReply<U, R>) => {
       if (settled) return;
       if (message.type === 'result') settle(() => resolve((message as { result: R }).result));
-      else if (message.type === 'error') settle(() => reject(workerFailure(message as { name: string; message: string; stack?: string })));
+      else if (message.type === 'error') settle(() => reject(workerFailure(message as { name: string; message: string; stack?: string; code?: string })));
       else return onUpdate(message as U);
       end();
     });

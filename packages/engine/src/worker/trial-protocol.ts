@@ -107,4 +107,4 @@ export type TrialWorkerMessage =
   | { type: 'progress'; progress: TrialProgress }
   | { type: 'checkpoint'; checkpoint: TrainingCheckpoint }
   | { type: 'result'; result: TrialResult }
-  | { type: 'error'; name: string; message: string; stack?: string };
+  | { type: 'error'; name: string; message: string; stack?: string; code?: string };

@@ -5,6 +5,7 @@
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { WEBGPU_FAILURE } from '../accelerator/fallback.ts';
+import { codeOf } from './run-worker.ts';
 import { watchGpu, type GpuWatch } from '../accelerator/gpu-watch.ts';
 import { initWebGpuBackend } from '../accelerator/webgpu.ts';
 import { initWasmBackend } from '../backend/init-wasm.ts';
@@ -174,7 +175,7 @@ async function serve(input: TrialWorkerInput): Promise<void> {
     // A dead device often fails a read before its loss is announced: give the announcement a moment to arrive.
     if (gpu && !gpu.failure) await new Promise((resolve) => setTimeout(resolve, 100));
     if (gpu?.failure) post({ type: 'error', name: WEBGPU_FAILURE, message: `${gpu.failure} (then: ${e.message})`, stack: e.stack });
-    else post({ type: 'error', name: e.name, message: e.message, stack: e.stack });
+    else post({ type: 'error', name: e.name, message: e.message, stack: e.stack, ...codeOf(e) });
   }
 }
 

@@ -242,7 +242,16 @@ export interface Job {
   createdAt: string;
   updatedAt: string;
   modelId?: string;
+  /** A failed job's message (the same as failure.message). */
   error?: string;
+  /** Why the job failed: a code to switch on (docs/api.md lists them) and a message that says the fix. */
+  failure?: JobFailure;
+}
+
+/** Why the job failed: a code to switch on (docs/api.md lists them) and a message that says the fix. */
+export interface JobFailure {
+  code: 'NOT_ENOUGH_DATA' | 'DATA_UNUSABLE' | 'BUDGET_TOO_SMALL' | 'LIMITS_UNMET' | 'OUT_OF_MEMORY' | 'FAILED';
+  message: string;
 }
 
 export interface JobProgress {

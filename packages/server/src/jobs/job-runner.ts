@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrialExecutor } from '@offgrid/engine';
 import type { AcceleratorChoice } from '@offgrid/engine/accelerator';
+import { trainingFailureCode } from '@offgrid/engine/failure';
 import type { LoadedDataset } from '@offgrid/engine/data';
 import type { TrainReport, trainPipeline, TransferOptions } from '@offgrid/pipeline';
 // Entry points without TF.js: the server loads the search itself only when a job runs.
@@ -158,7 +159,7 @@ export class JobRunner extends EventEmitter<{ job: [Job]; closing: [] }> {
       clearInterval(ticker);
       if (this.stopped) return; // left 'running' with its work folder on purpose: resumed on restart
       const status = signal.aborted ? 'cancelled' : 'failed';
-      this.publish(jobs.update(job.id, { status, ...(status === 'failed' ? { error: failureMessage(error) } : {}) }));
+      this.publish(jobs.update(job.id, { status, ...(status === 'failed' ? { failure: { code: trainingFailureCode(error), message: failureMessage(error) } } : {}) }));
       // A final job never resumes: drop checkpoints and trial models, keep a failed search's trial database (small) for diagnosis.
       const drop = status === 'failed' ? [join(workDir, 'checkpoints'), join(workDir, 'models')] : [workDir];
       for (const path of drop) await rm(path, { recursive: true, force: true });

@@ -28,7 +28,11 @@ test('a final job stays final: late progress ticks, a running write or a restart
     for (const status of FINAL_STATUSES) {
       const job = jobs.create(projectId, ['a', 'b'], [], request);
       jobs.update(job.id, { status: 'running' });
-      jobs.update(job.id, { status, ...(status === 'failed' ? { error: 'boom' } : {}) });
+      jobs.update(job.id, { status, ...(status === 'failed' ? { failure: { code: 'BUDGET_TOO_SMALL' as const, message: 'boom' } } : {}) });
+      if (status === 'failed') {
+        const stored = jobs.get(job.id);
+        assert.deepEqual([stored.failure, stored.error], [{ code: 'BUDGET_TOO_SMALL', message: 'boom' }, 'boom'], 'the code and message are stored; error stays for older clients');
+      }
       assert.equal(jobs.updateProgress(job.id, progress).status, status);
       assert.equal(jobs.update(job.id, { status: 'running', progress }).status, status);
       assert.equal(jobs.get(job.id).status, status);

@@ -1,3 +1,4 @@
+import type { TrainingFailureCode } from '@offgrid/engine/failure';
 import type { SearchProgress } from '@offgrid/pipeline';
 import { randomUUID } from 'node:crypto';
 import { commitWithoutFsync, type Db } from '../storage/database.ts';
@@ -42,7 +43,10 @@ export interface Job {
   createdAt: string;
   updatedAt: string;
   modelId?: string;
+  /** A failed job's message (kept beside `failure` for clients from before it). */
   error?: string;
+  /** A failed job's reason as a code (`TrainingFailureCode`) and the message. */
+  failure?: { code: TrainingFailureCode; message: string };
 }
 
 interface JobRow {
@@ -54,6 +58,7 @@ interface JobRow {
   progress: string;
   model_id: string | null;
   error: string | null;
+  error_code: TrainingFailureCode | null;
   created_at: string;
   updated_at: string;
 }
@@ -116,13 +121,13 @@ export class JobStore {
    * Applies a change only if the job's status may move to the new one (see STATUS_FROM), decided in the UPDATE's
    * WHERE: a late progress tick cannot turn a cancelled job back into a running one. Returns the job as stored.
    */
-  update(id: string, changes: Partial<Pick<Job, 'status' | 'progress' | 'modelId' | 'error'>>): Job {
+  update(id: string, changes: Partial<Pick<Job, 'status' | 'progress' | 'modelId' | 'failure'>>): Job {
     const job = this.get(id);
-    const next = { ...job, ...changes, updatedAt: new Date().toISOString() };
+    const next = { ...job, ...changes, ...(changes.failure ? { error: changes.failure.message } : {}), updatedAt: new Date().toISOString() };
     const from = STATUS_FROM[next.status];
-    const { changes: written } = this.db.prepare(`UPDATE jobs SET status = ?, progress = ?, model_id = ?, error = ?, updated_at = ?
+    const { changes: written } = this.db.prepare(`UPDATE jobs SET status = ?, progress = ?, model_id = ?, error = ?, error_code = ?, updated_at = ?
       WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`)
-      .run(next.status, JSON.stringify(next.progress), next.modelId ?? null, next.error ?? null, next.updatedAt, id, ...from);
+      .run(next.status, JSON.stringify(next.progress), next.modelId ?? null, next.failure?.message ?? null, next.failure?.code ?? null, next.updatedAt, id, ...from);
     return written === 1 ? next : this.get(id);
   }
 
@@ -139,6 +144,7 @@ function toJob(row: JobRow): Job {
   return {
     id: row.id, projectId: row.project_id, datasetId: row.dataset_id, request: { seed: 0, ...JSON.parse(row.request) }, status: row.status,
     progress: { ...INITIAL_PROGRESS, ...JSON.parse(row.progress) }, createdAt: row.created_at, updatedAt: row.updated_at,
-    ...(row.model_id ? { modelId: row.model_id } : {}), ...(row.error ? { error: row.error } : {}),
+    ...(row.model_id ? { modelId: row.model_id } : {}),
+    ...(row.error ? { error: row.error, failure: { code: row.error_code ?? 'FAILED', message: row.error } } : {}),
   };
 }

@@ -160,5 +160,7 @@ test('a job that cannot train is refused up front, or fails with the reason the 
   const job = await trainToEnd(t, project.id, { budgetSeconds: 10 });
   assert.equal(job.status, 'failed');
   assert.match(job.error ?? '', /^Training failed: Anomaly detection needs at least 20 normal samples \(got \d\)/);
+  assert.equal(job.failure?.code, 'NOT_ENOUGH_DATA', 'the code the engine gave, from inside its worker thread');
+  assert.equal(job.failure?.message, job.error);
   assert.deepEqual((await json(await t.api(`/projects/${project.id}/models`))).models, []);
 });

@@ -12,6 +12,7 @@ export async function json(response: Response): Promise<any> {
 export interface StreamedJob {
   status: string;
   error?: string;
+  failure?: { code: string; message: string };
   modelId?: string;
   progress: { phase: string; fraction: number; epoch: number; epochs: number; etaSeconds: number; trialsFinished: number; leaderboard: { trialNumber: number; family: string; status: string; valAccuracy?: number; epochs: number }[] };
 }

@@ -213,4 +213,8 @@ export const MIGRATIONS: string[] = [
   DROP TABLE models;
   ALTER TABLE models_v9 RENAME TO models;
   `,
+  // 10: why a job failed, as a code clients switch on (engine failure.ts); jobs failed before it read as FAILED.
+  `
+  ALTER TABLE jobs ADD COLUMN error_code TEXT;
+  `,
 ];
