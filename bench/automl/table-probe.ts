@@ -8,10 +8,11 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadDataset } from '@offgrid/engine/data';
 import { TrialPool } from '@offgrid/engine';
+import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import { splitConfig } from '../../packages/pipeline/src/search-space.ts';
 
 const { values } = parseArgs({ options: { csv: { type: 'string' }, epochs: { type: 'string', default: '81' }, folds: { type: 'string', default: '3' }, configs: { type: 'string' }, seed: { type: 'string', default: '0' } } });
-const dataset = await loadDataset(values.csv!);
+const dataset = await loadDataset(values.csv!, DEFAULT_IMAGE_SPEC);
 const configs = JSON.parse(values.configs!) as Record<string, unknown>[];
 const pool = new TrialPool({ maxIdle: 1 });
 const marks = [3, 9, 27, 81, 243];

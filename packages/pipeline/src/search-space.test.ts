@@ -31,7 +31,7 @@ test('a table search starts with softmax regression beside a wide, regularized o
   // The search runs two trials at once: the first pair is what ASHA compares at the first rung, and the MLP that
   // learned faster than the 2 × 128 one on digits (bench/automl/RESULTS.md) must be in it.
   assert.deepEqual(starts.slice(0, 2).map((c) => c.family), ['linear', 'mlp']);
-  assert.deepEqual([starts[1].layers, starts[1].units, starts[1].learningRate], [1, 512, 3e-3]);
+  assert.deepEqual([starts[1].layers, starts[1].units, starts[1].learningRate, starts[1].lrSchedule], [1, 512, 3e-3, 'cosine']);
   assert.ok(Number(starts[1].dropout) > 0 && Number(starts[1].inputNoise) > 0, 'regularized: a few hundred rows are what 512 units overfit');
   assert.equal(starts.filter((c) => c.family === 'mlp').length, 3, 'the 2 × 128 start and the family defaults follow');
   for (const start of starts) {
