@@ -52,6 +52,15 @@ interface Row {
   dataset: string; fold: string; int8: number; float32: number; winner: string; epochs: number; trials: number; seconds: number; int8Bytes: number;
   /** Trial workers: a new thread per rung, or warm ones; rungs = trainings asked of the executor (trials' rungs + the retraining), starts = worker threads started for them. */
   workers: 'fresh' | 'warm'; rungs: number; workerStarts?: number;
+  /** Each trial in one line: number, family, its non-default-looking settings, status, epochs reached, validation accuracy (what ranked it). */
+  trialLog?: string[];
+}
+
+/** A trial in one line, for reading why a family won or was pruned (issue #19: the MLP pruned at its first rung). */
+function trialLine(t: { number: number; family: string; config: Record<string, unknown>; status: string; valAccuracy?: number; history: unknown[] }): string {
+  const keys = ['learningRate', 'batchSize', 'lrSchedule', 'layers', 'units', 'dropout', 'l2', 'inputNoise', 'batchNorm', 'activation'];
+  const settings = keys.filter((k) => k in t.config).map((k) => `${k}=${typeof t.config[k] === 'number' ? Number((t.config[k] as number).toPrecision(2)) : String(t.config[k])}`).join(' ');
+  return `#${t.number} ${t.family} ${settings} · ${t.status} · ${t.history.length} ep · val ${((t.valAccuracy ?? 0) * 100).toFixed(1)}%`;
 }
 const results: Row[] = [];
 const seed = Number(values.seed);
@@ -83,6 +92,7 @@ for (const dataset of readdirSync(values.splits!, { withFileTypes: true }).filte
           dataset, fold, int8: report.metrics.test.int8.accuracy, float32: report.metrics.test.float32.accuracy,
           winner: report.winner.family, epochs: report.winner.epochs, trials: report.trials.length, seconds: report.elapsedSeconds,
           int8Bytes: files.int8.length, workers, rungs, ...(workers === 'warm' ? { workerStarts: pool.started } : {}),
+          trialLog: report.trials.map(trialLine),
         };
         results.push(row);
         load.push(loadavg()[0]);

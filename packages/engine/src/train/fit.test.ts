@@ -110,6 +110,13 @@ test('learning-rate schedules: cosine decays to the minimum, plateau cuts after 
   assert.ok(Math.abs(rateForEpoch({ type: 'cosine' }, 0.1, 3, 5, state) - 0.05) < 1e-12);
   assert.ok(Math.abs(rateForEpoch({ type: 'cosine', minLearningRate: 0.01 }, 0.1, 6, 5, state) - 0.01) < 1e-12);
   assert.equal(rateForEpoch({ type: 'cosine', warmupEpochs: 1 }, 0.1, 1, 5, state), 0.05);
+  // A decay over 27 epochs (a search's last rung): a 3-epoch run of it keeps nearly the base rate; 27 decays fully.
+  const over27 = { type: 'cosine', epochs: 27 } as const;
+  assert.equal(rateForEpoch({ type: 'cosine' }, 0.1, 3, 3, state), 0, 'over the run\'s own 3 epochs it ends at 0');
+  assert.ok(rateForEpoch(over27, 0.1, 3, 3, state) > 0.098, `${rateForEpoch(over27, 0.1, 3, 3, state)}`);
+  assert.ok(Math.abs(rateForEpoch(over27, 0.1, 14, 27, state) - 0.05) < 1e-12);
+  assert.equal(rateForEpoch(over27, 0.1, 27, 27, state), 0);
+  assert.equal(rateForEpoch(over27, 0.1, 30, 50, state), 0, 'past its epochs the rate stays at the minimum');
   const plateau = { type: 'plateau', patience: 2, factor: 0.5 } as const;
   let s = afterEpoch(plateau, state, 1.0);
   s = afterEpoch(plateau, s, 1.0);

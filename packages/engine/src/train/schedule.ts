@@ -1,8 +1,12 @@
 /** Learning-rate schedules, applied at epoch boundaries. */
 export type LrSchedule =
   | { type: 'constant' }
-  /** Cosine decay from the base rate (first epoch) to `minLearningRate` (last planned epoch), after optional linear warm-up. */
-  | { type: 'cosine'; minLearningRate?: number; warmupEpochs?: number }
+  /**
+   * Cosine decay from the base rate (first epoch) to `minLearningRate` (last planned epoch), after optional linear
+   * warm-up. `epochs`: the epoch the decay ends at instead of the run's last (past it the rate stays at the minimum):
+   * a search's short rungs then train at nearly the base rate, and only a run of that length decays all the way.
+   */
+  | { type: 'cosine'; minLearningRate?: number; warmupEpochs?: number; epochs?: number }
   /** Multiply by `factor` when validation loss has not improved by `minDelta` for `patience` epochs. */
   | { type: 'plateau'; factor?: number; patience?: number; minDelta?: number; minLearningRate?: number };
 
@@ -26,7 +30,7 @@ export function rateForEpoch(schedule: LrSchedule | undefined, baseRate: number,
   const min = schedule.minLearningRate ?? 0;
   const warmup = schedule.warmupEpochs ?? 0;
   if (epoch <= warmup) return (baseRate * epoch) / (warmup + 1);
-  const span = Math.max(1, plannedEpochs - warmup - 1);
+  const span = Math.max(1, (schedule.epochs ?? plannedEpochs) - warmup - 1);
   const progress = Math.min(1, (epoch - 1 - warmup) / span);
   return min + ((baseRate - min) * (1 + Math.cos(Math.PI * progress))) / 2;
 }
