@@ -4,14 +4,15 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_IMAGE_SPEC } from '@offgrid/features';
 import { ACCELERATOR_REQUESTS, chooseAccelerator, type AcceleratorRequest } from '@offgrid/engine';
-import { groupByPattern, loadDataset } from '@offgrid/engine/data';
-import { DEFAULT_BACKBONE, renderReportHtml, SearchProgressTracker, trainPipeline, type PipelineEvent } from '@offgrid/pipeline';
+import { groupByPattern, loadDataset, type LoadedDataset } from '@offgrid/engine/data';
+import { DEFAULT_BACKBONE, renderReportHtml, SearchProgressTracker, trainPipeline, type PipelineEvent, type TrainReport } from '@offgrid/pipeline';
 import { dataDirOf } from './backbones-command.ts';
 import { formatSeconds, LiveBlock, parseDuration, progressBar } from './terminal/progress-bar.ts';
 
 const USAGE = `Usage: offgrid train <folder-of-label-folders | file.csv> --out <dir> [--budget 10m] [--seed 0] [--size N] [--concurrency 2] [--task classify|anomaly] [--false-alarm-rate 0.01] [--objective float32|int8] [--max-size 64kb] [--max-macs 5M] [--accelerator auto|webgpu|wasm] [--group-by <regex>] [--backbone <name>|none] [--data <dir>]`;
 
-export async function trainCommand(argv: string[]): Promise<number> {
+/** The command line, checked: each flag's value or a message that says what it takes. Undefined: print the usage. */
+function parseTrainArgs(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -33,11 +34,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     },
   });
   const [input] = positionals;
-  if (!input || !values.out) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
-  const budgetSeconds = parseDuration(values.budget);
+  if (!input || !values.out) return undefined;
   // Without --size, pictures smaller than the default keep their own size (28×28 stays 28×28).
   const size = Number(values.size ?? DEFAULT_IMAGE_SPEC.width);
   const seed = Number(values.seed);
@@ -57,31 +54,48 @@ export async function trainCommand(argv: string[]): Promise<number> {
     ...(values['max-macs'] === undefined ? {} : { maxMacs: parseCount(values['max-macs']) }),
   };
   if (task === 'anomaly' && (objective !== 'float32' || Object.keys(limits).length > 0)) throw new Error('--objective, --max-size and --max-macs are for --task classify.');
-  const requested = values.accelerator as AcceleratorRequest;
-  if (!ACCELERATOR_REQUESTS.includes(requested)) throw new Error(`--accelerator must be one of ${ACCELERATOR_REQUESTS.join(', ')}, got "${values.accelerator}".`);
+  const accelerator = values.accelerator as AcceleratorRequest;
+  if (!ACCELERATOR_REQUESTS.includes(accelerator)) throw new Error(`--accelerator must be one of ${ACCELERATOR_REQUESTS.join(', ')}, got "${values.accelerator}".`);
   const backbone = values.backbone ?? DEFAULT_BACKBONE;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(backbone)) throw new Error(`--backbone must name a backbone (\`offgrid backbones list\`) or be "none", got "${backbone}".`);
-  const out = resolve(values.out);
-  await mkdir(out, { recursive: true });
-  // The self-test (a few seconds, in its own thread) runs while the data loads. Anomaly detectors train on wasm.
-  const choosing = task === 'anomaly' ? Promise.resolve({ backend: 'wasm' as const, reason: 'wasm (anomaly detectors train on wasm)' }) : chooseAccelerator(requested);
+  return {
+    input: resolve(input), out: resolve(values.out), budgetSeconds: parseDuration(values.budget), size, nativeSmallImages: values.size === undefined,
+    seed, concurrency, task: task as 'classify' | 'anomaly', falseAlarmRate, objective: objective as 'float32' | 'int8', limits, accelerator, groupBy: values['group-by'], backbone, dataDir: dataDirOf(values.data),
+  };
+}
+type TrainArgs = NonNullable<ReturnType<typeof parseTrainArgs>>;
 
-  const live = new LiveBlock();
-  const started = Date.now();
-  const dataset = await loadDataset(resolve(input), { ...DEFAULT_IMAGE_SPEC, width: size, height: size }, ({ done, total }) => {
-    live.update([`Loading ${basename(input)} ${progressBar(done / total)} ${done}/${total}`]);
-  }, {}, { minLabels: task === 'anomaly' ? 1 : 2, smallImagesNative: values.size === undefined, decodedCache: decodedCacheDir() });
+/** The folder or CSV file as a dataset, with a progress bar while it loads and `--group-by` applied. */
+async function loadTrainingData(args: TrainArgs, live: LiveBlock): Promise<LoadedDataset> {
+  const dataset = await loadDataset(args.input, { ...DEFAULT_IMAGE_SPEC, width: args.size, height: args.size }, ({ done, total }) => {
+    live.update([`Loading ${basename(args.input)} ${progressBar(done / total)} ${done}/${total}`]);
+  }, {}, { minLabels: args.task === 'anomaly' ? 1 : 2, smallImagesNative: args.nativeSmallImages, decodedCache: decodedCacheDir() });
   live.log(`Loaded ${dataset.targets.length} samples, ${dataset.labels.length} labels (${dataset.labels.join(', ')}), sample shape [${dataset.shape}].`);
   for (const { source, reason } of dataset.skipped.slice(0, 10)) live.log(`  skipped ${source}: ${reason}`);
   if (dataset.skipped.length > 10) live.log(`  … and ${dataset.skipped.length - 10} more skipped`);
-  const groupBy = values['group-by'];
-  if (groupBy !== undefined) {
+  if (args.groupBy !== undefined) {
     if (dataset.kind === 'tabular') throw new Error('--group-by groups the files of a folder dataset; a CSV file has no file paths to group.');
-    const { groups, names } = groupByPattern(dataset, groupBy, resolve(input));
-    Object.assign(dataset, { groups, groupedBy: { by: 'pattern', pattern: groupBy } });
-    live.log(`Grouped by /${groupBy}/: ${names.length} groups (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}); each stays on one side of every split.`);
+    const { groups, names } = groupByPattern(dataset, args.groupBy, args.input);
+    Object.assign(dataset, { groups, groupedBy: { by: 'pattern', pattern: args.groupBy } });
+    live.log(`Grouped by /${args.groupBy}/: ${names.length} groups (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}); each stays on one side of every split.`);
   }
+  return dataset;
+}
 
+export async function trainCommand(argv: string[]): Promise<number> {
+  const args = parseTrainArgs(argv);
+  if (!args) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  const { out, budgetSeconds, task } = args;
+  await mkdir(out, { recursive: true });
+  // The self-test (a few seconds, in its own thread) runs while the data loads. Anomaly detectors train on wasm.
+  const choosing = task === 'anomaly' ? Promise.resolve({ backend: 'wasm' as const, reason: 'wasm (anomaly detectors train on wasm)' }) : chooseAccelerator(args.accelerator);
+
+  const live = new LiveBlock();
+  const started = Date.now();
+  const dataset = await loadTrainingData(args, live);
   const accelerator = await choosing;
   live.log(`Training on ${accelerator.reason}.`);
 
@@ -94,15 +108,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const workDir = join(out, '.search');
   await mkdir(workDir, { recursive: true });
   const { files, report } = await trainPipeline(dataset, {
-    budgetSeconds: budgetSeconds - (Date.now() - started) / 1000, seed, concurrency, workDir,
-    name: basename(resolve(input)).replace(/\.csv$/i, ''), source: resolve(input), signal: abort.signal, task,
-    ...(falseAlarmRate === undefined ? {} : { falseAlarmRate }),
-    objective, ...(Object.keys(limits).length > 0 ? { limits } : {}), accelerator,
+    budgetSeconds: budgetSeconds - (Date.now() - started) / 1000, seed: args.seed, concurrency: args.concurrency, workDir,
+    name: basename(args.input).replace(/\.csv$/i, ''), source: args.input, signal: abort.signal, task,
+    ...(args.falseAlarmRate === undefined ? {} : { falseAlarmRate: args.falseAlarmRate }),
+    objective: args.objective, ...(Object.keys(args.limits).length > 0 ? { limits: args.limits } : {}), accelerator,
     // Image folders: the transfer family competes when embedding the files fits the budget; embeddings are kept
     // with the platform's caches, so a second run over the same pictures starts searching at once.
-    ...(dataset.kind === 'image' && backbone !== 'none' ? {
+    ...(dataset.kind === 'image' && args.backbone !== 'none' ? {
       transfer: {
-        backbone, dataDir: dataDirOf(values.data), cacheDir: join(cacheRoot(), 'embeddings'),
+        backbone: args.backbone, dataDir: args.dataDir, cacheDir: join(cacheRoot(), 'embeddings'),
         readImage: (index: number) => readFile(dataset.sources[index]),
       },
     } : {}),
@@ -113,30 +127,35 @@ export async function trainCommand(argv: string[]): Promise<number> {
   await writeFile(join(out, 'model_float32.tflite'), files.float32);
   await writeFile(join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
   await writeFile(join(out, 'report.html'), renderReportHtml(report));
+  live.log([
+    '',
+    ...resultLines(report),
+    `Size: int8 ${(report.sizes.int8Bytes / 1024).toFixed(1)} KiB = ${(report.sizes.int8Ratio * 100).toFixed(0)}% of float32.`,
+    `Wrote ${join(out, 'model.tflite')} (int8), model_float32.tflite, report.json, report.html in ${formatSeconds((Date.now() - started) / 1000)}.`,
+  ].join('\n'));
+  return 0;
+}
+
+/** What the terminal says about the model once it is written: the detector's alarms, or the winner and its test. */
+function resultLines(report: TrainReport): string[] {
   const { test, anomaly } = report.metrics;
   const percent = (value: number) => `${(value * 100).toFixed(2)}%`;
-  const results = anomaly
-    ? [
+  if (anomaly) {
+    return [
       `Anomaly detector: ${report.winner.family}, ${report.winner.epochs} epochs; alarm when score > ${anomaly.thresholdInt8.toPrecision(4)} (int8) / ${anomaly.threshold.toPrecision(4)} (float32).`,
       `False alarms on ${anomaly.heldOutNormal.samples} held-out normal samples: int8 ${percent(anomaly.heldOutNormal.falseAlarmsInt8)}, float32 ${percent(anomaly.heldOutNormal.falseAlarmsFloat32)} (target ${percent(anomaly.falseAlarmRate)}).`,
       anomaly.knownAnomalies
         ? `Known anomalies detected: int8 ${percent(anomaly.knownAnomalies.detectedInt8)}, float32 ${percent(anomaly.knownAnomalies.detectedFloat32)} of ${anomaly.knownAnomalies.samples}; AUROC ${anomaly.auroc?.toFixed(3)}.`
         : 'No samples of other labels: add some (e.g. a "fault" folder) to measure detection.',
-    ]
-    : [
-      ...(report.transfer ? [report.transfer.offered
-        ? `Transfer family (${report.transfer.backbone}) competed: ${report.transfer.samples} images embedded in ${report.transfer.seconds.toFixed(1)} s, ${report.transfer.cacheHits} from the cache.`
-        : `Transfer family (${report.transfer.backbone}) not offered: ${report.transfer.reason}.`] : []),
-      `Winner: trial ${report.winner.trialNumber} (${report.winner.family}${report.winner.family === 'transfer-head' ? ` after ${report.transfer?.backbone}, input ${report.input.shape.join('×')}` : ''}), ${report.winner.epochs} epochs${report.winner.retrained ? ', retrained on train+validation' : ''}.`,
-      `Test accuracy: int8 ${percent(test.int8.accuracy)}, float32 ${percent(test.float32.accuracy)} (${report.split.test} held-out samples; int8 agrees with float32 on ${(report.metrics.int8AgreementWithFloat32 * 100).toFixed(1)}%).`,
     ];
-  live.log([
-    '',
-    ...results,
-    `Size: int8 ${(report.sizes.int8Bytes / 1024).toFixed(1)} KiB = ${(report.sizes.int8Ratio * 100).toFixed(0)}% of float32.`,
-    `Wrote ${join(out, 'model.tflite')} (int8), model_float32.tflite, report.json, report.html in ${formatSeconds((Date.now() - started) / 1000)}.`,
-  ].join('\n'));
-  return 0;
+  }
+  return [
+    ...(report.transfer ? [report.transfer.offered
+      ? `Transfer family (${report.transfer.backbone}) competed: ${report.transfer.samples} images embedded in ${report.transfer.seconds.toFixed(1)} s, ${report.transfer.cacheHits} from the cache.`
+      : `Transfer family (${report.transfer.backbone}) not offered: ${report.transfer.reason}.`] : []),
+    `Winner: trial ${report.winner.trialNumber} (${report.winner.family}${report.winner.family === 'transfer-head' ? ` after ${report.transfer?.backbone}, input ${report.input.shape.join('×')}` : ''}), ${report.winner.epochs} epochs${report.winner.retrained ? ', retrained on train+validation' : ''}.`,
+    `Test accuracy: int8 ${percent(test.int8.accuracy)}, float32 ${percent(test.float32.accuracy)} (${report.split.test} held-out samples; int8 agrees with float32 on ${(report.metrics.int8AgreementWithFloat32 * 100).toFixed(1)}%).`,
+  ];
 }
 
 /** Where the platform keeps caches. */

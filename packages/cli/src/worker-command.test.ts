@@ -113,7 +113,9 @@ test('a worker with --accelerator webgpu trains on its GPU and says so in /ready
 
   const job = await api(`/projects/${project.id}/train`, { method: 'POST', body: JSON.stringify({ budgetSeconds: 30, seed: 3 }) });
   const [, during] = await worker.waitFor(/ WebGPU failed during (trial \S+) \(the GPU device was lost .*\): this worker trains on wasm from now on$/, 120_000);
+  // The worker prints the line, then tells the coordinator in a heartbeat of its own (an HTTP call under way).
   entry = await listed();
+  for (let i = 0; i < 40 && entry.accelerator !== 'wasm'; i++) entry = await new Promise((resolve) => setTimeout(resolve, 250)).then(listed);
   assert.equal(entry.accelerator, 'wasm');
   assert.match(entry.acceleratorReason, new RegExp(`^wasm: WebGPU failed during ${during} at \\S+ \\(the GPU device was lost`));
   await worker.waitFor(new RegExp(` ${during} delivered`), 60_000);

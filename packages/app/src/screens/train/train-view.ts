@@ -96,7 +96,11 @@ export function showBudget(view: TrainView, seconds: number): void {
 export function showJob(view: TrainView, update: Job, budgetSeconds: number, curves: LiveCurves): void {
   const p = update.progress;
   const m = view.metrics;
-  view.status.textContent = update.status === 'failed' && update.error ? `${STATUS_TEXT.failed}: ${update.error}` : STATUS_TEXT[update.status];
+  const failure = update.status === 'failed' ? update.failure ?? (update.error ? { code: 'FAILED' as const, message: update.error } : undefined) : undefined;
+  view.status.textContent = failure ? `${STATUS_TEXT.failed}: ${failure.message}` : STATUS_TEXT[update.status];
+  // The code (docs/api.md "Why a training job failed") for styles and tests; the message already says the fix.
+  if (failure) view.status.dataset.failure = failure.code;
+  else delete view.status.dataset.failure;
   view.progress.value = update.status === 'succeeded' ? 1 : Math.min(1, Math.max(0, p.fraction));
   m.phase.dataset.phase = p.phase;
   // The trial that reported last (-1: the winner being retrained, already named by the phase).
