@@ -146,6 +146,18 @@ test('an archive from before modalities (no modality, task or settings; old job 
   assert.deepEqual([(await json(response)).project.modality, (await json(await b.api(`/models/${models[0].id}`))).input.kind], ['image', 'image']);
 });
 
+test('a failed job keeps its failure code through export and import (the same codes the API serves)', async () => {
+  const archive = fresh();
+  const failedJob = { ...structuredClone(archive.manifest.jobs[0]), id: randomUUID(), status: 'failed', modelId: null, error: 'Training failed: No trial finished within the budget of 10 s.', errorCode: 'BUDGET_TOO_SMALL' };
+  archive.manifest.jobs.push(failedJob);
+  const response = await importInto(b, archive);
+  assert.equal(response.status, 201, JSON.stringify(await response.clone().json()));
+  const job = await json(await b.api(`/jobs/${failedJob.id}`));
+  assert.deepEqual([job.status, job.failure], ['failed', { code: 'BUDGET_TOO_SMALL', message: failedJob.error }]);
+  const exported = await unpack(new Uint8Array(await (await b.api(`/projects/${archive.manifest.project.id}/export`)).arrayBuffer()));
+  assert.equal(exported.manifest.jobs.find((j: Any) => j.id === failedJob.id).errorCode, 'BUDGET_TOO_SMALL');
+});
+
 test('refused archives: 400 (409 for rows already here) naming the field; the server keeps serving what it had, unchanged', async () => {
   const stored = await stateOf(b);
   const artifact = (m: Any, variant: string) => m.models[0].artifacts.find((x: Any) => x.variant === variant);
@@ -174,6 +186,7 @@ test('refused archives: 400 (409 for rows already here) naming the field; the se
     ['sample as HTML', ({ manifest }) => { manifest.samples[0].mediaType = 'text/html'; }, 400, 'VALIDATION', /samples\[0\]\.mediaType must be equal to one of the allowed values/],
     ['model of another modality', ({ manifest }) => { manifest.models[0].input.kind = 'audio'; }, 400, 'VALIDATION', /models\[0\]\.input\.kind is "audio" but the project's modality is "image"/],
     ['unknown job status', ({ manifest }) => { manifest.jobs[0].status = 'exploded'; }, 400, 'VALIDATION', /jobs\[0\]\.status must be equal to one of the allowed values/],
+    ['unknown failure code', ({ manifest }) => { manifest.jobs[0].errorCode = 'GREMLINS'; }, 400, 'VALIDATION', /jobs\[0\]\.errorCode must be equal to one of the allowed values/],
     ['creation time not a time', ({ manifest }) => { manifest.samples[0].createdAt = 'yesterday'; }, 400, 'VALIDATION', /samples\[0\]\.createdAt must match format "date-time"/],
     ['listed size too large', ({ manifest }) => { manifest.blobs[0].sizeBytes += 1000; }, 400, 'VALIDATION', /blobs\[0\]\.sizeBytes is \d+ but blobs\/[0-9a-f]{64} holds \d+ bytes/],
     ['listed size too small', ({ manifest }) => { manifest.blobs[0].sizeBytes -= 1; }, 400, 'VALIDATION', /blobs\[0\]\.sizeBytes is \d+ but/],

@@ -57,7 +57,7 @@ export const manifestSchema = {
         properties: {
           id: idParam, datasetId: idParam, request: jobSchema.properties.request, status: jobSchema.properties.status,
           progress: { type: 'object' }, // checked as the API serves it (filled like rows written before search jobs)
-          modelId: nullable(idParam), error: nullable({ type: 'string' }), createdAt: time, updatedAt: time,
+          modelId: nullable(idParam), error: nullable({ type: 'string' }), errorCode: { ...nullable({ type: 'string' }), enum: [...jobSchema.properties.failure.properties.code.enum, null] }, // the API's failure codes createdAt: time, updatedAt: time,
         },
       },
     },

@@ -33,7 +33,7 @@ export interface ArchiveManifest {
   /** `deletedAt`: deleted on the phone but not purged (stored snapshots still name it). */
   samples: { id: string; label: string; sha256: string; mediaType: string; width: number | null; height: number | null; meta?: unknown; idempotencyKey: string | null; createdAt: string; deletedAt?: string | null }[];
   datasets: { id: string; labels: string[]; sampleIds: string[]; createdAt: string }[];
-  jobs: { id: string; datasetId: string; request: unknown; status: string; progress: unknown; modelId: string | null; error: string | null; createdAt: string; updatedAt: string }[];
+  jobs: { id: string; datasetId: string; request: unknown; status: string; progress: unknown; modelId: string | null; error: string | null; errorCode?: string | null; createdAt: string; updatedAt: string }[];
   /** `jobId`/`datasetId` null: a copy of another project's model (it did not train here). */
   models: { id: string; version: number; jobId: string | null; datasetId: string | null; labels: string[]; input: unknown; metrics: unknown; createdAt: string; purgedSamples?: number; artifacts: { variant: string; sha256: string; sizeBytes: number }[] }[];
   /** Each distinct file once, as `blobs/<sha256>` in the archive. */
@@ -50,9 +50,9 @@ export async function manifestOf({ db, projects, blobs: store }: ServerContext, 
   }));
   const datasets = rows<{ id: string; labels: string; sample_ids: string; created_at: string }>('SELECT * FROM dataset_snapshots WHERE project_id = ? ORDER BY created_at, id')
     .map((r) => ({ id: r.id, labels: JSON.parse(r.labels), sampleIds: JSON.parse(r.sample_ids), createdAt: r.created_at }));
-  const jobs = rows<{ id: string; dataset_id: string; request: string; status: string; progress: string; model_id: string | null; error: string | null; created_at: string; updated_at: string }>(
+  const jobs = rows<{ id: string; dataset_id: string; request: string; status: string; progress: string; model_id: string | null; error: string | null; error_code: string | null; created_at: string; updated_at: string }>(
     'SELECT * FROM jobs WHERE project_id = ? ORDER BY created_at, id').map((r) => ({
-    id: r.id, datasetId: r.dataset_id, request: JSON.parse(r.request), status: r.status, progress: JSON.parse(r.progress), modelId: r.model_id, error: r.error, createdAt: r.created_at, updatedAt: r.updated_at,
+    id: r.id, datasetId: r.dataset_id, request: JSON.parse(r.request), status: r.status, progress: JSON.parse(r.progress), modelId: r.model_id, error: r.error, errorCode: r.error_code, createdAt: r.created_at, updatedAt: r.updated_at,
   }));
   const artifactsOf = db.prepare('SELECT variant, sha256, size_bytes FROM model_artifacts WHERE model_id = ? ORDER BY variant');
   const models = rows<{ id: string; version: number; job_id: string | null; dataset_id: string | null; labels: string; input: string; metrics: string; created_at: string; purged_samples: number }>(
@@ -331,13 +331,13 @@ function insertRows({ db }: ServerContext, m: ArchiveManifest, files: Map<string
     }
     const dataset = db.prepare('INSERT INTO dataset_snapshots (id, project_id, labels, sample_ids, created_at) VALUES (?, ?, ?, ?, ?)');
     for (const d of m.datasets) dataset.run(d.id, p.id, JSON.stringify(d.labels), JSON.stringify(d.sampleIds), d.createdAt);
-    const job = db.prepare(`INSERT INTO jobs (id, project_id, dataset_id, request, status, progress, model_id, error, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const job = db.prepare(`INSERT INTO jobs (id, project_id, dataset_id, request, status, progress, model_id, error, error_code, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     for (const j of m.jobs) {
       // A job that was queued or running on the old machine is not resumed here: it is recorded as cancelled.
       const final = (FINAL_STATUSES as readonly string[]).includes(j.status);
       job.run(j.id, p.id, j.datasetId, JSON.stringify(j.request), final ? j.status : 'cancelled', JSON.stringify(j.progress), j.modelId ?? null,
-        final ? j.error ?? null : 'interrupted by a project export/import; start training again', j.createdAt, j.updatedAt);
+        final ? j.error ?? null : 'interrupted by a project export/import; start training again', final ? j.errorCode ?? null : null, j.createdAt, j.updatedAt);
     }
     const model = db.prepare(`INSERT INTO models (id, project_id, version, job_id, dataset_id, labels, input, metrics, created_at, purged_samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const artifact = db.prepare('INSERT INTO model_artifacts (model_id, variant, sha256, size_bytes) VALUES (?, ?, ?, ?)');
